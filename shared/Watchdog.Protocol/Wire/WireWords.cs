@@ -1,0 +1,67 @@
+namespace Watchdog.Protocol.Wire
+{
+    /// <summary>
+    /// The explicit word for every enum value on the wire, and the way back. Arrays indexed by
+    /// the enum's value, so formatting allocates nothing and works on the device.
+    /// </summary>
+    public static class WireWords
+    {
+        private static readonly string[] Roles = { "none", "standby", "active" };
+        private static readonly string[] Healths = { "unknown", "healthy", "degraded", "failing" };
+        private static readonly string[] Presences = { "init", "ready", "disconnected", "lost", "alert" };
+        private static readonly string[] ChannelStates = { "unknown", "booting", "healthy", "suspect", "failed", "recovering", "fenced", "maintenance" };
+        private static readonly string[] Verdicts = { "none", "software-failure", "power-failure", "redundancy-lost", "network-failure", "broker-path-lost", "service-failure" };
+        private static readonly string[] GroupModes = { "active-standby", "active-active" };
+        private static readonly string[] Severities = { "info", "warning", "alert", "critical" };
+        private static readonly string[] Actions = { "switchover", "failback", "fence", "unfence", "reset", "power-cycle", "maintenance-on", "maintenance-off" };
+        private static readonly string[] CommandVerdicts = { "accepted", "malformed", "unknown-key", "bad-signature", "expired", "not-yet-valid", "replayed", "stale-epoch", "wrong-target", "not-allowed" };
+        private static readonly string[] AgentRequests = { "restart-service", "demote" };
+
+        public static string Of(NodeRole value) { return Roles[(int)value]; }
+        public static string Of(Health value) { return Healths[(int)value]; }
+        public static string Of(Presence value) { return Presences[(int)value]; }
+        public static string Of(ChannelState value) { return ChannelStates[(int)value]; }
+        public static string Of(Verdict value) { return Verdicts[(int)value]; }
+        public static string Of(GroupMode value) { return GroupModes[(int)value]; }
+        public static string Of(Severity value) { return Severities[(int)value]; }
+        public static string Of(CommandAction value) { return Actions[(int)value]; }
+        public static string Of(CommandVerdict value) { return CommandVerdicts[(int)value]; }
+        public static string Of(AgentRequestKind value) { return AgentRequests[(int)value]; }
+
+        public static bool TryParse(string word, out NodeRole value) { int i = IndexOf(Roles, word); value = (NodeRole)(i < 0 ? 0 : i); return i >= 0; }
+        public static bool TryParse(string word, out Health value) { int i = IndexOf(Healths, word); value = (Health)(i < 0 ? 0 : i); return i >= 0; }
+        public static bool TryParse(string word, out Presence value) { int i = IndexOf(Presences, word); value = (Presence)(i < 0 ? 0 : i); return i >= 0; }
+        public static bool TryParse(string word, out ChannelState value) { int i = IndexOf(ChannelStates, word); value = (ChannelState)(i < 0 ? 0 : i); return i >= 0; }
+        public static bool TryParse(string word, out Verdict value) { int i = IndexOf(Verdicts, word); value = (Verdict)(i < 0 ? 0 : i); return i >= 0; }
+        public static bool TryParse(string word, out GroupMode value) { int i = IndexOf(GroupModes, word); value = (GroupMode)(i < 0 ? 0 : i); return i >= 0; }
+        public static bool TryParse(string word, out Severity value) { int i = IndexOf(Severities, word); value = (Severity)(i < 0 ? 0 : i); return i >= 0; }
+        public static bool TryParse(string word, out CommandAction value) { int i = IndexOf(Actions, word); value = (CommandAction)(i < 0 ? 0 : i); return i >= 0; }
+        public static bool TryParse(string word, out CommandVerdict value) { int i = IndexOf(CommandVerdicts, word); value = (CommandVerdict)(i < 0 ? 0 : i); return i >= 0; }
+        public static bool TryParse(string word, out AgentRequestKind value) { int i = IndexOf(AgentRequests, word); value = (AgentRequestKind)(i < 0 ? 0 : i); return i >= 0; }
+
+        /// <summary>All words of one table, for documentation and tests.</summary>
+        public static string[] AllRoles() { return (string[])Roles.Clone(); }
+        public static string[] AllChannelStates() { return (string[])ChannelStates.Clone(); }
+        public static string[] AllVerdicts() { return (string[])Verdicts.Clone(); }
+        public static string[] AllActions() { return (string[])Actions.Clone(); }
+        public static string[] AllCommandVerdicts() { return (string[])CommandVerdicts.Clone(); }
+
+        private static int IndexOf(string[] table, string word)
+        {
+            if (word == null)
+            {
+                return -1;
+            }
+
+            for (int i = 0; i < table.Length; i++)
+            {
+                if (table[i] == word)
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
+    }
+}
