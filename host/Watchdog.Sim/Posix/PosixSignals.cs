@@ -1,0 +1,47 @@
+using System.Runtime.InteropServices;
+
+namespace Watchdog.Sim.Posix;
+
+/// <summary>
+/// The POSIX signals the rack sends to processes. .NET only offers SIGKILL (Process.Kill), but the
+/// rack needs SIGTERM (a graceful broker stop publishes wills), SIGSTOP/SIGCONT (a frozen server,
+/// a held reset line). Numbers are Linux's generic ones (x86_64 and arm64 agree).
+/// </summary>
+public static partial class PosixSignals
+{
+    public const int SigKill = 9;
+    public const int SigTerm = 15;
+    public const int SigCont = 18;
+    public const int SigStop = 19;
+
+    /// <summary>Sends a signal; returns false when the process does not exist any more (ESRCH).</summary>
+    public static bool Send(int pid, int signal)
+    {
+        if (pid <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(pid), pid, "refusing to signal a process group or every process: pid must be positive");
+        }
+
+        if (Kill(pid, signal) == 0)
+        {
+            return true;
+        }
+
+        int errno = Marshal.GetLastPInvokeError();
+        if (errno == 3)
+        {
+            return false; // ESRCH: already gone, which is what the caller wanted for kill/term.
+        }
+
+        throw new InvalidOperationException($"kill({pid}, {signal}) failed with errno {errno}");
+    }
+
+    /// <summary>True when the effective user is root (namespaces and veth pairs need it).</summary>
+    public static bool IsRoot => GetEffectiveUserId() == 0;
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+
+    [LibraryImport("libc", EntryPoint = "geteuid")]
+    private static partial uint GetEffectiveUserId();
+}

@@ -1,0 +1,119 @@
+using Watchdog.Sim.Broker;
+using Watchdog.Sim.Tests.Support;
+
+namespace Watchdog.Sim.Tests.Broker;
+
+public sealed class MosquittoProcessTests
+{
+    [Fact]
+    public async Task Started_broker_carries_a_message_round_trip()
+    {
+        using MosquittoProcess broker = MosquittoProcess.Start();
+
+        Assert.True(broker.IsRunning);
+        Assert.InRange(broker.Port, 1, 65535);
+        Assert.Equal("hello", await MqttProbe.RoundTripAsync(broker.Host, broker.Port, "hello"));
+    }
+
+    [Fact]
+    public async Task Killed_broker_refuses_connections_and_comes_back_on_the_same_port()
+    {
+        using MosquittoProcess broker = MosquittoProcess.Start();
+        int port = broker.Port;
+
+        broker.Kill();
+        Assert.False(broker.IsRunning);
+        await Assert.ThrowsAnyAsync<Exception>(() => MqttProbe.RoundTripAsync(broker.Host, port, "nobody home"));
+
+        broker.Start();
+        Assert.Equal(port, broker.Port);
+        Assert.Equal("back", await MqttProbe.RoundTripAsync(broker.Host, port, "back"));
+    }
+
+    [Fact]
+    public async Task Graceful_stop_disconnects_clients_and_restart_serves_again()
+    {
+        using MosquittoProcess broker = MosquittoProcess.Start();
+        await using MqttProbe client = await MqttProbe.ConnectAsync(broker.Host, broker.Port, "stop-test");
+        Assert.True(client.IsConnected);
+
+        broker.Stop();
+        Assert.False(broker.IsRunning);
+        Assert.Contains("terminating", File.ReadAllText(broker.LogPath), StringComparison.Ordinal);
+        await WaitUntilAsync(() => !client.IsConnected, TimeSpan.FromSeconds(5));
+
+        broker.Restart();
+        Assert.True(broker.IsRunning);
+        Assert.Equal("again", await MqttProbe.RoundTripAsync(broker.Host, broker.Port, "again"));
+    }
+
+    [Fact]
+    public async Task Password_file_refuses_anonymous_clients()
+    {
+        string dir = Directory.CreateTempSubdirectory("watchdog-pw-").FullName;
+        try
+        {
+            string passwords = Path.Combine(dir, "passwd");
+            // mosquitto_passwd -b creates the hashed entry; the broker then refuses anonymous CONNECTs.
+            using (var tool = System.Diagnostics.Process.Start("mosquitto_passwd", ["-c", "-b", passwords, "board", "s3cret"]))
+            {
+                tool.WaitForExit();
+                Assert.Equal(0, tool.ExitCode);
+            }
+
+            using MosquittoProcess broker = MosquittoProcess.Start(passwordFile: passwords);
+            InvalidOperationException refused = await Assert.ThrowsAsync<InvalidOperationException>(
+                () => MqttProbe.ConnectAsync(broker.Host, broker.Port, "anonymous"));
+            Assert.Contains("NotAuthorized", refused.Message, StringComparison.Ordinal);
+
+            await using MqttProbe board = await MqttProbe.ConnectAsync(
+                broker.Host, broker.Port, "board", new MQTTnet.MqttClientOptionsBuilder().WithCredentials("board", "s3cret"));
+            Assert.True(board.IsConnected);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_broker_that_cannot_start_reports_why_with_the_log_tail()
+    {
+        var options = new MosquittoOptions { ExtraConfigLines = ["no_such_option_for_mosquitto 1"] };
+
+        InvalidOperationException error = Assert.Throws<InvalidOperationException>(() => MosquittoProcess.Start(options));
+
+        Assert.Contains("exited at start", error.Message, StringComparison.Ordinal);
+        Assert.Contains("no_such_option_for_mosquitto", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_missing_password_file_is_named()
+    {
+        FileNotFoundException error = Assert.Throws<FileNotFoundException>(() => MosquittoProcess.Start(passwordFile: "/nonexistent/passwd"));
+        Assert.Contains("/nonexistent/passwd", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Dispose_kills_the_broker_and_deletes_its_directory()
+    {
+        MosquittoProcess broker = MosquittoProcess.Start();
+        int pid = broker.ProcessId!.Value;
+        string dir = broker.Directory;
+
+        broker.Dispose();
+
+        Assert.False(Directory.Exists(dir));
+        Assert.False(Directory.Exists("/proc/" + pid), $"mosquitto pid {pid} still exists after Dispose");
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"condition not met within {timeout.TotalSeconds} s");
+            await Task.Delay(20);
+        }
+    }
+}
