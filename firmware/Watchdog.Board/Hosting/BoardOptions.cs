@@ -1,0 +1,180 @@
+using System.Globalization;
+
+namespace Watchdog.Board.Hosting;
+
+/// <summary>One broker of the ordered list the MQTT link tries, first to last.</summary>
+public sealed record BrokerAddress(string Host, int Port)
+{
+    public override string ToString() => $"{Host}:{Port}";
+
+    public static bool TryParse(string text, int defaultPort, out BrokerAddress? address, out string error)
+    {
+        address = null;
+        error = "";
+        string host = text;
+        int port = defaultPort;
+        int colon = text.LastIndexOf(':');
+        if (colon > 0 && text.IndexOf(']', StringComparison.Ordinal) < colon)
+        {
+            host = text[..colon];
+            string portText = text[(colon + 1)..];
+            if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
+            {
+                error = $"--broker '{text}': port '{portText}' is not a number from 1 to 65535";
+                return false;
+            }
+        }
+
+        host = host.Trim('[', ']');
+        if (host.Length == 0)
+        {
+            error = $"--broker '{text}': no host name";
+            return false;
+        }
+
+        address = new BrokerAddress(host, port);
+        return true;
+    }
+}
+
+/// <summary>
+/// The board's command line. Every option is documented in firmware/Watchdog.Board/README.md;
+/// parsing never throws, it returns a sentence naming the option that is wrong.
+/// </summary>
+public sealed class BoardOptions
+{
+    public const string Usage =
+        "usage: watchdog-board --config <board.json> --pins <pinmap.json> [--wires <file>] [--state-dir <dir>]\n" +
+        "                      [--broker host[:port] ...] [--cluster-key-file <file>] [--ca-file <pem>]\n" +
+        "                      [--username <name> --password-file <file>] [--client-id <id>] [--tick-ms <n>]\n" +
+        "                      [--epoch-floor <n>] [--status-interval-ms <n>]";
+
+    public string ConfigPath { get; private set; } = "";
+    public string PinMapPath { get; private set; } = "";
+    /// <summary>Virtual rack wire file; when set, GPIO goes through the simulator's driver instead of libgpiod.</summary>
+    public string? WiresPath { get; private set; }
+    public string StateDirectory { get; private set; } = "/var/lib/watchdog-board";
+    public List<BrokerAddress> Brokers { get; } = [];
+    public string? ClusterKeyFile { get; private set; }
+    public string? CaFile { get; private set; }
+    public string? Username { get; private set; }
+    public string? PasswordFile { get; private set; }
+    public string? ClientId { get; private set; }
+    public int TickMs { get; private set; } = 10;
+    public long EpochFloor { get; private set; }
+    /// <summary>How often the retained board state and channel readings are refreshed even when nothing changed (their ts proves freshness).</summary>
+    public int StatusIntervalMs { get; private set; } = 1000;
+
+    public bool UseTls => CaFile is not null;
+
+    public static bool TryParse(string[] args, out BoardOptions options, out string error)
+    {
+        options = new BoardOptions();
+        error = "";
+        for (int i = 0; i < args.Length; i++)
+        {
+            string name = args[i];
+            if (name is "-h" or "--help")
+            {
+                error = Usage;
+                return false;
+            }
+
+            if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+            {
+                error = $"option '{name}' needs a value\n{Usage}";
+                return false;
+            }
+
+            string value = args[++i];
+            if (!options.Apply(name, value, out error))
+            {
+                return false;
+            }
+        }
+
+        if (options.ConfigPath.Length == 0)
+        {
+            error = $"--config <board.json> is required\n{Usage}";
+            return false;
+        }
+
+        if (options.PinMapPath.Length == 0)
+        {
+            error = $"--pins <pinmap.json> is required (a file under hardware/boards/)\n{Usage}";
+            return false;
+        }
+
+        if (options.Username is not null && options.PasswordFile is null)
+        {
+            error = "--username needs --password-file (passwords are not taken on the command line, where ps shows them)";
+            return false;
+        }
+
+        if (options.Brokers.Count == 0)
+        {
+            options.Brokers.Add(new BrokerAddress("127.0.0.1", options.UseTls ? 8883 : 1883));
+        }
+
+        return true;
+    }
+
+    private bool Apply(string name, string value, out string error)
+    {
+        error = "";
+        switch (name)
+        {
+            case "--config": ConfigPath = value; return true;
+            case "--pins": PinMapPath = value; return true;
+            case "--wires": WiresPath = value; return true;
+            case "--state-dir": StateDirectory = value; return true;
+            case "--cluster-key-file": ClusterKeyFile = value; return true;
+            case "--ca-file": CaFile = value; return true;
+            case "--username": Username = value; return true;
+            case "--password-file": PasswordFile = value; return true;
+            case "--client-id": ClientId = value; return true;
+            case "--broker":
+                if (!BrokerAddress.TryParse(value, CaFile is null ? 1883 : 8883, out BrokerAddress? broker, out error))
+                {
+                    return false;
+                }
+
+                Brokers.Add(broker!);
+                return true;
+            case "--tick-ms":
+                return TryInt(name, value, 1, 1000, out int tick, out error) && Set(() => TickMs = tick);
+            case "--status-interval-ms":
+                return TryInt(name, value, 100, 3_600_000, out int interval, out error) && Set(() => StatusIntervalMs = interval);
+            case "--epoch-floor":
+                if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out long floor))
+                {
+                    error = $"--epoch-floor '{value}' is not a non-negative integer";
+                    return false;
+                }
+
+                EpochFloor = floor;
+                return true;
+            default:
+                error = $"unknown option '{name}'\n{Usage}";
+                return false;
+        }
+    }
+
+    private static bool Set(Action apply)
+    {
+        apply();
+        return true;
+    }
+
+    private static bool TryInt(string name, string value, int min, int max, out int result, out string error)
+    {
+        error = "";
+        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out result) || result < min || result > max)
+        {
+            error = $"{name} '{value}' must be a whole number from {min} to {max}";
+            return false;
+        }
+
+        return true;
+    }
+}

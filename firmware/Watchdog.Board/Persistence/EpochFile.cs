@@ -1,0 +1,175 @@
+using System.Globalization;
+using System.Text;
+using Watchdog.Board.Posix;
+
+namespace Watchdog.Board.Persistence;
+
+/// <summary>
+/// The board's epoch on disk. Safety rule 3: every grant carries an epoch that strictly increases
+/// and survives restarts, so the new value must be durable BEFORE anything carrying it is
+/// published. Write order: temp file, fsync it, rename over the old file, fsync the directory.
+/// A crash at any point leaves either the old or the new file, never a torn one; a torn temp file
+/// is ignored (and removed) on the next start. The file holds one line,
+/// "watchdog-epoch 1 &lt;epoch&gt; &lt;check&gt;", where check is FNV-1a of the epoch digits, so a
+/// truncated or hand-edited file is recognised instead of being read as a smaller epoch.
+/// </summary>
+public sealed class EpochFile
+{
+    public const string FileName = "epoch";
+    private const string TempSuffix = ".tmp";
+    private const string Magic = "watchdog-epoch";
+
+    public EpochFile(string stateDirectory)
+    {
+        StateDirectory = Path.GetFullPath(stateDirectory);
+        FilePath = Path.Combine(StateDirectory, FileName);
+        TempPath = FilePath + TempSuffix;
+    }
+
+    public string StateDirectory { get; }
+    public string FilePath { get; }
+    internal string TempPath { get; }
+
+    /// <summary>
+    /// Reads the persisted epoch. A missing file is a fresh board (epoch 0, <paramref name="fresh"/>
+    /// true). A file that cannot be read or does not check out returns false with a message that
+    /// names the file and says what to do; the board must not start on a guessed epoch.
+    /// </summary>
+    public bool TryLoad(out long epoch, out bool fresh, out string error)
+    {
+        epoch = 0;
+        fresh = false;
+        error = "";
+        if (!Directory.Exists(StateDirectory))
+        {
+            error = $"state directory '{StateDirectory}' does not exist (create it, owned by the user the board runs as)";
+            return false;
+        }
+
+        if (File.Exists(TempPath))
+        {
+            // A crash between writing the temp file and renaming it: the rename never happened,
+            // so the epoch it held was never published. The committed file is the truth.
+            File.Delete(TempPath);
+        }
+
+        if (!File.Exists(FilePath))
+        {
+            fresh = true;
+            return true;
+        }
+
+        string text;
+        try
+        {
+            text = File.ReadAllText(FilePath, Encoding.UTF8);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            error = $"epoch file '{FilePath}' cannot be read: {e.Message}";
+            return false;
+        }
+
+        if (!TryParse(text, out epoch, out string why))
+        {
+            error = $"epoch file '{FilePath}' is corrupt ({why}); the board will not start on a guessed epoch. "
+                + "Restore it, or start with --epoch-floor <n> where n is at least the highest epoch any node has seen "
+                + "(the retained grants and group roles on the broker show it), then remove the bad file.";
+            epoch = 0;
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Makes <paramref name="epoch"/> durable. Returns only after the rename is on disk.</summary>
+    public void Save(long epoch)
+    {
+        WriteTemp(epoch);
+        Commit();
+    }
+
+    /// <summary>Step 1: the temp file, fsynced. Separate so tests can stop here, as a crash would.</summary>
+    internal void WriteTemp(long epoch)
+    {
+        if (epoch < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(epoch), epoch, "an epoch is never negative");
+        }
+
+        byte[] bytes = Encoding.ASCII.GetBytes(Format(epoch));
+        using var stream = new FileStream(TempPath, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.None);
+        stream.Write(bytes, 0, bytes.Length);
+        stream.Flush(flushToDisk: true);
+    }
+
+    /// <summary>Step 2: rename over the committed file and fsync the directory entry.</summary>
+    internal void Commit()
+    {
+        File.Move(TempPath, FilePath, overwrite: true);
+        DurableFiles.SyncDirectory(StateDirectory);
+    }
+
+    internal static string Format(long epoch)
+    {
+        string digits = epoch.ToString(CultureInfo.InvariantCulture);
+        return $"{Magic} 1 {digits} {Check(digits):x8}\n";
+    }
+
+    internal static bool TryParse(string text, out long epoch, out string why)
+    {
+        epoch = 0;
+        string[] parts = text.TrimEnd('\n').Split(' ');
+        if (parts.Length != 4 || parts[0] != Magic)
+        {
+            why = $"expected '{Magic} 1 <epoch> <check>', found {Describe(text)}";
+            return false;
+        }
+
+        if (parts[1] != "1")
+        {
+            why = $"format version '{parts[1]}' is not 1";
+            return false;
+        }
+
+        if (!long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out epoch) || epoch < 0)
+        {
+            why = $"epoch '{parts[2]}' is not a non-negative integer";
+            epoch = 0;
+            return false;
+        }
+
+        string expected = Check(parts[2]).ToString("x8", CultureInfo.InvariantCulture);
+        if (parts[3] != expected)
+        {
+            why = $"check '{parts[3]}' does not match the epoch (expected {expected})";
+            epoch = 0;
+            return false;
+        }
+
+        why = "";
+        return true;
+    }
+
+    private static string Describe(string text)
+    {
+        if (text.Length == 0)
+        {
+            return "an empty file";
+        }
+
+        string head = text.Length > 40 ? text[..40] + "..." : text;
+        return "'" + head.Replace("\n", "\\n", StringComparison.Ordinal) + "'";
+    }
+
+    private static uint Check(string digits)
+    {
+        uint hash = 2166136261;
+        foreach (char c in digits)
+        {
+            hash = (hash ^ c) * 16777619;
+        }
+
+        return hash;
+    }
+}

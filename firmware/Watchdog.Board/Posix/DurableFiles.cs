@@ -1,0 +1,49 @@
+using System.Runtime.InteropServices;
+
+namespace Watchdog.Board.Posix;
+
+/// <summary>
+/// The POSIX calls .NET does not offer: fsync of a directory, so that a rename inside it
+/// survives a power loss (rename is atomic, but durable only once the directory entry is on disk).
+/// </summary>
+internal static partial class DurableFiles
+{
+    private const int ReadOnly = 0;          // O_RDONLY
+    private const int DirectoryOnly = 0x10000; // O_DIRECTORY on x86_64 and arm64 (generic Linux value)
+
+    /// <summary>Flushes a directory's entries to disk. Throws IOException with errno when the kernel refuses.</summary>
+    public static void SyncDirectory(string directory)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return; // Only Linux boards are supported; elsewhere (developer machines) rename durability is best effort.
+        }
+
+        int fd = Open(directory, ReadOnly | DirectoryOnly);
+        if (fd < 0)
+        {
+            throw new IOException($"cannot open directory '{directory}' to fsync it (errno {Marshal.GetLastPInvokeError()})");
+        }
+
+        try
+        {
+            if (Fsync(fd) != 0)
+            {
+                throw new IOException($"fsync of directory '{directory}' failed (errno {Marshal.GetLastPInvokeError()})");
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
+}

@@ -1,0 +1,207 @@
+using System.Device.Gpio;
+using Watchdog.Firmware.Core.PinMaps;
+
+namespace Watchdog.Firmware.Glue
+{
+    /// <summary>
+    /// The wires of every channel in a pin map, on a GpioController. Written once against the GPIO
+    /// API that nanoFramework's System.Device.Gpio shares with .NET IoT's (GpioController,
+    /// OpenPin(pin, PinMode), GpioPin.Read/Write, ValueChanged), so the ESP32 app and the Linux
+    /// board run this same file, and the type-check project compiles it against System.Device.Gpio
+    /// 4.2.0. Polarity comes from the pin map: callers see "asserted", never "high".
+    /// Nothing here allocates after construction (the device's GC is not generational).
+    /// </summary>
+    public sealed class ChannelWiring
+    {
+        private readonly PinMap _map;
+        private readonly GpioPin[] _heartbeat;
+        private readonly EdgeCounter[] _counters;
+        private readonly int[] _lastTotals;
+        private readonly GpioPin[][] _powerGood;
+        private readonly GpioPin[][] _link;
+        private readonly GpioPin[] _reset;
+        private readonly GpioPin[] _power;
+        private readonly GpioPin?[] _fence;
+        private readonly GpioPin?[] _role;
+        private readonly int[] _outputsNow;
+        private readonly EdgeTotalReader? _edgeTotals;
+        private readonly GpioPin? _feed;
+        private readonly GpioPin? _led;
+        private bool _feedLevel;
+
+        public const int OutReset = 1;
+        public const int OutPower = 2;
+        public const int OutFence = 4;
+        public const int OutRole = 8;
+
+        /// <summary>
+        /// Opens every pin of the map. Outputs are opened first and written de-asserted at once
+        /// (a board that boots must not reset anyone: safety rule 4). With
+        /// <paramref name="edgeTotals"/> null, heartbeat edges are counted by interrupts;
+        /// otherwise they are read from it (the virtual rack).
+        /// </summary>
+        public ChannelWiring(GpioController controller, PinMap map, EdgeTotalReader? edgeTotals)
+        {
+            _map = map;
+            _edgeTotals = edgeTotals;
+            int n = map.Channels.Length;
+            _heartbeat = new GpioPin[n];
+            _counters = new EdgeCounter[n];
+            _lastTotals = new int[n];
+            _powerGood = new GpioPin[n][];
+            _link = new GpioPin[n][];
+            _reset = new GpioPin[n];
+            _power = new GpioPin[n];
+            _fence = new GpioPin?[n];
+            _role = new GpioPin?[n];
+            _outputsNow = new int[n];
+
+            for (int i = 0; i < n; i++)
+            {
+                ChannelPins ch = map.Channels[i];
+                _reset[i] = OpenOutput(controller, ch.Reset);
+                _power[i] = OpenOutput(controller, ch.Power);
+                _fence[i] = ch.Fence >= 0 ? OpenOutput(controller, ch.Fence) : null;
+                _role[i] = ch.Role >= 0 ? OpenOutput(controller, ch.Role) : null;
+            }
+
+            _feed = map.WatchdogFeed >= 0 ? controller.OpenPin(map.WatchdogFeed, PinMode.Output) : null;
+            _led = map.StatusLed >= 0 ? controller.OpenPin(map.StatusLed, PinMode.Output) : null;
+
+            for (int i = 0; i < n; i++)
+            {
+                ChannelPins ch = map.Channels[i];
+                _heartbeat[i] = controller.OpenPin(ch.Heartbeat, PinMode.Input);
+                _counters[i] = new EdgeCounter();
+                if (edgeTotals == null)
+                {
+                    _heartbeat[i].ValueChanged += _counters[i].OnValueChanged;
+                }
+                else
+                {
+                    _lastTotals[i] = edgeTotals(ch.Heartbeat);
+                }
+
+                _powerGood[i] = OpenInputs(controller, ch.PowerGood);
+                _link[i] = OpenInputs(controller, ch.Link);
+            }
+        }
+
+        public PinMap Map { get { return _map; } }
+
+        public int ChannelCount { get { return _heartbeat.Length; } }
+
+        /// <summary>Heartbeat edges on channel <paramref name="channel"/> since the previous call.</summary>
+        public int TakeHeartbeatEdges(int channel)
+        {
+            if (_edgeTotals == null)
+            {
+                return _counters[channel].Take();
+            }
+
+            int total = _edgeTotals(_map.Channels[channel].Heartbeat);
+            int delta = total - _lastTotals[channel]; // wraps correctly in unchecked int arithmetic
+            _lastTotals[channel] = total;
+            return delta < 0 ? 0 : delta;
+        }
+
+        public int PowerGoodCount(int channel) { return _powerGood[channel].Length; }
+
+        public int LinkCount(int channel) { return _link[channel].Length; }
+
+        /// <summary>True when power-good input <paramref name="index"/> of the channel is asserted.</summary>
+        public bool PowerGood(int channel, int index) { return Asserted(_powerGood[channel][index]); }
+
+        /// <summary>True when link input <paramref name="index"/> of the channel is asserted (link up).</summary>
+        public bool Link(int channel, int index) { return Asserted(_link[channel][index]); }
+
+        /// <summary>
+        /// Drives the channel's relays: <paramref name="outputs"/> is a set of Out* flags. Pins are
+        /// written only when their level changes, so a held relay is not re-written every tick.
+        /// A flag for a relay the channel has no pin for is ignored (reported by Outputs()).
+        /// </summary>
+        public void SetOutputs(int channel, int outputs)
+        {
+            int before = _outputsNow[channel];
+            if (before == outputs)
+            {
+                return;
+            }
+
+            WriteIfChanged(_reset[channel], before, outputs, OutReset);
+            WriteIfChanged(_power[channel], before, outputs, OutPower);
+            WriteIfChanged(_fence[channel], before, outputs, OutFence);
+            WriteIfChanged(_role[channel], before, outputs, OutRole);
+            _outputsNow[channel] = outputs;
+        }
+
+        /// <summary>The Out* flags currently driven on the channel.</summary>
+        public int Outputs(int channel) { return _outputsNow[channel]; }
+
+        /// <summary>Toggles the external watchdog IC's feed pin; call once per healthy tick loop pass.</summary>
+        public void FeedExternalWatchdog()
+        {
+            if (_feed != null)
+            {
+                _feedLevel = !_feedLevel;
+                _feed.Write(_feedLevel ? PinValue.High : PinValue.Low);
+            }
+        }
+
+        public void SetStatusLed(bool on)
+        {
+            if (_led != null)
+            {
+                _led.Write(on ? PinValue.High : PinValue.Low);
+            }
+        }
+
+        /// <summary>De-asserts every relay: a board that stops leaves every server running (fail-safe outputs).</summary>
+        public void ReleaseAll()
+        {
+            for (int i = 0; i < _reset.Length; i++)
+            {
+                SetOutputs(i, 0);
+            }
+        }
+
+        private bool Asserted(GpioPin pin)
+        {
+            bool high = pin.Read() == PinValue.High;
+            return _map.InputsActiveLow ? !high : high;
+        }
+
+        private void WriteIfChanged(GpioPin? pin, int before, int after, int flag)
+        {
+            bool was = (before & flag) != 0;
+            bool now = (after & flag) != 0;
+            if (pin != null && was != now)
+            {
+                pin.Write(Level(now));
+            }
+        }
+
+        private PinValue Level(bool asserted)
+        {
+            return asserted == _map.OutputsActiveHigh ? PinValue.High : PinValue.Low;
+        }
+
+        private GpioPin OpenOutput(GpioController controller, int gpio)
+        {
+            GpioPin pin = controller.OpenPin(gpio, PinMode.Output);
+            pin.Write(Level(false));
+            return pin;
+        }
+
+        private static GpioPin[] OpenInputs(GpioController controller, int[] gpios)
+        {
+            GpioPin[] pins = new GpioPin[gpios.Length];
+            for (int i = 0; i < gpios.Length; i++)
+            {
+                pins[i] = controller.OpenPin(gpios[i], PinMode.Input);
+            }
+
+            return pins;
+        }
+    }
+}
