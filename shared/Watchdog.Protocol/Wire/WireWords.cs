@@ -45,6 +45,23 @@ namespace Watchdog.Protocol.Wire
         public static string[] AllVerdicts() { return (string[])Verdicts.Clone(); }
         public static string[] AllActions() { return (string[])Actions.Clone(); }
         public static string[] AllCommandVerdicts() { return (string[])CommandVerdicts.Clone(); }
+        public static string[] AllHealths() { return (string[])Healths.Clone(); }
+        public static string[] AllPresences() { return (string[])Presences.Clone(); }
+        public static string[] AllGroupModes() { return (string[])GroupModes.Clone(); }
+        public static string[] AllSeverities() { return (string[])Severities.Clone(); }
+        public static string[] AllAgentRequests() { return (string[])AgentRequests.Clone(); }
+
+        /// <summary>The words of a table as "a, b, c", for error messages.</summary>
+        public static string Join(string[] words)
+        {
+            string result = "";
+            for (int i = 0; i < words.Length; i++)
+            {
+                result = i == 0 ? words[i] : result + ", " + words[i];
+            }
+
+            return result;
+        }
 
         private static int IndexOf(string[] table, string word)
         {
