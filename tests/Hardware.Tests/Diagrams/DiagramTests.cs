@@ -1,0 +1,84 @@
+using Hardware.Tests.Diagrams;
+using Hardware.Tests.PinMaps;
+
+namespace Hardware.Tests.DiagramChecks;
+
+/// <summary>
+/// The wiring diagrams under hardware/diagrams/ are generated from the pin maps. Each test
+/// regenerates one and fails if the checked-in file differs, so a diagram cannot drift from
+/// its map. WATCHDOG_REWRITE=1 writes the regenerated files instead.
+/// </summary>
+public class DiagramTests
+{
+    /// <summary>The board the rack overview is drawn for: the recommended Ethernet board.</summary>
+    public const string OverviewBoard = "wt32-eth01";
+
+    public static TheoryData<string> BoardNames() => PinMapChecks.PinMapTests.BoardNames();
+
+    [Theory]
+    [MemberData(nameof(BoardNames))]
+    public void Board_diagram_matches_its_pin_map(string board)
+    {
+        var source = board + ".json";
+        var map = PinMapReader.ReadFile(Path.Combine(RepoPaths.Boards, source));
+
+        CheckOrRewrite(board + ".svg", BoardDiagram.Render(map, source));
+    }
+
+    [Fact]
+    public void Rack_overview_matches_its_pin_map()
+    {
+        var source = OverviewBoard + ".json";
+        var map = PinMapReader.ReadFile(Path.Combine(RepoPaths.Boards, source));
+
+        CheckOrRewrite("rack-active-standby.svg", RackOverview.Render(map, source));
+    }
+
+    [Fact]
+    public void Every_used_pin_appears_in_its_board_diagram()
+    {
+        foreach (var file in RepoPaths.BoardFiles())
+        {
+            var map = PinMapReader.ReadFile(file);
+            var svg = BoardDiagram.Render(map, Path.GetFileName(file));
+            foreach (var use in PinMapValidator.Uses(map))
+            {
+                Assert.Contains($">{SignalStyles.PinLabel(map, use.Gpio)}<", svg, StringComparison.Ordinal);
+                Assert.Contains($">{SignalStyles.ShortName(use)}<", svg, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Fact]
+    public void Rendering_is_deterministic()
+    {
+        var map = PinMapReader.ReadFile(Path.Combine(RepoPaths.Boards, "raspberry-pi.json"));
+        Assert.Equal(BoardDiagram.Render(map, "raspberry-pi.json"), BoardDiagram.Render(map, "raspberry-pi.json"));
+    }
+
+    [Fact]
+    public void Overview_draws_missing_fence_and_role_as_expander_lines()
+    {
+        var map = PinMapReader.ReadFile(Path.Combine(RepoPaths.Boards, OverviewBoard + ".json"));
+        var svg = RackOverview.Render(map, OverviewBoard + ".json");
+
+        Assert.Null(map.Channels[0].Fence);
+        Assert.Contains(">(MCP23017)<", svg, StringComparison.Ordinal);
+        Assert.Contains($">GPIO{map.Channels[1].Reset}<", svg, StringComparison.Ordinal);
+    }
+
+    private static void CheckOrRewrite(string fileName, string generated)
+    {
+        var path = Path.Combine(RepoPaths.Diagrams, fileName);
+        if (RepoPaths.RewriteRequested)
+        {
+            Directory.CreateDirectory(RepoPaths.Diagrams);
+            File.WriteAllText(path, generated);
+            return;
+        }
+        Assert.True(File.Exists(path), $"{path} is missing; run WATCHDOG_REWRITE=1 dotnet test tests/Hardware.Tests");
+        var checkedIn = File.ReadAllText(path).Replace("\r\n", "\n", StringComparison.Ordinal);
+        Assert.True(checkedIn == generated,
+            $"hardware/diagrams/{fileName} differs from what its pin map generates; run WATCHDOG_REWRITE=1 dotnet test tests/Hardware.Tests and commit the result");
+    }
+}
