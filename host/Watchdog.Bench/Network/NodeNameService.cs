@@ -1,0 +1,60 @@
+using System.Globalization;
+using Watchdog.Bench.Timing;
+
+namespace Watchdog.Bench.Network;
+
+/// <summary>
+/// The service behind the virtual IP: a tiny python3 TCP server inside a server namespace that
+/// answers every connection with its node name and a newline (Service/node_name_service.py).
+/// It listens on 0.0.0.0, so it answers on the VIP whenever its node holds it; which node
+/// answered is exactly what the probe records.
+/// </summary>
+public sealed class NodeNameService : IDisposable
+{
+    public const int DefaultPort = 7070;
+    private static readonly Lazy<string> ScriptPath = new(ExtractScript);
+
+    private NodeNameService(NamespaceProcess process, string nodeName)
+    {
+        Process = process;
+        NodeName = nodeName;
+    }
+
+    public NamespaceProcess Process { get; }
+
+    public string NodeName { get; }
+
+    /// <summary>Starts the service in <paramref name="ns"/> and waits until it listens.</summary>
+    public static NodeNameService Start(string ns, string nodeName, int port, BenchClock clock)
+    {
+        var process = NamespaceProcess.Start(ns, clock, "python3", "-u", ScriptPath.Value, nodeName, port.ToString(CultureInfo.InvariantCulture));
+        try
+        {
+            process.WaitForLine("ready", TimeSpan.FromSeconds(10));
+        }
+        catch
+        {
+            process.Dispose();
+            throw;
+        }
+
+        return new NodeNameService(process, nodeName);
+    }
+
+    private static string ExtractScript()
+    {
+        using Stream resource = typeof(NodeNameService).Assembly.GetManifestResourceStream("node_name_service.py")
+            ?? throw new BenchSetupException("embedded resource node_name_service.py is missing from Watchdog.Bench");
+        string directory = Path.Combine(Path.GetTempPath(), "watchdog-bench");
+        Directory.CreateDirectory(directory);
+        string path = Path.Combine(directory, "node_name_service-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + ".py");
+        using (FileStream file = File.Create(path))
+        {
+            resource.CopyTo(file);
+        }
+
+        return path;
+    }
+
+    public void Dispose() => Process.Dispose();
+}
