@@ -1,0 +1,89 @@
+namespace Watchdog.Agent.Configuration;
+
+/// <summary>
+/// One health check. Kind picks the probe; the kind-specific keys are listed per kind in
+/// docs/agent.md and checked by ConfigValidator (a key that the kind needs and lacks is an error).
+/// </summary>
+public sealed class CheckOptions
+{
+    public string Name { get; set; } = "";
+
+    /// <summary>process | systemd-unit | tcp | http | command | carrier | metric | log-file | journal.</summary>
+    public string Kind { get; set; } = "";
+
+    /// <summary>A required check that is failing stops the heartbeat (the board then escalates).</summary>
+    public bool Required { get; set; }
+
+    public int IntervalMs { get; set; } = 5000;
+    public int TimeoutMs { get; set; } = 2000;
+
+    /// <summary>Consecutive failures before a passing check is declared failing.</summary>
+    public int FailThreshold { get; set; } = 3;
+
+    /// <summary>Consecutive successes before a failing check is declared passing again.</summary>
+    public int SuccessThreshold { get; set; } = 2;
+
+    // process
+    public string ProcessName { get; set; } = "";
+    public string PidFile { get; set; } = "";
+
+    // systemd-unit
+    public string Unit { get; set; } = "";
+
+    // tcp, http
+    public string Host { get; set; } = "";
+    public int Port { get; set; }
+    public string Url { get; set; } = "";
+
+    /// <summary>http: accepted status codes; empty accepts 200-399.</summary>
+    public List<int> ExpectStatus { get; set; } = new();
+
+    /// <summary>http: slower answers count as failures (application response time); 0 disables.</summary>
+    public int MaxLatencyMs { get; set; }
+
+    /// <summary>http: accept a certificate that does not validate (test rigs only).</summary>
+    public bool InsecureTls { get; set; }
+
+    // command
+    public string Command { get; set; } = "";
+    public int ExpectExitCode { get; set; }
+
+    // carrier
+    public string Interface { get; set; } = "";
+
+    // metric
+    /// <summary>cpu | memory | disk | disk-io | net-rx | net-tx | load1 (percent, bytes/s or load).</summary>
+    public string Metric { get; set; } = "";
+
+    /// <summary>metric: the check fails when the value is above Max.</summary>
+    public double Max { get; set; } = double.NaN;
+
+    // log-file, journal
+    public string Path { get; set; } = "";
+    public string Pattern { get; set; } = "";
+
+    /// <summary>log-file / journal: matches within WindowMs that make the check fail.</summary>
+    public int MaxMatches { get; set; } = 1;
+
+    public int WindowMs { get; set; } = 60000;
+
+    /// <summary>journal: optional unit filter (journalctl -u).</summary>
+    public string JournalUnit { get; set; } = "";
+
+    public CheckActionOptions Actions { get; set; } = new();
+}
+
+/// <summary>What happens when a check turns failing.</summary>
+public sealed class CheckActionOptions
+{
+    /// <summary>Publish an event when the check turns failing and when it recovers.</summary>
+    public bool Alert { get; set; } = true;
+
+    /// <summary>Shell command run (sh -c) when the check turns failing; empty for none.</summary>
+    public string Remediate { get; set; } = "";
+
+    public int RemediateTimeoutMs { get; set; } = 30000;
+
+    /// <summary>systemd unit restarted (systemctl restart) when the check turns failing; empty for none.</summary>
+    public string RestartUnit { get; set; } = "";
+}

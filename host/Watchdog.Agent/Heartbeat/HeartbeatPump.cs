@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using Watchdog.Agent.Status;
+using Watchdog.Protocol.Wire;
+
+namespace Watchdog.Agent.Heartbeat;
+
+/// <summary>
+/// Toggles the heartbeat line every half-period while the required checks pass, and samples
+/// the ROLE input. Runs on its own thread so that a slow probe, a stuck broker or GC in the
+/// thread pool cannot starve the line (the board would read a late edge as a hang).
+/// A device error closes the device, publishes an alert, and retries with doubling back-off;
+/// the agent keeps running and its state says why the heartbeat stopped.
+/// </summary>
+public sealed class HeartbeatPump : IDisposable
+{
+    private readonly IHeartbeatHardware _hw;
+    private readonly Func<bool> _mayFeed;
+    private readonly AgentStatus _status;
+    private readonly IAgentEvents _events;
+    private readonly int _halfPeriodMs;
+    private readonly int _retryMinMs;
+    private readonly int _retryMaxMs;
+    private readonly int _rolePollMs;
+    private readonly ManualResetEventSlim _stop = new(false);
+    private Thread? _thread;
+    private long _loops;
+    private long _edges;
+    private bool? _lastRole;
+
+    public HeartbeatPump(IHeartbeatHardware hw, Func<bool> mayFeed, AgentStatus status, IAgentEvents events, int periodMs, int retryMinMs, int retryMaxMs, int rolePollMs = 100)
+    {
+        _hw = hw;
+        _mayFeed = mayFeed;
+        _status = status;
+        _events = events;
+        _halfPeriodMs = Math.Max(1, periodMs / 2);
+        _retryMinMs = retryMinMs;
+        _retryMaxMs = retryMaxMs;
+        _rolePollMs = rolePollMs;
+    }
+
+    /// <summary>Raised on the pump thread when the ROLE input changes (true = board asserts active).</summary>
+    public event Action<bool>? RoleWireChanged;
+
+    /// <summary>Grows on every pass of the loop; the systemd watchdog is fed only while it moves.</summary>
+    public long Loops => Interlocked.Read(ref _loops);
+
+    /// <summary>Edges written since start (for tests and the footprint bench).</summary>
+    public long Edges => Interlocked.Read(ref _edges);
+
+    public void Start()
+    {
+        _thread = new Thread(Run) { IsBackground = true, Name = "heartbeat", Priority = ThreadPriority.AboveNormal };
+        _thread.Start();
+    }
+
+    public void Stop()
+    {
+        _stop.Set();
+        _thread?.Join(TimeSpan.FromSeconds(5));
+    }
+
+    public void Dispose()
+    {
+        Stop();
+        _hw.Dispose();
+        _stop.Dispose();
+    }
+
+    private void Run()
+    {
+        int retryMs = _retryMinMs;
+        string lastError = "";
+        bool level = false;
+        bool open = false;
+        var clock = Stopwatch.StartNew();
+        long nextEdgeMs = 0;
+        long nextRoleMs = 0;
+        while (!_stop.IsSet)
+        {
+            Interlocked.Increment(ref _loops);
+            if (!open)
+            {
+                try
+                {
+                    _hw.Open();
+                    open = true;
+                    level = false;
+                    retryMs = _retryMinMs;
+                    if (lastError.Length > 0)
+                    {
+                        _events.Raise("heartbeat-device-recovered", Severity.Info, _hw.Description + " works again");
+                        lastError = "";
+                    }
+
+                    _status.SetDeviceProblem("");
+                    nextEdgeMs = clock.ElapsedMilliseconds;
+                }
+                catch (HeartbeatDeviceException ex)
+                {
+                    Fail(ex.Message, ref lastError, ref retryMs);
+                    continue;
+                }
+            }
+
+            try
+            {
+                long now = clock.ElapsedMilliseconds;
+                if (now >= nextEdgeMs)
+                {
+                    bool feed = _mayFeed();
+                    if (feed)
+                    {
+                        level = !level;
+                        _hw.Write(level);
+                        Interlocked.Increment(ref _edges);
+                    }
+
+                    _status.SetFeeding(feed);
+
+                    // Schedule from the previous deadline so the period does not drift, but
+                    // never try to catch up a burst of edges after a stall.
+                    nextEdgeMs = Math.Max(nextEdgeMs + _halfPeriodMs, now + 1);
+                }
+
+                if (_hw.HasRoleInput && now >= nextRoleMs)
+                {
+                    bool role = _hw.ReadRole();
+                    if (_lastRole != role)
+                    {
+                        _lastRole = role;
+                        RoleWireChanged?.Invoke(role);
+                    }
+
+                    nextRoleMs = now + _rolePollMs;
+                }
+
+                long wakeAt = _hw.HasRoleInput ? Math.Min(nextEdgeMs, nextRoleMs) : nextEdgeMs;
+                int wait = (int)Math.Max(1, wakeAt - clock.ElapsedMilliseconds);
+                _stop.Wait(wait);
+            }
+            catch (HeartbeatDeviceException ex)
+            {
+                open = false;
+                _hw.Close();
+                Fail(ex.Message, ref lastError, ref retryMs);
+            }
+        }
+
+        // Leave the line still: a stopping agent must not look alive.
+        _status.SetFeeding(false);
+    }
+
+    private void Fail(string message, ref string lastError, ref int retryMs)
+    {
+        _status.SetFeeding(false);
+        _status.SetDeviceProblem(message + " (retrying in " + retryMs + " ms)");
+        if (message != lastError)
+        {
+            // One alert per distinct problem, not one per retry.
+            _events.Raise("heartbeat-device-error", Severity.Alert, message);
+            lastError = message;
+        }
+
+        _stop.Wait(retryMs);
+        retryMs = Math.Min(_retryMaxMs, retryMs * 2);
+    }
+}

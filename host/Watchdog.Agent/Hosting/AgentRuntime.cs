@@ -1,0 +1,164 @@
+using Microsoft.Extensions.Logging;
+using Watchdog.Agent.Checks;
+using Watchdog.Agent.Configuration;
+using Watchdog.Agent.Heartbeat;
+using Watchdog.Agent.Messaging;
+using Watchdog.Agent.Metrics;
+using Watchdog.Agent.Roles;
+using Watchdog.Agent.Status;
+using Watchdog.Protocol.Json;
+using Watchdog.Protocol.Topics;
+using Watchdog.Protocol.Wire;
+
+namespace Watchdog.Agent.Hosting;
+
+/// <summary>
+/// The whole agent wired together from one validated configuration: heartbeat pump, checks,
+/// MQTT link, publisher, inbound handling, role state and the board-contact watch. Host-free,
+/// so tests can run it in-process; AgentService runs it under the generic host.
+/// </summary>
+public sealed class AgentRuntime : IDisposable
+{
+    private readonly AgentOptions _o;
+    private readonly ILogger _log;
+    private readonly TimeProvider _time;
+    private readonly TopicTree _topics;
+    private readonly List<CheckRunner> _checks = new();
+    private readonly MqttLink _link;
+    private readonly InboundDispatcher _inbound;
+
+    public AgentRuntime(AgentOptions options, ILoggerFactory logs, TimeProvider time, IRoleActions? roleActions = null, IHeartbeatHardware? hardware = null)
+    {
+        _o = options;
+        _time = time;
+        _log = logs.CreateLogger("Watchdog.Agent");
+        _topics = new TopicTree(options.Cluster);
+        Status = new AgentStatus();
+        RoleState? roles = null;
+        Events = new EventOutbox(options.Node, options.Group, time, logs.CreateLogger("Watchdog.Agent.Events"), () => roles?.HighestEpoch ?? 0);
+        Contact = new BoardContact(Status, Events, time, options.Board.LostAfterMs);
+        roles = new RoleState(options.Node, options.Group, roleActions ?? new NoRoleActions(), Status, Events, Contact, time);
+        Roles = roles;
+
+        foreach (CheckOptions c in options.Checks)
+        {
+            _checks.Add(new CheckRunner(c, ProbeFactory.Create(c, options.Metrics, time), Status, new CheckActions(c, Events), time));
+        }
+
+        Pump = new HeartbeatPump(
+            hardware ?? HeartbeatHardwareFactory.Create(options),
+            () => Status.RequiredChecksPass,
+            Status,
+            Events,
+            options.Heartbeat.PeriodMs,
+            options.Heartbeat.RetryMinMs,
+            options.Heartbeat.RetryMaxMs,
+            options.RoleInput.PollMs);
+
+        string clientId = options.Mqtt.ClientId.Length > 0 ? options.Mqtt.ClientId : "watchdog-agent-" + options.Node;
+        _link = new MqttLink(
+            options.Mqtt,
+            clientId,
+            _topics.NodeStatus(options.Node),
+            MessageCodec.EncodePresence(Presence.Lost),
+            InboundDispatcher.Subscriptions(_topics, options.Node),
+            logs.CreateLogger("Watchdog.Agent.Mqtt"),
+            time);
+
+        var sampler = new MetricsSampler(new ProcReader(disks: options.Metrics.Disks, interfaces: options.Metrics.Interfaces), options.Metrics.DiskPath, LatestResponseMs);
+        Publisher = new StatePublisher(_link, _topics, options.Node, options.Group, Status, Events, sampler, options.Mqtt.StatePublishMs, options.Metrics.IntervalMs, time, _log);
+        Commands = new CommandGate(CommandGate.CreateVerifier(options.Commands), options.Node, Events, Status, time, () => Roles.HighestEpoch);
+        _inbound = new InboundDispatcher(_topics, options.Node, Roles, Contact, Commands, Publisher, Events, options.Board.RestartUnit, options.Board.RestartTimeoutMs, _log);
+    }
+
+    public AgentStatus Status { get; }
+
+    public EventOutbox Events { get; }
+
+    public BoardContact Contact { get; }
+
+    public RoleState Roles { get; }
+
+    public HeartbeatPump Pump { get; }
+
+    public StatePublisher Publisher { get; }
+
+    public CommandGate Commands { get; }
+
+    public IReadOnlyList<CheckRunner> Checks => _checks;
+
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        _link.Received += _inbound.Enqueue;
+        _link.Connected += () => Publisher.OnConnectedAsync(stopping);
+        _link.ConnectionProblem += problem => _log.LogWarning("{Problem}", problem);
+        Roles.Acknowledged += ack => Publisher.PublishAckAsync(ack, stopping);
+        Pump.RoleWireChanged += asserted => _ = Roles.HandleRoleWireAsync(asserted, stopping);
+
+        Events.Raise("agent-started", Severity.Info, "heartbeat " + _o.Heartbeat.Driver + " every " + _o.Heartbeat.PeriodMs + " ms, " + _checks.Count + " checks");
+        Pump.Start();
+        var tasks = new List<Task>
+        {
+            _link.RunAsync(stopping),
+            Publisher.RunAsync(stopping),
+            _inbound.RunAsync(stopping),
+            WatchBoardAsync(stopping),
+        };
+        foreach (CheckRunner c in _checks)
+        {
+            tasks.Add(c.RunAsync(stopping));
+        }
+
+        try
+        {
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+        }
+        finally
+        {
+            Pump.Stop();
+            // Say goodbye so readers see "disconnected" (a planned stop), not "lost".
+            await _link.CloseAsync(_topics.NodeStatus(_o.Node), MessageCodec.EncodePresence(Presence.Disconnected)).ConfigureAwait(false);
+        }
+    }
+
+    public void Dispose()
+    {
+        Pump.Dispose();
+        foreach (CheckRunner c in _checks)
+        {
+            c.Dispose();
+        }
+
+        _link.Dispose();
+    }
+
+    private double LatestResponseMs()
+    {
+        double worst = -1;
+        foreach (CheckRunner c in _checks)
+        {
+            if (c.Probe is HttpProbe h && h.LastLatencyMs > worst)
+            {
+                worst = h.LastLatencyMs;
+            }
+        }
+
+        return worst;
+    }
+
+    private async Task WatchBoardAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            Contact.Evaluate(Roles.Role);
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), _time, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+}

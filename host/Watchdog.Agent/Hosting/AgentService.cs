@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
+using Microsoft.Extensions.Logging;
+
+namespace Watchdog.Agent.Hosting;
+
+/// <summary>Runs the agent under the generic host (systemd notify when started by systemd, console otherwise).</summary>
+public sealed class AgentService : BackgroundService
+{
+    private readonly AgentRuntime _runtime;
+    private readonly ISystemdNotifier? _notifier;
+    private readonly ILogger _log;
+
+    public AgentService(AgentRuntime runtime, ILogger<AgentService> log, ISystemdNotifier? notifier = null)
+    {
+        _runtime = runtime;
+        _notifier = notifier;
+        _log = log;
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var tasks = new List<Task> { _runtime.RunAsync(stoppingToken) };
+        if (_notifier != null)
+        {
+            tasks.Add(new SystemdWatchdog(_notifier, () => _runtime.Pump.Loops, _log).RunAsync(stoppingToken));
+        }
+
+        return Task.WhenAll(tasks);
+    }
+}

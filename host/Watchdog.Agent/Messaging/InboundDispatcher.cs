@@ -1,0 +1,167 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Watchdog.Agent.Checks;
+using Watchdog.Agent.Roles;
+using Watchdog.Agent.Status;
+using Watchdog.Protocol.Json;
+using Watchdog.Protocol.Messages;
+using Watchdog.Protocol.Topics;
+using Watchdog.Protocol.Wire;
+
+namespace Watchdog.Agent.Messaging;
+
+/// <summary>
+/// Takes messages off MQTTnet's receive loop (which must not wait on hooks) and handles them
+/// one by one on its own loop: grants, board requests, signed commands, and board traffic as a
+/// sign of life from the board.
+/// </summary>
+public sealed class InboundDispatcher
+{
+    private readonly Channel<Inbound> _queue = Channel.CreateBounded<Inbound>(new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+    private readonly TopicTree _topics;
+    private readonly string _node;
+    private readonly RoleState _roles;
+    private readonly BoardContact _contact;
+    private readonly CommandGate _commands;
+    private readonly StatePublisher _publisher;
+    private readonly IAgentEvents _events;
+    private readonly string _restartUnit;
+    private readonly int _restartTimeoutMs;
+    private readonly ILogger _log;
+
+    public InboundDispatcher(TopicTree topics, string node, RoleState roles, BoardContact contact, CommandGate commands, StatePublisher publisher,
+        IAgentEvents events, string restartUnit, int restartTimeoutMs, ILogger log)
+    {
+        _topics = topics;
+        _node = node;
+        _roles = roles;
+        _contact = contact;
+        _commands = commands;
+        _publisher = publisher;
+        _events = events;
+        _restartUnit = restartUnit;
+        _restartTimeoutMs = restartTimeoutMs;
+        _log = log;
+    }
+
+    /// <summary>The filters the agent subscribes to.</summary>
+    public static string[] Subscriptions(TopicTree t, string node) =>
+        new[] { t.NodeGrant(node), t.NodeRequest(node), t.Command(node), t.AllBoards() };
+
+    public void Enqueue(Inbound m) => _queue.Writer.TryWrite(m);
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        try
+        {
+            await foreach (Inbound m in _queue.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            {
+                try
+                {
+                    await HandleAsync(m, ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception ex)
+                {
+                    _log.LogError("handling {Topic} failed: {Error}", m.Topic, ex.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task HandleAsync(Inbound m, CancellationToken ct)
+    {
+        if (!_topics.TryParse(m.Topic, out ParsedTopic? t) || t == null)
+        {
+            return;
+        }
+
+        switch (t.Kind)
+        {
+            case TopicKind.NodeGrant when t.Name == _node:
+                if (m.Payload.Length == 0)
+                {
+                    return; // a cleared retained grant
+                }
+
+                if (MessageCodec.TryDecode(m.Payload, out Grant? grant, out CodecError? gErr) && grant != null)
+                {
+                    await _roles.HandleGrantAsync(grant, live: !m.Retained, ct).ConfigureAwait(false);
+                }
+                else
+                {
+                    _events.Raise("message-unreadable", Severity.Warning, "grant on " + m.Topic + ": " + gErr);
+                }
+
+                break;
+            case TopicKind.NodeRequest when t.Name == _node:
+                if (MessageCodec.TryDecode(m.Payload, out AgentRequest? request, out CodecError? rErr) && request != null)
+                {
+                    if (!m.Retained)
+                    {
+                        _contact.Heard("request");
+                        await HandleRequestAsync(request, ct).ConfigureAwait(false);
+                    }
+                }
+                else
+                {
+                    _events.Raise("message-unreadable", Severity.Warning, "request on " + m.Topic + ": " + rErr);
+                }
+
+                break;
+            case TopicKind.Command when t.Name == _node:
+                if (m.Retained || m.Payload.Length == 0)
+                {
+                    return; // commands are never retained; a retained one is junk or an old replay
+                }
+
+                bool ok = MessageCodec.TryDecode(m.Payload, out SignedCommand? command, out CodecError? cErr);
+                CommandAck? ack = _commands.Handle(ok ? command : null, cErr?.ToString() ?? "");
+                if (ack != null)
+                {
+                    await _publisher.PublishAckAsync(ack, ct).ConfigureAwait(false);
+                }
+
+                break;
+            case TopicKind.BoardStatus:
+            case TopicKind.BoardState:
+            case TopicKind.BoardChannel:
+                if (!m.Retained)
+                {
+                    _contact.Heard("board " + t.Name);
+                }
+
+                break;
+        }
+    }
+
+    private async Task HandleRequestAsync(AgentRequest request, CancellationToken ct)
+    {
+        switch (request.Kind)
+        {
+            case AgentRequestKind.Demote:
+                await _roles.DemoteAsync("board requested demote: " + request.Reason, request.Epoch, ct).ConfigureAwait(false);
+                break;
+            case AgentRequestKind.RestartService:
+                if (_restartUnit.Length == 0)
+                {
+                    _events.Raise("request-refused", Severity.Warning, "board asked to restart the service (" + request.Reason + ") but Board:RestartUnit is not configured");
+                    return;
+                }
+
+                _events.Raise("service-restart", Severity.Warning, "board asked to restart " + _restartUnit + ": " + request.Reason);
+                RunResult r = await ProcessRunner.RunAsync("systemctl", new[] { "restart", _restartUnit }, _restartTimeoutMs, ct).ConfigureAwait(false);
+                _events.Raise(
+                    r.Started && !r.TimedOut && r.ExitCode == 0 ? "service-restarted" : "service-restart-failed",
+                    r.Started && !r.TimedOut && r.ExitCode == 0 ? Severity.Info : Severity.Alert,
+                    _restartUnit + ": " + (!r.Started ? r.StartError : r.TimedOut ? "timed out" : "exit " + r.ExitCode + " " + r.Output));
+                break;
+        }
+    }
+}

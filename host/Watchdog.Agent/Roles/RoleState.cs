@@ -1,0 +1,163 @@
+using Watchdog.Agent.Status;
+using Watchdog.Protocol.Messages;
+using Watchdog.Protocol.Wire;
+
+namespace Watchdog.Agent.Roles;
+
+/// <summary>
+/// The node's role as granted by the board. Grants are applied one at a time in arrival order;
+/// a grant with an epoch lower than the highest seen is ignored (a stale retained grant or a
+/// delayed message from before a failover must never undo a newer decision). Each applied grant
+/// is answered with a GrantAck saying whether the actions succeeded.
+/// </summary>
+public sealed class RoleState
+{
+    private readonly string _node;
+    private readonly string _group;
+    private readonly IRoleActions _actions;
+    private readonly AgentStatus _status;
+    private readonly IAgentEvents _events;
+    private readonly BoardContact _contact;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _serial = new(1, 1);
+    private long _highestEpoch;
+    private volatile NodeRole _role = NodeRole.None;
+    private Grant? _latest;
+
+    public RoleState(string node, string group, IRoleActions actions, AgentStatus status, IAgentEvents events, BoardContact contact, TimeProvider time)
+    {
+        _node = node;
+        _group = group;
+        _actions = actions;
+        _status = status;
+        _events = events;
+        _contact = contact;
+        _time = time;
+    }
+
+    /// <summary>Published after a grant was carried out (or failed).</summary>
+    public event Func<GrantAck, Task>? Acknowledged;
+
+    public NodeRole Role => _role;
+
+    public long HighestEpoch => Interlocked.Read(ref _highestEpoch);
+
+    public Grant? LatestGrant => Volatile.Read(ref _latest);
+
+    /// <param name="live">False for a retained grant delivered on subscribe: it may be old, so it does not count as contact with the board.</param>
+    public async Task HandleGrantAsync(Grant grant, bool live, CancellationToken ct)
+    {
+        if (grant.Node != _node)
+        {
+            _events.Raise("grant-ignored", Severity.Warning, "grant for node '" + grant.Node + "' arrived on this node's topic");
+            return;
+        }
+
+        if (live)
+        {
+            _contact.Heard("grant");
+        }
+
+        await _serial.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (grant.Epoch < _highestEpoch)
+            {
+                _events.Raise("grant-stale", Severity.Warning, "ignored grant of " + WireWords.Of(grant.Role) + " with epoch " + grant.Epoch + " below the highest seen " + _highestEpoch);
+                return;
+            }
+
+            NodeRole from = _role;
+            var change = new RoleChange(grant.Group.Length > 0 ? grant.Group : _group, from, grant.Role, grant.Epoch, grant.Reason);
+            RoleActionResult result;
+            if (grant.Role == from)
+            {
+                result = RoleActionResult.Done("already " + WireWords.Of(from));
+            }
+            else if (grant.Role == NodeRole.Active)
+            {
+                result = await _actions.PromoteAsync(change, ct).ConfigureAwait(false);
+            }
+            else
+            {
+                result = await _actions.DemoteAsync(change, ct).ConfigureAwait(false);
+            }
+
+            _highestEpoch = grant.Epoch;
+            Volatile.Write(ref _latest, grant);
+            // A failed promote leaves the node where it was; the ack hands the grant back.
+            _role = result.Ok ? grant.Role : (grant.Role == NodeRole.Active ? from : grant.Role);
+            _status.SetRole(_role, _highestEpoch, (result.Ok ? "" : "grant of " + WireWords.Of(grant.Role) + " failed: ") + result.Detail);
+            if (from != _role)
+            {
+                _events.Raise("role-changed", Severity.Info, WireWords.Of(from) + " -> " + WireWords.Of(_role) + " at epoch " + grant.Epoch + (grant.Reason.Length > 0 ? " (" + grant.Reason + ")" : ""));
+            }
+            else if (!result.Ok)
+            {
+                _events.Raise("role-change-failed", Severity.Alert, WireWords.Of(from) + " -> " + WireWords.Of(grant.Role) + " at epoch " + grant.Epoch + ": " + result.Detail);
+            }
+
+            Func<GrantAck, Task>? ack = Acknowledged;
+            if (ack != null)
+            {
+                await ack(new GrantAck
+                {
+                    Node = _node,
+                    Group = change.Group,
+                    Role = grant.Role,
+                    Epoch = grant.Epoch,
+                    Ok = result.Ok,
+                    Detail = result.Detail,
+                    Timestamp = _time.GetUtcNow().ToUnixTimeMilliseconds(),
+                }).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _serial.Release();
+        }
+    }
+
+    /// <summary>
+    /// The ROLE wire changed. Released while active means the board revoked the grant without
+    /// the broker: demote at once (same epoch). Asserted alone never promotes: a promotion needs
+    /// the epoch that only a grant message carries.
+    /// </summary>
+    public async Task HandleRoleWireAsync(bool asserted, CancellationToken ct)
+    {
+        _contact.Heard("role wire");
+        if (!asserted)
+        {
+            await DemoteAsync("ROLE wire released by the board", _highestEpoch, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The board asked this node to step down (AgentRequest demote, or the ROLE wire). A request with a stale epoch is ignored.</summary>
+    public async Task DemoteAsync(string reason, long epoch, CancellationToken ct)
+    {
+        await _serial.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (epoch < _highestEpoch)
+            {
+                _events.Raise("request-stale", Severity.Warning, "ignored demote request with epoch " + epoch + " below the highest seen " + _highestEpoch);
+                return;
+            }
+
+            if (_role != NodeRole.Active)
+            {
+                return;
+            }
+
+            var change = new RoleChange(_group, NodeRole.Active, NodeRole.Standby, _highestEpoch, reason);
+            RoleActionResult result = await _actions.DemoteAsync(change, ct).ConfigureAwait(false);
+            _role = NodeRole.Standby;
+            _status.SetRole(_role, _highestEpoch, change.Reason + (result.Ok ? "" : "; demote actions failed: " + result.Detail));
+            _events.Raise("role-changed", result.Ok ? Severity.Warning : Severity.Alert, "active -> standby: " + change.Reason + (result.Ok ? "" : "; demote actions failed: " + result.Detail));
+        }
+        finally
+        {
+            _serial.Release();
+        }
+    }
+}

@@ -1,0 +1,200 @@
+using Watchdog.Protocol.Messages;
+using Watchdog.Protocol.Wire;
+
+namespace Watchdog.Agent.Status;
+
+/// <summary>
+/// The agent's current picture of itself: check results, heartbeat device, feeding, role.
+/// Every component writes its part here; the publisher turns it into the retained NodeState.
+/// Thread-safe; Changed fires (outside the lock) whenever something an operator would see changes.
+/// </summary>
+public sealed class AgentStatus
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<string, CheckResult> _checks = new(StringComparer.Ordinal);
+    private readonly List<string> _order = new();
+    private readonly HashSet<string> _pendingRequired = new(StringComparer.Ordinal);
+    private string _deviceProblem = "";
+    private bool _feeding;
+    private NodeRole _role;
+    private long _epoch;
+    private bool _boardLost;
+    private string _roleReason = "";
+    private long _seq;
+
+    public event Action? Changed;
+
+    /// <summary>Registers a check before its first result; a required check counts as not passing until it has one.</summary>
+    public void Declare(string name, bool required)
+    {
+        lock (_gate)
+        {
+            _order.Add(name);
+            _checks[name] = new CheckResult { Name = name, Ok = false, Required = required, Detail = "no result yet" };
+            if (required)
+            {
+                _pendingRequired.Add(name);
+            }
+        }
+    }
+
+    /// <summary>True when every required check passes: the heartbeat may be fed.</summary>
+    public bool RequiredChecksPass
+    {
+        get
+        {
+            lock (_gate)
+            {
+                if (_pendingRequired.Count > 0)
+                {
+                    return false;
+                }
+
+                foreach (CheckResult c in _checks.Values)
+                {
+                    if (c.Required && !c.Ok)
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            }
+        }
+    }
+
+    public void SetCheck(string name, bool ok, string detail)
+    {
+        bool changed;
+        lock (_gate)
+        {
+            CheckResult c = _checks[name];
+            changed = c.Ok != ok || c.Detail != detail || _pendingRequired.Contains(name);
+            c.Ok = ok;
+            c.Detail = detail;
+            _pendingRequired.Remove(name);
+        }
+
+        if (changed)
+        {
+            Changed?.Invoke();
+        }
+    }
+
+    public void SetFeeding(bool feeding) => Update(ref _feeding, feeding);
+
+    public bool Feeding { get { lock (_gate) { return _feeding; } } }
+
+    /// <summary>Empty when the heartbeat device works; otherwise what is wrong with it.</summary>
+    public void SetDeviceProblem(string problem) => Update(ref _deviceProblem, problem);
+
+    public string DeviceProblem { get { lock (_gate) { return _deviceProblem; } } }
+
+    public void SetRole(NodeRole role, long epoch, string reason)
+    {
+        lock (_gate)
+        {
+            _role = role;
+            _epoch = epoch;
+            _roleReason = reason;
+        }
+
+        Changed?.Invoke();
+    }
+
+    public long Epoch { get { lock (_gate) { return _epoch; } } }
+
+    public NodeRole Role { get { lock (_gate) { return _role; } } }
+
+    public void SetBoardLost(bool lost) => Update(ref _boardLost, lost);
+
+    public bool BoardLost { get { lock (_gate) { return _boardLost; } } }
+
+    /// <summary>Takes a consistent snapshot as the message published on node/&lt;node&gt;/state.</summary>
+    public NodeState Snapshot(string node, string group, long timestampMs)
+    {
+        lock (_gate)
+        {
+            var checks = new CheckResult[_order.Count];
+            var failingRequired = new List<string>();
+            var failingOther = new List<string>();
+            for (int i = 0; i < _order.Count; i++)
+            {
+                CheckResult c = _checks[_order[i]];
+                checks[i] = new CheckResult { Name = c.Name, Ok = c.Ok, Required = c.Required, Detail = c.Detail };
+                if (!c.Ok)
+                {
+                    (c.Required ? failingRequired : failingOther).Add(c.Name + ": " + c.Detail);
+                }
+            }
+
+            Health health;
+            var reasons = new List<string>();
+            if (_deviceProblem.Length > 0)
+            {
+                reasons.Add("heartbeat device: " + _deviceProblem);
+            }
+
+            if (_pendingRequired.Count > 0 && failingRequired.Count == _pendingRequired.Count && _deviceProblem.Length == 0)
+            {
+                health = Health.Unknown;
+                reasons.Add("waiting for the first result of required checks");
+            }
+            else if (failingRequired.Count > 0 || _deviceProblem.Length > 0)
+            {
+                health = Health.Failing;
+                reasons.AddRange(failingRequired);
+                reasons.AddRange(failingOther);
+            }
+            else if (failingOther.Count > 0)
+            {
+                health = Health.Degraded;
+                reasons.AddRange(failingOther);
+            }
+            else
+            {
+                health = Health.Healthy;
+            }
+
+            if (_boardLost)
+            {
+                reasons.Add("board lost: nothing heard from the board; keeping role " + WireWords.Of(_role) + ", no automatic failover is possible");
+            }
+
+            if (_roleReason.Length > 0)
+            {
+                reasons.Add("role: " + _roleReason);
+            }
+
+            return new NodeState
+            {
+                Node = node,
+                Group = group,
+                Role = _role,
+                Epoch = _epoch,
+                Health = health,
+                Reason = reasons.Count == 0 ? "all checks pass" : string.Join("; ", reasons),
+                Feeding = _feeding,
+                BoardLost = _boardLost,
+                Checks = checks,
+                Seq = ++_seq,
+                Timestamp = timestampMs,
+            };
+        }
+    }
+
+    private void Update<T>(ref T field, T value)
+    {
+        bool changed;
+        lock (_gate)
+        {
+            changed = !EqualityComparer<T>.Default.Equals(field, value);
+            field = value;
+        }
+
+        if (changed)
+        {
+            Changed?.Invoke();
+        }
+    }
+}
