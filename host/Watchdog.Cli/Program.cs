@@ -1,1 +1,25 @@
-Console.Error.WriteLine("not built yet: see the open issues"); return 2;
+using System.CommandLine;
+using Watchdog.Cli.Commands;
+using Watchdog.Cli.Keys;
+using Watchdog.Cli.Mqtt;
+
+var root = new RootCommand("watchdogctl: status, events and signed commands for Watchdog clusters, and the demo rack");
+root.Subcommands.Add(StatusCommand.Create());
+root.Subcommands.Add(EventsCommand.Create());
+foreach (var command in ControlCommands.Create())
+{
+    root.Subcommands.Add(command);
+}
+
+root.Subcommands.Add(KeysCommand.Create());
+
+try
+{
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+}
+catch (Exception ex) when (ex is BrokerUnreachableException or KeyFileException or FormatException)
+{
+    // Operator errors get one line, not a stack trace.
+    Console.Error.WriteLine($"watchdogctl: {ex.Message}");
+    return 2;
+}

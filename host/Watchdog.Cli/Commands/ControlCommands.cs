@@ -1,0 +1,155 @@
+using System.CommandLine;
+using Spectre.Console;
+using Watchdog.Cli.Keys;
+using Watchdog.Cli.Mqtt;
+using Watchdog.Cli.Status;
+using Watchdog.Protocol.Json;
+using Watchdog.Protocol.Messages;
+using Watchdog.Protocol.Signing;
+using Watchdog.Protocol.Topics;
+using Watchdog.Protocol.Wire;
+
+namespace Watchdog.Cli.Commands;
+
+/// <summary>
+/// The commands that change a cluster: switchover, failback, fence, unfence, reset,
+/// power-cycle, maintenance on|off. Each is signed with the cluster key, carries the group's
+/// current epoch and a short lifetime, asks for confirmation, and reports the board's answer
+/// (with the refusal reason when refused).
+/// </summary>
+public static class ControlCommands
+{
+    public const int ExitAccepted = 0;
+    public const int ExitRefused = 3;
+    public const int ExitNoAnswer = 4;
+
+    public static IEnumerable<Command> Create()
+    {
+        yield return Make("switchover", "Planned switchover: demote the active, wait for its acknowledgement, promote a standby",
+            CommandAction.Switchover, "group", withTo: true);
+        yield return Make("failback", "Return the group's active role to its preferred member", CommandAction.Failback, "group");
+        yield return Make("fence", "Fence a node: hold it off (reset held or powered off) so it cannot act", CommandAction.Fence, "node");
+        yield return Make("unfence", "Release a fenced node so it may boot and rejoin as standby", CommandAction.Unfence, "node");
+        yield return Make("reset", "Pulse a node's reset line", CommandAction.Reset, "node");
+        yield return Make("power-cycle", "Force a node off and power it on again", CommandAction.PowerCycle, "node");
+
+        var maintenance = new Command("maintenance", "Put a node in or out of maintenance (the board takes no action on it)");
+        maintenance.Subcommands.Add(Make("on", "Start maintenance: no detection actions for this node", CommandAction.MaintenanceOn, "node"));
+        maintenance.Subcommands.Add(Make("off", "End maintenance", CommandAction.MaintenanceOff, "node"));
+        yield return maintenance;
+    }
+
+    private static Command Make(string name, string description, CommandAction action, string targetKind, bool withTo = false)
+    {
+        var cluster = new ClusterOptions();
+        var target = new Argument<string>(targetKind) { Description = $"The {targetKind} the command is for" };
+        var to = new Option<string?>("--to") { Description = "The member to promote (default: the board's choice by priority)" };
+        var keyFile = new Option<string>("--key-file", "-k")
+        {
+            Description = "Cluster key file (env WATCHDOG_KEY_FILE)",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("WATCHDOG_KEY_FILE") ?? "/etc/watchdog/cluster.key",
+        };
+        var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask for confirmation" };
+        var ttl = new Option<int>("--ttl") { Description = "Seconds the signed command stays valid", DefaultValueFactory = _ => 30 };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the board's answer", DefaultValueFactory = _ => 10 };
+
+        var command = new Command(name, description) { target };
+        cluster.AddTo(command);
+        if (withTo)
+        {
+            command.Options.Add(to);
+        }
+
+        command.Options.Add(keyFile);
+        command.Options.Add(yes);
+        command.Options.Add(ttl);
+        command.Options.Add(timeout);
+        command.SetAction(async (result, ct) =>
+        {
+            var key = ClusterKeyFile.Read(result.GetValue(keyFile)!)[0];
+            await using var connection = await cluster.ConnectAsync(result, ct).ConfigureAwait(false);
+            var snapshot = new ClusterSnapshot(connection.Topics);
+            await connection.SubscribeAsync(connection.Topics.Everything(), ct).ConfigureAwait(false);
+            StatusCommand.Drain(connection, snapshot, TimeSpan.FromMilliseconds(400), ct);
+
+            var targetName = result.GetValue(target)!;
+            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            var signed = Build(action, targetName, withTo ? result.GetValue(to) : null, snapshot.EpochFor(targetName), now, result.GetValue(ttl), key);
+
+            var question = $"{WireWords.Of(action)} {targetName}{(signed.Argument.Length > 0 ? " to " + signed.Argument : "")} at epoch {signed.Epoch} in cluster {connection.Topics.Cluster}?";
+            if (!result.GetValue(yes))
+            {
+                if (Console.IsInputRedirected)
+                {
+                    Console.Error.WriteLine($"watchdogctl: refusing to {question.TrimEnd('?')} without confirmation: add --yes");
+                    return 2;
+                }
+
+                if (!AnsiConsole.Confirm(question, defaultValue: false))
+                {
+                    return 1;
+                }
+            }
+
+            await connection.PublishAsync(connection.Topics.Command(targetName), MessageCodec.Encode(signed), retain: false, ct).ConfigureAwait(false);
+            var ack = WaitForAck(connection, signed.Id, TimeSpan.FromSeconds(result.GetValue(timeout)), ct);
+            return Report(signed, ack);
+        });
+        return command;
+    }
+
+    /// <summary>Builds and signs a command; public for tests and the demo.</summary>
+    public static SignedCommand Build(CommandAction action, string target, string? argument, long epoch, long nowMs, int ttlSeconds, ClusterKey key)
+    {
+        var command = new SignedCommand
+        {
+            Id = Guid.NewGuid().ToString("N")[..16],
+            Target = target,
+            Action = action,
+            Argument = argument ?? "",
+            Epoch = epoch,
+            IssuedAt = nowMs,
+            ExpiresAt = nowMs + (ttlSeconds * 1000L),
+        };
+        new CommandSigner(new PortableHmacSha256()).Sign(command, key.KeyId, key.Key);
+        return command;
+    }
+
+    private static CommandAck? WaitForAck(ClusterConnection connection, string id, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (!connection.Received.TryTake(out var message, 200, ct))
+            {
+                continue;
+            }
+
+            if (connection.Topics.TryParse(message.Topic, out var parsed) && parsed?.Kind == TopicKind.CommandAck &&
+                MessageCodec.TryDecode(message.Payload, out CommandAck? ack, out _) && ack?.Id == id)
+            {
+                return ack;
+            }
+        }
+
+        return null;
+    }
+
+    private static int Report(SignedCommand command, CommandAck? ack)
+    {
+        if (ack is null)
+        {
+            Console.Error.WriteLine($"watchdogctl: no answer to command {command.Id} ({WireWords.Of(command.Action)} {command.Target}): is the board online? (watchdogctl status)");
+            return ExitNoAnswer;
+        }
+
+        if (ack.Verdict == CommandVerdict.Accepted)
+        {
+            AnsiConsole.MarkupLine($"[green]accepted[/] {WireWords.Of(command.Action)} {Markup.Escape(command.Target)} (command {command.Id}, epoch {ack.Epoch}) {Markup.Escape(ack.Detail)}");
+            return ExitAccepted;
+        }
+
+        AnsiConsole.MarkupLine($"[red]refused: {WireWords.Of(ack.Verdict)}[/] {Markup.Escape(ack.Detail)} (command {command.Id})");
+        return ExitRefused;
+    }
+}
