@@ -1,0 +1,148 @@
+using Watchdog.Protocol.Messages;
+using Watchdog.Protocol.Wire;
+
+namespace Watchdog.Protocol.Tests.Codec;
+
+/// <summary>The sample of every message that docs/protocol.md shows; Golden/*.json hold their exact encodings.</summary>
+public static class Samples
+{
+    public const long Ts = 1764097200000;
+
+    public static NodeState NodeState => new()
+    {
+        Node = "db1",
+        Group = "db",
+        Role = NodeRole.Active,
+        Epoch = 7,
+        Health = Health.Healthy,
+        Reason = "",
+        Feeding = true,
+        BoardLost = false,
+        Checks =
+        [
+            new CheckResult { Name = "http", Ok = true, Required = true, Detail = "200 in 3 ms" },
+            new CheckResult { Name = "disk", Ok = true, Required = false, Detail = "/var 41% used" },
+        ],
+        Seq = 12,
+        Timestamp = Ts,
+    };
+
+    public static NodeMetrics NodeMetrics => new()
+    {
+        Node = "db1",
+        CpuPercent = 12.5,
+        MemoryPercent = 63.2,
+        DiskPercent = 41,
+        DiskIoBytesPerSecond = 524288,
+        NetRxBytesPerSecond = 1250000,
+        NetTxBytesPerSecond = 980000,
+        Load1 = 0.42,
+        ResponseMs = 3.1,
+        Timestamp = Ts,
+    };
+
+    public static GrantAck GrantAck => new()
+    {
+        Node = "db2",
+        Group = "db",
+        Role = NodeRole.Active,
+        Epoch = 8,
+        Ok = true,
+        Detail = "promote hook exited 0 in 412 ms",
+        Timestamp = Ts + 950,
+    };
+
+    public static BoardStatus BoardStatus => new()
+    {
+        Board = "rack1",
+        Presence = Presence.Ready,
+        Epoch = 7,
+        UptimeMs = 86400000,
+        Firmware = "watchdog-esp32 0.1.0",
+        Channels = 2,
+        Timestamp = Ts,
+    };
+
+    public static ChannelReading ChannelReading => new()
+    {
+        Board = "rack1",
+        Channel = "ch1",
+        Node = "db1",
+        State = ChannelState.Healthy,
+        Verdict = Verdict.RedundancyLost,
+        HeartbeatEdges = 10,
+        HeartbeatAgeMs = 180,
+        PowerGood = [true, false],
+        Link = [true],
+        Outputs = [],
+        Timestamp = Ts,
+    };
+
+    public static GroupRoles GroupRoles => new()
+    {
+        Group = "db",
+        Mode = GroupMode.ActiveStandby,
+        Epoch = 8,
+        Active = ["db2"],
+        Standby = [],
+        Fenced = ["db1"],
+        Reason = "db1: heartbeat lost, power good high (software failure); held in reset",
+        Timestamp = Ts + 640,
+    };
+
+    public static Grant Grant => new()
+    {
+        Group = "db",
+        Node = "db2",
+        Role = NodeRole.Active,
+        Epoch = 8,
+        Reason = "failover from db1 (fenced)",
+        Timestamp = Ts + 640,
+    };
+
+    public static AgentRequest AgentRequest => new()
+    {
+        Id = "r-42",
+        Node = "db1",
+        Kind = AgentRequestKind.RestartService,
+        Epoch = 7,
+        Reason = "check 'http' failing for 30 s",
+        Timestamp = Ts,
+    };
+
+    public static EventMessage Event => new()
+    {
+        Source = "rack1",
+        Kind = "fence-confirmed",
+        Severity = Severity.Alert,
+        Node = "db1",
+        Group = "db",
+        Epoch = 8,
+        Detail = "reset held, power good still high",
+        Timestamp = Ts + 600,
+    };
+
+    public static SignedCommand SignedCommand => new()
+    {
+        Id = "c-1",
+        KeyId = "k1",
+        Target = "db",
+        Action = CommandAction.Switchover,
+        Argument = "db2",
+        Epoch = 7,
+        IssuedAt = Ts,
+        ExpiresAt = Ts + 30000,
+        // HMAC-SHA256 of the canonical form under the ASCII key "correct horse battery staple 2026" (computed with Python's hmac module); GoldenTests checks the signer agrees.
+        Signature = "5e96d269547abe725dd84e61f9499cdf729dd3ecf4d2c1d589fd853b255c8ba7",
+    };
+
+    public static CommandAck CommandAck => new()
+    {
+        Id = "c-1",
+        Target = "db",
+        Verdict = CommandVerdict.StaleEpoch,
+        Detail = "command carries epoch 6 but the current epoch is 7",
+        Epoch = 7,
+        Timestamp = Ts + 20,
+    };
+}

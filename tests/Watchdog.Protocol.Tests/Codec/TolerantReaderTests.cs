@@ -1,0 +1,108 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Watchdog.Protocol.Json;
+using Watchdog.Protocol.Messages;
+
+namespace Watchdog.Protocol.Tests.Codec;
+
+/// <summary>Readers accept any member order and whitespace, ignore unknown members and default optional ones.</summary>
+public class TolerantReaderTests
+{
+    private static JsonObject Golden(CodecCase c) => System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllBytes(c.GoldenPath))!.AsObject();
+
+    private static void AssertDecodesToSample(CodecCase c, string json)
+    {
+        Assert.True(c.Decode(Encoding.UTF8.GetBytes(json), out var message, out var error), error?.Text + " in " + json);
+        MessageEquality.AssertEqual(c.Sample, message!);
+    }
+
+    [Theory]
+    [MemberData(nameof(CodecCase.Theory), MemberType = typeof(CodecCase))]
+    public void Reversed_order_unknown_members_and_whitespace(CodecCase c)
+    {
+        var golden = Golden(c);
+        var reordered = new JsonObject();
+        reordered["x_future_field"] = new JsonObject { ["nested"] = new JsonArray(1, "two", null, new JsonObject()) };
+        foreach (var (name, value) in golden.Reverse())
+        {
+            reordered[name] = value?.DeepClone();
+            reordered["zz_" + name] = "ignored";
+        }
+
+        reordered["unknown_number"] = 1e300;
+        var pretty = reordered.ToJsonString(new JsonSerializerOptions { WriteIndented = true }).Replace("\n", "\r\n\t ", StringComparison.Ordinal);
+        AssertDecodesToSample(c, pretty);
+    }
+
+    [Theory]
+    [MemberData(nameof(CodecCase.Theory), MemberType = typeof(CodecCase))]
+    public void Every_field_not_required_may_be_left_out(CodecCase c)
+    {
+        var golden = Golden(c);
+        var minimal = new JsonObject();
+        foreach (var name in c.Required)
+        {
+            minimal[name] = golden[name]!.DeepClone();
+        }
+
+        var bytes = Encoding.UTF8.GetBytes(minimal.ToJsonString());
+        Assert.True(c.Decode(bytes, out var message, out var error), error?.Text);
+
+        // What was left out has its documented default: an empty string, false, 0, an empty array.
+        var fresh = Activator.CreateInstance(c.Type)!;
+        foreach (var p in c.Type.GetProperties())
+        {
+            var wire = golden.Select(kv => kv.Key).FirstOrDefault(k => Normalize(k) == Normalize(p.Name));
+            if (wire != null && c.Required.Contains(wire))
+            {
+                continue;
+            }
+
+            var expected = p.GetValue(fresh);
+            var actual = p.GetValue(message);
+            if (expected is Array a)
+            {
+                Assert.Empty((Array)actual!);
+                Assert.Empty(a);
+            }
+            else
+            {
+                Assert.True(Equals(expected, actual), $"{c.Name}.{p.Name}: default {expected}, got {actual}");
+            }
+        }
+    }
+
+    // Property names and wire names line up after dropping '_' and case, with the few short forms mapped.
+    private static string Normalize(string name) => name.Replace("_", "", StringComparison.Ordinal).ToLowerInvariant() switch
+    {
+        "ts" => "timestamp",
+        "status" => "presence",
+        "arg" => "argument",
+        "sig" => "signature",
+        "issuedat" => "issuedat",
+        "hbedges" => "heartbeatedges",
+        "hbagems" => "heartbeatagems",
+        var n => n,
+    };
+
+    [Fact]
+    public void Null_counts_as_absent_and_metrics_null_means_nan()
+    {
+        var json = "{\"node\":\"db1\",\"group\":null,\"role\":\"active\",\"epoch\":7,\"health\":\"healthy\",\"checks\":null,\"ts\":1}";
+        Assert.True(MessageCodec.TryDecode(Encoding.UTF8.GetBytes(json), out NodeState? state, out var error), error?.Text);
+        Assert.Equal("", state!.Group);
+        Assert.Empty(state.Checks);
+
+        Assert.True(MessageCodec.TryDecode("{\"node\":\"db1\",\"cpu_pct\":null,\"ts\":1}"u8.ToArray(), out NodeMetrics? metrics, out error), error?.Text);
+        Assert.True(double.IsNaN(metrics!.CpuPercent));
+        Assert.Equal(-1, metrics.ResponseMs);
+    }
+
+    [Fact]
+    public void Presence_word_may_have_surrounding_whitespace()
+    {
+        Assert.True(MessageCodec.TryDecodePresence(" lost\n"u8.ToArray(), out var p, out _));
+        Assert.Equal(Wire.Presence.Lost, p);
+    }
+}
