@@ -1,0 +1,436 @@
+using Watchdog.Firmware.Core.Config;
+using Watchdog.Protocol.Messages;
+using Watchdog.Protocol.Wire;
+
+namespace Watchdog.Firmware.Core
+{
+    /// <summary>
+    /// One wired server: reads its samples, debounces, judges a verdict, moves through the
+    /// ChannelTransitions table and owns the outputs. The escalation ladder and the group arbiter
+    /// act through it (pulses, holds, the ROLE line).
+    /// </summary>
+    internal sealed class ChannelUnit
+    {
+        private readonly CoreContext _ctx;
+        private readonly Debouncer[] _powerGood;
+        private readonly Debouncer[] _link;
+        private long _graceEnd;
+        private bool _heardHeartbeatSinceAction;
+        private long _resetAssertedTicks;
+        private bool _resetDriven;
+
+        public ChannelUnit(CoreContext ctx, int index, ChannelSample sample)
+        {
+            _ctx = ctx;
+            Index = index;
+            Config = ctx.Config.Channels[index];
+            Sample = sample;
+            TickTiming t = ctx.Timing;
+            Heartbeat = new HeartbeatDetector(t.HeartbeatPeriod, t.HeartbeatSuspect, t.HeartbeatTimeout);
+            _powerGood = new Debouncer[Config.PowerGoodInputs];
+            for (int i = 0; i < _powerGood.Length; i++) { _powerGood[i] = new Debouncer(t.Debounce); }
+            _link = new Debouncer[Config.LinkInputs];
+            for (int i = 0; i < _link.Length; i++) { _link[i] = new Debouncer(t.Debounce); }
+            Ladder = new EscalationLadder(ctx, this);
+            Presence = Presence.Init;
+        }
+
+        public int Index { get; }
+        public ChannelConfig Config { get; }
+        public ChannelSample Sample { get; }
+        public HeartbeatDetector Heartbeat { get; }
+        public EscalationLadder Ladder { get; }
+        public GroupArbiter? Group { get; set; }
+        public int MemberIndex { get; set; } = -1;
+        public string GroupName { get { return Group == null ? "" : Group.Config.Name; } }
+
+        public ChannelState State { get; private set; }
+        public Verdict Verdict { get; private set; }
+        public long StateSince { get; private set; }
+
+        // What the node's agent said over MQTT.
+        public Presence Presence { get; set; }
+        public bool HeardState { get; set; }
+        public Health Health { get; set; }
+        public NodeRole ReportedRole { get; set; }
+        public long ReportedEpoch { get; set; }
+        public long LastStateTimestamp { get; set; } = long.MinValue;
+
+        // Outputs: pulses belong to the ladder or a command; holds to the ladder, the arbiter or a command.
+        public bool PulseReset { get; set; }
+        public bool PressPower { get; set; }
+        public bool HoldReset { get; private set; }
+        public bool HoldFence { get; private set; }
+        public bool RoleOut { get; set; }
+
+        /// <summary>Held in reset by the arbiter so another member could take over; released (or kept) after the takeover.</summary>
+        public bool TakeoverHeld { get; private set; }
+
+        public bool PowerGood(int i) { return _powerGood[i].Value; }
+        public bool Link(int i) { return _link[i].Value; }
+
+        public bool AllPowerLow
+        {
+            get
+            {
+                for (int i = 0; i < _powerGood.Length; i++) { if (_powerGood[i].Value) { return false; } }
+                return true;
+            }
+        }
+
+        /// <summary>Heartbeat fresh and some power good: this server is running, whatever else is wrong.</summary>
+        public bool AliveOnWires { get { return Heartbeat.Fresh && !AllPowerLow; } }
+
+        /// <summary>
+        /// The node cannot act: reset has been asserted for the fence-confirm time and still is,
+        /// or every power-good is low while the heartbeat is silent (powered off).
+        /// </summary>
+        public bool ConfirmedOut
+        {
+            get
+            {
+                return (_resetDriven && _resetAssertedTicks >= _ctx.Timing.FenceConfirm) || (AllPowerLow && !Heartbeat.Fresh);
+            }
+        }
+
+        /// <summary>Nothing automatic is done now: board grace, node boot grace, maintenance.</summary>
+        public bool Quiet
+        {
+            get { return !_ctx.BoardGraceOver || State == ChannelState.Booting || State == ChannelState.Maintenance || State == ChannelState.Unknown; }
+        }
+
+        /// <summary>Failed, fenced or recovering from an action: not fit to hold or take a role.</summary>
+        public bool Unfit
+        {
+            get { return State == ChannelState.Failed || State == ChannelState.Fenced || State == ChannelState.Recovering; }
+        }
+
+        public static bool IsFailure(Verdict v)
+        {
+            return v == Verdict.SoftwareFailure || v == Verdict.PowerFailure || v == Verdict.NetworkFailure || v == Verdict.ServiceFailure;
+        }
+
+        /// <summary>
+        /// Whether this node may be held or fenced: always when it is not alive on the wires; when
+        /// it is, only if its group allows fencing the last healthy member or another member is healthy.
+        /// </summary>
+        public bool CanFence()
+        {
+            if (!AliveOnWires)
+            {
+                return true;
+            }
+
+            return Group != null && Group.OtherHealthyOrAllowed(this);
+        }
+
+        /// <summary>Board start: enter Booting with the board's grace.</summary>
+        public void Start()
+        {
+            Fire(ChannelTrigger.Start, "board started");
+            _graceEnd = _ctx.Timing.BoardBootGrace;
+        }
+
+        public void Tick()
+        {
+            // Reset asserted by the previous output was on the wire for one more tick.
+            _resetAssertedTicks = _resetDriven ? _resetAssertedTicks + 1 : 0;
+
+            int edges = Sample.HeartbeatEdges;
+            Sample.HeartbeatEdges = 0;
+            Heartbeat.Observe(edges);
+            for (int i = 0; i < _powerGood.Length; i++) { _powerGood[i].Update(Sample.PowerGood[i]); }
+            for (int i = 0; i < _link.Length; i++) { _link[i].Update(Sample.Link[i]); }
+
+            UpdateVerdict();
+            Ladder.TickWireActions();
+            Judge();
+        }
+
+        /// <summary>Re-judge after a message changed what the agent says (health, presence).</summary>
+        public void Rejudge()
+        {
+            UpdateVerdict();
+            if (_ctx.Now > 0)
+            {
+                Judge();
+            }
+        }
+
+        private void Judge()
+        {
+            bool failure = IsFailure(Verdict);
+            switch (State)
+            {
+                case ChannelState.Booting:
+                    if (Heartbeat.EdgesSinceMark >= 2 && Heartbeat.Fresh)
+                    {
+                        Fire(ChannelTrigger.HeartbeatSteady, "heartbeat steady");
+                    }
+                    else if (_ctx.Now >= _graceEnd && _ctx.BoardGraceOver)
+                    {
+                        Fire(ChannelTrigger.BootTimeout, "no steady heartbeat within the boot grace");
+                        Ladder.Begin(failure ? Verdict : Verdict.SoftwareFailure);
+                    }
+
+                    break;
+                case ChannelState.Healthy:
+                    if (failure)
+                    {
+                        Fire(ChannelTrigger.Fault, WireWords.Of(Verdict));
+                        Ladder.Begin(Verdict);
+                    }
+                    else if (Heartbeat.Late)
+                    {
+                        Fire(ChannelTrigger.HeartbeatLate, "no heartbeat edge for " + (Heartbeat.TicksSinceEdge * _ctx.Timing.TickMs).ToString() + " ms");
+                    }
+
+                    break;
+                case ChannelState.Suspect:
+                    if (failure)
+                    {
+                        Fire(ChannelTrigger.Fault, WireWords.Of(Verdict));
+                        Ladder.Begin(Verdict);
+                    }
+                    else if (Heartbeat.Fresh)
+                    {
+                        Fire(ChannelTrigger.HeartbeatBack, "heartbeat back");
+                    }
+
+                    break;
+                case ChannelState.Failed:
+                    if (!failure && Heartbeat.Fresh && !Ladder.Busy)
+                    {
+                        Fire(ChannelTrigger.FaultCleared, "the failure cleared by itself");
+                        EnterGrace();
+                    }
+                    else
+                    {
+                        Ladder.TickSteps();
+                    }
+
+                    break;
+                case ChannelState.Recovering:
+                    if (Heartbeat.Fresh)
+                    {
+                        _heardHeartbeatSinceAction = true;
+                    }
+
+                    if (!failure && Heartbeat.FreshRun >= _ctx.Timing.RecoveryStable)
+                    {
+                        Fire(ChannelTrigger.HeartbeatSteady, "heartbeat steady for the recovery time");
+                        Ladder.Reset();
+                    }
+                    else if (failure && _heardHeartbeatSinceAction && !Ladder.Busy)
+                    {
+                        Fire(ChannelTrigger.Fault, WireWords.Of(Verdict));
+                        Ladder.Begin(Verdict);
+                    }
+                    else if (_ctx.Now >= _graceEnd && !Ladder.Busy)
+                    {
+                        Fire(ChannelTrigger.RecoveryTimeout, "no steady heartbeat within the node boot grace");
+                        Ladder.Begin(failure ? Verdict : Verdict.SoftwareFailure);
+                    }
+
+                    break;
+            }
+        }
+
+        private void UpdateVerdict()
+        {
+            Verdict before = Verdict;
+            Verdict = ComputeVerdict();
+            if (before == Verdict)
+            {
+                return;
+            }
+
+            // Alert-only verdicts are announced here; failures through the state machine and the ladder.
+            if (Verdict == Verdict.RedundancyLost || Verdict == Verdict.BrokerPathLost)
+            {
+                _ctx.Event(WireWords.Of(Verdict), Severity.Alert, Config.Node, GroupName, RedundancyDetail());
+            }
+            else if (Verdict == Verdict.None && (before == Verdict.RedundancyLost || before == Verdict.BrokerPathLost))
+            {
+                _ctx.Event(WireWords.Of(before) + "-cleared", Severity.Info, Config.Node, GroupName, "");
+            }
+        }
+
+        private Verdict ComputeVerdict()
+        {
+            bool allPowerLow = AllPowerLow;
+            bool somePowerLow = false;
+            for (int i = 0; i < _powerGood.Length; i++) { if (!_powerGood[i].Value) { somePowerLow = true; } }
+            bool allLinkDown = true;
+            bool someLinkDown = false;
+            for (int i = 0; i < _link.Length; i++)
+            {
+                if (_link[i].Value) { allLinkDown = false; } else { someLinkDown = true; }
+            }
+
+            if (allPowerLow && !Heartbeat.Fresh)
+            {
+                return Verdict.PowerFailure;
+            }
+
+            if (Heartbeat.Lost)
+            {
+                return Verdict.SoftwareFailure;
+            }
+
+            if (allLinkDown)
+            {
+                return Verdict.NetworkFailure;
+            }
+
+            if (HeardState && Health == Health.Failing && Presence != Presence.Lost && Presence != Presence.Disconnected)
+            {
+                return Verdict.ServiceFailure;
+            }
+
+            if (Presence == Presence.Lost || Presence == Presence.Disconnected)
+            {
+                return Verdict.BrokerPathLost;
+            }
+
+            // Power-good reading low while the heartbeat is fresh: a sensor or one PSU, not a dead server.
+            // Wait the suspect time before saying so: at a real power loss the heartbeat stops just after.
+            if (allPowerLow && PowerLowTicks() < _ctx.Timing.HeartbeatSuspect)
+            {
+                return Verdict;
+            }
+
+            if (somePowerLow || someLinkDown)
+            {
+                return Verdict.RedundancyLost;
+            }
+
+            return Verdict.None;
+        }
+
+        private long PowerLowTicks()
+        {
+            long ticks = long.MaxValue;
+            for (int i = 0; i < _powerGood.Length; i++)
+            {
+                if (_powerGood[i].StableTicks < ticks) { ticks = _powerGood[i].StableTicks; }
+            }
+
+            return ticks;
+        }
+
+        private string RedundancyDetail()
+        {
+            if (Verdict == Verdict.BrokerPathLost) { return "wires fine, MQTT presence " + WireWords.Of(Presence); }
+            string detail = "";
+            for (int i = 0; i < _powerGood.Length; i++) { if (!_powerGood[i].Value) { detail = detail + "power-good " + i.ToString() + " low; "; } }
+            for (int i = 0; i < _link.Length; i++) { if (!_link[i].Value) { detail = detail + "link " + i.ToString() + " down; "; } }
+            if (AllPowerLow) { detail = detail + "heartbeat still fresh: sensor disagrees"; }
+            return detail;
+        }
+
+        public void Fire(ChannelTrigger trigger, string why)
+        {
+            ChannelState to;
+            if (!ChannelTransitions.TryNext(State, trigger, out to))
+            {
+                return;
+            }
+
+            ChannelState from = State;
+            State = to;
+            StateSince = _ctx.Now;
+            Severity severity = to == ChannelState.Failed || to == ChannelState.Fenced ? Severity.Alert : Severity.Info;
+            _ctx.Event("state-" + WireWords.Of(to), severity, Config.Node, GroupName, WireWords.Of(from) + " -> " + WireWords.Of(to) + ": " + why);
+        }
+
+        public bool CanFire(ChannelTrigger trigger)
+        {
+            ChannelState to;
+            return ChannelTransitions.TryNext(State, trigger, out to);
+        }
+
+        /// <summary>The node boots (after an action, an unfence or maintenance): nothing is judged until the node boot grace ends.</summary>
+        public void EnterGrace()
+        {
+            _graceEnd = _ctx.Now + _ctx.Timing.NodeBootGrace;
+            _heardHeartbeatSinceAction = false;
+            Heartbeat.Mark();
+        }
+
+        /// <summary>Hold reset (and the fence relay when wanted and wired) and enter Fenced.</summary>
+        public void Hold(bool fenceRelay, string why)
+        {
+            PulseReset = false;
+            PressPower = false;
+            HoldReset = true;
+            HoldFence = fenceRelay && Config.HasFence;
+            Fire(ChannelTrigger.FenceHeld, why);
+        }
+
+        /// <summary>The arbiter's STONITH: hold reset now so another member can take over.</summary>
+        public void TakeoverHold(string why)
+        {
+            Ladder.CancelWireAction();
+            TakeoverHeld = true;
+            Hold(Config.HasFence, why);
+        }
+
+        /// <summary>
+        /// After the takeover is published: the hold counts as the ladder's reset when the ladder
+        /// still has a reset or power cycle to try; otherwise the node stays held (isolated).
+        /// </summary>
+        public void ReleaseAfterTakeover()
+        {
+            if (!TakeoverHeld)
+            {
+                return;
+            }
+
+            TakeoverHeld = false;
+            if (State == ChannelState.Fenced && Ladder.TakeHoldAsReset())
+            {
+                HoldReset = false;
+                HoldFence = false;
+                Fire(ChannelTrigger.ActionTaken, "takeover hold released: it served as the reset");
+                EnterGrace();
+            }
+            else
+            {
+                _ctx.Event("held-after-takeover", Severity.Critical, Config.Node, GroupName, "the ladder has no reset or power cycle left (or its cap is reached): the node stays held until an operator unfences it");
+            }
+        }
+
+        /// <summary>An operator's unfence: release everything and boot with a fresh ladder.</summary>
+        public void Unfence()
+        {
+            HoldReset = false;
+            HoldFence = false;
+            TakeoverHeld = false;
+            Ladder.Clear();
+            Fire(ChannelTrigger.Unfenced, "unfenced by command");
+            EnterGrace();
+        }
+
+        public void MaintenanceOn()
+        {
+            Ladder.CancelWireAction();
+            Ladder.Clear();
+            Fire(ChannelTrigger.MaintenanceOn, "maintenance on by command");
+        }
+
+        public void MaintenanceOff()
+        {
+            Fire(ChannelTrigger.MaintenanceOff, "maintenance off by command");
+            EnterGrace();
+        }
+
+        /// <summary>Levels for this channel now.</summary>
+        public void WriteRelays(RelayLevels levels)
+        {
+            bool reset = HoldReset || PulseReset;
+            levels.Set(reset, PressPower, HoldFence && Config.HasFence, RoleOut && Config.HasRole);
+            _resetDriven = reset;
+        }
+    }
+}

@@ -1,0 +1,163 @@
+using Watchdog.Protocol.Messages;
+using Watchdog.Protocol.Wire;
+
+namespace Watchdog.Firmware.Core
+{
+    // Active-active mode, grant acknowledgements and the group's commands.
+    internal sealed partial class GroupArbiter
+    {
+        /// <summary>
+        /// Active-active: every healthy member is active. A failed member is got out (held in
+        /// reset, or demoted and acknowledged while alive) before the change is announced; a
+        /// recovered one is granted again.
+        /// </summary>
+        private void TickActiveActive()
+        {
+            bool changed = false;
+            string reason = "";
+            for (int m = 0; m < _members.Length; m++)
+            {
+                ChannelUnit u = _members[m];
+                if (u.State == ChannelState.Maintenance)
+                {
+                    continue;
+                }
+
+                if (_claim[m] && u.Unfit)
+                {
+                    if (u.ConfirmedOut)
+                    {
+                        _claim[m] = false;
+                        _role[m] = NodeRole.Standby;
+                        _demoteEpoch[m] = 0;
+                        changed = true;
+                        reason = u.Config.Node + " is out (" + WireWords.Of(u.Verdict) + ")";
+                    }
+                    else if (u.AliveOnWires)
+                    {
+                        if (_demoteEpoch[m] == 0)
+                        {
+                            _role[m] = NodeRole.Standby;
+                            u.RoleOut = false;
+                            Round("demoting " + u.Config.Node + " (" + WireWords.Of(u.Verdict) + ")");
+                            _demoteEpoch[m] = Epoch;
+                            _demoteDeadline[m] = _ctx.Now + _ctx.Timing.DemoteAckTimeout;
+                        }
+                        else if (_ctx.Now >= _demoteDeadline[m] && !u.TakeoverHeld)
+                        {
+                            if (u.CanFence()) { u.TakeoverHold("fence: " + u.Config.Node + " did not acknowledge its demotion"); }
+                            else { AlertOnce("cannot-fence", u.Config.Node + " did not acknowledge its demotion and is the last healthy member"); }
+                        }
+                    }
+                    else if (!u.TakeoverHeld && u.HoldReset == false)
+                    {
+                        if (u.CanFence()) { u.TakeoverHold("fence before announcing " + u.Config.Node + " out"); }
+                    }
+                }
+                else if (!_claim[m] && u.State == ChannelState.Healthy)
+                {
+                    _role[m] = NodeRole.Active;
+                    _claim[m] = true;
+                    changed = true;
+                    reason = reason.Length == 0 ? u.Config.Node + " is healthy" : reason + "; " + u.Config.Node + " is healthy";
+                }
+            }
+
+            if (changed)
+            {
+                Round(reason);
+            }
+        }
+
+        /// <summary>An agent reports that it carried out (or failed) a grant.</summary>
+        public void OnGrantAck(int m, GrantAck ack)
+        {
+            ChannelUnit u = _members[m];
+            if (_demoteEpoch[m] > 0 && ack.Role != NodeRole.Active && ack.Epoch >= _demoteEpoch[m])
+            {
+                if (!ack.Ok)
+                {
+                    _ctx.Event("demotion-failed", Severity.Alert, u.Config.Node, Config.Name, "the agent could not demote: " + ack.Detail);
+                    if (Phase == GroupPhase.Demoting && _moving == m) { _deadline = _ctx.Now; _failover = true; }
+                    return;
+                }
+
+                _claim[m] = false;
+                _demoteEpoch[m] = 0;
+                _ctx.Event("demotion-acknowledged", Severity.Info, u.Config.Node, Config.Name, "epoch " + ack.Epoch.ToString());
+                if (Phase == GroupPhase.Demoting && _moving == m)
+                {
+                    CompleteMove((_failover ? "failover" : "switchover") + ": " + u.Config.Node + " acknowledged its demotion");
+                }
+
+                return;
+            }
+
+            if (ack.Epoch < Epoch)
+            {
+                _ctx.Event("stale-ack", Severity.Info, u.Config.Node, Config.Name, "grant ack for epoch " + ack.Epoch.ToString() + " below the group's " + Epoch.ToString() + ": ignored");
+            }
+        }
+
+        /// <summary>A signed, verified switchover (to <paramref name="node"/>, or the next healthy member when empty).</summary>
+        public CommandVerdict Switchover(string node, string why, out string detail)
+        {
+            detail = "";
+            if (Config.Mode != GroupMode.ActiveStandby) { detail = "switchover is for active-standby groups"; return CommandVerdict.NotAllowed; }
+            if (Phase != GroupPhase.Stable) { detail = "group " + Config.Name + " is busy (" + PhaseWord() + ")"; return CommandVerdict.NotAllowed; }
+            if (ClaimCount != 1) { detail = "group " + Config.Name + " has " + ClaimCount.ToString() + " active members; a switchover needs exactly one"; return CommandVerdict.NotAllowed; }
+            int x = FirstClaimant();
+            if (_role[x] != NodeRole.Active) { detail = _members[x].Config.Node + " has not been granted the active role yet"; return CommandVerdict.NotAllowed; }
+            int t;
+            if (node.Length > 0)
+            {
+                t = IndexOf(node);
+                if (t < 0) { detail = "'" + node + "' is not a member of group " + Config.Name; return CommandVerdict.NotAllowed; }
+            }
+            else
+            {
+                t = Best(x);
+                if (t < 0) { detail = "no healthy standby in group " + Config.Name; return CommandVerdict.NotAllowed; }
+            }
+
+            if (t == x) { detail = node + " is already active"; return CommandVerdict.NotAllowed; }
+            if (_members[t].State != ChannelState.Healthy) { detail = _members[t].Config.Node + " is " + WireWords.Of(_members[t].State) + ", not healthy"; return CommandVerdict.NotAllowed; }
+            StartDemote(x, t, false, why);
+            detail = "demoting " + _members[x].Config.Node + ", then granting " + _members[t].Config.Node;
+            return CommandVerdict.Accepted;
+        }
+
+        /// <summary>A signed, verified failback: a switchover to the highest-priority healthy member.</summary>
+        public CommandVerdict Failback(out string detail)
+        {
+            for (int m = 0; m < _members.Length; m++)
+            {
+                if (_members[m].State == ChannelState.Healthy)
+                {
+                    if (_claim[m]) { detail = _members[m].Config.Node + " (the preferred healthy member) is already active"; return CommandVerdict.NotAllowed; }
+                    return Switchover(_members[m].Config.Node, "failback by command", out detail);
+                }
+            }
+
+            detail = "no healthy member in group " + Config.Name;
+            return CommandVerdict.NotAllowed;
+        }
+
+        /// <summary>True when member <paramref name="m"/> must not be reset or power-cycled by command (it counts as active in active-standby).</summary>
+        public bool ProtectsActive(int m)
+        {
+            return Config.Mode == GroupMode.ActiveStandby && _claim[m];
+        }
+
+        private string PhaseWord()
+        {
+            switch (Phase)
+            {
+                case GroupPhase.Settling: return "settling after the board started";
+                case GroupPhase.Demoting: return "waiting for a demotion to be acknowledged";
+                case GroupPhase.Fencing: return "waiting for a fence to be confirmed";
+                default: return "stable";
+            }
+        }
+    }
+}

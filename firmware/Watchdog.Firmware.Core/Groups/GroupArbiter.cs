@@ -1,0 +1,473 @@
+using Watchdog.Firmware.Core.Config;
+using Watchdog.Protocol.Messages;
+using Watchdog.Protocol.Topics;
+using Watchdog.Protocol.Wire;
+
+namespace Watchdog.Firmware.Core
+{
+    /// <summary>
+    /// Grants roles in one group. Every change of roles is a round: a new board epoch (persisted
+    /// by the glue before anything is published), a retained grant for every member and the
+    /// group's retained roles. A member counts as active ("claims") from its active grant until
+    /// its demotion is acknowledged or it is confirmed out; in active-standby a new active is
+    /// granted only when no other member claims (STONITH before takeover, DESIGN.md rules 1-2).
+    /// </summary>
+    internal sealed partial class GroupArbiter
+    {
+        private readonly CoreContext _ctx;
+        private readonly ChannelUnit[] _members;
+        private readonly NodeRole[] _role;
+        private readonly bool[] _claim;
+        private readonly long[] _demoteEpoch;
+        private readonly long[] _demoteDeadline;
+        private readonly bool[] _releasePending;
+        private int _moving = -1;
+        private int _target = -1;
+        private bool _failover;
+        private long _deadline;
+        private string _alerted = "";
+
+        public GroupArbiter(CoreContext ctx, GroupConfig config, ChannelUnit[] members)
+        {
+            _ctx = ctx;
+            Config = config;
+            _members = members;
+            int n = members.Length;
+            _role = new NodeRole[n];
+            _claim = new bool[n];
+            _demoteEpoch = new long[n];
+            _demoteDeadline = new long[n];
+            _releasePending = new bool[n];
+            for (int i = 0; i < n; i++)
+            {
+                members[i].Group = this;
+                members[i].MemberIndex = i;
+            }
+        }
+
+        public GroupConfig Config { get; }
+        public GroupPhase Phase { get; private set; }
+        public long Epoch { get; private set; }
+
+        public NodeRole GrantedRole(int i) { return _role[i]; }
+        public bool Claims(int i) { return _claim[i]; }
+
+        public int ClaimCount
+        {
+            get
+            {
+                int count = 0;
+                for (int i = 0; i < _claim.Length; i++) { if (_claim[i]) { count++; } }
+                return count;
+            }
+        }
+
+        public int IndexOf(string node)
+        {
+            for (int i = 0; i < _members.Length; i++) { if (_members[i].Config.Node == node) { return i; } }
+            return -1;
+        }
+
+        /// <summary>Rule: never fence the last healthy member unless the group allows it.</summary>
+        public bool OtherHealthyOrAllowed(ChannelUnit unit)
+        {
+            if (Config.AllowFenceLastHealthy) { return true; }
+            for (int i = 0; i < _members.Length; i++)
+            {
+                if (_members[i] != unit && _members[i].State == ChannelState.Healthy && _members[i].AliveOnWires) { return true; }
+            }
+
+            return false;
+        }
+
+        public void Tick()
+        {
+            for (int m = 0; m < _members.Length; m++)
+            {
+                if (_releasePending[m])
+                {
+                    _releasePending[m] = false;
+                    _members[m].ReleaseAfterTakeover();
+                }
+            }
+
+            switch (Phase)
+            {
+                case GroupPhase.Settling:
+                    if (_ctx.BoardGraceOver || AllHeard()) { Settle(); }
+                    break;
+                case GroupPhase.Demoting:
+                    TickDemoting();
+                    break;
+                case GroupPhase.Fencing:
+                    TickFencing();
+                    break;
+                default:
+                    if (Config.Mode == GroupMode.ActiveStandby) { TickActiveStandby(); } else { TickActiveActive(); }
+                    break;
+            }
+        }
+
+        // After a board (re)start: a member is heard when its agent published its state and its heartbeat was judged.
+        private bool AllHeard()
+        {
+            for (int m = 0; m < _members.Length; m++)
+            {
+                if (!_members[m].HeardState || _members[m].State == ChannelState.Booting || _members[m].State == ChannelState.Unknown) { return false; }
+            }
+
+            return true;
+        }
+
+        private void Settle()
+        {
+            // Conservative: a member that said it is active claims; so does one we never heard from
+            // (it may be a frozen active that would resume). Claims end only by an acknowledged
+            // demotion or a confirmed fence, never by the board's word alone.
+            int claimant = -1;
+            int claims = 0;
+            long highest = 0;
+            for (int m = 0; m < _members.Length; m++)
+            {
+                ChannelUnit u = _members[m];
+                if (u.HeardState && u.ReportedEpoch > highest) { highest = u.ReportedEpoch; }
+                _claim[m] = !u.HeardState || u.ReportedRole == NodeRole.Active;
+                _role[m] = u.HeardState ? u.ReportedRole : NodeRole.None;
+                if (_claim[m]) { claims++; claimant = m; }
+            }
+
+            Phase = GroupPhase.Stable;
+            string detail = Describe();
+            _ctx.Event("roles-settled", Severity.Info, "", Config.Name, detail);
+            if (claims == 1 && _members[claimant].HeardState && _members[claimant].ReportedEpoch == highest && highest > 0 && !_members[claimant].Unfit)
+            {
+                // The active we find is the one the last epoch made: nothing new to grant.
+                Epoch = highest;
+                _role[claimant] = NodeRole.Active;
+                for (int m = 0; m < _members.Length; m++) { _members[m].RoleOut = _role[m] == NodeRole.Active; }
+                PublishRoles("restored after board start");
+            }
+        }
+
+        private void TickActiveStandby()
+        {
+            int claims = ClaimCount;
+            if (claims == 0)
+            {
+                int cand = Best(-1);
+                if (cand >= 0)
+                {
+                    Promote(cand, "no active member");
+                }
+                else
+                {
+                    AlertOnce("no-candidate", "no member is healthy enough to be active");
+                }
+
+                return;
+            }
+
+            if (claims > 1)
+            {
+                ResolveSeveralClaims();
+                return;
+            }
+
+            int x = FirstClaimant();
+            ChannelUnit u = _members[x];
+            if (u.State == ChannelState.Maintenance)
+            {
+                return;
+            }
+
+            if (u.Unfit)
+            {
+                RemoveActive(x);
+                return;
+            }
+
+            if (_role[x] != NodeRole.Active)
+            {
+                if (u.State == ChannelState.Healthy)
+                {
+                    _role[x] = NodeRole.Active;
+                    Round("adopted " + u.Config.Node + ": it claims the active role");
+                }
+
+                return;
+            }
+
+            int preferred = PreferredReady();
+            if (preferred >= 0 && preferred < x)
+            {
+                if (Config.Failback == FailbackPolicy.Automatic)
+                {
+                    StartDemote(x, preferred, false, "automatic failback to " + _members[preferred].Config.Node);
+                }
+                else
+                {
+                    AlertOnce("failback-available", _members[preferred].Config.Node + " is healthy and preferred; failback is manual: send a failback command");
+                }
+            }
+        }
+
+        // The one active is failed, fenced or recovering: get it out, then grant another.
+        private void RemoveActive(int x)
+        {
+            ChannelUnit u = _members[x];
+            int cand = Best(x);
+            if (cand < 0)
+            {
+                AlertOnce("no-standby", u.Config.Node + " is " + WireWords.Of(u.State) + " and no other member is healthy: no failover, the ladder works on it");
+                return;
+            }
+
+            if (u.ConfirmedOut)
+            {
+                _claim[x] = false;
+                _role[x] = NodeRole.Standby;
+                Promote(cand, "failover: " + u.Config.Node + " is out (" + WireWords.Of(u.Verdict) + ")");
+            }
+            else if (u.AliveOnWires)
+            {
+                StartDemote(x, cand, true, "failover: " + u.Config.Node + " " + WireWords.Of(u.Verdict));
+            }
+            else if (u.CanFence())
+            {
+                u.TakeoverHold("stonith: holding reset before " + _members[cand].Config.Node + " takes over");
+                _moving = x;
+                _target = cand;
+                Phase = GroupPhase.Fencing;
+            }
+            else
+            {
+                AlertOnce("cannot-fence", u.Config.Node + " cannot be fenced; no failover");
+            }
+        }
+
+        private void ResolveSeveralClaims()
+        {
+            AlertOnce("several-claims", "more than one member may be active: " + Describe() + "; demoting all but one, promoting nobody until they are out");
+            int keep = -1;
+            for (int m = 0; m < _members.Length; m++)
+            {
+                if (_claim[m] && !_members[m].Unfit && (keep < 0 || _members[m].ReportedEpoch > _members[keep].ReportedEpoch)) { keep = m; }
+            }
+
+            for (int m = 0; m < _members.Length; m++)
+            {
+                if (!_claim[m] || m == keep) { continue; }
+                ChannelUnit u = _members[m];
+                if (u.ConfirmedOut)
+                {
+                    _claim[m] = false;
+                    _role[m] = NodeRole.Standby;
+                }
+                else if (u.Unfit && !u.TakeoverHeld && !u.AliveOnWires)
+                {
+                    u.TakeoverHold("stonith: it may still be active");
+                }
+                else if (u.AliveOnWires && _demoteEpoch[m] == 0)
+                {
+                    // Healthy and claiming: ask it to step down. Never fenced for it (rule 4).
+                    _role[m] = NodeRole.Standby;
+                    u.RoleOut = false;
+                    Round("demoting " + u.Config.Node + ": another member is active");
+                    _demoteEpoch[m] = Epoch;
+                }
+            }
+        }
+
+        private void StartDemote(int x, int target, bool failover, string reason)
+        {
+            _role[x] = NodeRole.Standby;
+            _members[x].RoleOut = false;
+            Round(reason + ": demoting " + _members[x].Config.Node);
+            _demoteEpoch[x] = Epoch;
+            _moving = x;
+            _target = target;
+            _failover = failover;
+            _deadline = _ctx.Now + _ctx.Timing.DemoteAckTimeout;
+            Phase = GroupPhase.Demoting;
+        }
+
+        private void TickDemoting()
+        {
+            int x = _moving;
+            ChannelUnit u = _members[x];
+            if (u.ConfirmedOut)
+            {
+                _claim[x] = false;
+                _demoteEpoch[x] = 0;
+                CompleteMove("failover: " + u.Config.Node + " is out");
+                return;
+            }
+
+            if (u.Unfit)
+            {
+                _failover = true;
+            }
+
+            if (_ctx.Now < _deadline)
+            {
+                return;
+            }
+
+            if (!_failover)
+            {
+                _role[x] = NodeRole.Active;
+                _demoteEpoch[x] = 0;
+                _members[x].RoleOut = true;
+                Phase = GroupPhase.Stable;
+                _ctx.Event("switchover-aborted", Severity.Alert, u.Config.Node, Config.Name, u.Config.Node + " did not acknowledge its demotion in time; it stays active");
+                Round("switchover aborted: " + u.Config.Node + " stays active");
+            }
+            else if (u.CanFence())
+            {
+                u.TakeoverHold("stonith: " + u.Config.Node + " did not acknowledge its demotion");
+                Phase = GroupPhase.Fencing;
+            }
+            else
+            {
+                AlertOnce("demotion-unacknowledged", u.Config.Node + " did not acknowledge its demotion and may not be fenced; nobody is promoted");
+            }
+        }
+
+        private void TickFencing()
+        {
+            int x = _moving;
+            ChannelUnit u = _members[x];
+            if (u.ConfirmedOut)
+            {
+                _claim[x] = false;
+                _role[x] = NodeRole.Standby;
+                _demoteEpoch[x] = 0;
+                CompleteMove("failover: " + u.Config.Node + " confirmed out");
+            }
+            else if (!u.HoldReset)
+            {
+                Phase = GroupPhase.Stable;
+            }
+        }
+
+        private void CompleteMove(string reason)
+        {
+            Phase = GroupPhase.Stable;
+            int t = _target >= 0 && !_claim[_target] && _members[_target].State == ChannelState.Healthy ? _target : Best(-1);
+            _moving = -1;
+            _target = -1;
+            if (t >= 0 && ClaimCount == 0)
+            {
+                Promote(t, reason);
+            }
+        }
+
+        private void Promote(int cand, string reason)
+        {
+            for (int m = 0; m < _members.Length; m++)
+            {
+                if (_role[m] == NodeRole.Active && m != cand) { _role[m] = NodeRole.Standby; }
+            }
+
+            _role[cand] = NodeRole.Active;
+            _claim[cand] = true;
+            Round(reason + ": " + _members[cand].Config.Node + " is active");
+            _alerted = "";
+        }
+
+        /// <summary>A new epoch, a retained grant for every member, the group's roles. The ROLE lines follow the grants.</summary>
+        private void Round(string reason)
+        {
+            Epoch = _ctx.NextEpoch();
+            for (int m = 0; m < _members.Length; m++)
+            {
+                NodeRole role = _role[m] == NodeRole.Active ? NodeRole.Active : NodeRole.Standby;
+                _role[m] = role;
+                _members[m].RoleOut = role == NodeRole.Active;
+                _ctx.Grant(Config.Name, _members[m].Config.Node, role, Epoch, reason);
+                if (_members[m].TakeoverHeld && !_claim[m]) { _releasePending[m] = true; }
+            }
+
+            PublishRoles(reason);
+        }
+
+        private void PublishRoles(string reason)
+        {
+            int active = 0, fenced = 0;
+            for (int m = 0; m < _members.Length; m++)
+            {
+                if (_role[m] == NodeRole.Active) { active++; } else if (_members[m].State == ChannelState.Fenced) { fenced++; }
+            }
+
+            GroupRoles roles = new GroupRoles();
+            roles.Group = Config.Name;
+            roles.Mode = Config.Mode;
+            roles.Epoch = Epoch;
+            roles.Active = new string[active];
+            roles.Fenced = new string[fenced];
+            roles.Standby = new string[_members.Length - active - fenced];
+            int a = 0, f = 0, s = 0;
+            for (int m = 0; m < _members.Length; m++)
+            {
+                string node = _members[m].Config.Node;
+                if (_role[m] == NodeRole.Active) { roles.Active[a++] = node; }
+                else if (_members[m].State == ChannelState.Fenced) { roles.Fenced[f++] = node; }
+                else { roles.Standby[s++] = node; }
+            }
+
+            roles.Reason = reason;
+            roles.Timestamp = _ctx.WallMs;
+            _ctx.Output.Add(TopicKind.GroupRoles, Config.Name, roles, true);
+        }
+
+        private int FirstClaimant()
+        {
+            for (int m = 0; m < _claim.Length; m++) { if (_claim[m]) { return m; } }
+            return -1;
+        }
+
+        /// <summary>The highest-priority member fit to become active now.</summary>
+        private int Best(int exclude)
+        {
+            for (int m = 0; m < _members.Length; m++)
+            {
+                if (m != exclude && !_claim[m] && _members[m].State == ChannelState.Healthy) { return m; }
+            }
+
+            return -1;
+        }
+
+        /// <summary>The highest-priority member healthy for the failback-stable time.</summary>
+        private int PreferredReady()
+        {
+            long stable = _ctx.Timing.Ticks(Config.FailbackStableMs);
+            for (int m = 0; m < _members.Length; m++)
+            {
+                ChannelUnit u = _members[m];
+                if (u.State == ChannelState.Healthy && _ctx.Now - u.StateSince >= stable) { return m; }
+            }
+
+            return -1;
+        }
+
+        private void AlertOnce(string kind, string detail)
+        {
+            if (_alerted == kind) { return; }
+            _alerted = kind;
+            _ctx.Event(kind, Severity.Alert, "", Config.Name, detail);
+        }
+
+        private string Describe()
+        {
+            string text = "";
+            for (int m = 0; m < _members.Length; m++)
+            {
+                ChannelUnit u = _members[m];
+                string said = u.HeardState ? WireWords.Of(u.ReportedRole) + "@" + u.ReportedEpoch.ToString() : "unheard";
+                text = text + (m == 0 ? "" : ", ") + u.Config.Node + " " + said + (_claim[m] ? " (claims)" : "");
+            }
+
+            return text;
+        }
+    }
+}
