@@ -18,7 +18,7 @@ internal static class SignalStyles
         var plain = signal.Split('[')[0];
         return plain switch
         {
-            "heartbeat" => new("#1f77b4", "PC817 in (680 R @ 5 V)", "DTR of USB-serial adapter", true),
+            "heartbeat" => new("#1f77b4", "PC817 in (1 k @ 5 V)", "DTR of USB-serial adapter", true),
             "power_good" => new("#2ca02c", "PC817 in", index == 0 ? "power LED header / PSU 1 PWR_OK" : "PSU 2 PWR_OK", true),
             "link" => new("#9467bd", "PC817 in (1 k)", index == 0 ? "NIC 1 link LED" : "NIC 2 link LED", true),
             "reset" => new("#d62728", "PhotoMOS out (330 R)", "RESET header (front panel)", false),
