@@ -9,8 +9,8 @@ namespace Watchdog.Protocol.Signing
     /// Expired, StaleEpoch, Replayed; otherwise Accepted. Authenticity comes before freshness so
     /// that an unsigned message learns nothing about our clock or epoch.
     /// The ids of accepted commands are kept in a ring allocated here, so verifying allocates only
-    /// the canonical form and the MAC. The ring lives in memory: after a restart it is empty, and
-    /// only the epoch rule and expiry guard against replays (see docs/protocol.md).
+    /// the canonical form and the MAC. The ring lives in memory: after a restart it is empty, so
+    /// set IssuedNotBefore to the start time to refuse anything issued before it (see docs/protocol.md).
     /// </summary>
     public sealed class CommandVerifier
     {
@@ -57,6 +57,14 @@ namespace Watchdog.Protocol.Signing
             _maxClockSkewMs = maxClockSkewMs;
             _recentIds = new string[replayWindow];
         }
+
+        /// <summary>
+        /// Commands issued before this time (ms since the Unix epoch) are refused as Replayed. The
+        /// replay ring starts empty after a restart; setting this to the wall-clock time at start
+        /// closes the gap in which a command accepted before the restart could be sent again.
+        /// Default 0 (no such limit).
+        /// </summary>
+        public long IssuedNotBefore { get; set; }
 
         /// <summary>How many accepted ids the replay window remembers.</summary>
         public int ReplayWindow { get { return _recentIds.Length; } }
@@ -108,6 +116,12 @@ namespace Watchdog.Protocol.Signing
             {
                 detail = "command carries epoch " + c.Epoch.ToString() + " but the current epoch is " + currentEpoch.ToString();
                 return CommandVerdict.StaleEpoch;
+            }
+
+            if (c.IssuedAt < IssuedNotBefore)
+            {
+                detail = "issued before the replay memory began at " + IssuedNotBefore.ToString() + "; it may be a replay";
+                return CommandVerdict.Replayed;
             }
 
             lock (_gate)

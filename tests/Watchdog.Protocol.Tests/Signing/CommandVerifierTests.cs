@@ -221,6 +221,17 @@ public class CommandVerifierTests
     }
 
     [Fact]
+    public void Replayed_when_issued_before_the_replay_memory_began()
+    {
+        // After a restart the ring is empty; the glue sets IssuedNotBefore to its start time.
+        var v = Verifier();
+        v.IssuedNotBefore = Now;
+        Assert.Equal(CommandVerdict.Replayed, v.Verify(Signed(Command(issued: Now - 1)), Epoch, Now + 5, out var detail));
+        Assert.Contains("before the replay memory began", detail, StringComparison.Ordinal);
+        Assert.Equal(CommandVerdict.Accepted, v.Verify(Signed(Command(issued: Now)), Epoch, Now + 5));
+    }
+
+    [Fact]
     public void Constructor_refuses_nonsense()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new CommandVerifier(new KeyRing(), _hmac, 0, 1_000));
