@@ -38,7 +38,7 @@ public static class HeartbeatHardwareFactory
             case "virtual":
                 return new GpioHeartbeatHardware(
                     "virtual wire " + h.WireFile + " pin " + h.Pin,
-                    () => new GpioController(new VirtualWireDriver(h.WireFile)),
+                    () => new GpioController(new VirtualWireDriver(h.WireFile, WireWriter.Agent)),
                     h.Pin,
                     r.Source == "virtual" ? r.Pin : -1,
                     r.ActiveLow);

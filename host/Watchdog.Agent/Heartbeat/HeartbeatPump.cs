@@ -73,6 +73,7 @@ public sealed class HeartbeatPump : IDisposable
         string lastError = "";
         bool level = false;
         bool open = false;
+        bool verified = false; // a device counts as working after its first successful write, not at open
         var clock = Stopwatch.StartNew();
         long nextEdgeMs = 0;
         long nextRoleMs = 0;
@@ -85,15 +86,8 @@ public sealed class HeartbeatPump : IDisposable
                 {
                     _hw.Open();
                     open = true;
+                    verified = false;
                     level = false;
-                    retryMs = _retryMinMs;
-                    if (lastError.Length > 0)
-                    {
-                        _events.Raise("heartbeat-device-recovered", Severity.Info, _hw.Description + " works again");
-                        lastError = "";
-                    }
-
-                    _status.SetDeviceProblem("");
                     nextEdgeMs = clock.ElapsedMilliseconds;
                 }
                 catch (HeartbeatDeviceException ex)
@@ -114,6 +108,22 @@ public sealed class HeartbeatPump : IDisposable
                         level = !level;
                         _hw.Write(level);
                         Interlocked.Increment(ref _edges);
+                    }
+                    else if (!verified)
+                    {
+                        _hw.Write(level); // hold the line still, and prove the device takes writes
+                    }
+
+                    if (!verified)
+                    {
+                        verified = true;
+                        retryMs = _retryMinMs;
+                        _status.SetDeviceProblem("");
+                        if (lastError.Length > 0)
+                        {
+                            _events.Raise("heartbeat-device-recovered", Severity.Info, _hw.Description + " works again");
+                            lastError = "";
+                        }
                     }
 
                     _status.SetFeeding(feed);
