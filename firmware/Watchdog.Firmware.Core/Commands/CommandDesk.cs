@@ -79,10 +79,11 @@ namespace Watchdog.Firmware.Core
             }
 
             long epoch = group != null ? group.Epoch : (unit != null && unit.Group != null ? unit.Group.Epoch : _ctx.Epoch);
-            CommandVerdict verdict = _verifier.Verify(c, epoch, _ctx.WallMs);
+            string why;
+            CommandVerdict verdict = _verifier.Verify(c, epoch, _ctx.WallMs, out why);
             if (verdict != CommandVerdict.Accepted)
             {
-                detail = VerdictDetail(verdict, c, epoch);
+                detail = why != null && why.Length > 0 ? why : VerdictDetail(verdict, c, epoch);
                 return verdict;
             }
 

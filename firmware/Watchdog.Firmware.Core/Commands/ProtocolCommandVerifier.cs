@@ -1,0 +1,33 @@
+using Watchdog.Protocol.Messages;
+using Watchdog.Protocol.Signing;
+using Watchdog.Protocol.Wire;
+
+namespace Watchdog.Firmware.Core
+{
+    /// <summary>The protocol's HMAC-SHA256 CommandVerifier (cluster keys, replay window, clock skew) as the core's ICommandVerifier.</summary>
+    public sealed class ProtocolCommandVerifier : ICommandVerifier
+    {
+        private readonly CommandVerifier _verifier;
+
+        public ProtocolCommandVerifier(CommandVerifier verifier)
+        {
+            if (verifier == null)
+            {
+                throw new System.ArgumentNullException(nameof(verifier));
+            }
+
+            _verifier = verifier;
+        }
+
+        /// <summary>Convenience: a verifier over <paramref name="keys"/> with <paramref name="hmac"/> (PortableHmacSha256 on the device).</summary>
+        public ProtocolCommandVerifier(KeyRing keys, IHmacSha256 hmac, int replayWindow, long maxClockSkewMs)
+            : this(new CommandVerifier(keys, hmac, replayWindow, maxClockSkewMs))
+        {
+        }
+
+        public CommandVerdict Verify(SignedCommand command, long currentEpoch, long nowMs, out string detail)
+        {
+            return _verifier.Verify(command, currentEpoch, nowMs, out detail);
+        }
+    }
+}
