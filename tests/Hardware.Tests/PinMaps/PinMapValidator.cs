@@ -16,6 +16,8 @@ namespace Hardware.Tests.PinMaps;
 /// and GPIO12 (pulled down; only HIGH at reset is harmful, and an output's load pulls it low).
 /// Strapping pins that fail: GPIO0 (any load to ground can enter download mode), GPIO5 and GPIO15
 /// (pulled up and driven by the boot ROM, so an active-high output would press the button).
+/// The watchdog feed stays off GPIO12 too: the watchdog IC's input is not under the firmware's
+/// control while the board resets.
 /// </remarks>
 internal static class PinMapValidator
 {
@@ -216,6 +218,12 @@ internal static class PinMapValidator
         if (pin.UpsetsBootWhen == idle)
         {
             fail($"{use.What} on GPIO {pin.Gpio}: the output's load holds this strapping pin {idle} at reset, which stops the board from booting");
+        }
+        if (use.What == "watchdog_feed" && pin.UpsetsBootWhen is not null)
+        {
+            // The watchdog IC's input is not ours to control while the board resets: a TPS382x
+            // even pulses a floating WDI itself, so it could hold the strapping pin at either level.
+            fail($"{use.What} on GPIO {pin.Gpio}: the watchdog IC's input may drive or pull this strapping pin at reset; use a pin that does not decide the boot");
         }
         if (use.Kind == PinUseKind.ChannelOutput && (pin.Boot == active || pin.Boot == "pulses"))
         {
