@@ -11,6 +11,9 @@ public enum MarkerKind
     Fence,
     Takeover,
     Recovery,
+
+    /// <summary>The client got its first answer from the new holder (the end of the RTO).</summary>
+    ServiceBack,
 }
 
 /// <summary>A moment on the run clock worth a vertical line and a label.</summary>

@@ -17,7 +17,8 @@ public static class TimelineSvg
     private const double Left = 120;
     private const double Right = 24;
     private const double LaneHeight = 50;
-    private const double MarkerBand = 46;
+    private const double MarkerBand = 60;
+    private const int MarkerRows = 4;
     private static readonly string[] NodeColours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b"];
 
     private static readonly (ProbeFailure Failure, string Colour, string Label)[] FailureColours =
@@ -39,7 +40,7 @@ public static class TimelineSvg
         double top = 34 + MarkerBand;
         int lanes = timeline.Lanes.Count + 2; // nodes, overlap, probes
         double axisY = top + lanes * LaneHeight + 6;
-        double height = axisY + 30 + 70;
+        double height = axisY + 70;
         var svg = new SvgWriter(Width, height);
         var scale = new TimeScale(timeline, Left, Width - Right);
         var colours = timeline.Lanes.Select((l, i) => (l.Node, NodeColours[i % NodeColours.Length])).ToDictionary(p => p.Node, p => p.Item2, StringComparer.Ordinal);
@@ -70,7 +71,7 @@ public static class TimelineSvg
         svg.Rect(Left, y + 4, scale.Right - Left, 18, "#f5f5f5");
         foreach (Interval role in lane.Roles)
         {
-            DrawSpan(svg, scale, role, y + 4, 18, RoleColour(role.Label), role.Label, labelColour: "#fff");
+            DrawSpan(svg, scale, role, y + 4, 18, RoleColour(role.Label), "role", labelColour: "#fff");
         }
 
         foreach (Interval condition in lane.Conditions)
@@ -78,13 +79,13 @@ public static class TimelineSvg
             double x1 = scale.X(condition.StartMs);
             double x2 = scale.X(condition.EndMs);
             svg.Rect(x1, y + 2, x2 - x1, 40, "#d32f2f", $"{condition.Label}: {scale.Label(condition.StartMs)} to {scale.Label(condition.EndMs)}", 0.18);
-            svg.Text(x1 + 3, y + 48, condition.Label, 10, "#b71c1c");
+            svg.Text(x1 + 6, y + 48, condition.Label, 10, "#b71c1c");
         }
 
         svg.Rect(Left, y + 25, scale.Right - Left, 14, "#fafafa");
         foreach (Interval hold in lane.HoldingVip)
         {
-            DrawSpan(svg, scale, hold, y + 25, 14, colour, "holds VIP", labelColour: "#fff");
+            DrawSpan(svg, scale, hold, y + 25, 14, colour, "VIP", labelColour: "#fff");
         }
     }
 
@@ -96,7 +97,7 @@ public static class TimelineSvg
         svg.Rect(Left, y + 10, scale.Right - Left, 18, "#fafafa");
         foreach (Interval overlap in overlaps)
         {
-            DrawSpan(svg, scale, overlap, y + 10, 18, "#c62828", "overlap", labelColour: "#fff");
+            DrawSpan(svg, scale, overlap, y + 10, 18, "#c62828", "VIP", labelColour: "#fff");
         }
     }
 
@@ -126,7 +127,7 @@ public static class TimelineSvg
         double x1 = scale.X(span.StartMs);
         double x2 = scale.X(span.EndMs);
         svg.Rect(x1, y, x2 - x1, h, colour, $"{tooltip} {span.Label}: {scale.Label(span.StartMs)} to {scale.Label(span.EndMs)} ({span.DurationMs.ToString("0", CultureInfo.InvariantCulture)} ms)");
-        if (x2 - x1 > 60 && span.Label != tooltip)
+        if (x2 - x1 > span.Label.Length * 6 + 8)
         {
             svg.Text(x1 + 4, y + h - 4, span.Label, 10, labelColour);
         }
@@ -150,8 +151,10 @@ public static class TimelineSvg
 
     private static void DrawMarkers(SvgWriter svg, TimeScale scale, IReadOnlyList<TimelineMarker> markers, double top, double bottom)
     {
-        // Labels take turns between three rows so markers a few ms apart stay readable.
-        int row = 0;
+        // Each label goes to the first row where it does not run into the previous label, so
+        // markers a few ms apart stay readable; labels too close for every row share the last.
+        var rowEnds = new double[MarkerRows];
+        Array.Fill(rowEnds, double.MinValue);
         foreach (TimelineMarker marker in markers.OrderBy(m => m.AtMs))
         {
             if (marker.AtMs < scale.Start || marker.AtMs > scale.End)
@@ -161,10 +164,16 @@ public static class TimelineSvg
 
             double x = scale.X(marker.AtMs);
             string colour = MarkerColour(marker.Kind);
-            svg.Line(x, top + 12 + row * 14, x, bottom, colour, marker.Kind == MarkerKind.Fault ? 2 : 1.2, marker.Kind == MarkerKind.Fault ? null : "4 3");
             string label = marker.Kind == MarkerKind.Fault ? marker.Label : $"{marker.Label} +{(marker.AtMs - scale.Zero).ToString("0", CultureInfo.InvariantCulture)} ms";
-            svg.Text(x + 3, top + 10 + row * 14, label, 11, colour, bold: marker.Kind == MarkerKind.Fault);
-            row = (row + 1) % 3;
+            double labelWidth = label.Length * 6.3 + 8;
+            bool flip = x + labelWidth > Width - 4; // near the right edge: write leftwards
+            double labelStart = flip ? x - labelWidth : x;
+            int row = Array.FindIndex(rowEnds, end => end < labelStart);
+            row = row < 0 ? MarkerRows - 1 : row;
+            rowEnds[row] = labelStart + labelWidth;
+            double labelY = top + 10 + row * 14;
+            svg.Line(x, labelY + 2, x, bottom, colour, marker.Kind == MarkerKind.Fault ? 2 : 1.2, marker.Kind == MarkerKind.Fault ? null : "4 3");
+            svg.Text(flip ? x - 3 : x + 3, labelY, label, 11, colour, flip ? "end" : "start", bold: marker.Kind == MarkerKind.Fault);
         }
     }
 
@@ -213,6 +222,7 @@ public static class TimelineSvg
         MarkerKind.Detection => "#6a1b9a",
         MarkerKind.Fence => "#4e342e",
         MarkerKind.Takeover => "#1565c0",
+        MarkerKind.ServiceBack => "#00838f",
         _ => "#2e7d32",
     };
 
