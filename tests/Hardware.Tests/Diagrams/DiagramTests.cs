@@ -50,6 +50,16 @@ public class DiagramTests
     }
 
     [Fact]
+    public void No_diagram_is_left_over_from_a_board_that_is_gone()
+    {
+        var expected = RepoPaths.BoardFiles().Select(f => Path.GetFileNameWithoutExtension(f) + ".svg")
+            .Append("rack-active-standby.svg").OrderBy(f => f, StringComparer.Ordinal);
+        var present = Directory.GetFiles(RepoPaths.Diagrams).Select(Path.GetFileName).OrderBy(f => f, StringComparer.Ordinal);
+
+        Assert.Equal(expected, present);
+    }
+
+    [Fact]
     public void Rendering_is_deterministic()
     {
         var map = PinMapReader.ReadFile(Path.Combine(RepoPaths.Boards, "raspberry-pi.json"));
