@@ -26,6 +26,8 @@ namespace Watchdog.Protocol.Signing
     {
         public const string Version = "wdcmd1";
 
+        private static readonly int ActionCount = WireWords.AllActions().Length;
+
         public static byte[] Build(SignedCommand c)
         {
             if (c == null)
@@ -34,7 +36,7 @@ namespace Watchdog.Protocol.Signing
             }
 
             int action = (int)c.Action;
-            string actionWord = action >= 0 && action < WireWords.AllActions().Length ? WireWords.Of(c.Action) : "#" + action.ToString();
+            string actionWord = action >= 0 && action < ActionCount ? WireWords.Of(c.Action) : "#" + action.ToString();
             string[] names = { "id", "key", "target", "action", "argument", "epoch", "issued", "expires" };
             string[] values =
             {

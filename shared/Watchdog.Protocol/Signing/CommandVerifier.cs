@@ -22,6 +22,8 @@ namespace Watchdog.Protocol.Signing
 
         private const int SignatureHexLength = 64;
 
+        private static readonly int ActionCount = WireWords.AllActions().Length;
+
         private readonly object _gate = new object();
         private readonly KeyRing _keys;
         private readonly IHmacSha256 _hmac;
@@ -169,7 +171,7 @@ namespace Watchdog.Protocol.Signing
             }
 
             int action = (int)c.Action;
-            if (action < 0 || action >= WireWords.AllActions().Length)
+            if (action < 0 || action >= ActionCount)
             {
                 return "action " + action.ToString() + " is not a known action";
             }
