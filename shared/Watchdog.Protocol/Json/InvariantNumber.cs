@@ -5,6 +5,10 @@ namespace Watchdog.Protocol.Json
     /// device mscorlib has no CultureInfo.InvariantCulture (nor culture-dependent number formats),
     /// so the plain calls are the invariant ones there; on .NET the invariant culture is passed
     /// explicitly. This is the only place the two builds differ.
+    /// The exact round trip of FormatDouble is tested on .NET only. The device's native double
+    /// formatting has known precision bugs (nanoframework/Home#679, #1484); its output is still a
+    /// JSON number (checked by the reader) but may be off in the last digits. Only NodeMetrics,
+    /// which agents publish from .NET, carries doubles; the board's messages use integers.
     /// </summary>
     internal static class InvariantNumber
     {
