@@ -88,6 +88,9 @@ public static class Program
         builder.Services.AddHostedService<AgentService>();
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(10));
         using IHost host = builder.Build();
+        // Build the agent before running the host, so a problem found while wiring it (an
+        // unreadable key file) is refused like any other configuration problem, not logged as a crash.
+        _ = host.Services.GetRequiredService<AgentRuntime>();
         host.Run();
         return 0;
     }

@@ -31,6 +31,12 @@ public static class ConfigLoader
     public static AgentOptions Load(string path)
     {
         IConfigurationRoot root = Build(path);
+        List<string> unknown = UnknownKeys.Find(root, typeof(AgentOptions));
+        if (unknown.Count > 0)
+        {
+            throw new ConfigException(unknown);
+        }
+
         var options = new AgentOptions();
         try
         {
@@ -85,21 +91,15 @@ public static class ConfigLoader
 
     private static string DescribeBindError(InvalidOperationException ex)
     {
-        // The binder's messages already name the key and the value ("Failed to convert
-        // configuration value 'abc' at 'Heartbeat:PeriodMs' to type 'System.Int32'", or
-        // "'Requird' was not found on type ..."); keep the innermost one, which is the precise one.
+        // The binder's message already names the value and the key ("Failed to convert
+        // configuration value 'abc' at 'Heartbeat:PeriodMs' to type 'System.Int32'");
+        // keep the innermost one, which is the precise one. Unknown keys were caught before.
         Exception e = ex;
         while (e.InnerException is InvalidOperationException inner)
         {
             e = inner;
         }
 
-        string message = e.Message;
-        if (message.Contains("was not found", StringComparison.Ordinal) || message.Contains("not found on type", StringComparison.Ordinal))
-        {
-            return "unknown configuration key: " + message + " (check the spelling against docs/agent.md)";
-        }
-
-        return "configuration value of the wrong type: " + message;
+        return "configuration value of the wrong type: " + e.Message;
     }
 }
