@@ -1,1 +1,82 @@
-Console.Error.WriteLine("not built yet: see the open issues"); return 2;
+using System.Runtime.InteropServices;
+using Watchdog.Board.Hosting;
+using Watchdog.Board.Mqtt;
+using Watchdog.Board.Persistence;
+using Watchdog.Protocol.Wire;
+
+// watchdog-board: the watchdog core on a Linux board or on the virtual rack.
+// Exit codes: 0 stopped, 2 bad command line or files, 3 the epoch could not be made durable.
+if (!BoardOptions.TryParse(args, out BoardOptions options, out string error))
+{
+    Console.Error.WriteLine(error);
+    return 2;
+}
+
+var epochFile = new EpochFile(options.StateDirectory);
+if (!BoardLoader.TryLoad(options, epochFile, out BoardParts? parts, out error) || parts is null)
+{
+    Console.Error.WriteLine("watchdog-board: " + error);
+    return 2;
+}
+
+string? password = null;
+if (options.PasswordFile is not null)
+{
+    try
+    {
+        password = File.ReadAllText(options.PasswordFile).TrimEnd('\r', '\n');
+    }
+    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+    {
+        Console.Error.WriteLine($"watchdog-board: --password-file '{options.PasswordFile}' cannot be read: {e.Message}");
+        parts.Dispose();
+        return 2;
+    }
+}
+
+if (options.CaFile is not null && !File.Exists(options.CaFile))
+{
+    Console.Error.WriteLine($"watchdog-board: --ca-file '{options.CaFile}': no such file");
+    parts.Dispose();
+    return 2;
+}
+
+string board = parts.Config.Board;
+string statusTopic = parts.Topics.BoardStatus(board);
+var linkOptions = new MqttLinkOptions
+{
+    Brokers = options.Brokers,
+    ClientId = options.ClientId ?? $"watchdog-board-{board}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}",
+    Username = options.Username,
+    Password = password,
+    CaFile = options.CaFile,
+    WillTopic = statusTopic,
+    WillPayload = BoardRuntime.PresenceWord(Presence.Lost),
+    Subscriptions = BoardSubscriptions.For(parts.Config, parts.Topics),
+};
+
+await using var link = new MqttLink(linkOptions, BoardLog.Write);
+using var systemd = new SystemdNotifier();
+using var stop = new CancellationTokenSource();
+using PosixSignalRegistration onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+using PosixSignalRegistration onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+
+Task linkTask = link.RunAsync(stop.Token);
+var runtime = new BoardRuntime(parts, link, epochFile, systemd);
+int exitCode = 0;
+var tickThread = new Thread(() => exitCode = runtime.Run(options.StatusIntervalMs, stop.Token))
+{
+    Name = "watchdog-tick",
+    IsBackground = false,
+    Priority = ThreadPriority.Highest,
+};
+tickThread.Start();
+tickThread.Join();
+stop.Cancel();
+systemd.Stopping();
+
+// A clean stop: release every relay (fail-safe), say "disconnected" (Homie), and leave without the will.
+parts.Dispose();
+await link.StopAsync(statusTopic, BoardRuntime.PresenceWord(Presence.Disconnected));
+await linkTask;
+return exitCode;

@@ -103,8 +103,7 @@ public sealed class MqttLink : IAsyncDisposable
         TimeSpan retry = _options.RetryMin;
         while (!stop.IsCancellationRequested)
         {
-            var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            IMqttClient? client = await ConnectAnyAsync(lost, stop).ConfigureAwait(false);
+            (IMqttClient? client, Task lost) = await ConnectAnyAsync(stop).ConfigureAwait(false);
             if (client is null)
             {
                 await DelayQuietly(retry, stop).ConfigureAwait(false);
@@ -119,7 +118,7 @@ public sealed class MqttLink : IAsyncDisposable
                 await ReplayRetainedAsync(client, stop).ConfigureAwait(false);
                 Interlocked.Increment(ref _connections);
                 Connected?.Invoke(CurrentBroker!);
-                await PumpAsync(client, lost.Task, stop).ConfigureAwait(false);
+                await PumpAsync(client, lost, stop).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
@@ -184,16 +183,19 @@ public sealed class MqttLink : IAsyncDisposable
         }
     }
 
-    private async Task<IMqttClient?> ConnectAnyAsync(TaskCompletionSource lost, CancellationToken stop)
+    private async Task<(IMqttClient? Client, Task Lost)> ConnectAnyAsync(CancellationToken stop)
     {
         foreach (BrokerAddress broker in _options.Brokers)
         {
             if (stop.IsCancellationRequested)
             {
-                return null;
+                return (null, Task.CompletedTask);
             }
 
             IMqttClient client = _factory.CreateMqttClient();
+
+            // One "lost" signal per client: MQTTnet also raises DisconnectedAsync for a failed attempt.
+            var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
             // Handlers go on before connecting: retained messages arrive right after SUBACK.
             client.ApplicationMessageReceivedAsync += OnMessageAsync;
@@ -219,16 +221,21 @@ public sealed class MqttLink : IAsyncDisposable
                 old?.Dispose();
                 CurrentBroker = broker;
                 _log($"mqtt: connected to {broker} as {_options.ClientId}");
-                return client;
+                return (client, lost.Task);
             }
-            catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
+            catch (Exception e)
             {
-                _log($"mqtt: cannot connect to {broker}: {e.GetType().Name}: {e.Message}");
                 client.Dispose();
+                if (stop.IsCancellationRequested)
+                {
+                    return (null, Task.CompletedTask);
+                }
+
+                _log($"mqtt: cannot connect to {broker}: {e.GetType().Name}: {e.Message}");
             }
         }
 
-        return null;
+        return (null, Task.CompletedTask);
     }
 
     private MqttClientOptions BuildOptions(BrokerAddress broker)

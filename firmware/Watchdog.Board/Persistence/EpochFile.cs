@@ -1,6 +1,6 @@
-using System.Globalization;
 using System.Text;
 using Watchdog.Board.Posix;
+using Watchdog.Firmware.Glue;
 
 namespace Watchdog.Board.Persistence;
 
@@ -9,15 +9,14 @@ namespace Watchdog.Board.Persistence;
 /// and survives restarts, so the new value must be durable BEFORE anything carrying it is
 /// published. Write order: temp file, fsync it, rename over the old file, fsync the directory.
 /// A crash at any point leaves either the old or the new file, never a torn one; a torn temp file
-/// is ignored (and removed) on the next start. The file holds one line,
-/// "watchdog-epoch 1 &lt;epoch&gt; &lt;check&gt;", where check is FNV-1a of the epoch digits, so a
-/// truncated or hand-edited file is recognised instead of being read as a smaller epoch.
+/// is ignored (and removed) on the next start. The file holds one EpochRecord line (shared with
+/// the ESP32's flash slots), whose check makes a truncated or edited file recognisable instead of
+/// being read as a smaller epoch.
 /// </summary>
 public sealed class EpochFile
 {
     public const string FileName = "epoch";
     private const string TempSuffix = ".tmp";
-    private const string Magic = "watchdog-epoch";
 
     public EpochFile(string stateDirectory)
     {
@@ -110,66 +109,7 @@ public sealed class EpochFile
         DurableFiles.SyncDirectory(StateDirectory);
     }
 
-    internal static string Format(long epoch)
-    {
-        string digits = epoch.ToString(CultureInfo.InvariantCulture);
-        return $"{Magic} 1 {digits} {Check(digits):x8}\n";
-    }
+    internal static string Format(long epoch) => EpochRecord.Format(epoch);
 
-    internal static bool TryParse(string text, out long epoch, out string why)
-    {
-        epoch = 0;
-        string[] parts = text.TrimEnd('\n').Split(' ');
-        if (parts.Length != 4 || parts[0] != Magic)
-        {
-            why = $"expected '{Magic} 1 <epoch> <check>', found {Describe(text)}";
-            return false;
-        }
-
-        if (parts[1] != "1")
-        {
-            why = $"format version '{parts[1]}' is not 1";
-            return false;
-        }
-
-        if (!long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out epoch) || epoch < 0)
-        {
-            why = $"epoch '{parts[2]}' is not a non-negative integer";
-            epoch = 0;
-            return false;
-        }
-
-        string expected = Check(parts[2]).ToString("x8", CultureInfo.InvariantCulture);
-        if (parts[3] != expected)
-        {
-            why = $"check '{parts[3]}' does not match the epoch (expected {expected})";
-            epoch = 0;
-            return false;
-        }
-
-        why = "";
-        return true;
-    }
-
-    private static string Describe(string text)
-    {
-        if (text.Length == 0)
-        {
-            return "an empty file";
-        }
-
-        string head = text.Length > 40 ? text[..40] + "..." : text;
-        return "'" + head.Replace("\n", "\\n", StringComparison.Ordinal) + "'";
-    }
-
-    private static uint Check(string digits)
-    {
-        uint hash = 2166136261;
-        foreach (char c in digits)
-        {
-            hash = (hash ^ c) * 16777619;
-        }
-
-        return hash;
-    }
+    internal static bool TryParse(string text, out long epoch, out string why) => EpochRecord.TryParse(text, out epoch, out why);
 }

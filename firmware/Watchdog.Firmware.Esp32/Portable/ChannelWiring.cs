@@ -116,22 +116,17 @@ namespace Watchdog.Firmware.Glue
         public bool Link(int channel, int index) { return Asserted(_link[channel][index]); }
 
         /// <summary>
-        /// Drives the channel's relays: <paramref name="outputs"/> is a set of Out* flags. Pins are
-        /// written only when their level changes, so a held relay is not re-written every tick.
-        /// A flag for a relay the channel has no pin for is ignored (reported by Outputs()).
+        /// Drives the channel's relays: <paramref name="outputs"/> is a set of Out* flags (the core's
+        /// RelayLevels.Mask). Every pin is written every time, changed or not, so a pin glitched by
+        /// noise or by another process is corrected within one tick (the core's output contract).
+        /// A flag for a relay the channel has no pin for is ignored.
         /// </summary>
         public void SetOutputs(int channel, int outputs)
         {
-            int before = _outputsNow[channel];
-            if (before == outputs)
-            {
-                return;
-            }
-
-            WriteIfChanged(_reset[channel], before, outputs, OutReset);
-            WriteIfChanged(_power[channel], before, outputs, OutPower);
-            WriteIfChanged(_fence[channel], before, outputs, OutFence);
-            WriteIfChanged(_role[channel], before, outputs, OutRole);
+            Drive(_reset[channel], (outputs & OutReset) != 0);
+            Drive(_power[channel], (outputs & OutPower) != 0);
+            Drive(_fence[channel], (outputs & OutFence) != 0);
+            Drive(_role[channel], (outputs & OutRole) != 0);
             _outputsNow[channel] = outputs;
         }
 
@@ -171,13 +166,11 @@ namespace Watchdog.Firmware.Glue
             return _map.InputsActiveLow ? !high : high;
         }
 
-        private void WriteIfChanged(GpioPin? pin, int before, int after, int flag)
+        private void Drive(GpioPin? pin, bool asserted)
         {
-            bool was = (before & flag) != 0;
-            bool now = (after & flag) != 0;
-            if (pin != null && was != now)
+            if (pin != null)
             {
-                pin.Write(Level(now));
+                pin.Write(Level(asserted));
             }
         }
 

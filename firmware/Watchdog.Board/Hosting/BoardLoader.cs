@@ -1,0 +1,149 @@
+using Watchdog.Board.Gpio;
+using Watchdog.Board.Persistence;
+using Watchdog.Firmware.Core;
+using Watchdog.Firmware.Core.Config;
+using Watchdog.Firmware.Core.PinMaps;
+using Watchdog.Firmware.Glue;
+using Watchdog.Protocol.Signing;
+using Watchdog.Protocol.Topics;
+
+namespace Watchdog.Board.Hosting;
+
+/// <summary>Everything the runtime needs, built and checked before the first tick.</summary>
+public sealed class BoardParts : IDisposable
+{
+    public required BoardConfig Config { get; init; }
+    public required PinMap PinMap { get; init; }
+    public required BoardGpio Gpio { get; init; }
+    public required ChannelWiring Wiring { get; init; }
+    public required int[] PinChannelOfConfig { get; init; }
+    public required WatchdogCore Core { get; init; }
+    public required TopicTree Topics { get; init; }
+    public required long PersistedEpoch { get; init; }
+
+    public void Dispose()
+    {
+        Wiring.ReleaseAll();
+        Gpio.Dispose();
+    }
+}
+
+/// <summary>
+/// Reads the files named on the command line in a fixed order and stops at the first problem
+/// with one sentence naming the file and the fault. Nothing is driven before everything checks out.
+/// </summary>
+public static class BoardLoader
+{
+    /// <summary>Command ids remembered against replay; commands live at most 10 minutes and are rare.</summary>
+    public const int ReplayWindow = 256;
+
+    /// <summary>How far an operator's clock may be ahead of the board's (NTP on both sides is assumed).</summary>
+    public const long MaxClockSkewMs = 30_000;
+
+    public static bool TryLoad(BoardOptions options, EpochFile epochFile, out BoardParts? parts, out string error)
+    {
+        parts = null;
+        if (!TryReadFile(options.ConfigPath, "--config", out byte[] configBytes, out error)
+            || !TryReadFile(options.PinMapPath, "--pins", out byte[] pinBytes, out error))
+        {
+            return false;
+        }
+
+        if (!BoardConfigReader.TryRead(configBytes, out BoardConfig? config, out string configError) || config is null)
+        {
+            error = $"--config '{options.ConfigPath}': {configError}";
+            return false;
+        }
+
+        if (!PinMapReader.TryRead(pinBytes, out PinMap? map, out string mapError) || map is null)
+        {
+            error = $"--pins '{options.PinMapPath}': {mapError}";
+            return false;
+        }
+
+        foreach (string warning in map.Warnings)
+        {
+            BoardLog.Write($"pin map warning: {warning}");
+        }
+
+        if (!CoreGlue.TryBind(config, map, out int[] pinChannel, out error))
+        {
+            error = $"--config '{options.ConfigPath}' and --pins '{options.PinMapPath}' do not fit: {error}";
+            return false;
+        }
+
+        KeyRing keys = new();
+        if (options.ClusterKeyFile is not null && !ClusterKeys.TryRead(options.ClusterKeyFile, out keys, out error))
+        {
+            return false;
+        }
+
+        if (!epochFile.TryLoad(out long epoch, out bool fresh, out error))
+        {
+            return false;
+        }
+
+        if (options.EpochFloor > epoch)
+        {
+            BoardLog.Write($"epoch raised from {epoch} to the floor {options.EpochFloor} given on the command line");
+            epoch = options.EpochFloor;
+            epochFile.Save(epoch);
+        }
+
+        BoardLog.Write(fresh && epoch == 0
+            ? $"no epoch file in {epochFile.StateDirectory}: a fresh board, starting at epoch 0"
+            : $"epoch {epoch} read from {epochFile.FilePath}");
+
+        if (!BoardGpio.TryOpen(map, options.WiresPath, out BoardGpio? gpio, out error) || gpio is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            var wiring = new ChannelWiring(gpio.Controller, map, gpio.EdgeTotals);
+            var verifier = new ProtocolCommandVerifier(keys, new PlatformHmacSha256(), ReplayWindow, MaxClockSkewMs);
+            var core = new WatchdogCore(config, epoch, verifier);
+            parts = new BoardParts
+            {
+                Config = config,
+                PinMap = map,
+                Gpio = gpio,
+                Wiring = wiring,
+                PinChannelOfConfig = pinChannel,
+                Core = core,
+                Topics = new TopicTree(config.Cluster),
+                PersistedEpoch = epoch,
+            };
+            return true;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException)
+        {
+            gpio.Dispose();
+            error = $"cannot open the pins of pin map '{map.Board}' on {gpio.Description}: {e.Message}";
+            return false;
+        }
+    }
+
+    private static bool TryReadFile(string path, string option, out byte[] bytes, out string error)
+    {
+        bytes = [];
+        error = "";
+        if (!File.Exists(path))
+        {
+            error = $"{option} '{path}': no such file";
+            return false;
+        }
+
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            error = $"{option} '{path}' cannot be read: {e.Message}";
+            return false;
+        }
+    }
+}

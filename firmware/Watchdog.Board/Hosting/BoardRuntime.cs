@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using Watchdog.Board.Mqtt;
+using Watchdog.Board.Persistence;
+using Watchdog.Firmware.Core;
+using Watchdog.Firmware.Glue;
+using Watchdog.Protocol.Json;
+using Watchdog.Protocol.Messages;
+using Watchdog.Protocol.Topics;
+using Watchdog.Protocol.Wire;
+
+namespace Watchdog.Board.Hosting;
+
+/// <summary>
+/// The running board: the tick loop on its own thread (monotonic schedule, see TickClock) and the
+/// MQTT link on the thread pool, joined only by lock-free queues. Each tick: drain received
+/// messages into the core (Step), sample the wires, Tick, then carry out the output (epoch to disk
+/// first, relays, publishes). The loop never waits on the broker.
+/// </summary>
+public sealed class BoardRuntime : IBoardSink
+{
+    private readonly BoardParts _parts;
+    private readonly MqttLink _link;
+    private readonly EpochFile _epochFile;
+    private readonly SystemdNotifier _systemd;
+    private readonly InboundDispatcher _inbound;
+    private readonly CoreGlue _glue;
+    private readonly BoardStatus _status = new();
+    private readonly long _startTimestamp = Stopwatch.GetTimestamp();
+    private long _lastPersisted;
+    private long _decodeErrors;
+
+    public BoardRuntime(BoardParts parts, MqttLink link, EpochFile epochFile, SystemdNotifier systemd)
+    {
+        _parts = parts;
+        _link = link;
+        _epochFile = epochFile;
+        _systemd = systemd;
+        _lastPersisted = parts.Core.Epoch;
+        _inbound = new InboundDispatcher(parts.Topics, parts.Core);
+        _glue = new CoreGlue(parts.Core, parts.Wiring, parts.PinChannelOfConfig, new OutboxEncoder(parts.Topics, parts.Config.Board), this);
+        _status.Board = parts.Config.Board;
+        _status.Presence = Presence.Ready;
+        _status.Firmware = "watchdog-board/" + typeof(BoardRuntime).Assembly.GetName().Version;
+        _status.Channels = parts.Config.Channels.Length;
+    }
+
+    /// <summary>The presence word retained on board/&lt;board&gt;/status while we run; the will replaces it with "lost".</summary>
+    public static byte[] PresenceWord(Presence p) => MessageCodec.EncodePresence(p);
+
+    /// <summary>Runs ticks until <paramref name="stop"/>; returns the process exit code.</summary>
+    public int Run(int statusIntervalMs, CancellationToken stop)
+    {
+        int tickMs = _parts.Config.Timing.TickMs;
+        var clock = new TickClock(tickMs);
+        long ticks = 0;
+        long nextStatus = 0;
+        long nextWatchdog = 0;
+        long watchdogEvery = _systemd.WatchdogInterval is { } w ? Math.Max(1, (long)w.TotalMilliseconds / tickMs) : long.MaxValue;
+        _link.Publish(_parts.Topics.BoardStatus(_parts.Config.Board), PresenceWord(Presence.Ready), retain: true);
+        _systemd.Ready();
+        Log($"board '{_parts.Config.Board}' running: {_parts.Config.Channels.Length} channel(s), tick {tickMs} ms, epoch {_parts.Core.Epoch}, gpio {_parts.Gpio.Description}");
+
+        while (!stop.IsCancellationRequested)
+        {
+            long skipped = clock.WaitNext(stop);
+            if (stop.IsCancellationRequested)
+            {
+                break;
+            }
+
+            if (skipped > 0)
+            {
+                Log($"tick loop stalled: {skipped} ticks ({skipped * tickMs} ms) skipped; the core's time paused with the process");
+            }
+
+            long wall = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            DrainInbound(wall);
+            _glue.Tick(wall);
+            if (!_glue.Healthy)
+            {
+                return 3;
+            }
+
+            _parts.Wiring.FeedExternalWatchdog();
+            ticks++;
+            if (ticks >= nextStatus)
+            {
+                PublishStatus(wall);
+                nextStatus = ticks + Math.Max(1, statusIntervalMs / tickMs);
+            }
+
+            if (ticks >= nextWatchdog)
+            {
+                _systemd.Watchdog();
+                nextWatchdog = ticks + watchdogEvery;
+            }
+        }
+
+        Log($"stopping after {ticks} ticks (worst late tick {clock.WorstLateMs:F1} ms, {clock.Stalls} stall(s))");
+        return 0;
+    }
+
+    public bool PersistEpoch(long epoch)
+    {
+        if (epoch <= _lastPersisted)
+        {
+            return true;
+        }
+
+        try
+        {
+            _epochFile.Save(epoch);
+            _lastPersisted = epoch;
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log($"cannot persist epoch {epoch} to {_epochFile.FilePath}: {e.Message}");
+            return false;
+        }
+    }
+
+    public void Publish(string topic, byte[] payload, bool retain) => _link.Publish(topic, payload, retain);
+
+    public void Log(string line) => BoardLog.Write(line);
+
+    private void DrainInbound(long wall)
+    {
+        // Bounded per tick so a flood of messages cannot stretch one tick.
+        for (int i = 0; i < 64 && _link.TryTakeInbound(out InboundMessage message); i++)
+        {
+            CoreOutput? output = _inbound.Dispatch(message.Topic, message.Payload, wall);
+            if (output is not null)
+            {
+                _glue.Apply(output);
+            }
+            else if (_inbound.LastError.Length > 0)
+            {
+                _decodeErrors++;
+                if (_decodeErrors <= 20 || _decodeErrors % 1000 == 0)
+                {
+                    Log($"refused a message ({_decodeErrors} so far): {_inbound.LastError}");
+                }
+            }
+        }
+    }
+
+    private void PublishStatus(long wall)
+    {
+        _status.Epoch = _parts.Core.Epoch;
+        _status.UptimeMs = (long)Stopwatch.GetElapsedTime(_startTimestamp).TotalMilliseconds;
+        _status.Timestamp = wall;
+        _link.Publish(_parts.Topics.BoardState(_parts.Config.Board), MessageCodec.Encode(_status), retain: true);
+    }
+}

@@ -1,0 +1,71 @@
+using System.Diagnostics;
+
+namespace Watchdog.Board.Hosting;
+
+/// <summary>
+/// The tick schedule on the monotonic clock: tick n is due at start + n * period, so sleep
+/// jitter never accumulates into drift. When the process was stalled for longer than
+/// <see cref="MaxLagTicks"/> ticks (SIGSTOP, a swap storm), the missed ticks are not replayed in a
+/// burst: the schedule is re-anchored, so the core's time pauses with the process. Replaying them
+/// would show the core a silence on every heartbeat wire that the servers never had (rule 4).
+/// </summary>
+public sealed class TickClock
+{
+    public const int MaxLagTicks = 10;
+
+    private readonly long _periodTicks;
+    private long _anchor;
+    private long _index;
+
+    public TickClock(int periodMs)
+    {
+        _periodTicks = Stopwatch.Frequency * periodMs / 1000;
+        _anchor = Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>Ticks skipped by re-anchoring since start.</summary>
+    public long Skipped { get; private set; }
+
+    /// <summary>Re-anchorings since start (each is a stall of the process).</summary>
+    public long Stalls { get; private set; }
+
+    /// <summary>Worst lateness of a tick seen, in ms (before any re-anchoring).</summary>
+    public double WorstLateMs { get; private set; }
+
+    /// <summary>Sleeps until the next tick is due; returns how many ticks were skipped to catch up (0 normally).</summary>
+    public long WaitNext(CancellationToken stop)
+    {
+        _index++;
+        long due = _anchor + (_index * _periodTicks);
+        long now = Stopwatch.GetTimestamp();
+        long remaining = due - now;
+        if (remaining > 0)
+        {
+            int ms = (int)(remaining * 1000 / Stopwatch.Frequency);
+            if (ms > 0)
+            {
+                stop.WaitHandle.WaitOne(ms);
+            }
+
+            while (Stopwatch.GetTimestamp() < due && !stop.IsCancellationRequested)
+            {
+                Thread.SpinWait(50);
+            }
+
+            return 0;
+        }
+
+        double lateMs = -remaining * 1000.0 / Stopwatch.Frequency;
+        WorstLateMs = Math.Max(WorstLateMs, lateMs);
+        long behind = -remaining / _periodTicks;
+        if (behind <= MaxLagTicks)
+        {
+            return 0; // a little late: the following ticks catch up without a burst that matters
+        }
+
+        _anchor = now - (_index * _periodTicks);
+        Skipped += behind;
+        Stalls++;
+        return behind;
+    }
+}

@@ -1,0 +1,38 @@
+namespace Watchdog.Firmware.Esp32
+{
+    /// <summary>
+    /// What a particular device needs before it can read anything from flash: the network, the
+    /// brokers, and the board config and pin map written to internal flash on first boot. Edit
+    /// these before building (see README.md, "Configure"); after the first boot the files on
+    /// flash (I:\board.json, I:\pins.json) are what counts, so a rebuild does not silently
+    /// replace a configuration that was changed on the device.
+    /// </summary>
+    public static class DeviceSettings
+    {
+        /// <summary>Empty for Ethernet boards (WT32-ETH01, Olimex ESP32-POE-ISO).</summary>
+        public const string WifiSsid = "";
+        public const string WifiPassword = "";
+
+        /// <summary>Brokers in order of preference.</summary>
+        public static readonly string[] BrokerHosts = new string[] { "192.168.1.10", "192.168.1.11" };
+        public static readonly int[] BrokerPorts = new int[] { 1883, 1883 };
+        public const string MqttUsername = "";
+        public const string MqttPassword = "";
+
+        /// <summary>PEM of the CA that signed the brokers' certificates; empty for plain TCP.</summary>
+        public const string BrokerCaPem = "";
+
+        /// <summary>The cluster key line ("key-id:64 hex digits") that verifies signed commands; empty refuses every command.</summary>
+        public const string ClusterKeyLine = "";
+
+        /// <summary>Internal flash (SPIFFS/LittleFS) drive of the ESP32 targets.</summary>
+        public const string FlashDirectory = "I:\\";
+
+        /// <summary>The board config and pin map written to flash on first boot (paste the files from hardware/boards and your board config).</summary>
+        public const string DefaultBoardJson = "";
+        public const string DefaultPinMapJson = "";
+
+        /// <summary>The supervisor reboots the device when the tick loop has not run for this long.</summary>
+        public const int TickStallLimitMs = 3000;
+    }
+}

@@ -1,0 +1,181 @@
+using System;
+using System.Device.Gpio;
+using System.IO;
+using System.Security.Cryptography.X509Certificates;
+using System.Threading;
+using nanoFramework.Runtime.Native;
+using Watchdog.Firmware.Core;
+using Watchdog.Firmware.Core.Config;
+using Watchdog.Firmware.Core.PinMaps;
+using Watchdog.Firmware.Glue;
+using Watchdog.Protocol.Json;
+using Watchdog.Protocol.Signing;
+using Watchdog.Protocol.Text;
+using Watchdog.Protocol.Topics;
+using Watchdog.Protocol.Wire;
+
+namespace Watchdog.Firmware.Esp32
+{
+    /// <summary>
+    /// The ESP32 app (device-only entry point). Order matters: the supervisor starts first, the
+    /// relays are opened de-asserted before the network (a booting board never resets anyone),
+    /// the epoch is read before the core exists, and MQTT comes last. A configuration that does not
+    /// read stops the app with the reason on the console and the status LED lit; nothing is guessed.
+    /// </summary>
+    public static class Program
+    {
+        public static void Main()
+        {
+            TickSupervisor supervisor = new TickSupervisor(DeviceSettings.TickStallLimitMs, 500, Reboot);
+
+            string error;
+            byte[] boardJson = FlashFiles.ReadOrSeed(Path.Combine(DeviceSettings.FlashDirectory, "board.json"), DeviceSettings.DefaultBoardJson);
+            byte[] pinJson = FlashFiles.ReadOrSeed(Path.Combine(DeviceSettings.FlashDirectory, "pins.json"), DeviceSettings.DefaultPinMapJson);
+            BoardConfig? config;
+            PinMap? map;
+            if (!BoardConfigReader.TryRead(boardJson, out config, out error) || config == null)
+            {
+                Halt("board.json: " + error);
+                return;
+            }
+
+            if (!PinMapReader.TryRead(pinJson, out map, out error) || map == null)
+            {
+                Halt("pins.json: " + error);
+                return;
+            }
+
+            int[] pinChannel;
+            if (!CoreGlue.TryBind(config, map, out pinChannel, out error))
+            {
+                Halt(error);
+                return;
+            }
+
+            // Relays first, de-asserted: the constructor writes every output before anything else runs.
+            ChannelWiring wiring = new ChannelWiring(new GpioController(), map, null);
+
+            EpochSlots epochSlots = new EpochSlots(DeviceSettings.FlashDirectory);
+            long epoch;
+            if (!epochSlots.TryLoad(out epoch, out error))
+            {
+                Halt(error);
+                return;
+            }
+
+            Thread supervisorThread = new Thread(supervisor.Run);
+            supervisorThread.Start();
+
+            DeviceNetwork.Start(60000); // the core ticks without a network too; MQTT keeps retrying
+
+            TopicTree topics = new TopicTree(config.Cluster);
+            X509Certificate? ca = DeviceSettings.BrokerCaPem.Length == 0 ? null : new X509Certificate(DeviceSettings.BrokerCaPem);
+            MqttSession mqtt = new MqttSession(DeviceSettings.BrokerHosts, DeviceSettings.BrokerPorts,
+                "watchdog-board-" + config.Board + "-" + DeviceIdentity(), DeviceSettings.MqttUsername, DeviceSettings.MqttPassword, ca,
+                topics.BoardStatus(config.Board),
+                new string[] { topics.AllNodes(), topics.AllCommands() });
+            mqtt.Publish(topics.BoardStatus(config.Board), MessageCodec.EncodePresence(Presence.Ready), true);
+
+            DeviceSink sink = new DeviceSink(epochSlots, mqtt);
+            WatchdogCore core = new WatchdogCore(config, epoch, new ProtocolCommandVerifier(ClusterKey()));
+            CoreGlue glue = new CoreGlue(core, wiring, pinChannel, new OutboxEncoder(topics, config.Board), sink);
+            DeviceTickLoop loop = new DeviceTickLoop(core, glue, wiring, topics, config.Board, config.Timing.TickMs, 1000, mqtt, sink, supervisor,
+                WatchdogCore.FirmwareVersion + " esp32");
+
+            new Thread(mqtt.Run).Start();
+            if (!loop.Run())
+            {
+                // An epoch that cannot be made durable: rule 1 of CoreOutput says stop; a reboot retries from flash.
+                Reboot(0);
+            }
+        }
+
+        private static KeyRing ClusterKey()
+        {
+            KeyRing ring = new KeyRing();
+            string line = DeviceSettings.ClusterKeyLine;
+            int colon = line.IndexOf(':');
+            byte[]? key;
+            if (colon > 0 && Hex.TryDecode(line.Substring(colon + 1), out key) && key != null)
+            {
+                ring.Add(line.Substring(0, colon), key);
+            }
+
+            return ring;
+        }
+
+        private static string DeviceIdentity()
+        {
+            // Unique per boot as well as per device: mosquitto kicks a second connection with the same id.
+            return Environment.TickCount64.ToString();
+        }
+
+        private static void Halt(string why)
+        {
+            Console.WriteLine("watchdog: cannot start: " + why);
+            Thread.Sleep(Timeout.Infinite);
+        }
+
+        private static void Reboot(long stalledMs)
+        {
+            Console.WriteLine("watchdog: tick loop stalled for " + stalledMs.ToString() + " ms: rebooting");
+            Power.RebootDevice();
+        }
+    }
+
+    /// <summary>The device's side of IBoardSink: epoch to the flash slots, publishes to the MQTT session.</summary>
+    internal sealed class DeviceSink : IBoardSink
+    {
+        private readonly EpochSlots _epoch;
+        private readonly MqttSession _mqtt;
+
+        public DeviceSink(EpochSlots epoch, MqttSession mqtt)
+        {
+            _epoch = epoch;
+            _mqtt = mqtt;
+        }
+
+        public bool PersistEpoch(long epoch)
+        {
+            try
+            {
+                _epoch.Save(epoch);
+                return true;
+            }
+            catch (Exception e)
+            {
+                Console.WriteLine("epoch " + epoch.ToString() + " not saved: " + e.Message);
+                return false;
+            }
+        }
+
+        public void Publish(string topic, byte[] payload, bool retain)
+        {
+            _mqtt.Publish(topic, payload, retain);
+        }
+
+        public void Log(string line)
+        {
+            Console.WriteLine(line);
+        }
+    }
+
+    /// <summary>Configuration files on internal flash, seeded from DeviceSettings on first boot.</summary>
+    internal static class FlashFiles
+    {
+        public static byte[] ReadOrSeed(string path, string seed)
+        {
+            if (!File.Exists(path))
+            {
+                if (seed.Length == 0)
+                {
+                    return new byte[0];
+                }
+
+                File.WriteAllBytes(path, Utf8.GetBytes(seed));
+            }
+
+            return File.ReadAllBytes(path);
+        }
+    }
+}

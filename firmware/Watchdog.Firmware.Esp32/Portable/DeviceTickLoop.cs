@@ -1,0 +1,127 @@
+using System;
+using System.Threading;
+using Watchdog.Firmware.Core;
+using Watchdog.Protocol.Json;
+using Watchdog.Protocol.Messages;
+using Watchdog.Protocol.Topics;
+using Watchdog.Protocol.Wire;
+
+namespace Watchdog.Firmware.Glue
+{
+    /// <summary>Received MQTT messages waiting for the tick thread (the device's MQTT glue implements it).</summary>
+    public interface IInboundSource
+    {
+        bool TryTake(out string topic, out byte[] payload);
+    }
+
+    /// <summary>
+    /// The ESP32 app's tick loop: a schedule on Environment.TickCount64 (monotonic; Thread.Sleep
+    /// has about 10 ms resolution there, so ticks are 10 ms or more), received messages stepped
+    /// into the core, the wires sampled, the output carried out by CoreGlue, the external watchdog
+    /// fed and the supervisor told. A stall longer than 10 ticks re-anchors the schedule (the
+    /// core's time pauses instead of replaying a silence the servers never had).
+    /// </summary>
+    public sealed class DeviceTickLoop
+    {
+        private const long UnixEpochTicks = 621355968000000000;
+
+        private readonly WatchdogCore _core;
+        private readonly CoreGlue _glue;
+        private readonly ChannelWiring _wiring;
+        private readonly InboundDispatcher _dispatcher;
+        private readonly IInboundSource _inbound;
+        private readonly IBoardSink _sink;
+        private readonly TickSupervisor _supervisor;
+        private readonly BoardStatus _status = new BoardStatus();
+        private readonly string _stateTopic;
+        private readonly int _tickMs;
+        private readonly int _statusEveryTicks;
+        private bool _stopped;
+
+        public DeviceTickLoop(WatchdogCore core, CoreGlue glue, ChannelWiring wiring, TopicTree topics, string board, int tickMs,
+            int statusIntervalMs, IInboundSource inbound, IBoardSink sink, TickSupervisor supervisor, string firmware)
+        {
+            _core = core;
+            _glue = glue;
+            _wiring = wiring;
+            _dispatcher = new InboundDispatcher(topics, core);
+            _inbound = inbound;
+            _sink = sink;
+            _supervisor = supervisor;
+            _tickMs = tickMs;
+            _statusEveryTicks = statusIntervalMs / tickMs < 1 ? 1 : statusIntervalMs / tickMs;
+            _stateTopic = topics.BoardState(board);
+            _status.Board = board;
+            _status.Presence = Presence.Ready;
+            _status.Firmware = firmware;
+            _status.Channels = core.Input.Count;
+        }
+
+        /// <summary>Wall clock in ms since the Unix epoch (valid once SNTP has set the clock).</summary>
+        public static long WallClockMs()
+        {
+            return (DateTime.UtcNow.Ticks - UnixEpochTicks) / TimeSpan.TicksPerMillisecond;
+        }
+
+        /// <summary>Runs until Stop or until an epoch cannot be persisted (then returns false: reboot).</summary>
+        public bool Run()
+        {
+            long start = Environment.TickCount64;
+            long next = start + _tickMs;
+            long ticks = 0;
+            while (!_stopped)
+            {
+                long wait = next - Environment.TickCount64;
+                if (wait > 0)
+                {
+                    Thread.Sleep((int)wait);
+                }
+                else if (-wait > 10 * _tickMs)
+                {
+                    next = Environment.TickCount64;
+                }
+
+                next += _tickMs;
+                long wall = WallClockMs();
+                string topic;
+                byte[] payload;
+                for (int i = 0; i < 16 && _inbound.TryTake(out topic, out payload); i++)
+                {
+                    CoreOutput? output = _dispatcher.Dispatch(topic, payload, wall);
+                    if (output != null)
+                    {
+                        _glue.Apply(output);
+                    }
+                    else if (_dispatcher.LastError.Length > 0)
+                    {
+                        _sink.Log("refused: " + _dispatcher.LastError);
+                    }
+                }
+
+                _glue.Tick(wall);
+                if (!_glue.Healthy)
+                {
+                    return false;
+                }
+
+                _wiring.FeedExternalWatchdog();
+                _supervisor.Beat();
+                ticks++;
+                if (ticks % _statusEveryTicks == 0)
+                {
+                    _status.Epoch = _core.Epoch;
+                    _status.UptimeMs = Environment.TickCount64 - start;
+                    _status.Timestamp = wall;
+                    _sink.Publish(_stateTopic, MessageCodec.Encode(_status), true);
+                }
+            }
+
+            return true;
+        }
+
+        public void Stop()
+        {
+            _stopped = true;
+        }
+    }
+}

@@ -1,0 +1,115 @@
+using Watchdog.Board.Persistence;
+using Watchdog.Board.Tests.Support;
+
+namespace Watchdog.Board.Tests.Persistence;
+
+public sealed class EpochFileTests
+{
+    [Fact]
+    public void Missing_file_is_a_fresh_board_at_epoch_zero()
+    {
+        using var dir = new TempDirectory();
+        var file = new EpochFile(dir.Path);
+
+        Assert.True(file.TryLoad(out long epoch, out bool fresh, out string error), error);
+        Assert.Equal(0, epoch);
+        Assert.True(fresh);
+    }
+
+    [Fact]
+    public void Saved_epoch_reads_back_and_a_later_save_replaces_it()
+    {
+        using var dir = new TempDirectory();
+        var file = new EpochFile(dir.Path);
+        file.Save(41);
+        file.Save(42);
+
+        var reopened = new EpochFile(dir.Path);
+        Assert.True(reopened.TryLoad(out long epoch, out bool fresh, out string error), error);
+        Assert.Equal(42, epoch);
+        Assert.False(fresh);
+        Assert.False(File.Exists(file.TempPath));
+    }
+
+    [Fact]
+    public void Crash_after_writing_the_temp_file_but_before_the_rename_keeps_the_old_epoch()
+    {
+        using var dir = new TempDirectory();
+        var file = new EpochFile(dir.Path);
+        file.Save(7);
+
+        // The process dies here: step 1 done, rename never happened.
+        file.WriteTemp(8);
+        Assert.True(File.Exists(file.TempPath));
+
+        var restarted = new EpochFile(dir.Path);
+        Assert.True(restarted.TryLoad(out long epoch, out _, out string error), error);
+        Assert.Equal(7, epoch);
+        Assert.False(File.Exists(file.TempPath)); // the torn temp file is cleared away
+    }
+
+    [Fact]
+    public void Torn_temp_file_on_a_fresh_board_is_ignored()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(System.IO.Path.Combine(dir.Path, "epoch.tmp"), "watchdog-ep");
+
+        Assert.True(new EpochFile(dir.Path).TryLoad(out long epoch, out bool fresh, out string error), error);
+        Assert.Equal(0, epoch);
+        Assert.True(fresh);
+    }
+
+    [Theory]
+    [InlineData("", "an empty file")]
+    [InlineData("watchdog-epoch 1 12", "expected 'watchdog-epoch 1 <epoch> <check>'")]
+    [InlineData("watchdog-epoch 2 12 00000000\n", "format version '2' is not 1")]
+    [InlineData("watchdog-epoch 1 -3 00000000\n", "epoch '-3' is not a non-negative integer")]
+    [InlineData("hello world", "expected 'watchdog-epoch")]
+    public void Corrupt_file_is_refused_with_a_message_naming_the_file_and_the_fault(string content, string expected)
+    {
+        using var dir = new TempDirectory();
+        string path = System.IO.Path.Combine(dir.Path, EpochFile.FileName);
+        File.WriteAllText(path, content);
+
+        Assert.False(new EpochFile(dir.Path).TryLoad(out long epoch, out _, out string error));
+        Assert.Equal(0, epoch);
+        Assert.Contains(path, error, StringComparison.Ordinal);
+        Assert.Contains("corrupt", error, StringComparison.Ordinal);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.Contains("--epoch-floor", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Changed_digit_fails_the_check()
+    {
+        using var dir = new TempDirectory();
+        var file = new EpochFile(dir.Path);
+        file.Save(1234);
+        string text = File.ReadAllText(file.FilePath).Replace(" 1234 ", " 1294 ", StringComparison.Ordinal);
+        File.WriteAllText(file.FilePath, text);
+
+        Assert.False(file.TryLoad(out _, out _, out string error));
+        Assert.Contains("does not match the epoch", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Missing_state_directory_is_named()
+    {
+        using var dir = new TempDirectory();
+        string missing = System.IO.Path.Combine(dir.Path, "nope");
+
+        Assert.False(new EpochFile(missing).TryLoad(out _, out _, out string error));
+        Assert.Contains(missing, error, StringComparison.Ordinal);
+        Assert.Contains("does not exist", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Format_and_parse_agree_for_large_epochs()
+    {
+        foreach (long epoch in new[] { 0L, 1L, 99L, long.MaxValue })
+        {
+            Assert.True(EpochFile.TryParse(EpochFile.Format(epoch), out long back, out string why), why);
+            Assert.Equal(epoch, back);
+        }
+    }
+}
