@@ -1,0 +1,201 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Watchdog.Failover.Processes;
+
+namespace Watchdog.Failover;
+
+/// <summary>
+/// The built-in virtual IP action: `ip address add/del VIP/PREFIX dev IF` and gratuitous ARP
+/// with iputils arping. Add and remove are idempotent: "already present" and "already absent"
+/// are success, checked with `ip -o address show` rather than guessed from an error message.
+/// </summary>
+internal sealed class VirtualIpAction
+{
+    private static readonly IReadOnlyDictionary<string, string> CLocale =
+        new Dictionary<string, string>(StringComparer.Ordinal) { ["LC_ALL"] = "C" };
+
+    private readonly VirtualIpOptions _options;
+    private readonly IProcessRunner _runner;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly object _repeatGate = new();
+    private CancellationTokenSource? _repeatStop;
+    private Task _repeats = Task.CompletedTask;
+
+    public VirtualIpAction(VirtualIpOptions options, IProcessRunner runner, TimeProvider time, ILogger logger)
+    {
+        _options = options;
+        _runner = runner;
+        _time = time;
+        _logger = logger;
+    }
+
+    public string Cidr => _options.Address + "/" + _options.PrefixLength.ToString(CultureInfo.InvariantCulture);
+
+    public async Task<StepReport> AddAsync(CancellationToken ct)
+    {
+        string step = $"vip add {Cidr} dev {_options.Interface}";
+        long started = _time.GetTimestamp();
+        ProcessOutcome add = await IpAsync(ct, "-4", "address", "add", Cidr, "dev", _options.Interface).ConfigureAwait(false);
+        if (add.Succeeded)
+        {
+            return Log(new StepReport(step, true, "added", _time.GetElapsedTime(started), ""));
+        }
+
+        // Already there (a restarted agent re-granted the same role) is what we want.
+        Presence present = await PresenceAsync(ct).ConfigureAwait(false);
+        if (present == Presence.Present)
+        {
+            return Log(new StepReport(step, true, "already present", _time.GetElapsedTime(started), ""));
+        }
+
+        return Log(new StepReport(step, false, add.Describe(Timeout) + ": " + FirstLine(add.Stderr), _time.GetElapsedTime(started), HookSequence.JoinOutput(add)));
+    }
+
+    public async Task<StepReport> RemoveAsync(CancellationToken ct)
+    {
+        string step = $"vip del {Cidr} dev {_options.Interface}";
+        long started = _time.GetTimestamp();
+        ProcessOutcome del = await IpAsync(ct, "-4", "address", "del", Cidr, "dev", _options.Interface).ConfigureAwait(false);
+        if (del.Succeeded)
+        {
+            return Log(new StepReport(step, true, "removed", _time.GetElapsedTime(started), ""));
+        }
+
+        Presence present = await PresenceAsync(ct).ConfigureAwait(false);
+        if (present == Presence.Absent)
+        {
+            return Log(new StepReport(step, true, "already absent", _time.GetElapsedTime(started), ""));
+        }
+
+        string why = present == Presence.Present ? "the address is still on " + _options.Interface : "could not check whether it is gone";
+        return Log(new StepReport(step, false, del.Describe(Timeout) + ": " + FirstLine(del.Stderr) + "; " + why, _time.GetElapsedTime(started), HookSequence.JoinOutput(del)));
+    }
+
+    /// <summary>Sends one gratuitous ARP for the address (arping -U or -A, -c 1, -w 0: send and return at once).</summary>
+    public async Task<StepReport> AnnounceAsync(CancellationToken ct)
+    {
+        string flag = _options.ArpMode == "answer" ? "-A" : "-U";
+        long started = _time.GetTimestamp();
+        ProcessOutcome arp = await RunAsync(_options.ArpingCommand, ct, flag, "-c", "1", "-w", "0", "-I", _options.Interface, _options.Address).ConfigureAwait(false);
+        return Log(new StepReport($"gratuitous arp ({_options.ArpingCommand} {flag} -I {_options.Interface} {_options.Address})", arp.Succeeded, arp.Describe(Timeout), _time.GetElapsedTime(started), HookSequence.JoinOutput(arp)));
+    }
+
+    /// <summary>Sends <paramref name="count"/> more announcements, ArpIntervalMs apart, in the background until StopRepeatsAsync.</summary>
+    public void StartRepeats(int count)
+    {
+        if (count <= 0)
+        {
+            return;
+        }
+
+        lock (_repeatGate)
+        {
+            var stop = new CancellationTokenSource();
+            _repeatStop = stop;
+            _repeats = RepeatAsync(count, stop.Token);
+        }
+    }
+
+    /// <summary>Stops the background announcements and waits for one in flight, so none goes out after the address is removed.</summary>
+    public async Task StopRepeatsAsync()
+    {
+        CancellationTokenSource? stop;
+        Task repeats;
+        lock (_repeatGate)
+        {
+            stop = _repeatStop;
+            repeats = _repeats;
+            _repeatStop = null;
+            _repeats = Task.CompletedTask;
+        }
+
+        if (stop == null)
+        {
+            return;
+        }
+
+        await stop.CancelAsync().ConfigureAwait(false);
+        await repeats.ConfigureAwait(false);
+        stop.Dispose();
+    }
+
+    private async Task RepeatAsync(int count, CancellationToken ct)
+    {
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(_options.ArpIntervalMs), _time, ct).ConfigureAwait(false);
+                StepReport report = await AnnounceAsync(ct).ConfigureAwait(false);
+                if (!report.Ok && ct.IsCancellationRequested)
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped by a transition: expected.
+        }
+    }
+
+    private enum Presence { Present, Absent, Unknown }
+
+    private async Task<Presence> PresenceAsync(CancellationToken ct)
+    {
+        ProcessOutcome show = await IpAsync(ct, "-4", "-o", "address", "show", "dev", _options.Interface).ConfigureAwait(false);
+        if (!show.Succeeded)
+        {
+            // No such interface: the address cannot be on it.
+            return show.Stderr.Contains("does not exist", StringComparison.Ordinal) ? Presence.Absent : Presence.Unknown;
+        }
+
+        string needle = " inet " + _options.Address + "/";
+        return show.Stdout.Contains(needle, StringComparison.Ordinal) ? Presence.Present : Presence.Absent;
+    }
+
+    private Task<ProcessOutcome> IpAsync(CancellationToken ct, params string[] args) => RunAsync(_options.IpCommand, ct, args);
+
+    private TimeSpan Timeout => TimeSpan.FromMilliseconds(_options.CommandTimeoutMs);
+
+    /// <summary>Runs a command, inside the configured network namespace when there is one.</summary>
+    private Task<ProcessOutcome> RunAsync(string command, CancellationToken ct, params string[] args)
+    {
+        var argv = new List<string>();
+        string file = command;
+        if (_options.Netns.Length > 0)
+        {
+            file = _options.IpCommand;
+            argv.Add("netns");
+            argv.Add("exec");
+            argv.Add(_options.Netns);
+            argv.Add(command);
+        }
+
+        argv.AddRange(args);
+        var request = new ProcessRequest(file, argv, CLocale, Timeout, TimeSpan.FromMilliseconds(500), 4096);
+        _logger.LogDebug("Running {Command}", request.CommandLine);
+        return _runner.RunAsync(request, ct);
+    }
+
+    private StepReport Log(StepReport report)
+    {
+        if (report.Ok)
+        {
+            _logger.LogInformation("{Step}: {Detail} in {Ms} ms", report.Step, report.Detail, (long)report.Took.TotalMilliseconds);
+        }
+        else
+        {
+            _logger.LogWarning("{Step} FAILED: {Detail} after {Ms} ms", report.Step, report.Detail, (long)report.Took.TotalMilliseconds);
+        }
+
+        return report;
+    }
+
+    private static string FirstLine(string text)
+    {
+        int nl = text.IndexOf('\n', StringComparison.Ordinal);
+        return nl < 0 ? text : text[..nl];
+    }
+}
