@@ -1,0 +1,219 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Watchdog.Agent.Tests.Support;
+using Watchdog.Protocol.Json;
+using Watchdog.Protocol.Messages;
+using Watchdog.Protocol.Topics;
+using Watchdog.Protocol.Wire;
+using Watchdog.Sim.Broker;
+using Watchdog.Sim.Wires;
+using Xunit.Abstractions;
+
+namespace Watchdog.Agent.Tests;
+
+/// <summary>
+/// Issue #5's "Done when": the real agent process, a real mosquitto, the virtual wire.
+/// The line toggles and status and metrics are published; failing a required check stops the
+/// toggling within one check interval and the published state says why; a broker stop and start
+/// restores the retained status without restarting the agent.
+/// </summary>
+public sealed class AgentIntegrationTests
+{
+    private const int CheckIntervalMs = 500;
+    private const int HeartbeatPin = 2;
+    private readonly ITestOutputHelper _out;
+
+    public AgentIntegrationTests(ITestOutputHelper output)
+    {
+        _out = output;
+    }
+
+    [Fact]
+    public async Task Agent_feeds_publishes_stops_feeding_on_a_failed_check_and_survives_a_broker_restart()
+    {
+        using var dir = new TempDir();
+        using MosquittoProcess broker = MosquittoProcess.Start();
+        var backend = new TcpListener(IPAddress.Loopback, 0);
+        backend.Start();
+        int backendPort = ((IPEndPoint)backend.LocalEndpoint).Port;
+        string wireFile = dir.File("wires");
+        string checks = $$"""
+            [
+              { "Name": "backend", "Kind": "tcp", "Host": "127.0.0.1", "Port": {{backendPort}}, "Required": true,
+                "IntervalMs": {{CheckIntervalMs}}, "TimeoutMs": 400, "FailThreshold": 1, "SuccessThreshold": 1 },
+              { "Name": "loopback", "Kind": "carrier", "Interface": "lo", "IntervalMs": 1000, "TimeoutMs": 500 }
+            ]
+            """;
+        string config = dir.Write("agent.json", AgentConfigs.Valid(wireFile, broker.Port, checks, periodMs: 100));
+        var topics = new TopicTree("test");
+        await using MqttWatcher watcher = await MqttWatcher.ConnectAsync(broker.Host, broker.Port, topics.Everything());
+        using AgentProcess agent = AgentProcess.Start("--config", config);
+        try
+        {
+            // 1. The line toggles; status, state and metrics are published.
+            await WaitUntil(() => File.Exists(wireFile), 15_000, "wire file created", agent);
+            using var wires = new VirtualWireDriver(wireFile, WireWriter.Test);
+            await WaitUntil(() => wires.ReadEdgeCount(HeartbeatPin) > 10, 15_000, "heartbeat edges", agent);
+            int e1 = wires.ReadEdgeCount(HeartbeatPin);
+            await Task.Delay(1000);
+            int perSecond = wires.ReadEdgeCount(HeartbeatPin) - e1;
+            _out.WriteLine("edges per second at a 100 ms period: " + perSecond);
+            Assert.InRange(perSecond, 15, 25); // a 50 ms half-period gives 20 edges a second
+
+            await WaitUntil(() => LastState(watcher, topics) is { Feeding: true, Health: Health.Healthy }, 10_000, "healthy feeding state", agent);
+            await WaitUntil(() => watcher.On(topics.NodeMetrics("n1")).Any(), 10_000, "metrics", agent);
+            Assert.Equal("ready", LastText(watcher, topics.NodeStatus("n1")));
+            NodeState healthy = LastState(watcher, topics)!;
+            Assert.Equal(2, healthy.Checks.Length);
+            Assert.InRange(healthy.Timestamp, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 10_000, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 1000);
+            Assert.True(MessageCodec.TryDecode(watcher.On(topics.NodeMetrics("n1")).Last().Payload, out NodeMetrics? metrics, out _));
+            Assert.InRange(metrics!.MemoryPercent, 0.01, 100);
+
+            // 2. The required check fails: the toggling stops within one check interval.
+            var sw = Stopwatch.StartNew();
+            backend.Stop();
+            long lastChangeMs = 0;
+            int last = wires.ReadEdgeCount(HeartbeatPin);
+            while (sw.ElapsedMilliseconds < CheckIntervalMs * 3)
+            {
+                int now = wires.ReadEdgeCount(HeartbeatPin);
+                if (now != last)
+                {
+                    last = now;
+                    lastChangeMs = sw.ElapsedMilliseconds;
+                }
+
+                await Task.Delay(5);
+            }
+
+            _out.WriteLine("last heartbeat edge " + lastChangeMs + " ms after the listener closed");
+            Assert.True(lastChangeMs <= CheckIntervalMs + 100, "toggling went on for " + lastChangeMs + " ms after the check's target went away");
+            await WaitUntil(() => LastState(watcher, topics) is { Feeding: false, Health: Health.Failing }, 5000, "failing state", agent);
+            NodeState failing = LastState(watcher, topics)!;
+            _out.WriteLine("reason: " + failing.Reason);
+            Assert.Contains("backend", failing.Reason, StringComparison.Ordinal);
+            Assert.Contains("ConnectionRefused", failing.Reason, StringComparison.Ordinal);
+            Assert.False(failing.Checks.Single(c => c.Name == "backend").Ok);
+            await WaitUntil(() => LastText(watcher, topics.NodeStatus("n1")) == "alert", 5000, "status alert", agent);
+            await WaitUntil(() => Events(watcher, topics).Any(e => e.Kind == "check-failing" && e.Severity == Severity.Alert), 5000, "check-failing event", agent);
+
+            // The check recovers: toggling resumes.
+            var again = new TcpListener(IPAddress.Loopback, backendPort);
+            again.Start();
+            try
+            {
+                int before = wires.ReadEdgeCount(HeartbeatPin);
+                await WaitUntil(() => wires.ReadEdgeCount(HeartbeatPin) > before + 5, 5000, "toggling resumes", agent);
+
+                // 3. Broker stop and start (no persistence: the broker forgets every retained
+                // message). The agent reconnects and publishes its retained status again.
+                broker.Stop();
+                await Task.Delay(1500);
+                broker.Start();
+                long restartedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                NodeState? restored = null;
+                string? status = null;
+                await WaitUntil(
+                    () =>
+                    {
+                        (status, restored) = ReadRetained(broker, topics).GetAwaiter().GetResult();
+                        return status == "ready" && restored != null && restored.Timestamp >= restartedAt - 500;
+                    },
+                    20_000,
+                    "retained status after the broker restart",
+                    agent);
+                Assert.True(restored!.Feeding);
+                Assert.Equal(Health.Healthy, restored.Health);
+                int beforeExit = wires.ReadEdgeCount(HeartbeatPin);
+                await Task.Delay(300);
+                Assert.True(wires.ReadEdgeCount(HeartbeatPin) > beforeExit, "the heartbeat never depended on the broker");
+            }
+            finally
+            {
+                again.Stop();
+            }
+
+            // 4. A planned stop says "disconnected" (not the will's "lost") and exits 0.
+            Assert.Equal(0, agent.Terminate(TimeSpan.FromSeconds(15)));
+            (string? finalStatus, _) = await ReadRetained(broker, topics);
+            Assert.Equal("disconnected", finalStatus);
+        }
+        catch
+        {
+            _out.WriteLine("agent output:\n" + agent.Output);
+            throw;
+        }
+    }
+
+    [Fact]
+    public async Task Killed_agent_leaves_lost_through_its_will()
+    {
+        using var dir = new TempDir();
+        using MosquittoProcess broker = MosquittoProcess.Start();
+        string config = dir.Write("agent.json", AgentConfigs.Valid(dir.File("wires"), broker.Port));
+        var topics = new TopicTree("test");
+        using AgentProcess agent = AgentProcess.Start("--config", config);
+        await WaitUntil(() => ReadRetained(broker, topics).GetAwaiter().GetResult().Status == "ready", 15_000, "ready", agent);
+        Process.Start("kill", "-KILL " + agent.Pid)!.WaitForExit();
+        // The broker notices the dead TCP connection at once (RST) and publishes the will.
+        await WaitUntil(() => ReadRetained(broker, topics).GetAwaiter().GetResult().Status == "lost", 10_000, "lost", agent);
+    }
+
+    private static async Task<(string? Status, NodeState? State)> ReadRetained(MosquittoProcess broker, TopicTree topics)
+    {
+        try
+        {
+            await using MqttWatcher w = await MqttWatcher.ConnectAsync(broker.Host, broker.Port, "watchdog/v1/test/node/n1/+");
+            await Task.Delay(300);
+            string? status = w.On(topics.NodeStatus("n1")).Where(m => m.Retained).Select(m => Encoding.UTF8.GetString(m.Payload)).LastOrDefault();
+            byte[]? state = w.On(topics.NodeState("n1")).Where(m => m.Retained).Select(m => m.Payload).LastOrDefault();
+            NodeState? decoded = null;
+            if (state != null)
+            {
+                MessageCodec.TryDecode(state, out decoded, out _);
+            }
+
+            return (status, decoded);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or MQTTnet.Exceptions.MqttCommunicationException or SocketException)
+        {
+            return (null, null); // broker not up yet
+        }
+    }
+
+    private static NodeState? LastState(MqttWatcher w, TopicTree topics)
+    {
+        byte[]? payload = w.On(topics.NodeState("n1")).Select(m => m.Payload).LastOrDefault();
+        return payload != null && MessageCodec.TryDecode(payload, out NodeState? s, out _) ? s : null;
+    }
+
+    private static string? LastText(MqttWatcher w, string topic) =>
+        w.On(topic).Select(m => Encoding.UTF8.GetString(m.Payload)).LastOrDefault();
+
+    private static IEnumerable<EventMessage> Events(MqttWatcher w, TopicTree topics)
+    {
+        foreach ((string _, byte[] payload, bool _, DateTime _) in w.On(topics.Event("n1")))
+        {
+            if (MessageCodec.TryDecode(payload, out EventMessage? e, out _) && e != null)
+            {
+                yield return e;
+            }
+        }
+    }
+
+    private static async Task WaitUntil(Func<bool> condition, int timeoutMs, string what, AgentProcess agent)
+    {
+        var sw = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (sw.ElapsedMilliseconds > timeoutMs)
+            {
+                throw new TimeoutException("waited " + timeoutMs + " ms for: " + what + "\nagent output:\n" + agent.Output);
+            }
+
+            await Task.Delay(50);
+        }
+    }
+}
