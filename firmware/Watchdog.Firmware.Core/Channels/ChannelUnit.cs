@@ -171,6 +171,7 @@ namespace Watchdog.Firmware.Core
                     {
                         Fire(ChannelTrigger.BootTimeout, "no steady heartbeat within the boot grace");
                         Ladder.Begin(failure ? Verdict : Verdict.SoftwareFailure);
+                        Ladder.TickSteps();
                     }
 
                     break;
@@ -179,6 +180,7 @@ namespace Watchdog.Firmware.Core
                     {
                         Fire(ChannelTrigger.Fault, WireWords.Of(Verdict));
                         Ladder.Begin(Verdict);
+                        Ladder.TickSteps();
                     }
                     else if (Heartbeat.Late)
                     {
@@ -191,6 +193,7 @@ namespace Watchdog.Firmware.Core
                     {
                         Fire(ChannelTrigger.Fault, WireWords.Of(Verdict));
                         Ladder.Begin(Verdict);
+                        Ladder.TickSteps();
                     }
                     else if (Heartbeat.Fresh)
                     {
@@ -216,7 +219,7 @@ namespace Watchdog.Firmware.Core
                         _heardHeartbeatSinceAction = true;
                     }
 
-                    if (!failure && Heartbeat.FreshRun >= _ctx.Timing.RecoveryStable)
+                    if (!failure && Heartbeat.FreshRun >= _ctx.Timing.RecoveryStable && _ctx.Now - StateSince >= _ctx.Timing.RecoveryStable)
                     {
                         Fire(ChannelTrigger.HeartbeatSteady, "heartbeat steady for the recovery time");
                         Ladder.Reset();
@@ -225,11 +228,13 @@ namespace Watchdog.Firmware.Core
                     {
                         Fire(ChannelTrigger.Fault, WireWords.Of(Verdict));
                         Ladder.Begin(Verdict);
+                        Ladder.TickSteps();
                     }
                     else if (_ctx.Now >= _graceEnd && !Ladder.Busy)
                     {
                         Fire(ChannelTrigger.RecoveryTimeout, "no steady heartbeat within the node boot grace");
                         Ladder.Begin(failure ? Verdict : Verdict.SoftwareFailure);
+                        Ladder.TickSteps();
                     }
 
                     break;
@@ -252,7 +257,7 @@ namespace Watchdog.Firmware.Core
             }
             else if (Verdict == Verdict.None && (before == Verdict.RedundancyLost || before == Verdict.BrokerPathLost))
             {
-                _ctx.Event(WireWords.Of(before) + "-cleared", Severity.Info, Config.Node, GroupName, "");
+                _ctx.Event(WireWords.Of(before) + "-cleared", Severity.Info, Config.Node, GroupName, before == Verdict.BrokerPathLost ? "presence " + WireWords.Of(Presence) : "every power-good and link input is up");
             }
         }
 
@@ -268,9 +273,21 @@ namespace Watchdog.Firmware.Core
                 if (_link[i].Value) { allLinkDown = false; } else { someLinkDown = true; }
             }
 
-            if (allPowerLow && !Heartbeat.Fresh)
+            if (allPowerLow)
             {
-                return Verdict.PowerFailure;
+                if (!Heartbeat.Fresh)
+                {
+                    return Verdict.PowerFailure;
+                }
+
+                // Power-good low while the heartbeat is still fresh: at a real power loss the
+                // heartbeat stops just after (and the link LEDs go dark with it), so wait the
+                // suspect time before calling it anything; after that it is a sensor or PSU
+                // problem on a running server (redundancy lost below), never a failover.
+                if (PowerLowTicks() < _ctx.Timing.HeartbeatSuspect)
+                {
+                    return Verdict;
+                }
             }
 
             if (Heartbeat.Lost)
@@ -278,7 +295,7 @@ namespace Watchdog.Firmware.Core
                 return Verdict.SoftwareFailure;
             }
 
-            if (allLinkDown)
+            if (allLinkDown && !allPowerLow)
             {
                 return Verdict.NetworkFailure;
             }
@@ -291,13 +308,6 @@ namespace Watchdog.Firmware.Core
             if (Presence == Presence.Lost || Presence == Presence.Disconnected)
             {
                 return Verdict.BrokerPathLost;
-            }
-
-            // Power-good reading low while the heartbeat is fresh: a sensor or one PSU, not a dead server.
-            // Wait the suspect time before saying so: at a real power loss the heartbeat stops just after.
-            if (allPowerLow && PowerLowTicks() < _ctx.Timing.HeartbeatSuspect)
-            {
-                return Verdict;
             }
 
             if (somePowerLow || someLinkDown)
@@ -323,11 +333,13 @@ namespace Watchdog.Firmware.Core
         {
             if (Verdict == Verdict.BrokerPathLost) { return "wires fine, MQTT presence " + WireWords.Of(Presence); }
             string detail = "";
-            for (int i = 0; i < _powerGood.Length; i++) { if (!_powerGood[i].Value) { detail = detail + "power-good " + i.ToString() + " low; "; } }
-            for (int i = 0; i < _link.Length; i++) { if (!_link[i].Value) { detail = detail + "link " + i.ToString() + " down; "; } }
-            if (AllPowerLow) { detail = detail + "heartbeat still fresh: sensor disagrees"; }
+            for (int i = 0; i < _powerGood.Length; i++) { if (!_powerGood[i].Value) { detail = Join(detail, "power-good " + i.ToString() + " low"); } }
+            for (int i = 0; i < _link.Length; i++) { if (!_link[i].Value) { detail = Join(detail, "link " + i.ToString() + " down"); } }
+            if (AllPowerLow) { detail = Join(detail, "heartbeat still fresh: a sensor disagrees"); }
             return detail;
         }
+
+        private static string Join(string a, string b) { return a.Length == 0 ? b : a + "; " + b; }
 
         public void Fire(ChannelTrigger trigger, string why)
         {

@@ -23,7 +23,7 @@ namespace Watchdog.Firmware.Core
                     continue;
                 }
 
-                if (_claim[m] && u.Unfit)
+                if (_claim[m] && u.Unfit && _ctx.BoardGraceOver)
                 {
                     if (u.ConfirmedOut)
                     {

@@ -215,6 +215,13 @@ namespace Watchdog.Firmware.Core
         private void RemoveActive(int x)
         {
             ChannelUnit u = _members[x];
+            if (!_ctx.BoardGraceOver)
+            {
+                // Roles may be granted early when every member was heard, but nobody is demoted
+                // or fenced while the board itself is in its boot grace.
+                return;
+            }
+
             int cand = Best(x);
             if (cand < 0)
             {
@@ -263,7 +270,7 @@ namespace Watchdog.Firmware.Core
                     _claim[m] = false;
                     _role[m] = NodeRole.Standby;
                 }
-                else if (u.Unfit && !u.TakeoverHeld && !u.AliveOnWires)
+                else if (u.Unfit && !u.TakeoverHeld && !u.AliveOnWires && _ctx.BoardGraceOver)
                 {
                     u.TakeoverHold("stonith: it may still be active");
                 }

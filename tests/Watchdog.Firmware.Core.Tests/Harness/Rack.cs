@@ -1,0 +1,331 @@
+using System.Globalization;
+using System.Text;
+using Watchdog.Firmware.Core.Config;
+using Watchdog.Protocol.Messages;
+using Watchdog.Protocol.Signing;
+using Watchdog.Protocol.Topics;
+using Watchdog.Protocol.Wire;
+
+namespace Watchdog.Firmware.Core.Tests.Harness;
+
+/// <summary>
+/// A virtual rack around one WatchdogCore: simulated servers and agents, a broker that keeps
+/// retained grants, durable epoch storage, and a referee that checks the safety rules on every
+/// output. The glue's ordering (persist, relays, publish) is followed exactly. Board restarts
+/// release every relay (fail-safe wiring) and build a new core from the persisted epoch.
+/// </summary>
+internal sealed class Rack
+{
+    public const long WallBase = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+
+    private readonly Queue<Action> _pending = new();
+    private readonly Dictionary<string, Grant> _retained = new(StringComparer.Ordinal);
+    private readonly List<string> _log = new();
+    private int[] _lastRelayMask;
+    private bool _crashAfterPersist;
+
+    public Rack(BoardConfig config, long persistedEpoch = 0)
+    {
+        Config = config;
+        Persisted = persistedEpoch;
+        Keys.Add("ops", KeyBytes);
+        Servers = config.Channels.Select(c => new SimServer(c, config.Timing.TickMs, config.Timing.HeartbeatPeriodMs)).ToArray();
+        Referee = new Referee(this);
+        _lastRelayMask = new int[config.Channels.Length];
+        Core = NewCore();
+    }
+
+    public static readonly byte[] KeyBytes = Encoding.UTF8.GetBytes("scenario-cluster-key-0123456789ab");
+
+    public BoardConfig Config { get; }
+    public WatchdogCore Core { get; private set; }
+    public KeyRing Keys { get; } = new();
+    public SimServer[] Servers { get; }
+    public Referee Referee { get; }
+    public long Persisted { get; private set; }
+    public long TotalTicks { get; private set; }
+    public long WallMs => WallBase + (TotalTicks * Config.Timing.TickMs);
+    public bool Logging { get; set; } = true;
+    public bool InCommand { get; private set; }
+    public int BoardRestarts { get; private set; }
+
+    public IReadOnlyList<string> Log => _log;
+
+    public SimServer Server(string node) =>
+        Servers.FirstOrDefault(s => s.Node == node) ?? throw new ArgumentException($"no server '{node}' in the rack");
+
+    public Grant? RetainedGrant(string node) => _retained.TryGetValue(node, out var g) ? g : null;
+
+    public string GroupOf(string node) => Config.Groups.FirstOrDefault(g => g.Members.Contains(node))?.Name ?? "";
+
+    public void Note(string line)
+    {
+        if (Logging)
+        {
+            _log.Add($"{Stamp()} {line}");
+        }
+    }
+
+    public string Stamp() => (TotalTicks * Config.Timing.TickMs / 1000.0).ToString("0.000", CultureInfo.InvariantCulture) + "s";
+
+    public void ClearLog() => _log.Clear();
+
+    /// <summary>The next output that carries an epoch is persisted, then the board dies before driving or publishing it.</summary>
+    public void ArmCrashAfterPersist() => _crashAfterPersist = true;
+
+    public void Tick()
+    {
+        DeliverPending();
+        for (int i = 0; i < Servers.Length; i++)
+        {
+            Servers[i].Advance(Core.Input.Channel(i), this);
+        }
+
+        Referee.BeforeTick();
+        TotalTicks++;
+        var output = Core.Tick(WallMs);
+        Process(output, false);
+    }
+
+    public void Run(long ticks)
+    {
+        for (long i = 0; i < ticks; i++)
+        {
+            Tick();
+        }
+    }
+
+    public void Step(NodeState m) => Process(Core.Step(m, WallMs), false);
+
+    public void Step(GrantAck m) => Process(Core.Step(m, WallMs), false);
+
+    public void StepPresence(string node, Presence p) => Process(Core.StepPresence(node, p, WallMs), false);
+
+    public void Command(SignedCommand c)
+    {
+        Note($"<- command {WireWords.Of(c.Action)} {c.Target}{(c.Argument.Length > 0 ? " " + c.Argument : "")} epoch={c.Epoch} id={c.Id}");
+        InCommand = true;
+        try
+        {
+            Process(Core.Step(c, WallMs), true);
+        }
+        finally
+        {
+            InCommand = false;
+        }
+    }
+
+    public SignedCommand Sign(CommandAction action, string target, string argument, long epoch, string id, long issuedAt, long expiresAt, string keyId = "ops", byte[]? key = null)
+    {
+        var c = new SignedCommand
+        {
+            Id = id,
+            Target = target,
+            Action = action,
+            Argument = argument,
+            Epoch = epoch,
+            IssuedAt = issuedAt,
+            ExpiresAt = expiresAt,
+        };
+        new CommandSigner(new PortableHmacSha256()).Sign(c, keyId, key ?? KeyBytes);
+        return c;
+    }
+
+    /// <summary>The board loses power and comes back: every relay released, a new core from the persisted epoch.</summary>
+    public void RestartBoard(string why)
+    {
+        BoardRestarts++;
+        Note($"board restarts ({why}); persisted epoch {Persisted}");
+        _pending.Clear();
+        var released = new RelayLevels();
+        for (int i = 0; i < Servers.Length; i++)
+        {
+            Servers[i].ApplyRelays(released, this);
+            if (_lastRelayMask[i] != 0)
+            {
+                Note($"relay {Servers[i].Node} all released (board off)");
+            }
+
+            _lastRelayMask[i] = 0;
+        }
+
+        Core = NewCore();
+        Referee.BoardRestarted();
+
+        // The broker still holds every agent's retained state and delivers it to the new board.
+        foreach (var s in Servers)
+        {
+            if (s.Reachable)
+            {
+                var node = s;
+                _pending.Enqueue(() => Step(node.State(GroupOf(node.Node), WallMs)));
+            }
+        }
+    }
+
+    /// <summary>An agent that (re)gained the broker republishes its state and reads its retained grant.</summary>
+    public void AgentReconnects(SimServer s)
+    {
+        var g = RetainedGrant(s.Node);
+        if (g is not null && g.Epoch >= s.Epoch && s.Role != g.Role)
+        {
+            s.Role = g.Role;
+            s.Epoch = g.Epoch;
+        }
+
+        if (s.PresenceLost)
+        {
+            s.PresenceLost = false;
+            _pending.Enqueue(() => StepPresence(s.Node, Presence.Ready));
+        }
+
+        _pending.Enqueue(() => Step(s.State(GroupOf(s.Node), WallMs)));
+    }
+
+    public void PublishState(SimServer s) => _pending.Enqueue(() =>
+    {
+        if (s.Reachable)
+        {
+            Step(s.State(GroupOf(s.Node), WallMs));
+        }
+    });
+
+    private WatchdogCore NewCore() =>
+        new(Config, Persisted, new ProtocolCommandVerifier(Keys, new PortableHmacSha256(), 64, 30_000));
+
+    private void DeliverPending()
+    {
+        int n = _pending.Count;
+        for (int i = 0; i < n && _pending.Count > 0; i++)
+        {
+            _pending.Dequeue()();
+        }
+    }
+
+    private void Process(CoreOutput output, bool fromCommand)
+    {
+        // 1. persist
+        if (output.EpochToPersist != 0)
+        {
+            Referee.Persisted(output.EpochToPersist);
+            Persisted = output.EpochToPersist;
+            Note($"persist epoch={output.EpochToPersist}");
+            if (_crashAfterPersist)
+            {
+                _crashAfterPersist = false;
+                RestartBoard("crashed after persisting, before driving relays or publishing");
+                return;
+            }
+        }
+
+        // 2. relays
+        for (int i = 0; i < output.RelayCount; i++)
+        {
+            var levels = output.Relay(i);
+            int mask = levels.Mask;
+            if (mask != _lastRelayMask[i])
+            {
+                Note($"relay {Servers[i].Node} {Diff(_lastRelayMask[i], mask)}");
+                Referee.RelayChanged(i, _lastRelayMask[i], mask, fromCommand);
+                _lastRelayMask[i] = mask;
+            }
+
+            Servers[i].ApplyRelays(levels, this);
+        }
+
+        // 3. publish
+        for (int i = 0; i < output.Count; i++)
+        {
+            var e = output.Entry(i);
+            Publish(e);
+        }
+
+        Referee.AfterOutput();
+    }
+
+    private void Publish(OutboxEntry e)
+    {
+        switch (e.Message)
+        {
+            case Grant g:
+                var copy = new Grant { Group = g.Group, Node = g.Node, Role = g.Role, Epoch = g.Epoch, Reason = g.Reason, Timestamp = g.Timestamp };
+                Referee.GrantPublished(copy);
+                _retained[g.Node] = copy;
+                Note($"grant {g.Node} {WireWords.Of(g.Role)}@{g.Epoch} ({g.Reason})");
+                Deliver(copy);
+                break;
+            case GroupRoles r:
+                Note($"roles {r.Group}@{r.Epoch} active=[{string.Join(",", r.Active)}] standby=[{string.Join(",", r.Standby)}] fenced=[{string.Join(",", r.Fenced)}]");
+                break;
+            case AgentRequest q:
+                Referee.RequestPublished(q);
+                Note($"request {q.Node} {WireWords.Of(q.Kind)} ({q.Reason})");
+                var s = Server(q.Node);
+                if (q.Kind == AgentRequestKind.RestartService && s.Reachable && s.RestartHeals && s.ServiceFailing)
+                {
+                    s.ServiceFailing = false;
+                    Note($"sim {s.Node}: service restarted, healthy");
+                    PublishState(s);
+                }
+
+                break;
+            case EventMessage ev:
+                Note($"event {WireWords.Of(ev.Severity)} {ev.Kind}{(ev.Node.Length > 0 ? " " + ev.Node : "")}{(ev.Group.Length > 0 && ev.Node.Length == 0 ? " " + ev.Group : "")}: {ev.Detail}");
+                break;
+            case CommandAck a:
+                Note($"ack {a.Id} {WireWords.Of(a.Verdict)}: {a.Detail}");
+                break;
+            case ChannelReading:
+            case BoardStatus:
+                if (e.Topic != TopicKind.BoardChannel && e.Topic != TopicKind.BoardState)
+                {
+                    Note($"VIOLATION reading on the wrong topic {e.Topic}");
+                }
+
+                break;
+            default:
+                Note($"VIOLATION unexpected message {e.Message.GetType().Name}");
+                break;
+        }
+    }
+
+    private void Deliver(Grant g)
+    {
+        var s = Server(g.Node);
+        if (!s.Reachable || g.Epoch < s.Epoch)
+        {
+            return;
+        }
+
+        s.Role = g.Role;
+        s.Epoch = g.Epoch;
+        if (s.Acks)
+        {
+            var ack = new GrantAck { Node = s.Node, Group = g.Group, Role = g.Role, Epoch = g.Epoch, Ok = true, Timestamp = WallMs };
+            _pending.Enqueue(() =>
+            {
+                Note($"<- grant-ack {ack.Node} {WireWords.Of(ack.Role)}@{ack.Epoch}");
+                Step(ack);
+            });
+        }
+
+        PublishState(s);
+    }
+
+    private static string Diff(int before, int after)
+    {
+        string[] names = { "reset", "power", "fence", "role" };
+        var parts = new List<string>();
+        for (int b = 0; b < 4; b++)
+        {
+            bool was = (before & (1 << b)) != 0;
+            bool now = (after & (1 << b)) != 0;
+            if (was != now)
+            {
+                parts.Add(names[b] + (now ? " on" : " off"));
+            }
+        }
+
+        return string.Join(", ", parts);
+    }
+}

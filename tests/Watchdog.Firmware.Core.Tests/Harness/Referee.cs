@@ -1,0 +1,155 @@
+using Watchdog.Protocol.Messages;
+using Watchdog.Protocol.Wire;
+
+namespace Watchdog.Firmware.Core.Tests.Harness;
+
+/// <summary>
+/// Watches the rack from outside the core and records every breach of DESIGN.md's safety rules,
+/// judged on what the simulated world does (who acts as active, what was persisted when), not on
+/// what the core says about itself:
+/// rule 1: never two members of an active-standby group acting as active;
+/// rule 2: an active grant only while no other member acts as active;
+/// rule 3: a grant's epoch is persisted before it is published and rounds strictly increase;
+/// quiet: no automatic reset/power action and no agent request in the board's grace, a node's boot grace or maintenance;
+/// rule 5: wire actions per channel within any cap window stay at or below the cap plus the final hold.
+/// </summary>
+internal sealed class Referee
+{
+    private readonly Rack _rack;
+    private readonly Dictionary<string, long> _roundEpoch = new(StringComparer.Ordinal);
+    private readonly List<long>[] _actions;
+    private readonly bool[] _quietBefore;
+    private long _persisted;
+    private long _boardStartTick;
+    private string _lastOverlap = "";
+
+    public Referee(Rack rack)
+    {
+        _rack = rack;
+        _actions = rack.Config.Channels.Select(_ => new List<long>()).ToArray();
+        _quietBefore = new bool[rack.Config.Channels.Length];
+    }
+
+    public List<string> Violations { get; } = new();
+
+    /// <summary>Grants published per group (a round counts once).</summary>
+    public int Rounds { get; private set; }
+
+    public int WireActions => _actions.Sum(a => a.Count);
+
+    public int GraceTicks => (_rack.Config.Timing.BoardBootGraceMs + _rack.Config.Timing.TickMs - 1) / _rack.Config.Timing.TickMs;
+
+    private void Violation(string what)
+    {
+        Violations.Add($"{_rack.Stamp()} {what}");
+        _rack.Note("VIOLATION " + what);
+    }
+
+    public void BoardRestarted()
+    {
+        _boardStartTick = _rack.TotalTicks;
+    }
+
+    public void BeforeTick()
+    {
+        bool boardGrace = _rack.TotalTicks - _boardStartTick + 1 < GraceTicks;
+        for (int i = 0; i < _quietBefore.Length; i++)
+        {
+            var state = _rack.Core.Channel(i).State;
+            _quietBefore[i] = boardGrace || state == ChannelState.Booting || state == ChannelState.Maintenance || state == ChannelState.Unknown;
+        }
+    }
+
+    public void Persisted(long epoch)
+    {
+        if (epoch <= _persisted)
+        {
+            Violation($"epoch {epoch} persisted after {_persisted}: epochs must only grow");
+        }
+
+        _persisted = epoch;
+    }
+
+    public void GrantPublished(Grant g)
+    {
+        if (g.Epoch > _persisted)
+        {
+            Violation($"grant {g.Node} epoch {g.Epoch} published before it was persisted (persisted {_persisted})");
+        }
+
+        if (_roundEpoch.TryGetValue(g.Group, out var last) && g.Epoch != last && g.Epoch < last)
+        {
+            Violation($"grant {g.Node} epoch {g.Epoch} below the group's previous round {last}");
+        }
+
+        if (!_roundEpoch.TryGetValue(g.Group, out last) || g.Epoch != last)
+        {
+            Rounds++;
+        }
+
+        _roundEpoch[g.Group] = g.Epoch;
+        var group = _rack.Config.Groups.First(x => x.Name == g.Group);
+        if (g.Role == NodeRole.Active && group.Mode == GroupMode.ActiveStandby)
+        {
+            foreach (var member in group.Members.Where(m => m != g.Node))
+            {
+                if (_rack.Server(member).ActsActive)
+                {
+                    Violation($"{g.Node} granted active while {member} still acts as active (STONITH before takeover)");
+                }
+            }
+        }
+    }
+
+    public void RequestPublished(AgentRequest q)
+    {
+        int i = Array.FindIndex(_rack.Servers, s => s.Node == q.Node);
+        if (i >= 0 && _quietBefore[i] && !_rack.InCommand)
+        {
+            Violation($"agent request to {q.Node} while it was quiet (grace or maintenance)");
+        }
+    }
+
+    public void RelayChanged(int channel, int before, int after, bool fromCommand)
+    {
+        bool resetRise = (before & 1) == 0 && (after & 1) != 0;
+        bool powerRise = (before & 2) == 0 && (after & 2) != 0;
+        if (fromCommand)
+        {
+            _actions[channel].Clear();
+            return;
+        }
+
+        if ((resetRise || powerRise) && _quietBefore[channel])
+        {
+            Violation($"{(resetRise ? "reset" : "power")} asserted on {_rack.Servers[channel].Node} while it was quiet (grace or maintenance)");
+        }
+
+        if (resetRise || (powerRise && _rack.Servers[channel].PoweredOn))
+        {
+            var list = _actions[channel];
+            list.Add(_rack.TotalTicks);
+            long window = (_rack.Config.Escalation.CapWindowMs + _rack.Config.Timing.TickMs - 1) / _rack.Config.Timing.TickMs;
+            int inWindow = list.Count(t => t > _rack.TotalTicks - window);
+            if (inWindow > _rack.Config.Escalation.CapAttempts + 1)
+            {
+                Violation($"{inWindow} wire actions on {_rack.Servers[channel].Node} within one cap window (cap {_rack.Config.Escalation.CapAttempts} + the final hold)");
+            }
+        }
+    }
+
+    public void AfterOutput()
+    {
+        foreach (var group in _rack.Config.Groups.Where(g => g.Mode == GroupMode.ActiveStandby))
+        {
+            var acting = group.Members.Where(m => _rack.Server(m).ActsActive).ToList();
+            string text = acting.Count > 1 ? $"two actives in {group.Name}: {string.Join(", ", acting)}" : "";
+            if (text.Length > 0 && text != _lastOverlap)
+            {
+                Violation(text);
+            }
+
+            _lastOverlap = text;
+        }
+    }
+}
