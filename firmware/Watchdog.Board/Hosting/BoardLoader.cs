@@ -138,6 +138,11 @@ public static class BoardLoader
         try
         {
             bytes = File.ReadAllBytes(path);
+            if (bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF)
+            {
+                bytes = bytes[3..]; // a byte-order mark from a Windows editor; JSON (RFC 8259) has none
+            }
+
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

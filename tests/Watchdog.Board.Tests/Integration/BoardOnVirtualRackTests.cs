@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using Watchdog.Board.Tests.Support;
+using Watchdog.Firmware.Core.PinMaps;
+using Watchdog.Protocol.Json;
+using Watchdog.Protocol.Messages;
+using Watchdog.Protocol.Text;
+using Watchdog.Protocol.Topics;
+using Watchdog.Protocol.Wire;
+using Watchdog.Sim.Broker;
+using Xunit.Abstractions;
+
+namespace Watchdog.Board.Tests.Integration;
+
+/// <summary>
+/// The issue's "Done when": a Watchdog.Board PROCESS on the virtual rack's wires with a real
+/// mosquitto. The test plays the servers (power-good and link held, heartbeat toggled) and
+/// watches the relay wires and the board's topics.
+/// </summary>
+public sealed class BoardOnVirtualRackTests(ITestOutputHelper output)
+{
+    private const string Cluster = "itest";
+    private const string BoardName = "rack-a";
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
+
+    // Short timings: 10 ms ticks, heartbeat lost after 300 ms, a 200 ms reset pulse.
+    internal const string Timing = """
+        "timing": {"tick_ms": 10, "heartbeat_period_ms": 40, "heartbeat_suspect_ms": 120, "heartbeat_timeout_ms": 300,
+                   "debounce_ms": 30, "board_boot_grace_ms": 600, "node_boot_grace_ms": 600, "recovery_stable_ms": 600,
+                   "reset_pulse_ms": 200, "reading_period_ms": 500}
+        """;
+
+    internal static string Config(string groups) => """
+        {"board": "BOARD", "cluster": "CLUSTER",
+         "channels": [
+           {"name": "s1", "node": "n1", "power_good_inputs": 2, "link_inputs": 2, "has_fence": true},
+           {"name": "s2", "node": "n2", "power_good_inputs": 2, "link_inputs": 2, "has_fence": true}],
+         "groups": [GROUPS],
+         TIMING,
+         "escalation": {"software_failure": ["reset", "hold"], "backoff_ms": 500, "backoff_max_ms": 2000, "cap_attempts": 2, "cap_window_ms": 60000}}
+        """.Replace("BOARD", BoardName, StringComparison.Ordinal).Replace("CLUSTER", Cluster, StringComparison.Ordinal)
+        .Replace("GROUPS", groups, StringComparison.Ordinal).Replace("TIMING", Timing, StringComparison.Ordinal);
+
+    [Fact]
+    public async Task Heartbeat_stops_and_the_board_pulses_reset_within_the_timeout_and_publishes_verdict_and_action()
+    {
+        using var dir = new TempDirectory();
+        using var broker = MosquittoProcess.Start();
+        using var rack = new VirtualRack(dir);
+        var topics = new TopicTree(Cluster);
+        await using MqttProbe probe = await MqttProbe.ConnectAsync(broker.Host, broker.Port, topics.Everything());
+        string config = VirtualRack.WriteConfig(dir, Config(""));
+        rack.StartHeartbeat("s1");
+        rack.StartHeartbeat("s2");
+
+        using BoardProcess board = BoardProcess.Start("--config", config, "--pins", rack.PinMapPath, "--wires", rack.WiresPath,
+            "--state-dir", dir.Path, "--broker", $"{broker.Host}:{broker.Port}");
+        try
+        {
+            await board.WaitForLineAsync("running", Wait);
+            await probe.WaitForAsync(topics.BoardStatus(BoardName), p => p == "ready", Wait);
+            await Task.Delay(1500); // past the board's boot grace, both servers healthy
+
+            ChannelPins s2 = rack.Channel("s2");
+            Assert.False(rack.Asserted(s2.Reset));
+            Assert.Equal(0u, rack.RelayEdges("s1") + rack.RelayEdges("s2"));
+
+            var watch = Stopwatch.StartNew();
+            rack.StopHeartbeat("s2");
+            await WaitFor(() => rack.Asserted(s2.Reset), "reset of s2 asserted");
+            long assertedAtMs = watch.ElapsedMilliseconds;
+            await WaitFor(() => !rack.Asserted(s2.Reset), "reset of s2 released (a pulse, not a hold)");
+            long releasedAtMs = watch.ElapsedMilliseconds;
+            output.WriteLine($"reset asserted {assertedAtMs} ms after the last heartbeat, released after {releasedAtMs} ms");
+
+            // Within the configured timeout (300 ms) plus tick and scheduling slack; a pulse of about 200 ms.
+            Assert.InRange(assertedAtMs, 250, 300 + 400);
+            Assert.InRange(releasedAtMs - assertedAtMs, 150, 600);
+            Assert.Equal(0u, rack.RelayEdges("s1")); // the healthy neighbour was never touched
+
+            string reading = await probe.WaitForAsync(topics.BoardChannel(BoardName, "s2"), p => p.Contains("software-failure", StringComparison.Ordinal), Wait);
+            Assert.True(MessageCodec.TryDecode(Utf8.GetBytes(reading), out ChannelReading? r, out CodecError? e), e?.Text);
+            Assert.Equal(Verdict.SoftwareFailure, r!.Verdict);
+            Assert.Equal("n2", r.Node);
+
+            string action = await probe.WaitForAsync(topics.Event(BoardName), p => p.Contains("reset", StringComparison.Ordinal) && p.Contains("n2", StringComparison.Ordinal), Wait);
+            Assert.True(MessageCodec.TryDecode(Utf8.GetBytes(action), out EventMessage? ev, out e), e?.Text);
+            output.WriteLine("action event: " + action);
+        }
+        finally
+        {
+            output.WriteLine(board.Output);
+            foreach (var m in probe.Seen.Where(m => m.Topic.Contains("/events/", StringComparison.Ordinal)))
+            {
+                output.WriteLine(m.Topic + " " + m.Payload);
+            }
+        }
+    }
+
+    private static async Task WaitFor(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Wait;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("timed out waiting for " + what);
+            }
+
+            await Task.Delay(2);
+        }
+    }
+}
