@@ -1,0 +1,265 @@
+using Watchdog.Failover.Tests.Support;
+using Watchdog.Protocol.Messages;
+using Watchdog.Protocol.Wire;
+
+namespace Watchdog.Failover.Tests;
+
+/// <summary>Grants carried out with real hook processes (no virtual IP; see VirtualIpTests).</summary>
+public sealed class RoleExecutorHookTests : IDisposable
+{
+    private readonly ScriptDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static Grant Grant(NodeRole role, long epoch, string reason = "test") =>
+        new() { Group = "db", Node = "node-a", Role = role, Epoch = epoch, Reason = reason, Timestamp = 1 };
+
+    private static RoleExecutor Executor(FailoverOptions options) => RoleExecutor.ForThisHost(options);
+
+    [Fact]
+    public async Task Promote_runs_the_hooks_in_order_with_the_documented_environment()
+    {
+        var options = new FailoverOptions();
+        options.Hooks.Promote.Add(_dir.Recording("first"));
+        options.Hooks.Promote.Add(_dir.Recording("second"));
+        options.Hooks.Promote.Add(_dir.Recording("third"));
+        options.Hooks.Demote.Add(_dir.Recording("down"));
+        using RoleExecutor executor = Executor(options);
+
+        RoleChangeResult standby = await executor.ApplyAsync(Grant(NodeRole.Standby, 6), CancellationToken.None);
+        Assert.True(standby.Ok, standby.Detail);
+        Assert.Empty(_dir.Runs()); // none -> standby runs no hooks
+
+        RoleChangeResult r = await executor.ApplyAsync(Grant(NodeRole.Active, 7, "failover: node-b power lost"), CancellationToken.None);
+
+        Assert.True(r.Ok, r.Detail);
+        Assert.Equal(RoleChangeOutcome.Applied, r.Outcome);
+        Assert.Equal(NodeRole.Active, r.Role);
+        Assert.Equal(7, r.Epoch);
+        Assert.Equal(NodeRole.Active, executor.CurrentRole);
+        Assert.Equal(7, executor.CurrentEpoch);
+        Assert.Equal(new[] { "first", "second", "third" }, _dir.Runs());
+        Assert.Equal(new[] { "promote hook 0 (first)", "promote hook 1 (second)", "promote hook 2 (third)" }, r.Steps.Select(s => s.Step));
+        for (int i = 0; i < 3; i++)
+        {
+            Dictionary<string, string> env = _dir.EnvOfRun(i);
+            Assert.Equal("promote", env["WATCHDOG_ACTION"]);
+            Assert.Equal("active", env["WATCHDOG_ROLE"]);
+            Assert.Equal("standby", env["WATCHDOG_PREVIOUS_ROLE"]);
+            Assert.Equal("db", env["WATCHDOG_GROUP"]);
+            Assert.Equal("node-a", env["WATCHDOG_NODE"]);
+            Assert.Equal("7", env["WATCHDOG_EPOCH"]);
+            Assert.Equal("failover: node-b power lost", env["WATCHDOG_REASON"]);
+        }
+    }
+
+    [Fact]
+    public async Task Demote_runs_every_hook_even_after_a_failure_and_reports_it()
+    {
+        var options = new FailoverOptions();
+        options.Hooks.Demote.Add(_dir.Recording("stop-writes", exitCode: 4));
+        options.Hooks.Demote.Add(_dir.Recording("stop-service"));
+        using RoleExecutor executor = Executor(options);
+        Assert.True((await executor.ApplyAsync(Grant(NodeRole.Active, 3), CancellationToken.None)).Ok);
+
+        RoleChangeResult r = await executor.ApplyAsync(Grant(NodeRole.Standby, 4, "switchover"), CancellationToken.None);
+
+        Assert.False(r.Ok);
+        Assert.Equal(RoleChangeOutcome.DemotedWithErrors, r.Outcome);
+        Assert.Equal(NodeRole.Standby, r.Role);
+        Assert.Equal(NodeRole.Standby, executor.CurrentRole);
+        Assert.Equal(new[] { "stop-writes", "stop-service" }, _dir.Runs());
+        Assert.Contains("demote hook 0 (stop-writes): exit 4", r.Detail, StringComparison.Ordinal);
+        Dictionary<string, string> env = _dir.EnvOfRun(1);
+        Assert.Equal("demote", env["WATCHDOG_ACTION"]);
+        Assert.Equal("standby", env["WATCHDOG_ROLE"]);
+        Assert.Equal("active", env["WATCHDOG_PREVIOUS_ROLE"]);
+        Assert.Equal("4", env["WATCHDOG_EPOCH"]);
+    }
+
+    [Fact]
+    public async Task A_failed_promote_stops_the_list_rolls_back_and_is_reported()
+    {
+        var options = new FailoverOptions();
+        options.Hooks.Promote.Add(_dir.Recording("mount"));
+        options.Hooks.Promote.Add(_dir.Recording("start-db", exitCode: 3));
+        options.Hooks.Promote.Add(_dir.Recording("never"));
+        options.Hooks.Demote.Add(_dir.Recording("stop-db"));
+        options.Hooks.Demote.Add(_dir.Recording("umount"));
+        using RoleExecutor executor = Executor(options);
+        await executor.ApplyAsync(Grant(NodeRole.Standby, 1), CancellationToken.None);
+
+        RoleChangeResult r = await executor.ApplyAsync(Grant(NodeRole.Active, 2), CancellationToken.None);
+
+        Assert.False(r.Ok);
+        Assert.Equal(RoleChangeOutcome.PromoteRolledBack, r.Outcome);
+        Assert.Equal(NodeRole.Standby, r.Role);
+        Assert.Equal(NodeRole.Standby, executor.CurrentRole);
+        Assert.Equal(new[] { "mount", "start-db", "stop-db", "umount" }, _dir.Runs());
+        Assert.StartsWith("promote failed at promote hook 1 (start-db): exit 3; rolled back", r.Detail, StringComparison.Ordinal);
+        Dictionary<string, string> rollback = _dir.EnvOfRun(2);
+        Assert.Equal("rollback", rollback["WATCHDOG_ACTION"]);
+        Assert.Equal("standby", rollback["WATCHDOG_ROLE"]);
+        Assert.Equal("2", rollback["WATCHDOG_EPOCH"]);
+        Assert.Contains("start-db", rollback["WATCHDOG_REASON"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_hook_that_times_out_fails_the_promote_and_its_process_group_is_killed()
+    {
+        string pidFile = Path.Combine(_dir.Path, "hung.pid");
+        var options = new FailoverOptions();
+        options.Hooks.KillGraceMs = 200;
+        options.Hooks.Promote.Add(new HookOptions
+        {
+            Name = "hung",
+            Path = _dir.Script("hung.sh", "trap '' TERM\necho $$ > '" + pidFile + "'\necho starting\nsleep 60"),
+            TimeoutMs = 400,
+        });
+        options.Hooks.Demote.Add(_dir.Recording("undo"));
+        using RoleExecutor executor = Executor(options);
+
+        RoleChangeResult r = await executor.ApplyAsync(Grant(NodeRole.Active, 9), CancellationToken.None);
+
+        Assert.False(r.Ok);
+        Assert.Equal(RoleChangeOutcome.PromoteRolledBack, r.Outcome);
+        Assert.Equal(NodeRole.None, r.Role); // it was none before; a failed promote does not invent a role
+        Assert.Contains("promote hook 0 (hung): timed out after 400 ms, killed with SIGKILL", r.Detail, StringComparison.Ordinal);
+        Assert.Equal("stdout: starting", r.Steps[0].Output);
+        Assert.Equal(new[] { "undo" }, _dir.Runs());
+        Assert.True(r.Took < TimeSpan.FromSeconds(5), $"took {r.Took}");
+        int pid = int.Parse(File.ReadAllText(pidFile).Trim());
+        Assert.False(Directory.Exists("/proc/" + pid) && !File.ReadAllText("/proc/" + pid + "/stat").Contains(") Z ", StringComparison.Ordinal), "hung hook still alive");
+    }
+
+    [Fact]
+    public async Task A_grant_with_an_older_epoch_is_refused_without_side_effects()
+    {
+        var options = new FailoverOptions();
+        options.Hooks.Promote.Add(_dir.Recording("up"));
+        options.Hooks.Demote.Add(_dir.Recording("down"));
+        using RoleExecutor executor = Executor(options);
+        Assert.True((await executor.ApplyAsync(Grant(NodeRole.Active, 12), CancellationToken.None)).Ok);
+
+        RoleChangeResult r = await executor.ApplyAsync(Grant(NodeRole.Standby, 11), CancellationToken.None);
+
+        Assert.False(r.Ok);
+        Assert.Equal(RoleChangeOutcome.RefusedStale, r.Outcome);
+        Assert.Equal("stale epoch 11 < 12 already applied; refused", r.Detail);
+        Assert.Equal(NodeRole.Active, r.Role);
+        Assert.Equal(12, r.Epoch);
+        Assert.Empty(r.Steps);
+        Assert.Equal(new[] { "up" }, _dir.Runs());
+        Assert.Equal(NodeRole.Active, executor.CurrentRole);
+        Assert.Equal(12, executor.CurrentEpoch);
+    }
+
+    [Fact]
+    public async Task A_failed_promote_still_raises_the_epoch_so_an_older_grant_stays_refused()
+    {
+        var options = new FailoverOptions();
+        options.Hooks.Promote.Add(_dir.Recording("broken", exitCode: 1));
+        using RoleExecutor executor = Executor(options);
+        Assert.False((await executor.ApplyAsync(Grant(NodeRole.Active, 20), CancellationToken.None)).Ok);
+
+        RoleChangeResult late = await executor.ApplyAsync(Grant(NodeRole.Active, 19), CancellationToken.None);
+
+        Assert.Equal(RoleChangeOutcome.RefusedStale, late.Outcome);
+        Assert.Single(_dir.Runs());
+    }
+
+    [Fact]
+    public async Task Repeating_the_current_role_and_epoch_runs_nothing()
+    {
+        var options = new FailoverOptions();
+        options.Hooks.Promote.Add(_dir.Recording("up"));
+        using RoleExecutor executor = Executor(options);
+        Assert.True((await executor.ApplyAsync(Grant(NodeRole.Active, 5), CancellationToken.None)).Ok);
+
+        RoleChangeResult again = await executor.ApplyAsync(Grant(NodeRole.Active, 5), CancellationToken.None);
+
+        Assert.True(again.Ok);
+        Assert.Equal(RoleChangeOutcome.Unchanged, again.Outcome);
+        Assert.Equal("already active at epoch 5; nothing run", again.Detail);
+        Assert.Empty(again.Steps);
+        Assert.Equal(new[] { "up" }, _dir.Runs());
+    }
+
+    [Fact]
+    public async Task Active_at_a_higher_epoch_reruns_the_promote_hooks_with_the_new_fencing_token()
+    {
+        var options = new FailoverOptions();
+        options.Hooks.Promote.Add(_dir.Recording("up"));
+        using RoleExecutor executor = Executor(options);
+        await executor.ApplyAsync(Grant(NodeRole.Active, 5), CancellationToken.None);
+
+        RoleChangeResult r = await executor.ApplyAsync(Grant(NodeRole.Active, 6, "board restarted"), CancellationToken.None);
+
+        Assert.True(r.Ok, r.Detail);
+        Assert.Equal(new[] { "up", "up" }, _dir.Runs());
+        Assert.Equal("active", _dir.EnvOfRun(1)["WATCHDOG_PREVIOUS_ROLE"]);
+        Assert.Equal("6", _dir.EnvOfRun(1)["WATCHDOG_EPOCH"]);
+    }
+
+    [Fact]
+    public async Task Concurrent_grants_run_one_at_a_time_in_arrival_order()
+    {
+        // Each hook writes "begin E", sleeps, writes "end E". Any overlap would interleave them.
+        string body = "echo \"begin $WATCHDOG_ACTION $WATCHDOG_EPOCH\" >> \"$LOG\"; sleep 0.15; echo \"end $WATCHDOG_ACTION $WATCHDOG_EPOCH\" >> \"$LOG\"";
+        var options = new FailoverOptions();
+        options.Hooks.Promote.Add(new HookOptions { Path = _dir.Script("up.sh", body) });
+        options.Hooks.Demote.Add(new HookOptions { Path = _dir.Script("down.sh", body) });
+        using RoleExecutor executor = Executor(options);
+
+        var tasks = new List<Task<RoleChangeResult>>();
+        for (int epoch = 1; epoch <= 6; epoch++)
+        {
+            tasks.Add(executor.ApplyAsync(Grant(epoch % 2 == 1 ? NodeRole.Active : NodeRole.Standby, epoch), CancellationToken.None));
+        }
+
+        RoleChangeResult[] results = await Task.WhenAll(tasks);
+
+        Assert.All(results, r => Assert.True(r.Ok, r.Detail));
+        string[] expected = Enumerable.Range(1, 6)
+            .SelectMany(e => new[] { (e % 2 == 1 ? "promote " : "demote ") + e })
+            .SelectMany(x => new[] { "begin " + x, "end " + x })
+            .ToArray();
+        Assert.Equal(expected, _dir.LogLines());
+        Assert.Equal(NodeRole.Standby, executor.CurrentRole);
+        Assert.Equal(6, executor.CurrentEpoch);
+    }
+
+    [Fact]
+    public async Task A_grant_cancelled_while_queued_throws_and_does_not_block_the_next()
+    {
+        var options = new FailoverOptions();
+        options.Hooks.Promote.Add(new HookOptions { Path = _dir.Script("slow.sh", "sleep 0.5; echo \"run slow\" >> \"$LOG\"") });
+        options.Hooks.Demote.Add(_dir.Recording("down"));
+        using RoleExecutor executor = Executor(options);
+
+        Task<RoleChangeResult> first = executor.ApplyAsync(Grant(NodeRole.Active, 1), CancellationToken.None);
+        using var cts = new CancellationTokenSource();
+        Task<RoleChangeResult> cancelled = executor.ApplyAsync(Grant(NodeRole.Standby, 2), cts.Token);
+        Task<RoleChangeResult> third = executor.ApplyAsync(Grant(NodeRole.Standby, 3), CancellationToken.None);
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        Assert.True((await first).Ok);
+        RoleChangeResult r3 = await third;
+        Assert.True(r3.Ok, r3.Detail);
+        Assert.Equal(new[] { "slow", "down" }, _dir.Runs());
+        Assert.Equal(3, executor.CurrentEpoch);
+    }
+
+    [Fact]
+    public void Invalid_options_are_refused_at_construction_with_every_problem_named()
+    {
+        var options = new FailoverOptions();
+        options.Hooks.Promote.Add(new HookOptions { Path = "relative.sh", TimeoutMs = 50 });
+        options.Vip.Address = "10.0.0.300";
+        var ex = Assert.Throws<ArgumentException>(() => Executor(options));
+        Assert.Contains("Failover:Hooks:Promote:0:Path = 'relative.sh': must be an absolute path", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Failover:Hooks:Promote:0:TimeoutMs = 50: must be 100..600000 ms", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Failover:Vip:Address = '10.0.0.300': is not an IPv4 address", ex.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,78 @@
+namespace Watchdog.Failover.Tests.Support;
+
+/// <summary>A temporary directory holding hook scripts written by a test, removed on Dispose.</summary>
+internal sealed class ScriptDir : IDisposable
+{
+    public ScriptDir()
+    {
+        Path = Directory.CreateTempSubdirectory("wdfo-").FullName;
+        Log = System.IO.Path.Combine(Path, "hooks.log");
+        File.WriteAllText(Log, "");
+    }
+
+    public string Path { get; }
+
+    /// <summary>A file the scripts below append to; tests read it to see what ran, in which order.</summary>
+    public string Log { get; }
+
+    /// <summary>Writes an executable /bin/sh script; $LOG is the shared log file.</summary>
+    public string Script(string name, string body)
+    {
+        string file = System.IO.Path.Combine(Path, name);
+        File.WriteAllText(file, "#!/bin/sh\nLOG='" + Log + "'\n" + body + "\n");
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("hook scripts need a Unix");
+        }
+
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+        return file;
+    }
+
+    /// <summary>A hook that logs its name and every WATCHDOG_ variable, then exits with <paramref name="exitCode"/>.</summary>
+    public HookOptions Recording(string name, int exitCode = 0, int timeoutMs = 10_000)
+    {
+        string path = Script(name + ".sh", "{ echo \"run " + name + "\"; env | grep '^WATCHDOG_' | sort; } >> \"$LOG\"\nexit " + exitCode);
+        return new HookOptions { Name = name, Path = path, TimeoutMs = timeoutMs };
+    }
+
+    public string[] LogLines() => File.ReadAllLines(Log);
+
+    /// <summary>The names of the hooks that ran, in order.</summary>
+    public string[] Runs() => LogLines().Where(l => l.StartsWith("run ", StringComparison.Ordinal)).Select(l => l[4..]).ToArray();
+
+    /// <summary>The WATCHDOG_ variables the n-th run (0-based) saw.</summary>
+    public Dictionary<string, string> EnvOfRun(int n)
+    {
+        var env = new Dictionary<string, string>();
+        int run = -1;
+        foreach (string line in LogLines())
+        {
+            if (line.StartsWith("run ", StringComparison.Ordinal))
+            {
+                run++;
+                continue;
+            }
+
+            if (run == n && line.StartsWith("WATCHDOG_", StringComparison.Ordinal))
+            {
+                int eq = line.IndexOf('=', StringComparison.Ordinal);
+                env[line[..eq]] = line[(eq + 1)..];
+            }
+        }
+
+        return env;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A killed hook's leftovers; the OS cleans /tmp.
+        }
+    }
+}
