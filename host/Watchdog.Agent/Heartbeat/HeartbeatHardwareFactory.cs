@@ -29,7 +29,7 @@ public static class HeartbeatHardwareFactory
                 return new GpioHeartbeatHardware(
                     "ft232h " + (h.SerialNumber.Length > 0 ? h.SerialNumber : "(first)") + " pin " + (h.PinName.Length > 0 ? h.PinName : h.Pin.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                     () => Ft232HController(h.SerialNumber),
-                    h.PinName.Length > 0 ? Ft232HDevice.GetPinNumberFromString(h.PinName) : h.Pin);
+                    h.PinName.Length > 0 ? Ft232HPinNumber(h.PinName) : h.Pin);
             case "ft4222":
                 return new GpioHeartbeatHardware(
                     "ft4222 " + (h.SerialNumber.Length > 0 ? h.SerialNumber : "(first)") + " GPIO" + h.Pin,
@@ -59,7 +59,13 @@ public static class HeartbeatHardwareFactory
         return new SerialHeartbeatHardware(h.Device, h.Signal, roleSignal, r.ActiveLow);
     }
 
+    // The FTDI helpers below sit in their own methods, kept out of line, so that Iot.Device.Bindings
+    // (1.4 MB mapped) is loaded only on servers that use an FTDI adapter.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static int Ft232HPinNumber(string name) => Ft232HDevice.GetPinNumberFromString(name);
+
     /// <summary>Opens the FT232H with the given serial number (or the first one) as a GpioController.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     internal static GpioController Ft232HController(string serialNumber)
     {
         List<Ft232HDevice> devices = FtdiCall("FT232H", Ft232HDevice.GetFt232H);
@@ -74,6 +80,7 @@ public static class HeartbeatHardwareFactory
         throw new HeartbeatDeviceException(NotFound("FT232H", serialNumber, devices.Count));
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     internal static GpioController Ft4222Controller(string serialNumber)
     {
         List<Ft4222Device> devices = FtdiCall("FT4222", Ft4222Device.GetFt4222);
