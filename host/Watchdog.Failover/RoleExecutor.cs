@@ -52,11 +52,21 @@ public sealed class RoleExecutor : IDisposable
         _logger = logger ?? NullLogger.Instance;
         _hooks = new HookSequence(options.Hooks, runner, _logger);
         _vip = options.Vip.Enabled ? new VirtualIpAction(options.Vip, runner, time, _logger) : null;
+        if (_vip != null)
+        {
+            _vip.Announced += report => BackgroundStepCompleted?.Invoke(report);
+        }
     }
 
     /// <summary>A RoleExecutor that runs real processes on the system clock.</summary>
     public static RoleExecutor ForThisHost(FailoverOptions options, ILogger? logger = null) =>
         new(options, new ProcessRunner(TimeProvider.System), TimeProvider.System, logger);
+
+    /// <summary>
+    /// A step that ran after ApplyAsync returned: each background gratuitous ARP. Raised on a
+    /// thread-pool thread; the agent can publish a warning event when one fails.
+    /// </summary>
+    public event Action<StepReport>? BackgroundStepCompleted;
 
     /// <summary>The role this node holds now (None until the first grant).</summary>
     public NodeRole CurrentRole => _role;
@@ -177,7 +187,7 @@ public sealed class RoleExecutor : IDisposable
         _logger.LogInformation("Promoting to active at epoch {Epoch} (from {From}; reason: {Reason})", grant.Epoch, WireWords.Of(from), grant.Reason);
         if (_vip != null)
         {
-            await _vip.StopRepeatsAsync().ConfigureAwait(false);
+            await _vip.StopAnnouncementsAsync().ConfigureAwait(false);
         }
 
         IReadOnlyDictionary<string, string> env = HookEnvironment.For("promote", NodeRole.Active, from, grant.Group, grant.Node, grant.Epoch, grant.Reason, _options.Vip);
@@ -208,22 +218,21 @@ public sealed class RoleExecutor : IDisposable
             };
         }
 
-        string announced = "";
         if (_vip != null && _options.Vip.ArpCount > 0)
         {
-            // The address is held; a lost announcement only slows down neighbours that cached
-            // the old holder's MAC, so it is reported but does not fail the promote.
-            StepReport arp = await _vip.AnnounceAsync(CancellationToken.None).ConfigureAwait(false);
-            steps.Add(arp);
-            announced = arp.Ok ? "" : "; warning: gratuitous ARP failed (" + arp.Detail + ")";
-            _vip.StartRepeats(_options.Vip.ArpCount - 1);
+            // Neighbours that cached the old holder's MAC learn the new one from these. They run
+            // in the background (arping lingers a second after sending); a failure is logged
+            // and raised through BackgroundStepCompleted but does not undo a promote whose
+            // address is in place.
+            _vip.StartAnnouncements(_options.Vip.ArpCount);
+            steps.Add(new StepReport("gratuitous arp", true, $"{_options.Vip.ArpCount} announcement(s) started, {_options.Vip.ArpIntervalMs} ms apart", TimeSpan.Zero, ""));
         }
 
         return new RoleChangeResult
         {
             Ok = true,
             Outcome = RoleChangeOutcome.Applied,
-            Detail = $"promoted at epoch {grant.Epoch}: {Summary(steps)}{announced}",
+            Detail = $"promoted at epoch {grant.Epoch}: {Summary(steps)}",
             Role = NodeRole.Active,
             Epoch = grant.Epoch,
             Took = _time.GetElapsedTime(started),
@@ -239,7 +248,7 @@ public sealed class RoleExecutor : IDisposable
         StepReport? failed = null;
         if (_vip != null)
         {
-            await _vip.StopRepeatsAsync().ConfigureAwait(false);
+            await _vip.StopAnnouncementsAsync().ConfigureAwait(false);
             StepReport remove = await _vip.RemoveAsync(CancellationToken.None).ConfigureAwait(false);
             steps.Add(remove);
             failed = remove.Ok ? null : remove;
@@ -304,6 +313,6 @@ public sealed class RoleExecutor : IDisposable
     /// <summary>Stops background gratuitous ARP announcements. Does not demote: the agent decides that.</summary>
     public void Dispose()
     {
-        _vip?.StopRepeatsAsync().GetAwaiter().GetResult();
+        _vip?.StopAnnouncementsAsync().GetAwaiter().GetResult();
     }
 }

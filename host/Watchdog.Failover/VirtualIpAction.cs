@@ -72,17 +72,17 @@ internal sealed class VirtualIpAction
         return Log(new StepReport(step, false, del.Describe(Timeout) + ": " + FirstLine(del.Stderr) + "; " + why, _time.GetElapsedTime(started), HookSequence.JoinOutput(del)));
     }
 
-    /// <summary>Sends one gratuitous ARP for the address (arping -U or -A, -c 1, -w 0: send and return at once).</summary>
-    public async Task<StepReport> AnnounceAsync(CancellationToken ct)
-    {
-        string flag = _options.ArpMode == "answer" ? "-A" : "-U";
-        long started = _time.GetTimestamp();
-        ProcessOutcome arp = await RunAsync(_options.ArpingCommand, ct, flag, "-c", "1", "-w", "0", "-I", _options.Interface, _options.Address).ConfigureAwait(false);
-        return Log(new StepReport($"gratuitous arp ({_options.ArpingCommand} {flag} -I {_options.Interface} {_options.Address})", arp.Succeeded, arp.Describe(Timeout), _time.GetElapsedTime(started), HookSequence.JoinOutput(arp)));
-    }
+    /// <summary>Raised when a background announcement ended (ok or not); the executor forwards it.</summary>
+    public event Action<StepReport>? Announced;
 
-    /// <summary>Sends <paramref name="count"/> more announcements, ArpIntervalMs apart, in the background until StopRepeatsAsync.</summary>
-    public void StartRepeats(int count)
+    /// <summary>
+    /// Starts <paramref name="count"/> gratuitous ARP announcements, the first at once and the
+    /// rest ArpIntervalMs apart, without waiting for them: iputils arping always lingers one
+    /// second after its last packet (even with -w 0), and a promote must not be held up by
+    /// that. The packet goes out within milliseconds of the start. Results are logged and
+    /// raised through Announced.
+    /// </summary>
+    public void StartAnnouncements(int count)
     {
         if (count <= 0)
         {
@@ -93,12 +93,12 @@ internal sealed class VirtualIpAction
         {
             var stop = new CancellationTokenSource();
             _repeatStop = stop;
-            _repeats = RepeatAsync(count, stop.Token);
+            _repeats = AnnounceSeriesAsync(count, stop.Token);
         }
     }
 
-    /// <summary>Stops the background announcements and waits for one in flight, so none goes out after the address is removed.</summary>
-    public async Task StopRepeatsAsync()
+    /// <summary>Stops the announcements (terminating any arping still running) and waits for them, so none goes out after the address is removed.</summary>
+    public async Task StopAnnouncementsAsync()
     {
         CancellationTokenSource? stop;
         Task repeats;
@@ -120,23 +120,52 @@ internal sealed class VirtualIpAction
         stop.Dispose();
     }
 
-    private async Task RepeatAsync(int count, CancellationToken ct)
+    private async Task AnnounceSeriesAsync(int count, CancellationToken ct)
     {
+        var running = new List<Task>();
         try
         {
-            for (int i = 0; i < count; i++)
+            for (int i = 0; i < count && !ct.IsCancellationRequested; i++)
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(_options.ArpIntervalMs), _time, ct).ConfigureAwait(false);
-                StepReport report = await AnnounceAsync(ct).ConfigureAwait(false);
-                if (!report.Ok && ct.IsCancellationRequested)
+                if (i > 0)
                 {
-                    return;
+                    await Task.Delay(TimeSpan.FromMilliseconds(_options.ArpIntervalMs), _time, ct).ConfigureAwait(false);
                 }
+
+                running.Add(AnnounceOnceAsync(i + 1, count, ct));
             }
         }
         catch (OperationCanceledException)
         {
             // Stopped by a transition: expected.
+        }
+
+        await Task.WhenAll(running).ConfigureAwait(false);
+    }
+
+    /// <summary>One gratuitous ARP: arping -U (or -A) -c 1 -I IF VIP.</summary>
+    private async Task AnnounceOnceAsync(int n, int count, CancellationToken ct)
+    {
+        string flag = _options.ArpMode == "answer" ? "-A" : "-U";
+        long started = _time.GetTimestamp();
+        ProcessOutcome arp = await RunAsync(_options.ArpingCommand, ct, flag, "-c", "1", "-I", _options.Interface, _options.Address).ConfigureAwait(false);
+        var report = new StepReport($"gratuitous arp {n}/{count} ({_options.ArpingCommand} {flag} -I {_options.Interface} {_options.Address})", arp.Succeeded, arp.Describe(Timeout), _time.GetElapsedTime(started), HookSequence.JoinOutput(arp));
+        if (arp.Cancelled)
+        {
+            _logger.LogDebug("{Step}: stopped by a role change", report.Step);
+        }
+        else
+        {
+            Log(report);
+        }
+
+        try
+        {
+            Announced?.Invoke(report);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Announced handler failed");
         }
     }
 
