@@ -25,7 +25,27 @@ public sealed class BenchNetwork : IDisposable
     private const string BridgeName = "br0";
     private readonly List<string> createdNamespaces = [];
     private readonly Dictionary<string, IPAddress> nodeAddresses = new(StringComparer.Ordinal);
+    private static readonly HashSet<BenchNetwork> Live = [];
     private bool disposed;
+
+    static BenchNetwork()
+    {
+        // A bench stopped with Ctrl+C or SIGTERM must not leave namespaces, keepalived daemons
+        // and VIPs behind: .NET raises ProcessExit on both, so tear down whatever is still up.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            BenchNetwork[] live;
+            lock (Live)
+            {
+                live = Live.ToArray();
+            }
+
+            foreach (BenchNetwork network in live)
+            {
+                network.Dispose();
+            }
+        };
+    }
 
     private BenchNetwork(string tag, IReadOnlyList<string> nodes)
     {
@@ -81,6 +101,11 @@ public sealed class BenchNetwork : IDisposable
 
         tag ??= "wdb-" + Random.Shared.Next(0x10000).ToString("x4", CultureInfo.InvariantCulture);
         var network = new BenchNetwork(tag, nodes);
+        lock (Live)
+        {
+            Live.Add(network);
+        }
+
         try
         {
             network.Build();
@@ -178,6 +203,11 @@ public sealed class BenchNetwork : IDisposable
         }
 
         disposed = true;
+        lock (Live)
+        {
+            Live.Remove(this);
+        }
+
         foreach (string ns in createdNamespaces)
         {
             try

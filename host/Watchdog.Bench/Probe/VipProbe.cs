@@ -43,17 +43,20 @@ public sealed record VipProbeOptions
 /// a TCP connection, reads one line (the answering node's name) and records when it started,
 /// when it ended and who answered or why it failed. Probes do not wait for each other: a probe
 /// stuck on a frozen server does not delay the next one, so the series keeps its 20 ms
-/// resolution through an outage. Sockets are created on a dedicated thread that has entered the
-/// client's network namespace, so traffic goes over the client's veth like a separate machine's.
+/// resolution through an outage.
+/// Everything runs on one dedicated thread that has entered the client's network namespace:
+/// sockets are created there (so they live in the client namespace and traffic crosses the
+/// client's veth like a separate machine's) and driven non-blocking with poll (Socket.Select).
+/// Nothing depends on the thread pool, so a busy pool in the bench process (MQTT clients,
+/// boards) cannot delay a probe's timestamps.
 /// </summary>
 public sealed class VipProbe : IDisposable
 {
     private readonly VipProbeOptions options;
     private readonly BenchClock clock;
     private readonly List<ProbeSample> samples = [];
-    private readonly List<Task> inFlight = [];
-    private readonly CancellationTokenSource stop = new();
     private readonly TaskCompletionSource started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool stopping;
     private Thread? thread;
 
     public VipProbe(VipProbeOptions options, BenchClock clock)
@@ -85,22 +88,15 @@ public sealed class VipProbe : IDisposable
         }
     }
 
-    /// <summary>Stops polling, waits for probes in flight, returns the whole series by start time.</summary>
+    /// <summary>Stops starting probes, lets those in flight finish (or time out), returns the series by start time.</summary>
     public IReadOnlyList<ProbeSample> Stop()
     {
-        stop.Cancel();
+        stopping = true;
         thread?.Join();
-        Task[] pending;
-        lock (inFlight)
-        {
-            pending = inFlight.ToArray();
-        }
-
-        Task.WaitAll(pending);
         return Snapshot();
     }
 
-    /// <summary>Waits until a probe finishing after <paramref name="sinceMs"/> was answered by <paramref name="node"/>.</summary>
+    /// <summary>Waits until a probe started after <paramref name="sinceMs"/> was answered by <paramref name="node"/>.</summary>
     public bool WaitForAnswerFrom(string node, double sinceMs, TimeSpan timeout)
     {
         double deadline = clock.NowMs + timeout.TotalMilliseconds;
@@ -136,79 +132,147 @@ public sealed class VipProbe : IDisposable
         }
 
         started.SetResult();
+        var inFlight = new List<InFlightProbe>();
         double next = clock.NowMs;
-        while (!stop.IsCancellationRequested)
+        while (!stopping || inFlight.Count > 0)
         {
-            clock.SleepUntil(next);
-            // The socket must be created here, on this thread, to live in the client namespace.
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            Task probe = ProbeOnceAsync(socket, clock.NowMs);
-            lock (inFlight)
+            double now = clock.NowMs;
+            if (!stopping && now >= next)
             {
-                inFlight.RemoveAll(t => t.IsCompleted);
-                inFlight.Add(probe);
+                inFlight.Add(Launch(now));
+                next += options.IntervalMs;
+                if (next <= now)
+                {
+                    next = now + options.IntervalMs; // fell behind (a loaded CPU): skip, do not burst to catch up
+                }
             }
 
-            next += options.IntervalMs;
-            if (next < clock.NowMs)
+            ExpireTimeouts(inFlight);
+            double wakeAt = stopping ? double.MaxValue : next;
+            foreach (InFlightProbe probe in inFlight)
             {
-                next = clock.NowMs; // fell behind (a long GC or a loaded CPU): do not burst to catch up
+                wakeAt = Math.Min(wakeAt, probe.StartMs + options.TimeoutMs);
+            }
+
+            WaitForSockets(inFlight, wakeAt);
+        }
+    }
+
+    private InFlightProbe Launch(double startMs)
+    {
+        // Created here, on the thread inside the client namespace: the socket belongs to it.
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { Blocking = false, NoDelay = true };
+        var probe = new InFlightProbe(socket, startMs);
+        try
+        {
+            socket.Connect(options.Target);
+            probe.Connected = true; // immediate success (possible on loopback)
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress or SocketError.AlreadyInProgress)
+        {
+            // Connecting in the background; poll reports when it is done.
+        }
+        catch (SocketException e)
+        {
+            Finish(probe, ProbeSample.Failed(startMs, clock.NowMs, Classify(e.SocketErrorCode)));
+        }
+
+        return probe;
+    }
+
+    private void WaitForSockets(List<InFlightProbe> inFlight, double wakeAtMs)
+    {
+        inFlight.RemoveAll(p => p.Done);
+        double waitMs = Math.Max(0, wakeAtMs - clock.NowMs);
+        if (inFlight.Count == 0)
+        {
+            if (!stopping)
+            {
+                clock.SleepUntil(wakeAtMs);
+            }
+
+            return;
+        }
+
+        var connecting = inFlight.Where(p => !p.Connected).Select(p => p.Socket).ToList();
+        var errors = new List<Socket>(connecting);
+        var reading = inFlight.Where(p => p.Connected).Select(p => p.Socket).ToList();
+        // Select takes microseconds; cap the wait so a long interval still checks timeouts.
+        int micros = (int)Math.Min(waitMs * 1000, 1_000_000);
+        Socket.Select(reading.Count > 0 ? reading : null, connecting.Count > 0 ? connecting : null, errors.Count > 0 ? errors : null, micros);
+
+        foreach (InFlightProbe probe in inFlight)
+        {
+            if (!probe.Connected && (connecting.Contains(probe.Socket) || errors.Contains(probe.Socket)))
+            {
+                var error = (SocketError)(int)probe.Socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
+                if (error == SocketError.Success)
+                {
+                    probe.Connected = true; // the answer is read on the next round
+                }
+                else
+                {
+                    Finish(probe, ProbeSample.Failed(probe.StartMs, clock.NowMs, Classify(error)));
+                }
+            }
+            else if (probe.Connected && reading.Contains(probe.Socket))
+            {
+                Read(probe);
             }
         }
     }
 
-    private async Task ProbeOnceAsync(Socket socket, double startMs)
+    private void Read(InFlightProbe probe)
     {
-        ProbeSample sample;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(options.TimeoutMs));
+        int read;
         try
         {
-            await socket.ConnectAsync(options.Target, timeout.Token).ConfigureAwait(false);
-            string? line = await ReadLineAsync(socket, timeout.Token).ConfigureAwait(false);
-            sample = line is { Length: > 0 }
-                ? ProbeSample.Answer(startMs, clock.NowMs, line)
-                : ProbeSample.Failed(startMs, clock.NowMs, ProbeFailure.Reset);
+            read = probe.Socket.Receive(probe.Buffer, probe.Filled, probe.Buffer.Length - probe.Filled, SocketFlags.None);
         }
-        catch (OperationCanceledException)
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
         {
-            sample = ProbeSample.Failed(startMs, clock.NowMs, ProbeFailure.Timeout);
+            return; // spurious wake-up
         }
         catch (SocketException e)
         {
-            sample = ProbeSample.Failed(startMs, clock.NowMs, Classify(e.SocketErrorCode));
-        }
-        finally
-        {
-            socket.Dispose();
+            Finish(probe, ProbeSample.Failed(probe.StartMs, clock.NowMs, Classify(e.SocketErrorCode)));
+            return;
         }
 
+        int newline = Array.IndexOf(probe.Buffer, (byte)'\n', probe.Filled, read);
+        probe.Filled += read;
+        if (newline >= 0)
+        {
+            string node = Encoding.ASCII.GetString(probe.Buffer, 0, newline).Trim();
+            Finish(probe, node.Length > 0 ? ProbeSample.Answer(probe.StartMs, clock.NowMs, node) : ProbeSample.Failed(probe.StartMs, clock.NowMs, ProbeFailure.Reset));
+        }
+        else if (read == 0 || probe.Filled == probe.Buffer.Length)
+        {
+            // Closed, or an oversized line, before a newline: not a valid answer.
+            Finish(probe, ProbeSample.Failed(probe.StartMs, clock.NowMs, ProbeFailure.Reset));
+        }
+    }
+
+    private void ExpireTimeouts(List<InFlightProbe> inFlight)
+    {
+        double now = clock.NowMs;
+        foreach (InFlightProbe probe in inFlight)
+        {
+            if (!probe.Done && now - probe.StartMs >= options.TimeoutMs)
+            {
+                Finish(probe, ProbeSample.Failed(probe.StartMs, now, ProbeFailure.Timeout));
+            }
+        }
+    }
+
+    private void Finish(InFlightProbe probe, ProbeSample sample)
+    {
+        probe.Done = true;
+        probe.Socket.Dispose();
         lock (samples)
         {
             samples.Add(sample);
         }
-    }
-
-    private static async Task<string?> ReadLineAsync(Socket socket, CancellationToken token)
-    {
-        var buffer = new byte[128];
-        int filled = 0;
-        while (filled < buffer.Length)
-        {
-            int read = await socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, token).ConfigureAwait(false);
-            if (read == 0)
-            {
-                break;
-            }
-
-            int newline = Array.IndexOf(buffer, (byte)'\n', filled, read);
-            filled += read;
-            if (newline >= 0)
-            {
-                return Encoding.ASCII.GetString(buffer, 0, newline).Trim();
-            }
-        }
-
-        return null; // closed or oversized before a newline: not a valid answer
     }
 
     internal static ProbeFailure Classify(SocketError error) => error switch
@@ -222,11 +286,25 @@ public sealed class VipProbe : IDisposable
 
     public void Dispose()
     {
-        if (thread is not null && !stop.IsCancellationRequested)
+        if (thread is not null && !stopping)
         {
             Stop();
         }
+    }
 
-        stop.Dispose();
+    /// <summary>One probe between its connect and its answer.</summary>
+    private sealed class InFlightProbe(Socket socket, double startMs)
+    {
+        public Socket Socket { get; } = socket;
+
+        public double StartMs { get; } = startMs;
+
+        public byte[] Buffer { get; } = new byte[128];
+
+        public int Filled { get; set; }
+
+        public bool Connected { get; set; }
+
+        public bool Done { get; set; }
     }
 }

@@ -4,7 +4,7 @@
 // N runs each; writes JSON, a Markdown table and SVG timelines. Needs root.
 //   sudo dotnet run host/Watchdog.Bench/tools/keepalived-bench.cs -- --runs 5 --out /tmp/kb
 // Options: --runs N (default 5), --scenario NAME|all, --tuning defaults|tuned|all, --out DIR,
-//          --window MS (default 8000), --hold MS (default 4000).
+//          --window MS (default 9000), --hold MS (default 6000).
 using System.Globalization;
 using Watchdog.Bench.Keepalived;
 using Watchdog.Bench.Results;
@@ -14,8 +14,8 @@ int runs = 5;
 string scenario = "all";
 string tuning = "all";
 string output = "keepalived-bench-out";
-double window = 8000;
-double hold = 4000;
+double window = 9000;
+double hold = 6000;
 for (int i = 0; i < args.Length; i++)
 {
     string value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"option {args[i]} needs a value");

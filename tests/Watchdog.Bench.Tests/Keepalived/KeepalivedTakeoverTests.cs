@@ -1,0 +1,52 @@
+using Watchdog.Bench.Keepalived;
+using Watchdog.Bench.Probe;
+using Watchdog.Sim.Posix;
+
+namespace Watchdog.Bench.Tests.Keepalived;
+
+/// <summary>Skips (with the reason) unless running as root with Debian's keepalived installed.</summary>
+public sealed class KeepalivedFactAttribute : FactAttribute
+{
+    public KeepalivedFactAttribute()
+    {
+        if (!PosixSignals.IsRoot)
+        {
+            Skip = "needs root: it creates network namespaces";
+        }
+        else if (!File.Exists(KeepalivedInstance.Binary))
+        {
+            Skip = $"needs {KeepalivedInstance.Binary} (apt-get install keepalived)";
+        }
+    }
+}
+
+/// <summary>One real keepalived takeover in namespaces, bounded to about 10 s.</summary>
+public class KeepalivedTakeoverTests
+{
+    [KeepalivedFact]
+    public void Killing_the_master_moves_the_vip_and_the_client_hears_the_backup()
+    {
+        var options = new KeepalivedRunOptions
+        {
+            Tuning = KeepalivedTuning.Tuned,
+            Fault = KeepalivedFault.Kill9,
+            BaselineMs = 300,
+            ObserveMs = 2000,
+        };
+
+        KeepalivedRun run = KeepalivedScenario.Run(options, runIndex: 0);
+
+        double fault = run.Timeline.Markers.Single(m => m.Kind == Watchdog.Bench.Timeline.MarkerKind.Fault).AtMs;
+        Assert.Equal(KeepalivedScenario.NodeA, run.Probe.HolderBeforeFault);
+        Assert.Contains(run.Probes, p => p.StartMs > fault && p.Node == KeepalivedScenario.NodeB);
+        Assert.Contains(run.Events, e => e.Node == KeepalivedScenario.NodeB && e.Kind == VrrpEventKind.EnteredMaster && e.AtMs > fault);
+        HolderSample lastB = run.Holders.Last(h => h.Node == KeepalivedScenario.NodeB);
+        Assert.True(lastB.Holds, "node-b should hold the VIP at the end of the window");
+        Assert.NotNull(run.Result.RtoMs);
+        Assert.InRange(run.Result.RtoMs!.Value, 1, 2000);
+        Assert.NotNull(run.Result.TakeoverMs);
+        // keepalived cannot fence: the killed master keeps the address, so the sampler must see two holders.
+        Assert.True(run.Result.OverlapMs > 0, "a SIGKILLed keepalived leaves its VIP behind; the sampler should see the overlap");
+        Assert.Null(run.Result.FenceMs);
+    }
+}

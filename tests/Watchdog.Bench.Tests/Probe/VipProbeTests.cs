@@ -1,0 +1,137 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Watchdog.Bench.Probe;
+using Watchdog.Bench.Timing;
+
+namespace Watchdog.Bench.Tests.Probe;
+
+/// <summary>The probe against a line server on loopback (no namespaces needed).</summary>
+public sealed class VipProbeTests : IDisposable
+{
+    private readonly TcpListener listener = new(IPAddress.Loopback, 0);
+    private readonly List<Socket> held = [];
+    private readonly Thread server;
+    private volatile bool stopping;
+    private volatile string? answer = "node-x";
+
+    public VipProbeTests()
+    {
+        listener.Start();
+        // A dedicated thread, not the thread pool: test bodies block (Thread.Sleep) and a
+        // starved pool would make the server, not the probe, look slow.
+        server = new Thread(Serve) { IsBackground = true };
+        server.Start();
+    }
+
+    private int Port => ((IPEndPoint)listener.LocalEndpoint).Port;
+
+    private void Serve()
+    {
+        while (!stopping)
+        {
+            if (!listener.Server.Poll(10_000, SelectMode.SelectRead))
+            {
+                continue;
+            }
+
+            Socket client = listener.AcceptSocket();
+            string? line = answer;
+            if (line is null)
+            {
+                held.Add(client); // accepted but never answered, like a frozen service
+                continue;
+            }
+
+            client.Send(Encoding.ASCII.GetBytes(line + "\n"));
+            client.Dispose();
+        }
+    }
+
+    [Fact]
+    public void Polls_every_interval_and_records_who_answered()
+    {
+        var clock = new BenchClock();
+        using var probe = new VipProbe(new VipProbeOptions { Target = new IPEndPoint(IPAddress.Loopback, Port), IntervalMs = 20 }, clock);
+
+        probe.Start();
+        Thread.Sleep(500);
+        IReadOnlyList<ProbeSample> samples = probe.Stop();
+
+        // 500 ms at 20 ms is 25 probes; allow for a loaded machine but never a burst above schedule.
+        Assert.InRange(samples.Count, 10, 27);
+        Assert.All(samples, s => Assert.Equal("node-x", s.Node));
+        Assert.All(samples, s => Assert.True(s.EndMs >= s.StartMs));
+        double[] gaps = samples.Zip(samples.Skip(1), (x, y) => y.StartMs - x.StartMs).ToArray();
+        Assert.InRange(gaps.Average(), 18, 50);
+        // Starts follow a fixed schedule, so one late start makes the next gap shorter, but a
+        // loop that bursts to catch up would start two probes within a millisecond.
+        Assert.All(gaps, g => Assert.True(g >= 5, $"two probes started {g:0.0} ms apart: the schedule burst to catch up"));
+    }
+
+    [Fact]
+    public void A_service_that_accepts_but_never_answers_is_a_timeout_and_does_not_stall_later_probes()
+    {
+        answer = null;
+        var clock = new BenchClock();
+        using var probe = new VipProbe(new VipProbeOptions { Target = new IPEndPoint(IPAddress.Loopback, Port), IntervalMs = 20, TimeoutMs = 100 }, clock);
+
+        probe.Start();
+        Thread.Sleep(300);
+        IReadOnlyList<ProbeSample> samples = probe.Stop();
+
+        Assert.NotEmpty(samples);
+        Assert.All(samples, s => Assert.Equal(ProbeFailure.Timeout, s.Failure));
+        // Never before the timeout; the upper bound is loose because a loaded machine can pause the probe thread.
+        Assert.All(samples, s => Assert.InRange(s.EndMs - s.StartMs, 99.9, 2000));
+        // Probes run concurrently: a 100 ms timeout still leaves ~15 probe starts in 300 ms.
+        Assert.True(samples.Count >= 8, $"only {samples.Count} probes started: timeouts stalled the schedule");
+    }
+
+    [Fact]
+    public void A_closed_port_is_recorded_as_refused()
+    {
+        var closed = new TcpListener(IPAddress.Loopback, 0);
+        closed.Start();
+        int port = ((IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+        var clock = new BenchClock();
+        using var probe = new VipProbe(new VipProbeOptions { Target = new IPEndPoint(IPAddress.Loopback, port), IntervalMs = 20 }, clock);
+
+        probe.Start();
+        Thread.Sleep(100);
+        IReadOnlyList<ProbeSample> samples = probe.Stop();
+
+        Assert.NotEmpty(samples);
+        Assert.All(samples, s => Assert.Equal(ProbeFailure.Refused, s.Failure));
+        Assert.All(samples, s => Assert.Null(s.Node));
+    }
+
+    [Fact]
+    public void Options_out_of_range_are_refused()
+    {
+        var target = new IPEndPoint(IPAddress.Loopback, 1);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new VipProbe(new VipProbeOptions { Target = target, IntervalMs = 0 }, new BenchClock()));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new VipProbe(new VipProbeOptions { Target = target, TimeoutMs = 0 }, new BenchClock()));
+    }
+
+    [Fact]
+    public void A_missing_client_namespace_fails_at_start_with_its_name()
+    {
+        using var probe = new VipProbe(new VipProbeOptions { Target = new IPEndPoint(IPAddress.Loopback, Port), ClientNamespace = "wdb-no-such-namespace" }, new BenchClock());
+
+        var e = Assert.Throws<Watchdog.Bench.Network.BenchSetupException>(probe.Start);
+        Assert.Contains("wdb-no-such-namespace", e.Message);
+    }
+
+    public void Dispose()
+    {
+        stopping = true;
+        server.Join();
+        listener.Stop();
+        foreach (Socket socket in held)
+        {
+            socket.Dispose();
+        }
+    }
+}
