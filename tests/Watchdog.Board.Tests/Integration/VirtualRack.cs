@@ -14,7 +14,7 @@ namespace Watchdog.Board.Tests.Integration;
 internal sealed class VirtualRack : IDisposable
 {
     private readonly Dictionary<string, CancellationTokenSource> _feeders = [];
-    private readonly List<Task> _feederTasks = [];
+    private readonly List<Thread> _feederThreads = [];
 
     public VirtualRack(TempDirectory dir)
     {
@@ -37,20 +37,27 @@ internal sealed class VirtualRack : IDisposable
 
     public ChannelPins Channel(string name) => Map.FindChannel(name) ?? throw new ArgumentException("no channel " + name);
 
-    /// <summary>Toggles the channel's heartbeat wire every <paramref name="halfPeriodMs"/> ms until StopHeartbeat.</summary>
+    /// <summary>
+    /// Toggles the channel's heartbeat wire every <paramref name="halfPeriodMs"/> ms until
+    /// StopHeartbeat. A dedicated thread, like the agent's own process: a thread-pool feeder stalls
+    /// for most of a second whenever the test host blocks pool threads (process start and exit),
+    /// and the board then rightly sees a dead heartbeat.
+    /// </summary>
     public void StartHeartbeat(string channel, int halfPeriodMs = 10)
     {
         var cts = new CancellationTokenSource();
         _feeders[channel] = cts;
         int pin = Channel(channel).Heartbeat;
-        _feederTasks.Add(Task.Run(async () =>
+        var feeder = new Thread(() =>
         {
-            while (!cts.IsCancellationRequested)
+            while (!cts.Token.WaitHandle.WaitOne(halfPeriodMs))
             {
                 Wires.Toggle(pin, WireWriter.Agent);
-                try { await Task.Delay(halfPeriodMs, cts.Token); } catch (OperationCanceledException) { break; }
             }
-        }));
+        })
+        { IsBackground = true, Name = "heartbeat " + channel };
+        _feederThreads.Add(feeder);
+        feeder.Start();
     }
 
     public void StopHeartbeat(string channel)
@@ -82,7 +89,7 @@ internal sealed class VirtualRack : IDisposable
     public void Dispose()
     {
         foreach (CancellationTokenSource cts in _feeders.Values) { cts.Cancel(); }
-        Task.WaitAll([.. _feederTasks], TimeSpan.FromSeconds(2));
+        foreach (Thread feeder in _feederThreads) { feeder.Join(TimeSpan.FromSeconds(2)); }
         Wires.Dispose();
     }
 }

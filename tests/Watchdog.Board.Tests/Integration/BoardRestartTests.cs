@@ -1,0 +1,140 @@
+using Watchdog.Board.Persistence;
+using Watchdog.Board.Tests.Support;
+using Watchdog.Protocol.Json;
+using Watchdog.Protocol.Messages;
+using Watchdog.Protocol.Text;
+using Watchdog.Protocol.Topics;
+using Watchdog.Protocol.Wire;
+using Watchdog.Sim.Broker;
+using Xunit.Abstractions;
+
+namespace Watchdog.Board.Tests.Integration;
+
+/// <summary>
+/// Safety rules 3 and 4 across a crash of the board itself: SIGKILL mid-run, start again on the
+/// same state directory. Healthy servers are never reset, powered or fenced because the board
+/// restarted, and the epoch continues from disk (never reused, never reset to 0).
+/// </summary>
+public sealed class BoardRestartTests(ITestOutputHelper output)
+{
+    private const string Group = """{"name": "g1", "mode": "active-standby", "members": ["n1", "n2"], "failback": "manual"}""";
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task Board_killed_with_SIGKILL_and_started_again_resets_nobody_and_continues_the_epoch()
+    {
+        using var dir = new TempDirectory();
+        using var broker = MosquittoProcess.Start();
+        using var rack = new VirtualRack(dir);
+        var topics = new TopicTree("itest");
+        await using MqttProbe probe = await MqttProbe.ConnectAsync(broker.Host, broker.Port, topics.Everything());
+        string config = VirtualRack.WriteConfig(dir, BoardOnVirtualRackTests.Config(Group));
+        rack.StartHeartbeat("s1");
+        rack.StartHeartbeat("s2");
+        await AnnounceHealthyAsync(probe, topics, "n1");
+        await AnnounceHealthyAsync(probe, topics, "n2");
+        string[] args = ["--config", config, "--pins", rack.PinMapPath, "--wires", rack.WiresPath, "--state-dir", dir.Path,
+            "--broker", $"{broker.Host}:{broker.Port}", "--status-interval-ms", "200"];
+
+        long epochBefore;
+        using (BoardProcess first = BoardProcess.Start(args))
+        {
+            try
+            {
+                await first.WaitForLineAsync("running", Wait);
+                string grant = await probe.WaitForAsync(topics.NodeGrant("n1"), p => p.Contains("\"active\"", StringComparison.Ordinal), Wait);
+                Assert.True(MessageCodec.TryDecode(Utf8.GetBytes(grant), out Grant? g, out CodecError? e), e?.Text);
+                epochBefore = g!.Epoch;
+                Assert.True(epochBefore >= 1, "a grant carries an epoch of at least 1");
+                // Play the agents: acknowledge and report the granted roles, as retained state.
+                await probe.PublishAsync(topics.NodeGrantAck("n1"), Encode(new GrantAck { Node = "n1", Group = "g1", Role = NodeRole.Active, Epoch = epochBefore, Ok = true, Timestamp = Now() }));
+                await probe.PublishAsync(topics.NodeGrantAck("n2"), Encode(new GrantAck { Node = "n2", Group = "g1", Role = NodeRole.Standby, Epoch = epochBefore, Ok = true, Timestamp = Now() }));
+                await AnnounceHealthyAsync(probe, topics, "n1", NodeRole.Active, epochBefore);
+                await AnnounceHealthyAsync(probe, topics, "n2", NodeRole.Standby, epochBefore);
+
+                // The grant was published, so its epoch must already be on disk (persist before publish).
+                Assert.True(new EpochFile(dir.Path).TryLoad(out long onDisk, out _, out string why), why);
+                Assert.True(onDisk >= epochBefore, $"epoch on disk {onDisk} is below the published {epochBefore}");
+                await Task.Delay(500);
+            }
+            finally
+            {
+                output.WriteLine("--- first board\n" + first.Output);
+            }
+
+            first.Kill(); // SIGKILL mid-run: no clean disconnect, relays left as they were
+        }
+
+        uint relayEdgesAtCrash = rack.RelayEdges("s1") + rack.RelayEdges("s2");
+        await probe.WaitForAsync(topics.BoardStatus("rack-a"), p => p == "lost", Wait); // the broker published the will
+        long restartedAt = Now();
+
+        using BoardProcess second = BoardProcess.Start(args);
+        try
+        {
+            await second.WaitForLineAsync("running", Wait);
+            await second.WaitForLineAsync($"epoch {epochBefore} read from", Wait);
+
+            // Through the boot grace (600 ms) and well beyond the heartbeat timeout (300 ms).
+            await Task.Delay(2500);
+            Assert.Equal(0u, relayEdgesAtCrash);
+            Assert.Equal(0u, rack.RelayEdges("s1") + rack.RelayEdges("s2"));
+
+            // Fresh retained state from the new process: its ts is after the restart, its epoch continues.
+            string state = await probe.WaitForAsync(topics.BoardState("rack-a"), p => Decode(p).Timestamp > restartedAt, Wait);
+            Assert.True(Decode(state).Epoch >= epochBefore, $"board state epoch {Decode(state).Epoch} went below {epochBefore}");
+            Assert.Equal("ready", await probe.WaitForAsync(topics.BoardStatus("rack-a"), p => p == "ready", Wait));
+
+            // Any grant the restarted board issues carries a higher epoch than any before the crash.
+            foreach (var m in probe.Seen.Where(m => m.Topic == topics.NodeGrant("n1") || m.Topic == topics.NodeGrant("n2")))
+            {
+                Assert.True(MessageCodec.TryDecode(Utf8.GetBytes(m.Payload), out Grant? g, out _));
+                output.WriteLine($"{m.Topic} {m.Payload}");
+                if (g!.Timestamp > restartedAt)
+                {
+                    Assert.True(g.Epoch > epochBefore, $"grant after restart reused epoch {g.Epoch} (before: {epochBefore})");
+                    if (g.Node == "n1")
+                    {
+                        // Rule 6: a board restart never takes the role away from a running, healthy active.
+                        Assert.Equal(NodeRole.Active, g.Role);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            output.WriteLine("--- second board\n" + second.Output);
+            foreach (string ch in new[] { "s1", "s2" })
+            {
+                var p = rack.Channel(ch);
+                output.WriteLine($"{ch}: reset {rack.Wires.ReadEdgeCount(p.Reset)} power {rack.Wires.ReadEdgeCount(p.Power)} fence {rack.Wires.ReadEdgeCount(p.Fence)} edges");
+            }
+
+            foreach (var m in probe.Seen.Where(m => !m.Topic.EndsWith("/state", StringComparison.Ordinal) && !m.Topic.Contains("/channel/", StringComparison.Ordinal)))
+            {
+                output.WriteLine($"{m.AtMs} {m.Topic} {m.Payload}");
+            }
+        }
+    }
+
+    private static async Task AnnounceHealthyAsync(MqttProbe probe, TopicTree topics, string node, NodeRole role = NodeRole.None, long epoch = 0)
+    {
+        await probe.PublishAsync(topics.NodeStatus(node), "ready", retain: true);
+        await probe.PublishAsync(topics.NodeState(node), Encode(new NodeState
+        {
+            Node = node, Group = "g1", Role = role, Epoch = epoch, Health = Health.Healthy, Reason = "test", Feeding = true, Seq = 1, Timestamp = Now(),
+        }), retain: true);
+    }
+
+    private static BoardStatus Decode(string payload)
+    {
+        Assert.True(MessageCodec.TryDecode(Utf8.GetBytes(payload), out BoardStatus? s, out CodecError? e), e?.Text);
+        return s!;
+    }
+
+    private static string Encode(NodeState m) => System.Text.Encoding.UTF8.GetString(MessageCodec.Encode(m));
+
+    private static string Encode(GrantAck m) => System.Text.Encoding.UTF8.GetString(MessageCodec.Encode(m));
+
+    private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+}
