@@ -92,6 +92,20 @@ public sealed class ProcessRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task Timeout_also_kills_an_orphaned_grandchild_that_a_process_tree_walk_would_miss()
+    {
+        // The subshell starts sleep and exits at once: sleep is re-parented to init, so it is no
+        // longer a descendant of the hook, but it is still in the hook's process group.
+        string pidFile = Path.Combine(_dir.Path, "orphan.pid");
+        string script = _dir.Script("orphaner.sh", "( trap '' TERM; sleep 60 > /dev/null 2>&1 & echo $! > '" + pidFile + "' )\necho \"parent $$\"\ntrap '' TERM\nsleep 60");
+        ProcessOutcome o = await _runner.RunAsync(Request(script, timeoutMs: 500, graceMs: 200), CancellationToken.None);
+        Assert.True(o.TimedOut);
+        Assert.StartsWith("parent ", o.Stdout, StringComparison.Ordinal);
+        int orphan = int.Parse(File.ReadAllText(pidFile).Trim());
+        Assert.True(await GoneAsync(orphan), $"orphaned grandchild {orphan} survived the group kill");
+    }
+
+    [Fact]
     public async Task Cancellation_terminates_the_hook()
     {
         string script = _dir.Script("long.sh", "exec sleep 30");
