@@ -11,10 +11,10 @@ using Watchdog.Sim.Posix;
 namespace Watchdog.Bench.Keepalived;
 
 /// <summary>
-/// One keepalived run's settings, times in ms. With the defaults a run takes about 14.5 s:
-/// ~1.5 s to build namespaces and start services, up to ~3.7 s for keepalived 2.2.7 to become
-/// master (it waits one master-down interval at start even with `state MASTER`), the baseline
-/// and the window.
+/// One keepalived run's settings, times in ms. With the defaults a run takes 13-15 s: ~1.5 s
+/// to build namespaces and start services, up to ~3.7 s for keepalived 2.2.7 to become master
+/// (it waits one master-down interval at start even with `state MASTER`), the baseline with
+/// its phase jitter, and the window.
 /// </summary>
 public sealed record KeepalivedRunOptions
 {
@@ -22,11 +22,19 @@ public sealed record KeepalivedRunOptions
 
     public required KeepalivedFault Fault { get; init; }
 
-    /// <summary>Steady state watched before the fault (default 600).</summary>
-    public double BaselineMs { get; init; } = 600;
+    /// <summary>Steady state watched before the fault, before the phase jitter (default 500).</summary>
+    public double BaselineMs { get; init; } = 500;
 
-    /// <summary>Observation window after the fault (default 9000); overlap is capped by it.</summary>
-    public double ObserveMs { get; init; } = 9000;
+    /// <summary>
+    /// Up to this much extra baseline, drawn per run (default 1000, one defaults advert
+    /// interval). Without it the fault would land at the same phase of the master's advert
+    /// cycle in every run (setup is deterministic), and detection would look far steadier
+    /// than it is: a fault just after an advert takes a whole interval longer to notice.
+    /// </summary>
+    public double FaultPhaseJitterMs { get; init; } = 1000;
+
+    /// <summary>Observation window after the fault (default 8500); overlap is capped by it.</summary>
+    public double ObserveMs { get; init; } = 8500;
 
     /// <summary>
     /// How long a freeze or a partition lasts before it ends (default 6000: longer than the
@@ -44,9 +52,9 @@ public sealed record KeepalivedRunOptions
 
     internal void Validate()
     {
-        if (BaselineMs < 100 || ObserveMs < 500 || FaultHoldMs < 0 || FaultHoldMs > ObserveMs)
+        if (BaselineMs < 100 || ObserveMs < 500 || FaultHoldMs < 0 || FaultHoldMs > ObserveMs || FaultPhaseJitterMs < 0)
         {
-            throw new ArgumentException($"need baseline >= 100 ms, window >= 500 ms and 0 <= hold <= window; got baseline {BaselineMs}, window {ObserveMs}, hold {FaultHoldMs}");
+            throw new ArgumentException($"need baseline >= 100 ms, window >= 500 ms, 0 <= hold <= window and jitter >= 0; got baseline {BaselineMs}, window {ObserveMs}, hold {FaultHoldMs}, jitter {FaultPhaseJitterMs}");
         }
     }
 }
@@ -113,7 +121,9 @@ public static class KeepalivedScenario
             }
 
             double baselineStart = clock.NowMs;
-            clock.SleepUntil(baselineStart + options.BaselineMs);
+            // Seeded by the run, so a rerun of the same matrix injects at the same phases.
+            var phase = new Random((runIndex * 7919) + ((int)options.Fault * 131) + options.Tuning.VrrpVersion);
+            clock.SleepUntil(baselineStart + options.BaselineMs + (phase.NextDouble() * options.FaultPhaseJitterMs));
 
             double faultMs = clock.NowMs;
             string faultLabel = Inject(options.Fault, network, keepalivedA, serviceA);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Runtime.InteropServices;
 using Watchdog.Sim.Posix;
 
 namespace Watchdog.Bench.Network;
@@ -28,23 +29,35 @@ public sealed class BenchNetwork : IDisposable
     private static readonly HashSet<BenchNetwork> Live = [];
     private bool disposed;
 
+    // Kept in a field: a collected registration would stop handling the signal.
+    private static readonly PosixSignalRegistration[] SignalCleanups;
+
     static BenchNetwork()
     {
         // A bench stopped with Ctrl+C or SIGTERM must not leave namespaces, keepalived daemons
-        // and VIPs behind: .NET raises ProcessExit on both, so tear down whatever is still up.
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            BenchNetwork[] live;
-            lock (Live)
-            {
-                live = Live.ToArray();
-            }
+        // and VIPs behind. The handler tears down whatever is up, then lets the signal's
+        // default action (termination) go ahead.
+        SignalCleanups =
+        [
+            PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => DisposeLive()),
+            PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => DisposeLive()),
+            PosixSignalRegistration.Create(PosixSignal.SIGHUP, _ => DisposeLive()),
+        ];
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => DisposeLive();
+    }
 
-            foreach (BenchNetwork network in live)
-            {
-                network.Dispose();
-            }
-        };
+    private static void DisposeLive()
+    {
+        BenchNetwork[] live;
+        lock (Live)
+        {
+            live = Live.ToArray();
+        }
+
+        foreach (BenchNetwork network in live)
+        {
+            network.Dispose();
+        }
     }
 
     private BenchNetwork(string tag, IReadOnlyList<string> nodes)

@@ -4,7 +4,7 @@
 // N runs each; writes JSON, a Markdown table and SVG timelines. Needs root.
 //   sudo dotnet run host/Watchdog.Bench/tools/keepalived-bench.cs -- --runs 5 --out /tmp/kb
 // Options: --runs N (default 5), --scenario NAME|all, --tuning defaults|tuned|all, --out DIR,
-//          --window MS (default 9000), --hold MS (default 6000).
+//          --window MS (default 8500), --hold MS (default 6000).
 using System.Globalization;
 using Watchdog.Bench.Keepalived;
 using Watchdog.Bench.Results;
@@ -14,7 +14,7 @@ int runs = 5;
 string scenario = "all";
 string tuning = "all";
 string output = "keepalived-bench-out";
-double window = 9000;
+double window = 8500;
 double hold = 6000;
 for (int i = 0; i < args.Length; i++)
 {
