@@ -14,7 +14,8 @@ public sealed record ScenarioSummary(
     Distribution OverlapMs,
     Distribution Flaps,
     Distribution FalseFences,
-    Distribution OutageMs)
+    Distribution OutageMs,
+    Distribution AnswerChanges)
 {
     /// <summary>Groups results by (scenario, peer), in first-seen order, and summarises each group.</summary>
     public static IReadOnlyList<ScenarioSummary> Summarize(IEnumerable<BenchResult> results) =>
@@ -31,6 +32,7 @@ public sealed record ScenarioSummary(
                 Distribution.Of(g.Select(r => r.OverlapMs)),
                 Distribution.Of(g.Select(r => (double?)r.Flaps)),
                 Distribution.Of(g.Select(r => (double?)r.FalseFences)),
-                Distribution.Of(g.Select(r => r.OutageMs))))
+                Distribution.Of(g.Select(r => r.OutageMs)),
+                Distribution.Of(g.Select(r => (double?)r.AnswerChanges))))
             .ToList();
 }

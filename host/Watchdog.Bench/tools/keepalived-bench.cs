@@ -4,6 +4,7 @@
 // N runs each; writes JSON, a Markdown table and SVG timelines. Needs root.
 //   sudo dotnet run host/Watchdog.Bench/tools/keepalived-bench.cs -- --runs 5 --out /tmp/kb
 // Options: --runs N (default 5), --scenario NAME|all, --tuning defaults|tuned|all, --out DIR,
+//          --from-json FILE (no runs: re-render the tables of an earlier keepalived.json),
 //          --window MS (default 8500), --hold MS (default 6000).
 using System.Globalization;
 using Watchdog.Bench.Keepalived;
@@ -16,6 +17,7 @@ string tuning = "all";
 string output = "keepalived-bench-out";
 double window = 8500;
 double hold = 6000;
+string? fromJson = null;
 for (int i = 0; i < args.Length; i++)
 {
     string value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"option {args[i]} needs a value");
@@ -27,10 +29,18 @@ for (int i = 0; i < args.Length; i++)
         case "--out": output = value; break;
         case "--window": window = double.Parse(value, CultureInfo.InvariantCulture); break;
         case "--hold": hold = double.Parse(value, CultureInfo.InvariantCulture); break;
-        default: throw new ArgumentException($"unknown option {args[i]}; known: --runs --scenario --tuning --out --window --hold");
+        case "--from-json": fromJson = value; break;
+        default: throw new ArgumentException($"unknown option {args[i]}; known: --runs --scenario --tuning --out --window --hold --from-json");
     }
 
     i++;
+}
+
+if (fromJson is not null)
+{
+    BenchReport earlier = BenchJson.Read(File.ReadAllText(fromJson));
+    Console.WriteLine(Tables(ScenarioSummary.Summarize(earlier.Runs))); // re-summarised: older files may lack newer summary fields
+    return;
 }
 
 IReadOnlyList<KeepalivedFault> faults = scenario == "all" ? KeepalivedFaults.All : [KeepalivedFaults.Parse(scenario)];
@@ -60,14 +70,23 @@ IReadOnlyList<BenchResult> results = KeepalivedBench.RunMatrix(
 var summaries = ScenarioSummary.Summarize(results);
 var report = new BenchReport(MachineInfo.Describe(), command, results, summaries);
 File.WriteAllText(Path.Combine(output, "keepalived.json"), BenchJson.Write(report));
-string table = MarkdownReport.Table(summaries, [
-    new("detection", s => s.DetectionMs, "ms"),
-    new("takeover", s => s.TakeoverMs, "ms"),
-    new("RTO", s => s.RtoMs, "ms"),
-    new("outage", s => s.OutageMs, "ms"),
-    new("overlap", s => s.OverlapMs, "ms"),
-    new("flaps", s => s.Flaps, string.Empty),
-]);
+string table = Tables(summaries);
 File.WriteAllText(Path.Combine(output, "keepalived.md"), table);
 Console.WriteLine(table);
 Console.WriteLine($"machine: {report.Machine.Cpus} CPUs, kernel {report.Machine.Kernel}, {report.Machine.KeepalivedVersion}; written to {Path.GetFullPath(output)}");
+
+// Two tables: how fast (detection, takeover, RTO, outage) and how safe (overlap, flaps).
+static string Tables(IEnumerable<ScenarioSummary> summaries) =>
+    "Timing (ms after the fault)\n\n"
+    + MarkdownReport.Table(summaries, [
+        new("detection", s => s.DetectionMs, "ms"),
+        new("takeover", s => s.TakeoverMs, "ms"),
+        new("RTO", s => s.RtoMs, "ms"),
+        new("outage", s => s.OutageMs, "ms"),
+    ])
+    + "\nSafety (within the window after the fault)\n\n"
+    + MarkdownReport.Table(summaries, [
+        new("overlap", s => s.OverlapMs, "ms"),
+        new("flaps", s => s.Flaps, string.Empty),
+        new("answer changes", s => s.AnswerChanges, string.Empty),
+    ]);
