@@ -14,7 +14,7 @@ public sealed record BrokerAddress(string Host, int Port)
         string host = text;
         int port = defaultPort;
         int colon = text.LastIndexOf(':');
-        if (colon > 0 && text.IndexOf(']', StringComparison.Ordinal) < colon)
+        if (colon >= 0 && text.IndexOf(']', StringComparison.Ordinal) < colon)
         {
             host = text[..colon];
             string portText = text[(colon + 1)..];

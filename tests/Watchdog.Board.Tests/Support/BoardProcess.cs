@@ -73,7 +73,17 @@ internal sealed class BoardProcess : IDisposable
         throw new TimeoutException($"the board did not print '{fragment}' within {timeout}; it said:\n{Output}");
     }
 
-    public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
+    /// <summary>Waits for the exit and for the last line of its output (the timed wait alone does not drain the pipes).</summary>
+    public bool WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout))
+        {
+            return false;
+        }
+
+        _process.WaitForExit();
+        return true;
+    }
 
     /// <summary>SIGKILL: the board vanishes mid-tick, as in a crash or power loss.</summary>
     public void Kill()
@@ -81,6 +91,10 @@ internal sealed class BoardProcess : IDisposable
         if (!_process.HasExited)
         {
             PosixSignals.Send(_process.Id, PosixSignals.SigKill);
+        }
+
+        if (_process.HasExited || _process.WaitForExit(TimeSpan.FromSeconds(10)))
+        {
             _process.WaitForExit();
         }
     }

@@ -1,0 +1,85 @@
+using Watchdog.Board.Tests.Support;
+
+namespace Watchdog.Board.Tests.Hosting;
+
+/// <summary>The real process refuses bad files with one sentence naming the file and the fault, and exit code 2.</summary>
+public sealed class BoardStartupErrorTests
+{
+    private const string GoodConfig = """
+        {"board": "b1", "cluster": "c1", "channels": [{"name": "s1", "node": "n1", "power_good_inputs": 2, "link_inputs": 2}]}
+        """;
+
+    private static string Run(TempDirectory dir, params string[] args)
+    {
+        using BoardProcess board = BoardProcess.Start([.. args, "--state-dir", dir.Path, "--broker", "127.0.0.1:1"]);
+        Assert.True(board.WaitForExit(TimeSpan.FromSeconds(30)), "the board kept running:\n" + board.Output);
+        Assert.Equal(2, board.ExitCode);
+        return board.Output;
+    }
+
+    [Fact]
+    public void Missing_config_file_is_named()
+    {
+        using var dir = new TempDirectory();
+        string output = Run(dir, "--config", dir.File("nope.json"), "--pins", RepoFiles.Path("hardware/boards/virtual-rack.json"));
+        Assert.Contains($"--config '{dir.File("nope.json")}': no such file", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bad_pin_map_is_named_with_the_field()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("board.json"), GoodConfig);
+        File.WriteAllText(dir.File("pins.json"), """{"board": "x", "platform": "virtual", "inputs_active_low": true, "pins": [], "channels": []}""");
+        string output = Run(dir, "--config", dir.File("board.json"), "--pins", dir.File("pins.json"));
+        Assert.Contains($"--pins '{dir.File("pins.json")}': pin map: outputs_active_high: missing", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Config_channel_missing_from_the_pin_map_is_named()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("board.json"), GoodConfig.Replace("\"s1\"", "\"s9\"", StringComparison.Ordinal));
+        string output = Run(dir, "--config", dir.File("board.json"), "--pins", RepoFiles.Path("hardware/boards/virtual-rack.json"));
+        Assert.Contains("board config channel 's9' has no pins in pin map 'virtual-rack' (it has s1, s2, s3, s4, s5, s6, s7, s8)", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Missing_gpio_chip_is_named_with_the_hint()
+    {
+        using var dir = new TempDirectory();
+        string map = File.ReadAllText(RepoFiles.Path("hardware/boards/raspberry-pi.json")).Replace("\"gpiochip0\"", "\"gpiochip97\"", StringComparison.Ordinal);
+        File.WriteAllText(dir.File("pins.json"), map);
+        File.WriteAllText(dir.File("board.json"), GoodConfig.Replace("\"power_good_inputs\": 2, \"link_inputs\": 2", "\"power_good_inputs\": 1, \"link_inputs\": 1", StringComparison.Ordinal));
+        string output = Run(dir, "--config", dir.File("board.json"), "--pins", dir.File("pins.json"));
+        Assert.Contains("GPIO chip /dev/gpiochip97 (gpio_chip 'gpiochip97' in pin map 'raspberry-pi') does not exist on this machine", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Esp32_pin_map_without_wires_is_refused()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("board.json"), GoodConfig.Replace("\"power_good_inputs\": 2, \"link_inputs\": 2", "\"power_good_inputs\": 1, \"link_inputs\": 1", StringComparison.Ordinal));
+        string output = Run(dir, "--config", dir.File("board.json"), "--pins", RepoFiles.Path("hardware/boards/wt32-eth01.json"));
+        Assert.Contains("pin map 'wt32-eth01' is for platform esp32", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Corrupt_epoch_file_stops_the_board()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("board.json"), GoodConfig);
+        File.WriteAllText(dir.File("epoch"), "watchdog-epoch 1 12");
+        string output = Run(dir, "--config", dir.File("board.json"), "--pins", RepoFiles.Path("hardware/boards/virtual-rack.json"), "--wires", dir.File("w"));
+        Assert.Contains($"epoch file '{dir.File("epoch")}' is corrupt", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Missing_wire_file_is_named()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("board.json"), GoodConfig);
+        string output = Run(dir, "--config", dir.File("board.json"), "--pins", RepoFiles.Path("hardware/boards/virtual-rack.json"), "--wires", dir.File("w"));
+        Assert.Contains($"--wires '{dir.File("w")}': no such wire file", output, StringComparison.Ordinal);
+    }
+}
