@@ -252,6 +252,42 @@ public sealed class RoleExecutorHookTests : IDisposable
     }
 
     [Fact]
+    public async Task Cancelling_during_a_promote_kills_the_hook_and_rolls_back()
+    {
+        var options = new FailoverOptions();
+        options.Hooks.Promote.Add(new HookOptions { Name = "slow-start", Path = _dir.Script("slow-start.sh", "exec sleep 30"), TimeoutMs = 60_000 });
+        options.Hooks.Demote.Add(_dir.Recording("stop"));
+        using RoleExecutor executor = Executor(options);
+        await executor.ApplyAsync(Grant(NodeRole.Standby, 1), CancellationToken.None);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        RoleChangeResult r = await executor.ApplyAsync(Grant(NodeRole.Active, 2), cts.Token);
+
+        Assert.False(r.Ok);
+        Assert.Equal(RoleChangeOutcome.PromoteRolledBack, r.Outcome);
+        Assert.Contains("promote hook 0 (slow-start): cancelled, terminated with SIGTERM", r.Detail, StringComparison.Ordinal);
+        Assert.Equal(new[] { "stop" }, _dir.Runs()); // the rollback ran although the token had fired
+        Assert.Equal(NodeRole.Standby, executor.CurrentRole);
+        Assert.True(r.Took < TimeSpan.FromSeconds(5), $"took {r.Took}");
+    }
+
+    [Fact]
+    public async Task Active_to_none_demotes_and_the_hooks_see_role_none()
+    {
+        var options = new FailoverOptions();
+        options.Hooks.Demote.Add(_dir.Recording("down"));
+        using RoleExecutor executor = Executor(options);
+        await executor.ApplyAsync(Grant(NodeRole.Active, 1), CancellationToken.None);
+
+        RoleChangeResult r = await executor.ApplyAsync(Grant(NodeRole.None, 2, "maintenance"), CancellationToken.None);
+
+        Assert.True(r.Ok, r.Detail);
+        Assert.Equal(NodeRole.None, r.Role);
+        Assert.Equal("none", _dir.EnvOfRun(0)["WATCHDOG_ROLE"]);
+        Assert.Equal("maintenance", _dir.EnvOfRun(0)["WATCHDOG_REASON"]);
+    }
+
+    [Fact]
     public void Invalid_options_are_refused_at_construction_with_every_problem_named()
     {
         var options = new FailoverOptions();
