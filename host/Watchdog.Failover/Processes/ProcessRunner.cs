@@ -179,7 +179,7 @@ public sealed class ProcessRunner : IProcessRunner
         {
             try
             {
-                ProcessGroupFallbackTerm(process);
+                TermLeaderOnly(process);
             }
             catch (InvalidOperationException)
             {
@@ -189,7 +189,7 @@ public sealed class ProcessRunner : IProcessRunner
     }
 
     /// <summary>Without a group, SIGTERM reaches at least the direct child.</summary>
-    private static void ProcessGroupFallbackTerm(Process process)
+    private static void TermLeaderOnly(Process process)
     {
         if (!process.HasExited)
         {
