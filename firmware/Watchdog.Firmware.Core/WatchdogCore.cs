@@ -176,6 +176,10 @@ namespace Watchdog.Firmware.Core
                     }
 
                     u.Rejudge();
+                    if (u.Group != null)
+                    {
+                        u.Group.OnNodeState(u.MemberIndex);
+                    }
                 }
             }
 

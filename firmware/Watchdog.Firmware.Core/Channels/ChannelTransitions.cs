@@ -87,6 +87,7 @@ namespace Watchdog.Firmware.Core
             (int)ChannelState.Fenced, (int)ChannelTrigger.ActionTaken, (int)ChannelState.Recovering,
             (int)ChannelState.Fenced, (int)ChannelTrigger.Unfenced, (int)ChannelState.Booting,
             (int)ChannelState.Maintenance, (int)ChannelTrigger.MaintenanceOff, (int)ChannelState.Booting,
+            (int)ChannelState.Maintenance, (int)ChannelTrigger.FenceHeld, (int)ChannelState.Fenced,
         };
 
         public static int Count { get { return Table.Length / 3; } }

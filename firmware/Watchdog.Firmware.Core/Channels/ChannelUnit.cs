@@ -83,13 +83,14 @@ namespace Watchdog.Firmware.Core
 
         /// <summary>
         /// The node cannot act: reset has been asserted for the fence-confirm time and still is,
-        /// or every power-good is low while the heartbeat is silent (powered off).
+        /// or the board itself forced it off and saw every power-good fall. Power-good seen low
+        /// on its own is not enough (a sensor wire can lie): the arbiter holds reset first.
         /// </summary>
         public bool ConfirmedOut
         {
             get
             {
-                return (_resetDriven && _resetAssertedTicks >= _ctx.Timing.FenceConfirm) || (AllPowerLow && !Heartbeat.Fresh);
+                return (_resetDriven && _resetAssertedTicks >= _ctx.Timing.FenceConfirm) || (Ladder.PoweredOff && AllPowerLow && !Heartbeat.Fresh);
             }
         }
 
@@ -407,6 +408,15 @@ namespace Watchdog.Firmware.Core
                 Fire(ChannelTrigger.ActionTaken, "takeover hold released: it served as the reset");
                 EnterGrace();
             }
+            else if (State == ChannelState.Fenced && Ladder.Verdict == Verdict.PowerFailure && Ladder.Index >= 0)
+            {
+                // It lost power: holding reset on a dead server protects nothing once its grant
+                // says standby; when power returns it boots and its agent reads that grant.
+                HoldReset = false;
+                HoldFence = false;
+                Fire(ChannelTrigger.ActionTaken, "takeover hold released: the node has no power; it will boot as standby");
+                EnterGrace();
+            }
             else
             {
                 _ctx.Event("held-after-takeover", Severity.Critical, Config.Node, GroupName, "the ladder has no reset or power cycle left (or its cap is reached): the node stays held until an operator unfences it");
@@ -426,8 +436,9 @@ namespace Watchdog.Firmware.Core
 
         public void MaintenanceOn()
         {
+            // The ladder stops, but its cap window keeps counting: maintenance does not mend a node.
             Ladder.CancelWireAction();
-            Ladder.Clear();
+            Ladder.Reset();
             Fire(ChannelTrigger.MaintenanceOn, "maintenance on by command");
         }
 

@@ -51,6 +51,9 @@ namespace Watchdog.Firmware.Core
         public LadderStep CurrentStep { get { return Index >= 0 && Index < _steps.Length ? _steps[Index] : LadderStep.Notify; } }
 
         /// <summary>A wire action (pulse, hold of the power button, its confirmation) is in progress.</summary>
+        /// <summary>The board forced the node off and saw power-good fall; it stays off until the press.</summary>
+        public bool PoweredOff { get { return _phase == Phase.PowerOffWait; } }
+
         public bool Busy { get { return _phase >= Phase.ResetPulse && _phase <= Phase.PowerPress; } }
 
         public int AttemptsInWindow

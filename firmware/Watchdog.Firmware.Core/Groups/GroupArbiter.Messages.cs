@@ -54,7 +54,7 @@ namespace Watchdog.Firmware.Core
                         if (u.CanFence()) { u.TakeoverHold("fence before announcing " + u.Config.Node + " out"); }
                     }
                 }
-                else if (!_claim[m] && u.State == ChannelState.Healthy)
+                else if (u.State == ChannelState.Healthy && (!_claim[m] || _role[m] != NodeRole.Active))
                 {
                     _role[m] = NodeRole.Active;
                     _claim[m] = true;
@@ -66,6 +66,26 @@ namespace Watchdog.Firmware.Core
             if (changed)
             {
                 Round(reason);
+            }
+        }
+
+        /// <summary>
+        /// An agent reported its state. A member that claims only because the board could not be
+        /// sure (after a restart), and now says it is not active at an epoch at least as new as
+        /// the group's and the persisted one, no longer claims: it saw the latest round.
+        /// </summary>
+        public void OnNodeState(int m)
+        {
+            ChannelUnit u = _members[m];
+            if (Phase == GroupPhase.Settling || !_claim[m] || _role[m] == NodeRole.Active || _demoteEpoch[m] > 0)
+            {
+                return;
+            }
+
+            if (u.ReportedRole != NodeRole.Active && u.ReportedEpoch >= Epoch && u.ReportedEpoch >= _ctx.PersistedAtStart)
+            {
+                _claim[m] = false;
+                _ctx.Event("claim-cleared", Severity.Info, u.Config.Node, Config.Name, u.Config.Node + " reports " + WireWords.Of(u.ReportedRole) + "@" + u.ReportedEpoch.ToString());
             }
         }
 

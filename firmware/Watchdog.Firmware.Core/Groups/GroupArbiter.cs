@@ -122,7 +122,9 @@ namespace Watchdog.Firmware.Core
         private void Settle()
         {
             // Conservative: a member that said it is active claims; so does one we never heard from
-            // (it may be a frozen active that would resume). Claims end only by an acknowledged
+            // (it may be a frozen active that would resume), and one whose report is older than
+            // the epoch persisted before the restart (it may have been granted active since; a
+            // retained state can be stale). Claims end only by an acknowledged
             // demotion or a confirmed fence, never by the board's word alone.
             int claimant = -1;
             int claims = 0;
@@ -131,8 +133,10 @@ namespace Watchdog.Firmware.Core
             {
                 ChannelUnit u = _members[m];
                 if (u.HeardState && u.ReportedEpoch > highest) { highest = u.ReportedEpoch; }
-                _claim[m] = !u.HeardState || u.ReportedRole == NodeRole.Active;
-                _role[m] = u.HeardState ? u.ReportedRole : NodeRole.None;
+                _claim[m] = !u.HeardState || u.ReportedRole == NodeRole.Active || u.ReportedEpoch < _ctx.PersistedAtStart;
+
+                // The board grants Active only by a round (or the restore below), never from a report.
+                _role[m] = NodeRole.Standby;
                 if (_claim[m]) { claims++; claimant = m; }
             }
 
@@ -261,6 +265,13 @@ namespace Watchdog.Firmware.Core
                 if (_claim[m] && !_members[m].Unfit && (keep < 0 || _members[m].ReportedEpoch > _members[keep].ReportedEpoch)) { keep = m; }
             }
 
+            if (keep >= 0 && _members[keep].ReportedRole == NodeRole.Active)
+            {
+                // It says it is active and already counts as such: the demotion round confirms it
+                // rather than taking the role away from everyone for a moment.
+                _role[keep] = NodeRole.Active;
+            }
+
             for (int m = 0; m < _members.Length; m++)
             {
                 if (!_claim[m] || m == keep) { continue; }
@@ -315,8 +326,9 @@ namespace Watchdog.Firmware.Core
                 _failover = true;
             }
 
-            if (_ctx.Now < _deadline)
+            if (_ctx.Now < _deadline || u.State == ChannelState.Maintenance)
             {
+                // Maintenance: no automatic action; it keeps its claim until it acknowledges.
                 return;
             }
 
@@ -328,6 +340,11 @@ namespace Watchdog.Firmware.Core
                 Phase = GroupPhase.Stable;
                 _ctx.Event("switchover-aborted", Severity.Alert, u.Config.Node, Config.Name, u.Config.Node + " did not acknowledge its demotion in time; it stays active");
                 Round("switchover aborted: " + u.Config.Node + " stays active");
+            }
+            else if (Best(x) < 0)
+            {
+                // Nobody could take over: fencing it would only take the service down.
+                AlertOnce("no-standby", u.Config.Node + " did not acknowledge its demotion and no other member is healthy; it keeps its claim");
             }
             else if (u.CanFence())
             {

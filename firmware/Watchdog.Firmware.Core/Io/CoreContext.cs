@@ -26,6 +26,7 @@ namespace Watchdog.Firmware.Core
             Timing = new TickTiming(config);
             Output = output;
             Epoch = persistedEpoch;
+            PersistedAtStart = persistedEpoch;
             int capacity = output.Capacity;
             _events = new EventMessage[capacity];
             _grants = new Grant[capacity];
@@ -52,6 +53,9 @@ namespace Watchdog.Firmware.Core
 
         /// <summary>The highest epoch this board has issued or seen; survives restarts through EpochToPersist.</summary>
         public long Epoch { get; private set; }
+
+        /// <summary>The epoch persisted before this start (0 on a fresh board).</summary>
+        public long PersistedAtStart { get; }
 
         public bool BoardGraceOver { get { return Now >= Timing.BoardBootGrace; } }
 

@@ -20,6 +20,7 @@ internal sealed class Rack
 
     private readonly Queue<Action> _pending = new();
     private readonly Dictionary<string, Grant> _retained = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, NodeState> _retainedStates = new(StringComparer.Ordinal);
     private readonly List<string> _log = new();
     private int[] _lastRelayMask;
     private bool _crashAfterPersist;
@@ -95,7 +96,12 @@ internal sealed class Rack
         }
     }
 
-    public void Step(NodeState m) => Process(Core.Step(m, WallMs), false);
+    /// <summary>An agent publishes its state (retained on the broker, so a restarted board gets the last one).</summary>
+    public void Step(NodeState m)
+    {
+        _retainedStates[m.Node] = m;
+        Process(Core.Step(m, WallMs), false);
+    }
 
     public void Step(GrantAck m) => Process(Core.Step(m, WallMs), false);
 
@@ -107,7 +113,17 @@ internal sealed class Rack
         InCommand = true;
         try
         {
-            Process(Core.Step(c, WallMs), true);
+            var output = Core.Step(c, WallMs);
+            int channel = Array.FindIndex(Servers, s => s.Node == c.Target);
+            for (int i = 0; i < output.Count; i++)
+            {
+                if (channel >= 0 && output.Entry(i).Message is CommandAck { Verdict: CommandVerdict.Accepted })
+                {
+                    Referee.Commanded(channel);
+                }
+            }
+
+            Process(output, true);
         }
         finally
         {
@@ -152,14 +168,11 @@ internal sealed class Rack
         Core = NewCore();
         Referee.BoardRestarted();
 
-        // The broker still holds every agent's retained state and delivers it to the new board.
-        foreach (var s in Servers)
+        // The broker still holds every agent's last retained state (maybe stale) and delivers it to the new board.
+        foreach (var state in _retainedStates.Values.ToList())
         {
-            if (s.Reachable)
-            {
-                var node = s;
-                _pending.Enqueue(() => Step(node.State(GroupOf(node.Node), WallMs)));
-            }
+            var retained = state;
+            _pending.Enqueue(() => Step(retained));
         }
     }
 

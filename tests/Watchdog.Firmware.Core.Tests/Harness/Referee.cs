@@ -19,6 +19,9 @@ internal sealed class Referee
     private readonly Dictionary<string, long> _roundEpoch = new(StringComparer.Ordinal);
     private readonly List<long>[] _actions;
     private readonly bool[] _quietBefore;
+    private readonly long[] _commandedUntil;
+    private readonly ChannelState[] _stateBefore;
+    private readonly long[] _powerRise;
     private long _persisted;
     private long _boardStartTick;
     private string _lastOverlap = "";
@@ -28,6 +31,9 @@ internal sealed class Referee
         _rack = rack;
         _actions = rack.Config.Channels.Select(_ => new List<long>()).ToArray();
         _quietBefore = new bool[rack.Config.Channels.Length];
+        _commandedUntil = new long[rack.Config.Channels.Length];
+        _stateBefore = new ChannelState[rack.Config.Channels.Length];
+        _powerRise = new long[rack.Config.Channels.Length];
     }
 
     public List<string> Violations { get; } = new();
@@ -47,6 +53,12 @@ internal sealed class Referee
 
     public void BoardRestarted()
     {
+        // The cap window lives in the board's RAM: a restarted board counts afresh (documented).
+        foreach (var list in _actions)
+        {
+            list.Clear();
+        }
+
         _boardStartTick = _rack.TotalTicks;
     }
 
@@ -56,6 +68,7 @@ internal sealed class Referee
         for (int i = 0; i < _quietBefore.Length; i++)
         {
             var state = _rack.Core.Channel(i).State;
+            _stateBefore[i] = state;
             _quietBefore[i] = boardGrace || state == ChannelState.Booting || state == ChannelState.Maintenance || state == ChannelState.Unknown;
         }
     }
@@ -104,10 +117,25 @@ internal sealed class Referee
     public void RequestPublished(AgentRequest q)
     {
         int i = Array.FindIndex(_rack.Servers, s => s.Node == q.Node);
-        if (i >= 0 && _quietBefore[i] && !_rack.InCommand)
+        if (i >= 0 && Quiet(i) && !_rack.InCommand)
         {
             Violation($"agent request to {q.Node} while it was quiet (grace or maintenance)");
         }
+    }
+
+    // Quiet before this tick, unless its boot grace ended in this very tick (booting -> failed may be acted on at once).
+    private bool Quiet(int channel)
+    {
+        bool graceEndedNow = _stateBefore[channel] == ChannelState.Booting && _rack.Core.Channel(channel).State != ChannelState.Booting;
+        return _quietBefore[channel] && !(graceEndedNow && _rack.Core.Settled);
+    }
+
+    /// <summary>A command acted on this channel: a commanded reset or power cycle runs on by itself (release, confirm, press) and is not automatic.</summary>
+    public void Commanded(int channel)
+    {
+        var t = _rack.Config.Timing;
+        _commandedUntil[channel] = _rack.TotalTicks + ((t.PowerHoldMs + t.PowerOffConfirmMs + t.PowerOffWaitMs + t.PowerPressMs) / t.TickMs) + 2;
+        _actions[channel].Clear();
     }
 
     public void RelayChanged(int channel, int before, int after, bool fromCommand)
@@ -116,16 +144,25 @@ internal sealed class Referee
         bool powerRise = (before & 2) == 0 && (after & 2) != 0;
         if (fromCommand)
         {
-            _actions[channel].Clear();
+            Commanded(channel);
             return;
         }
 
-        if ((resetRise || powerRise) && _quietBefore[channel])
+        if ((resetRise || powerRise) && Quiet(channel) && _rack.TotalTicks > _commandedUntil[channel])
         {
             Violation($"{(resetRise ? "reset" : "power")} asserted on {_rack.Servers[channel].Node} while it was quiet (grace or maintenance)");
         }
 
-        if (resetRise || (powerRise && _rack.Servers[channel].PoweredOn))
+        bool powerFall = (before & 2) != 0 && (after & 2) == 0;
+        if (powerRise)
+        {
+            _powerRise[channel] = _rack.TotalTicks;
+        }
+
+        // A power action counts when the button was held long enough to force the server off (a short press powers on).
+        bool forcedOff = powerFall && (_rack.TotalTicks - _powerRise[channel]) * _rack.Config.Timing.TickMs >= 4000;
+        // Holding reset on a server without power does nothing to it: not a reset.
+        if ((resetRise && _rack.Servers[channel].PoweredOn) || forcedOff)
         {
             var list = _actions[channel];
             list.Add(_rack.TotalTicks);

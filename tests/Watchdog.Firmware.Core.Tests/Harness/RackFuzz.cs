@@ -1,0 +1,107 @@
+using Watchdog.Protocol.Wire;
+
+namespace Watchdog.Firmware.Core.Tests.Harness;
+
+/// <summary>
+/// Turns a random operation (kind, node, amount) into something that happens to the rack: ticks,
+/// faults, agents that stop acknowledging, broker loss, board restarts (also right after an epoch
+/// was persisted) and signed operator commands.
+/// </summary>
+internal static class RackFuzz
+{
+    public const int Kinds = 20;
+
+    public static void Apply(Rack rack, int kind, int nodeIndex, int amount, bool commands)
+    {
+        var s = rack.Servers[nodeIndex % rack.Servers.Length];
+        switch (kind)
+        {
+            case 0:
+            case 1:
+            case 2:
+                rack.Run(amount);
+                break;
+            case 3:
+                s.Hung = true;
+                s.HealOn = (HealOn)(amount % 3);
+                break;
+            case 4:
+                s.Hung = true;
+                s.HealOn = HealOn.Reset;
+                s.PresenceLost = true;
+                rack.StepPresence(s.Node, Presence.Lost);
+                break;
+            case 5:
+                s.PowerLoss();
+                break;
+            case 6:
+                s.PowerRestored(rack);
+                break;
+            case 7:
+                s.PsuOk[amount % s.PsuOk.Length] = !s.PsuOk[amount % s.PsuOk.Length];
+                break;
+            case 8:
+                for (int i = 0; i < s.LinkUp.Length; i++)
+                {
+                    s.LinkUp[i] = amount % 2 == 0;
+                }
+
+                break;
+            case 9:
+                s.ServiceFailing = amount % 2 == 0;
+                s.RestartHeals = amount % 3 != 0;
+                rack.PublishState(s);
+                break;
+            case 10:
+                s.BrokerOk = !s.BrokerOk;
+                s.PresenceLost = !s.BrokerOk;
+                rack.StepPresence(s.Node, s.BrokerOk ? Presence.Ready : Presence.Lost);
+                break;
+            case 11:
+                s.HeartbeatPauseTicks = amount % 40;
+                break;
+            case 12:
+                s.PowerGlitchTicks = amount % 10;
+                break;
+            case 13:
+                s.Hung = false;
+                break;
+            case 14:
+                s.Acks = !s.Acks;
+                break;
+            case 15:
+                rack.RestartBoard("fuzz");
+                break;
+            case 16:
+                rack.ArmCrashAfterPersist();
+                break;
+            default:
+                if (commands)
+                {
+                    Command(rack, kind, s, amount);
+                }
+                else
+                {
+                    rack.Run(amount);
+                }
+
+                break;
+        }
+    }
+
+    private static void Command(Rack rack, int kind, SimServer s, int amount)
+    {
+        var actions = new[]
+        {
+            CommandAction.Switchover, CommandAction.Failback, CommandAction.Fence, CommandAction.Unfence,
+            CommandAction.Reset, CommandAction.PowerCycle, CommandAction.MaintenanceOn, CommandAction.MaintenanceOff,
+        };
+        var action = actions[(kind + amount) % actions.Length];
+        var group = rack.Core.Group(0);
+        string target = action is CommandAction.Switchover or CommandAction.Failback ? group.Name : s.Node;
+        long epoch = group.Epoch;
+        string id = "fz-" + rack.TotalTicks + "-" + kind + "-" + amount;
+        var c = rack.Sign(action, target, action == CommandAction.Switchover ? s.Node : "", epoch, id, rack.WallMs, rack.WallMs + 30_000);
+        rack.Command(c);
+    }
+}
