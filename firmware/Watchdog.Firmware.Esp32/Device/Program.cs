@@ -20,7 +20,7 @@ namespace Watchdog.Firmware.Esp32
     /// The ESP32 app (device-only entry point). Order matters: the supervisor starts first, the
     /// relays are opened de-asserted before the network (a booting board never resets anyone),
     /// the epoch is read before the core exists, and MQTT comes last. A configuration that does not
-    /// read stops the app with the reason on the console and the status LED lit; nothing is guessed.
+    /// read stops the app with the reason on the console; nothing is guessed.
     /// </summary>
     public static class Program
     {
