@@ -6,8 +6,9 @@
 #
 #   bench/agent-footprint.sh [DURATION_SECONDS=150] [WARMUP_SECONDS=20]
 #
-# Environment: AGENT_DLL (default: builds host/Watchdog.Agent in Release), plus any DOTNET_* knob
-# to compare, e.g. DOTNET_GCHeapHardLimit=0x2000000 DOTNET_TieredPGO=0 bench/agent-footprint.sh 120
+# Environment: AGENT_EXE (a NativeAOT-published agent, see docs/agent.md), else AGENT_DLL (default:
+# builds host/Watchdog.Agent in Release and runs it with dotnet), plus any DOTNET_* knob to
+# compare, e.g. DOTNET_TieredCompilation=0 bench/agent-footprint.sh 120
 set -euo pipefail
 DURATION=${1:-150}
 WARMUP=${2:-20}
@@ -23,10 +24,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [[ -z "${AGENT_DLL:-}" ]]; then
+if [[ -n "${AGENT_EXE:-}" ]]; then
+  AGENT_CMD=("$AGENT_EXE")
+elif [[ -z "${AGENT_DLL:-}" ]]; then
   dotnet build -c Release -v q -nologo "$ROOT/host/Watchdog.Agent/Watchdog.Agent.csproj" >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
   AGENT_DLL="$ROOT/host/Watchdog.Agent/bin/Release/net10.0/Watchdog.Agent.dll"
 fi
+[[ -z "${AGENT_EXE:-}" ]] && AGENT_CMD=(dotnet "$AGENT_DLL")
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 MQTT_PORT=$(free_port)
@@ -64,13 +68,14 @@ cat >"$WORK/agent.json" <<JSON
 }
 JSON
 
-dotnet "$AGENT_DLL" --config "$WORK/agent.json" >"$WORK/agent.log" 2>&1 &
+"${AGENT_CMD[@]}" --config "$WORK/agent.json" >"$WORK/agent.log" 2>&1 &
 AGENT_PID=$!
 
 cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }     # utime + stime
 child_ticks() { awk '{ sub(/.*\) /, ""); print $14 + $15 }' "/proc/$1/stat"; }   # cutime + cstime
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
+echo "agent: ${AGENT_CMD[*]}"
 echo "agent pid $AGENT_PID, duration ${DURATION}s (warm-up ${WARMUP}s excluded from the steady-state figures)"
 echo "environment: $(env | grep -E '^DOTNET_' | tr '\n' ' ')"
 declare -a RSS=()

@@ -51,7 +51,7 @@ public static class Program
                 return 0;
             }
 
-            return Run(options, args);
+            return Run(options);
         }
         catch (ConfigException ex)
         {
@@ -71,15 +71,17 @@ public static class Program
         }
     }
 
-    private static int Run(AgentOptions options, string[] args)
+    private static int Run(AgentOptions options)
     {
-        HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        // The empty builder: no appsettings.json watcher, no command-line or user-secrets
+        // configuration, no debug/event-source log providers. The agent has its own config file
+        // and only needs console logging (journal-formatted under systemd) and the systemd lifetime.
+        HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
         {
-            Args = Array.Empty<string>(), // our own arguments; keep the host from reading them as config
-            DisableDefaults = false,
             ContentRootPath = AppContext.BaseDirectory,
         });
         builder.Services.AddSystemd();
+        builder.Logging.AddConsole();
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         builder.Services.AddSingleton(TimeProvider.System);

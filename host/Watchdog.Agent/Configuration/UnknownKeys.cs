@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
 
@@ -11,6 +12,24 @@ namespace Watchdog.Agent.Configuration;
 /// </summary>
 public static class UnknownKeys
 {
+    // Every options class, each passed as a typeof literal to an annotated parameter so that
+    // trimming (NativeAOT publish) keeps the property metadata this walk reads. A new options
+    // class must be added here.
+    private static readonly Dictionary<Type, PropertyInfo[]> Known = new()
+    {
+        [typeof(AgentOptions)] = PublicProperties(typeof(AgentOptions)),
+        [typeof(HeartbeatOptions)] = PublicProperties(typeof(HeartbeatOptions)),
+        [typeof(RoleInputOptions)] = PublicProperties(typeof(RoleInputOptions)),
+        [typeof(MqttOptions)] = PublicProperties(typeof(MqttOptions)),
+        [typeof(BrokerOptions)] = PublicProperties(typeof(BrokerOptions)),
+        [typeof(BoardOptions)] = PublicProperties(typeof(BoardOptions)),
+        [typeof(CommandOptions)] = PublicProperties(typeof(CommandOptions)),
+        [typeof(MetricsOptions)] = PublicProperties(typeof(MetricsOptions)),
+        [typeof(SystemdOptions)] = PublicProperties(typeof(SystemdOptions)),
+        [typeof(CheckOptions)] = PublicProperties(typeof(CheckOptions)),
+        [typeof(CheckActionOptions)] = PublicProperties(typeof(CheckActionOptions)),
+    };
+
     public static List<string> Find(IConfiguration root, Type optionsType)
     {
         var problems = new List<string>();
@@ -18,11 +37,16 @@ public static class UnknownKeys
         return problems;
     }
 
+    private static PropertyInfo[] PublicProperties([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] Type t) =>
+        t.GetProperties(BindingFlags.Public | BindingFlags.Instance);
+
     private static void Walk(IEnumerable<IConfigurationSection> sections, Type type, List<string> problems)
     {
         foreach (IConfigurationSection s in sections)
         {
-            PropertyInfo? p = type.GetProperty(s.Key, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
+            PropertyInfo? p = Known.TryGetValue(type, out PropertyInfo[]? props)
+                ? Array.Find(props, x => string.Equals(x.Name, s.Key, StringComparison.OrdinalIgnoreCase))
+                : null;
             if (p == null)
             {
                 problems.Add(s.Path + " = " + (s.Value != null ? "'" + s.Value + "'" : "{...}") + ": unknown key (check the spelling against docs/agent.md)");

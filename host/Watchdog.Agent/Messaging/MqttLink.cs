@@ -100,7 +100,7 @@ public sealed class MqttLink : IDisposable
                         await connected().ConfigureAwait(false);
                     }
 
-                    await _disconnected.Task.WaitAsync(stopping).ConfigureAwait(false);
+                    await WaitForDisconnectAsync(stopping).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -254,6 +254,27 @@ public sealed class MqttLink : IDisposable
         {
             await SafeDisconnectAsync().ConfigureAwait(false);
             return ex.InnerException != null ? ex.Message + " (" + ex.InnerException.Message + ")" : ex.Message;
+        }
+    }
+
+    private async Task WaitForDisconnectAsync(CancellationToken stopping)
+    {
+        while (true)
+        {
+            TaskCompletionSource signal = _disconnected;
+            if (!_client.IsConnected)
+            {
+                return;
+            }
+
+            // The event wakes us at once; the periodic look guards against a late event from an
+            // earlier failed attempt completing this signal while the client is connected.
+            await Task.WhenAny(signal.Task, Task.Delay(TimeSpan.FromSeconds(1), _time, stopping)).ConfigureAwait(false);
+            stopping.ThrowIfCancellationRequested();
+            if (signal.Task.IsCompleted && _client.IsConnected)
+            {
+                _disconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
         }
     }
 
