@@ -18,7 +18,9 @@ internal sealed class BoardProcess : IDisposable
         _process = process;
     }
 
-    public static BoardProcess Start(params string[] args)
+    public static BoardProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    public static BoardProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         string dll = System.IO.Path.Combine(AppContext.BaseDirectory, "Watchdog.Board.dll");
         var info = new ProcessStartInfo("dotnet")
@@ -29,6 +31,11 @@ internal sealed class BoardProcess : IDisposable
             WorkingDirectory = AppContext.BaseDirectory,
         };
         info.ArgumentList.Add(dll);
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
         foreach (string a in args)
         {
             info.ArgumentList.Add(a);

@@ -1,0 +1,70 @@
+using System.Net.Sockets;
+using System.Text;
+using Watchdog.Board.Tests.Support;
+using Watchdog.Protocol.Json;
+using Watchdog.Protocol.Messages;
+using Watchdog.Protocol.Text;
+using Watchdog.Protocol.Topics;
+using Watchdog.Sim.Broker;
+
+namespace Watchdog.Board.Tests.Integration;
+
+/// <summary>The service side: sd_notify READY/WATCHDOG from the tick loop, and a retained state whose ts keeps moving.</summary>
+public sealed class BoardSystemdTests
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task Board_tells_systemd_it_is_ready_feeds_the_watchdog_and_refreshes_its_retained_state()
+    {
+        using var dir = new TempDirectory();
+        using var broker = MosquittoProcess.Start();
+        using var rack = new VirtualRack(dir);
+        var topics = new TopicTree("itest");
+        await using MqttProbe probe = await MqttProbe.ConnectAsync(broker.Host, broker.Port, topics.BoardState("rack-a"));
+        string socketPath = dir.File("notify.sock");
+        using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        notify.Bind(new UnixDomainSocketEndPoint(socketPath));
+        notify.ReceiveTimeout = 10_000;
+        string config = VirtualRack.WriteConfig(dir, BoardOnVirtualRackTests.Config(""));
+        var env = new Dictionary<string, string> { ["NOTIFY_SOCKET"] = socketPath, ["WATCHDOG_USEC"] = "400000" };
+
+        using BoardProcess board = BoardProcess.Start(env, "--config", config, "--pins", rack.PinMapPath, "--wires", rack.WiresPath,
+            "--state-dir", dir.Path, "--broker", $"{broker.Host}:{broker.Port}", "--status-interval-ms", "200");
+        var messages = new List<string>();
+        var buffer = new byte[256];
+        var deadline = DateTime.UtcNow + Wait;
+        while (messages.Count(m => m == "WATCHDOG=1") < 3 && DateTime.UtcNow < deadline)
+        {
+            int n = notify.Receive(buffer);
+            messages.Add(Encoding.UTF8.GetString(buffer, 0, n));
+        }
+
+        Assert.Equal("READY=1", messages[0]);
+        Assert.True(messages.Count(m => m == "WATCHDOG=1") >= 3, string.Join(", ", messages));
+
+        // Two successive retained states: the ts moves, so a reader can tell a live board from a stale retained one.
+        string first = await probe.WaitForAsync(topics.BoardState("rack-a"), _ => true, Wait);
+        long firstTs = Ts(first);
+        string later = await probe.WaitForAsync(topics.BoardState("rack-a"), p => Ts(p) >= firstTs + 150, Wait);
+        Assert.True(Ts(later) - firstTs < 2000, "the state is refreshed every status interval");
+
+        board.Terminate();
+        Assert.True(board.WaitForExit(TimeSpan.FromSeconds(10)), board.Output);
+        Assert.Equal(0, board.ExitCode);
+        int last = notify.Receive(buffer);
+        string tail = Encoding.UTF8.GetString(buffer, 0, last);
+        while (tail == "WATCHDOG=1")
+        {
+            tail = Encoding.UTF8.GetString(buffer, 0, notify.Receive(buffer));
+        }
+
+        Assert.Equal("STOPPING=1", tail);
+    }
+
+    private static long Ts(string payload)
+    {
+        Assert.True(MessageCodec.TryDecode(Utf8.GetBytes(payload), out BoardStatus? s, out CodecError? e), e?.Text);
+        return s!.Timestamp;
+    }
+}
