@@ -259,16 +259,36 @@ namespace Watchdog.Firmware.Core
         private void ResolveSeveralClaims()
         {
             AlertOnce("several-claims", "more than one member may be active: " + Describe() + "; demoting all but one, promoting nobody until they are out");
+
+            // Keep one only when it is certainly the newest: heard, fit, saying active, and its
+            // epoch above every other claimant's (an unheard claimant could be newer). A stale
+            // retained "active" must never win over the member that really holds the role.
             int keep = -1;
+            bool unheard = false;
             for (int m = 0; m < _members.Length; m++)
             {
-                if (_claim[m] && !_members[m].Unfit && (keep < 0 || _members[m].ReportedEpoch > _members[keep].ReportedEpoch)) { keep = m; }
+                if (!_claim[m]) { continue; }
+                if (!_members[m].HeardState) { unheard = true; }
+                else if (keep < 0 || _members[m].ReportedEpoch > _members[keep].ReportedEpoch) { keep = m; }
             }
 
-            if (keep >= 0 && _members[keep].ReportedRole == NodeRole.Active)
+            if (keep >= 0)
             {
-                // It says it is active and already counts as such: the demotion round confirms it
-                // rather than taking the role away from everyone for a moment.
+                for (int m = 0; m < _members.Length; m++)
+                {
+                    if (m != keep && _claim[m] && _members[m].ReportedEpoch >= _members[keep].ReportedEpoch) { keep = -1; break; }
+                }
+            }
+
+            if (unheard || (keep >= 0 && (_members[keep].Unfit || _members[keep].ReportedRole != NodeRole.Active)))
+            {
+                keep = -1;
+            }
+
+            if (keep >= 0 && _role[keep] != NodeRole.Active)
+            {
+                // It says it is active and is the newest: the demotion round confirms it rather
+                // than taking the role away from everyone for a moment.
                 _role[keep] = NodeRole.Active;
             }
 
@@ -280,18 +300,21 @@ namespace Watchdog.Firmware.Core
                 {
                     _claim[m] = false;
                     _role[m] = NodeRole.Standby;
-                }
-                else if (u.Unfit && !u.TakeoverHeld && !u.AliveOnWires && _ctx.BoardGraceOver)
-                {
-                    u.TakeoverHold("stonith: it may still be active");
+                    _demoteEpoch[m] = 0;
                 }
                 else if (u.AliveOnWires && _demoteEpoch[m] == 0)
                 {
-                    // Healthy and claiming: ask it to step down. Never fenced for it (rule 4).
+                    // Alive and claiming: ask it to step down; it is never fenced for that alone (rule 4).
                     _role[m] = NodeRole.Standby;
                     u.RoleOut = false;
-                    Round("demoting " + u.Config.Node + ": another member is active");
+                    Round("demoting " + u.Config.Node + ": more than one member may be active");
                     _demoteEpoch[m] = Epoch;
+                    _demoteDeadline[m] = _ctx.Now + _ctx.Timing.DemoteAckTimeout;
+                }
+                else if (u.Unfit && !u.TakeoverHeld && _ctx.BoardGraceOver && (!u.AliveOnWires || _ctx.Now >= _demoteDeadline[m]) && u.CanFence())
+                {
+                    // Failed (not merely unheard) and not stepping down: hold it before anyone is promoted.
+                    u.TakeoverHold("stonith: " + u.Config.Node + " may still be active");
                 }
             }
         }

@@ -1,0 +1,75 @@
+using Watchdog.Firmware.Core.Tests.Harness;
+using Watchdog.Protocol.Messages;
+using Watchdog.Protocol.Wire;
+
+namespace Watchdog.Firmware.Core.Tests;
+
+/// <summary>
+/// The referee's checks must be able to fail, or the scenarios and properties prove nothing:
+/// each breach is staged by hand here and must be reported.
+/// </summary>
+public sealed class RefereeTests
+{
+    private static Rack Settled()
+    {
+        var rack = new Rack(TestConfigs.Group(GroupMode.ActiveStandby, 2));
+        rack.Logging = false;
+        rack.Run(80);
+        return rack;
+    }
+
+    [Fact]
+    public void Two_actives_are_reported()
+    {
+        var rack = Settled();
+        Assert.Empty(rack.Referee.Violations);
+        rack.Server("n2").Role = NodeRole.Active;
+        rack.Tick();
+        Assert.Contains(rack.Referee.Violations, v => v.Contains("two actives in g: n1, n2", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_promotion_while_the_old_active_acts_is_reported()
+    {
+        var rack = Settled();
+        rack.Referee.Persisted(rack.Persisted + 1);
+        rack.Referee.GrantPublished(new Grant { Group = "g", Node = "n2", Role = NodeRole.Active, Epoch = rack.Persisted + 1 });
+        Assert.Contains(rack.Referee.Violations, v => v.Contains("STONITH", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_grant_above_the_persisted_epoch_or_below_the_last_round_is_reported()
+    {
+        var rack = Settled();
+        rack.Referee.GrantPublished(new Grant { Group = "g", Node = "n1", Role = NodeRole.Standby, Epoch = rack.Persisted + 5 });
+        Assert.Contains(rack.Referee.Violations, v => v.Contains("before it was persisted", StringComparison.Ordinal));
+        rack.Referee.GrantPublished(new Grant { Group = "g", Node = "n1", Role = NodeRole.Standby, Epoch = 0 });
+        Assert.Contains(rack.Referee.Violations, v => v.Contains("below the group's previous round", StringComparison.Ordinal));
+        rack.Referee.Persisted(1);
+        Assert.Contains(rack.Referee.Violations, v => v.Contains("epochs must only grow", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void An_action_in_the_board_grace_is_reported()
+    {
+        var rack = new Rack(TestConfigs.Group(GroupMode.ActiveStandby, 2)) { Logging = false };
+        rack.Run(3);
+        rack.Referee.BeforeTick();
+        rack.Referee.RelayChanged(0, 0, 1, fromCommand: false);
+        Assert.Contains(rack.Referee.Violations, v => v.Contains("while it was quiet", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Wire_actions_beyond_the_cap_are_reported()
+    {
+        var rack = Settled();
+        rack.Referee.BeforeTick();
+        for (int i = 0; i < 5; i++)
+        {
+            rack.Referee.RelayChanged(1, 0, 1, fromCommand: false);
+            rack.Referee.RelayChanged(1, 1, 0, fromCommand: false);
+        }
+
+        Assert.Contains(rack.Referee.Violations, v => v.Contains("within one cap window", StringComparison.Ordinal));
+    }
+}
