@@ -292,6 +292,7 @@ namespace Watchdog.Firmware.Core
                 _role[keep] = NodeRole.Active;
             }
 
+            string demoting = "";
             for (int m = 0; m < _members.Length; m++)
             {
                 if (!_claim[m] || m == keep) { continue; }
@@ -307,14 +308,27 @@ namespace Watchdog.Firmware.Core
                     // Alive and claiming: ask it to step down; it is never fenced for that alone (rule 4).
                     _role[m] = NodeRole.Standby;
                     u.RoleOut = false;
-                    Round("demoting " + u.Config.Node + ": more than one member may be active");
-                    _demoteEpoch[m] = Epoch;
-                    _demoteDeadline[m] = _ctx.Now + _ctx.Timing.DemoteAckTimeout;
+                    _demoteEpoch[m] = -1;
+                    demoting = demoting.Length == 0 ? u.Config.Node : demoting + ", " + u.Config.Node;
                 }
                 else if (u.Unfit && !u.TakeoverHeld && _ctx.BoardGraceOver && (!u.AliveOnWires || _ctx.Now >= _demoteDeadline[m]) && u.CanFence())
                 {
                     // Failed (not merely unheard) and not stepping down: hold it before anyone is promoted.
                     u.TakeoverHold("stonith: " + u.Config.Node + " may still be active");
+                }
+            }
+
+            if (demoting.Length > 0)
+            {
+                // One round for all of them; each must acknowledge it.
+                Round("demoting " + demoting + ": more than one member may be active");
+                for (int m = 0; m < _members.Length; m++)
+                {
+                    if (_demoteEpoch[m] == -1)
+                    {
+                        _demoteEpoch[m] = Epoch;
+                        _demoteDeadline[m] = _ctx.Now + _ctx.Timing.DemoteAckTimeout;
+                    }
                 }
             }
         }
