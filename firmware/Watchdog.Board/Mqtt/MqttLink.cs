@@ -42,7 +42,7 @@ public sealed class MqttLink : IAsyncDisposable
         _queue = Channel.CreateBounded<OutboundMessage>(new BoundedChannelOptions(options.QueueCapacity)
         {
             FullMode = BoundedChannelFullMode.DropOldest,
-            SingleReader = true,
+            SingleReader = false, // a waiter left over from a lost session may still be registered when the next one waits
             SingleWriter = false,
         });
         if (options.CaFile is not null)

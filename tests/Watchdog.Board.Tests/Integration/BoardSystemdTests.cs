@@ -10,7 +10,7 @@ using Watchdog.Sim.Broker;
 namespace Watchdog.Board.Tests.Integration;
 
 /// <summary>The service side: sd_notify READY/WATCHDOG from the tick loop, and a retained state whose ts keeps moving.</summary>
-public sealed class BoardSystemdTests
+public sealed class BoardSystemdTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
 
@@ -60,6 +60,7 @@ public sealed class BoardSystemdTests
         }
 
         Assert.Equal("STOPPING=1", tail);
+        output.WriteLine(board.Output); // ends with the tick count and the worst late tick of the run
     }
 
     private static long Ts(string payload)
