@@ -72,8 +72,8 @@ public sealed class BoardOnVirtualRackTests(ITestOutputHelper output)
             long releasedAtMs = watch.ElapsedMilliseconds;
             output.WriteLine($"reset asserted {assertedAtMs} ms after the last heartbeat, released after {releasedAtMs} ms");
 
-            // Within the configured timeout (300 ms) plus tick and scheduling slack; a pulse of about 200 ms.
-            Assert.InRange(assertedAtMs, 250, 300 + 400);
+            // At the configured timeout (300 ms) plus tick and scheduling slack on a loaded test machine; a pulse of about 200 ms.
+            Assert.InRange(assertedAtMs, 250, 300 + 500);
             Assert.InRange(releasedAtMs - assertedAtMs, 150, 600);
             Assert.Equal(0u, rack.RelayEdges("s1")); // the healthy neighbour was never touched
 
