@@ -22,6 +22,9 @@ public sealed class NodeNameService : IDisposable
 
     public NamespaceProcess Process { get; }
 
+    /// <summary>The service script on disk (extracted once per process), for callers that start it themselves (the demo rack's servers).</summary>
+    public static string ScriptFile => ScriptPath.Value;
+
     public string NodeName { get; }
 
     /// <summary>Starts the service in <paramref name="ns"/> and waits until it listens.</summary>
