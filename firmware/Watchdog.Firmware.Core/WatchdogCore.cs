@@ -171,7 +171,7 @@ namespace Watchdog.Firmware.Core
                     u.ReportedEpoch = message.Epoch;
                     if (message.Epoch > _ctx.Epoch)
                     {
-                        _ctx.Event("epoch-ahead", Severity.Warning, u.Config.Node, u.GroupName, "node reports epoch " + message.Epoch.ToString() + " above the board's " + _ctx.Epoch.ToString() + "; moving above it");
+                        _ctx.Event("epoch-ahead", Severity.Warning, u.Config.Node, u.GroupName, "node reports epoch " + message.Epoch.ToString() + " above the board's " + _ctx.Epoch.ToString() + "; raising the board's counter to it, so the next grant is above it");
                         _ctx.Adopt(message.Epoch);
                     }
 

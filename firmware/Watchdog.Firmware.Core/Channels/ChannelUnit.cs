@@ -215,7 +215,7 @@ namespace Watchdog.Firmware.Core
 
                     break;
                 case ChannelState.Recovering:
-                    if (Heartbeat.Fresh)
+                    if (Heartbeat.EdgesSinceMark >= 2 && Heartbeat.Fresh)
                     {
                         _heardHeartbeatSinceAction = true;
                     }
@@ -369,6 +369,9 @@ namespace Watchdog.Firmware.Core
             _graceEnd = _ctx.Now + _ctx.Timing.NodeBootGrace;
             _heardHeartbeatSinceAction = false;
             Heartbeat.Mark();
+
+            // What the agent said before the node restarted no longer holds; wait for it to say again.
+            Health = Health.Unknown;
         }
 
         /// <summary>Hold reset (and the fence relay when wanted and wired) and enter Fenced.</summary>

@@ -272,6 +272,8 @@ internal sealed class ScenarioRunner
             else if (opt == "acks=on") { s.Acks = true; }
             else if (opt == "publish") { Rack.PublishState(s); }
             else if (opt.StartsWith("boot=", StringComparison.Ordinal)) { s.BootTicks = (int)Ticks(opt[5..]); }
+            else if (opt.StartsWith("role=", StringComparison.Ordinal) && WireWords.TryParse(opt[5..], out NodeRole role)) { s.Role = role; }
+            else if (opt.StartsWith("epoch=", StringComparison.Ordinal)) { s.Epoch = long.Parse(opt[6..], CultureInfo.InvariantCulture); }
             else { throw new FormatException($"unknown agent option '{opt}'"); }
         }
 

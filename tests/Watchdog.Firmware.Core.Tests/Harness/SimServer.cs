@@ -168,6 +168,8 @@ internal sealed class SimServer
 
     private void Reboot(HealOn how, Rack rack)
     {
+        // A reboot starts the service afresh.
+        ServiceFailing = false;
         Role = NodeRole.None;
         BootLeft = BootTicks;
         if (Hung && (HealOn == how || (HealOn == HealOn.Reset && how == HealOn.PowerCycle)))
