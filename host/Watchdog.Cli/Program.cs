@@ -12,12 +12,13 @@ foreach (var command in ControlCommands.Create())
 }
 
 root.Subcommands.Add(KeysCommand.Create());
+root.Subcommands.Add(DemoCommand.Create());
 
 try
 {
     return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
 }
-catch (Exception ex) when (ex is BrokerUnreachableException or KeyFileException or FormatException)
+catch (Exception ex) when (ex is BrokerUnreachableException or KeyFileException or FormatException or DemoFailedException)
 {
     // Operator errors get one line, not a stack trace.
     Console.Error.WriteLine($"watchdogctl: {ex.Message}");

@@ -1,0 +1,108 @@
+using System.Text.Json.Nodes;
+
+namespace Watchdog.Cli.Rack;
+
+/// <summary>
+/// Writes the board and agent configuration files a rack cluster runs with: the same formats an
+/// operator writes (docs/operations.md), with timings derived from the heartbeat period.
+/// </summary>
+public static class ClusterConfigs
+{
+    public static string Board(RackClusterOptions o, IReadOnlyList<(string Channel, string Node)> members)
+    {
+        var period = o.HeartbeatPeriodMs;
+        var root = new JsonObject
+        {
+            ["board"] = "rack1",
+            ["cluster"] = o.Cluster,
+            ["timing"] = new JsonObject
+            {
+                ["tick_ms"] = o.TickMs,
+                ["heartbeat_period_ms"] = period,
+                ["heartbeat_suspect_ms"] = period * 2,
+                ["heartbeat_timeout_ms"] = period * 3,
+                ["debounce_ms"] = Math.Max(o.TickMs * 2, 20),
+                ["board_boot_grace_ms"] = 1500,
+                ["node_boot_grace_ms"] = 5000,
+                ["recovery_stable_ms"] = 1500,
+                ["demote_ack_timeout_ms"] = 2000,
+                ["reading_period_ms"] = 1000,
+            },
+            ["escalation"] = new JsonObject
+            {
+                ["backoff_ms"] = 1000,
+                ["backoff_max_ms"] = 8000,
+                ["cap_attempts"] = 3,
+                ["cap_window_ms"] = 600000,
+            },
+            ["channels"] = new JsonArray(members.Select(m => (JsonNode)new JsonObject
+            {
+                ["name"] = m.Channel,
+                ["node"] = m.Node,
+                ["has_role"] = true,
+                ["has_fence"] = true,
+            }).ToArray()),
+            ["groups"] = new JsonArray(new JsonObject
+            {
+                ["name"] = o.Group,
+                ["mode"] = "active-standby",
+                ["members"] = new JsonArray(members.Select(m => (JsonNode)m.Node).ToArray()),
+                ["failback"] = o.FailbackStableMs > 0 ? "automatic" : "manual",
+                ["failback_stable_ms"] = o.FailbackStableMs > 0 ? o.FailbackStableMs : 5000,
+            }),
+        };
+        return root.ToJsonString();
+    }
+
+    public static string Agent(
+        RackClusterOptions o, string node, int heartbeatPin, string wireFile, string brokerHost, int brokerPort,
+        string keyFile, string vip, int vipPrefix, string vipInterface, string? netns)
+    {
+        var root = new JsonObject
+        {
+            ["Cluster"] = o.Cluster,
+            ["Node"] = node,
+            ["Group"] = o.Group,
+            ["Heartbeat"] = new JsonObject
+            {
+                ["Driver"] = "virtual",
+                ["WireFile"] = wireFile,
+                ["Pin"] = heartbeatPin,
+                ["PeriodMs"] = o.HeartbeatPeriodMs,
+            },
+            ["Mqtt"] = new JsonObject
+            {
+                ["Brokers"] = new JsonArray(new JsonObject { ["Host"] = brokerHost, ["Port"] = brokerPort }),
+                ["ClientId"] = $"agent-{node}",
+                ["ReconnectMinMs"] = 200,
+                ["ReconnectMaxMs"] = 2000,
+                ["StatePublishMs"] = 2000,
+            },
+            ["Board"] = new JsonObject { ["LostAfterMs"] = 10000 },
+            ["Commands"] = new JsonObject { ["KeyFile"] = keyFile },
+            ["Metrics"] = new JsonObject { ["IntervalMs"] = 5000 },
+            ["Checks"] = new JsonArray(new JsonObject
+            {
+                ["Name"] = "service",
+                ["Kind"] = "tcp",
+                ["Host"] = "127.0.0.1",
+                ["Port"] = o.ServicePort,
+                ["Required"] = true,
+                ["IntervalMs"] = 500,
+                ["TimeoutMs"] = 300,
+            }),
+            ["Failover"] = new JsonObject
+            {
+                ["Vip"] = new JsonObject
+                {
+                    ["Address"] = vip,
+                    ["PrefixLength"] = vipPrefix,
+                    ["Interface"] = vipInterface,
+                    ["ArpCount"] = 2,
+                    ["Netns"] = netns ?? "",
+                },
+            },
+        };
+        return root.ToJsonString();
+    }
+}

@@ -1,0 +1,209 @@
+using System.Buffers;
+using MQTTnet;
+using MQTTnet.Protocol;
+using Watchdog.Cli.Status;
+using Watchdog.Protocol.Json;
+using Watchdog.Protocol.Messages;
+using Watchdog.Protocol.Topics;
+using Watchdog.Protocol.Wire;
+
+namespace Watchdog.Cli.Rack;
+
+/// <summary>One thing the observer saw, stamped with the wall clock of its arrival.</summary>
+public sealed record Observation(long ReceivedAtMs, string Topic, object Message);
+
+/// <summary>
+/// Watches a cluster over MQTT like an operator's dashboard would, and keeps the record the
+/// failover measurements and the safety checker read: every grant, acknowledgement, role
+/// announcement and event, in arrival order, plus a <see cref="ClusterSnapshot"/> for the live view.
+/// </summary>
+public sealed class ClusterObserver : IAsyncDisposable
+{
+    private readonly IMqttClient _client;
+    private readonly TopicTree _topics;
+    private readonly Lock _gate = new();
+    private readonly List<Observation> _observations = [];
+
+    private ClusterObserver(IMqttClient client, TopicTree topics)
+    {
+        _client = client;
+        _topics = topics;
+        Snapshot = new ClusterSnapshot(topics);
+    }
+
+    public ClusterSnapshot Snapshot { get; }
+
+    public static async Task<ClusterObserver> StartAsync(string host, int port, string cluster, CancellationToken ct)
+    {
+        var client = new MqttClientFactory().CreateMqttClient();
+        var observer = new ClusterObserver(client, new TopicTree(cluster));
+        client.ApplicationMessageReceivedAsync += e =>
+        {
+            observer.Apply(e.ApplicationMessage.Topic, e.ApplicationMessage.Payload.ToArray());
+            return Task.CompletedTask;
+        };
+        var options = new MqttClientOptionsBuilder()
+            .WithTcpServer(host, port)
+            .WithClientId("watchdogctl-observer-" + Guid.NewGuid().ToString("N")[..8])
+            .WithTimeout(TimeSpan.FromSeconds(5))
+            .Build();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            try
+            {
+                var result = await client.ConnectAsync(options, ct).ConfigureAwait(false);
+                if (result.ResultCode == MqttClientConnectResultCode.Success)
+                {
+                    break;
+                }
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
+            {
+            }
+
+            await Task.Delay(100, ct).ConfigureAwait(false);
+        }
+
+        await client.SubscribeAsync(
+            new MqttClientFactory().CreateSubscribeOptionsBuilder().WithTopicFilter(observer._topics.Everything(), MqttQualityOfServiceLevel.AtLeastOnce).Build(),
+            ct).ConfigureAwait(false);
+        return observer;
+    }
+
+    public bool IsConnected => _client.IsConnected;
+
+    /// <summary>Reconnects after a broker restart (the observer is a short-lived tool, so it does this on request).</summary>
+    public async Task ReconnectAsync(CancellationToken ct)
+    {
+        if (_client.IsConnected)
+        {
+            return;
+        }
+
+        await _client.ReconnectAsync(ct).ConfigureAwait(false);
+        await _client.SubscribeAsync(
+            new MqttClientFactory().CreateSubscribeOptionsBuilder().WithTopicFilter(_topics.Everything(), MqttQualityOfServiceLevel.AtLeastOnce).Build(),
+            ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Publishes as the operator would (signed commands), not retained.</summary>
+    public async Task PublishAsync(string topic, byte[] payload, CancellationToken ct)
+    {
+        var message = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
+        await _client.PublishAsync(message, ct).ConfigureAwait(false);
+    }
+
+    public TopicTree Topics => _topics;
+
+    public IReadOnlyList<Observation> Observations()
+    {
+        lock (_gate)
+        {
+            return [.. _observations];
+        }
+    }
+
+    public IReadOnlyList<EventMessage> Events(long sinceMs = 0) =>
+        Observations().Select(o => o.Message).OfType<EventMessage>().Where(e => e.Timestamp >= sinceMs).ToList();
+
+    public IReadOnlyList<GrantAck> Acks(long sinceMs = 0) =>
+        Observations().Select(o => o.Message).OfType<GrantAck>().Where(a => a.Timestamp >= sinceMs).ToList();
+
+    public IReadOnlyList<GroupRoles> Roles() => Observations().Select(o => o.Message).OfType<GroupRoles>().ToList();
+
+    /// <summary>The group's roles as last published, or null before the board has granted anything.</summary>
+    public GroupRoles? LatestRoles(string group)
+    {
+        lock (_gate)
+        {
+            return Snapshot.Groups.TryGetValue(group, out var roles) ? roles : null;
+        }
+    }
+
+    public NodeState? LatestState(string node)
+    {
+        lock (_gate)
+        {
+            return Snapshot.Nodes.TryGetValue(node, out var view) ? view.State : null;
+        }
+    }
+
+    /// <summary>Runs <paramref name="render"/> under the observer's lock, so the snapshot does not change while it is drawn.</summary>
+    public T WithSnapshot<T>(Func<ClusterSnapshot, T> render)
+    {
+        lock (_gate)
+        {
+            return render(Snapshot);
+        }
+    }
+
+    /// <summary>Waits until <paramref name="condition"/> holds; false on timeout.</summary>
+    public async Task<bool> WaitForAsync(Func<ClusterObserver, bool> condition, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (condition(this))
+            {
+                return true;
+            }
+
+            await Task.Delay(5, ct).ConfigureAwait(false);
+        }
+
+        return condition(this);
+    }
+
+    private void Apply(string topic, byte[] payload)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        lock (_gate)
+        {
+            var ev = Snapshot.Apply(topic, payload);
+            if (ev is not null)
+            {
+                _observations.Add(new Observation(now, topic, ev));
+                return;
+            }
+
+            if (!_topics.TryParse(topic, out var parsed) || parsed is null || payload.Length == 0)
+            {
+                return;
+            }
+
+            object? message = parsed.Kind switch
+            {
+                TopicKind.NodeGrant when MessageCodec.TryDecode(payload, out Grant? g, out _) => g,
+                TopicKind.NodeGrantAck when MessageCodec.TryDecode(payload, out GrantAck? a, out _) => a,
+                TopicKind.GroupRoles when MessageCodec.TryDecode(payload, out GroupRoles? r, out _) => r,
+                TopicKind.NodeState when MessageCodec.TryDecode(payload, out NodeState? s, out _) => s,
+                TopicKind.CommandAck when MessageCodec.TryDecode(payload, out CommandAck? c, out _) => c,
+                _ => null,
+            };
+            if (message is not null)
+            {
+                _observations.Add(new Observation(now, topic, message));
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_client.IsConnected)
+        {
+            await _client.DisconnectAsync().ConfigureAwait(false);
+        }
+
+        _client.Dispose();
+    }
+}
+
+/// <summary>Convenience reads over what the observer saw.</summary>
+public static class ObservedRoles
+{
+    public static bool IsActive(this GroupRoles? roles, string node) => roles is not null && roles.Active.Contains(node);
+
+    public static bool ClaimsActive(this NodeState? state) => state is not null && state.Role == NodeRole.Active;
+}

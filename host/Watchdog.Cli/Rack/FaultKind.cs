@@ -1,0 +1,49 @@
+namespace Watchdog.Cli.Rack;
+
+/// <summary>The faults a rack cluster can suffer, injected the way an operator would meet them.</summary>
+public enum FaultKind
+{
+    /// <summary>kill -9 of the active's agent: its heartbeat stops, the service keeps running.</summary>
+    AgentCrash,
+
+    /// <summary>kill -STOP of every process on the active: a hang with the kernel alive.</summary>
+    Hang,
+
+    /// <summary>The active loses power: processes die, power-good falls.</summary>
+    Power,
+
+    /// <summary>The active's NIC link goes down (cable pulled).</summary>
+    Link,
+
+    /// <summary>The broker stops; wires stay fine. Nothing may fail over.</summary>
+    BrokerStop,
+
+    /// <summary>The board is killed in the middle of a failover (after the active hangs) and restarted.</summary>
+    BoardRestart,
+
+    /// <summary>Not a fault: a planned, signed switchover to the standby.</summary>
+    Switchover,
+}
+
+public static class FaultNames
+{
+    private static readonly (FaultKind Kind, string Name)[] Table =
+    [
+        (FaultKind.AgentCrash, "agent-crash"),
+        (FaultKind.Hang, "hang"),
+        (FaultKind.Power, "power"),
+        (FaultKind.Link, "link"),
+        (FaultKind.BrokerStop, "broker-loss"),
+        (FaultKind.BoardRestart, "board-restart"),
+        (FaultKind.Switchover, "switchover"),
+    ];
+
+    public static string Name(this FaultKind kind) => Table.First(t => t.Kind == kind).Name;
+
+    public static IEnumerable<string> All => Table.Select(t => t.Name);
+
+    public static FaultKind Parse(string name) =>
+        Table.FirstOrDefault(t => t.Name == name).Name is not null
+            ? Table.First(t => t.Name == name).Kind
+            : throw new FormatException($"unknown fault '{name}': one of {string.Join(", ", All)}");
+}

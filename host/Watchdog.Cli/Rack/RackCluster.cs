@@ -1,0 +1,263 @@
+using System.Diagnostics;
+using System.Net;
+using Watchdog.Bench.Network;
+using Watchdog.Bench.Probe;
+using Watchdog.Bench.Timing;
+using Watchdog.Cli.Keys;
+using Watchdog.Sim.Broker;
+using Watchdog.Sim.Rack;
+
+namespace Watchdog.Cli.Rack;
+
+/// <summary>
+/// A running cluster on the virtual rack: a broker, one board process, and servers (each in its
+/// own network namespace) running a real agent and a tiny service behind a virtual IP, plus an
+/// independent client probing that virtual IP and an observer on MQTT. Used by `watchdogctl
+/// demo`, the failover integration tests and the bench. Dispose tears everything down.
+/// </summary>
+public sealed class RackCluster : IAsyncDisposable
+{
+    private readonly List<IDisposable> _disposables = [];
+    private EmbeddedBroker? _embedded;
+    private MosquittoProcess? _mosquitto;
+    private Process? _board;
+    private string _boardConfigPath = "";
+
+    private RackCluster(RackClusterOptions options, VirtualRack rack)
+    {
+        Options = options;
+        Rack = rack;
+    }
+
+    public RackClusterOptions Options { get; }
+
+    public VirtualRack Rack { get; }
+
+    public BenchClock Clock { get; } = new();
+
+    public ClusterObserver Observer { get; private set; } = null!;
+
+    public ClusterKey Key { get; } = ClusterKey.Generate("demo");
+
+    public string KeyFile => Path.Combine(Rack.Directory, "cluster.key");
+
+    public string BrokerHost => Rack.HostAddress;
+
+    public int BrokerPort { get; private set; }
+
+    /// <summary>The virtual IP, or null when the rack runs on loopback (no namespaces: no VIP).</summary>
+    public IPAddress? Vip { get; private set; }
+
+    public VipProbe? Probe { get; private set; }
+
+    public VipHolderSampler? Holders { get; private set; }
+
+    public ActiveOverlapMeter? Overlap { get; private set; }
+
+    public string BoardStateDirectory => Path.Combine(Rack.Directory, "board-state");
+
+    public string BoardLog => Path.Combine(Rack.Directory, "board.log");
+
+    public IEnumerable<SimulatedServer> Servers => Rack.Servers;
+
+    public static async Task<RackCluster> StartAsync(RackClusterOptions options, CancellationToken ct)
+    {
+        var rack = VirtualRack.Create(new RackOptions { UseNamespaces = options.UseNamespaces, Log = options.Log });
+        var cluster = new RackCluster(options, rack);
+        try
+        {
+            await cluster.StartPartsAsync(ct).ConfigureAwait(false);
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task StartPartsAsync(CancellationToken ct)
+    {
+        File.WriteAllText(KeyFile, Key.ToLine() + "\n");
+        await StartBrokerAsync().ConfigureAwait(false);
+        Options.Log.WriteLine($"broker: {(Options.Broker == BrokerKind.Embedded ? "embedded MQTTnet" : "mosquitto")} on {BrokerHost}:{BrokerPort}");
+
+        Observer = await ClusterObserver.StartAsync(BrokerHost, BrokerPort, Options.Cluster, ct).ConfigureAwait(false);
+
+        var namespaces = Rack.IsolationMode == IsolationMode.NetworkNamespaces;
+        Vip = namespaces ? IPAddress.Parse(Rack.AddressFor(100)) : null;
+        var members = new List<(string Channel, string Node)>();
+        for (var i = 0; i < Options.Nodes.Count; i++)
+        {
+            members.Add(($"s{i + 1}", Options.Nodes[i]));
+        }
+
+        // The board first, so the servers' first heartbeats are counted from the board's boot.
+        _boardConfigPath = Path.Combine(Rack.Directory, "board.json");
+        File.WriteAllText(_boardConfigPath, ClusterConfigs.Board(Options, members));
+        StartBoard();
+
+        foreach (var (channel, node) in members)
+        {
+            var server = Rack.AddServer(node, channel, new ServerOptions { BootDelay = TimeSpan.FromMilliseconds(200), ForcedOffHold = TimeSpan.FromMilliseconds(800) });
+            server.AddService(new ServiceSpec("service", "python3", "-u", NodeNameService.ScriptFile, node, Options.ServicePort.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            var agentConfig = Path.Combine(Rack.Directory, $"{node}-agent.json");
+            File.WriteAllText(agentConfig, ClusterConfigs.Agent(
+                Options, node, server.Wiring.HeartbeatPin, Rack.WireFilePath, BrokerHost, BrokerPort, KeyFile,
+                Vip?.ToString() ?? "", 32, server.Network.Interfaces[0], netns: null));
+            server.AddService(new ServiceSpec("agent", "dotnet", Binary("Watchdog.Agent.dll"), "--config", agentConfig)
+            {
+                Environment = new Dictionary<string, string> { ["DOTNET_TieredPGO"] = "0", ["DOTNET_gcServer"] = "0" },
+            });
+        }
+
+        if (namespaces)
+        {
+            var client = Rack.AddNetworkNode("client", 200);
+            Probe = new VipProbe(new VipProbeOptions { Target = new IPEndPoint(Vip!, Options.ServicePort), ClientNamespace = client.Namespace, IntervalMs = 20 }, Clock);
+            Probe.Start();
+            _disposables.Add(Probe);
+            Holders = new VipHolderSampler(
+                Rack.Servers.ToDictionary(s => s.Name, s => s.Namespace!), "eth0", Vip!, Clock, 10);
+            Holders.Start();
+            _disposables.Add(Holders);
+            Overlap = new ActiveOverlapMeter(this);
+            Overlap.Start();
+            _disposables.Add(Overlap);
+        }
+    }
+
+    /// <summary>Waits until the preferred member is active and acknowledged, the others standby, and (with a VIP) the probe hears the active.</summary>
+    public async Task<bool> WaitUntilSettledAsync(string active, TimeSpan timeout, CancellationToken ct)
+    {
+        var since = Clock.NowMs;
+        return await Observer.WaitForAsync(o =>
+        {
+            var roles = o.LatestRoles(Options.Group);
+            return roles is not null && roles.Active.Length == 1 && roles.Active[0] == active &&
+                   o.LatestState(active).ClaimsActive() &&
+                   Options.Nodes.Where(n => n != active).All(n => o.LatestState(n) is { } s && s.Role == Protocol.Wire.NodeRole.Standby && s.Epoch == roles.Epoch) &&
+                   (Probe is null || Probe.Snapshot().Any(p => p.StartMs >= since && p.Node == active));
+        }, timeout, ct).ConfigureAwait(false);
+    }
+
+    public SimulatedServer Server(string node) => Rack.Server(node);
+
+    // Broker faults.
+    public async Task StopBrokerAsync()
+    {
+        if (_embedded is not null)
+        {
+            await _embedded.StopAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            Rack.StopBroker(_mosquitto!);
+        }
+    }
+
+    public async Task StartBrokerAgainAsync(CancellationToken ct)
+    {
+        if (_embedded is not null)
+        {
+            await _embedded.RestartAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            Rack.StartBrokerAgain(_mosquitto!);
+        }
+
+        await Task.Delay(200, ct).ConfigureAwait(false);
+        await Observer.ReconnectAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Board fault: SIGKILL of the board process (its relays drop out), then a fresh start on the same state directory.</summary>
+    public void KillBoard()
+    {
+        Rack.Timeline.Record(TimelineKind.Fault, "board", "kill -9 board", "pid " + _board?.Id);
+        _board?.Kill();
+        _board?.WaitForExit();
+    }
+
+    public void StartBoard()
+    {
+        Directory.CreateDirectory(BoardStateDirectory);
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in new[]
+                 {
+                     Binary("Watchdog.Board.dll"), "--config", _boardConfigPath, "--pins", Rack.PinMap.Source,
+                     "--wires", Rack.WireFilePath, "--state-dir", BoardStateDirectory, "--broker", $"{BrokerHost}:{BrokerPort}",
+                     "--cluster-key-file", KeyFile, "--tick-ms", Options.TickMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                 })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var log = new StreamWriter(BoardLog, append: true) { AutoFlush = true };
+        _board = Process.Start(start) ?? throw new InvalidOperationException("could not start the board process");
+        _board.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
+        _board.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
+        _board.BeginOutputReadLine();
+        _board.BeginErrorReadLine();
+        _disposables.Add(log);
+    }
+
+    public bool BoardRunning => _board is { HasExited: false };
+
+    private async Task StartBrokerAsync()
+    {
+        if (Options.Broker == BrokerKind.Embedded)
+        {
+            _embedded = await EmbeddedBroker.StartAsync(IPAddress.Parse(BrokerHost)).ConfigureAwait(false);
+            BrokerPort = _embedded.Port;
+        }
+        else
+        {
+            _mosquitto = Rack.StartBroker();
+            BrokerPort = _mosquitto.Port;
+        }
+    }
+
+    internal static string Binary(string name)
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, name);
+        return File.Exists(path) ? path : throw new FileNotFoundException($"{name} is not next to watchdogctl ({AppContext.BaseDirectory}): build the solution first", path);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var d in Enumerable.Reverse(_disposables))
+        {
+            try
+            {
+                d.Dispose();
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or IOException)
+            {
+            }
+        }
+
+        if (_board is { HasExited: false })
+        {
+            _board.Kill();
+            await _board.WaitForExitAsync().ConfigureAwait(false);
+        }
+
+        _board?.Dispose();
+        if (Observer is not null)
+        {
+            await Observer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        Rack.Dispose();
+        _mosquitto?.Dispose();
+        if (_embedded is not null)
+        {
+            await _embedded.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+namespace Watchdog.Cli.Rack;
+
+/// <summary>Which broker a rack cluster runs against.</summary>
+public enum BrokerKind
+{
+    /// <summary>MQTTnet's embedded server, in-process: the demo needs nothing installed.</summary>
+    Embedded,
+
+    /// <summary>A real mosquitto process: what tests and the bench use.</summary>
+    Mosquitto,
+}
+
+/// <summary>
+/// The shape of a rack cluster: one board, two servers (web1 on s1 preferred, web2 on s2) in an
+/// active-standby group behind a virtual IP, each running a real agent and a tiny service.
+/// </summary>
+public sealed record RackClusterOptions
+{
+    public string Cluster { get; init; } = "demo";
+
+    public string Group { get; init; } = "web";
+
+    public IReadOnlyList<string> Nodes { get; init; } = ["web1", "web2"];
+
+    /// <summary>Heartbeat period in ms; detection timeout is three periods, the minimum the core accepts.</summary>
+    public int HeartbeatPeriodMs { get; init; } = 50;
+
+    public int TickMs { get; init; } = 10;
+
+    public BrokerKind Broker { get; init; } = BrokerKind.Embedded;
+
+    /// <summary>False runs servers as plain processes on loopback (no VIP, no link faults).</summary>
+    public bool UseNamespaces { get; init; } = true;
+
+    /// <summary>Automatic failback after this many ms of stable health; 0 means manual failback.</summary>
+    public int FailbackStableMs { get; init; }
+
+    /// <summary>Where progress lines go (stderr by default; the demo's live view replaces them).</summary>
+    public TextWriter Log { get; init; } = Console.Error;
+
+    /// <summary>The TCP port of the service behind the virtual IP.</summary>
+    public int ServicePort { get; init; } = 7070;
+}
