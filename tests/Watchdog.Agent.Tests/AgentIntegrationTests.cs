@@ -91,7 +91,9 @@ public sealed class AgentIntegrationTests
             }
 
             _out.WriteLine("last heartbeat edge " + lastChangeMs + " ms after the listener closed");
-            Assert.True(lastChangeMs <= CheckIntervalMs + 100, "toggling went on for " + lastChangeMs + " ms after the check's target went away");
+            // One check interval, plus the half-period in which an edge may already be due, plus
+            // scheduling slack on a loaded test machine.
+            Assert.True(lastChangeMs <= CheckIntervalMs + 150, "toggling went on for " + lastChangeMs + " ms after the check's target went away");
             await WaitUntil(() => LastState(watcher, topics) is { Feeding: false, Health: Health.Failing }, 5000, "failing state", agent);
             NodeState failing = LastState(watcher, topics)!;
             _out.WriteLine("reason: " + failing.Reason);

@@ -4,6 +4,7 @@ using Watchdog.Agent.Tests.Support;
 namespace Watchdog.Agent.Tests;
 
 /// <summary>Every refusal names the key, the value and what is wrong.</summary>
+[Collection("environment")]
 public sealed class ConfigValidationTests
 {
     private static AgentOptions ValidOptions() => new()

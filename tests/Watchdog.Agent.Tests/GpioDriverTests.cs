@@ -98,11 +98,12 @@ public sealed class GpioDriverTests
         using var reader = new VirtualWireDriver(wires, WireWriter.Test);
         Thread.Sleep(400);
         int edgesWhileFeeding = reader.ReadEdgeCount(4);
-        Assert.True(edgesWhileFeeding >= 20, "expected about 40 edges in 400 ms at a 10 ms half-period, saw " + edgesWhileFeeding);
+        // About 40 at a 10 ms half-period; an overloaded test machine wakes the thread late.
+        Assert.True(edgesWhileFeeding >= 10 && edgesWhileFeeding <= 42, "expected about 40 edges in 400 ms at a 10 ms half-period, saw " + edgesWhileFeeding);
         Assert.True(status.Feeding);
 
         Volatile.Write(ref feed, false);
-        Thread.Sleep(50); // one half-period for the pump to notice
+        Thread.Sleep(150); // one half-period for the pump to notice, plus scheduling slack
         int atStop = reader.ReadEdgeCount(4);
         Thread.Sleep(300);
         Assert.Equal(atStop, reader.ReadEdgeCount(4));
