@@ -36,6 +36,28 @@ public static partial class PosixSignals
         throw new InvalidOperationException($"kill({pid}, {signal}) failed with errno {errno}");
     }
 
+    /// <summary>Sends a signal to every process of a process group (kill(-pgid)); false when the group is empty.</summary>
+    public static bool SendGroup(int processGroupId, int signal)
+    {
+        if (processGroupId <= 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(processGroupId), processGroupId, "process group id must be above 1");
+        }
+
+        if (Kill(-processGroupId, signal) == 0)
+        {
+            return true;
+        }
+
+        int errno = Marshal.GetLastPInvokeError();
+        if (errno == 3)
+        {
+            return false;
+        }
+
+        throw new InvalidOperationException($"kill(-{processGroupId}, {signal}) failed with errno {errno}");
+    }
+
     /// <summary>True when the effective user is root (namespaces and veth pairs need it).</summary>
     public static bool IsRoot => GetEffectiveUserId() == 0;
 

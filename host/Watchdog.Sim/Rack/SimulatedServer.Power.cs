@@ -1,0 +1,275 @@
+using Watchdog.Sim.Posix;
+using Watchdog.Sim.Wires;
+
+namespace Watchdog.Sim.Rack;
+
+/// <summary>Power, boot, processes and the input wires the server drives. Every method here runs under <c>gate</c>.</summary>
+public sealed partial class SimulatedServer
+{
+    private readonly bool[] modelCarrier;
+    private bool powered;
+    private bool booted;
+    private bool resetHeld;
+    private bool fenced;
+    private bool frozen;
+    private bool powerLost;
+    private bool interfacesUp;
+    private int bootGeneration;
+    private LinkMonitor? linkMonitor;
+
+    /// <summary>Mains present: no power-loss fault and no power fence.</summary>
+    private bool HasMains => !powerLost && !(fenced && Options.FenceKind == FenceKind.PowerOff);
+
+    /// <summary>Called once by the rack after the namespace exists: initial wires, link monitor, relay loop.</summary>
+    internal void Start()
+    {
+        lock (gate)
+        {
+            if (Namespace is not null)
+            {
+                linkMonitor = LinkMonitor.Start(Namespace, Network.Interfaces, OnCarrier);
+            }
+
+            if (Options.PoweredOnAtStart)
+            {
+                // Already running when the rack comes up: no boot delay.
+                powered = true;
+                booted = true;
+                SetServerInterfaces(up: true);
+                timeline.Record(TimelineKind.Server, Name, "running", $"{Address} on channel {Wiring.Channel}");
+            }
+            else
+            {
+                SetServerInterfaces(up: false);
+                timeline.Record(TimelineKind.Server, Name, "powered off", $"{Address} on channel {Wiring.Channel}");
+            }
+
+            DrivePowerGood();
+            DriveModelLinks();
+        }
+
+        StartRelayLoop();
+    }
+
+    private void PowerOn(string why)
+    {
+        powered = true;
+        booted = false;
+        DrivePowerGood();
+        timeline.Record(TimelineKind.Server, Name, "power on: booting", why);
+        ScheduleBoot();
+    }
+
+    private void PowerOff(string why)
+    {
+        powered = false;
+        booted = false;
+        bootGeneration++;
+        KillAll();
+        SetServerInterfaces(up: false);
+        DrivePowerGood();
+        timeline.Record(TimelineKind.Server, Name, "powered off", why);
+    }
+
+    /// <summary>A reboot (reset released): everything dies now, services start after the boot delay.</summary>
+    private void Reboot()
+    {
+        booted = false;
+        bootGeneration++;
+        KillAll();
+        SetServerInterfaces(up: false);
+        ScheduleBoot();
+    }
+
+    private void ScheduleBoot()
+    {
+        int generation = ++bootGeneration;
+        _ = Task.Delay(Options.BootDelay).ContinueWith(_ => BootIfStill(generation), TaskScheduler.Default);
+    }
+
+    private void BootIfStill(int generation)
+    {
+        lock (gate)
+        {
+            if (generation != bootGeneration || !powered || resetHeld || disposed)
+            {
+                return; // powered off, reset again or disposed during the boot delay
+            }
+
+            // A fresh boot: runtime addresses (a virtual IP) are gone, links come up, services start.
+            network.ConfigureBaseAddress(Network);
+            SetServerInterfaces(up: true);
+            booted = true;
+            frozen = false;
+            foreach (ServiceSpec spec in services)
+            {
+                StartService(spec);
+            }
+
+            timeline.Record(TimelineKind.Server, Name, "booted", $"{services.Count} services started");
+        }
+    }
+
+    private ServerProcess StartService(ServiceSpec spec)
+    {
+        string logPath = Path.Combine(logDirectory, $"{Name}.{spec.Name}.log");
+        ServerProcess p = ServerProcess.Start(spec, Namespace, environment, logPath);
+        string? netns = linkMonitor is null ? null : ServerProcess.NetworkNamespaceOf(linkMonitor.Pid);
+        if (!p.WaitUntilSettled(netns, TimeSpan.FromSeconds(2)) && !p.HasExited)
+        {
+            timeline.Record(TimelineKind.Note, Name, "service did not settle in 2 s: " + spec.Name, "pid " + p.Pid);
+        }
+
+        running.Add(p);
+        // Off the raising thread: Process raises Exited holding its own lock, and Dispose (called
+        // under our gate when we kill services) takes that lock; handling it inline would deadlock.
+        p.Exited += (_, _) => ThreadPool.QueueUserWorkItem(_ => OnServiceExited(p));
+        timeline.Record(TimelineKind.Server, Name, "service started: " + spec.Name, "pid " + p.Pid);
+        return p;
+    }
+
+    private void OnServiceExited(ServerProcess p)
+    {
+        lock (gate)
+        {
+            if (!running.Remove(p))
+            {
+                return; // we killed it (power off, reboot): already accounted for
+            }
+
+            int generation = bootGeneration;
+            timeline.Record(TimelineKind.Server, Name, "service exited: " + p.Name, "exit code " + p.ExitCode);
+            if (p.Spec.RestartAfterExit is TimeSpan delay && !disposed)
+            {
+                _ = Task.Delay(delay).ContinueWith(_ => RestartIfStill(p.Spec, generation), TaskScheduler.Default);
+            }
+        }
+
+        p.Dispose();
+    }
+
+    private void RestartIfStill(ServiceSpec spec, int generation)
+    {
+        lock (gate)
+        {
+            if (generation == bootGeneration && powered && booted && !resetHeld && !disposed && !running.Any(r => r.Name == spec.Name))
+            {
+                StartService(spec);
+            }
+        }
+    }
+
+    /// <summary>Kills every process of the server: its services' process groups and anything else in its namespace.</summary>
+    private void KillAll()
+    {
+        ServerProcess[] victims = [.. running];
+        running.Clear();
+        foreach (ServerProcess p in victims)
+        {
+            p.Signal(PosixSignals.SigKill);
+        }
+
+        SignalNamespace(PosixSignals.SigKill);
+        foreach (ServerProcess p in victims)
+        {
+            p.WaitForExit(TimeSpan.FromSeconds(2));
+            p.Dispose();
+        }
+    }
+
+    /// <summary>Signals every process of the server (STOP/CONT for freezes).</summary>
+    private void SignalAll(int signal)
+    {
+        foreach (ServerProcess p in running)
+        {
+            p.Signal(signal);
+        }
+
+        SignalNamespace(signal);
+    }
+
+    private void SignalNamespace(int signal)
+    {
+        int monitor = linkMonitor?.Pid ?? -1;
+        foreach (int pid in network.ProcessesIn(Network))
+        {
+            if (pid != monitor)
+            {
+                PosixSignals.Send(pid, signal);
+            }
+        }
+    }
+
+    /// <summary>The server's own NICs (admin state): down while off or held in reset, up once booted.</summary>
+    private void SetServerInterfaces(bool up)
+    {
+        if (interfacesUp == up && Namespace is null)
+        {
+            return;
+        }
+
+        interfacesUp = up;
+        for (int i = 0; i < Network.Interfaces.Count; i++)
+        {
+            network.SetInterface(Network, i, up);
+        }
+
+        DriveModelLinks();
+    }
+
+    /// <summary>The bridge ports: down where a cable is pulled or the network fence holds.</summary>
+    private void ApplySwitchPorts()
+    {
+        bool isolated = fenced && Options.FenceKind == FenceKind.NetworkIsolation;
+        for (int i = 0; i < cablePulled.Length; i++)
+        {
+            network.SetSwitchPort(Network, i, up: !cablePulled[i] && !isolated);
+        }
+
+        DriveModelLinks();
+    }
+
+    private void DrivePowerGood()
+    {
+        for (int i = 0; i < Wiring.PowerGoodPins.Count; i++)
+        {
+            bool present = powered && !supplyFailed[Math.Min(i, supplyFailed.Length - 1)];
+            DriveInput(Wiring.PowerGoodPins[i], present, $"power-good {i}");
+        }
+    }
+
+    /// <summary>Loopback mode has no kernel link state: the wire follows the model instead.</summary>
+    private void DriveModelLinks()
+    {
+        if (Namespace is not null)
+        {
+            return;
+        }
+
+        bool isolated = fenced && Options.FenceKind == FenceKind.NetworkIsolation;
+        for (int i = 0; i < modelCarrier.Length; i++)
+        {
+            modelCarrier[i] = interfacesUp && !cablePulled[i] && !isolated;
+            DriveLink(i, modelCarrier[i]);
+        }
+    }
+
+    /// <summary>The kernel reported a carrier change on one of the server's interfaces.</summary>
+    private void OnCarrier(int link, bool up) => DriveLink(link, up);
+
+    private void DriveLink(int link, bool up)
+    {
+        if (link < Wiring.LinkPins.Count)
+        {
+            DriveInput(Wiring.LinkPins[link], up, $"link {link}");
+        }
+    }
+
+    private void DriveInput(int pin, bool present, string label)
+    {
+        if (wires.Write(pin, pins.InputLevel(present), WireWriter.Server))
+        {
+            timeline.Record(wires.Sample(pin).LastChangeTimestamp, TimelineKind.Wire, Name, $"{label} {(present ? "present" : "absent")}", "gpio " + pin);
+        }
+    }
+}

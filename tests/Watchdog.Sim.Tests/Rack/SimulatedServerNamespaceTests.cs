@@ -1,0 +1,269 @@
+using Watchdog.Sim.Rack;
+using Watchdog.Sim.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Watchdog.Sim.Tests.Rack;
+
+/// <summary>A simulated server in a real network namespace, driven by relays and faults.</summary>
+public sealed class SimulatedServerNamespaceTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
+    private readonly StringWriter log = new();
+    private readonly VirtualRack rack;
+    private readonly RackProbe board;
+    private readonly ITestOutputHelper output;
+
+    public SimulatedServerNamespaceTests(ITestOutputHelper output)
+    {
+        this.output = output;
+        rack = VirtualRack.Create(new RackOptions { Log = log, UseNamespaces = true });
+        board = new RackProbe(rack);
+    }
+
+    public void Dispose()
+    {
+        board.Dispose();
+        rack.Dispose();
+        // The timeline explains a failure better than any assertion message.
+        foreach (TimelineEvent e in rack.Timeline.Snapshot())
+        {
+            output.WriteLine(e.ToString());
+        }
+    }
+
+    private SimulatedServer AddServerWithService(ServerOptions? options = null)
+    {
+        SimulatedServer server = rack.AddServer("node-a", "s1", options ?? new ServerOptions { BootDelay = TimeSpan.FromMilliseconds(100) });
+        server.AddService(new ServiceSpec("app", "sleep", "1000"));
+        return server;
+    }
+
+    [RootFact]
+    public void The_rack_says_it_uses_namespaces_and_a_server_reaches_the_host_side()
+    {
+        SimulatedServer server = AddServerWithService();
+
+        Assert.Equal(IsolationMode.NetworkNamespaces, rack.IsolationMode);
+        Assert.Contains("isolation = network namespaces", log.ToString(), StringComparison.Ordinal);
+        Assert.Contains(server.Namespace!, Posix.HostCommand.Ip("netns", "list"), StringComparison.Ordinal);
+        Assert.Contains(server.Address + "/24", server.Exec("ip", "-o", "-4", "address", "show", "dev", "eth0").StandardOutput, StringComparison.Ordinal);
+        Assert.True(RackProbe.CanReachHost(server, rack.HostAddress));
+        Assert.True(board.InputPresent(server.Wiring.PowerGoodPins[0]));
+        Assert.True(board.InputPresent(server.Wiring.LinkPins[0]));
+    }
+
+    [RootFact]
+    public void A_pulled_cable_flips_the_link_wire_and_cuts_traffic()
+    {
+        SimulatedServer server = AddServerWithService();
+        int link = server.Wiring.LinkPins[0];
+
+        server.LinkDown(0);
+
+        Assert.True(RackProbe.WaitFor(() => !board.InputPresent(link), Timeout), "link wire still present after ip link set down");
+        Assert.False(RackProbe.CanReachHost(server, rack.HostAddress));
+        Assert.True(board.InputPresent(server.Wiring.LinkPins[1]), "the other link must stay up");
+        Assert.True(board.InputPresent(server.Wiring.PowerGoodPins[0]), "power is not affected by a link fault");
+
+        server.LinkUp(0);
+
+        Assert.True(RackProbe.WaitFor(() => board.InputPresent(link), Timeout));
+        Assert.True(RackProbe.WaitFor(() => RackProbe.CanReachHost(server, rack.HostAddress), Timeout));
+        Assert.NotNull(rack.Timeline.First(e => e.Kind == TimelineKind.Wire && e.What == "link 0 absent"));
+    }
+
+    [RootFact]
+    public void Link_wire_follows_an_interface_taken_down_inside_the_server()
+    {
+        SimulatedServer server = AddServerWithService();
+
+        server.Exec("ip", "link", "set", "eth0", "down");
+
+        Assert.True(RackProbe.WaitFor(() => !board.InputPresent(server.Wiring.LinkPins[0]), Timeout));
+    }
+
+    [RootFact]
+    public void Reset_held_freezes_the_server_and_its_release_reboots_it()
+    {
+        SimulatedServer server = AddServerWithService();
+        ServerProcess app = server.Process("app")!;
+        int before = app.Pid;
+
+        board.Drive(server.Wiring.ResetPin, asserted: true);
+
+        Assert.True(RackProbe.WaitFor(() => RackProbe.ProcessState(before) == 'T', Timeout), "service not stopped while reset is held: " + RackProbe.Describe(app));
+        Assert.True(RackProbe.WaitFor(() => !board.InputPresent(server.Wiring.LinkPins[0]), Timeout), "a server in reset answers nothing: link goes dark");
+        Assert.True(board.InputPresent(server.Wiring.PowerGoodPins[0]), "reset does not cut power");
+        Thread.Sleep(50);
+        Assert.Equal('T', RackProbe.ProcessState(before)); // stays frozen as long as reset is held
+
+        board.Drive(server.Wiring.ResetPin, asserted: false);
+
+        Assert.True(server.WaitUntil(s => s.Process("app") is { } p && p.Pid != before, Timeout), "service not restarted after reset release");
+        Assert.Null(RackProbe.ProcessState(before));
+        Assert.True(RackProbe.WaitFor(() => board.InputPresent(server.Wiring.LinkPins[0]), Timeout));
+        var held = rack.Timeline.First(e => e.What == "reset held: frozen");
+        var booted = rack.Timeline.First(e => e.What == "booted");
+        Assert.NotNull(held);
+        Assert.NotNull(booted);
+        Assert.True(booted.AtMs > held.AtMs);
+    }
+
+    [RootFact]
+    public void A_long_power_press_forces_the_server_off_and_a_short_one_boots_it()
+    {
+        SimulatedServer server = AddServerWithService(new ServerOptions
+        {
+            BootDelay = TimeSpan.FromMilliseconds(100),
+            ForcedOffHold = TimeSpan.FromMilliseconds(300),
+        });
+        int pid = server.Process("app")!.Pid;
+
+        board.Drive(server.Wiring.PowerPin, asserted: true);
+        Thread.Sleep(100);
+        Assert.True(server.IsPoweredOn, "a press shorter than the forced-off hold must not power off");
+        Assert.True(RackProbe.WaitFor(() => !server.IsPoweredOn, Timeout));
+        board.Drive(server.Wiring.PowerPin, asserted: false);
+
+        Assert.Null(RackProbe.ProcessState(pid));
+        Assert.True(RackProbe.WaitFor(() => !board.InputPresent(server.Wiring.PowerGoodPins[0]) && !board.InputPresent(server.Wiring.PowerGoodPins[1]), Timeout));
+        Assert.True(RackProbe.WaitFor(() => !board.InputPresent(server.Wiring.LinkPins[0]), Timeout));
+
+        board.Drive(server.Wiring.PowerPin, asserted: true);
+        Thread.Sleep(50);
+        board.Drive(server.Wiring.PowerPin, asserted: false);
+
+        Assert.True(server.WaitUntil(s => s.Process("app") is not null, Timeout), "short press did not boot the server");
+        Assert.True(board.InputPresent(server.Wiring.PowerGoodPins[0]));
+        Assert.True(RackProbe.WaitFor(() => board.InputPresent(server.Wiring.LinkPins[0]), Timeout));
+    }
+
+    [RootFact]
+    public void A_network_fence_isolates_the_running_server()
+    {
+        SimulatedServer server = AddServerWithService(new ServerOptions { FenceKind = FenceKind.NetworkIsolation });
+        int pid = server.Process("app")!.Pid;
+
+        board.Drive(server.Wiring.FencePin!.Value, asserted: true);
+
+        Assert.True(RackProbe.WaitFor(() => !board.InputPresent(server.Wiring.LinkPins[0]) && !board.InputPresent(server.Wiring.LinkPins[1]), Timeout));
+        Assert.False(RackProbe.CanReachHost(server, rack.HostAddress));
+        Assert.Equal(pid, server.Process("app")!.Pid); // still running, only cut off
+
+        board.Drive(server.Wiring.FencePin!.Value, asserted: false);
+
+        Assert.True(RackProbe.WaitFor(() => RackProbe.CanReachHost(server, rack.HostAddress), Timeout));
+    }
+
+    [RootFact]
+    public void A_power_fence_cuts_power_and_keeps_it_off()
+    {
+        SimulatedServer server = AddServerWithService();
+        int pid = server.Process("app")!.Pid;
+
+        board.Drive(server.Wiring.FencePin!.Value, asserted: true);
+
+        Assert.True(RackProbe.WaitFor(() => !server.IsPoweredOn, Timeout));
+        Assert.Null(RackProbe.ProcessState(pid));
+        board.Drive(server.Wiring.PowerPin, asserted: true); // no mains: the button does nothing
+        Thread.Sleep(30);
+        board.Drive(server.Wiring.PowerPin, asserted: false);
+        Assert.False(server.IsPoweredOn);
+        board.Drive(server.Wiring.FencePin!.Value, asserted: false);
+    }
+
+    [RootFact]
+    public void A_relay_held_by_a_board_that_dies_is_released()
+    {
+        SimulatedServer server = AddServerWithService();
+        int pid = server.Process("app")!.Pid;
+        using var holder = ChildProcessMain.Start("wire-hold", rack.WireFilePath, server.Wiring.ResetPin.ToString());
+        Assert.Equal("holding", holder.StandardOutput.ReadLine());
+        Assert.True(RackProbe.WaitFor(() => RackProbe.ProcessState(pid) == 'T', Timeout));
+
+        holder.Kill();
+        holder.WaitForExit();
+
+        // Fail-safe outputs: the dead board's reset relay drops out, and the server reboots as from any reset.
+        Assert.True(server.WaitUntil(s => s.Process("app") is { } p && p.Pid != pid, Timeout));
+        Assert.NotNull(rack.Timeline.First(e => e.What.Contains("its writer", StringComparison.Ordinal)));
+    }
+
+    [RootFact]
+    public void Operator_faults_freeze_kill_and_cut_power()
+    {
+        SimulatedServer server = AddServerWithService();
+        ServerProcess app = server.Process("app")!;
+        int pid = app.Pid;
+
+        server.Freeze();
+        Assert.True(RackProbe.WaitFor(() => RackProbe.ProcessState(pid) == 'T', Timeout), "not frozen: " + RackProbe.Describe(app));
+        Assert.True(board.InputPresent(server.Wiring.LinkPins[0]), "a hung server keeps its link");
+        server.Thaw();
+        Assert.True(RackProbe.WaitFor(() => RackProbe.ProcessState(pid) is 'S' or 'R', Timeout));
+
+        server.KillProcess("app");
+        Assert.True(server.WaitUntil(s => s.Process("app") is null, Timeout));
+        Assert.NotNull(rack.Timeline.WaitFor(e => e.What == "service exited: app", Timeout));
+        Assert.True(server.IsPoweredOn);
+
+        server.PowerSupplyLoss(1);
+        Assert.True(board.InputPresent(server.Wiring.PowerGoodPins[0]));
+        Assert.False(board.InputPresent(server.Wiring.PowerGoodPins[1]));
+
+        server.PowerLoss();
+        Assert.False(board.InputPresent(server.Wiring.PowerGoodPins[0]));
+        Assert.False(server.IsPoweredOn);
+
+        server.PowerSupplyRestore(1);
+        server.PowerRestore();
+        Assert.True(server.WaitUntil(s => s.Process("app") is not null, Timeout));
+        Assert.True(board.InputPresent(server.Wiring.PowerGoodPins[1]));
+    }
+
+    [RootFact]
+    public void A_partition_blocks_one_peer_and_leaves_every_wire_up()
+    {
+        SimulatedServer a = AddServerWithService();
+        SimulatedServer b = rack.AddServer("node-b", "s2");
+
+        a.BlockTraffic(rack.HostAddress);
+
+        Assert.False(RackProbe.CanReachHost(a, rack.HostAddress));
+        Assert.True(RackProbe.CanReachHost(b, rack.HostAddress));
+        Assert.True(board.InputPresent(a.Wiring.LinkPins[0]));
+        a.UnblockTraffic(rack.HostAddress);
+        Assert.True(RackProbe.CanReachHost(a, rack.HostAddress));
+    }
+
+    [RootFact]
+    public void Heartbeat_start_and_stop_land_on_the_timeline()
+    {
+        SimulatedServer server = AddServerWithService(new ServerOptions { HeartbeatSilence = TimeSpan.FromMilliseconds(100) });
+        for (int i = 0; i < 10; i++)
+        {
+            rack.Wires.Toggle(server.Wiring.HeartbeatPin, Watchdog.Sim.Wires.WireWriter.Agent);
+            Thread.Sleep(10);
+        }
+
+        TimelineEvent? stopped = rack.Timeline.WaitFor(e => e.What == "heartbeat stopped", Timeout);
+        TimelineEvent? started = rack.Timeline.First(e => e.What == "heartbeat started");
+
+        Assert.NotNull(started);
+        Assert.NotNull(stopped);
+        Assert.InRange(stopped.AtMs - started.AtMs, 50, 1000); // from first to last edge: ~90 ms of toggling
+    }
+
+    [RootFact]
+    public void Dispose_removes_namespaces_and_processes()
+    {
+        SimulatedServer server = AddServerWithService();
+        int pid = server.Process("app")!.Pid;
+        string prefix = rack.Prefix;
+
+        rack.Dispose();
+
+        Assert.DoesNotContain(prefix, Posix.HostCommand.Ip("netns", "list"), StringComparison.Ordinal);
+        Assert.True(RackProbe.WaitFor(() => RackProbe.ProcessState(pid) is null, Timeout));
+    }
+}
