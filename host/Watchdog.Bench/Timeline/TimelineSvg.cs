@@ -143,7 +143,8 @@ public static class TimelineSvg
         {
             double x = scale.X(scale.Zero + s * 1000);
             svg.Line(x, y, x, y + 5, "#444");
-            svg.Text(x, y + 17, s.ToString(step < 1 ? "0.0" : "0", CultureInfo.InvariantCulture) + " s", 10, "#444", "middle");
+            double tick = Math.Abs(s) < step / 1000 ? 0 : s; // no "-0 s" from accumulated rounding
+            svg.Text(x, y + 17, tick.ToString(step < 1 ? "0.0" : "0", CultureInfo.InvariantCulture) + " s", 10, "#444", "middle");
         }
 
         svg.Text(8, y + 17, scale.HasFault ? "time since fault" : "time", 10, "#444");

@@ -32,6 +32,8 @@ public class KeepalivedTakeoverTests
             Fault = KeepalivedFault.Kill9,
             BaselineMs = 300,
             ObserveMs = 2000,
+            FaultHoldMs = 0, // kill -9 has no hold; the default (6000) would not fit the short window
+            FaultPhaseJitterMs = 50,
         };
 
         KeepalivedRun run = KeepalivedScenario.Run(options, runIndex: 0);
