@@ -26,7 +26,7 @@ public sealed class BoardBrokerLossTests(ITestOutputHelper output)
         using var broker = MosquittoProcess.Start();
         using var rack = new VirtualRack(dir);
         var topics = new TopicTree("itest");
-        string config = VirtualRack.WriteConfig(dir, BoardOnVirtualRackTests.Config(Group));
+        string config = VirtualRack.WriteConfig(dir, BoardOnVirtualRackTests.Config(Group, heartbeatTimeoutMs: 1500));
         rack.StartHeartbeat("s1");
         rack.StartHeartbeat("s2");
 
@@ -50,7 +50,7 @@ public sealed class BoardBrokerLossTests(ITestOutputHelper output)
             uint edgesBefore = rack.RelayEdges("s1") + rack.RelayEdges("s2");
             broker.Kill();
             await board.WaitForLineAsync("mqtt: lost", Wait);
-            await Task.Delay(2000); // well past the heartbeat timeout: the wires alone keep everyone healthy
+            await Task.Delay(3500); // twice the heartbeat timeout: the wires alone keep everyone healthy
             Assert.False(board.HasExited, board.Output);
             Assert.Equal(edgesBefore, rack.RelayEdges("s1") + rack.RelayEdges("s2"));
 

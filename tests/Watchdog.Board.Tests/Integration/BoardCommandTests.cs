@@ -31,7 +31,7 @@ public sealed class BoardCommandTests(ITestOutputHelper output)
         byte[] key = RandomNumberGenerator.GetBytes(32);
         File.WriteAllText(dir.File("cluster.key"), "# test key\nk1:" + Hex.Encode(key) + "\n");
         await using MqttProbe probe = await MqttProbe.ConnectAsync(broker.Host, broker.Port, topics.Everything());
-        string config = VirtualRack.WriteConfig(dir, BoardOnVirtualRackTests.Config(""));
+        string config = VirtualRack.WriteConfig(dir, BoardOnVirtualRackTests.Config("", heartbeatTimeoutMs: 1500));
         rack.StartHeartbeat("s1");
         rack.StartHeartbeat("s2");
 
@@ -41,7 +41,7 @@ public sealed class BoardCommandTests(ITestOutputHelper output)
         {
             await board.WaitForLineAsync("running", Wait);
             await probe.WaitForAsync(topics.BoardStatus("rack-a"), p => p == "ready", Wait);
-            await Task.Delay(1200); // settled, both healthy
+            await Task.Delay(3200); // settled (boot grace 3 s), both healthy
 
             SignedCommand forged = Command("c-1", key);
             forged.Signature = new string('0', 64);

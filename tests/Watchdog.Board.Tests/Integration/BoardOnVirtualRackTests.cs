@@ -22,14 +22,20 @@ public sealed class BoardOnVirtualRackTests(ITestOutputHelper output)
     private const string BoardName = "rack-a";
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
 
-    // Short timings: 10 ms ticks, heartbeat lost after 300 ms, a 200 ms reset pulse.
-    internal const string Timing = """
-        "timing": {"tick_ms": 10, "heartbeat_period_ms": 40, "heartbeat_suspect_ms": 120, "heartbeat_timeout_ms": 300,
-                   "debounce_ms": 30, "board_boot_grace_ms": 600, "node_boot_grace_ms": 600, "recovery_stable_ms": 600,
+    /// <summary>
+    /// Short timings: 10 ms ticks, heartbeat lost after <paramref name="timeoutMs"/>, a 200 ms reset
+    /// pulse. Tests that assert nobody is reset use a longer timeout, so a test host starved of CPU
+    /// (the whole solution's tests run at once) cannot make a healthy heartbeat look dead.
+    /// </summary>
+    internal static string Timing(int timeoutMs) => """
+        "timing": {"tick_ms": 10, "heartbeat_period_ms": 40, "heartbeat_suspect_ms": SUSPECT, "heartbeat_timeout_ms": TIMEOUT,
+                   "debounce_ms": 30, "board_boot_grace_ms": GRACE, "node_boot_grace_ms": GRACE, "recovery_stable_ms": GRACE,
                    "reset_pulse_ms": 200, "reading_period_ms": 500}
-        """;
+        """.Replace("SUSPECT", (timeoutMs * 2 / 5).ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+        .Replace("TIMEOUT", timeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+        .Replace("GRACE", (timeoutMs * 2).ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
 
-    internal static string Config(string groups) => """
+    internal static string Config(string groups, int heartbeatTimeoutMs = 300) => """
         {"board": "BOARD", "cluster": "CLUSTER",
          "channels": [
            {"name": "s1", "node": "n1", "power_good_inputs": 2, "link_inputs": 2, "has_fence": true},
@@ -38,7 +44,7 @@ public sealed class BoardOnVirtualRackTests(ITestOutputHelper output)
          TIMING,
          "escalation": {"software_failure": ["reset", "hold"], "backoff_ms": 500, "backoff_max_ms": 2000, "cap_attempts": 2, "cap_window_ms": 60000}}
         """.Replace("BOARD", BoardName, StringComparison.Ordinal).Replace("CLUSTER", Cluster, StringComparison.Ordinal)
-        .Replace("GROUPS", groups, StringComparison.Ordinal).Replace("TIMING", Timing, StringComparison.Ordinal);
+        .Replace("GROUPS", groups, StringComparison.Ordinal).Replace("TIMING", Timing(heartbeatTimeoutMs), StringComparison.Ordinal);
 
     [Fact]
     public async Task Heartbeat_stops_and_the_board_pulses_reset_within_the_timeout_and_publishes_verdict_and_action()

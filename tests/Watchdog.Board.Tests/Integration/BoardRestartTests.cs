@@ -28,7 +28,7 @@ public sealed class BoardRestartTests(ITestOutputHelper output)
         using var rack = new VirtualRack(dir);
         var topics = new TopicTree("itest");
         await using MqttProbe probe = await MqttProbe.ConnectAsync(broker.Host, broker.Port, topics.Everything());
-        string config = VirtualRack.WriteConfig(dir, BoardOnVirtualRackTests.Config(Group));
+        string config = VirtualRack.WriteConfig(dir, BoardOnVirtualRackTests.Config(Group, heartbeatTimeoutMs: 1500));
         rack.StartHeartbeat("s1");
         rack.StartHeartbeat("s2");
         await AnnounceHealthyAsync(probe, topics, "n1");
@@ -75,8 +75,8 @@ public sealed class BoardRestartTests(ITestOutputHelper output)
             await second.WaitForLineAsync("running", Wait);
             await second.WaitForLineAsync($"epoch {epochBefore} read from", Wait);
 
-            // Through the boot grace (600 ms) and well beyond the heartbeat timeout (300 ms).
-            await Task.Delay(2500);
+            // Through the boot grace (3 s) and beyond the heartbeat timeout (1.5 s) after it.
+            await Task.Delay(5000);
             Assert.Equal(0u, relayEdgesAtCrash);
             Assert.Equal(0u, rack.RelayEdges("s1") + rack.RelayEdges("s2"));
 
