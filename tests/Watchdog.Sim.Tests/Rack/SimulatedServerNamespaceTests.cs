@@ -255,6 +255,23 @@ public sealed class SimulatedServerNamespaceTests : IDisposable
     }
 
     [RootFact]
+    public async Task A_broker_runs_inside_a_namespace_and_on_the_host_side_of_the_rack()
+    {
+        NodeNetwork brokerHost = rack.AddNetworkNode("mqtt", 5);
+        using var inside = Watchdog.Sim.Broker.MosquittoProcess.Start(bindAddress: brokerHost.Address, networkNamespace: brokerHost.Namespace);
+        using var hostSide = rack.StartBroker();
+
+        // The host side reaches a namespace through the rack's uplink and bridge.
+        Assert.Equal("in-ns", await MqttProbe.RoundTripAsync(inside.Host, inside.Port, "in-ns"));
+        Assert.Equal(rack.HostAddress, hostSide.Host);
+        Assert.Equal("host", await MqttProbe.RoundTripAsync(hostSide.Host, hostSide.Port, "host"));
+
+        rack.KillBroker(hostSide);
+        Assert.False(hostSide.IsRunning);
+        Assert.NotNull(rack.Timeline.First(e => e.Kind == TimelineKind.Fault && e.What == "broker kill (SIGKILL)"));
+    }
+
+    [RootFact]
     public void Dispose_removes_namespaces_and_processes()
     {
         SimulatedServer server = AddServerWithService();
