@@ -9,13 +9,16 @@ namespace Watchdog.Bench.Keepalived;
 public static class KeepalivedBench
 {
     /// <summary>
-    /// Runs the matrix. <paramref name="onRun"/> sees every finished run (to keep a timeline);
+    /// Runs the matrix: runs number <paramref name="firstRunIndex"/> onwards (each run index has its
+    /// own fault phase, so a second batch with a later first index adds new samples, not repeats).
+    /// <paramref name="onRun"/> sees every finished run (to keep a timeline);
     /// a run whose setup fails is reported on <paramref name="log"/> and skipped, not retried.
     /// </summary>
     public static IReadOnlyList<BenchResult> RunMatrix(
         IReadOnlyList<KeepalivedTuning> tunings,
         IReadOnlyList<KeepalivedFault> faults,
         int runs,
+        int firstRunIndex = 0,
         Func<KeepalivedTuning, KeepalivedFault, KeepalivedRunOptions>? options = null,
         Action<KeepalivedRun>? onRun = null,
         TextWriter? log = null)
@@ -25,13 +28,18 @@ public static class KeepalivedBench
             throw new ArgumentOutOfRangeException(nameof(runs), runs, "runs must be between 1 and 10000");
         }
 
+        if (firstRunIndex < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(firstRunIndex), firstRunIndex, "the first run index cannot be negative");
+        }
+
         options ??= (tuning, fault) => new KeepalivedRunOptions { Tuning = tuning, Fault = fault };
         var results = new List<BenchResult>();
         foreach (KeepalivedTuning tuning in tunings)
         {
             foreach (KeepalivedFault fault in faults)
             {
-                for (int run = 0; run < runs; run++)
+                for (int run = firstRunIndex; run < firstRunIndex + runs; run++)
                 {
                     try
                     {

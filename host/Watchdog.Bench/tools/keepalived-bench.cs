@@ -4,7 +4,8 @@
 // N runs each; writes JSON, a Markdown table and SVG timelines. Needs root.
 //   sudo dotnet run host/Watchdog.Bench/tools/keepalived-bench.cs -- --runs 5 --out /tmp/kb
 // Options: --runs N (default 5), --scenario NAME|all, --tuning defaults|tuned|all, --out DIR,
-//          --from-json FILE (no runs: re-render the tables of an earlier keepalived.json),
+//          --first-run K (index of the first run, default 0: runs K.. get their own fault phases),
+//          --from-json FILE[,FILE...] (no runs: re-render the tables of earlier keepalived.json files, merged),
 //          --window MS (default 8500), --hold MS (default 6000).
 using System.Globalization;
 using Watchdog.Bench.Keepalived;
@@ -18,6 +19,7 @@ string output = "keepalived-bench-out";
 double window = 8500;
 double hold = 6000;
 string? fromJson = null;
+int firstRun = 0;
 for (int i = 0; i < args.Length; i++)
 {
     string value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"option {args[i]} needs a value");
@@ -30,7 +32,8 @@ for (int i = 0; i < args.Length; i++)
         case "--window": window = double.Parse(value, CultureInfo.InvariantCulture); break;
         case "--hold": hold = double.Parse(value, CultureInfo.InvariantCulture); break;
         case "--from-json": fromJson = value; break;
-        default: throw new ArgumentException($"unknown option {args[i]}; known: --runs --scenario --tuning --out --window --hold --from-json");
+        case "--first-run": firstRun = int.Parse(value, CultureInfo.InvariantCulture); break;
+        default: throw new ArgumentException($"unknown option {args[i]}; known: --runs --first-run --scenario --tuning --out --window --hold --from-json");
     }
 
     i++;
@@ -38,8 +41,9 @@ for (int i = 0; i < args.Length; i++)
 
 if (fromJson is not null)
 {
-    BenchReport earlier = BenchJson.Read(File.ReadAllText(fromJson));
-    Console.WriteLine(Tables(ScenarioSummary.Summarize(earlier.Runs))); // re-summarised: older files may lack newer summary fields
+    // Re-summarised from the runs: older files may lack newer summary fields.
+    var merged = fromJson.Split(',').SelectMany(file => BenchJson.Read(File.ReadAllText(file)).Runs).ToList();
+    Console.WriteLine(Tables(ScenarioSummary.Summarize(merged)));
     return;
 }
 
@@ -58,6 +62,7 @@ IReadOnlyList<BenchResult> results = KeepalivedBench.RunMatrix(
     tunings,
     faults,
     runs,
+    firstRun,
     (t, f) => new KeepalivedRunOptions { Tuning = t, Fault = f, ObserveMs = window, FaultHoldMs = Math.Min(hold, window) },
     run =>
     {
