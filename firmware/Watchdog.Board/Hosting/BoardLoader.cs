@@ -55,6 +55,17 @@ public static class BoardLoader
             return false;
         }
 
+        if (options.TickMs is int tickMs && tickMs != config.Timing.TickMs)
+        {
+            config.Timing.TickMs = tickMs;
+            string invalid = BoardConfigValidator.Validate(config);
+            if (invalid.Length > 0)
+            {
+                error = $"--tick-ms {tickMs} does not fit --config '{options.ConfigPath}': {invalid}";
+                return false;
+            }
+        }
+
         if (!PinMapReader.TryRead(pinBytes, out PinMap? map, out string mapError) || map is null)
         {
             error = $"--pins '{options.PinMapPath}': {mapError}";

@@ -60,8 +60,10 @@ public sealed class BoardOptions
     public string? Username { get; private set; }
     public string? PasswordFile { get; private set; }
     public string? ClientId { get; private set; }
-    public int TickMs { get; private set; } = 10;
     public long EpochFloor { get; private set; }
+
+    /// <summary>Overrides the configuration's timing.tick_ms (the whole configuration is validated again); null keeps it.</summary>
+    public int? TickMs { get; private set; }
     /// <summary>How often the retained board state and channel readings are refreshed even when nothing changed (their ts proves freshness).</summary>
     public int StatusIntervalMs { get; private set; } = 1000;
 

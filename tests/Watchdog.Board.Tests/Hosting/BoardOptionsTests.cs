@@ -9,7 +9,7 @@ public sealed class BoardOptionsTests
     {
         Assert.True(BoardOptions.TryParse(
             ["--config", "b.json", "--pins", "p.json", "--wires", "w", "--state-dir", "/tmp/s", "--broker", "10.0.0.1",
-             "--broker", "mqtt.local:1884", "--cluster-key-file", "k", "--status-interval-ms", "250", "--epoch-floor", "7"],
+             "--broker", "mqtt.local:1884", "--cluster-key-file", "k", "--status-interval-ms", "250", "--epoch-floor", "7", "--tick-ms", "20"],
             out BoardOptions o, out string error), error);
         Assert.Equal("b.json", o.ConfigPath);
         Assert.Equal("p.json", o.PinMapPath);
@@ -18,6 +18,7 @@ public sealed class BoardOptionsTests
         Assert.Equal([new BrokerAddress("10.0.0.1", 1883), new BrokerAddress("mqtt.local", 1884)], o.Brokers);
         Assert.Equal(250, o.StatusIntervalMs);
         Assert.Equal(7, o.EpochFloor);
+        Assert.Equal(20, o.TickMs);
     }
 
     [Fact]
@@ -45,6 +46,7 @@ public sealed class BoardOptionsTests
     [InlineData(new[] { "--config", "b", "--pins", "p", "--broker", "h:99999" }, "--broker 'h:99999': port '99999' is not a number from 1 to 65535")]
     [InlineData(new[] { "--config", "b", "--pins", "p", "--broker", ":1883" }, "--broker ':1883': no host name")]
     [InlineData(new[] { "--config", "b", "--pins", "p", "--status-interval-ms", "5" }, "--status-interval-ms '5' must be a whole number from 100 to 3600000")]
+    [InlineData(new[] { "--config", "b", "--pins", "p", "--tick-ms", "0" }, "--tick-ms '0' must be a whole number from 1 to 1000")]
     [InlineData(new[] { "--config", "b", "--pins", "p", "--epoch-floor", "-1" }, "--epoch-floor '-1' is not a non-negative integer")]
     [InlineData(new[] { "--config", "b", "--pins", "p", "--epoch-floor", "x" }, "--epoch-floor 'x' is not a non-negative integer")]
     [InlineData(new[] { "--config", "b", "--pins", "p", "--username", "u" }, "--username needs --password-file")]

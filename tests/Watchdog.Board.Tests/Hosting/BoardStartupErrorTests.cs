@@ -75,6 +75,16 @@ public sealed class BoardStartupErrorTests
     }
 
     [Fact]
+    public void Tick_override_that_breaks_the_timing_rules_is_named()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("board.json"), GoodConfig);
+        string output = Run(dir, "--config", dir.File("board.json"), "--pins", RepoFiles.Path("hardware/boards/virtual-rack.json"), "--tick-ms", "200");
+        Assert.Contains("--tick-ms 200 does not fit --config", output, StringComparison.Ordinal);
+        Assert.Contains("timing.heartbeat_period_ms (250) must be at least 2 ticks (2 x 200 ms)", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Missing_wire_file_is_named()
     {
         using var dir = new TempDirectory();
