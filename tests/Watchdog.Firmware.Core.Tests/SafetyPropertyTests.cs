@@ -84,4 +84,30 @@ public sealed class SafetyPropertyTests
 
     [Fact]
     public void Rule5_ladder_caps_hold() => Check("cap window", commands: false);
+
+    /// <summary>
+    /// The loop a cap exists for: nodes that a reset cures for a while, again and again (random
+    /// nodes, random gaps). Without the cap the ladder would reset them forever.
+    /// </summary>
+    [Fact]
+    public void Rule5_ladder_caps_hold_when_a_reset_helps_only_for_a_while()
+    {
+        Gen.Select(Gen.Int[0, 4], Gen.Select(Gen.Int[0, 2], Gen.Int[60, 700], Gen.Bool).Array[6, 30]).Sample(
+            (shape, incidents) =>
+            {
+                var rack = Build(shape);
+                rack.Logging = false;
+                rack.Run(80);
+                foreach (var (node, gap, agentDies) in incidents)
+                {
+                    RackFuzz.Apply(rack, agentDies ? 4 : 3, node, 3, commands: false);
+                    rack.Run(gap);
+                }
+
+                rack.Run(400);
+                var hits = rack.Referee.Violations.Where(v => v.Contains("cap window", StringComparison.Ordinal)).ToList();
+                Assert.True(hits.Count == 0, string.Join("\n", hits));
+            },
+            iter: Iterations);
+    }
 }

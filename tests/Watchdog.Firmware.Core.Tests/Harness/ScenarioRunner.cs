@@ -255,6 +255,9 @@ internal sealed class ScenarioRunner
             case "pg-glitch":
                 s.PowerGlitchTicks = (int)Ticks(a[2]);
                 break;
+            case "link-glitch":
+                s.LinkGlitchTicks = (int)Ticks(a[2]);
+                break;
             case "heal":
                 s.Hung = false;
                 break;

@@ -48,6 +48,7 @@ internal sealed class SimServer
     public HealOn HealOn { get; set; } = HealOn.Reset;
     public int HeartbeatPauseTicks { get; set; }
     public int PowerGlitchTicks { get; set; }
+    public int LinkGlitchTicks { get; set; }
 
     // The agent.
     public NodeRole Role { get; set; }
@@ -120,9 +121,15 @@ internal sealed class SimServer
             sample.PowerGood[i] = PoweredOn && PsuOk[i] && !glitch;
         }
 
+        bool linkGlitch = LinkGlitchTicks > 0;
+        if (linkGlitch)
+        {
+            LinkGlitchTicks--;
+        }
+
         for (int i = 0; i < sample.Link.Length; i++)
         {
-            sample.Link[i] = PoweredOn && LinkUp[i];
+            sample.Link[i] = PoweredOn && LinkUp[i] && !linkGlitch;
         }
 
         bool reachable = Reachable;
