@@ -26,6 +26,9 @@ public sealed class BoardRuntime : IBoardSink
     private readonly CoreGlue _glue;
     private readonly BoardStatus _status = new();
     private readonly long _startTimestamp = Stopwatch.GetTimestamp();
+
+    /// <summary>How often the tick statistics line is logged.</summary>
+    public const int StatsIntervalMs = 60_000;
     private long _lastPersisted;
     private long _decodeErrors;
 
@@ -55,6 +58,9 @@ public sealed class BoardRuntime : IBoardSink
         long ticks = 0;
         long nextStatus = 0;
         long nextWatchdog = 0;
+        long statsEvery = Math.Max(1, StatsIntervalMs / tickMs);
+        long nextStats = statsEvery;
+        long lateAtLastStats = 0;
         long watchdogEvery = _systemd.WatchdogInterval is { } w ? Math.Max(1, (long)w.TotalMilliseconds / tickMs) : long.MaxValue;
         _link.Publish(_parts.Topics.BoardStatus(_parts.Config.Board), PresenceWord(Presence.Ready), retain: true);
         _systemd.Ready();
@@ -89,6 +95,16 @@ public sealed class BoardRuntime : IBoardSink
                 nextStatus = ticks + Math.Max(1, statusIntervalMs / tickMs);
             }
 
+            if (ticks >= nextStats)
+            {
+                // One line a minute: operators see a loaded board before it misses a heartbeat window.
+                Log($"ticks: {statsEvery} in {StatsIntervalMs / 1000} s, worst late {clock.TakeWindowWorstLateMs():F1} ms, "
+                    + $"{clock.LateTicks - lateAtLastStats} a period or more late, {clock.Stalls} stall(s) since start, "
+                    + $"mqtt {(_link.IsConnected ? "connected" : "away")}, {_parts.Core.Output.DroppedTotal} outbox drop(s)");
+                lateAtLastStats = clock.LateTicks;
+                nextStats = ticks + statsEvery;
+            }
+
             if (ticks >= nextWatchdog)
             {
                 _systemd.Watchdog();
@@ -96,7 +112,7 @@ public sealed class BoardRuntime : IBoardSink
             }
         }
 
-        Log($"stopping after {ticks} ticks (worst late tick {clock.WorstLateMs:F1} ms, {clock.Stalls} stall(s))");
+        Log($"stopping after {ticks} ticks (worst late tick {clock.WorstLateMs:F1} ms, {clock.LateTicks} a period or more late, {clock.Stalls} stall(s))");
         return 0;
     }
 

@@ -32,6 +32,19 @@ public sealed class TickClock
     /// <summary>Worst lateness of a tick seen, in ms (before any re-anchoring).</summary>
     public double WorstLateMs { get; private set; }
 
+    /// <summary>Ticks that started a full period or more after they were due, since start.</summary>
+    public long LateTicks { get; private set; }
+
+    private double _windowWorstLateMs;
+
+    /// <summary>The worst lateness since the previous call (for the periodic statistics line).</summary>
+    public double TakeWindowWorstLateMs()
+    {
+        double worst = _windowWorstLateMs;
+        _windowWorstLateMs = 0;
+        return worst;
+    }
+
     /// <summary>Sleeps until the next tick is due; returns how many ticks were skipped to catch up (0 normally).</summary>
     public long WaitNext(CancellationToken stop)
     {
@@ -41,23 +54,23 @@ public sealed class TickClock
         long remaining = due - now;
         if (remaining > 0)
         {
-            int ms = (int)(remaining * 1000 / Stopwatch.Frequency);
-            if (ms > 0)
-            {
-                stop.WaitHandle.WaitOne(ms);
-            }
-
-            while (Stopwatch.GetTimestamp() < due && !stop.IsCancellationRequested)
-            {
-                Thread.SpinWait(50);
-            }
-
+            // Sleep to (just past) the due time; no spinning: a tick up to a millisecond late costs
+            // nothing (heartbeat windows are hundreds of ms) while spinning would cost a small
+            // board up to a tenth of a core.
+            int ms = (int)(((remaining * 1000) + Stopwatch.Frequency - 1) / Stopwatch.Frequency);
+            stop.WaitHandle.WaitOne(ms);
             return 0;
         }
 
         double lateMs = -remaining * 1000.0 / Stopwatch.Frequency;
         WorstLateMs = Math.Max(WorstLateMs, lateMs);
+        _windowWorstLateMs = Math.Max(_windowWorstLateMs, lateMs);
         long behind = -remaining / _periodTicks;
+        if (behind >= 1)
+        {
+            LateTicks++;
+        }
+
         if (behind <= MaxLagTicks)
         {
             return 0; // a little late: the following ticks catch up without a burst that matters
