@@ -54,6 +54,69 @@ public sealed class SystemdWatchdogTests
     }
 
     [Fact]
+    public async Task Real_agent_process_under_a_stand_in_systemd_says_ready_feeds_and_says_stopping()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("notify");
+        using var systemd = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        systemd.Bind(new UnixDomainSocketEndPoint(path));
+        // AddSystemd() switches on only when the parent process is called "systemd": a copy of
+        // bash under that name plays the service manager, with the variables systemd sets.
+        string fakeSystemd = dir.File("systemd");
+        File.Copy("/bin/bash", fakeSystemd);
+        File.SetUnixFileMode(fakeSystemd, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        // No broker is needed for this: the agent keeps retrying MQTT while it feeds.
+        string config = dir.Write("agent.json", AgentConfigs.Valid(dir.File("wires"), 1));
+        var psi = new System.Diagnostics.ProcessStartInfo(fakeSystemd) { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add("dotnet '" + AgentProcess.AgentDll + "' --config '" + config + "' & echo $! > '" + dir.File("pid") + "'; wait $!");
+        psi.Environment["NOTIFY_SOCKET"] = path;
+        psi.Environment["WATCHDOG_USEC"] = "1000000";
+        using System.Diagnostics.Process manager = System.Diagnostics.Process.Start(psi)!;
+        var messages = new List<string>();
+        var buffer = new byte[256];
+        try
+        {
+            using (var window = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
+            {
+                while (messages.Count(m => m == "WATCHDOG=1") < 3)
+                {
+                    int n = await systemd.ReceiveAsync(buffer, SocketFlags.None, window.Token);
+                    messages.Add(Encoding.ASCII.GetString(buffer, 0, n));
+                }
+            }
+
+            Assert.Equal("READY=1", messages[0]);
+
+            // systemctl stop: SIGTERM to the service's main process.
+            string pid = File.ReadAllText(dir.File("pid")).Trim();
+            System.Diagnostics.Process.Start("kill", "-TERM " + pid)!.WaitForExit();
+            using (var window = new CancellationTokenSource(TimeSpan.FromSeconds(15)))
+            {
+                while (messages[^1] != "STOPPING=1")
+                {
+                    int n = await systemd.ReceiveAsync(buffer, SocketFlags.None, window.Token);
+                    messages.Add(Encoding.ASCII.GetString(buffer, 0, n));
+                }
+            }
+
+            Assert.True(manager.WaitForExit(15_000));
+            Assert.Equal(0, manager.ExitCode); // wait $! returns the agent's exit code
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail("got only [" + string.Join(", ", messages) + "]");
+        }
+        finally
+        {
+            if (!manager.HasExited)
+            {
+                manager.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Fact]
     public void Not_supervised_without_WATCHDOG_USEC_or_when_WATCHDOG_PID_names_another_process()
     {
         Environment.SetEnvironmentVariable("WATCHDOG_USEC", null);

@@ -91,7 +91,6 @@ public sealed class AgentRuntime : IDisposable
     {
         _link.Received += _inbound.Enqueue;
         _link.Connected += () => Publisher.OnConnectedAsync(stopping);
-        _link.ConnectionProblem += problem => _log.LogWarning("{Problem}", problem);
         Roles.Acknowledged += ack => Publisher.PublishAckAsync(ack, stopping);
         Pump.RoleWireChanged += asserted => _ = Roles.HandleRoleWireAsync(asserted, stopping);
 

@@ -29,9 +29,16 @@ public sealed class AgentProcess : IDisposable
         }
     }
 
-    public static AgentProcess Start(params string[] args)
+    public static AgentProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    public static AgentProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (KeyValuePair<string, string> e in environment)
+        {
+            psi.Environment[e.Key] = e.Value;
+        }
+
         psi.ArgumentList.Add(AgentDll);
         foreach (string a in args)
         {

@@ -1,0 +1,10 @@
+namespace Watchdog.Agent.Tests.Support;
+
+/// <summary>
+/// Tests that change process-wide environment variables (WATCHDOG_AGENT__*, NOTIFY_SOCKET,
+/// WATCHDOG_USEC) run alone: agent processes started by other tests would inherit them.
+/// </summary>
+[CollectionDefinition("environment", DisableParallelization = true)]
+public sealed class EnvironmentCollection
+{
+}
