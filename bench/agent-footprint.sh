@@ -79,12 +79,14 @@ echo "agent: ${AGENT_CMD[*]}"
 echo "agent pid $AGENT_PID, duration ${DURATION}s (warm-up ${WARMUP}s excluded from the steady-state figures)"
 echo "environment: $(env | grep -E '^DOTNET_' | tr '\n' ' ')"
 declare -a RSS=()
+TREND=""
 T0=$(date +%s.%N); C0=$(cpu_ticks "$AGENT_PID")
 sleep "$WARMUP"
 TW=$(date +%s.%N); CW=$(cpu_ticks "$AGENT_PID"); KW=$(child_ticks "$AGENT_PID")
 for ((i = 0; i < DURATION - WARMUP; i++)); do
   kill -0 "$AGENT_PID" 2>/dev/null || { echo "agent died:"; tail -20 "$WORK/agent.log"; exit 1; }
   RSS+=("$(rss_kb "$AGENT_PID")")
+  (( i % 30 == 0 )) && TREND+="$(( ${RSS[-1]} / 1024 )) "
   # an occasional matching line keeps the log follower busy
   (( i % 10 == 0 )) && echo "INFO tick $i" >>"$WORK/app.log"
   sleep 1
@@ -101,4 +103,5 @@ printf '%s\n' "${RSS[@]}" | sort -n | awk -v hz="$HZ" \
     printf "CPU %% of one core, whole run incl. start-up: %.3f\n", 100*(c1-c0)/hz/(t1-t0)
     printf "CPU %% of one core spent in check child processes (sh, exited): %.3f\n", 100*(k1-kw)/hz/(t1-tw)
   }'
+echo "RSS MB every 30 s after warm-up: $TREND"
 echo "last state: $(echo "$STATE" | cut -c1-200)"
