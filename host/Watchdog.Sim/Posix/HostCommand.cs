@@ -15,12 +15,17 @@ public readonly record struct CommandResult(int ExitCode, string StandardOutput,
 public static class HostCommand
 {
     /// <summary>Runs a command to completion and returns its exit code and output.</summary>
-    public static CommandResult Run(string fileName, IEnumerable<string> arguments, TimeSpan? timeout = null)
+    public static CommandResult Run(string fileName, IEnumerable<string> arguments, TimeSpan? timeout = null) =>
+        Run(fileName, arguments, standardInput: null, timeout);
+
+    /// <summary>Runs a command with <paramref name="standardInput"/> written to its stdin (e.g. <c>ip -batch -</c>).</summary>
+    public static CommandResult Run(string fileName, IEnumerable<string> arguments, string? standardInput, TimeSpan? timeout = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = standardInput is not null,
             UseShellExecute = false,
         };
         foreach (string argument in arguments)
@@ -29,6 +34,12 @@ public static class HostCommand
         }
 
         using Process process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {fileName}");
+        if (standardInput is not null)
+        {
+            process.StandardInput.Write(standardInput);
+            process.StandardInput.Close();
+        }
+
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(timeout ?? TimeSpan.FromSeconds(30)))

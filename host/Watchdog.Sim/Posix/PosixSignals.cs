@@ -61,6 +61,23 @@ public static partial class PosixSignals
     /// <summary>True when the effective user is root (namespaces and veth pairs need it).</summary>
     public static bool IsRoot => GetEffectiveUserId() == 0;
 
+    /// <summary>
+    /// Puts the calling thread in the real-time round-robin class (SCHED_RR with
+    /// SCHED_RESET_ON_FORK, so processes it spawns run normally). The rack's relay threads use it:
+    /// a relay acts on real hardware at once, and the simulator must not add scheduler delay
+    /// when the machine is loaded (as the bench's jitter runs load it). False without privilege.
+    /// </summary>
+    public static bool TryMakeCurrentThreadRealTime(int priority = 10)
+    {
+        const int SchedRoundRobin = 2;
+        const int SchedResetOnFork = 0x40000000;
+        int param = priority;
+        return SetScheduler(0, SchedRoundRobin | SchedResetOnFork, ref param) == 0;
+    }
+
+    [LibraryImport("libc", EntryPoint = "sched_setscheduler", SetLastError = true)]
+    private static partial int SetScheduler(int pid, int policy, ref int param);
+
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
 

@@ -14,6 +14,8 @@ public sealed class ServerProcess : IDisposable
     private readonly Process process;
     private readonly StreamWriter log;
     private readonly Lock logGate = new();
+    private int? exitCode;
+    private volatile bool disposed;
 
     private ServerProcess(ServiceSpec spec, Process process, StreamWriter log, string logPath)
     {
@@ -22,6 +24,7 @@ public sealed class ServerProcess : IDisposable
         this.log = log;
         LogPath = logPath;
         StartedTimestamp = Stopwatch.GetTimestamp();
+        Pid = -1;
     }
 
     public ServiceSpec Spec { get; }
@@ -29,16 +32,41 @@ public sealed class ServerProcess : IDisposable
     public string Name => Spec.Name;
 
     /// <summary>The program's pid, which is also its process group and session id.</summary>
-    public int Pid => process.Id;
+    public int Pid { get; private set; }
 
     public string LogPath { get; }
 
     public long StartedTimestamp { get; }
 
-    public bool HasExited => process.HasExited;
+    /// <summary>True once the program has exited (or this object was disposed after killing it).</summary>
+    public bool HasExited
+    {
+        get
+        {
+            try
+            {
+                return disposed || process.HasExited;
+            }
+            catch (InvalidOperationException)
+            {
+                return true; // disposed by another thread between the two checks
+            }
+        }
+    }
 
-    /// <summary>Exit code once exited (128+signal for a killed one, as a shell reports it).</summary>
-    public int? ExitCode => process.HasExited ? process.ExitCode : null;
+    /// <summary>Exit code once exited (128+signal for a killed one, as a shell reports it); null while running.</summary>
+    public int? ExitCode
+    {
+        get
+        {
+            if (disposed)
+            {
+                return exitCode;
+            }
+
+            return process.HasExited ? exitCode ??= process.ExitCode : null;
+        }
+    }
 
     internal static ServerProcess Start(ServiceSpec spec, string? networkNamespace, IReadOnlyDictionary<string, string> serverEnvironment, string logPath)
     {
@@ -89,6 +117,7 @@ public sealed class ServerProcess : IDisposable
             throw new InvalidOperationException($"cannot start service {spec.Name} ({spec.FileName}): {e.Message}", e);
         }
 
+        started.Pid = process.Id;
         started.Append($"--- started pid {process.Id}: {HostCommand.Describe(spec.FileName, spec.Arguments)}");
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -143,17 +172,17 @@ public sealed class ServerProcess : IDisposable
         {
             return new FileInfo($"/proc/{pid}/ns/net").LinkTarget;
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return null;
+            return null; // gone, or not ours to look at
         }
     }
 
     /// <summary>Sends a signal to the program and everything it spawned (its process group).</summary>
-    public bool Signal(int signal) => !process.HasExited && PosixSignals.SendGroup(Pid, signal);
+    public bool Signal(int signal) => !HasExited && PosixSignals.SendGroup(Pid, signal);
 
     /// <summary>Waits for it to exit (after a kill); true when it did within the timeout.</summary>
-    public bool WaitForExit(TimeSpan timeout) => process.WaitForExit(timeout);
+    public bool WaitForExit(TimeSpan timeout) => disposed || process.WaitForExit(timeout);
 
     /// <summary>Raised (on a thread-pool thread) when the program exits.</summary>
     public event EventHandler? Exited
@@ -164,12 +193,23 @@ public sealed class ServerProcess : IDisposable
 
     public void Dispose()
     {
+        if (disposed)
+        {
+            return;
+        }
+
         if (!process.HasExited)
         {
             Signal(PosixSignals.SigKill);
             process.WaitForExit(TimeSpan.FromSeconds(5));
         }
 
+        if (process.HasExited)
+        {
+            exitCode ??= process.ExitCode;
+        }
+
+        disposed = true;
         process.Dispose();
         lock (logGate)
         {

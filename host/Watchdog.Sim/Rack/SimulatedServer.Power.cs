@@ -180,20 +180,42 @@ public sealed partial class SimulatedServer
     /// <summary>Signals every process of the server (STOP/CONT for freezes).</summary>
     private void SignalAll(int signal)
     {
+        SignalServices(signal);
+        SignalNamespace(signal);
+    }
+
+    /// <summary>Signals the services' process groups: a few syscalls, the fast part of a freeze.</summary>
+    private void SignalServices(int signal)
+    {
         foreach (ServerProcess p in running)
         {
             p.Signal(signal);
         }
-
-        SignalNamespace(signal);
     }
 
+    /// <summary>
+    /// Signals every other process in the server's namespace (children a service left behind in
+    /// another session, commands run by Exec). Found by scanning /proc for the namespace's identity,
+    /// which the link monitor (living in it) provides: no process spawn on the fencing path.
+    /// </summary>
     private void SignalNamespace(int signal)
     {
-        int monitor = linkMonitor?.Pid ?? -1;
-        foreach (int pid in network.ProcessesIn(Network))
+        if (linkMonitor is null)
         {
-            if (pid != monitor)
+            return;
+        }
+
+        string? identity = ServerProcess.NetworkNamespaceOf(linkMonitor.Pid);
+        if (identity is null)
+        {
+            return;
+        }
+
+        int self = System.Environment.ProcessId;
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), out int pid) && pid != linkMonitor.Pid && pid != self
+                && ServerProcess.NetworkNamespaceOf(pid) == identity)
             {
                 PosixSignals.Send(pid, signal);
             }
@@ -209,10 +231,7 @@ public sealed partial class SimulatedServer
         }
 
         interfacesUp = up;
-        for (int i = 0; i < Network.Interfaces.Count; i++)
-        {
-            network.SetInterface(Network, i, up);
-        }
+        network.SetInterfaces(Network, up);
 
         DriveModelLinks();
     }
@@ -221,11 +240,7 @@ public sealed partial class SimulatedServer
     private void ApplySwitchPorts()
     {
         bool isolated = fenced && Options.FenceKind == FenceKind.NetworkIsolation;
-        for (int i = 0; i < cablePulled.Length; i++)
-        {
-            network.SetSwitchPort(Network, i, up: !cablePulled[i] && !isolated);
-        }
-
+        network.SetSwitchPorts(Network, [.. cablePulled.Select(pulled => !pulled && !isolated)]);
         DriveModelLinks();
     }
 

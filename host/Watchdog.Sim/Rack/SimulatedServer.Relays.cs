@@ -57,6 +57,11 @@ public sealed partial class SimulatedServer
 
     private void RelayLoop()
     {
+        if (!PosixSignals.TryMakeCurrentThreadRealTime())
+        {
+            timeline.Record(TimelineKind.Note, Name, "relay thread runs at normal priority", "no real-time scheduling: relay reactions may lag on a loaded machine");
+        }
+
         while (!disposed)
         {
             try
@@ -168,8 +173,9 @@ public sealed partial class SimulatedServer
             // nothing, so its kernel answers no ARP, ping or TCP handshake either.
             resetHeld = true;
             bootGeneration++;
-            SignalAll(PosixSignals.SigStop);
+            SignalServices(PosixSignals.SigStop);
             timeline.Record(TimelineKind.Relay, Name, "reset held: frozen");
+            SignalNamespace(PosixSignals.SigStop);
             SetServerInterfaces(up: false);
             return;
         }
