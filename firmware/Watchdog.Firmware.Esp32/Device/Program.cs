@@ -17,10 +17,11 @@ using Watchdog.Protocol.Wire;
 namespace Watchdog.Firmware.Esp32
 {
     /// <summary>
-    /// The ESP32 app (device-only entry point). Order matters: the supervisor starts first, the
-    /// relays are opened de-asserted before the network (a booting board never resets anyone),
+    /// The ESP32 app (device-only entry point). Order matters: the relays are opened de-asserted
+    /// before the network (a booting board never resets anyone),
     /// the epoch is read before the core exists, and MQTT comes last. A configuration that does not
-    /// read stops the app with the reason on the console; nothing is guessed.
+    /// read stops the app with the reason on the console; nothing is guessed. The supervisor thread
+    /// starts with the tick loop.
     /// </summary>
     public static class Program
     {
@@ -63,9 +64,6 @@ namespace Watchdog.Firmware.Esp32
                 return;
             }
 
-            Thread supervisorThread = new Thread(supervisor.Run);
-            supervisorThread.Start();
-
             DeviceNetwork.Start(60000); // the core ticks without a network too; MQTT keeps retrying
 
             TopicTree topics = new TopicTree(config.Cluster);
@@ -83,6 +81,10 @@ namespace Watchdog.Firmware.Esp32
                 WatchdogCore.FirmwareVersion + " esp32");
 
             new Thread(mqtt.Run).Start();
+
+            // The supervisor watches the tick loop only once it runs: the network wait above may take a minute.
+            supervisor.Beat();
+            new Thread(supervisor.Run).Start();
             if (!loop.Run())
             {
                 // An epoch that cannot be made durable: rule 1 of CoreOutput says stop; a reboot retries from flash.
