@@ -208,4 +208,25 @@ public sealed class ProbeTests
         Assert.Contains(events.All, e => e.Kind == "remediation-done");
         Assert.Contains(events.All, e => e.Kind == "check-failing" && e.Severity == Protocol.Wire.Severity.Warning);
     }
+
+    [Fact]
+    public async Task Restart_unit_action_calls_systemctl_restart_with_the_unit()
+    {
+        using var dir = new TempDir();
+        string log = dir.File("calls");
+        string fake = dir.Write("systemctl", "#!/bin/sh\necho \"$@\" >> " + log + "\n");
+        File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.UserWrite);
+        var options = new Configuration.CheckOptions
+        {
+            Name = "svc", Kind = "command", Command = "exit 1", FailThreshold = 1,
+            Actions = new Configuration.CheckActionOptions { RestartUnit = "app.service" },
+        };
+        var events = new RecordingEvents();
+        var actions = new CheckActions(options, events, fake);
+        using var runner = new CheckRunner(options, new CommandProbe(options.Command, 0), new Agent.Status.AgentStatus(), actions, TimeProvider.System);
+        await runner.RunOnceAsync(CancellationToken.None);
+        await actions.LastRemediation;
+        Assert.Equal("restart app.service", File.ReadAllText(log).Trim());
+        Assert.Contains(events.All, e => e.Kind == "remediation-done" && e.Detail.Contains("restart of app.service", StringComparison.Ordinal));
+    }
 }

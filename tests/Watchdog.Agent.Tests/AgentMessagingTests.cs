@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Text;
+using MQTTnet;
+using MQTTnet.Protocol;
+using Watchdog.Agent.Tests.Support;
+using Watchdog.Protocol.Json;
+using Watchdog.Protocol.Messages;
+using Watchdog.Protocol.Signing;
+using Watchdog.Protocol.Topics;
+using Watchdog.Protocol.Wire;
+using Watchdog.Sim.Broker;
+
+namespace Watchdog.Agent.Tests;
+
+/// <summary>Grants and signed commands reach the real agent process over a real broker and are answered there.</summary>
+public sealed class AgentMessagingTests
+{
+    private const string KeyHex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+    [Fact]
+    public async Task Grant_is_acknowledged_and_published_and_a_forged_command_is_refused_with_its_reason()
+    {
+        using var dir = new TempDir();
+        using MosquittoProcess broker = MosquittoProcess.Start();
+        string config = dir.Write("agent.json", AgentConfigs.Valid(dir.File("wires"), broker.Port, extra: "\"Commands\": { \"Keys\": { \"k1\": \"" + KeyHex + "\" } },"));
+        var topics = new TopicTree("test");
+        await using MqttWatcher watcher = await MqttWatcher.ConnectAsync(broker.Host, broker.Port, topics.Everything());
+        using AgentProcess agent = AgentProcess.Start("--config", config);
+        await WaitUntil(() => watcher.On(topics.NodeState("n1")).Any(), 15_000, "first state", agent);
+
+        IMqttClient board = new MqttClientFactory().CreateMqttClient();
+        await board.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer(broker.Host, broker.Port).WithClientId("test-board").Build());
+        try
+        {
+            var grant = new Grant { Group = "g1", Node = "n1", Role = NodeRole.Active, Epoch = 9, Reason = "test grant", Timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
+            await Publish(board, topics.NodeGrant("n1"), MessageCodec.Encode(grant), retain: true);
+            await WaitUntil(() => Decoded<GrantAck>(watcher, topics.NodeGrantAck("n1")).Any(a => a.Epoch == 9 && a.Ok), 10_000, "grant ack", agent);
+            await WaitUntil(() => Decoded<NodeState>(watcher, topics.NodeState("n1")).Any(s => s.Role == NodeRole.Active && s.Epoch == 9), 10_000, "state with role", agent);
+
+            // A stale grant (lower epoch) changes nothing.
+            await Publish(board, topics.NodeGrant("n1"), MessageCodec.Encode(new Grant { Group = "g1", Node = "n1", Role = NodeRole.Standby, Epoch = 8, Timestamp = 1 }), retain: false);
+            await WaitUntil(() => Decoded<EventMessage>(watcher, topics.Event("n1")).Any(e => e.Kind == "grant-stale"), 10_000, "grant-stale event", agent);
+            Assert.DoesNotContain(Decoded<GrantAck>(watcher, topics.NodeGrantAck("n1")), a => a.Epoch == 8);
+
+            // A command signed with the right key but tampered with afterwards.
+            long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            var command = new SignedCommand { Id = "cmd-1", Target = "n1", Action = CommandAction.MaintenanceOn, Epoch = 9, IssuedAt = now, ExpiresAt = now + 60_000 };
+            new CommandSigner(new PortableHmacSha256()).Sign(command, "k1", Convert.FromHexString(KeyHex));
+            command.Action = CommandAction.Fence;
+            await Publish(board, topics.Command("n1"), MessageCodec.Encode(command), retain: false);
+            await WaitUntil(() => Decoded<CommandAck>(watcher, topics.CommandAck("n1")).Any(a => a.Id == "cmd-1"), 10_000, "command ack", agent);
+            CommandAck ack = Decoded<CommandAck>(watcher, topics.CommandAck("n1")).Single(a => a.Id == "cmd-1");
+            Assert.Equal(CommandVerdict.BadSignature, ack.Verdict);
+            await WaitUntil(() => Decoded<EventMessage>(watcher, topics.Event("n1")).Any(e => e.Kind == "command-refused" && e.Detail.Contains("bad-signature", StringComparison.Ordinal)), 10_000, "command-refused event", agent);
+
+            // The same command signed properly is accepted.
+            var good = new SignedCommand { Id = "cmd-2", Target = "n1", Action = CommandAction.MaintenanceOn, Epoch = 9, IssuedAt = now, ExpiresAt = now + 60_000 };
+            new CommandSigner(new PortableHmacSha256()).Sign(good, "k1", Convert.FromHexString(KeyHex));
+            await Publish(board, topics.Command("n1"), MessageCodec.Encode(good), retain: false);
+            await WaitUntil(() => Decoded<CommandAck>(watcher, topics.CommandAck("n1")).Any(a => a.Id == "cmd-2" && a.Verdict == CommandVerdict.Accepted), 10_000, "accepted ack", agent);
+        }
+        finally
+        {
+            await board.DisconnectAsync();
+            board.Dispose();
+        }
+    }
+
+    private static Task Publish(IMqttClient client, string topic, byte[] payload, bool retain) =>
+        client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithRetainFlag(retain).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+
+    private static List<T> Decoded<T>(MqttWatcher w, string topic)
+        where T : class
+    {
+        var list = new List<T>();
+        foreach ((string _, byte[] payload, bool _, DateTime _) in w.On(topic))
+        {
+            object? m = typeof(T) == typeof(GrantAck) ? (MessageCodec.TryDecode(payload, out GrantAck? a, out _) ? a : null)
+                : typeof(T) == typeof(NodeState) ? (MessageCodec.TryDecode(payload, out NodeState? s, out _) ? s : null)
+                : typeof(T) == typeof(CommandAck) ? (MessageCodec.TryDecode(payload, out CommandAck? c, out _) ? c : null)
+                : typeof(T) == typeof(EventMessage) ? (MessageCodec.TryDecode(payload, out EventMessage? e, out _) ? e : null)
+                : throw new ArgumentException(typeof(T).Name);
+            if (m is T t)
+            {
+                list.Add(t);
+            }
+        }
+
+        return list;
+    }
+
+    private static async Task WaitUntil(Func<bool> condition, int timeoutMs, string what, AgentProcess agent)
+    {
+        var sw = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (sw.ElapsedMilliseconds > timeoutMs)
+            {
+                throw new TimeoutException("waited " + timeoutMs + " ms for: " + what + "\nagent output:\n" + agent.Output);
+            }
+
+            await Task.Delay(50);
+        }
+    }
+}
