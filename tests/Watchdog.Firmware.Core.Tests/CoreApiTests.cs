@@ -174,4 +174,19 @@ public sealed class CoreApiTests
         core.Step(new NodeState { Node = "n1", Health = Health.Healthy, Timestamp = 4000 }, 1000);
         Assert.Equal(Verdict.ServiceFailure, core.Channel(0).Verdict);
     }
+
+    [Fact]
+    public void A_full_outbox_counts_what_it_drops_and_keeps_what_it_has()
+    {
+        var output = new CoreOutput(1, 2);
+        Assert.True(output.Add(TopicKind.Event, "a", "first", false));
+        Assert.True(output.Add(TopicKind.Event, "b", "second", false));
+        Assert.False(output.Add(TopicKind.Event, "c", "third", false));
+        Assert.Equal(2, output.Count);
+        Assert.Equal(1, output.Dropped);
+        Assert.Equal("second", output.Entry(1).Message);
+        output.Clear();
+        Assert.Equal(0, output.Dropped);
+        Assert.Equal(1, output.DroppedTotal);
+    }
 }

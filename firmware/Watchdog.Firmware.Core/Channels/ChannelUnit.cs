@@ -164,7 +164,7 @@ namespace Watchdog.Firmware.Core
             switch (State)
             {
                 case ChannelState.Booting:
-                    if (Heartbeat.EdgesSinceMark >= 2 && Heartbeat.Fresh)
+                    if (Heartbeat.EdgesSinceMark >= 2 && Heartbeat.Fresh && !Ladder.Busy)
                     {
                         Fire(ChannelTrigger.HeartbeatSteady, "heartbeat steady");
                     }
@@ -220,7 +220,7 @@ namespace Watchdog.Firmware.Core
                         _heardHeartbeatSinceAction = true;
                     }
 
-                    if (!failure && Heartbeat.FreshRun >= _ctx.Timing.RecoveryStable && _ctx.Now - StateSince >= _ctx.Timing.RecoveryStable)
+                    if (!failure && !Ladder.Busy && Heartbeat.FreshRun >= _ctx.Timing.RecoveryStable && _ctx.Now - StateSince >= _ctx.Timing.RecoveryStable)
                     {
                         Fire(ChannelTrigger.HeartbeatSteady, "heartbeat steady for the recovery time");
                         Ladder.Reset();

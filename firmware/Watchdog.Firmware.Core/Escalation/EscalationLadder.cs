@@ -80,8 +80,12 @@ namespace Watchdog.Firmware.Core
                 Verdict = verdict;
                 _steps = _ctx.Config.Escalation.For(verdict);
                 Index = 0;
-                _phase = Phase.Waiting;
-                _until = _ctx.Now;
+                if (!Busy)
+                {
+                    // A wire action in progress runs to its end first (Finish moves on from there).
+                    _phase = Phase.Waiting;
+                    _until = _ctx.Now;
+                }
             }
             else if (_phase != Phase.Done && !Busy)
             {
@@ -94,7 +98,11 @@ namespace Watchdog.Firmware.Core
         public void Reset()
         {
             Index = -1;
-            _phase = Phase.Idle;
+            if (!Busy)
+            {
+                // A pulse or power sequence in progress still runs to its end, so no relay is left asserted.
+                _phase = Phase.Idle;
+            }
         }
 
         /// <summary>An operator intervened (unfence, maintenance): forget the ladder and the cap window.</summary>
@@ -328,6 +336,11 @@ namespace Watchdog.Firmware.Core
             }
 
             _counted = false;
+
+            // The node is taken down on purpose: from now on it is recovering (its boot grace
+            // starts), so the silence the action causes is not judged as a new failure.
+            _unit.Fire(ChannelTrigger.ActionTaken, powerCycle ? "power cycle by command" : "reset by command");
+            _unit.EnterGrace();
             if (powerCycle)
             {
                 _unit.PressPower = true;

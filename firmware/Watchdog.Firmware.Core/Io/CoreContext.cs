@@ -79,6 +79,13 @@ namespace Watchdog.Firmware.Core
 
         public void Event(string kind, Severity severity, string node, string group, string detail)
         {
+            if (Output.Full)
+            {
+                // Counted as dropped; the ring's objects already in the outbox stay untouched.
+                Output.Add(TopicKind.Event, "", "", false);
+                return;
+            }
+
             EventMessage e = _events[_nextEvent];
             _nextEvent = (_nextEvent + 1) % _events.Length;
             e.Source = Config.Board;
@@ -94,6 +101,13 @@ namespace Watchdog.Firmware.Core
 
         public void Grant(string group, string node, NodeRole role, long epoch, string reason)
         {
+            if (Output.Full)
+            {
+                // Counted as dropped; the ring's objects already in the outbox stay untouched.
+                Output.Add(TopicKind.Event, "", "", false);
+                return;
+            }
+
             Grant g = _grants[_nextGrant];
             _nextGrant = (_nextGrant + 1) % _grants.Length;
             g.Group = group;
@@ -107,6 +121,13 @@ namespace Watchdog.Firmware.Core
 
         public void Request(string node, AgentRequestKind kind, string reason)
         {
+            if (Output.Full)
+            {
+                // Counted as dropped; the ring's objects already in the outbox stay untouched.
+                Output.Add(TopicKind.Event, "", "", false);
+                return;
+            }
+
             AgentRequest r = _requests[_nextRequest];
             _nextRequest = (_nextRequest + 1) % _requests.Length;
             _requestSeq++;

@@ -47,6 +47,8 @@ namespace Watchdog.Firmware.Core
 
         public int Capacity { get { return _entries.Length; } }
 
+        internal bool Full { get { return Count >= _entries.Length; } }
+
         public int RelayCount { get { return _relays.Length; } }
 
         /// <summary>The output levels of channel <paramref name="channel"/> (config order).</summary>
