@@ -272,6 +272,26 @@ public sealed class SimulatedServerNamespaceTests : IDisposable
     }
 
     [RootFact]
+    public void An_agent_in_the_namespace_feeds_the_heartbeat_until_reset_freezes_it()
+    {
+        SimulatedServer server = rack.AddServer("node-a", "s1", new ServerOptions { BootDelay = TimeSpan.FromMilliseconds(50) });
+        int hb = server.Wiring.HeartbeatPin;
+        server.AddService(ChildProcessMain.Service("agent", "wire-heartbeat", rack.WireFilePath, hb.ToString(), "5"));
+        Assert.True(RackProbe.WaitFor(() => rack.Wires.ReadEdgeCount(hb) >= 10, TimeSpan.FromSeconds(15)), "no heartbeat from the agent inside the namespace");
+
+        board.Drive(server.Wiring.ResetPin, asserted: true);
+        Assert.True(server.WaitUntil(s => s.IsResetHeld, Timeout));
+        Thread.Sleep(20);
+        uint frozenAt = rack.Wires.ReadEdgeCount(hb);
+        Thread.Sleep(150);
+        Assert.Equal(frozenAt, rack.Wires.ReadEdgeCount(hb)); // a server held in reset sends no heartbeat
+
+        board.Drive(server.Wiring.ResetPin, asserted: false);
+        Assert.True(RackProbe.WaitFor(() => rack.Wires.ReadEdgeCount(hb) >= frozenAt + 10, TimeSpan.FromSeconds(15)), "heartbeat did not resume after the reboot");
+        Assert.NotNull(rack.Timeline.WaitFor(e => e.What == "heartbeat stopped", Timeout));
+    }
+
+    [RootFact]
     public void Dispose_removes_namespaces_and_processes()
     {
         SimulatedServer server = AddServerWithService();

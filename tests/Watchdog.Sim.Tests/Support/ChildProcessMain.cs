@@ -36,9 +36,26 @@ public static class ChildProcessMain
             return 0;
         }
 
-        Console.Error.WriteLine("usage: wire-toggle PATH PIN EDGES | wire-hold PATH PIN");
+        if (args.Length == 4 && args[0] == "wire-heartbeat")
+        {
+            // wire-heartbeat PATH PIN HALF_PERIOD_MS: toggle forever, like an agent feeding its heartbeat.
+            using WireFile wires = WireFile.Open(args[1]);
+            int pin = int.Parse(args[2]);
+            int halfPeriod = int.Parse(args[3]);
+            while (true)
+            {
+                wires.Toggle(pin, WireWriter.Agent);
+                Thread.Sleep(halfPeriod);
+            }
+        }
+
+        Console.Error.WriteLine("usage: wire-toggle PATH PIN EDGES | wire-hold PATH PIN | wire-heartbeat PATH PIN HALF_PERIOD_MS");
         return 2;
     }
+
+    /// <summary>A service spec that runs this assembly in a helper mode (e.g. inside a server's namespace).</summary>
+    public static Watchdog.Sim.Rack.ServiceSpec Service(string name, params string[] args) =>
+        new(name, "dotnet", ["exec", typeof(ChildProcessMain).Assembly.Location, .. args]);
 
     /// <summary>Starts this assembly as a child process with the given arguments.</summary>
     public static Process Start(params string[] args)
