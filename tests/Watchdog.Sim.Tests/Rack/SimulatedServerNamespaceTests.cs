@@ -274,7 +274,11 @@ public sealed class SimulatedServerNamespaceTests : IDisposable
     [RootFact]
     public void An_agent_in_the_namespace_feeds_the_heartbeat_until_reset_freezes_it()
     {
-        SimulatedServer server = rack.AddServer("node-a", "s1", new ServerOptions { BootDelay = TimeSpan.FromMilliseconds(50) });
+        SimulatedServer server = rack.AddServer("node-a", "s1", new ServerOptions
+        {
+            BootDelay = TimeSpan.FromMilliseconds(50),
+            HeartbeatSilence = TimeSpan.FromMilliseconds(100), // shorter than the 170 ms held in reset below
+        });
         int hb = server.Wiring.HeartbeatPin;
         server.AddService(ChildProcessMain.Service("agent", "wire-heartbeat", rack.WireFilePath, hb.ToString(), "5"));
         Assert.True(RackProbe.WaitFor(() => rack.Wires.ReadEdgeCount(hb) >= 10, TimeSpan.FromSeconds(15)), "no heartbeat from the agent inside the namespace");
