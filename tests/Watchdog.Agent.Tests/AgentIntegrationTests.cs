@@ -19,6 +19,7 @@ namespace Watchdog.Agent.Tests;
 /// toggling within one check interval and the published state says why; a broker stop and start
 /// restores the retained status without restarting the agent.
 /// </summary>
+[Collection("timing")]
 public sealed class AgentIntegrationTests
 {
     private const int CheckIntervalMs = 500;
@@ -91,9 +92,10 @@ public sealed class AgentIntegrationTests
             }
 
             _out.WriteLine("last heartbeat edge " + lastChangeMs + " ms after the listener closed");
-            // One check interval, plus the half-period in which an edge may already be due, plus
-            // scheduling slack on a loaded test machine.
-            Assert.True(lastChangeMs <= CheckIntervalMs + 150, "toggling went on for " + lastChangeMs + " ms after the check's target went away");
+            // Design bound: one check interval plus the half-period in which an edge may already be
+            // due (550 ms); measured 365 ms on a quiet machine. The slack is for a test machine
+            // with a load of 15-20 on 2 cores, where every wake-up is late.
+            Assert.True(lastChangeMs <= CheckIntervalMs + 350, "toggling went on for " + lastChangeMs + " ms after the check's target went away");
             await WaitUntil(() => LastState(watcher, topics) is { Feeding: false, Health: Health.Failing }, 5000, "failing state", agent);
             NodeState failing = LastState(watcher, topics)!;
             _out.WriteLine("reason: " + failing.Reason);

@@ -13,6 +13,7 @@ using Watchdog.Sim.Broker;
 namespace Watchdog.Agent.Tests;
 
 /// <summary>Grants and signed commands reach the real agent process over a real broker and are answered there.</summary>
+[Collection("timing")]
 public sealed class AgentMessagingTests
 {
     private const string KeyHex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";

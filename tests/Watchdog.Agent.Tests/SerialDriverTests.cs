@@ -9,6 +9,7 @@ namespace Watchdog.Agent.Tests;
 /// a pty can test is opening the port, the error path of the toggle (a clear message, not a
 /// crash) and the missing-device message. The real DTR level needs a USB-serial adapter.
 /// </summary>
+[Collection("timing")]
 public sealed class SerialDriverTests
 {
     [Fact]

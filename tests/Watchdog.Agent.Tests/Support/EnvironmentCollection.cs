@@ -8,3 +8,12 @@ namespace Watchdog.Agent.Tests.Support;
 public sealed class EnvironmentCollection
 {
 }
+
+/// <summary>
+/// Tests that measure timing of real threads and processes (heartbeat edges, the agent process)
+/// run alone, after the parallel ones, so the test run itself does not starve them.
+/// </summary>
+[CollectionDefinition("timing", DisableParallelization = true)]
+public sealed class TimingCollection
+{
+}
