@@ -83,6 +83,9 @@ public sealed class SafetyPropertyTests
     public void No_automatic_action_in_a_grace_period_or_maintenance() => Check("quiet", commands: true);
 
     [Fact]
+    public void The_power_button_is_never_left_pressed() => Check("held for more than power_hold_ms", commands: true);
+
+    [Fact]
     public void Rule5_ladder_caps_hold() => Check("cap window", commands: false);
 
     /// <summary>

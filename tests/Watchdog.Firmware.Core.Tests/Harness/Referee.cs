@@ -22,6 +22,7 @@ internal sealed class Referee
     private readonly long[] _commandedUntil;
     private readonly ChannelState[] _stateBefore;
     private readonly long[] _powerRise;
+    private readonly long[] _stuckReported;
     private long _persisted;
     private long _boardStartTick;
     private string _lastOverlap = "";
@@ -34,6 +35,7 @@ internal sealed class Referee
         _commandedUntil = new long[rack.Config.Channels.Length];
         _stateBefore = new ChannelState[rack.Config.Channels.Length];
         _powerRise = new long[rack.Config.Channels.Length];
+        _stuckReported = Enumerable.Repeat(-1L, rack.Config.Channels.Length).ToArray();
     }
 
     public List<string> Violations { get; } = new();
@@ -142,6 +144,11 @@ internal sealed class Referee
     {
         bool resetRise = (before & 1) == 0 && (after & 1) != 0;
         bool powerRise = (before & 2) == 0 && (after & 2) != 0;
+        if (powerRise)
+        {
+            _powerRise[channel] = _rack.TotalTicks;
+        }
+
         if (fromCommand)
         {
             Commanded(channel);
@@ -154,10 +161,6 @@ internal sealed class Referee
         }
 
         bool powerFall = (before & 2) != 0 && (after & 2) == 0;
-        if (powerRise)
-        {
-            _powerRise[channel] = _rack.TotalTicks;
-        }
 
         // A power action counts when the button was held long enough to force the server off (a short press powers on).
         bool forcedOff = powerFall && (_rack.TotalTicks - _powerRise[channel]) * _rack.Config.Timing.TickMs >= 4000;
@@ -177,6 +180,19 @@ internal sealed class Referee
 
     public void AfterOutput()
     {
+        // The power button is pressed or held for a forced off, never longer: a stuck button keeps a server off.
+        var timing = _rack.Config.Timing;
+        long limit = ((long)timing.PowerHoldMs / timing.TickMs) + 2;
+        for (int i = 0; i < _powerRise.Length; i++)
+        {
+            bool held = (_rack.Core.Output.Relay(i).Mask & 2) != 0;
+            if (held && _rack.TotalTicks - _powerRise[i] > limit && _powerRise[i] != _stuckReported[i])
+            {
+                _stuckReported[i] = _powerRise[i];
+                Violation($"power button on {_rack.Servers[i].Node} held for more than power_hold_ms");
+            }
+        }
+
         foreach (var group in _rack.Config.Groups.Where(g => g.Mode == GroupMode.ActiveStandby))
         {
             var acting = group.Members.Where(m => _rack.Server(m).ActsActive).ToList();
