@@ -67,6 +67,40 @@ public sealed class AgentMessagingTests
         }
     }
 
+    [Fact]
+    public async Task Board_silence_raises_board_lost_and_a_live_reading_about_this_node_clears_it()
+    {
+        using var dir = new TempDir();
+        using MosquittoProcess broker = MosquittoProcess.Start();
+        string config = dir.Write("agent.json", AgentConfigs.Valid(dir.File("wires"), broker.Port, extra: "\"Board\": { \"LostAfterMs\": 1500 },"));
+        var topics = new TopicTree("test");
+        await using MqttWatcher watcher = await MqttWatcher.ConnectAsync(broker.Host, broker.Port, topics.Everything());
+        using AgentProcess agent = AgentProcess.Start("--config", config);
+        await WaitUntil(() => Decoded<EventMessage>(watcher, topics.Event("n1")).Any(e => e.Kind == "board-lost" && e.Severity == Severity.Critical), 15_000, "board-lost", agent);
+        await WaitUntil(() => Decoded<NodeState>(watcher, topics.NodeState("n1")).Any(s => s.BoardLost), 10_000, "state board_lost", agent);
+
+        IMqttClient board = new MqttClientFactory().CreateMqttClient();
+        await board.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer(broker.Host, broker.Port).WithClientId("test-board-2").Build());
+        try
+        {
+            // A reading about another node proves nothing about this node's board.
+            var other = new ChannelReading { Board = "b1", Channel = "ch2", Node = "n2", State = ChannelState.Healthy, Timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
+            await Publish(board, topics.BoardChannel("b1", "ch2"), MessageCodec.Encode(other), retain: true);
+            await Task.Delay(700);
+            Assert.DoesNotContain(Decoded<EventMessage>(watcher, topics.Event("n1")), e => e.Kind == "board-contact-restored");
+
+            var mine = new ChannelReading { Board = "b1", Channel = "ch1", Node = "n1", State = ChannelState.Healthy, Timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
+            await Publish(board, topics.BoardChannel("b1", "ch1"), MessageCodec.Encode(mine), retain: true);
+            await WaitUntil(() => Decoded<EventMessage>(watcher, topics.Event("n1")).Any(e => e.Kind == "board-contact-restored"), 10_000, "board-contact-restored", agent);
+            await WaitUntil(() => Decoded<NodeState>(watcher, topics.NodeState("n1")).LastOrDefault() is { BoardLost: false }, 10_000, "state without board_lost", agent);
+        }
+        finally
+        {
+            await board.DisconnectAsync();
+            board.Dispose();
+        }
+    }
+
     private static Task Publish(IMqttClient client, string topic, byte[] payload, bool retain) =>
         client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithRetainFlag(retain).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
 

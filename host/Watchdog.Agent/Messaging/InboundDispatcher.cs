@@ -129,12 +129,13 @@ public sealed class InboundDispatcher
                 }
 
                 break;
-            case TopicKind.BoardStatus:
-            case TopicKind.BoardState:
             case TopicKind.BoardChannel:
-                if (!m.Retained)
+                // The board publishes the reading of every channel periodically. A live one about
+                // this node proves that the board watching this server is alive; readings about
+                // other nodes (other boards, other groups) prove nothing about ours.
+                if (!m.Retained && MessageCodec.TryDecode(m.Payload, out ChannelReading? reading, out _) && reading != null && reading.Node == _node)
                 {
-                    _contact.Heard("board " + t.Name);
+                    _contact.Heard("board " + t.Name + " channel " + t.Channel);
                 }
 
                 break;

@@ -4,8 +4,8 @@ using Watchdog.Protocol.Wire;
 namespace Watchdog.Agent.Roles;
 
 /// <summary>
-/// When the agent last heard from its board (a live grant or request, a live message on the
-/// board's topics, a ROLE wire change). Silence for longer than Board:LostAfterMs sets BoardLost
+/// When the agent last heard from its board (a live grant or request, a live channel reading
+/// about this node, a ROLE wire change). Silence for longer than Board:LostAfterMs sets BoardLost
 /// and raises a critical event: the node keeps its role (nobody else can be promoted without
 /// a confirmed fence), but automatic failover is gone until the board is back.
 /// </summary>
