@@ -12,7 +12,7 @@ public enum KeepalivedFault
     /// <summary>"freeze": SIGSTOP to the master's keepalived and service; SIGCONT after the hold time (a hang that ends).</summary>
     Freeze,
 
-    /// <summary>"power-loss": SIGKILL to every process in the master's namespace, its NIC down and its addresses flushed.</summary>
+    /// <summary>"power-loss": the master's NIC down, SIGKILL to every process in its namespace, its addresses flushed (in that order).</summary>
     PowerLoss,
 
     /// <summary>"link-loss": the master's NIC set down (ip link set eth0 down inside its namespace), for the whole window.</summary>

@@ -179,9 +179,13 @@ public static class KeepalivedScenario
                 service.Process.Signal(PosixSignals.SigStop);
                 return "kill -STOP of node-a's keepalived and service";
             case KeepalivedFault.PowerLoss:
-                // Processes die first (instant), then the NIC goes dark and the kernel state with it.
-                network.SignalAll(network.NamespaceOf(NodeA), PosixSignals.SigKill);
+                // The NIC goes dark first, then the processes die, then the kernel state goes.
+                // The other order lets a dying keepalived out: SIGKILL to the parent first makes
+                // the VRRP child exit gracefully (parent-death signal) and send a priority-0
+                // advert, which a machine losing power never does; measured: 2 of 20 runs
+                // "detected" in 0.61 s (the skew time) instead of 2.6-3.6 s.
                 network.SetLink(NodeA, up: false);
+                network.SignalAll(network.NamespaceOf(NodeA), PosixSignals.SigKill);
                 network.FlushAddresses(NodeA);
                 return "power loss of node-a";
             case KeepalivedFault.LinkLoss:
