@@ -21,6 +21,11 @@ namespace Watchdog.Firmware.Core
         private readonly long[] _demoteEpoch;
         private readonly long[] _demoteDeadline;
         private readonly bool[] _releasePending;
+        // Which members the last published GroupRoles listed as fenced: when a member leaves or
+        // enters the fenced state without a change of grants (it recovered, or was fenced as a
+        // standby), the roles are published again under the same epoch so readers see it.
+        private readonly bool[] _shownFenced;
+        private bool _rolesPublished;
         private int _moving = -1;
         private int _target = -1;
         private bool _failover;
@@ -38,6 +43,7 @@ namespace Watchdog.Firmware.Core
             _demoteEpoch = new long[n];
             _demoteDeadline = new long[n];
             _releasePending = new bool[n];
+            _shownFenced = new bool[n];
             for (int i = 0; i < n; i++)
             {
                 members[i].Group = this;
@@ -106,6 +112,32 @@ namespace Watchdog.Firmware.Core
                     if (Config.Mode == GroupMode.ActiveStandby) { TickActiveStandby(); } else { TickActiveActive(); }
                     break;
             }
+
+            if (_rolesPublished && FencedChanged())
+            {
+                PublishRoles("membership changed: fenced members are now " + FencedList());
+            }
+        }
+
+        private bool FencedChanged()
+        {
+            for (int m = 0; m < _members.Length; m++)
+            {
+                if ((_role[m] != NodeRole.Active && _members[m].State == ChannelState.Fenced) != _shownFenced[m]) { return true; }
+            }
+
+            return false;
+        }
+
+        private string FencedList()
+        {
+            string list = "";
+            for (int m = 0; m < _members.Length; m++)
+            {
+                if (_members[m].State == ChannelState.Fenced) { list = list.Length == 0 ? _members[m].Config.Node : list + ", " + _members[m].Config.Node; }
+            }
+
+            return list.Length == 0 ? "none" : list;
         }
 
         // After a board (re)start: a member is heard when its agent published its state and its heartbeat was judged.
@@ -458,7 +490,10 @@ namespace Watchdog.Firmware.Core
             for (int m = 0; m < _members.Length; m++)
             {
                 if (_role[m] == NodeRole.Active) { active++; } else if (_members[m].State == ChannelState.Fenced) { fenced++; }
+                _shownFenced[m] = _role[m] != NodeRole.Active && _members[m].State == ChannelState.Fenced;
             }
+
+            _rolesPublished = true;
 
             GroupRoles roles = new GroupRoles();
             roles.Group = Config.Name;
