@@ -86,8 +86,9 @@ public static class Program
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(options);
-        // Role changes (issue #6): register an IRoleActions (hooks, virtual IP) here; without one
-        // the agent records grants and acknowledges them without acting (NoRoleActions).
+        // Role changes: hooks and the virtual IP from the Failover section (docs/failover.md).
+        builder.Services.AddSingleton<Roles.IRoleActions>(sp => new Roles.FailoverRoleActions(
+            Watchdog.Failover.RoleExecutor.ForThisHost(options.Failover, sp.GetRequiredService<ILoggerFactory>().CreateLogger("failover")), options.Node));
         builder.Services.AddSingleton(sp => new AgentRuntime(options, sp.GetRequiredService<ILoggerFactory>(), TimeProvider.System, sp.GetService<Roles.IRoleActions>()));
         builder.Services.AddHostedService<AgentService>();
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(10));

@@ -46,7 +46,7 @@ public sealed class ConfigProcessTests
         string config = dir.Write("k.json", AgentConfigs.Valid(dir.File("w"), 1883, extra: "\"Commands\": { \"KeyFile\": \"" + keys + "\" },"));
         (int code, string output) = AgentProcess.Run(TimeSpan.FromSeconds(30), "--config", config);
         Assert.Equal(2, code);
-        Assert.Contains("Commands:KeyFile = '" + keys + "': line 1", output, StringComparison.Ordinal);
+        Assert.Contains("Commands:KeyFile = '" + keys + "':1: expected '<key-id>:<64 hex digits>'", output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
     }
 }

@@ -27,7 +27,7 @@ public sealed class CliAgainstBrokerTests : IAsyncLifetime
         File.WriteAllText(_keyFile, _key.ToLine() + "\n");
         _broker = MosquittoProcess.Start();
         _board = new MqttClientFactory().CreateMqttClient();
-        var verifier = new CommandVerifier(ClusterKeyFile.ToKeyRing([_key]), new PortableHmacSha256(), 64, 5_000);
+        var verifier = new CommandVerifier(KeyFileReader.ToKeyRing([_key]), new PortableHmacSha256(), 64, 5_000);
         _board.ApplicationMessageReceivedAsync += async e =>
         {
             if (!_topics.TryParse(e.ApplicationMessage.Topic, out var parsed) || parsed?.Kind != TopicKind.Command)

@@ -12,7 +12,7 @@ public class SignedCommandBuildTests
 
     private static CommandVerifier Verifier(ClusterKey key)
     {
-        var ring = ClusterKeyFile.ToKeyRing([key]);
+        var ring = KeyFileReader.ToKeyRing([key]);
         return new CommandVerifier(ring, new PortableHmacSha256(), 64, 5_000);
     }
 

@@ -25,6 +25,9 @@ public sealed class AgentOptions
     public MetricsOptions Metrics { get; set; } = new();
     public SystemdOptions Systemd { get; set; } = new();
     public List<CheckOptions> Checks { get; set; } = new();
+
+    /// <summary>What a grant does on this server: promote/demote hooks and the virtual IP (docs/failover.md).</summary>
+    public Watchdog.Failover.FailoverOptions Failover { get; set; } = new();
 }
 
 /// <summary>The heartbeat line the board watches.</summary>

@@ -44,6 +44,7 @@ public static class ConfigValidator
             Check(p, "Checks:" + i + ":", o.Checks[i], names);
         }
 
+        p.List.AddRange(o.Failover.Validate("Failover"));
         return p.List;
     }
 

@@ -28,6 +28,10 @@ public static class UnknownKeys
         [typeof(SystemdOptions)] = PublicProperties(typeof(SystemdOptions)),
         [typeof(CheckOptions)] = PublicProperties(typeof(CheckOptions)),
         [typeof(CheckActionOptions)] = PublicProperties(typeof(CheckActionOptions)),
+        [typeof(Watchdog.Failover.FailoverOptions)] = PublicProperties(typeof(Watchdog.Failover.FailoverOptions)),
+        [typeof(Watchdog.Failover.HookSetOptions)] = PublicProperties(typeof(Watchdog.Failover.HookSetOptions)),
+        [typeof(Watchdog.Failover.HookOptions)] = PublicProperties(typeof(Watchdog.Failover.HookOptions)),
+        [typeof(Watchdog.Failover.VirtualIpOptions)] = PublicProperties(typeof(Watchdog.Failover.VirtualIpOptions)),
     };
 
     public static List<string> Find(IConfiguration root, Type optionsType)

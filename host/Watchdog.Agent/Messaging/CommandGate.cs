@@ -43,26 +43,10 @@ public sealed class CommandGate
             ring.Add(k.Key, Convert.FromHexString(k.Value));
         }
 
-        if (o.KeyFile.Length > 0)
+        if (o.KeyFile.Length > 0 &&
+            !ClusterKeyFile.TryParse(File.ReadAllText(o.KeyFile), "Commands:KeyFile = '" + o.KeyFile + "'", ring, out string error))
         {
-            int lineNo = 0;
-            foreach (string raw in File.ReadAllLines(o.KeyFile))
-            {
-                lineNo++;
-                string line = raw.Trim();
-                if (line.Length == 0 || line.StartsWith('#'))
-                {
-                    continue;
-                }
-
-                string[] parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                if (parts.Length != 2 || parts[1].Length < 32 || parts[1].Length % 2 != 0 || !parts[1].All(char.IsAsciiHexDigit))
-                {
-                    throw new ConfigException("Commands:KeyFile = '" + o.KeyFile + "': line " + lineNo + " must be '<keyid> <hex key of at least 32 digits>'");
-                }
-
-                ring.Add(parts[0], Convert.FromHexString(parts[1]));
-            }
+            throw new ConfigException(error);
         }
 
         return new CommandVerifier(ring, new PlatformHmacSha256(), o.ReplayWindow, o.MaxClockSkewMs);

@@ -66,7 +66,7 @@ public static class ControlCommands
         command.Options.Add(timeout);
         command.SetAction(async (result, ct) =>
         {
-            var key = ClusterKeyFile.Read(result.GetValue(keyFile)!)[0];
+            var key = KeyFileReader.Read(result.GetValue(keyFile)!)[0];
             await using var connection = await cluster.ConnectAsync(result, ct).ConfigureAwait(false);
             var snapshot = new ClusterSnapshot(connection.Topics);
             await connection.SubscribeAsync(connection.Topics.Everything(), ct).ConfigureAwait(false);

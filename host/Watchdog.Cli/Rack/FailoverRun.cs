@@ -183,11 +183,22 @@ public static class FailoverRun
         say($"recovery: waiting for {victim} to come back as standby");
         if (!await WaitForStandbyAsync(cluster, victim, TimeSpan.FromSeconds(40), ct).ConfigureAwait(false))
         {
+            say($"recovery: {victim} not back yet: {Describe(cluster, victim)}");
             // A fenced node stays fenced until an operator releases it (safety rule 5): do what the operator would.
             say($"recovery: {victim} is held; sending a signed unfence");
             await SendCommandAsync(cluster, CommandAction.Unfence, victim, null, ct).ConfigureAwait(false);
             await WaitForStandbyAsync(cluster, victim, TimeSpan.FromSeconds(40), ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>One line on where a node stands, for messages about waits that ran out.</summary>
+    public static string Describe(RackCluster cluster, string node)
+    {
+        var roles = cluster.Observer.LatestRoles(cluster.Options.Group);
+        var state = cluster.Observer.LatestState(node);
+        return $"group {cluster.Options.Group}@{roles?.Epoch} active=[{string.Join(",", roles?.Active ?? [])}] standby=[{string.Join(",", roles?.Standby ?? [])}] fenced=[{string.Join(",", roles?.Fenced ?? [])}]; " +
+               (state is null ? $"{node} has published no state" : $"{node} says {WireWords.Of(state.Role)}@{state.Epoch} {WireWords.Of(state.Health)} '{state.Reason}'") +
+               $"; server up={cluster.Server(node).IsUp} frozen={cluster.Server(node).IsFrozen} reset={cluster.Server(node).IsResetHeld}";
     }
 
     private static List<EventMessage> FenceEvents(ClusterObserver o, long since) =>

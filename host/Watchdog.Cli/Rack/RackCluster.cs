@@ -62,7 +62,7 @@ public sealed class RackCluster : IAsyncDisposable
 
     public static async Task<RackCluster> StartAsync(RackClusterOptions options, CancellationToken ct)
     {
-        var rack = VirtualRack.Create(new RackOptions { UseNamespaces = options.UseNamespaces, Log = options.Log });
+        var rack = VirtualRack.Create(new RackOptions { UseNamespaces = options.UseNamespaces, Log = options.Log, KeepDirectory = options.KeepDirectory });
         var cluster = new RackCluster(options, rack);
         try
         {

@@ -38,6 +38,9 @@ public sealed record RackClusterOptions
     /// <summary>Where progress lines go (stderr by default; the demo's live view replaces them).</summary>
     public TextWriter Log { get; init; } = Console.Error;
 
+    /// <summary>Keep the rack's folder (configs, wire file, every process's log) after the run; also WATCHDOG_KEEP_RACK=1.</summary>
+    public bool KeepDirectory { get; init; } = Environment.GetEnvironmentVariable("WATCHDOG_KEEP_RACK") == "1";
+
     /// <summary>The TCP port of the service behind the virtual IP.</summary>
     public int ServicePort { get; init; } = 7070;
 }

@@ -10,14 +10,14 @@ namespace Watchdog.Cli.Keys;
 /// </summary>
 public sealed record ClusterKey(string KeyId, byte[] Key)
 {
-    public const int KeyBytes = 32;
+    public const int KeyBytes = Protocol.Signing.ClusterKeyFile.KeyBytes;
 
     public static ClusterKey Generate(string keyId) => new(keyId, RandomNumberGenerator.GetBytes(KeyBytes));
 
-    public string ToLine() => $"{KeyId}:{Convert.ToHexStringLower(Key)}";
+    public string ToLine() => Protocol.Signing.ClusterKeyFile.Line(KeyId, Key);
 }
 
-public static class ClusterKeyFile
+public static class KeyFileReader
 {
     /// <summary>Reads every key in the file; throws a <see cref="KeyFileException"/> naming the file, line and problem.</summary>
     public static IReadOnlyList<ClusterKey> Read(string path)
@@ -27,43 +27,17 @@ public static class ClusterKeyFile
             throw new KeyFileException($"{path}: no such key file (generate one with 'watchdogctl keys generate --out {path}')");
         }
 
-        var keys = Parse(File.ReadAllLines(path), path);
-        if (keys.Count == 0)
-        {
-            throw new KeyFileException($"{path}: holds no key (expected a line '<key-id>:<64 hex digits>')");
-        }
-
-        return keys;
+        return Parse(File.ReadAllLines(path), path);
     }
 
     public static IReadOnlyList<ClusterKey> Parse(IReadOnlyList<string> lines, string source)
     {
-        var keys = new List<ClusterKey>();
-        for (var i = 0; i < lines.Count; i++)
+        if (!Protocol.Signing.ClusterKeyFile.TryParse(string.Join('\n', lines), source, out var ids, out var keys, out var error))
         {
-            var line = lines[i].Trim();
-            if (line.Length == 0 || line.StartsWith('#'))
-            {
-                continue;
-            }
-
-            var colon = line.IndexOf(':', StringComparison.Ordinal);
-            if (colon <= 0)
-            {
-                throw new KeyFileException($"{source}:{i + 1}: expected '<key-id>:<64 hex digits>'");
-            }
-
-            var keyId = line[..colon];
-            var hex = line[(colon + 1)..];
-            if (!Hex.TryDecode(hex, out var key) || key is null || key.Length != ClusterKey.KeyBytes)
-            {
-                throw new KeyFileException($"{source}:{i + 1}: key '{keyId}' must be {ClusterKey.KeyBytes * 2} hex digits");
-            }
-
-            keys.Add(new ClusterKey(keyId, key));
+            throw new KeyFileException(error);
         }
 
-        return keys;
+        return ids.Select((id, i) => new ClusterKey(id, keys[i])).ToList();
     }
 
     public static KeyRing ToKeyRing(IEnumerable<ClusterKey> keys)

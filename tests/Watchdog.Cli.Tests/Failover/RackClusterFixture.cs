@@ -1,0 +1,79 @@
+using Xunit.Abstractions;
+using Watchdog.Cli.Rack;
+
+namespace Watchdog.Cli.Tests.Failover;
+
+/// <summary>
+/// One running rack cluster per test: mosquitto, a board process, two servers in network
+/// namespaces with real agents, a service behind a virtual IP and a probing client. Needs root
+/// (namespaces); CI runs as root.
+/// </summary>
+internal static class RackClusterFixture
+{
+    public static bool CanRun => Watchdog.Sim.Posix.PosixSignals.IsRoot;
+
+    public static async Task<RackCluster> StartSettledAsync(ITestOutputHelper output, int failbackStableMs = 0)
+    {
+        var options = new RackClusterOptions
+        {
+            Broker = BrokerKind.Mosquitto,
+            FailbackStableMs = failbackStableMs,
+            Log = new OutputWriter(output),
+        };
+        var cluster = await RackCluster.StartAsync(options, CancellationToken.None);
+        try
+        {
+            Assert.True(
+                await cluster.WaitUntilSettledAsync("web1", TimeSpan.FromSeconds(60), CancellationToken.None),
+                "cluster did not settle with web1 active: " + Tail(cluster.BoardLog));
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    public static string Tail(string path) =>
+        File.Exists(path) ? string.Join('\n', File.ReadLines(path).TakeLast(30)) : "(no log)";
+
+    private sealed class OutputWriter(ITestOutputHelper output) : StringWriter
+    {
+        public override void WriteLine(string? value)
+        {
+            try
+            {
+                output.WriteLine(value ?? "");
+            }
+            catch (InvalidOperationException)
+            {
+                // The test has finished; late lines from background threads are dropped.
+            }
+        }
+    }
+}
+
+/// <summary>A rack test: skipped, with the reason, unless root (it creates network namespaces).</summary>
+public sealed class RackFactAttribute : FactAttribute
+{
+    public RackFactAttribute()
+    {
+        if (!RackClusterFixture.CanRun)
+        {
+            Skip = "needs root: the rack puts servers in network namespaces";
+        }
+    }
+}
+
+/// <summary>The theory form of <see cref="RackFactAttribute"/>.</summary>
+public sealed class RackTheoryAttribute : TheoryAttribute
+{
+    public RackTheoryAttribute()
+    {
+        if (!RackClusterFixture.CanRun)
+        {
+            Skip = "needs root: the rack puts servers in network namespaces";
+        }
+    }
+}
