@@ -103,7 +103,9 @@ public static class DemoCommand
         var ack = await FailoverRun.SendCommandAsync(cluster, CommandAction.Failback, cluster.Options.Group, null, ct).ConfigureAwait(false);
         if (ack is null || ack.Verdict != CommandVerdict.Accepted)
         {
-            return new FailbackResult(false, $"failback refused: {(ack is null ? "no answer" : WireWords.Of(ack.Verdict) + " " + ack.Detail)}", null, 0, epochBefore, epochBefore);
+            var why = $"failback refused: {(ack is null ? "no answer" : WireWords.Of(ack.Verdict) + " " + ack.Detail)}";
+            say(why);
+            return new FailbackResult(false, why, null, 0, epochBefore, epochBefore);
         }
 
         var back = await cluster.WaitUntilSettledAsync(preferred, TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);

@@ -25,7 +25,8 @@ public static class ClusterConfigs
                 ["board_boot_grace_ms"] = 1500,
                 ["node_boot_grace_ms"] = 5000,
                 ["recovery_stable_ms"] = 1500,
-                ["demote_ack_timeout_ms"] = 2000,
+                // A demotion request to an active that lost its link cannot be answered: fence soon.
+                ["demote_ack_timeout_ms"] = 500,
                 ["reading_period_ms"] = 1000,
             },
             ["escalation"] = new JsonObject

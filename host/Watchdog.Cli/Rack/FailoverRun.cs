@@ -118,7 +118,8 @@ public static class FailoverRun
     public static Task<bool> WaitForStandbyAsync(RackCluster cluster, string node, TimeSpan timeout, CancellationToken ct) =>
         cluster.Observer.WaitForAsync(x =>
             x.LatestRoles(cluster.Options.Group) is { } r && r.Standby.Contains(node) &&
-            x.LatestState(node) is { } s && s.Role == NodeRole.Standby && s.Epoch == r.Epoch && s.Health == Health.Healthy,
+            x.LatestState(node) is { } s && s.Role == NodeRole.Standby && s.Health == Health.Healthy &&
+            x.WithSnapshot(snap => snap.Boards.Values.SelectMany(b => b.Channels.Values).Any(c => c.Node == node && c.State == ChannelState.Healthy)),
             timeout, ct);
 
     private static async Task InjectAsync(RackCluster cluster, FaultKind fault, string victim, string successor, Action<string> say, CancellationToken ct)
@@ -181,13 +182,17 @@ public static class FailoverRun
         }
 
         say($"recovery: waiting for {victim} to come back as standby");
-        if (!await WaitForStandbyAsync(cluster, victim, TimeSpan.FromSeconds(40), ct).ConfigureAwait(false))
+        if (!await WaitForStandbyAsync(cluster, victim, TimeSpan.FromSeconds(15), ct).ConfigureAwait(false))
         {
             say($"recovery: {victim} not back yet: {Describe(cluster, victim)}");
             // A fenced node stays fenced until an operator releases it (safety rule 5): do what the operator would.
             say($"recovery: {victim} is held; sending a signed unfence");
-            await SendCommandAsync(cluster, CommandAction.Unfence, victim, null, ct).ConfigureAwait(false);
-            await WaitForStandbyAsync(cluster, victim, TimeSpan.FromSeconds(40), ct).ConfigureAwait(false);
+            var ack = await SendCommandAsync(cluster, CommandAction.Unfence, victim, null, ct).ConfigureAwait(false);
+            say($"recovery: unfence {victim}: {(ack is null ? "no answer" : WireWords.Of(ack.Verdict) + " " + ack.Detail)}");
+            if (!await WaitForStandbyAsync(cluster, victim, TimeSpan.FromSeconds(40), ct).ConfigureAwait(false))
+            {
+                say($"recovery: {victim} still not back: {Describe(cluster, victim)}");
+            }
         }
     }
 

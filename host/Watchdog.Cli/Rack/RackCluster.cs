@@ -99,7 +99,13 @@ public sealed class RackCluster : IAsyncDisposable
 
         foreach (var (channel, node) in members)
         {
-            var server = Rack.AddServer(node, channel, new ServerOptions { BootDelay = TimeSpan.FromMilliseconds(200), ForcedOffHold = TimeSpan.FromMilliseconds(800) });
+            var server = Rack.AddServer(node, channel, new ServerOptions
+            {
+                BootDelay = TimeSpan.FromMilliseconds(200),
+                ForcedOffHold = TimeSpan.FromMilliseconds(800),
+                // The BIOS setting "restore on AC power loss: power on", as servers behind a fence contactor are set up.
+                BootOnPowerRestore = true,
+            });
             server.AddService(new ServiceSpec("service", "python3", "-u", NodeNameService.ScriptFile, node, Options.ServicePort.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             var agentConfig = Path.Combine(Rack.Directory, $"{node}-agent.json");
             File.WriteAllText(agentConfig, ClusterConfigs.Agent(
