@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine: a real MQTT broker and its clients,
-# the tools the virtual rack uses for network namespaces, and keepalived for the bench.
+# the tools the virtual rack uses for network namespaces (iproute2, arping), python3 for the
+# small service behind the virtual IP, and keepalived for the bench.
 # Idempotent: does nothing when everything is there already.
 set -euo pipefail
 
-needed=(mosquitto mosquitto-clients iproute2 iputils-arping keepalived procps)
+needed=(mosquitto mosquitto-clients iproute2 iputils-arping keepalived procps python3)
 missing=()
 for pkg in "${needed[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -13,6 +13,7 @@ foreach (var command in ControlCommands.Create())
 
 root.Subcommands.Add(KeysCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 
 try
 {

@@ -3,9 +3,10 @@ namespace Watchdog.Cli.Rack;
 /// <summary>
 /// Measures what safety rule 1 forbids: time during which two servers could both act as the
 /// active. A server counts as acting while it holds the virtual IP (sampled from its namespace)
-/// AND is running (powered, not held in reset, not frozen): a server frozen or held in reset
-/// with the address still configured answers nobody, which is exactly why holding reset is a
-/// fence. Sampled every 2 ms on the bench clock; overlap is the summed time with two or more acting.
+/// (from the kernel's own address events, <see cref="VipAddressMonitor"/>) AND is running
+/// (powered, not held in reset, not frozen): a server frozen or held in reset with the address
+/// still configured answers nobody, which is exactly why holding reset is a fence. Sampled every
+/// millisecond on the bench clock; overlap is the summed time with two or more acting.
 /// </summary>
 public sealed class ActiveOverlapMeter(RackCluster cluster) : IDisposable
 {
@@ -62,14 +63,23 @@ public sealed class ActiveOverlapMeter(RackCluster cluster) : IDisposable
         string[] last = [];
         while (!_stop)
         {
-            var holders = cluster.Holders;
-            if (holders is not null)
+            var addresses = cluster.Addresses;
+            if (addresses is not null)
             {
-                var acting = cluster.Servers
-                    .Where(s => holders.LatestHolds(s.Name) && s.IsUp && !s.IsFrozen)
-                    .Select(s => s.Name)
-                    .Order(StringComparer.Ordinal)
-                    .ToArray();
+                var acting = Acting(addresses);
+                if (acting.Length > 1)
+                {
+                    // Confirm on a second reading: the address state and the server state come
+                    // from different threads, and one reading can straddle a change (seen at a
+                    // boot, where the flush's event and the "up" flag race by microseconds).
+                    var again = Acting(addresses);
+                    if (again.Length < 2)
+                    {
+                        cluster.Rack.Timeline.Record(Sim.Rack.TimelineKind.Note, "meter", "unconfirmed double reading [" + string.Join(", ", acting) + "], re-read [" + string.Join(", ", again) + "]");
+                        acting = again;
+                    }
+                }
+
                 if (!acting.SequenceEqual(last))
                 {
                     lock (_gate)
@@ -81,9 +91,16 @@ public sealed class ActiveOverlapMeter(RackCluster cluster) : IDisposable
                 }
             }
 
-            Thread.Sleep(2);
+            Thread.Sleep(1);
         }
     }
+
+    private string[] Acting(VipAddressMonitor addresses) =>
+        cluster.Servers
+            .Where(s => addresses.Holds(s.Name) && s.IsUp && !s.IsFrozen)
+            .Select(s => s.Name)
+            .Order(StringComparer.Ordinal)
+            .ToArray();
 
     public void Dispose()
     {

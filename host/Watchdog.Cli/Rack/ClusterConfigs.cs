@@ -8,6 +8,8 @@ namespace Watchdog.Cli.Rack;
 /// </summary>
 public static class ClusterConfigs
 {
+    public const int BoardBootGraceMs = 1500;
+
     public static string Board(RackClusterOptions o, IReadOnlyList<(string Channel, string Node)> members)
     {
         var period = o.HeartbeatPeriodMs;
@@ -22,7 +24,7 @@ public static class ClusterConfigs
                 ["heartbeat_suspect_ms"] = period * 2,
                 ["heartbeat_timeout_ms"] = period * 3,
                 ["debounce_ms"] = Math.Max(o.TickMs * 2, 20),
-                ["board_boot_grace_ms"] = 1500,
+                ["board_boot_grace_ms"] = BoardBootGraceMs,
                 ["node_boot_grace_ms"] = 5000,
                 ["recovery_stable_ms"] = 1500,
                 // A demotion request to an active that lost its link cannot be answered: fence soon.

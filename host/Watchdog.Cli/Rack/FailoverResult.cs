@@ -20,6 +20,11 @@ public sealed record FailoverResult
     public long EpochAfter { get; init; }
     public int FalseFences { get; init; }
 
+    /// <summary>When the fault was injected and when the run's observation ended, on the cluster's bench clock.</summary>
+    public double FaultAtMs { get; init; }
+
+    public double EndAtMs { get; init; }
+
     /// <summary>Safety violations the checker found (empty when the run was safe).</summary>
     public IReadOnlyList<string> Violations { get; init; } = [];
 

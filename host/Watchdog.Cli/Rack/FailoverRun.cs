@@ -89,6 +89,8 @@ public static class FailoverRun
             EpochBefore = epochBefore,
             EpochAfter = o.LatestRoles(group)?.Epoch ?? epochBefore,
             FalseFences = falseFences,
+            FaultAtMs = t0,
+            EndAtMs = tEnd,
             Violations = violations,
             Problems = problems,
         };

@@ -31,8 +31,8 @@ public static class FaultNames
     [
         (FaultKind.AgentCrash, "agent-crash"),
         (FaultKind.Hang, "hang"),
-        (FaultKind.Power, "power"),
-        (FaultKind.Link, "link"),
+        (FaultKind.Power, "power-loss"),
+        (FaultKind.Link, "link-loss"),
         (FaultKind.BrokerStop, "broker-loss"),
         (FaultKind.BoardRestart, "board-restart"),
         (FaultKind.Switchover, "switchover"),
@@ -42,8 +42,18 @@ public static class FaultNames
 
     public static IEnumerable<string> All => Table.Select(t => t.Name);
 
-    public static FaultKind Parse(string name) =>
-        Table.FirstOrDefault(t => t.Name == name).Name is not null
-            ? Table.First(t => t.Name == name).Kind
-            : throw new FormatException($"unknown fault '{name}': one of {string.Join(", ", All)}");
+    public static FaultKind Parse(string name)
+    {
+        // "power" and "link" are the demo's short forms.
+        var canonical = name switch { "power" => "power-loss", "link" => "link-loss", _ => name };
+        foreach (var (kind, word) in Table)
+        {
+            if (word == canonical)
+            {
+                return kind;
+            }
+        }
+
+        throw new FormatException($"unknown fault '{name}': one of {string.Join(", ", All)}");
+    }
 }

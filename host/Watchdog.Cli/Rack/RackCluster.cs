@@ -22,18 +22,21 @@ public sealed class RackCluster : IAsyncDisposable
     private MosquittoProcess? _mosquitto;
     private Process? _board;
     private string _boardConfigPath = "";
+    private DateTime _boardStartedAt;
 
     private RackCluster(RackClusterOptions options, VirtualRack rack)
     {
         Options = options;
         Rack = rack;
+        // One clock for everything: the rack's timeline, the probe, the overlap meter.
+        Clock = new BenchClock(rack.Timeline.StartTimestamp);
     }
 
     public RackClusterOptions Options { get; }
 
     public VirtualRack Rack { get; }
 
-    public BenchClock Clock { get; } = new();
+    public BenchClock Clock { get; }
 
     public ClusterObserver Observer { get; private set; } = null!;
 
@@ -53,6 +56,9 @@ public sealed class RackCluster : IAsyncDisposable
     public VipHolderSampler? Holders { get; private set; }
 
     public ActiveOverlapMeter? Overlap { get; private set; }
+
+    /// <summary>Who holds the virtual IP, from the kernel's address events (exact, for the overlap meter).</summary>
+    public VipAddressMonitor? Addresses { get; private set; }
 
     public string BoardStateDirectory => Path.Combine(Rack.Directory, "board-state");
 
@@ -127,6 +133,8 @@ public sealed class RackCluster : IAsyncDisposable
                 Rack.Servers.ToDictionary(s => s.Name, s => s.Namespace!), "eth0", Vip!, Clock, 10);
             Holders.Start();
             _disposables.Add(Holders);
+            Addresses = new VipAddressMonitor(Rack.Servers.ToDictionary(s => s.Name, s => s.Namespace!), Vip!, Rack.Timeline);
+            _disposables.Add(Addresses);
             Overlap = new ActiveOverlapMeter(this);
             Overlap.Start();
             _disposables.Add(Overlap);
@@ -137,7 +145,7 @@ public sealed class RackCluster : IAsyncDisposable
     public async Task<bool> WaitUntilSettledAsync(string active, TimeSpan timeout, CancellationToken ct)
     {
         var since = Clock.NowMs;
-        return await Observer.WaitForAsync(o =>
+        var settled = await Observer.WaitForAsync(o =>
         {
             var roles = o.LatestRoles(Options.Group);
             return roles is not null && roles.Active.Length == 1 && roles.Active[0] == active &&
@@ -145,6 +153,15 @@ public sealed class RackCluster : IAsyncDisposable
                    Options.Nodes.Where(n => n != active).All(n => o.LatestState(n) is { } s && s.Role == Protocol.Wire.NodeRole.Standby && s.Epoch == roles.Epoch) &&
                    (Probe is null || Probe.Snapshot().Any(p => p.StartMs >= since && p.Node == active));
         }, timeout, ct).ConfigureAwait(false);
+
+        // The board refuses commands while it settles after its start (its boot grace): wait it out.
+        var graceOver = _boardStartedAt + TimeSpan.FromMilliseconds(ClusterConfigs.BoardBootGraceMs + 500);
+        if (settled && DateTime.UtcNow < graceOver)
+        {
+            await Task.Delay(graceOver - DateTime.UtcNow, ct).ConfigureAwait(false);
+        }
+
+        return settled;
     }
 
     public SimulatedServer Server(string node) => Rack.Server(node);
@@ -203,6 +220,7 @@ public sealed class RackCluster : IAsyncDisposable
             start.ArgumentList.Add(arg);
         }
 
+        _boardStartedAt = DateTime.UtcNow;
         var log = new StreamWriter(BoardLog, append: true) { AutoFlush = true };
         _board = Process.Start(start) ?? throw new InvalidOperationException("could not start the board process");
         _board.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };

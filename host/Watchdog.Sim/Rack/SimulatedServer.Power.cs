@@ -98,6 +98,8 @@ public sealed partial class SimulatedServer
 
             // A fresh boot: runtime addresses (a virtual IP) are gone, links come up, services start.
             network.ConfigureBaseAddress(Network);
+            // Recorded before the server counts as up: observers of the virtual IP key on it.
+            timeline.Record(TimelineKind.Server, Name, "addresses reset", "runtime addresses flushed at boot");
             SetServerInterfaces(up: true);
             booted = true;
             frozen = false;

@@ -71,9 +71,19 @@ public sealed class FailoverScenarioTests(ITestOutputHelper output)
     public async Task Automatic_failback_returns_the_preferred_member_after_its_stable_period()
     {
         await using var cluster = await RackClusterFixture.StartSettledAsync(output, failbackStableMs: 2000);
+        cluster.Addresses!.Debug = line => cluster.Rack.Timeline.Record(Watchdog.Sim.Rack.TimelineKind.Note, "vipmon", line);
         var result = await FailoverRun.RunAsync(cluster, FaultKind.AgentCrash, output.WriteLine, CancellationToken.None);
         Assert.True(result.Ok, result.ToJson().ToJsonString());
         Assert.True(await cluster.WaitUntilSettledAsync("web1", TimeSpan.FromSeconds(30), CancellationToken.None), "web1 did not fail back automatically");
+        foreach (var (at, acting) in cluster.Overlap!.Changes())
+        {
+            output.WriteLine($"{at,10:0.0} ms acting: [{string.Join(", ", acting)}]");
+        }
+
+        foreach (var e in cluster.Rack.Timeline.Snapshot().Where(e => !e.ToString().Contains("Wire ", StringComparison.Ordinal)))
+        {
+            output.WriteLine(e.ToString());
+        }
         Assert.Empty(SafetyChecker.Check(cluster.Observer.Observations(), cluster.Overlap!.OverlapMs(0, cluster.Clock.NowMs)));
     }
 }

@@ -25,7 +25,10 @@ internal static class RackClusterFixture
         {
             Assert.True(
                 await cluster.WaitUntilSettledAsync("web1", TimeSpan.FromSeconds(60), CancellationToken.None),
-                "cluster did not settle with web1 active: " + Tail(cluster.BoardLog));
+                "cluster did not settle with web1 active: " + FailoverRun.Describe(cluster, "web1") + "\n" + FailoverRun.Describe(cluster, "web2") +
+                "\nboard log:\n" + Tail(cluster.BoardLog) +
+                "\nweb1 agent:\n" + Tail(Path.Combine(cluster.Rack.Directory, "web1.agent.log")) +
+                "\nweb2 agent:\n" + Tail(Path.Combine(cluster.Rack.Directory, "web2.agent.log")));
             return cluster;
         }
         catch

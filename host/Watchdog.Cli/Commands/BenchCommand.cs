@@ -1,0 +1,216 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Watchdog.Bench.Keepalived;
+using Watchdog.Bench.Results;
+using Watchdog.Bench.Timeline;
+using Watchdog.Cli.Rack;
+
+namespace Watchdog.Cli.Commands;
+
+/// <summary>
+/// `watchdogctl bench`: named failover scenarios on the virtual rack (namespaces, mosquitto),
+/// N runs each, reported as p50/p95/p99/max; `--peer keepalived` runs keepalived's side of the
+/// same faults; `--chaos` draws random fault schedules and runs the safety checker after each;
+/// `--soak` counts false fences under CPU-load jitter with no faults. Needs root.
+/// </summary>
+public static class BenchCommand
+{
+    public static Command Create()
+    {
+        var scenario = new Option<string>("--scenario", "-s") { Description = "agent-crash | hang | power-loss | link-loss | broker-loss | board-restart | switchover | all", DefaultValueFactory = _ => "all" };
+        var runs = new Option<int>("--runs", "-n") { Description = "Runs per scenario (or chaos runs)", DefaultValueFactory = _ => 5 };
+        var json = new Option<bool>("--json") { Description = "Print the whole report as one JSON object" };
+        var peer = new Option<string?>("--peer") { Description = "Also run a peer system on the same faults: keepalived" };
+        var chaos = new Option<bool>("--chaos") { Description = "Random fault schedules; the safety checker runs after each" };
+        var seed = new Option<int>("--seed") { Description = "Seed of the chaos schedule", DefaultValueFactory = _ => 1 };
+        var soak = new Option<TimeSpan?>("--soak") { Description = "Run this long (e.g. 00:10:00) with CPU-load jitter and no fault; count false fences" };
+        var heartbeat = new Option<int>("--heartbeat-ms") { Description = "Heartbeat period (ms)", DefaultValueFactory = _ => 50 };
+        var output = new Option<string?>("--out", "-o") { Description = "Folder for the JSON report, the Markdown tables and one SVG timeline per scenario" };
+        var command = new Command("bench", "Measure failover on the virtual rack, optionally side by side with keepalived") { scenario, runs, json, peer, chaos, seed, soak, heartbeat, output };
+        command.SetAction(async (result, ct) =>
+        {
+            if (!Sim.Posix.PosixSignals.IsRoot)
+            {
+                throw new FormatException("bench needs root: it puts servers in network namespaces (sudo watchdogctl bench ...)");
+            }
+
+            var n = result.GetValue(runs);
+            if (n is < 1 or > 10_000)
+            {
+                throw new FormatException($"--runs {n}: must be 1..10000");
+            }
+
+            var options = new RackClusterOptions { Broker = BrokerKind.Mosquitto, HeartbeatPeriodMs = result.GetValue(heartbeat), Log = Console.Error };
+            var outDir = result.GetValue(output);
+            if (outDir is not null)
+            {
+                Directory.CreateDirectory(outDir);
+            }
+
+            var report = new List<BenchResult>();
+            if (result.GetValue(soak) is { } duration)
+            {
+                report.Add(await SoakAsync(options, duration, ct).ConfigureAwait(false));
+            }
+            else if (result.GetValue(chaos))
+            {
+                report.AddRange(await ChaosAsync(options, n, result.GetValue(seed), ct).ConfigureAwait(false));
+            }
+            else
+            {
+                var names = result.GetValue(scenario) == "all" ? FaultNames.All.ToList() : result.GetValue(scenario)!.Split(',').ToList();
+                var kinds = names.Select(FaultNames.Parse).ToList();
+                report.AddRange(await ScenariosAsync(options, kinds, n, outDir, ct).ConfigureAwait(false));
+                if (result.GetValue(peer) is { } p)
+                {
+                    report.AddRange(RunPeer(p, kinds, n));
+                }
+            }
+
+            var summaries = ScenarioSummary.Summarize(report);
+            var line = Environment.CommandLine;
+            var full = BenchJson.Write(new BenchReport(MachineInfo.Describe(), line, report, summaries));
+            if (outDir is not null)
+            {
+                File.WriteAllText(Path.Combine(outDir, "bench.json"), full);
+                File.WriteAllText(Path.Combine(outDir, "bench.md"), MarkdownReport.Table(summaries));
+            }
+
+            Console.WriteLine(result.GetValue(json) ? full : MarkdownReport.Table(summaries));
+            var violations = report.Count(r => r.Notes is { Length: > 0 } && r.Notes.Contains("at once", StringComparison.Ordinal));
+            return report.All(r => r.OverlapMs is null or 0) && violations == 0 ? 0 : 1;
+        });
+        return command;
+    }
+
+    private static async Task<List<BenchResult>> ScenariosAsync(RackClusterOptions options, IReadOnlyList<FaultKind> kinds, int runs, string? outDir, CancellationToken ct)
+    {
+        var results = new List<BenchResult>();
+        await using var cluster = await SettledAsync(options, ct).ConfigureAwait(false);
+        foreach (var kind in kinds)
+        {
+            for (var i = 0; i < runs; i++)
+            {
+                var r = await FailoverRun.RunAsync(cluster, kind, line => Console.Error.WriteLine($"[{kind.Name()} {i + 1}/{runs}] {line}"), ct).ConfigureAwait(false);
+                results.Add(BenchRecorder.ToBench(cluster, r, i));
+                Console.Error.WriteLine($"[{kind.Name()} {i + 1}/{runs}] {r.ToJson().ToJsonString()}");
+                if (i == 0 && outDir is not null)
+                {
+                    File.WriteAllText(Path.Combine(outDir, $"timeline-{kind.Name()}.svg"), TimelineSvg.Draw(BenchRecorder.Timeline(cluster, r, $"watchdog: {kind.Name()} (run 1)")));
+                }
+
+                await Task.Delay(500, ct).ConfigureAwait(false);
+            }
+        }
+
+        return results;
+    }
+
+    /// <summary>Random fault schedules from a seed; every run goes through the safety checker (its violations land in the run's notes).</summary>
+    private static async Task<List<BenchResult>> ChaosAsync(RackClusterOptions options, int runs, int seed, CancellationToken ct)
+    {
+        var random = new Random(seed);
+        var kinds = Enum.GetValues<FaultKind>();
+        var results = new List<BenchResult>();
+        await using var cluster = await SettledAsync(options, ct).ConfigureAwait(false);
+        for (var i = 0; i < runs; i++)
+        {
+            var kind = kinds[random.Next(kinds.Length)];
+            var jitter = random.Next(2) == 1;
+            await Task.Delay(random.Next(0, 1000), ct).ConfigureAwait(false);
+            using var load = jitter ? CpuLoad.Start(2) : null;
+            var r = await FailoverRun.RunAsync(cluster, kind, line => Console.Error.WriteLine($"[chaos {i + 1}/{runs} seed {seed}] {line}"), ct).ConfigureAwait(false);
+            results.Add(BenchRecorder.ToBench(cluster, r, i) with { Scenario = "chaos:" + kind.Name() + (jitter ? "+load" : "") });
+            Console.Error.WriteLine($"[chaos {i + 1}/{runs}] {kind.Name()}{(jitter ? " under load" : "")}: {(r.Violations.Count == 0 ? "safe" : "VIOLATION " + string.Join("; ", r.Violations))}");
+        }
+
+        return results;
+    }
+
+    /// <summary>No fault at all, CPU-load jitter on both cores: every fence or failure verdict is a false one.</summary>
+    private static async Task<BenchResult> SoakAsync(RackClusterOptions options, TimeSpan duration, CancellationToken ct)
+    {
+        await using var cluster = await SettledAsync(options, ct).ConfigureAwait(false);
+        var since = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        using (CpuLoad.Start(2))
+        {
+            var deadline = DateTime.UtcNow + duration;
+            while (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(1000, ct).ConfigureAwait(false);
+            }
+        }
+
+        var events = cluster.Observer.Events(since);
+        var falseFences = events.Count(e => e.Kind is "state-fenced" or "reset-pulse" or "power-cycle");
+        var falseFailures = events.Count(e => e.Kind == "state-failed");
+        var overlap = cluster.Overlap?.OverlapMs(0, cluster.Clock.NowMs) ?? 0;
+        Console.Error.WriteLine($"soak {duration}: {falseFences} false fence(s), {falseFailures} failure verdict(s), overlap {overlap} ms");
+        return new BenchResult("soak", BenchRecorder.Peer, 0, null, null, null, null, overlap, null, falseFences, null, null, duration.TotalMilliseconds,
+            falseFailures == 0 ? null : $"{falseFailures} failure verdict(s) without a fault");
+    }
+
+    private static IEnumerable<BenchResult> RunPeer(string peer, IReadOnlyList<FaultKind> kinds, int runs)
+    {
+        if (peer != "keepalived")
+        {
+            throw new FormatException($"--peer {peer}: the only peer is keepalived");
+        }
+
+        // The same faults in keepalived's terms; keepalived has no broker or board, so those have no counterpart.
+        var faults = kinds.Select(k => k switch
+        {
+            FaultKind.AgentCrash => "kill-9",
+            FaultKind.Hang => "freeze",
+            FaultKind.Power => "power-loss",
+            FaultKind.Link => "link-loss",
+            _ => null,
+        }).Where(f => f is not null).Distinct().Select(f => KeepalivedFaults.Parse(f!)).ToList();
+        faults.Add(KeepalivedFaults.Parse("partition"));
+        return KeepalivedBench.RunMatrix([KeepalivedTuning.Defaults, KeepalivedTuning.Tuned], faults, runs, log: Console.Error);
+    }
+
+    private static async Task<RackCluster> SettledAsync(RackClusterOptions options, CancellationToken ct)
+    {
+        var cluster = await RackCluster.StartAsync(options, ct).ConfigureAwait(false);
+        if (!await cluster.WaitUntilSettledAsync(options.Nodes[0], TimeSpan.FromSeconds(60), ct).ConfigureAwait(false))
+        {
+            await cluster.DisposeAsync().ConfigureAwait(false);
+            throw new DemoFailedException("the bench rack did not settle within 60 s");
+        }
+
+        return cluster;
+    }
+}
+
+/// <summary>Busy processes (at the lowest priority) that make the scheduler late: heartbeat jitter from CPU load.</summary>
+internal sealed class CpuLoad : IDisposable
+{
+    private readonly List<Process> _processes = [];
+
+    public static CpuLoad Start(int count)
+    {
+        var load = new CpuLoad();
+        for (var i = 0; i < count; i++)
+        {
+            var start = new ProcessStartInfo("nice", ["-n", "19", "sha256sum", "/dev/zero"]) { RedirectStandardOutput = true };
+            load._processes.Add(Process.Start(start)!);
+        }
+
+        return load;
+    }
+
+    public void Dispose()
+    {
+        foreach (var p in _processes)
+        {
+            if (!p.HasExited)
+            {
+                p.Kill();
+                p.WaitForExit();
+            }
+
+            p.Dispose();
+        }
+    }
+}
