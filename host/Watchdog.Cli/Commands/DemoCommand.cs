@@ -125,9 +125,10 @@ public static class DemoCommand
         table.AddRow("fence confirmed", Ms(failover.FenceMs));
         table.AddRow("takeover (new active acknowledged)", Ms(failover.TakeoverMs));
         table.AddRow("virtual IP answering again (RTO)", Ms(failover.RtoMs));
-        table.AddRow("overlap of two actives", $"{failover.OverlapMs:0} ms");
+        table.AddRow("overlap of two actives", failover.OverlapMeasured ? $"{failover.OverlapMs:0} ms" : "not measured (loopback rack: no virtual IP)");
         table.AddRow("epoch", $"{failover.EpochBefore} -> {failover.EpochAfter} -> {failback.EpochAfter} (failback)");
-        table.AddRow("failback", failback.Ok ? $"{Ms(failback.TookMs)}, overlap {failback.OverlapMs:0} ms" : failback.Detail);
+        var failbackOverlap = failover.OverlapMeasured ? $"overlap {failback.OverlapMs:0} ms" : "overlap not measured";
+        table.AddRow("failback", failback.Ok ? $"{Ms(failback.TookMs)}, {failbackOverlap}" : failback.Detail);
         foreach (var line in failover.Violations.Concat(failover.Problems))
         {
             table.AddRow("[red]problem[/]", Markup.Escape(line));
@@ -139,7 +140,7 @@ public static class DemoCommand
             var json = failover.ToJson();
             json["failback_ok"] = failback.Ok;
             json["failback_ms"] = failback.TookMs is null ? null : Math.Round(failback.TookMs.Value, 1);
-            json["failback_overlap_ms"] = Math.Round(failback.OverlapMs, 1);
+            json["failback_overlap_ms"] = failover.OverlapMeasured ? Math.Round(failback.OverlapMs, 1) : null;
             json["epoch_final"] = failback.EpochAfter;
             json["ok"] = ok;
             AnsiConsole.Console.Profile.Out.Writer.Flush();

@@ -16,6 +16,9 @@ public sealed record FailoverResult
     public double? TakeoverMs { get; init; }
     public double? RtoMs { get; init; }
     public double OverlapMs { get; init; }
+
+    /// <summary>False on a loopback rack (no namespaces, no virtual IP): overlap was not measured, and says so.</summary>
+    public bool OverlapMeasured { get; init; } = true;
     public long EpochBefore { get; init; }
     public long EpochAfter { get; init; }
     public int FalseFences { get; init; }
@@ -42,7 +45,7 @@ public sealed record FailoverResult
         ["fence_ms"] = Round(FenceMs),
         ["takeover_ms"] = Round(TakeoverMs),
         ["rto_ms"] = Round(RtoMs),
-        ["overlap_ms"] = Round(OverlapMs),
+        ["overlap_ms"] = OverlapMeasured ? Round(OverlapMs) : null,
         ["epoch_before"] = EpochBefore,
         ["epoch_after"] = EpochAfter,
         ["false_fences"] = FalseFences,

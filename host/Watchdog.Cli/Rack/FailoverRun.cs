@@ -86,6 +86,7 @@ public static class FailoverRun
             TakeoverMs = Since(ack?.Timestamp),
             RtoMs = rto,
             OverlapMs = overlap,
+            OverlapMeasured = cluster.Overlap is not null,
             EpochBefore = epochBefore,
             EpochAfter = o.LatestRoles(group)?.Epoch ?? epochBefore,
             FalseFences = falseFences,
