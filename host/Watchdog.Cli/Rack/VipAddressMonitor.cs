@@ -52,10 +52,20 @@ public sealed class VipAddressMonitor : IDisposable
         monitor.OutputDataReceived += (_, e) => OnLine(node, e.Data);
         monitor.Exited += (_, _) =>
         {
-            if (!_disposed)
+            if (_disposed)
             {
-                Thread.Sleep(5);
+                return;
+            }
+
+            Thread.Sleep(5);
+            try
+            {
                 Watch(node, ns);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // The namespace is gone (the rack is being torn down): nothing left to watch.
+                Debug?.Invoke($"{node}: monitor not restarted: {ex.Message}");
             }
         };
         monitor.BeginOutputReadLine();

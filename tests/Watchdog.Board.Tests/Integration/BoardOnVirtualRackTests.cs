@@ -73,12 +73,16 @@ public sealed class BoardOnVirtualRackTests(ITestOutputHelper output)
             Assert.False(rack.Asserted(s2.Reset));
             Assert.Equal(0u, rack.RelayEdges("s1") + rack.RelayEdges("s2"));
 
-            var watch = Stopwatch.StartNew();
             rack.StopHeartbeat("s2");
             await WaitFor(() => rack.Asserted(s2.Reset), "reset of s2 asserted");
-            long assertedAtMs = watch.ElapsedMilliseconds;
+            long assertedTs = rack.Wires.Sample(s2.Reset).LastChangeTimestamp;
             await WaitFor(() => !rack.Asserted(s2.Reset), "reset of s2 released (a pulse, not a hold)");
-            long releasedAtMs = watch.ElapsedMilliseconds;
+            long releasedTs = rack.Wires.Sample(s2.Reset).LastChangeTimestamp;
+            // Times from the wire file's own stamps (the writer's monotonic clock), not from this
+            // test's polling, which a loaded machine delays by hundreds of ms.
+            long lastBeatTs = rack.Wires.Sample(s2.Heartbeat).LastChangeTimestamp;
+            long assertedAtMs = (assertedTs - lastBeatTs) * 1000 / Stopwatch.Frequency;
+            long releasedAtMs = (releasedTs - lastBeatTs) * 1000 / Stopwatch.Frequency;
             output.WriteLine($"reset asserted {assertedAtMs} ms after the last heartbeat, released after {releasedAtMs} ms");
 
             // At the configured timeout plus tick and scheduling slack on a loaded test machine; a pulse of about 200 ms.
