@@ -98,11 +98,6 @@ public sealed class RackCluster : IAsyncDisposable
             members.Add(($"s{i + 1}", Options.Nodes[i]));
         }
 
-        // The board first, so the servers' first heartbeats are counted from the board's boot.
-        _boardConfigPath = Path.Combine(Rack.Directory, "board.json");
-        File.WriteAllText(_boardConfigPath, ClusterConfigs.Board(Options, members));
-        StartBoard();
-
         foreach (var (channel, node) in members)
         {
             var server = Rack.AddServer(node, channel, new ServerOptions
@@ -122,6 +117,13 @@ public sealed class RackCluster : IAsyncDisposable
                 Environment = new Dictionary<string, string> { ["DOTNET_TieredPGO"] = "0", ["DOTNET_gcServer"] = "0" },
             });
         }
+
+        // The board after the servers: on a loaded machine building the namespaces can outlast the
+        // board's boot grace, and a board that never hears a member after its grace holds it in
+        // reset (seen in CI) - a held server never boots, so the rack would never settle.
+        _boardConfigPath = Path.Combine(Rack.Directory, "board.json");
+        File.WriteAllText(_boardConfigPath, ClusterConfigs.Board(Options, members));
+        StartBoard();
 
         if (namespaces)
         {
