@@ -71,8 +71,6 @@ public sealed class ClusterObserver : IAsyncDisposable
         return observer;
     }
 
-    public bool IsConnected => _client.IsConnected;
-
     /// <summary>Reconnects after a broker restart (the observer is a short-lived tool, so it does this on request).</summary>
     public async Task ReconnectAsync(CancellationToken ct)
     {
@@ -110,8 +108,6 @@ public sealed class ClusterObserver : IAsyncDisposable
 
     public IReadOnlyList<GrantAck> Acks(long sinceMs = 0) =>
         Observations().Select(o => o.Message).OfType<GrantAck>().Where(a => a.Timestamp >= sinceMs).ToList();
-
-    public IReadOnlyList<GroupRoles> Roles() => Observations().Select(o => o.Message).OfType<GroupRoles>().ToList();
 
     /// <summary>The group's roles as last published, or null before the board has granted anything.</summary>
     public GroupRoles? LatestRoles(string group)
@@ -203,7 +199,5 @@ public sealed class ClusterObserver : IAsyncDisposable
 /// <summary>Convenience reads over what the observer saw.</summary>
 public static class ObservedRoles
 {
-    public static bool IsActive(this GroupRoles? roles, string node) => roles is not null && roles.Active.Contains(node);
-
     public static bool ClaimsActive(this NodeState? state) => state is not null && state.Role == NodeRole.Active;
 }

@@ -232,8 +232,6 @@ public sealed class RackCluster : IAsyncDisposable
         _disposables.Add(log);
     }
 
-    public bool BoardRunning => _board is { HasExited: false };
-
     private async Task StartBrokerAsync()
     {
         if (Options.Broker == BrokerKind.Embedded)
