@@ -298,6 +298,17 @@ namespace Watchdog.Firmware.Core
 
             if (allLinkDown && !allPowerLow)
             {
+                // At a power loss the links and power-good fall together, in an order that depends
+                // on the NIC and on where power-good is sensed (a PSU's PWR_OK falls first, a
+                // front-panel LED may fade after the PHY lost link). Wait one more debounce time,
+                // and as long as a power-good input is on its way down, so that a power loss takes
+                // the power path (the node is off: the fence is confirmed at once) and not the
+                // network path (the node may be running: ask it to demote, fence on timeout).
+                if (LinkDownTicks() < _ctx.Timing.Debounce || PowerGoodFalling())
+                {
+                    return Verdict;
+                }
+
                 return Verdict.NetworkFailure;
             }
 
@@ -317,6 +328,27 @@ namespace Watchdog.Firmware.Core
             }
 
             return Verdict.None;
+        }
+
+        private long LinkDownTicks()
+        {
+            long ticks = long.MaxValue;
+            for (int i = 0; i < _link.Length; i++)
+            {
+                if (_link[i].StableTicks < ticks) { ticks = _link[i].StableTicks; }
+            }
+
+            return ticks;
+        }
+
+        private bool PowerGoodFalling()
+        {
+            for (int i = 0; i < _powerGood.Length; i++)
+            {
+                if (_powerGood[i].Value && _powerGood[i].Changing) { return true; }
+            }
+
+            return false;
         }
 
         private long PowerLowTicks()

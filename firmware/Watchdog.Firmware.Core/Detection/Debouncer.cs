@@ -18,6 +18,9 @@ namespace Watchdog.Firmware.Core
         /// <summary>Ticks since Value last changed (or since the first sample).</summary>
         public long StableTicks { get; private set; }
 
+        /// <summary>The raw level differs from Value and is counting towards the debounce time.</summary>
+        public bool Changing { get { return _count > 0; } }
+
         /// <summary>Feed one sample; true when the debounced value changed.</summary>
         public bool Update(bool raw)
         {
