@@ -4,6 +4,7 @@ using Watchdog.Bench.Keepalived;
 using Watchdog.Bench.Results;
 using Watchdog.Bench.Timeline;
 using Watchdog.Cli.Rack;
+using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Cli.Commands;
 
@@ -154,12 +155,23 @@ public static class BenchCommand
         }
 
         var events = cluster.Observer.Events(since);
-        var falseFences = events.Count(e => e.Kind is "state-fenced" or "reset-pulse" or "power-cycle");
-        var falseFailures = events.Count(e => e.Kind == "state-failed");
+        var fences = events.Where(e => e.Kind is "state-fenced" or "reset-pulse" or "power-cycle").ToList();
+        var failures = events.Where(e => e.Kind is "state-failed" or "state-suspect").ToList();
         var overlap = cluster.Overlap?.OverlapMs(0, cluster.Clock.NowMs) ?? 0;
-        Console.Error.WriteLine($"soak {duration}: {falseFences} false fence(s), {falseFailures} failure verdict(s), overlap {overlap} ms");
-        return new BenchResult("soak", BenchRecorder.Peer, 0, null, null, null, null, overlap, null, falseFences, null, null, duration.TotalMilliseconds,
-            falseFailures == 0 ? null : $"{falseFailures} failure verdict(s) without a fault");
+
+        // Every board action and suspicion with its time and detail: a count alone cannot say
+        // whether the heartbeat, the board's tick or the broker was late.
+        foreach (var e in events.Where(e => e.Severity != Severity.Info || e.Kind.StartsWith("state-", StringComparison.Ordinal)))
+        {
+            Console.Error.WriteLine($"soak event +{(e.Timestamp - since) / 1000.0:F1} s {e.Source} {e.Kind} {e.Node}: {e.Detail}");
+        }
+
+        var suspects = failures.Count(e => e.Kind == "state-suspect");
+        var verdicts = failures.Count - suspects;
+        Console.Error.WriteLine($"soak {duration}: {fences.Count} false fence(s), {verdicts} failure verdict(s), {suspects} suspicion(s) (heartbeat late, no action), overlap {overlap} ms");
+        var notes = verdicts == 0 ? $"{suspects} suspicion(s), no action" :
+            $"{verdicts} failure verdict(s) without a fault: " + string.Join("; ", failures.Where(e => e.Kind == "state-failed").Select(e => $"+{(e.Timestamp - since) / 1000.0:F1} s {e.Node}: {e.Detail}"));
+        return new BenchResult("soak", BenchRecorder.Peer, 0, null, null, null, null, overlap, null, fences.Count, null, null, duration.TotalMilliseconds, notes);
     }
 
     private static IEnumerable<BenchResult> RunPeer(string peer, IReadOnlyList<FaultKind> kinds, int runs)
