@@ -96,7 +96,7 @@ public static class FailoverRun
             Problems = problems,
         };
 
-        await RecoverAsync(cluster, fault, victim, say, ct).ConfigureAwait(false);
+        await RecoverAsync(cluster, fault, victim, t0Wall, say, ct).ConfigureAwait(false);
         return result;
     }
 
@@ -162,7 +162,7 @@ public static class FailoverRun
         }
     }
 
-    private static async Task RecoverAsync(RackCluster cluster, FaultKind fault, string victim, Action<string> say, CancellationToken ct)
+    private static async Task RecoverAsync(RackCluster cluster, FaultKind fault, string victim, long since, Action<string> say, CancellationToken ct)
     {
         var server = cluster.Server(victim);
         switch (fault)
@@ -184,10 +184,14 @@ public static class FailoverRun
             return;
         }
 
-        say($"recovery: waiting for {victim} to come back as standby");
-        if (!await WaitForStandbyAsync(cluster, victim, TimeSpan.FromSeconds(15), ct).ConfigureAwait(false))
+        // A board that says its ladder ended holds the node until an operator releases it (safety
+        // rule 5): no point waiting for it to come back by itself. Otherwise give it the time a
+        // reboot and the recovery-stable period take.
+        var held = cluster.Observer.Events(since).Any(e => e.Node == victim && e.Kind == "ladder-ended");
+        say($"recovery: waiting for {victim} to come back as standby{(held ? " (held: the ladder ended)" : "")}");
+        if (held || !await WaitForStandbyAsync(cluster, victim, TimeSpan.FromSeconds(15), ct).ConfigureAwait(false))
         {
-            say($"recovery: {victim} not back yet: {Describe(cluster, victim)}");
+            say($"recovery: {victim} {(held ? "held" : "not back yet")}: {Describe(cluster, victim)}");
             // A fenced node stays fenced until an operator releases it (safety rule 5): do what the operator would.
             say($"recovery: {victim} is held; sending a signed unfence");
             var ack = await SendCommandAsync(cluster, CommandAction.Unfence, victim, null, ct).ConfigureAwait(false);
