@@ -66,8 +66,12 @@ public sealed partial class SimulatedServer
         booted = false;
         bootGeneration++;
         KillAll();
-        SetServerInterfaces(up: false);
+        // Power-good falls before the links, as on real hardware: a PSU drops PWR_OK at least a
+        // millisecond before its rails leave regulation (ATX's power-down warning), and the NIC
+        // loses link when its rail goes. Taking the interfaces down spawns `ip` and can take tens
+        // of milliseconds on a loaded machine; the processes are already dead by then.
         DrivePowerGood();
+        SetServerInterfaces(up: false);
         timeline.Record(TimelineKind.Server, Name, "powered off", why);
     }
 

@@ -222,6 +222,21 @@ public sealed class SimulatedServerNamespaceTests : IDisposable
     }
 
     [RootFact]
+    public void A_power_loss_drops_power_good_before_the_links()
+    {
+        // A PSU drops PWR_OK before its rails fail and the NIC loses link with its rail; a board
+        // that saw the links go first would take the slower network-failure path.
+        SimulatedServer server = AddServerWithService();
+        Assert.True(server.WaitUntil(s => s.Process("app") is not null, Timeout));
+        server.PowerLoss();
+        Assert.True(RackProbe.WaitFor(() => server.Wiring.LinkPins.All(p => !board.InputPresent(p)), Timeout), "the link wires never fell");
+        long powerGoodFell = server.Wiring.PowerGoodPins.Max(p => rack.Wires.Sample(p).LastChangeTimestamp);
+        long firstLinkFell = server.Wiring.LinkPins.Min(p => rack.Wires.Sample(p).LastChangeTimestamp);
+        output.WriteLine($"power-good fell {(firstLinkFell - powerGoodFell) * 1000.0 / System.Diagnostics.Stopwatch.Frequency:F1} ms before the first link");
+        Assert.True(powerGoodFell <= firstLinkFell, "a link wire fell before power-good");
+    }
+
+    [RootFact]
     public void A_partition_blocks_one_peer_and_leaves_every_wire_up()
     {
         SimulatedServer a = AddServerWithService();
