@@ -131,7 +131,13 @@ public static class BenchCommand
         {
             var kind = kinds[random.Next(kinds.Length)];
             var jitter = random.Next(2) == 1;
-            await Task.Delay(random.Next(0, 1000), ct).ConfigureAwait(false);
+            var pause = random.Next(0, 1000);
+            if (!await FailoverRun.RestoreAsync(cluster, line => Console.Error.WriteLine($"[chaos {i + 1}/{runs} seed {seed}] {line}"), ct).ConfigureAwait(false))
+            {
+                Console.Error.WriteLine($"[chaos {i + 1}/{runs}] the rack could not be restored to one active and one standby; this run starts from a degraded rack");
+            }
+
+            await Task.Delay(pause, ct).ConfigureAwait(false);
             using var load = jitter ? CpuLoad.Start(2) : null;
             var r = await FailoverRun.RunAsync(cluster, kind, line => Console.Error.WriteLine($"[chaos {i + 1}/{runs} seed {seed}] {line}"), ct).ConfigureAwait(false);
             results.Add(BenchRecorder.ToBench(cluster, r, i) with { Scenario = "chaos:" + kind.Name() + (jitter ? "+load" : "") });
@@ -189,6 +195,7 @@ public static class BenchCommand
             FaultKind.Hang => "freeze",
             FaultKind.Power => "power-loss",
             FaultKind.Link => "link-loss",
+            FaultKind.Partition => "partition",
             _ => null,
         }).Where(f => f is not null).Distinct().Select(f => KeepalivedFaults.Parse(f!)).ToList();
         faults.Add(KeepalivedFaults.Parse("partition"));

@@ -29,35 +29,53 @@ public static class FailoverRun
         await InjectAsync(cluster, fault, victim, successor, say, ct).ConfigureAwait(false);
 
         var problems = new List<string>();
-        bool expectTakeover = fault != FaultKind.BrokerStop;
+        var expected = ExpectedOutcome(fault);
         bool tookOver = false;
-        if (expectTakeover)
+        string? newActive = null;
+        switch (expected)
         {
-            tookOver = await o.WaitForAsync(x =>
-                x.LatestRoles(group) is { } r && r.Active.Length == 1 && r.Active[0] == successor && r.Epoch > epochBefore &&
-                x.Acks(t0Wall).Any(a => a.Node == successor && a.Role == NodeRole.Active && a.Ok && a.Epoch > epochBefore) &&
-                (cluster.Probe is null || cluster.Probe.Snapshot().Any(p => p.StartMs >= t0 && p.Node == successor)),
-                OutcomeTimeout, ct).ConfigureAwait(false);
-            if (!tookOver)
-            {
-                problems.Add($"{successor} did not take over within {OutcomeTimeout.TotalSeconds} s");
-            }
-        }
-        else
-        {
-            // Broker gone: the active must stay active, nobody fenced; then the broker returns.
-            await Task.Delay(3000, ct).ConfigureAwait(false);
-            if (!cluster.Server(victim).IsUp || cluster.Server(victim).IsResetHeld)
-            {
-                problems.Add($"{victim} was taken down while the broker was away");
-            }
+            case Outcome.Takeover:
+                tookOver = await WaitForActiveAsync(cluster, successor, epochBefore, t0, t0Wall, ct).ConfigureAwait(false);
+                newActive = tookOver ? successor : null;
+                if (!tookOver)
+                {
+                    problems.Add($"{successor} did not take over within {OutcomeTimeout.TotalSeconds} s");
+                }
 
-            await cluster.StartBrokerAgainAsync(ct).ConfigureAwait(false);
-            say("broker: started again");
-            if (!await o.WaitForAsync(x => x.LatestRoles(group) is { } r && r.Active.SequenceEqual([victim]) && x.LatestState(victim).ClaimsActive(), OutcomeTimeout, ct).ConfigureAwait(false))
-            {
-                problems.Add($"after the broker returned, {victim} is not shown active with a fresh state");
-            }
+                break;
+            case Outcome.StayActive:
+                // Broker gone or the servers cut off from each other: the wires say both are
+                // fine, so the active must stay active and nobody be fenced; then the fault heals.
+                await Task.Delay(3000, ct).ConfigureAwait(false);
+                if (!cluster.Server(victim).IsUp || cluster.Server(victim).IsResetHeld)
+                {
+                    problems.Add($"{victim} was taken down during the {fault.Name()}");
+                }
+
+                await HealAsync(cluster, fault, victim, successor, ct).ConfigureAwait(false);
+                say($"{fault.Name()}: healed");
+                if (!await o.WaitForAsync(x => x.LatestRoles(group) is { } r && r.Active.SequenceEqual([victim]) && x.LatestState(victim).ClaimsActive(), OutcomeTimeout, ct).ConfigureAwait(false))
+                {
+                    problems.Add($"after the {fault.Name()} healed, {victim} is not shown active with a fresh state");
+                }
+
+                newActive = victim;
+                break;
+            case Outcome.OneActive:
+                // Either answer is right; what must hold is one active that serves the address.
+                await Task.Delay(2000, ct).ConfigureAwait(false);
+                bool settled = await o.WaitForAsync(x =>
+                    x.LatestRoles(group) is { } r && r.Active.Length == 1 && x.LatestState(r.Active[0]).ClaimsActive() &&
+                    (cluster.Probe is null || cluster.Probe.Snapshot().Any(p => p.StartMs >= cluster.Clock.NowMs - 1000 && p.Node == r.Active[0])),
+                    OutcomeTimeout, ct).ConfigureAwait(false);
+                newActive = o.LatestRoles(group)?.Active.FirstOrDefault();
+                tookOver = settled && newActive == successor;
+                if (!settled)
+                {
+                    problems.Add($"no single active serving the address within {OutcomeTimeout.TotalSeconds} s: {Describe(cluster, victim)}");
+                }
+
+                break;
         }
 
         var tEnd = cluster.Clock.NowMs;
@@ -75,12 +93,12 @@ public static class FailoverRun
 
         var overlap = cluster.Overlap?.OverlapMs(t0, tEnd) ?? 0;
         var violations = SafetyChecker.Check(o.Observations(), overlap);
-        var falseFences = fault == FaultKind.BrokerStop ? FenceEvents(o, t0Wall).Count : 0;
+        var falseFences = expected == Outcome.StayActive ? FenceEvents(o, t0Wall).Count : 0;
         var result = new FailoverResult
         {
             Fault = fault.Name(),
             Victim = victim,
-            NewActive = tookOver ? successor : (fault == FaultKind.BrokerStop ? victim : null),
+            NewActive = newActive,
             DetectionMs = Since(detection?.Timestamp),
             FenceMs = Since(fence?.Timestamp),
             TakeoverMs = Since(ack?.Timestamp),
@@ -100,6 +118,45 @@ public static class FailoverRun
         return result;
     }
 
+    private enum Outcome
+    {
+        /// <summary>The standby must take over (after the old active is confirmed out).</summary>
+        Takeover,
+
+        /// <summary>Nothing may fail over: the wires say the active is fine.</summary>
+        StayActive,
+
+        /// <summary>Either is right, as long as exactly one active serves the address.</summary>
+        OneActive,
+    }
+
+    private static Outcome ExpectedOutcome(FaultKind fault) => fault switch
+    {
+        FaultKind.BrokerStop or FaultKind.Partition => Outcome.StayActive,
+        FaultKind.LinkFlap => Outcome.OneActive,
+        _ => Outcome.Takeover,
+    };
+
+    private static Task<bool> WaitForActiveAsync(RackCluster cluster, string successor, long epochBefore, double t0, long t0Wall, CancellationToken ct) =>
+        cluster.Observer.WaitForAsync(x =>
+            x.LatestRoles(cluster.Options.Group) is { } r && r.Active.Length == 1 && r.Active[0] == successor && r.Epoch > epochBefore &&
+            x.Acks(t0Wall).Any(a => a.Node == successor && a.Role == NodeRole.Active && a.Ok && a.Epoch > epochBefore) &&
+            (cluster.Probe is null || cluster.Probe.Snapshot().Any(p => p.StartMs >= t0 && p.Node == successor)),
+            OutcomeTimeout, ct);
+
+    private static async Task HealAsync(RackCluster cluster, FaultKind fault, string victim, string successor, CancellationToken ct)
+    {
+        if (fault == FaultKind.BrokerStop)
+        {
+            await cluster.StartBrokerAgainAsync(ct).ConfigureAwait(false);
+        }
+        else if (fault == FaultKind.Partition)
+        {
+            cluster.Server(victim).UnblockTraffic(cluster.Server(successor).Address);
+            cluster.Server(successor).UnblockTraffic(cluster.Server(victim).Address);
+        }
+    }
+
     /// <summary>Sends a signed command as an operator would, and returns the board's answer.</summary>
     public static async Task<CommandAck?> SendCommandAsync(RackCluster cluster, CommandAction action, string target, string? argument, CancellationToken ct)
     {
@@ -115,6 +172,43 @@ public static class FailoverRun
             return answer is not null;
         }, TimeSpan.FromSeconds(10), ct).ConfigureAwait(false);
         return answer;
+    }
+
+    /// <summary>
+    /// Brings the rack back to one active and one healthy standby before a run, as an operator
+    /// would: a member still held (a ladder that ended again after an earlier unfence, say) is
+    /// unfenced. Without this one held standby turns every later run into a wait for a takeover
+    /// that cannot happen. False when the rack could not be restored.
+    /// </summary>
+    public static async Task<bool> RestoreAsync(RackCluster cluster, Action<string> say, CancellationToken ct)
+    {
+        var roles = cluster.Observer.LatestRoles(cluster.Options.Group);
+        if (roles is null || roles.Active.Length != 1)
+        {
+            return await cluster.WaitUntilSettledAsync(cluster.Options.Nodes[0], TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+        }
+
+        foreach (var node in cluster.Options.Nodes.Where(n => n != roles.Active[0]))
+        {
+            if (await WaitForStandbyAsync(cluster, node, TimeSpan.FromSeconds(1), ct).ConfigureAwait(false))
+            {
+                continue;
+            }
+
+            if (cluster.Observer.LatestRoles(cluster.Options.Group)?.Fenced.Contains(node) == true)
+            {
+                var ack = await SendCommandAsync(cluster, CommandAction.Unfence, node, null, ct).ConfigureAwait(false);
+                say($"restore: {node} was still held; unfence: {(ack is null ? "no answer" : WireWords.Of(ack.Verdict) + " " + ack.Detail)}");
+            }
+
+            if (!await WaitForStandbyAsync(cluster, node, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false))
+            {
+                say($"restore: {node} not back as standby: {Describe(cluster, node)}");
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Waits until <paramref name="node"/> is back: healthy, standby under the current epoch.</summary>
@@ -155,6 +249,20 @@ public static class FailoverRun
                 await Task.Delay(300, ct).ConfigureAwait(false);
                 cluster.StartBoard();
                 break;
+            case FaultKind.Partition:
+                server.BlockTraffic(cluster.Server(successor).Address);
+                cluster.Server(successor).BlockTraffic(server.Address);
+                break;
+            case FaultKind.LinkFlap:
+                for (var i = 0; i < 3; i++)
+                {
+                    server.LinkDown();
+                    await Task.Delay(5, ct).ConfigureAwait(false);
+                    server.LinkUp();
+                    await Task.Delay(200, ct).ConfigureAwait(false);
+                }
+
+                break;
             case FaultKind.Switchover:
                 var ack = await SendCommandAsync(cluster, CommandAction.Switchover, cluster.Options.Group, successor, ct).ConfigureAwait(false);
                 say($"switchover command: {(ack is null ? "no answer" : WireWords.Of(ack.Verdict) + " " + ack.Detail)}");
@@ -179,7 +287,9 @@ public static class FailoverRun
                 break;
         }
 
-        if (fault is FaultKind.BrokerStop)
+        // Nothing to bring back when the victim kept its role (the broker or partition healed in
+        // the run, or a link flap the board rode out).
+        if (ExpectedOutcome(fault) == Outcome.StayActive || cluster.Observer.LatestRoles(cluster.Options.Group)?.Active.Contains(victim) == true)
         {
             return;
         }

@@ -23,6 +23,16 @@ public enum FaultKind
 
     /// <summary>Not a fault: a planned, signed switchover to the standby.</summary>
     Switchover,
+
+    /// <summary>The two servers cannot reach each other (blackhole routes both ways); every wire and the broker path stay up. Nothing may fail over.</summary>
+    Partition,
+
+    /// <summary>
+    /// The active's links flap: three down/up cycles of about 5 ms, meant to stay inside the
+    /// board's debounce. On a loaded machine `ip` may hold a link down longer; then a failover is
+    /// right too. Either way it must be safe and leave exactly one active.
+    /// </summary>
+    LinkFlap,
 }
 
 public static class FaultNames
@@ -36,6 +46,8 @@ public static class FaultNames
         (FaultKind.BrokerStop, "broker-loss"),
         (FaultKind.BoardRestart, "board-restart"),
         (FaultKind.Switchover, "switchover"),
+        (FaultKind.Partition, "partition"),
+        (FaultKind.LinkFlap, "link-flap"),
     ];
 
     public static string Name(this FaultKind kind) => Table.First(t => t.Kind == kind).Name;

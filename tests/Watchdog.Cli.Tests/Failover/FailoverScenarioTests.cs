@@ -33,11 +33,14 @@ public sealed class FailoverScenarioTests(ITestOutputHelper output)
         Assert.NotNull(result.RtoMs);
     }
 
-    [RackFact]
-    public async Task Losing_the_broker_takes_nobody_down_and_fails_nothing_over()
+    [RackTheory]
+    [InlineData("broker-loss")]
+    [InlineData("partition")]
+    public async Task Losing_the_broker_or_the_peer_takes_nobody_down_and_fails_nothing_over(string faultName)
     {
+        // The wires say both servers are fine: no failover, no fence, the epoch unchanged.
         await using var cluster = await RackClusterFixture.StartSettledAsync(output);
-        var result = await FailoverRun.RunAsync(cluster, FaultKind.BrokerStop, output.WriteLine, CancellationToken.None);
+        var result = await FailoverRun.RunAsync(cluster, FaultNames.Parse(faultName), output.WriteLine, CancellationToken.None);
         output.WriteLine(result.ToJson().ToJsonString());
 
         Assert.Empty(result.Violations);
