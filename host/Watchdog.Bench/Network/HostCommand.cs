@@ -7,16 +7,26 @@ public static class HostCommand
 {
     /// <summary>Runs the tool, waits for it, and returns its standard output.</summary>
     /// <exception cref="BenchSetupException">The tool could not start or exited non-zero.</exception>
-    public static string Run(string tool, params string[] arguments) => RunCore(tool, arguments).StdOut;
+    public static string Run(string tool, params string[] arguments) => RunCore(tool, arguments, DefaultTimeout).StdOut;
+
+    /// <summary>Like <see cref="Run(string, string[])"/> with its own time limit, for tools run many times a second.</summary>
+    public static string Run(TimeSpan timeout, string tool, params string[] arguments) => RunCore(tool, arguments, timeout).StdOut;
+
+    /// <summary>
+    /// No host tool here takes this long; one that does is stuck. A tool run inside a simulated
+    /// server's namespace is stopped with the server when the server is held in reset (the
+    /// simulator stops every process in the namespace), and waiting for it hung the demo for good.
+    /// </summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Runs the tool and returns stdout followed by stderr (for tools that print to stderr, like keepalived --version).</summary>
     public static string RunWithStdErr(string tool, params string[] arguments)
     {
-        (string stdout, string stderr) = RunCore(tool, arguments);
+        (string stdout, string stderr) = RunCore(tool, arguments, DefaultTimeout);
         return stdout + stderr;
     }
 
-    private static (string StdOut, string StdErr) RunCore(string tool, string[] arguments)
+    private static (string StdOut, string StdErr) RunCore(string tool, string[] arguments, TimeSpan timeout)
     {
         var info = new ProcessStartInfo(tool)
         {
@@ -44,8 +54,16 @@ public static class HostCommand
         {
             // Read both pipes concurrently so a chatty tool cannot block on a full stderr pipe.
             Task<string> stderr = process.StandardError.ReadToEndAsync();
-            string stdout = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
+            Task<string> stdoutTask = process.StandardOutput.ReadToEndAsync();
+            if (!process.WaitForExit(timeout))
+            {
+                process.Kill(entireProcessTree: true); // SIGKILL ends a stopped process too
+                process.WaitForExit();
+                throw new BenchSetupException($"'{commandLine}' did not finish within {timeout.TotalSeconds:0.#} s and was killed (stopped with a simulated server held in reset?)");
+            }
+
+            process.WaitForExit(); // drains the output pipes
+            string stdout = stdoutTask.Result;
             if (process.ExitCode != 0)
             {
                 throw new BenchSetupException($"'{commandLine}' exited with {process.ExitCode}: {stderr.Result.Trim()}");

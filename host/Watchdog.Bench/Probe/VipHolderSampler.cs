@@ -91,11 +91,13 @@ public sealed class VipHolderSampler : IDisposable
             string output;
             try
             {
-                output = HostCommand.Run("ip", "-n", ns, "-o", "-4", "addr", "show", "dev", interfaceName);
+                output = HostCommand.Run(TimeSpan.FromSeconds(1), "ip", "-n", ns, "-o", "-4", "addr", "show", "dev", interfaceName);
             }
             catch (BenchSetupException)
             {
-                output = string.Empty; // namespace being torn down: the node holds nothing we can see
+                // Namespace being torn down, or `ip` stopped with a server held in reset: the node
+                // holds nothing we can see (and a server held in reset answers nobody).
+                output = string.Empty;
             }
 
             double after = clock.NowMs;

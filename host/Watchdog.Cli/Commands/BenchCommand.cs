@@ -30,7 +30,7 @@ public static class BenchCommand
 
     public static Command Create()
     {
-        var scenario = new Option<string>("--scenario", "-s") { Description = "agent-crash | hang | power-loss | link-loss | broker-loss | board-restart | switchover | all", DefaultValueFactory = _ => "all" };
+        var scenario = new Option<string>("--scenario", "-s") { Description = "agent-crash | hang | power-loss | link-loss | broker-loss | board-restart | switchover | partition | link-flap | all (comma-separated for several)", DefaultValueFactory = _ => "all" };
         var runs = new Option<int>("--runs", "-n") { Description = "Runs per scenario (or chaos runs)", DefaultValueFactory = _ => 5 };
         var json = new Option<bool>("--json") { Description = "Print the whole report as one JSON object" };
         var peer = new Option<string?>("--peer") { Description = "Also run a peer system on the same faults: keepalived" };

@@ -1,0 +1,32 @@
+using System.Diagnostics;
+using Watchdog.Bench.Network;
+
+namespace Watchdog.Bench.Tests.Network;
+
+/// <summary>Host tools that never finish (stopped with a simulated server held in reset) must not hang the bench.</summary>
+public class HostCommandTests
+{
+    [Fact]
+    public void A_tool_that_finishes_returns_its_output()
+    {
+        Assert.Equal("hello\n", HostCommand.Run(TimeSpan.FromSeconds(10), "echo", "hello"));
+    }
+
+    [Fact]
+    public void A_stopped_tool_is_killed_at_its_time_limit_with_an_error_naming_it()
+    {
+        // The shell stops itself, as `ip -n NS ...` is stopped by a simulated reset of NS.
+        var clock = Stopwatch.StartNew();
+        var e = Assert.Throws<BenchSetupException>(() => HostCommand.Run(TimeSpan.FromMilliseconds(300), "sh", "-c", "kill -STOP $$; echo never"));
+        Assert.Contains("did not finish within 0.3 s", e.Message, StringComparison.Ordinal);
+        Assert.Contains("sh -c kill -STOP", e.Message, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "waited " + clock.Elapsed);
+    }
+
+    [Fact]
+    public void A_failing_tool_names_its_exit_code_and_stderr()
+    {
+        var e = Assert.Throws<BenchSetupException>(() => HostCommand.Run("sh", "-c", "echo broken >&2; exit 3"));
+        Assert.Contains("exited with 3: broken", e.Message, StringComparison.Ordinal);
+    }
+}
