@@ -285,7 +285,7 @@ namespace Watchdog.Firmware.Core
                 // heartbeat stops just after (and the link LEDs go dark with it), so wait the
                 // suspect time before calling it anything; after that it is a sensor or PSU
                 // problem on a running server (redundancy lost below), never a failover.
-                if (PowerLowTicks() < _ctx.Timing.HeartbeatSuspect)
+                if (StableTicks(_powerGood) < _ctx.Timing.HeartbeatSuspect)
                 {
                     return Verdict;
                 }
@@ -304,7 +304,7 @@ namespace Watchdog.Firmware.Core
                 // and as long as a power-good input is on its way down, so that a power loss takes
                 // the power path (the node is off: the fence is confirmed at once) and not the
                 // network path (the node may be running: ask it to demote, fence on timeout).
-                if (LinkDownTicks() < _ctx.Timing.Debounce || PowerGoodFalling())
+                if (StableTicks(_link) < _ctx.Timing.Debounce || PowerGoodFalling())
                 {
                     return Verdict;
                 }
@@ -330,12 +330,13 @@ namespace Watchdog.Firmware.Core
             return Verdict.None;
         }
 
-        private long LinkDownTicks()
+        /// <summary>Ticks since the most recent change of any of these inputs: how long they have all held their level.</summary>
+        private static long StableTicks(Debouncer[] inputs)
         {
             long ticks = long.MaxValue;
-            for (int i = 0; i < _link.Length; i++)
+            for (int i = 0; i < inputs.Length; i++)
             {
-                if (_link[i].StableTicks < ticks) { ticks = _link[i].StableTicks; }
+                if (inputs[i].StableTicks < ticks) { ticks = inputs[i].StableTicks; }
             }
 
             return ticks;
@@ -349,17 +350,6 @@ namespace Watchdog.Firmware.Core
             }
 
             return false;
-        }
-
-        private long PowerLowTicks()
-        {
-            long ticks = long.MaxValue;
-            for (int i = 0; i < _powerGood.Length; i++)
-            {
-                if (_powerGood[i].StableTicks < ticks) { ticks = _powerGood[i].StableTicks; }
-            }
-
-            return ticks;
         }
 
         private string RedundancyDetail()
