@@ -79,7 +79,7 @@ internal sealed class VirtualIpAction
     /// Starts <paramref name="count"/> gratuitous ARP announcements, the first at once and the
     /// rest ArpIntervalMs apart, without waiting for them: iputils arping always lingers one
     /// second after its last packet (even with -w 0), and a promote must not be held up by
-    /// that. The packet goes out within milliseconds of the start. Results are logged and
+    /// that, nor by the process start. The packet goes out within milliseconds of the start. Results are logged and
     /// raised through Announced.
     /// </summary>
     public void StartAnnouncements(int count)
@@ -93,7 +93,9 @@ internal sealed class VirtualIpAction
         {
             var stop = new CancellationTokenSource();
             _repeatStop = stop;
-            _repeats = AnnounceSeriesAsync(count, stop.Token);
+            // On the thread pool: starting arping (fork and exec) costs milliseconds that the
+            // promote's acknowledgement, and so the takeover, must not wait for.
+            _repeats = Task.Run(() => AnnounceSeriesAsync(count, stop.Token), CancellationToken.None);
         }
     }
 

@@ -18,7 +18,7 @@ public sealed class SafetyPropertyTests
     private static readonly Gen<(int Kind, int Node, int Amount)[]> Sequences =
         Gen.Select(Gen.Int[0, RackFuzz.Kinds - 1], Gen.Int[0, 2], Gen.Int[1, 400]).Array[4, 40];
 
-    private static readonly Gen<int> Shapes = Gen.Int[0, 4];
+    private static readonly Gen<int> Shapes = Gen.Int[0, 5];
 
     private static Rack Build(int shape) => shape switch
     {
@@ -26,6 +26,8 @@ public sealed class SafetyPropertyTests
         1 => new Rack(TestConfigs.Group(GroupMode.ActiveStandby, 3, FailbackPolicy.Automatic)),
         2 => new Rack(TestConfigs.Group(GroupMode.ActiveStandby, 2, FailbackPolicy.Automatic, fence: true)),
         3 => new Rack(TestConfigs.Group(GroupMode.ActiveActive, 3)),
+        // network_failure "fence": an active that loses every link is held at once, no demotion.
+        5 => new Rack(TestConfigs.Group(GroupMode.ActiveStandby, 2, FailbackPolicy.Automatic, fence: true, network: NetworkFailurePolicy.Fence)),
         _ => new Rack(TestConfigs.Group(GroupMode.ActiveStandby, 2, FailbackPolicy.Manual, allowFenceLast: true), persistedEpoch: 7),
     };
 

@@ -75,6 +75,19 @@ namespace Watchdog.Firmware.Core.Config
         Manual = 1,
     }
 
+    /// <summary>
+    /// What the board does with an active whose heartbeat is fine but whose every link is down
+    /// (network failure), when a standby is ready.
+    /// </summary>
+    public enum NetworkFailurePolicy
+    {
+        /// <summary>Ask it to step down; fence it if no acknowledgement comes within demote_ack_timeout_ms (it may have another path to the broker).</summary>
+        Demote = 0,
+
+        /// <summary>Hold its reset at once, then promote the standby: no wait for an acknowledgement that its dead links cannot carry.</summary>
+        Fence = 1,
+    }
+
     /// <summary>Servers that share a role.</summary>
     public sealed class GroupConfig
     {
@@ -89,6 +102,9 @@ namespace Watchdog.Firmware.Core.Config
 
         /// <summary>How long a preferred member must stay healthy before automatic failback.</summary>
         public int FailbackStableMs { get; set; } = Defaults.FailbackStableMs;
+
+        /// <summary>Demote (default) or fence an active that lost every link.</summary>
+        public NetworkFailurePolicy NetworkFailure { get; set; } = NetworkFailurePolicy.Demote;
 
         /// <summary>Whether the board may fence the last healthy member of this group (default false).</summary>
         public bool AllowFenceLastHealthy { get; set; }

@@ -13,7 +13,7 @@ namespace Watchdog.Firmware.Core.Config
     {
         private static readonly string[] RootFields = { "board", "cluster", "channels", "groups", "timing", "escalation" };
         private static readonly string[] ChannelFields = { "name", "node", "power_good_inputs", "link_inputs", "has_fence", "has_role" };
-        private static readonly string[] GroupFields = { "name", "mode", "members", "failback", "failback_stable_ms", "allow_fence_last_healthy" };
+        private static readonly string[] GroupFields = { "name", "mode", "members", "failback", "failback_stable_ms", "network_failure", "allow_fence_last_healthy" };
         private static readonly string[] TimingFields =
         {
             "tick_ms", "heartbeat_period_ms", "heartbeat_suspect_ms", "heartbeat_timeout_ms", "debounce_ms", "board_boot_grace_ms",
@@ -169,6 +169,10 @@ namespace Watchdog.Firmware.Core.Config
                 if (ConfigWords.TryParse(failback, out policy)) { g.Failback = policy; }
                 else { f.Fail(at + "failback: '" + failback + "' is not a failback policy; use automatic or manual"); }
                 g.FailbackStableMs = f.Int(item, at, "failback_stable_ms", g.FailbackStableMs);
+                string network = f.String(item, at, "network_failure", false, "demote");
+                NetworkFailurePolicy onNetwork;
+                if (ConfigWords.TryParse(network, out onNetwork)) { g.NetworkFailure = onNetwork; }
+                else { f.Fail(at + "network_failure: '" + network + "' is not a network-failure policy; use demote or fence"); }
                 g.AllowFenceLastHealthy = f.Bool(item, at, "allow_fence_last_healthy", false);
                 g.Members = f.Strings(item, at, "members");
             }

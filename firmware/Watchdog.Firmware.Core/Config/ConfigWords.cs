@@ -1,14 +1,24 @@
 namespace Watchdog.Firmware.Core.Config
 {
-    /// <summary>The configuration's words for ladder steps and failback policies (never Enum.ToString on the device).</summary>
+    /// <summary>The configuration's words for ladder steps, failback and network-failure policies (never Enum.ToString on the device).</summary>
     public static class ConfigWords
     {
         private static readonly string[] Steps = { "notify", "restart-service", "reset", "power-cycle", "hold", "fence" };
         private static readonly string[] Failbacks = { "automatic", "manual" };
+        private static readonly string[] NetworkFailures = { "demote", "fence" };
 
         public static string Of(LadderStep step) { return Steps[(int)step]; }
 
         public static string Of(FailbackPolicy policy) { return Failbacks[(int)policy]; }
+
+        public static string Of(NetworkFailurePolicy policy) { return NetworkFailures[(int)policy]; }
+
+        public static bool TryParse(string word, out NetworkFailurePolicy policy)
+        {
+            int i = IndexOf(NetworkFailures, word);
+            policy = (NetworkFailurePolicy)(i < 0 ? 0 : i);
+            return i >= 0;
+        }
 
         public static bool TryParse(string word, out LadderStep step)
         {

@@ -271,13 +271,15 @@ namespace Watchdog.Firmware.Core
                 _role[x] = NodeRole.Standby;
                 Promote(cand, "failover: " + u.Config.Node + " is out (" + WireWords.Of(u.Verdict) + ")");
             }
-            else if (u.AliveOnWires)
+            else if (u.AliveOnWires && !FenceOnNetworkFailure(u))
             {
                 StartDemote(x, cand, true, "failover: " + u.Config.Node + " " + WireWords.Of(u.Verdict));
             }
             else if (u.CanFence())
             {
-                u.TakeoverHold("stonith: holding reset before " + _members[cand].Config.Node + " takes over");
+                u.TakeoverHold(u.AliveOnWires
+                    ? "stonith: every link of " + u.Config.Node + " is down (network_failure: fence): holding reset before " + _members[cand].Config.Node + " takes over"
+                    : "stonith: holding reset before " + _members[cand].Config.Node + " takes over");
                 _moving = x;
                 _target = cand;
                 Phase = GroupPhase.Fencing;
@@ -286,6 +288,14 @@ namespace Watchdog.Firmware.Core
             {
                 AlertOnce("cannot-fence", u.Config.Node + " cannot be fenced; no failover");
             }
+        }
+
+        // A demotion needs an answer over the network, which an active with every link down can
+        // only give over some other path to the broker. With network_failure "fence" the board
+        // does not wait for it: reset held now, the standby promoted once that is confirmed.
+        private bool FenceOnNetworkFailure(ChannelUnit u)
+        {
+            return Config.NetworkFailure == NetworkFailurePolicy.Fence && u.Verdict == Verdict.NetworkFailure;
         }
 
         private void ResolveSeveralClaims()

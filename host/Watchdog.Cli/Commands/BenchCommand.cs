@@ -39,7 +39,10 @@ public static class BenchCommand
         var soak = new Option<TimeSpan?>("--soak") { Description = "Run this long (e.g. 00:10:00) with CPU-load jitter and no fault; count false fences" };
         var heartbeat = new Option<int>("--heartbeat-ms") { Description = "Heartbeat period (ms)", DefaultValueFactory = _ => 50 };
         var output = new Option<string?>("--out", "-o") { Description = "Folder for the JSON report, the Markdown tables and one SVG timeline per scenario" };
-        var command = new Command("bench", "Measure failover on the virtual rack, optionally side by side with keepalived") { scenario, runs, json, peer, chaos, seed, soak, heartbeat, output };
+        var agent = new Option<string?>("--agent") { Description = "A published agent executable to run on the servers (dotnet publish host/Watchdog.Agent -c Release -r linux-x64: NativeAOT, as in production); default: the JIT build next to watchdogctl" };
+        var network = new Option<string>("--network-failure") { Description = "The group's policy for an active that lost every link: demote (ask it, fence after demote_ack_timeout_ms) or fence (hold it at once)", DefaultValueFactory = _ => "demote" };
+        network.AcceptOnlyFromAmong("demote", "fence");
+        var command = new Command("bench", "Measure failover on the virtual rack, optionally side by side with keepalived") { scenario, runs, json, peer, chaos, seed, soak, heartbeat, output, agent, network };
         command.SetAction(async (result, ct) =>
         {
             if (!Sim.Posix.PosixSignals.IsRoot)
@@ -53,7 +56,23 @@ public static class BenchCommand
                 throw new FormatException($"--runs {n}: must be 1..10000");
             }
 
-            var options = new RackClusterOptions { Broker = BrokerKind.Mosquitto, HeartbeatPeriodMs = result.GetValue(heartbeat), Log = Console.Error };
+            var agentPath = result.GetValue(agent);
+            if (agentPath is not null)
+            {
+                agentPath = Path.GetFullPath(agentPath);
+                if (!File.Exists(agentPath))
+                {
+                    throw new FormatException($"--agent {agentPath}: no such file (publish it first: dotnet publish host/Watchdog.Agent -c Release -r linux-x64 -o DIR)");
+                }
+
+                if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(agentPath) & UnixFileMode.UserExecute) == 0)
+                {
+                    throw new FormatException($"--agent {agentPath}: not executable (a published agent binary, not the .dll)");
+                }
+            }
+
+            Console.Error.WriteLine(agentPath is null ? "agent: JIT build (dotnet Watchdog.Agent.dll)" : $"agent: {agentPath}");
+            var options = new RackClusterOptions { Broker = BrokerKind.Mosquitto, HeartbeatPeriodMs = result.GetValue(heartbeat), Log = Console.Error, AgentExecutable = agentPath, NetworkFailure = result.GetValue(network)! };
             var outDir = result.GetValue(output);
             if (outDir is not null)
             {

@@ -23,20 +23,23 @@ public sealed class ClusterObserver : IAsyncDisposable
     private readonly TopicTree _topics;
     private readonly Lock _gate = new();
     private readonly List<Observation> _observations = [];
+    private readonly StreamWriter? _journal;
 
-    private ClusterObserver(IMqttClient client, TopicTree topics)
+    private ClusterObserver(IMqttClient client, TopicTree topics, string? journalPath)
     {
         _client = client;
         _topics = topics;
         Snapshot = new ClusterSnapshot(topics);
+        _journal = journalPath is null ? null : new StreamWriter(journalPath, append: true) { AutoFlush = true };
     }
 
     public ClusterSnapshot Snapshot { get; }
 
-    public static async Task<ClusterObserver> StartAsync(string host, int port, string cluster, CancellationToken ct)
+    /// <param name="journalPath">When set, every message received is appended there (arrival time, topic, payload) for a post-mortem of a run.</param>
+    public static async Task<ClusterObserver> StartAsync(string host, int port, string cluster, CancellationToken ct, string? journalPath = null)
     {
         var client = new MqttClientFactory().CreateMqttClient();
-        var observer = new ClusterObserver(client, new TopicTree(cluster));
+        var observer = new ClusterObserver(client, new TopicTree(cluster), journalPath);
         client.ApplicationMessageReceivedAsync += e =>
         {
             observer.Apply(e.ApplicationMessage.Topic, e.ApplicationMessage.Payload.ToArray());
@@ -157,6 +160,7 @@ public sealed class ClusterObserver : IAsyncDisposable
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         lock (_gate)
         {
+            _journal?.WriteLine($"{DateTimeOffset.FromUnixTimeMilliseconds(now):HH:mm:ss.fff} {topic} {System.Text.Encoding.UTF8.GetString(payload)}");
             var ev = Snapshot.Apply(topic, payload);
             if (ev is not null)
             {
@@ -193,6 +197,10 @@ public sealed class ClusterObserver : IAsyncDisposable
         }
 
         _client.Dispose();
+        lock (_gate)
+        {
+            _journal?.Dispose();
+        }
     }
 }
 

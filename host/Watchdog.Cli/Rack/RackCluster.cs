@@ -88,7 +88,9 @@ public sealed class RackCluster : IAsyncDisposable
         await StartBrokerAsync().ConfigureAwait(false);
         Options.Log.WriteLine($"broker: {(Options.Broker == BrokerKind.Embedded ? "embedded MQTTnet" : "mosquitto")} on {BrokerHost}:{BrokerPort}");
 
-        Observer = await ClusterObserver.StartAsync(BrokerHost, BrokerPort, Options.Cluster, ct).ConfigureAwait(false);
+        // A kept rack folder (WATCHDOG_KEEP_RACK=1) also keeps every MQTT message the observer saw, beside the wire timeline.
+        var journal = Options.KeepDirectory ? Path.Combine(Rack.Directory, "mqtt.log") : null;
+        Observer = await ClusterObserver.StartAsync(BrokerHost, BrokerPort, Options.Cluster, ct, journal).ConfigureAwait(false);
 
         var namespaces = Rack.IsolationMode == IsolationMode.NetworkNamespaces;
         Vip = namespaces ? IPAddress.Parse(Rack.AddressFor(100)) : null;
@@ -112,7 +114,10 @@ public sealed class RackCluster : IAsyncDisposable
             File.WriteAllText(agentConfig, ClusterConfigs.Agent(
                 Options, node, server.Wiring.HeartbeatPin, Rack.WireFilePath, BrokerHost, BrokerPort, KeyFile,
                 Vip?.ToString() ?? "", 32, server.Network.Interfaces[0], netns: null));
-            server.AddService(new ServiceSpec("agent", "dotnet", Binary("Watchdog.Agent.dll"), "--config", agentConfig)
+            ServiceSpec agent = Options.AgentExecutable is { } native
+                ? new ServiceSpec("agent", native, "--config", agentConfig)
+                : new ServiceSpec("agent", "dotnet", Binary("Watchdog.Agent.dll"), "--config", agentConfig);
+            server.AddService(agent with
             {
                 Environment = new Dictionary<string, string> { ["DOTNET_TieredPGO"] = "0", ["DOTNET_gcServer"] = "0" },
             });

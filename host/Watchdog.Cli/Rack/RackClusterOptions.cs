@@ -41,6 +41,16 @@ public sealed record RackClusterOptions
     /// <summary>Keep the rack's folder (configs, wire file, every process's log) after the run; also WATCHDOG_KEEP_RACK=1.</summary>
     public bool KeepDirectory { get; init; } = Environment.GetEnvironmentVariable("WATCHDOG_KEEP_RACK") == "1";
 
+    /// <summary>
+    /// A published agent executable (NativeAOT: `dotnet publish host/Watchdog.Agent -c Release
+    /// -r linux-x64`), as servers run it in production. Null runs the JIT build next to
+    /// watchdogctl (`dotnet Watchdog.Agent.dll`), whose first promote pays for compiling its path.
+    /// </summary>
+    public string? AgentExecutable { get; init; }
+
+    /// <summary>The group's network_failure policy: "demote" (the core's default) or "fence" (hold an active that lost every link at once).</summary>
+    public string NetworkFailure { get; init; } = "demote";
+
     /// <summary>The TCP port of the service behind the virtual IP.</summary>
     public int ServicePort { get; init; } = 7070;
 }
