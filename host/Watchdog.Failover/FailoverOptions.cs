@@ -164,7 +164,16 @@ public sealed class VirtualIpOptions
     /// <summary>unsolicited (arping -U, an ARP request; default) or answer (arping -A, an ARP reply) — some switches only learn from one of them.</summary>
     public string ArpMode { get; set; } = "unsolicited";
 
-    /// <summary>The iproute2 command. Default "ip" (found on PATH).</summary>
+    /// <summary>
+    /// How the address is added and removed: netlink (default: one rtnetlink request from the
+    /// agent itself, no process started) or ip (runs IpCommand, for systems where a wrapper
+    /// must do it).
+    /// </summary>
+    public string Method { get; set; } = "netlink";
+
+    internal bool UsesNetlink => Method == "netlink";
+
+    /// <summary>The iproute2 command (Method ip; also lists addresses when a removal fails). Default "ip" (found on PATH).</summary>
     public string IpCommand { get; set; } = "ip";
 
     /// <summary>The arping command (iputils-arping). Default "arping" (found on PATH).</summary>
@@ -210,6 +219,11 @@ public sealed class VirtualIpOptions
         if (ArpMode != "unsolicited" && ArpMode != "answer")
         {
             problems.Add($"{key}:ArpMode = '{ArpMode}': must be unsolicited (arping -U) or answer (arping -A)");
+        }
+
+        if (Method is not ("netlink" or "ip"))
+        {
+            problems.Add($"{key}:Method = '{Method}': must be netlink (the agent adds the address itself) or ip (runs IpCommand)");
         }
 
         if (string.IsNullOrWhiteSpace(IpCommand))

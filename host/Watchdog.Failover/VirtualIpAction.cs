@@ -1,13 +1,17 @@
 using System.Globalization;
+using System.Net;
 using Microsoft.Extensions.Logging;
+using Watchdog.Failover.Netlink;
 using Watchdog.Failover.Processes;
 
 namespace Watchdog.Failover;
 
 /// <summary>
-/// The built-in virtual IP action: `ip address add/del VIP/PREFIX dev IF` and gratuitous ARP
-/// with iputils arping. Add and remove are idempotent: "already present" and "already absent"
-/// are success, checked with `ip -o address show` rather than guessed from an error message.
+/// The built-in virtual IP action: the address added and removed with one rtnetlink request
+/// (Method netlink, the default) or with `ip address add/del VIP/PREFIX dev IF` (Method ip), and
+/// gratuitous ARP with iputils arping. Add and remove are idempotent: "already present" and
+/// "already absent" are success, told by the kernel's errno (netlink) or checked with
+/// `ip -o address show` (ip) rather than guessed from an error message.
 /// </summary>
 internal sealed class VirtualIpAction
 {
@@ -36,6 +40,14 @@ internal sealed class VirtualIpAction
     {
         string step = $"vip add {Cidr} dev {_options.Interface}";
         long started = _time.GetTimestamp();
+        if (_options.UsesNetlink)
+        {
+            NetlinkOutcome r = AddressNetlink.Add(_options.Netns, _options.Interface, IPAddress.Parse(_options.Address), _options.PrefixLength);
+            return Log(r.Ok ? new StepReport(step, true, "added", _time.GetElapsedTime(started), "")
+                : r.Errno == AddressNetlink.EEXIST ? new StepReport(step, true, "already present", _time.GetElapsedTime(started), "")
+                : new StepReport(step, false, "netlink: " + r.Detail, _time.GetElapsedTime(started), ""));
+        }
+
         ProcessOutcome add = await IpAsync(ct, "-4", "address", "add", Cidr, "dev", _options.Interface).ConfigureAwait(false);
         if (add.Succeeded)
         {
@@ -56,6 +68,15 @@ internal sealed class VirtualIpAction
     {
         string step = $"vip del {Cidr} dev {_options.Interface}";
         long started = _time.GetTimestamp();
+        if (_options.UsesNetlink)
+        {
+            // No such address, or no such interface: either way the address is not there.
+            NetlinkOutcome r = AddressNetlink.Remove(_options.Netns, _options.Interface, IPAddress.Parse(_options.Address), _options.PrefixLength);
+            return Log(r.Ok ? new StepReport(step, true, "removed", _time.GetElapsedTime(started), "")
+                : r.Errno is AddressNetlink.EADDRNOTAVAIL or AddressNetlink.ENODEV ? new StepReport(step, true, "already absent", _time.GetElapsedTime(started), "")
+                : new StepReport(step, false, "netlink: " + r.Detail, _time.GetElapsedTime(started), ""));
+        }
+
         ProcessOutcome del = await IpAsync(ct, "-4", "address", "del", Cidr, "dev", _options.Interface).ConfigureAwait(false);
         if (del.Succeeded)
         {

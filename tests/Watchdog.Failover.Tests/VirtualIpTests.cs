@@ -6,7 +6,8 @@ namespace Watchdog.Failover.Tests;
 
 /// <summary>
 /// The virtual IP action against real interfaces in network namespaces this test creates
-/// (wdfo-&lt;random&gt;-*), with ip and arping run through `ip netns exec` (VirtualIpOptions.Netns).
+/// (wdfo-&lt;random&gt;-*): the address changed by netlink from a thread in the namespace (the
+/// default) or by ip, and arping, run through `ip netns exec` (VirtualIpOptions.Netns).
 /// </summary>
 public sealed class VirtualIpTests : IDisposable
 {
@@ -23,16 +24,43 @@ public sealed class VirtualIpTests : IDisposable
     private static Grant Grant(string node, NodeRole role, long epoch) =>
         new() { Group = "web", Node = node, Role = role, Epoch = epoch, Reason = "test", Timestamp = 1 };
 
-    private static FailoverOptions Options(string ns, string dev, int prefix = 32) => new()
+    private static FailoverOptions Options(string ns, string dev, int prefix = 32, string method = "netlink") => new()
     {
-        Vip = new VirtualIpOptions { Address = Vip, PrefixLength = prefix, Interface = dev, Netns = ns, ArpCount = 1 },
+        Vip = new VirtualIpOptions { Address = Vip, PrefixLength = prefix, Interface = dev, Netns = ns, ArpCount = 1, Method = method },
     };
 
     [RootFact]
-    public async Task Promote_adds_the_address_after_the_hooks_and_announces_it_demote_removes_it_before_the_hooks()
+    public async Task With_netlink_promote_and_demote_change_the_address_without_running_ip()
     {
         string ns = _lab.Single("10.231.0.1/24");
         FailoverOptions options = Options(ns, "v0");
+        options.Hooks.Promote.Add(_dir.Recording("start-service"));
+        options.Hooks.Demote.Add(_dir.Recording("stop-service"));
+        var runner = new RecordingRunner();
+        using var executor = new RoleExecutor(options, runner, TimeProvider.System);
+
+        RoleChangeResult up = await executor.ApplyAsync(Grant("a", NodeRole.Active, 1), CancellationToken.None);
+
+        Assert.True(up.Ok, up.Detail);
+        Assert.Contains($"inet {Vip}/32 ", NetnsLab.Addresses(ns, "v0"), StringComparison.Ordinal);
+        Assert.Equal(new[] { "promote hook 0 (start-service)", $"vip add {Vip}/32 dev v0", "gratuitous arp" }, up.Steps.Select(s => s.Step));
+        Assert.Equal("added", up.Steps[1].Detail);
+
+        RoleChangeResult down = await executor.ApplyAsync(Grant("a", NodeRole.Standby, 2), CancellationToken.None);
+
+        Assert.True(down.Ok, down.Detail);
+        Assert.DoesNotContain(Vip, NetnsLab.Addresses(ns, "v0"), StringComparison.Ordinal);
+        Assert.Equal("removed", down.Steps[0].Detail);
+        // Only the hooks and arping ran as processes; the address never went through ip.
+        Assert.DoesNotContain(runner.Commands, c => c.Contains(" ip -4 address", StringComparison.Ordinal));
+        Assert.Contains(runner.Commands, c => c.Contains("arping -U -c 1 -I v0 " + Vip, StringComparison.Ordinal));
+    }
+
+    [RootFact]
+    public async Task With_ip_promote_adds_the_address_after_the_hooks_and_announces_it_demote_removes_it_before_the_hooks()
+    {
+        string ns = _lab.Single("10.231.0.1/24");
+        FailoverOptions options = Options(ns, "v0", method: "ip");
         options.Hooks.Promote.Add(_dir.Recording("start-service"));
         options.Hooks.Demote.Add(_dir.Recording("stop-service"));
         var runner = new RecordingRunner();
@@ -116,10 +144,23 @@ public sealed class VirtualIpTests : IDisposable
         Assert.False(r.Ok);
         Assert.Equal(RoleChangeOutcome.PromoteRolledBack, r.Outcome);
         Assert.Equal(NodeRole.Standby, r.Role);
-        Assert.StartsWith($"promote failed at vip add {Vip}/32 dev nosuchdev: exit", r.Detail, StringComparison.Ordinal);
-        Assert.Contains("Cannot find device", r.Detail, StringComparison.Ordinal);
+        Assert.StartsWith($"promote failed at vip add {Vip}/32 dev nosuchdev: netlink: Cannot find device \"nosuchdev\"", r.Detail, StringComparison.Ordinal);
         Assert.Equal(new[] { "start-service", "stop-service" }, _dir.Runs());
         Assert.Equal("rollback", _dir.EnvOfRun(1)["WATCHDOG_ACTION"]);
+    }
+
+    [RootFact]
+    public async Task With_ip_a_failing_address_add_reports_what_ip_said()
+    {
+        string ns = _lab.Single("10.231.0.1/24");
+        using RoleExecutor executor = new(Options(ns, "nosuchdev", method: "ip"), new RecordingRunner(), TimeProvider.System);
+        await executor.ApplyAsync(Grant("a", NodeRole.Standby, 1), CancellationToken.None);
+
+        RoleChangeResult r = await executor.ApplyAsync(Grant("a", NodeRole.Active, 2), CancellationToken.None);
+
+        Assert.False(r.Ok);
+        Assert.StartsWith($"promote failed at vip add {Vip}/32 dev nosuchdev: exit", r.Detail, StringComparison.Ordinal);
+        Assert.Contains("Cannot find device", r.Detail, StringComparison.Ordinal);
     }
 
     [RootFact]
@@ -167,7 +208,7 @@ public sealed class VirtualIpTests : IDisposable
     public async Task Repeated_announcements_run_in_the_background_and_stop_at_demote()
     {
         string ns = _lab.Single("10.231.0.1/24");
-        FailoverOptions options = Options(ns, "v0");
+        FailoverOptions options = Options(ns, "v0", method: "ip");
         options.Vip.ArpCount = 4;
         options.Vip.ArpIntervalMs = 150;
         options.Vip.ArpMode = "answer";
