@@ -233,8 +233,10 @@ public static class BenchCommand
         var cluster = await RackCluster.StartAsync(options, ct).ConfigureAwait(false);
         if (!await cluster.WaitUntilSettledAsync(options.Nodes[0], TimeSpan.FromSeconds(60), ct).ConfigureAwait(false))
         {
+            // Say where each node stood, so a rack that never settles can be diagnosed from the output.
+            var where = string.Join("; ", options.Nodes.Select(n => FailoverRun.Describe(cluster, n)));
             await cluster.DisposeAsync().ConfigureAwait(false);
-            throw new DemoFailedException("the bench rack did not settle within 60 s");
+            throw new DemoFailedException($"the bench rack did not settle within 60 s: {where} (WATCHDOG_KEEP_RACK=1 keeps the rack's logs)");
         }
 
         return cluster;
