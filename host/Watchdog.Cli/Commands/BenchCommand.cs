@@ -216,8 +216,7 @@ public static class BenchCommand
             FaultKind.Link => "link-loss",
             FaultKind.Partition => "partition",
             _ => null,
-        }).Where(f => f is not null).Distinct().Select(f => KeepalivedFaults.Parse(f!)).ToList();
-        faults.Add(KeepalivedFaults.Parse("partition"));
+        }).Where(f => f is not null).Append("partition").Distinct().Select(f => KeepalivedFaults.Parse(f!)).ToList();
         return KeepalivedBench.RunMatrix([KeepalivedTuning.Defaults, KeepalivedTuning.Tuned], faults, runs, log: Console.Error, onRun: run =>
         {
             // The first run of each cell as a picture, like ours.
