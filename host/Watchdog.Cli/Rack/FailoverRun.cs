@@ -193,7 +193,7 @@ public static class FailoverRun
         var roles = cluster.Observer.LatestRoles(cluster.Options.Group);
         if (roles is null || roles.Active.Length != 1)
         {
-            return await cluster.WaitUntilSettledAsync(cluster.Options.Nodes[0], TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+            return await cluster.WaitUntilSettledAsync(null, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
         }
 
         foreach (var node in cluster.Options.Nodes.Where(n => n != roles.Active[0]))

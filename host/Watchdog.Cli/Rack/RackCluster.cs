@@ -148,14 +148,21 @@ public sealed class RackCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until the preferred member is active and acknowledged, the others standby, and (with a VIP) the probe hears the active.</summary>
-    public async Task<bool> WaitUntilSettledAsync(string active, TimeSpan timeout, CancellationToken ct)
+    /// <summary>
+    /// Waits until <paramref name="expected"/> (or, when null, whichever member the board chose) is
+    /// active and acknowledged, the others standby, and (with a VIP) the probe hears the active.
+    /// The board grants the first member that is healthy when it settles: a preferred member still
+    /// recovering from a failed first check loses the role to the next, and with manual failback
+    /// keeps it lost, so the bench must not insist on web1.
+    /// </summary>
+    public async Task<bool> WaitUntilSettledAsync(string? expected, TimeSpan timeout, CancellationToken ct)
     {
         var since = Clock.NowMs;
         var settled = await Observer.WaitForAsync(o =>
         {
             var roles = o.LatestRoles(Options.Group);
-            return roles is not null && roles.Active.Length == 1 && roles.Active[0] == active &&
+            var active = roles is { Active.Length: 1 } ? roles.Active[0] : null;
+            return roles is not null && active is not null && (expected is null || active == expected) &&
                    o.LatestState(active).ClaimsActive() &&
                    Options.Nodes.Where(n => n != active).All(n => o.LatestState(n) is { } s && s.Role == Protocol.Wire.NodeRole.Standby && s.Epoch == roles.Epoch) &&
                    (Probe is null || Probe.Snapshot().Any(p => p.StartMs >= since && p.Node == active));
