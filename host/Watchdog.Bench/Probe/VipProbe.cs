@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using Watchdog.Bench.Network;
 using Watchdog.Bench.Timing;
+using Watchdog.Failover.Netlink;
 
 namespace Watchdog.Bench.Probe;
 
@@ -122,7 +123,10 @@ public sealed class VipProbe : IDisposable
         {
             if (options.ClientNamespace is not null)
             {
-                ThreadNetworkNamespace.Enter(options.ClientNamespace);
+                if (ThreadNetworkNamespace.TryEnter(options.ClientNamespace, out _) is { } problem)
+                {
+                    throw new BenchSetupException(problem);
+                }
             }
         }
         catch (BenchSetupException e)

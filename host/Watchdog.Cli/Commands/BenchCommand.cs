@@ -4,6 +4,7 @@ using Watchdog.Bench.Keepalived;
 using Watchdog.Bench.Results;
 using Watchdog.Bench.Timeline;
 using Watchdog.Cli.Rack;
+using Watchdog.Firmware.Core.Config;
 using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Cli.Commands;
@@ -41,7 +42,6 @@ public static class BenchCommand
         var output = new Option<string?>("--out", "-o") { Description = "Folder for the JSON report, the Markdown tables and one SVG timeline per scenario" };
         var agent = new Option<string?>("--agent") { Description = "A published agent executable to run on the servers (dotnet publish host/Watchdog.Agent -c Release -r linux-x64: NativeAOT, as in production); default: the JIT build next to watchdogctl" };
         var network = new Option<string>("--network-failure") { Description = "The group's policy for an active that lost every link: demote (ask it, fence after demote_ack_timeout_ms) or fence (hold it at once)", DefaultValueFactory = _ => "demote" };
-        network.AcceptOnlyFromAmong("demote", "fence");
         var command = new Command("bench", "Measure failover on the virtual rack, optionally side by side with keepalived") { scenario, runs, json, peer, chaos, seed, soak, heartbeat, output, agent, network };
         command.SetAction(async (result, ct) =>
         {
@@ -71,8 +71,15 @@ public static class BenchCommand
                 }
             }
 
+            // The board's own word table decides what is a policy, so the bench cannot drift from it.
+            var networkWord = result.GetValue(network)!;
+            if (!ConfigWords.TryParse(networkWord, out NetworkFailurePolicy networkFailure))
+            {
+                throw new FormatException($"--network-failure {networkWord}: not a network-failure policy; use demote or fence");
+            }
+
             Console.Error.WriteLine(agentPath is null ? "agent: JIT build (dotnet Watchdog.Agent.dll)" : $"agent: {agentPath}");
-            var options = new RackClusterOptions { Broker = BrokerKind.Mosquitto, HeartbeatPeriodMs = result.GetValue(heartbeat), Log = Console.Error, AgentExecutable = agentPath, NetworkFailure = result.GetValue(network)! };
+            var options = new RackClusterOptions { Broker = BrokerKind.Mosquitto, HeartbeatPeriodMs = result.GetValue(heartbeat), Log = Console.Error, AgentExecutable = agentPath, NetworkFailure = networkFailure };
             var outDir = result.GetValue(output);
             if (outDir is not null)
             {

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Watchdog.Firmware.Core.Config;
 
 namespace Watchdog.Cli.Rack;
 
@@ -58,7 +59,7 @@ public static class ClusterConfigs
                 ["members"] = new JsonArray(members.Select(m => (JsonNode)m.Node).ToArray()),
                 ["failback"] = o.FailbackStableMs > 0 ? "automatic" : "manual",
                 ["failback_stable_ms"] = o.FailbackStableMs > 0 ? o.FailbackStableMs : 5000,
-                ["network_failure"] = o.NetworkFailure,
+                ["network_failure"] = ConfigWords.Of(o.NetworkFailure),
             }),
         };
         return root.ToJsonString();

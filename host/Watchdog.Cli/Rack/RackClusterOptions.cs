@@ -1,3 +1,5 @@
+using Watchdog.Firmware.Core.Config;
+
 namespace Watchdog.Cli.Rack;
 
 /// <summary>Which broker a rack cluster runs against.</summary>
@@ -48,8 +50,8 @@ public sealed record RackClusterOptions
     /// </summary>
     public string? AgentExecutable { get; init; }
 
-    /// <summary>The group's network_failure policy: "demote" (the core's default) or "fence" (hold an active that lost every link at once).</summary>
-    public string NetworkFailure { get; init; } = "demote";
+    /// <summary>The group's network_failure policy: demote (the core's default) or fence (hold an active that lost every link at once).</summary>
+    public NetworkFailurePolicy NetworkFailure { get; init; } = NetworkFailurePolicy.Demote;
 
     /// <summary>The TCP port of the service behind the virtual IP.</summary>
     public int ServicePort { get; init; } = 7070;

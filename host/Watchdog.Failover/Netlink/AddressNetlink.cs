@@ -33,7 +33,6 @@ internal static partial class AddressNetlink
     private const int SockCloexec = 0x80000;
     private const int NetlinkRoute = 0;
     private const int MsgDontwait = 0x40;
-    private const int CloneNewNet = 0x40000000;
 
     private const ushort RtmNewAddr = 20;
     private const ushort RtmDelAddr = 21;
@@ -107,24 +106,10 @@ internal static partial class AddressNetlink
         var thread = new Thread(() =>
         {
             // This thread is ours and ends after the request: the namespace change dies with it.
-            string path = Path.Combine("/var/run/netns", netns);
-            try
-            {
-                using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
-                if (SetNs((int)handle.DangerousGetHandle(), CloneNewNet) != 0)
-                {
-                    int errno = Marshal.GetLastPInvokeError();
-                    outcome = new NetlinkOutcome(errno, $"setns into network namespace '{netns}' failed: errno {errno}");
-                    return;
-                }
-            }
-            catch (IOException ex)
-            {
-                outcome = new NetlinkOutcome(ENODEV, $"network namespace '{netns}': {ex.Message}");
-                return;
-            }
-
-            outcome = request();
+            // No such namespace counts as no such device: the address cannot be on it.
+            outcome = ThreadNetworkNamespace.TryEnter(netns, out int errno) is { } problem
+                ? new NetlinkOutcome(errno == ThreadNetworkNamespace.ENOENT ? ENODEV : errno, problem)
+                : request();
         })
         { IsBackground = true, Name = "netlink-" + netns };
         thread.Start();
@@ -210,7 +195,4 @@ internal static partial class AddressNetlink
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int Close(int fd);
-
-    [LibraryImport("libc", EntryPoint = "setns", SetLastError = true)]
-    private static partial int SetNs(int fd, int nstype);
 }
