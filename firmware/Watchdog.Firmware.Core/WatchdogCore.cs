@@ -31,6 +31,7 @@ namespace Watchdog.Firmware.Core
         private readonly Verdict[] _readingVerdict;
         private readonly string[][] _outputWords;
         private readonly BoardStatus _status = new BoardStatus();
+        private readonly bool[] _powerCycling;
         private long _nextReading;
 
         /// <summary>
@@ -73,6 +74,7 @@ namespace Watchdog.Firmware.Core
             _readingMask = new int[channels];
             _readingState = new ChannelState[channels];
             _readingVerdict = new Verdict[channels];
+            _powerCycling = new bool[channels];
             for (int i = 0; i < channels; i++)
             {
                 _units[i] = new ChannelUnit(_ctx, i, Input.Channel(i));
@@ -118,6 +120,48 @@ namespace Watchdog.Firmware.Core
         public long Epoch { get { return _ctx.Epoch; } }
 
         public long PersistedEpochAtStart { get; }
+
+        /// <summary>
+        /// Hands the core the channels whose power cycle the glue persisted as under way
+        /// (CoreOutput.PowerCycles of the board's previous run: names, comma-separated). Call it
+        /// once, before the first Tick. Each such channel is finished after one debounce time if
+        /// its power-good is low (the press that powers the server on again), or dropped if it is
+        /// high. Returns "" or a sentence naming the channels that are not in this config (they
+        /// are ignored; the rest are resumed).
+        /// </summary>
+        public string ResumePowerCycles(string channels)
+        {
+            if (_ctx.Now != 0)
+            {
+                throw new System.InvalidOperationException("ResumePowerCycles must be called before the first Tick");
+            }
+
+            string unknown = "";
+            string rest = channels == null ? "" : channels;
+            while (rest.Length > 0)
+            {
+                int comma = rest.IndexOf(',');
+                string name = (comma < 0 ? rest : rest.Substring(0, comma)).Trim();
+                rest = comma < 0 ? "" : rest.Substring(comma + 1);
+                if (name.Length == 0)
+                {
+                    continue;
+                }
+
+                int found = -1;
+                for (int i = 0; i < _units.Length; i++) { if (_units[i].Config.Name == name) { found = i; } }
+                if (found < 0)
+                {
+                    unknown = unknown.Length == 0 ? name : unknown + ", " + name;
+                    continue;
+                }
+
+                _units[found].Ladder.ResumePowerCycle();
+                _powerCycling[found] = true;
+            }
+
+            return unknown.Length == 0 ? "" : "persisted power cycles name channels this config does not have: " + unknown + " (ignored)";
+        }
 
         /// <summary>False until the board's boot grace has passed: nothing is granted or fenced before.</summary>
         public bool Settled { get { return _ctx.BoardGraceOver; } }
@@ -249,6 +293,7 @@ namespace Watchdog.Firmware.Core
                 }
             }
 
+            NotePowerCycles();
             if (periodic)
             {
                 _status.Epoch = _ctx.Epoch;
@@ -258,6 +303,35 @@ namespace Watchdog.Firmware.Core
             }
 
             return _output;
+        }
+
+        // The channels with a power cycle under way, for the glue to keep durable; the string is
+        // built only when the set changes, so steady ticks allocate nothing.
+        private void NotePowerCycles()
+        {
+            bool changed = false;
+            for (int i = 0; i < _units.Length; i++)
+            {
+                bool cycling = _units[i].Ladder.PowerCycleUnderWay;
+                if (cycling != _powerCycling[i])
+                {
+                    _powerCycling[i] = cycling;
+                    changed = true;
+                }
+            }
+
+            if (!changed)
+            {
+                return;
+            }
+
+            string names = "";
+            for (int i = 0; i < _units.Length; i++)
+            {
+                if (_powerCycling[i]) { names = names.Length == 0 ? _units[i].Config.Name : names + "," + _units[i].Config.Name; }
+            }
+
+            _output.SetPowerCycles(names);
         }
 
         private void PublishReading(int i, int mask)

@@ -189,4 +189,19 @@ public sealed class CoreApiTests
         Assert.Equal(0, output.Dropped);
         Assert.Equal(1, output.DroppedTotal);
     }
+
+    [Fact]
+    public void Resumed_power_cycles_name_unknown_channels_and_are_refused_after_the_first_tick()
+    {
+        var json = """{ "board": "b1", "cluster": "c1", "channels": [ { "name": "ch1", "node": "n1" }, { "name": "ch2", "node": "n2" } ] }""";
+        Assert.True(BoardConfigReader.TryRead(Encoding.UTF8.GetBytes(json), out var config, out var error), error);
+        var core = NewCore(config!);
+        Assert.Equal("persisted power cycles name channels this config does not have: ch9 (ignored)", core.ResumePowerCycles("ch2,ch9"));
+        Assert.Equal("", core.ResumePowerCycles(""));
+
+        // ch2 is already known as under way: the first output does not ask for a write it does not need.
+        core.Input.Channel(1).PowerGood[0] = true;
+        Assert.False(core.Tick(0).PowerCyclesChanged);
+        Assert.Throws<InvalidOperationException>(() => core.ResumePowerCycles("ch1"));
+    }
 }

@@ -115,6 +115,7 @@ public static class BoardLoader
             var wiring = new ChannelWiring(gpio.Controller, map, gpio.EdgeTotals);
             var verifier = new ProtocolCommandVerifier(keys, new PlatformHmacSha256(), ReplayWindow, MaxClockSkewMs);
             var core = new WatchdogCore(config, epoch, verifier);
+            ResumePowerCycles(core, new PowerCycleFile(epochFile.StateDirectory));
             parts = new BoardParts
             {
                 Config = config,
@@ -133,6 +134,28 @@ public static class BoardLoader
             gpio.Dispose();
             error = $"cannot open the pins of pin map '{map.Board}' on {gpio.Description}: {e.Message}";
             return false;
+        }
+    }
+
+    // A power cycle the previous run was in the middle of is finished (or dropped) by the core.
+    private static void ResumePowerCycles(WatchdogCore core, PowerCycleFile file)
+    {
+        string channels = file.Load(out string warning);
+        if (warning.Length > 0)
+        {
+            BoardLog.Write(warning);
+        }
+
+        if (channels.Length == 0)
+        {
+            return;
+        }
+
+        BoardLog.Write($"power cycle under way when the board stopped, on channel(s) {channels} ({file.FilePath}): it is finished once the board's grace is over if power-good is still low");
+        string unknown = core.ResumePowerCycles(channels);
+        if (unknown.Length > 0)
+        {
+            BoardLog.Write(unknown);
         }
     }
 

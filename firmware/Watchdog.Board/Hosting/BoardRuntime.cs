@@ -21,6 +21,7 @@ public sealed class BoardRuntime : IBoardSink
     private readonly BoardParts _parts;
     private readonly MqttLink _link;
     private readonly EpochFile _epochFile;
+    private readonly PowerCycleFile _powerCycleFile;
     private readonly SystemdNotifier _systemd;
     private readonly InboundDispatcher _inbound;
     private readonly CoreGlue _glue;
@@ -37,6 +38,7 @@ public sealed class BoardRuntime : IBoardSink
         _parts = parts;
         _link = link;
         _epochFile = epochFile;
+        _powerCycleFile = new PowerCycleFile(epochFile.StateDirectory);
         _systemd = systemd;
         _lastPersisted = parts.Core.Epoch;
         _inbound = new InboundDispatcher(parts.Topics, parts.Core);
@@ -132,6 +134,20 @@ public sealed class BoardRuntime : IBoardSink
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             Log($"cannot persist epoch {epoch} to {_epochFile.FilePath}: {e.Message}");
+            return false;
+        }
+    }
+
+    public bool PersistPowerCycles(string channels)
+    {
+        try
+        {
+            _powerCycleFile.Save(channels);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log($"cannot persist the power cycles under way to {_powerCycleFile.FilePath}: {e.Message}");
             return false;
         }
     }

@@ -24,6 +24,10 @@ namespace Watchdog.Firmware.Core
             PowerOffWait = 6,
             PowerPress = 7,
             Done = 8,
+
+            // The board restarted during a power cycle (the glue handed the core the persisted
+            // mark): power-good is read for one debounce time, then the cycle is finished or dropped.
+            PowerResume = 9,
         }
 
         private readonly CoreContext _ctx;
@@ -50,11 +54,32 @@ namespace Watchdog.Firmware.Core
 
         public LadderStep CurrentStep { get { return Index >= 0 && Index < _steps.Length ? _steps[Index] : LadderStep.Notify; } }
 
-        /// <summary>A wire action (pulse, hold of the power button, its confirmation) is in progress.</summary>
         /// <summary>The board forced the node off and saw power-good fall; it stays off until the press.</summary>
         public bool PoweredOff { get { return _phase == Phase.PowerOffWait; } }
 
-        public bool Busy { get { return _phase >= Phase.ResetPulse && _phase <= Phase.PowerPress; } }
+        /// <summary>A wire action (pulse, hold of the power button, its confirmation) is in progress.</summary>
+        public bool Busy { get { return (_phase >= Phase.ResetPulse && _phase <= Phase.PowerPress) || _phase == Phase.PowerResume; } }
+
+        /// <summary>
+        /// A power cycle is under way: from the forced off to the end of the press that powers the
+        /// server on again. The glue keeps this durable (CoreOutput.PowerCycles), because a board
+        /// that restarts in between would otherwise leave the server off.
+        /// </summary>
+        public bool PowerCycleUnderWay { get { return (_phase >= Phase.PowerHold && _phase <= Phase.PowerPress) || _phase == Phase.PowerResume; } }
+
+        /// <summary>
+        /// Board start, with a power cycle of this channel persisted as under way: after one
+        /// debounce time, power-good high means the server is on (the forced off had not taken,
+        /// or someone powered it on) and nothing is done; power-good low means it is still off,
+        /// and once the board's grace is over it gets the press that powers it on.
+        /// Not a ladder step and not counted in the cap: the step was counted before the restart.
+        /// </summary>
+        public void ResumePowerCycle()
+        {
+            _counted = false;
+            _phase = Phase.PowerResume;
+            _until = _ctx.Now + _ctx.Timing.Debounce;
+        }
 
         public int AttemptsInWindow
         {
@@ -190,6 +215,28 @@ namespace Watchdog.Firmware.Core
                         if (_counted) { Index++; }
                         _phase = Index < 0 ? Phase.Idle : Phase.Waiting;
                         _until = now + Backoff();
+                    }
+
+                    break;
+                case Phase.PowerResume:
+                    if (now < _until)
+                    {
+                        break;
+                    }
+
+                    if (!_unit.AllPowerLow)
+                    {
+                        _ctx.Event("power-cycle-dropped", Severity.Info, _unit.Config.Node, _unit.GroupName, "the board restarted during a power cycle and power-good is high: the server is on, nothing to finish");
+                        _phase = Index < 0 ? Phase.Idle : Phase.Waiting;
+                        _until = now;
+                    }
+                    else if (!_unit.Quiet)
+                    {
+                        // Not in the board's grace: no automatic action before the members were
+                        // heard (safety rule), even the press that powers an off server on.
+                        _ctx.Event("power-cycle-resumed", Severity.Warning, _unit.Config.Node, _unit.GroupName, "the board restarted during a power cycle and power-good is still low: finishing it (power is pressed after power_off_wait_ms)");
+                        _phase = Phase.PowerOffWait;
+                        _until = now + _ctx.Timing.PowerOffWait;
                     }
 
                     break;

@@ -8,6 +8,9 @@ namespace Watchdog.Firmware.Core
     /// 1. If EpochToPersist is not 0, write it to durable storage and wait until it is durable.
     ///    If that fails, publish nothing from this output and stop the board (reboot): a grant
     ///    whose epoch could be reused after a restart breaks safety rule 3.
+    ///    If PowerCyclesChanged, write PowerCycles to durable storage too, before the relays (the
+    ///    next start hands it to WatchdogCore.ResumePowerCycles). A failure there is logged and
+    ///    the board goes on: it only matters if the board restarts during that power cycle.
     /// 2. Drive every channel's relays to Relay(i) (levels, not edges; do it every time, even
     ///    when nothing changed, so a glitched pin is corrected).
     /// 3. Publish Entry(0) .. Entry(Count - 1) in index order (grants of a demotion come before
@@ -35,6 +38,12 @@ namespace Watchdog.Firmware.Core
 
         /// <summary>The epoch to make durable before anything else; 0 when there is none.</summary>
         public long EpochToPersist { get; internal set; }
+
+        /// <summary>True when PowerCycles changed in this output and must be written.</summary>
+        public bool PowerCyclesChanged { get; private set; }
+
+        /// <summary>Channels (config names, comma-separated, config order) with a power cycle under way; "" when none.</summary>
+        public string PowerCycles { get; private set; } = "";
 
         /// <summary>Messages to publish in this output.</summary>
         public int Count { get; private set; }
@@ -72,8 +81,15 @@ namespace Watchdog.Firmware.Core
             }
 
             EpochToPersist = 0;
+            PowerCyclesChanged = false;
             Count = 0;
             Dropped = 0;
+        }
+
+        internal void SetPowerCycles(string channels)
+        {
+            PowerCycles = channels;
+            PowerCyclesChanged = true;
         }
 
         internal bool Add(Protocol.Topics.TopicKind topic, string name, object message, bool retained)

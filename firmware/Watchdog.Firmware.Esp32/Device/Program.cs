@@ -64,6 +64,14 @@ namespace Watchdog.Firmware.Esp32
                 return;
             }
 
+            PowerCycleSlot powerCycles = new PowerCycleSlot(DeviceSettings.FlashDirectory);
+            string powerCycleWarning;
+            string cycling = powerCycles.Load(out powerCycleWarning);
+            if (powerCycleWarning.Length > 0)
+            {
+                Console.WriteLine("watchdog: " + powerCycleWarning);
+            }
+
             DeviceNetwork.Start(60000); // the core ticks without a network too; MQTT keeps retrying
 
             TopicTree topics = new TopicTree(config.Cluster);
@@ -74,8 +82,14 @@ namespace Watchdog.Firmware.Esp32
                 new string[] { topics.AllNodes(), topics.AllCommands() });
             mqtt.Publish(topics.BoardStatus(config.Board), MessageCodec.EncodePresence(Presence.Ready), true);
 
-            DeviceSink sink = new DeviceSink(epochSlots, mqtt);
+            DeviceSink sink = new DeviceSink(epochSlots, powerCycles, mqtt);
             WatchdogCore core = new WatchdogCore(config, epoch, new ProtocolCommandVerifier(ClusterKey()));
+            string unknownCycles = core.ResumePowerCycles(cycling);
+            if (unknownCycles.Length > 0)
+            {
+                Console.WriteLine("watchdog: " + unknownCycles);
+            }
+
             CoreGlue glue = new CoreGlue(core, wiring, pinChannel, new OutboxEncoder(topics, config.Board), sink);
             DeviceTickLoop loop = new DeviceTickLoop(core, glue, wiring, topics, config.Board, config.Timing.TickMs, 1000, mqtt, sink, supervisor,
                 WatchdogCore.FirmwareVersion + " esp32");
@@ -125,16 +139,32 @@ namespace Watchdog.Firmware.Esp32
         }
     }
 
-    /// <summary>The device's side of IBoardSink: epoch to the flash slots, publishes to the MQTT session.</summary>
+    /// <summary>The device's side of IBoardSink: epoch and power cycles to flash, publishes to the MQTT session.</summary>
     internal sealed class DeviceSink : IBoardSink
     {
         private readonly EpochSlots _epoch;
+        private readonly PowerCycleSlot _powerCycles;
         private readonly MqttSession _mqtt;
 
-        public DeviceSink(EpochSlots epoch, MqttSession mqtt)
+        public DeviceSink(EpochSlots epoch, PowerCycleSlot powerCycles, MqttSession mqtt)
         {
             _epoch = epoch;
+            _powerCycles = powerCycles;
             _mqtt = mqtt;
+        }
+
+        public bool PersistPowerCycles(string channels)
+        {
+            try
+            {
+                _powerCycles.Save(channels);
+                return true;
+            }
+            catch (Exception e)
+            {
+                Console.WriteLine("power cycles '" + channels + "' not saved: " + e.Message);
+                return false;
+            }
         }
 
         public bool PersistEpoch(long epoch)

@@ -10,6 +10,13 @@ namespace Watchdog.Firmware.Glue
         /// <summary>Makes the epoch durable; returns only when it is. False when it cannot (the caller stops the board).</summary>
         bool PersistEpoch(long epoch);
 
+        /// <summary>
+        /// Makes the channels with a power cycle under way durable (CoreOutput.PowerCycles); the next
+        /// start hands them to WatchdogCore.ResumePowerCycles. False when it cannot: the glue logs it
+        /// and goes on (only a restart during that cycle is affected).
+        /// </summary>
+        bool PersistPowerCycles(string channels);
+
         /// <summary>Queues a publish; must not block (the broker may be away).</summary>
         void Publish(string topic, byte[] payload, bool retain);
 
@@ -19,7 +26,7 @@ namespace Watchdog.Firmware.Glue
 
     /// <summary>
     /// Binds the core to the wires and carries out its output in the order CoreOutput documents:
-    /// 1. persist the epoch (and publish nothing if that fails), 2. drive every relay (levels,
+    /// 1. persist the epoch (and publish nothing if that fails) and the power cycles under way, 2. drive every relay (levels,
     /// every time), 3. publish the outbox in order. The ESP32 app and the Linux board share it.
     /// </summary>
     public sealed class CoreGlue
@@ -144,6 +151,11 @@ namespace Watchdog.Firmware.Glue
                 Healthy = false;
                 _sink.Log("epoch " + output.EpochToPersist.ToString() + " could not be made durable: publishing nothing and stopping");
                 return;
+            }
+
+            if (output.PowerCyclesChanged && !_sink.PersistPowerCycles(output.PowerCycles))
+            {
+                _sink.Log("power cycles under way (" + (output.PowerCycles.Length == 0 ? "none" : output.PowerCycles) + ") could not be made durable: a board restart during one would leave that server off");
             }
 
             for (int i = 0; i < _pinChannel.Length && i < output.RelayCount; i++)

@@ -187,7 +187,7 @@ namespace Watchdog.Firmware.Glue
             return true;
         }
 
-        private static string Describe(string text)
+        internal static string Describe(string text)
         {
             if (text.Length == 0)
             {
@@ -204,7 +204,7 @@ namespace Watchdog.Firmware.Glue
             return "'" + shown + "'";
         }
 
-        private static uint Check(string digits)
+        internal static uint Check(string digits)
         {
             uint hash = 2166136261;
             for (int i = 0; i < digits.Length; i++)
@@ -215,7 +215,7 @@ namespace Watchdog.Firmware.Glue
             return hash;
         }
 
-        private static string Hex8(uint value)
+        internal static string Hex8(uint value)
         {
             const string digits = "0123456789abcdef";
             char[] c = new char[8];

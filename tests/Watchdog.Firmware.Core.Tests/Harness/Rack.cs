@@ -44,6 +44,9 @@ internal sealed class Rack
     public SimServer[] Servers { get; }
     public Referee Referee { get; }
     public long Persisted { get; private set; }
+
+    /// <summary>The power cycles under way as last made durable (CoreOutput.PowerCycles).</summary>
+    public string PersistedPowerCycles { get; private set; } = "";
     public long TotalTicks { get; private set; }
     public long WallMs => WallBase + (TotalTicks * Config.Timing.TickMs);
     public bool Logging { get; set; } = true;
@@ -151,7 +154,7 @@ internal sealed class Rack
     public void RestartBoard(string why)
     {
         BoardRestarts++;
-        Note($"board restarts ({why}); persisted epoch {Persisted}");
+        Note($"board restarts ({why}); persisted epoch {Persisted}" + (PersistedPowerCycles.Length > 0 ? $", power cycle under way on {PersistedPowerCycles}" : ""));
         _pending.Clear();
         var released = new RelayLevels();
         for (int i = 0; i < Servers.Length; i++)
@@ -203,8 +206,17 @@ internal sealed class Rack
         }
     });
 
-    private WatchdogCore NewCore() =>
-        new(Config, Persisted, new ProtocolCommandVerifier(Keys, new PortableHmacSha256(), 64, 30_000));
+    private WatchdogCore NewCore()
+    {
+        var core = new WatchdogCore(Config, Persisted, new ProtocolCommandVerifier(Keys, new PortableHmacSha256(), 64, 30_000));
+        string unknown = core.ResumePowerCycles(PersistedPowerCycles);
+        if (unknown.Length > 0)
+        {
+            throw new InvalidOperationException(unknown);
+        }
+
+        return core;
+    }
 
     private void DeliverPending()
     {
@@ -229,6 +241,12 @@ internal sealed class Rack
                 RestartBoard("crashed after persisting, before driving relays or publishing");
                 return;
             }
+        }
+
+        if (output.PowerCyclesChanged)
+        {
+            PersistedPowerCycles = output.PowerCycles;
+            Note($"persist power-cycles={(output.PowerCycles.Length == 0 ? "-" : output.PowerCycles)}");
         }
 
         // 2. relays

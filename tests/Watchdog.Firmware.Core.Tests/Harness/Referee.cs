@@ -11,7 +11,8 @@ namespace Watchdog.Firmware.Core.Tests.Harness;
 /// rule 2: an active grant only while no other member acts as active;
 /// rule 3: a grant's epoch is persisted before it is published and rounds strictly increase;
 /// quiet: no automatic reset/power action and no agent request in the board's grace, a node's boot grace or maintenance;
-/// rule 5: wire actions per channel within any cap window stay at or below the cap plus the final hold.
+/// rule 5: wire actions per channel within any cap window stay at or below the cap plus the final hold;
+/// power cycles: the power button is never pressed before its power cycle was persisted as under way.
 /// </summary>
 internal sealed class Referee
 {
@@ -147,6 +148,14 @@ internal sealed class Referee
         if (powerRise)
         {
             _powerRise[channel] = _rack.TotalTicks;
+
+            // Every press belongs to a power cycle the glue made durable first, so a board restart
+            // in the middle of it can finish it instead of leaving the server off.
+            string name = _rack.Config.Channels[channel].Name;
+            if (!_rack.PersistedPowerCycles.Split(',').Contains(name))
+            {
+                Violation($"power pressed on {_rack.Servers[channel].Node} before its power cycle was made durable (persisted: '{_rack.PersistedPowerCycles}')");
+            }
         }
 
         if (fromCommand)

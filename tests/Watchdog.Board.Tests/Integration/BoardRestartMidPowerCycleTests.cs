@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Watchdog.Board.Hosting;
+using Watchdog.Board.Persistence;
+using Watchdog.Board.Tests.Support;
+using Watchdog.Protocol.Json;
+using Watchdog.Protocol.Messages;
+using Watchdog.Protocol.Signing;
+using Watchdog.Protocol.Text;
+using Watchdog.Protocol.Topics;
+using Watchdog.Protocol.Wire;
+using Watchdog.Sim.Broker;
+using Watchdog.Sim.Wires;
+using Xunit.Abstractions;
+
+namespace Watchdog.Board.Tests.Integration;
+
+/// <summary>
+/// The board process is killed between the forced off of a power cycle and the press that powers
+/// the server on again. The cycle was persisted as under way (power-cycles next to the epoch), so
+/// the restarted board finishes it once its grace is over instead of leaving the server off.
+/// </summary>
+public sealed class BoardRestartMidPowerCycleTests(ITestOutputHelper output)
+{
+    private const int PowerOffWaitMs = 1500;
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task Board_killed_after_the_forced_off_presses_the_server_on_after_its_restart()
+    {
+        using var dir = new TempDirectory();
+        using var broker = MosquittoProcess.Start();
+        using var rack = new VirtualRack(dir);
+        var topics = new TopicTree("itest");
+        byte[] key = RandomNumberGenerator.GetBytes(32);
+        File.WriteAllText(dir.File("cluster.key"), "k1:" + Hex.Encode(key) + "\n");
+        await using MqttProbe probe = await MqttProbe.ConnectAsync(broker.Host, broker.Port, topics.Everything());
+        string config = VirtualRack.WriteConfig(dir, BoardOnVirtualRackTests.Config("", heartbeatTimeoutMs: 1500).Replace(
+            "\"reset_pulse_ms\": 200",
+            $"\"reset_pulse_ms\": 200, \"power_hold_ms\": 4000, \"power_press_ms\": 300, \"power_off_wait_ms\": {PowerOffWaitMs}",
+            StringComparison.Ordinal));
+        string[] args = ["--config", config, "--pins", rack.PinMapPath, "--wires", rack.WiresPath, "--state-dir", dir.Path,
+            "--broker", $"{broker.Host}:{broker.Port}", "--cluster-key-file", dir.File("cluster.key")];
+        int power = rack.Channel("s1").Power;
+        var cycles = new PowerCycleFile(dir.Path);
+        rack.StartHeartbeat("s1");
+        rack.StartHeartbeat("s2");
+
+        using (BoardProcess first = BoardProcess.Start(args))
+        {
+            try
+            {
+                await first.WaitForLineAsync("running", Wait);
+                await probe.WaitForAsync(topics.BoardStatus("rack-a"), p => p == "ready", Wait);
+                await Task.Delay(3300); // past the board's grace (3 s): both servers healthy
+
+                await probe.PublishAsync(topics.Command("n1"), System.Text.Encoding.UTF8.GetString(MessageCodec.Encode(PowerCycle("pc-1", key))));
+                await WaitFor(() => rack.Asserted(power), "the power button held for the forced off");
+                Assert.Equal("s1", cycles.Load(out string warning)); // durable before the relay moved
+                Assert.Equal("", warning);
+
+                // The server goes off as an ATX board does under a held button: heartbeat and power-good gone.
+                rack.StopHeartbeat("s1");
+                SetPowerGood(rack, "s1", false);
+                await probe.WaitForAsync(topics.Event("rack-a"), p => p.Contains("power-off-confirmed", StringComparison.Ordinal), Wait);
+                Assert.False(rack.Asserted(power));
+            }
+            finally
+            {
+                output.WriteLine("--- first board\n" + first.Output);
+            }
+
+            first.Kill(); // SIGKILL inside power_off_wait: the press that would power s1 on never came
+        }
+
+        uint pressesAtCrash = rack.Wires.ReadEdgeCount(power);
+        Assert.Equal("s1", cycles.Load(out _));
+
+        var restarted = Stopwatch.StartNew();
+        using BoardProcess second = BoardProcess.Start(args);
+        try
+        {
+            await second.WaitForLineAsync("power cycle under way when the board stopped, on channel(s) s1", Wait);
+            await probe.WaitForAsync(topics.Event("rack-a"), p => p.Contains("power-cycle-resumed", StringComparison.Ordinal), Wait);
+            await WaitFor(() => rack.Wires.ReadEdgeCount(power) >= pressesAtCrash + 2, "the press that powers s1 on (asserted and released)");
+            long pressedAfterMs = restarted.ElapsedMilliseconds;
+            output.WriteLine($"s1 pressed on {pressedAfterMs} ms after the board restarted (grace 3000 ms + power_off_wait {PowerOffWaitMs} ms)");
+
+            // Not before the board's grace was over (no automatic action before the members are heard).
+            Assert.True(pressedAfterMs >= 3000 + PowerOffWaitMs, $"pressed {pressedAfterMs} ms after the restart, inside the grace and the off wait");
+            await WaitFor(() => cycles.Load(out _) == "", "the power cycle no longer persisted as under way");
+
+            // s1 boots again and the board sees it healthy.
+            SetPowerGood(rack, "s1", true);
+            rack.StartHeartbeat("s1");
+            await probe.WaitForAsync(topics.Event("rack-a"), p => p.Contains("state-healthy", StringComparison.Ordinal) && p.Contains("n1", StringComparison.Ordinal), Wait);
+        }
+        finally
+        {
+            output.WriteLine("--- second board\n" + second.Output);
+        }
+    }
+
+    private static void SetPowerGood(VirtualRack rack, string channel, bool good)
+    {
+        foreach (int pin in rack.Channel(channel).PowerGood)
+        {
+            rack.Wires.Write(pin, rack.Map.InputsActiveLow ? !good : good, WireWriter.Server);
+        }
+    }
+
+    private static SignedCommand PowerCycle(string id, byte[] key)
+    {
+        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var c = new SignedCommand { Id = id, Target = "n1", Action = CommandAction.PowerCycle, Epoch = 0, IssuedAt = now, ExpiresAt = now + 60_000 };
+        new CommandSigner(new PlatformHmacSha256()).Sign(c, "k1", key);
+        return c;
+    }
+
+    private static async Task WaitFor(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Wait;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("timed out waiting for " + what);
+            }
+
+            await Task.Delay(2);
+        }
+    }
+}
