@@ -1,4 +1,5 @@
 using Watchdog.Cli.Commands;
+using Watchdog.Cli.Status;
 using Watchdog.Protocol.Json;
 using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Wire;
@@ -216,8 +217,24 @@ public static class FailoverRun
             }
         }
 
+        // Everyone back on the broker too: an agent still in its reconnect back-off cannot
+        // acknowledge a demotion, and a board still reconnecting cannot answer a command (two chaos
+        // switchovers right after broker losses measured exactly that, not the failover).
+        if (!await cluster.Observer.WaitForAsync(x => x.WithSnapshot(AllPresent), TimeSpan.FromSeconds(30), ct).ConfigureAwait(false))
+        {
+            say("restore: not every agent and board is back on the broker: " + cluster.Observer.WithSnapshot(snap =>
+                string.Join(", ", snap.Nodes.Values.Select(n => $"{n.Name} {Word(n.Presence)}").Concat(snap.Boards.Values.Select(b => $"board {b.Name} {Word(b.Presence)}")))));
+            return false;
+        }
+
         return true;
     }
+
+    private static bool AllPresent(ClusterSnapshot snap) =>
+        snap.Nodes.Count > 0 && snap.Boards.Count > 0
+        && snap.Nodes.Values.All(n => n.Presence == Presence.Ready) && snap.Boards.Values.All(b => b.Presence == Presence.Ready);
+
+    private static string Word(Presence? p) => p is { } known ? WireWords.Of(known) : "unknown";
 
     /// <summary>Waits until <paramref name="node"/> is back: healthy, standby under the current epoch.</summary>
     public static Task<bool> WaitForStandbyAsync(RackCluster cluster, string node, TimeSpan timeout, CancellationToken ct) =>
