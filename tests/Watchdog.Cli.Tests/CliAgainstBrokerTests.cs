@@ -50,7 +50,7 @@ public sealed class CliAgainstBrokerTests : IAsyncLifetime
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         await Retain(_topics.BoardStatus("b1"), MessageCodec.EncodePresence(Presence.Ready));
         await Retain(_topics.BoardState("b1"), MessageCodec.Encode(new BoardStatus { Board = "b1", Presence = Presence.Ready, Epoch = 5, UptimeMs = 60_000, Channels = 2, Timestamp = now }));
-        await Retain(_topics.GroupRoles("db"), MessageCodec.Encode(new GroupRoles { Group = "db", Epoch = 5, Active = ["db1"], Standby = ["db2"], Timestamp = now }));
+        await Retain(_topics.GroupRoles("db"), MessageCodec.Encode(new GroupRoles { Group = "db", Epoch = 5, Active = ["db1"], Standby = ["db2"], Ready = ["db2"], Timestamp = now }));
         await Retain(_topics.NodeStatus("db1"), MessageCodec.EncodePresence(Presence.Ready));
         await Retain(_topics.NodeState("db1"), MessageCodec.Encode(new NodeState { Node = "db1", Group = "db", Role = NodeRole.Active, Epoch = 5, Health = Health.Healthy, Feeding = true, Timestamp = now }));
         // Left behind by a broker that was killed: "ready", but ten minutes old.
@@ -77,6 +77,7 @@ public sealed class CliAgainstBrokerTests : IAsyncLifetime
         Assert.False(nodes["db1"].GetProperty("stale").GetBoolean());
         Assert.True(nodes["db2"].GetProperty("stale").GetBoolean());
         Assert.Equal(5, json.RootElement.GetProperty("groups")[0].GetProperty("epoch").GetInt64());
+        Assert.Equal("db2", json.RootElement.GetProperty("groups")[0].GetProperty("ready")[0].GetString());
         Assert.Equal("ready", json.RootElement.GetProperty("boards")[0].GetProperty("status").GetString());
     }
 

@@ -27,8 +27,13 @@ public sealed class MqttLinkOptions
     /// <summary>Keep-alive; short so a silent broker is noticed in seconds, not the 15 s default.</summary>
     public TimeSpan KeepAlive { get; init; } = TimeSpan.FromSeconds(5);
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Reconnect back-off. Capped at 2 s: after a broker outage the board can grant (and answer
+    /// commands) only once it is back, so the cap bounds what the outage adds to the next failover.
+    /// </summary>
     public TimeSpan RetryMin { get; init; } = TimeSpan.FromMilliseconds(200);
-    public TimeSpan RetryMax { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan RetryMax { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Events waiting while the broker is away; the oldest are dropped beyond this (retained state is never lost: it is cached).</summary>
     public int QueueCapacity { get; init; } = 4096;

@@ -25,6 +25,9 @@ namespace Watchdog.Firmware.Core
         // enters the fenced state without a change of grants (it recovered, or was fenced as a
         // standby), the roles are published again under the same epoch so readers see it.
         private readonly bool[] _shownFenced;
+
+        // Likewise which standbys it listed as ready to take over (GroupRoles.Ready).
+        private readonly bool[] _shownReady;
         private bool _rolesPublished;
         private int _moving = -1;
         private int _target = -1;
@@ -44,6 +47,7 @@ namespace Watchdog.Firmware.Core
             _demoteDeadline = new long[n];
             _releasePending = new bool[n];
             _shownFenced = new bool[n];
+            _shownReady = new bool[n];
             for (int i = 0; i < n; i++)
             {
                 members[i].Group = this;
@@ -117,27 +121,10 @@ namespace Watchdog.Firmware.Core
             {
                 PublishRoles("membership changed: fenced members are now " + FencedList());
             }
-        }
-
-        private bool FencedChanged()
-        {
-            for (int m = 0; m < _members.Length; m++)
+            else if (_rolesPublished && ReadyChanged())
             {
-                if ((_role[m] != NodeRole.Active && _members[m].State == ChannelState.Fenced) != _shownFenced[m]) { return true; }
+                PublishRoles("membership changed: ready to take over now " + ReadyList());
             }
-
-            return false;
-        }
-
-        private string FencedList()
-        {
-            string list = "";
-            for (int m = 0; m < _members.Length; m++)
-            {
-                if (_members[m].State == ChannelState.Fenced) { list = list.Length == 0 ? _members[m].Config.Node : list + ", " + _members[m].Config.Node; }
-            }
-
-            return list.Length == 0 ? "none" : list;
         }
 
         // After a board (re)start: a member is heard when its agent published its state and its heartbeat was judged.
@@ -492,38 +479,6 @@ namespace Watchdog.Firmware.Core
             }
 
             PublishRoles(reason);
-        }
-
-        private void PublishRoles(string reason)
-        {
-            int active = 0, fenced = 0;
-            for (int m = 0; m < _members.Length; m++)
-            {
-                if (_role[m] == NodeRole.Active) { active++; } else if (_members[m].State == ChannelState.Fenced) { fenced++; }
-                _shownFenced[m] = _role[m] != NodeRole.Active && _members[m].State == ChannelState.Fenced;
-            }
-
-            _rolesPublished = true;
-
-            GroupRoles roles = new GroupRoles();
-            roles.Group = Config.Name;
-            roles.Mode = Config.Mode;
-            roles.Epoch = Epoch;
-            roles.Active = new string[active];
-            roles.Fenced = new string[fenced];
-            roles.Standby = new string[_members.Length - active - fenced];
-            int a = 0, f = 0, s = 0;
-            for (int m = 0; m < _members.Length; m++)
-            {
-                string node = _members[m].Config.Node;
-                if (_role[m] == NodeRole.Active) { roles.Active[a++] = node; }
-                else if (_members[m].State == ChannelState.Fenced) { roles.Fenced[f++] = node; }
-                else { roles.Standby[s++] = node; }
-            }
-
-            roles.Reason = reason;
-            roles.Timestamp = _ctx.WallMs;
-            _ctx.Output.Add(TopicKind.GroupRoles, Config.Name, roles, true);
         }
 
         private int FirstClaimant()

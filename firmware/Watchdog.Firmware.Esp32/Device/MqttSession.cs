@@ -101,20 +101,22 @@ namespace Watchdog.Firmware.Esp32
         /// <summary>The session thread's body; never returns.</summary>
         public void Run()
         {
-            int retryMs = 500;
+            // 200 ms doubling to 2 s, as the Linux board: after a broker outage the board grants
+            // and answers commands only once it is back, so the cap bounds what the outage adds.
+            int retryMs = 200;
             while (true)
             {
                 for (int b = 0; b < _hosts.Length; b++)
                 {
                     if (TryConnect(_hosts[b], _ports[b]))
                     {
-                        retryMs = 500;
+                        retryMs = 200;
                         Pump();
                     }
                 }
 
                 Thread.Sleep(retryMs);
-                retryMs = retryMs * 2 > 10000 ? 10000 : retryMs * 2;
+                retryMs = retryMs * 2 > 2000 ? 2000 : retryMs * 2;
             }
         }
 

@@ -82,6 +82,21 @@ public sealed class ClusterObserver : IAsyncDisposable
             return;
         }
 
+        // A restarted broker (no persistence in the rack) lost every retained message: who is
+        // present is unknown again until each client says so after the restart.
+        lock (_gate)
+        {
+            foreach (var node in Snapshot.Nodes.Values)
+            {
+                node.Presence = null;
+            }
+
+            foreach (var board in Snapshot.Boards.Values)
+            {
+                board.Presence = null;
+            }
+        }
+
         await _client.ReconnectAsync(ct).ConfigureAwait(false);
         await _client.SubscribeAsync(
             new MqttClientFactory().CreateSubscribeOptionsBuilder().WithTopicFilter(_topics.Everything(), MqttQualityOfServiceLevel.AtLeastOnce).Build(),

@@ -27,12 +27,13 @@ public static class StatusRenderer
 
         rows.Add(snapshot.Boards.Count == 0 ? new Markup("[red]no board has published: without a board no automatic failover happens[/]") : boards);
 
-        var groups = new Table().Title("[bold]groups[/]").AddColumns("group", "mode", "epoch", "active", "standby", "fenced", "updated");
+        var groups = new Table().Title("[bold]groups[/]").AddColumns("group", "mode", "epoch", "active", "standby", "ready", "fenced", "updated");
         foreach (var (name, g) in snapshot.Groups)
         {
             groups.AddRow(
                 Markup.Escape(name), WireWords.Of(g.Mode), g.Epoch.ToString(),
                 Markup.Escape(string.Join(", ", g.Active)), Markup.Escape(string.Join(", ", g.Standby)),
+                ReadyMarkup(g),
                 g.Fenced.Length == 0 ? "" : "[red]" + Markup.Escape(string.Join(", ", g.Fenced)) + "[/]",
                 AgeMarkup(g.Timestamp, now, staleAfter));
         }
@@ -97,6 +98,7 @@ public static class StatusRenderer
                 ["epoch"] = g.Epoch,
                 ["active"] = new JsonArray(g.Active.Select(v => (JsonNode?)v).ToArray()),
                 ["standby"] = new JsonArray(g.Standby.Select(v => (JsonNode?)v).ToArray()),
+                ["ready"] = new JsonArray(g.Ready.Select(v => (JsonNode?)v).ToArray()),
                 ["fenced"] = new JsonArray(g.Fenced.Select(v => (JsonNode?)v).ToArray()),
                 ["ts"] = g.Timestamp,
                 ["stale"] = Freshness.IsStale(g.Timestamp, now, staleAfter),
@@ -118,6 +120,11 @@ public static class StatusRenderer
         };
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
     }
+
+    // In active-standby, nobody ready means a failure of the active now leaves the group without one.
+    private static string ReadyMarkup(Protocol.Messages.GroupRoles g) =>
+        g.Ready.Length > 0 ? Markup.Escape(string.Join(", ", g.Ready))
+        : g.Mode == GroupMode.ActiveStandby ? "[red]nobody[/]" : "";
 
     private static string PresenceMarkup(Presence? presence, bool stale)
     {

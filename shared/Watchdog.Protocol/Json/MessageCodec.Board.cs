@@ -160,6 +160,7 @@ namespace Watchdog.Protocol.Json
             w.Member("epoch", m.Epoch);
             w.Member("active", m.Active);
             w.Member("standby", m.Standby);
+            w.Member("ready", m.Ready);
             w.Member("fenced", m.Fenced);
             w.Member("reason", m.Reason);
             w.Member("ts", m.Timestamp);
@@ -188,6 +189,7 @@ namespace Watchdog.Protocol.Json
             m.Epoch = r.Integer("epoch", true);
             m.Active = r.Texts("active");
             m.Standby = r.Texts("standby");
+            m.Ready = r.Texts("ready"); // absent from boards before it existed: read as nobody
             m.Fenced = r.Texts("fenced");
             m.Reason = r.Text("reason", false);
             m.Timestamp = r.Integer("ts", true);

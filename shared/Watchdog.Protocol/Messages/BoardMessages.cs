@@ -42,7 +42,14 @@ namespace Watchdog.Protocol.Messages
         public GroupMode Mode { get; set; }
         public long Epoch { get; set; }
         public string[] Active { get; set; } = new string[0];
+        /// <summary>Granted standby, fit or not: a failed, recovering or powered-off member is listed here too.</summary>
         public string[] Standby { get; set; } = new string[0];
+
+        /// <summary>
+        /// The members of Standby that could take over now (healthy on the board's wires and by
+        /// their agent). Empty means a failure of the active would leave the group without one.
+        /// </summary>
+        public string[] Ready { get; set; } = new string[0];
         public string[] Fenced { get; set; } = new string[0];
         public string Reason { get; set; } = "";
         public long Timestamp { get; set; }

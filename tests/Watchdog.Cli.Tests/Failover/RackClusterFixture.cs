@@ -1,5 +1,6 @@
 using Xunit.Abstractions;
 using Watchdog.Cli.Rack;
+using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Cli.Tests.Failover;
 
@@ -23,12 +24,21 @@ internal static class RackClusterFixture
         var cluster = await RackCluster.StartAsync(options, CancellationToken.None);
         try
         {
-            Assert.True(
-                await cluster.WaitUntilSettledAsync("web1", TimeSpan.FromSeconds(60), CancellationToken.None),
-                "cluster did not settle with web1 active: " + FailoverRun.Describe(cluster, "web1") + "\n" + FailoverRun.Describe(cluster, "web2") +
-                "\nboard log:\n" + Tail(cluster.BoardLog) +
-                "\nweb1 agent:\n" + Tail(Path.Combine(cluster.Rack.Directory, "web1.agent.log")) +
-                "\nweb2 agent:\n" + Tail(Path.Combine(cluster.Rack.Directory, "web2.agent.log")));
+            Assert.True(await cluster.WaitUntilSettledAsync(null, TimeSpan.FromSeconds(60), CancellationToken.None), "cluster did not settle: " + Diagnose(cluster));
+
+            // The board grants the preferred member (web1) unless web1 is still recovering from a
+            // first service check that ran before its service was up: then web2 is granted, and
+            // with manual failback stays active. Every test starts from web1 active, so fail back.
+            string active = cluster.Observer.LatestRoles(cluster.Options.Group)!.Active[0];
+            if (active != "web1")
+            {
+                output.WriteLine($"fixture: {active} settled as active (web1 was not ready when the board settled); failing back to web1");
+                var ack = await FailoverRun.SendCommandAsync(cluster, CommandAction.Failback, cluster.Options.Group, null, CancellationToken.None);
+                Assert.True(
+                    ack?.Verdict == CommandVerdict.Accepted && await cluster.WaitUntilSettledAsync("web1", TimeSpan.FromSeconds(30), CancellationToken.None),
+                    "failback to web1 after the start: " + (ack is null ? "no answer" : WireWords.Of(ack.Verdict) + " " + ack.Detail) + "\n" + Diagnose(cluster));
+            }
+
             return cluster;
         }
         catch
@@ -37,6 +47,12 @@ internal static class RackClusterFixture
             throw;
         }
     }
+
+    private static string Diagnose(RackCluster cluster) =>
+        FailoverRun.Describe(cluster, "web1") + "\n" + FailoverRun.Describe(cluster, "web2") +
+        "\nboard log:\n" + Tail(cluster.BoardLog) +
+        "\nweb1 agent:\n" + Tail(Path.Combine(cluster.Rack.Directory, "web1.agent.log")) +
+        "\nweb2 agent:\n" + Tail(Path.Combine(cluster.Rack.Directory, "web2.agent.log"));
 
     public static string Tail(string path) =>
         File.Exists(path) ? string.Join('\n', File.ReadLines(path).TakeLast(30)) : "(no log)";

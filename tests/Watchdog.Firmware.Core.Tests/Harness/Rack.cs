@@ -286,7 +286,7 @@ internal sealed class Rack
                 Deliver(copy);
                 break;
             case GroupRoles r:
-                Note($"roles {r.Group}@{r.Epoch} active=[{string.Join(",", r.Active)}] standby=[{string.Join(",", r.Standby)}] fenced=[{string.Join(",", r.Fenced)}]");
+                Note($"roles {r.Group}@{r.Epoch} active=[{string.Join(",", r.Active)}] standby=[{string.Join(",", r.Standby)}] ready=[{string.Join(",", r.Ready)}] fenced=[{string.Join(",", r.Fenced)}]");
                 break;
             case AgentRequest q:
                 Referee.RequestPublished(q);

@@ -95,11 +95,20 @@ public class RoundTripTests
     [Fact]
     public void GroupRoles_round_trips()
     {
-        var gen = Gen.Select(Gen.Select(Text, Word<GroupMode>(2), Long, Texts), Gen.Select(Texts, Texts, Text, Long), (a, b) => new GroupRoles
+        var gen = Gen.Select(Gen.Select(Text, Word<GroupMode>(2), Long, Texts), Gen.Select(Texts, Texts, Texts, Text, Long), (a, b) => new GroupRoles
         {
-            Group = a.Item1, Mode = a.Item2, Epoch = a.Item3, Active = a.Item4, Standby = b.Item1, Fenced = b.Item2, Reason = b.Item3, Timestamp = b.Item4,
+            Group = a.Item1, Mode = a.Item2, Epoch = a.Item3, Active = a.Item4, Standby = b.Item1, Ready = b.Item2, Fenced = b.Item3, Reason = b.Item4, Timestamp = b.Item5,
         });
         RoundTrip(gen, MessageCodec.Encode, MessageCodec.TryDecode);
+    }
+
+    [Fact]
+    public void GroupRoles_from_a_board_without_the_ready_field_reads_as_nobody_ready()
+    {
+        byte[] older = """{"group":"db","mode":"active-standby","epoch":3,"active":["db1"],"standby":["db2"],"fenced":[],"reason":"","ts":1}"""u8.ToArray();
+        Assert.True(MessageCodec.TryDecode(older, out GroupRoles? roles, out CodecError? error), error?.Text);
+        Assert.Equal(["db2"], roles!.Standby);
+        Assert.Empty(roles.Ready);
     }
 
     [Fact]
