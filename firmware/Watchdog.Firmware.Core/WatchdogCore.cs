@@ -124,10 +124,11 @@ namespace Watchdog.Firmware.Core
         /// <summary>
         /// Hands the core the channels whose power cycle the glue persisted as under way
         /// (CoreOutput.PowerCycles of the board's previous run: names, comma-separated). Call it
-        /// once, before the first Tick. Each such channel is finished after one debounce time if
-        /// its power-good is low (the press that powers the server on again), or dropped if it is
-        /// high. Returns "" or a sentence naming the channels that are not in this config (they
-        /// are ignored; the rest are resumed).
+        /// once, before the first Tick. After one debounce time each such channel's cycle is dropped
+        /// if the server is on (power-good high, or its heartbeat runs), and otherwise finished
+        /// once the board's grace is over: the press that powers the server on again. Returns ""
+        /// or a sentence naming the channels that are not in this config (they are ignored; the
+        /// rest are resumed).
         /// </summary>
         public string ResumePowerCycles(string channels)
         {

@@ -69,9 +69,10 @@ namespace Watchdog.Firmware.Core
 
         /// <summary>
         /// Board start, with a power cycle of this channel persisted as under way: after one
-        /// debounce time, power-good high means the server is on (the forced off had not taken,
-        /// or someone powered it on) and nothing is done; power-good low means it is still off,
-        /// and once the board's grace is over it gets the press that powers it on.
+        /// debounce time, power-good high or a steady heartbeat means the server is on (the forced
+        /// off had not taken, or someone powered it on) and nothing is done; power-good low and no
+        /// heartbeat means it is still off, and once the board's grace is over it gets the press
+        /// that powers it on.
         /// Not a ladder step and not counted in the cap: the step was counted before the restart.
         /// </summary>
         public void ResumePowerCycle()
@@ -224,9 +225,19 @@ namespace Watchdog.Firmware.Core
                         break;
                     }
 
-                    if (!_unit.AllPowerLow)
+                    bool beating = _unit.Heartbeat.EdgesSinceMark >= 2 && _unit.Heartbeat.Fresh;
+                    if (!_unit.AllPowerLow || beating)
                     {
-                        _ctx.Event("power-cycle-dropped", Severity.Info, _unit.Config.Node, _unit.GroupName, "the board restarted during a power cycle and power-good is high: the server is on, nothing to finish");
+                        // A running server must never get the press: on most boards a short press
+                        // starts a shutdown. A steady heartbeat overrules a power-good wire that reads low.
+                        _ctx.Event(
+                            "power-cycle-dropped",
+                            beating && _unit.AllPowerLow ? Severity.Warning : Severity.Info,
+                            _unit.Config.Node,
+                            _unit.GroupName,
+                            beating && _unit.AllPowerLow
+                                ? "the board restarted during a power cycle; power-good reads low but the heartbeat runs, so the server is on (check the power-good wire): not pressing"
+                                : "the board restarted during a power cycle and power-good is high: the server is on, nothing to finish");
                         _phase = Index < 0 ? Phase.Idle : Phase.Waiting;
                         _until = now;
                     }
