@@ -191,17 +191,26 @@ public sealed class CoreApiTests
     }
 
     [Fact]
-    public void Resumed_power_cycles_name_unknown_channels_and_are_refused_after_the_first_tick()
+    public void The_ladder_record_restores_what_it_can_names_the_rest_and_is_refused_after_the_first_tick()
     {
-        var json = """{ "board": "b1", "cluster": "c1", "channels": [ { "name": "ch1", "node": "n1" }, { "name": "ch2", "node": "n2" } ] }""";
+        var json = """
+            { "board": "b1", "cluster": "c1", "escalation": { "cap_attempts": 3, "cap_window_ms": 600000 },
+              "channels": [ { "name": "ch1", "node": "n1" }, { "name": "ch2", "node": "n2" } ] }
+            """;
         Assert.True(BoardConfigReader.TryRead(Encoding.UTF8.GetBytes(json), out var config, out var error), error);
         var core = NewCore(config!);
-        Assert.Equal("persisted power cycles name channels this config does not have: ch9 (ignored)", core.ResumePowerCycles("ch2,ch9"));
-        Assert.Equal("", core.ResumePowerCycles(""));
+        const long now = 1_767_225_600_000;
+        Assert.Equal(
+            "ladder record entries not restored (no such channel in this config, or not readable): cycling:ch9, 12x:ch1",
+            core.RestoreLadder("cycling:ch2 cycling:ch9 " + (now - 700_000) + "," + (now - 5_000) + "," + (now + 60_000) + ":ch1 12x:ch1", now));
 
-        // ch2 is already known as under way: the first output does not ask for a write it does not need.
+        // ch1: the attempt older than the cap window is dropped; the one from the future counts as now.
+        Assert.Equal(2, core.Channel(0).AttemptsInWindow);
+        Assert.Equal("", core.RestoreLadder("", now));
+
+        // Nothing new to remember yet: the first output does not ask for a write it does not need.
         core.Input.Channel(1).PowerGood[0] = true;
-        Assert.False(core.Tick(0).PowerCyclesChanged);
-        Assert.Throws<InvalidOperationException>(() => core.ResumePowerCycles("ch1"));
+        Assert.False(core.Tick(now).LadderChanged);
+        Assert.Throws<InvalidOperationException>(() => core.RestoreLadder("cycling:ch1", now));
     }
 }

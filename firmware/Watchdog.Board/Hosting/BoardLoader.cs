@@ -115,7 +115,7 @@ public static class BoardLoader
             var wiring = new ChannelWiring(gpio.Controller, map, gpio.EdgeTotals);
             var verifier = new ProtocolCommandVerifier(keys, new PlatformHmacSha256(), ReplayWindow, MaxClockSkewMs);
             var core = new WatchdogCore(config, epoch, verifier);
-            ResumePowerCycles(core, new PowerCycleFile(epochFile.StateDirectory));
+            RestoreLadder(core, new LadderFile(epochFile.StateDirectory));
             parts = new BoardParts
             {
                 Config = config,
@@ -137,25 +137,26 @@ public static class BoardLoader
         }
     }
 
-    // A power cycle the previous run was in the middle of is finished (or dropped) by the core.
-    private static void ResumePowerCycles(WatchdogCore core, PowerCycleFile file)
+    // What the previous run's ladders remembered: a power cycle it was in the middle of is
+    // finished (or dropped), and recent wire actions count against the cap again.
+    private static void RestoreLadder(WatchdogCore core, LadderFile file)
     {
-        string channels = file.Load(out string warning);
+        string entries = file.Load(out string warning);
         if (warning.Length > 0)
         {
             BoardLog.Write(warning);
         }
 
-        if (channels.Length == 0)
+        if (entries.Length == 0)
         {
             return;
         }
 
-        BoardLog.Write($"power cycle under way when the board stopped, on channel(s) {channels} ({file.FilePath}): it is finished once the board's grace is over if power-good is still low");
-        string unknown = core.ResumePowerCycles(channels);
-        if (unknown.Length > 0)
+        BoardLog.Write($"ladder record of the previous run ({file.FilePath}): {entries}; a power cycle under way is finished once the board's grace is over if power-good is still low, and recent resets count against the cap");
+        string ignored = core.RestoreLadder(entries, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        if (ignored.Length > 0)
         {
-            BoardLog.Write(unknown);
+            BoardLog.Write(ignored);
         }
     }
 

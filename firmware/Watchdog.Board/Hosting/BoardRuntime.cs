@@ -21,7 +21,7 @@ public sealed class BoardRuntime : IBoardSink
     private readonly BoardParts _parts;
     private readonly MqttLink _link;
     private readonly EpochFile _epochFile;
-    private readonly PowerCycleFile _powerCycleFile;
+    private readonly LadderFile _ladderFile;
     private readonly SystemdNotifier _systemd;
     private readonly InboundDispatcher _inbound;
     private readonly CoreGlue _glue;
@@ -38,7 +38,7 @@ public sealed class BoardRuntime : IBoardSink
         _parts = parts;
         _link = link;
         _epochFile = epochFile;
-        _powerCycleFile = new PowerCycleFile(epochFile.StateDirectory);
+        _ladderFile = new LadderFile(epochFile.StateDirectory);
         _systemd = systemd;
         _lastPersisted = parts.Core.Epoch;
         _inbound = new InboundDispatcher(parts.Topics, parts.Core);
@@ -138,16 +138,16 @@ public sealed class BoardRuntime : IBoardSink
         }
     }
 
-    public bool PersistPowerCycles(string channels)
+    public bool PersistLadder(string entries)
     {
         try
         {
-            _powerCycleFile.Save(channels);
+            _ladderFile.Save(entries);
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Log($"cannot persist the power cycles under way to {_powerCycleFile.FilePath}: {e.Message}");
+            Log($"cannot persist the ladder record to {_ladderFile.FilePath}: {e.Message}");
             return false;
         }
     }

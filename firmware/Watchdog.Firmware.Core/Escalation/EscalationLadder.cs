@@ -33,6 +33,10 @@ namespace Watchdog.Firmware.Core
         private readonly CoreContext _ctx;
         private readonly ChannelUnit _unit;
         private readonly long[] _attempts;
+
+        // The wall-clock time of each attempt (0: none), kept in the ladder record so that a
+        // restarted board still counts them against the cap (rule 5 across board restarts).
+        private readonly long[] _attemptWall;
         private LadderStep[] _steps = new LadderStep[0];
         private Phase _phase;
         private long _until;
@@ -43,6 +47,7 @@ namespace Watchdog.Firmware.Core
             _ctx = ctx;
             _unit = unit;
             _attempts = new long[ctx.Config.Escalation.CapAttempts];
+            _attemptWall = new long[_attempts.Length];
             for (int i = 0; i < _attempts.Length; i++) { _attempts[i] = long.MinValue / 2; }
             Index = -1;
         }
@@ -62,7 +67,7 @@ namespace Watchdog.Firmware.Core
 
         /// <summary>
         /// A power cycle is under way: from the forced off to the end of the press that powers the
-        /// server on again. The glue keeps this durable (CoreOutput.PowerCycles), because a board
+        /// server on again. The glue keeps this durable (CoreOutput.Ladder), because a board
         /// that restarts in between would otherwise leave the server off.
         /// </summary>
         public bool PowerCycleUnderWay { get { return (_phase >= Phase.PowerHold && _phase <= Phase.PowerPress) || _phase == Phase.PowerResume; } }
@@ -97,6 +102,48 @@ namespace Watchdog.Firmware.Core
         }
 
         public bool CapReached { get { return AttemptsInWindow >= _attempts.Length; } }
+
+        /// <summary>Grows whenever the attempts change (recorded, restored or cleared): the core rewrites the ladder record then.</summary>
+        public long AttemptsVersion { get; private set; }
+
+        /// <summary>
+        /// The attempts in the cap window as a ladder-record entry, "&lt;ms&gt;,&lt;ms&gt;:&lt;channel&gt;"
+        /// (wall-clock times, oldest first), or "" when there are none.
+        /// </summary>
+        public string AttemptsEntry()
+        {
+            string times = "";
+            long after = long.MinValue;
+            for (int n = 0; n < _attempts.Length; n++)
+            {
+                // Oldest first without sorting in place: take the smallest tick above the last one taken.
+                int next = -1;
+                for (int i = 0; i < _attempts.Length; i++)
+                {
+                    bool inWindow = _attempts[i] > _ctx.Now - _ctx.Timing.CapWindow && _attemptWall[i] > 0;
+                    if (inWindow && _attempts[i] > after && (next < 0 || _attempts[i] < _attempts[next])) { next = i; }
+                }
+
+                if (next < 0) { break; }
+                after = _attempts[next];
+                times = times.Length == 0 ? _attemptWall[next].ToString() : times + "," + _attemptWall[next].ToString();
+            }
+
+            return times.Length == 0 ? "" : times + ":" + _unit.Config.Name;
+        }
+
+        /// <summary>
+        /// Board start: an attempt the previous run recorded at <paramref name="wallMs"/>, now
+        /// <paramref name="ageMs"/> old. Counted in the cap window from here (before the first tick,
+        /// so at a negative tick).
+        /// </summary>
+        public void RestoreAttempt(long wallMs, long ageMs)
+        {
+            int oldest = Oldest();
+            _attempts[oldest] = _ctx.Now - (ageMs / _ctx.Config.Timing.TickMs);
+            _attemptWall[oldest] = wallMs;
+            AttemptsVersion++;
+        }
 
         /// <summary>The channel entered Failed with <paramref name="verdict"/>: start a ladder, or go on with the running one.</summary>
         public void Begin(Verdict verdict)
@@ -135,7 +182,8 @@ namespace Watchdog.Firmware.Core
         public void Clear()
         {
             Reset();
-            for (int i = 0; i < _attempts.Length; i++) { _attempts[i] = long.MinValue / 2; }
+            for (int i = 0; i < _attempts.Length; i++) { _attempts[i] = long.MinValue / 2; _attemptWall[i] = 0; }
+            AttemptsVersion++;
         }
 
         public void CancelWireAction()
@@ -417,13 +465,21 @@ namespace Watchdog.Firmware.Core
 
         private void Record()
         {
+            int oldest = Oldest();
+            _attempts[oldest] = _ctx.Now;
+            _attemptWall[oldest] = _ctx.WallMs;
+            AttemptsVersion++;
+        }
+
+        private int Oldest()
+        {
             int oldest = 0;
             for (int i = 1; i < _attempts.Length; i++)
             {
                 if (_attempts[i] < _attempts[oldest]) { oldest = i; }
             }
 
-            _attempts[oldest] = _ctx.Now;
+            return oldest;
         }
 
         private long Backoff()

@@ -8,9 +8,10 @@ namespace Watchdog.Firmware.Core
     /// 1. If EpochToPersist is not 0, write it to durable storage and wait until it is durable.
     ///    If that fails, publish nothing from this output and stop the board (reboot): a grant
     ///    whose epoch could be reused after a restart breaks safety rule 3.
-    ///    If PowerCyclesChanged, write PowerCycles to durable storage too, before the relays (the
-    ///    next start hands it to WatchdogCore.ResumePowerCycles). A failure there is logged and
-    ///    the board goes on: it only matters if the board restarts during that power cycle.
+    ///    If LadderChanged, write Ladder to durable storage too, before the relays (the next
+    ///    start hands it to WatchdogCore.RestoreLadder). A failure there is logged and the board
+    ///    goes on: it only matters if the board restarts during a power cycle or a failing
+    ///    node's ladder.
     /// 2. Drive every channel's relays to Relay(i) (levels, not edges; do it every time, even
     ///    when nothing changed, so a glitched pin is corrected).
     /// 3. Publish Entry(0) .. Entry(Count - 1) in index order (grants of a demotion come before
@@ -39,11 +40,16 @@ namespace Watchdog.Firmware.Core
         /// <summary>The epoch to make durable before anything else; 0 when there is none.</summary>
         public long EpochToPersist { get; internal set; }
 
-        /// <summary>True when PowerCycles changed in this output and must be written.</summary>
-        public bool PowerCyclesChanged { get; private set; }
+        /// <summary>True when Ladder changed in this output and must be written.</summary>
+        public bool LadderChanged { get; private set; }
 
-        /// <summary>Channels (config names, comma-separated, config order) with a power cycle under way; "" when none.</summary>
-        public string PowerCycles { get; private set; } = "";
+        /// <summary>
+        /// What the ladders must remember across a board restart, one entry per fact, separated by
+        /// spaces (a channel name holds none): "cycling:&lt;channel&gt;" for a power cycle under way,
+        /// "&lt;ms&gt;,&lt;ms&gt;:&lt;channel&gt;" for the wall-clock times of its wire actions in the
+        /// cap window. "" when there is nothing to remember. The glue stores it as it is.
+        /// </summary>
+        public string Ladder { get; private set; } = "";
 
         /// <summary>Messages to publish in this output.</summary>
         public int Count { get; private set; }
@@ -81,15 +87,15 @@ namespace Watchdog.Firmware.Core
             }
 
             EpochToPersist = 0;
-            PowerCyclesChanged = false;
+            LadderChanged = false;
             Count = 0;
             Dropped = 0;
         }
 
-        internal void SetPowerCycles(string channels)
+        internal void SetLadder(string entries)
         {
-            PowerCycles = channels;
-            PowerCyclesChanged = true;
+            Ladder = entries;
+            LadderChanged = true;
         }
 
         internal bool Add(Protocol.Topics.TopicKind topic, string name, object message, bool retained)

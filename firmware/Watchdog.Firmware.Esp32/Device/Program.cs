@@ -64,12 +64,12 @@ namespace Watchdog.Firmware.Esp32
                 return;
             }
 
-            PowerCycleSlot powerCycles = new PowerCycleSlot(DeviceSettings.FlashDirectory);
-            string powerCycleWarning;
-            string cycling = powerCycles.Load(out powerCycleWarning);
-            if (powerCycleWarning.Length > 0)
+            LadderSlot ladder = new LadderSlot(DeviceSettings.FlashDirectory);
+            string ladderWarning;
+            string ladderEntries = ladder.Load(out ladderWarning);
+            if (ladderWarning.Length > 0)
             {
-                Console.WriteLine("watchdog: " + powerCycleWarning);
+                Console.WriteLine("watchdog: " + ladderWarning);
             }
 
             DeviceNetwork.Start(60000); // the core ticks without a network too; MQTT keeps retrying
@@ -82,12 +82,14 @@ namespace Watchdog.Firmware.Esp32
                 new string[] { topics.AllNodes(), topics.AllCommands() });
             mqtt.Publish(topics.BoardStatus(config.Board), MessageCodec.EncodePresence(Presence.Ready), true);
 
-            DeviceSink sink = new DeviceSink(epochSlots, powerCycles, mqtt);
+            DeviceSink sink = new DeviceSink(epochSlots, ladder, mqtt);
             WatchdogCore core = new WatchdogCore(config, epoch, new ProtocolCommandVerifier(ClusterKey()));
-            string unknownCycles = core.ResumePowerCycles(cycling);
-            if (unknownCycles.Length > 0)
+            // The wall clock is set by SNTP in DeviceNetwork.Start above; a clock still wrong here errs
+            // on the safe side (RestoreLadder counts a time in the future as now).
+            string ignored = core.RestoreLadder(ladderEntries, DeviceTickLoop.WallClockMs());
+            if (ignored.Length > 0)
             {
-                Console.WriteLine("watchdog: " + unknownCycles);
+                Console.WriteLine("watchdog: " + ignored);
             }
 
             CoreGlue glue = new CoreGlue(core, wiring, pinChannel, new OutboxEncoder(topics, config.Board), sink);
@@ -139,30 +141,30 @@ namespace Watchdog.Firmware.Esp32
         }
     }
 
-    /// <summary>The device's side of IBoardSink: epoch and power cycles to flash, publishes to the MQTT session.</summary>
+    /// <summary>The device's side of IBoardSink: epoch and ladder record to flash, publishes to the MQTT session.</summary>
     internal sealed class DeviceSink : IBoardSink
     {
         private readonly EpochSlots _epoch;
-        private readonly PowerCycleSlot _powerCycles;
+        private readonly LadderSlot _ladder;
         private readonly MqttSession _mqtt;
 
-        public DeviceSink(EpochSlots epoch, PowerCycleSlot powerCycles, MqttSession mqtt)
+        public DeviceSink(EpochSlots epoch, LadderSlot ladder, MqttSession mqtt)
         {
             _epoch = epoch;
-            _powerCycles = powerCycles;
+            _ladder = ladder;
             _mqtt = mqtt;
         }
 
-        public bool PersistPowerCycles(string channels)
+        public bool PersistLadder(string entries)
         {
             try
             {
-                _powerCycles.Save(channels);
+                _ladder.Save(entries);
                 return true;
             }
             catch (Exception e)
             {
-                Console.WriteLine("power cycles '" + channels + "' not saved: " + e.Message);
+                Console.WriteLine("ladder record '" + entries + "' not saved: " + e.Message);
                 return false;
             }
         }

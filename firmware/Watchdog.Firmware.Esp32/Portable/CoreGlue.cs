@@ -11,11 +11,11 @@ namespace Watchdog.Firmware.Glue
         bool PersistEpoch(long epoch);
 
         /// <summary>
-        /// Makes the channels with a power cycle under way durable (CoreOutput.PowerCycles); the next
-        /// start hands them to WatchdogCore.ResumePowerCycles. False when it cannot: the glue logs it
-        /// and goes on (only a restart during that cycle is affected).
+        /// Makes the ladder record durable (CoreOutput.Ladder: power cycles under way, times of
+        /// recent wire actions); the next start hands it to WatchdogCore.RestoreLadder. False when
+        /// it cannot: the glue logs it and goes on (only a board restart is affected).
         /// </summary>
-        bool PersistPowerCycles(string channels);
+        bool PersistLadder(string entries);
 
         /// <summary>Queues a publish; must not block (the broker may be away).</summary>
         void Publish(string topic, byte[] payload, bool retain);
@@ -26,7 +26,7 @@ namespace Watchdog.Firmware.Glue
 
     /// <summary>
     /// Binds the core to the wires and carries out its output in the order CoreOutput documents:
-    /// 1. persist the epoch (and publish nothing if that fails) and the power cycles under way, 2. drive every relay (levels,
+    /// 1. persist the epoch (and publish nothing if that fails) and the ladder record, 2. drive every relay (levels,
     /// every time), 3. publish the outbox in order. The ESP32 app and the Linux board share it.
     /// </summary>
     public sealed class CoreGlue
@@ -153,9 +153,9 @@ namespace Watchdog.Firmware.Glue
                 return;
             }
 
-            if (output.PowerCyclesChanged && !_sink.PersistPowerCycles(output.PowerCycles))
+            if (output.LadderChanged && !_sink.PersistLadder(output.Ladder))
             {
-                _sink.Log("power cycles under way (" + (output.PowerCycles.Length == 0 ? "none" : output.PowerCycles) + ") could not be made durable: a board restart during one would leave that server off");
+                _sink.Log("ladder record '" + output.Ladder + "' could not be made durable: after a board restart a power cycle under way would not be finished, and recent resets not counted against the cap");
             }
 
             for (int i = 0; i < _pinChannel.Length && i < output.RelayCount; i++)

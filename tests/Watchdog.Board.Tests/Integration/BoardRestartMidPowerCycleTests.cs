@@ -17,7 +17,7 @@ namespace Watchdog.Board.Tests.Integration;
 
 /// <summary>
 /// The board process is killed between the forced off of a power cycle and the press that powers
-/// the server on again. The cycle was persisted as under way (power-cycles next to the epoch), so
+/// the server on again. The cycle was persisted as under way (the ladder record next to the epoch), so
 /// the restarted board finishes it once its grace is over instead of leaving the server off.
 /// </summary>
 public sealed class BoardRestartMidPowerCycleTests(ITestOutputHelper output)
@@ -42,7 +42,7 @@ public sealed class BoardRestartMidPowerCycleTests(ITestOutputHelper output)
         string[] args = ["--config", config, "--pins", rack.PinMapPath, "--wires", rack.WiresPath, "--state-dir", dir.Path,
             "--broker", $"{broker.Host}:{broker.Port}", "--cluster-key-file", dir.File("cluster.key")];
         int power = rack.Channel("s1").Power;
-        var cycles = new PowerCycleFile(dir.Path);
+        var cycles = new LadderFile(dir.Path);
         rack.StartHeartbeat("s1");
         rack.StartHeartbeat("s2");
 
@@ -56,7 +56,7 @@ public sealed class BoardRestartMidPowerCycleTests(ITestOutputHelper output)
 
                 await probe.PublishAsync(topics.Command("n1"), System.Text.Encoding.UTF8.GetString(MessageCodec.Encode(PowerCycle("pc-1", key))));
                 await WaitFor(() => rack.Asserted(power), "the power button held for the forced off");
-                Assert.Equal("s1", cycles.Load(out string warning)); // durable before the relay moved
+                Assert.Equal("cycling:s1", cycles.Load(out string warning)); // durable before the relay moved
                 Assert.Equal("", warning);
 
                 // The server goes off as an ATX board does under a held button: heartbeat and power-good gone.
@@ -74,13 +74,13 @@ public sealed class BoardRestartMidPowerCycleTests(ITestOutputHelper output)
         }
 
         uint pressesAtCrash = rack.Wires.ReadEdgeCount(power);
-        Assert.Equal("s1", cycles.Load(out _));
+        Assert.Equal("cycling:s1", cycles.Load(out _));
 
         var restarted = Stopwatch.StartNew();
         using BoardProcess second = BoardProcess.Start(args);
         try
         {
-            await second.WaitForLineAsync("power cycle under way when the board stopped, on channel(s) s1", Wait);
+            await second.WaitForLineAsync("ladder record of the previous run", Wait);
             await probe.WaitForAsync(topics.Event("rack-a"), p => p.Contains("power-cycle-resumed", StringComparison.Ordinal), Wait);
             await WaitFor(() => rack.Wires.ReadEdgeCount(power) >= pressesAtCrash + 2, "the press that powers s1 on (asserted and released)");
             long pressedAfterMs = restarted.ElapsedMilliseconds;

@@ -45,8 +45,8 @@ internal sealed class Rack
     public Referee Referee { get; }
     public long Persisted { get; private set; }
 
-    /// <summary>The power cycles under way as last made durable (CoreOutput.PowerCycles).</summary>
-    public string PersistedPowerCycles { get; private set; } = "";
+    /// <summary>The ladder record as last made durable (CoreOutput.Ladder).</summary>
+    public string PersistedLadder { get; private set; } = "";
     public long TotalTicks { get; private set; }
     public long WallMs => WallBase + (TotalTicks * Config.Timing.TickMs);
     public bool Logging { get; set; } = true;
@@ -154,7 +154,7 @@ internal sealed class Rack
     public void RestartBoard(string why)
     {
         BoardRestarts++;
-        Note($"board restarts ({why}); persisted epoch {Persisted}" + (PersistedPowerCycles.Length > 0 ? $", power cycle under way on {PersistedPowerCycles}" : ""));
+        Note($"board restarts ({why}); persisted epoch {Persisted}" + (PersistedLadder.Length > 0 ? $", ladder record '{PersistedLadder}'" : ""));
         _pending.Clear();
         var released = new RelayLevels();
         for (int i = 0; i < Servers.Length; i++)
@@ -209,7 +209,8 @@ internal sealed class Rack
     private WatchdogCore NewCore()
     {
         var core = new WatchdogCore(Config, Persisted, new ProtocolCommandVerifier(Keys, new PortableHmacSha256(), 64, 30_000));
-        string unknown = core.ResumePowerCycles(PersistedPowerCycles);
+        // The wall clock goes on across the restart (WallMs counts every tick, also the board's).
+        string unknown = core.RestoreLadder(PersistedLadder, WallMs);
         if (unknown.Length > 0)
         {
             throw new InvalidOperationException(unknown);
@@ -243,10 +244,10 @@ internal sealed class Rack
             }
         }
 
-        if (output.PowerCyclesChanged)
+        if (output.LadderChanged)
         {
-            PersistedPowerCycles = output.PowerCycles;
-            Note($"persist power-cycles={(output.PowerCycles.Length == 0 ? "-" : output.PowerCycles)}");
+            PersistedLadder = output.Ladder;
+            Note($"persist ladder={(output.Ladder.Length == 0 ? "-" : output.Ladder)}");
         }
 
         // 2. relays
