@@ -64,6 +64,15 @@ public sealed class HeartbeatOptions
     public int RetryMinMs { get; set; } = 1000;
 
     public int RetryMaxMs { get; set; } = 30000;
+
+    /// <summary>
+    /// Linux: the heartbeat thread runs in the real-time round-robin class (SCHED_RR) at this
+    /// priority, 1-99, as corosync runs its token thread, so a busy server does not delay its
+    /// heartbeat past the board's timeout; 0 keeps normal scheduling. Needs root or CAP_SYS_NICE;
+    /// without it the thread runs normally and the agent says so. The thread sleeps between edges,
+    /// so it takes microseconds of CPU per edge.
+    /// </summary>
+    public int RealtimePriority { get; set; } = 10;
 }
 
 /// <summary>Where the board's ROLE wire (if any) is read.</summary>

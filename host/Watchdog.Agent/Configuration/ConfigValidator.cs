@@ -59,6 +59,7 @@ public static class ConfigValidator
         // under the 10 ms timer resolution of the device side and of most kernels' HZ.
         p.Range("Heartbeat:PeriodMs", h.PeriodMs, 20, 60_000, "ms (the line changes level every PeriodMs/2)");
         p.Range("Heartbeat:RetryMinMs", h.RetryMinMs, 100, 600_000, "ms");
+        p.Range("Heartbeat:RealtimePriority", h.RealtimePriority, 0, 99, "");
         if (h.RetryMaxMs < h.RetryMinMs)
         {
             p.Add("Heartbeat:RetryMaxMs", h.RetryMaxMs, "must not be below Heartbeat:RetryMinMs (" + h.RetryMinMs + ")");

@@ -53,7 +53,8 @@ public sealed class AgentRuntime : IDisposable
             options.Heartbeat.PeriodMs,
             options.Heartbeat.RetryMinMs,
             options.Heartbeat.RetryMaxMs,
-            options.RoleInput.PollMs);
+            options.RoleInput.PollMs,
+            options.Heartbeat.RealtimePriority);
 
         string clientId = options.Mqtt.ClientId.Length > 0 ? options.Mqtt.ClientId : "watchdog-agent-" + options.Node;
         _link = new MqttLink(
