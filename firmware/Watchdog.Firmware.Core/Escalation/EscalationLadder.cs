@@ -25,8 +25,8 @@ namespace Watchdog.Firmware.Core
             PowerPress = 7,
             Done = 8,
 
-            // The board restarted during a power cycle (the glue handed the core the persisted
-            // mark): power-good is read for one debounce time, then the cycle is finished or dropped.
+            // The board restarted during a power cycle (its ladder record said so): power-good and
+            // the heartbeat are read for one debounce time, then the cycle is finished or dropped.
             PowerResume = 9,
         }
 
