@@ -96,18 +96,11 @@ public sealed class EpochFile
             throw new ArgumentOutOfRangeException(nameof(epoch), epoch, "an epoch is never negative");
         }
 
-        byte[] bytes = Encoding.ASCII.GetBytes(Format(epoch));
-        using var stream = new FileStream(TempPath, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.None);
-        stream.Write(bytes, 0, bytes.Length);
-        stream.Flush(flushToDisk: true);
+        DurableFiles.WriteSynced(TempPath, Encoding.ASCII.GetBytes(Format(epoch)));
     }
 
     /// <summary>Step 2: rename over the committed file and fsync the directory entry.</summary>
-    internal void Commit()
-    {
-        File.Move(TempPath, FilePath, overwrite: true);
-        DurableFiles.SyncDirectory(StateDirectory);
-    }
+    internal void Commit() => DurableFiles.CommitRename(TempPath, FilePath);
 
     internal static string Format(long epoch) => EpochRecord.Format(epoch);
 

@@ -63,14 +63,7 @@ public sealed class LadderFile
     public void Save(string entries)
     {
         string temp = FilePath + ".tmp";
-        byte[] bytes = Encoding.UTF8.GetBytes(LadderRecord.Format(entries));
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.None))
-        {
-            stream.Write(bytes, 0, bytes.Length);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, FilePath, overwrite: true);
-        DurableFiles.SyncDirectory(StateDirectory);
+        DurableFiles.WriteSynced(temp, Encoding.UTF8.GetBytes(LadderRecord.Format(entries)));
+        DurableFiles.CommitRename(temp, FilePath);
     }
 }

@@ -11,6 +11,21 @@ internal static partial class DurableFiles
     private const int ReadOnly = 0;          // O_RDONLY
     private const int DirectoryOnly = 0x10000; // O_DIRECTORY on x86_64 and arm64 (generic Linux value)
 
+    /// <summary>Writes <paramref name="path"/> (replacing it) and fsyncs it: step 1 of a durable replace.</summary>
+    public static void WriteSynced(string path, byte[] bytes)
+    {
+        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.None);
+        stream.Write(bytes, 0, bytes.Length);
+        stream.Flush(flushToDisk: true);
+    }
+
+    /// <summary>Renames <paramref name="temp"/> over <paramref name="path"/> and fsyncs the directory: step 2.</summary>
+    public static void CommitRename(string temp, string path)
+    {
+        File.Move(temp, path, overwrite: true);
+        SyncDirectory(Path.GetDirectoryName(path)!);
+    }
+
     /// <summary>Flushes a directory's entries to disk. Throws IOException with errno when the kernel refuses.</summary>
     public static void SyncDirectory(string directory)
     {

@@ -74,7 +74,13 @@ namespace Watchdog.Firmware.Glue
         public void Save(long epoch)
         {
             string path = _nextIsA ? _slotA : _slotB;
-            byte[] bytes = Utf8.GetBytes(EpochRecord.Format(epoch));
+            WriteFlushed(path, Utf8.GetBytes(EpochRecord.Format(epoch)));
+            _nextIsA = !_nextIsA;
+        }
+
+        /// <summary>Overwrites <paramref name="path"/> and flushes it (shared with LadderSlot).</summary>
+        internal static void WriteFlushed(string path, byte[] bytes)
+        {
             FileStream stream = new FileStream(path, FileMode.Create, FileAccess.Write);
             try
             {
@@ -85,8 +91,6 @@ namespace Watchdog.Firmware.Glue
             {
                 stream.Dispose();
             }
-
-            _nextIsA = !_nextIsA;
         }
 
         private static bool TryReadSlot(string path, out long epoch, out string why)

@@ -105,17 +105,7 @@ namespace Watchdog.Firmware.Glue
 
         public void Save(string entries)
         {
-            byte[] bytes = Utf8.GetBytes(LadderRecord.Format(entries));
-            FileStream stream = new FileStream(FilePath, FileMode.Create, FileAccess.Write);
-            try
-            {
-                stream.Write(bytes, 0, bytes.Length);
-                stream.Flush();
-            }
-            finally
-            {
-                stream.Dispose();
-            }
+            EpochSlots.WriteFlushed(FilePath, Utf8.GetBytes(LadderRecord.Format(entries)));
         }
     }
 }

@@ -109,7 +109,7 @@ public sealed class BoardOnVirtualRackTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task WaitFor(Func<bool> condition, string what)
+    internal static async Task WaitFor(Func<bool> condition, string what)
     {
         var deadline = DateTime.UtcNow + Wait;
         while (!condition())

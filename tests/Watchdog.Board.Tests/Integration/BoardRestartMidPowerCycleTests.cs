@@ -55,7 +55,7 @@ public sealed class BoardRestartMidPowerCycleTests(ITestOutputHelper output)
                 await Task.Delay(3300); // past the board's grace (3 s): both servers healthy
 
                 await probe.PublishAsync(topics.Command("n1"), System.Text.Encoding.UTF8.GetString(MessageCodec.Encode(PowerCycle("pc-1", key))));
-                await WaitFor(() => rack.Asserted(power), "the power button held for the forced off");
+                await BoardOnVirtualRackTests.WaitFor(() => rack.Asserted(power), "the power button held for the forced off");
                 Assert.Equal("cycling:s1", cycles.Load(out string warning)); // durable before the relay moved
                 Assert.Equal("", warning);
 
@@ -82,13 +82,13 @@ public sealed class BoardRestartMidPowerCycleTests(ITestOutputHelper output)
         {
             await second.WaitForLineAsync("ladder record of the previous run", Wait);
             await probe.WaitForAsync(topics.Event("rack-a"), p => p.Contains("power-cycle-resumed", StringComparison.Ordinal), Wait);
-            await WaitFor(() => rack.Wires.ReadEdgeCount(power) >= pressesAtCrash + 2, "the press that powers s1 on (asserted and released)");
+            await BoardOnVirtualRackTests.WaitFor(() => rack.Wires.ReadEdgeCount(power) >= pressesAtCrash + 2, "the press that powers s1 on (asserted and released)");
             long pressedAfterMs = restarted.ElapsedMilliseconds;
             output.WriteLine($"s1 pressed on {pressedAfterMs} ms after the board restarted (grace 3000 ms + power_off_wait {PowerOffWaitMs} ms)");
 
             // Not before the board's grace was over (no automatic action before the members are heard).
             Assert.True(pressedAfterMs >= 3000 + PowerOffWaitMs, $"pressed {pressedAfterMs} ms after the restart, inside the grace and the off wait");
-            await WaitFor(() => cycles.Load(out _) == "", "the power cycle no longer persisted as under way");
+            await BoardOnVirtualRackTests.WaitFor(() => cycles.Load(out _) == "", "the power cycle no longer persisted as under way");
 
             // s1 boots again and the board sees it healthy.
             SetPowerGood(rack, "s1", true);
@@ -115,19 +115,5 @@ public sealed class BoardRestartMidPowerCycleTests(ITestOutputHelper output)
         var c = new SignedCommand { Id = id, Target = "n1", Action = CommandAction.PowerCycle, Epoch = 0, IssuedAt = now, ExpiresAt = now + 60_000 };
         new CommandSigner(new PlatformHmacSha256()).Sign(c, "k1", key);
         return c;
-    }
-
-    private static async Task WaitFor(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Wait;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("timed out waiting for " + what);
-            }
-
-            await Task.Delay(2);
-        }
     }
 }
