@@ -40,6 +40,10 @@ namespace Watchdog.Firmware.Core
                     continue;
                 }
 
+                // The previous run acted on this channel, so it had heard it: commissioned, whatever
+                // the epoch record says (a board that never issued an epoch keeps no such record).
+                _units[unit].Commissioned = true;
+                _inLadderRecord[unit] = true;
                 _powerCycling[unit] = _units[unit].Ladder.PowerCycleUnderWay;
                 _attemptsVersion[unit] = _units[unit].Ladder.AttemptsVersion;
             }

@@ -77,9 +77,15 @@ namespace Watchdog.Firmware.Core
             _readingVerdict = new Verdict[channels];
             _powerCycling = new bool[channels];
             _attemptsVersion = new long[channels];
+            _inLadderRecord = new bool[channels];
             for (int i = 0; i < channels; i++)
             {
                 _units[i] = new ChannelUnit(_ctx, i, Input.Channel(i));
+
+                // A board that never issued an epoch never granted anyone a role. One that did, and
+                // whose store predates the commissioning record, must assume every member may have
+                // held one (RestoreCommissioned narrows it).
+                _units[i].Commissioned = persistedEpoch > 0;
                 _channelViews[i] = new ChannelView(_units[i]);
                 ChannelReading r = new ChannelReading();
                 r.Board = config.Board;
@@ -104,6 +110,7 @@ namespace Watchdog.Firmware.Core
 
             _commands = new CommandDesk(_ctx, _units, _groups, verifier);
             _outputWords = BuildOutputWords();
+            _output.Commissioned = CommissionedList();
             _status.Board = config.Board;
             _status.Firmware = FirmwareVersion;
             _status.Channels = channels;
@@ -168,8 +175,9 @@ namespace Watchdog.Firmware.Core
             {
                 if (message!.Timestamp >= u.LastStateTimestamp)
                 {
+                    u.NoteHeard("its agent's state");
                     u.LastStateTimestamp = message.Timestamp;
-                    u.HeardState = true;
+                    u.NoteState();
                     u.Health = message.Health;
                     u.ReportedRole = message.Role;
                     u.ReportedEpoch = message.Epoch;
@@ -220,6 +228,11 @@ namespace Watchdog.Firmware.Core
         {
             Begin(wallClockMs);
             ChannelUnit? u = Find(node);
+            if (u != null && presence == Presence.Ready)
+            {
+                u.NoteHeard("its agent's presence");
+            }
+
             if (u != null && u.Presence != presence)
             {
                 u.Presence = presence;
@@ -254,6 +267,7 @@ namespace Watchdog.Firmware.Core
             }
 
             NoteLadder();
+            NoteCommissioning();
             if (periodic)
             {
                 _status.Epoch = _ctx.Epoch;

@@ -25,8 +25,22 @@ public sealed class AllocationTests
         long now = Rack.WallBase;
         int published = 0;
 
+        // Agents republish their state every 5 s (or the board would judge them silent); the
+        // messages are made once, so the steady state measures the core's Step, not the test.
+        int stateEvery = 5000 / config.Timing.TickMs;
+        var states = Enumerable.Range(1, channels).Select(i => new NodeState { Node = "n" + i, Health = Health.Healthy, Timestamp = now }).ToArray();
+
         void TickOnce(long tick)
         {
+            if (tick > 5 && tick % stateEvery == 0)
+            {
+                foreach (var state in states)
+                {
+                    state.Timestamp = now + (tick * config.Timing.TickMs);
+                    core.Step(state, state.Timestamp);
+                }
+            }
+
             for (int i = 0; i < core.Input.Count; i++)
             {
                 var sample = core.Input.Channel(i);
@@ -37,6 +51,22 @@ public sealed class AllocationTests
 
             var output = core.Tick(now + (tick * config.Timing.TickMs));
             published += output.Count;
+            if (tick < 400)
+            {
+                AcknowledgeActiveGrants(output, now + (tick * config.Timing.TickMs));
+            }
+        }
+
+        // An agent acknowledges its grant of active (or the board would fence it and move on).
+        void AcknowledgeActiveGrants(CoreOutput output, long wallMs)
+        {
+            var grants = Enumerable.Range(0, output.Count).Select(output.Entry).Select(e => e.Message).OfType<Grant>()
+                .Where(g => g.Role == NodeRole.Active).Select(g => new GrantAck { Node = g.Node, Group = g.Group, Role = g.Role, Epoch = g.Epoch, Ok = true, Timestamp = wallMs })
+                .ToList();
+            foreach (var ack in grants)
+            {
+                core.Step(ack, wallMs);
+            }
         }
 
         // Warm up: boot grace, settling, the first grants, the first readings; agents say they are healthy.
@@ -45,9 +75,9 @@ public sealed class AllocationTests
             TickOnce(t);
             if (t == 5)
             {
-                for (int i = 0; i < channels; i++)
+                foreach (var state in states)
                 {
-                    core.Step(new NodeState { Node = "n" + (i + 1), Health = Health.Healthy, Timestamp = now }, now);
+                    core.Step(state, now);
                 }
             }
         }

@@ -14,7 +14,7 @@ public sealed class StateMachineDiagramTests
     private static readonly ChannelState[] States =
     {
         ChannelState.Unknown, ChannelState.Booting, ChannelState.Healthy, ChannelState.Suspect,
-        ChannelState.Failed, ChannelState.Recovering, ChannelState.Fenced, ChannelState.Maintenance,
+        ChannelState.Failed, ChannelState.Recovering, ChannelState.Fenced, ChannelState.Maintenance, ChannelState.Absent,
     };
 
     internal static string Dot()
@@ -71,8 +71,9 @@ public sealed class StateMachineDiagramTests
             sb.Append("- `").Append(ChannelTransitions.Word(t)).Append("`: ").Append(Meaning(t)).Append('\n');
         }
 
-        sb.Append("\nNothing automatic happens to a channel in `booting` (the board's or the node's boot grace) or in\n");
-        sb.Append("`maintenance`; the escalation ladder starts steps only in `failed`. See\n");
+        sb.Append("\nNothing automatic happens to a channel in `booting` (the board's or the node's boot grace), in\n");
+        sb.Append("`absent` (never heard: no reset, no power action, no role until it is heard) or in `maintenance`;\n");
+        sb.Append("the escalation ladder starts steps only in `failed`. See\n");
         sb.Append("firmware/Watchdog.Firmware.Core/README.md for verdicts, the ladder and the group arbiter.\n");
         return sb.ToString();
     }
@@ -94,6 +95,8 @@ public sealed class StateMachineDiagramTests
         ChannelTrigger.Unfenced => "an operator's signed unfence command released the hold",
         ChannelTrigger.MaintenanceOn => "signed maintenance-on command",
         ChannelTrigger.MaintenanceOff => "signed maintenance-off command",
+        ChannelTrigger.NeverHeard => "the board's boot grace ended and the member was never heard, now or before (not in the commissioning record): no agent installed yet",
+        ChannelTrigger.Heard => "an absent member was heard for the first time (a heartbeat edge, its agent's state or presence); the node boot grace starts",
         _ => throw new ArgumentOutOfRangeException(nameof(t)),
     };
 

@@ -89,7 +89,7 @@ public static class BoardLoader
             return false;
         }
 
-        if (!epochFile.TryLoad(out long epoch, out bool fresh, out error))
+        if (!epochFile.TryLoad(out long epoch, out string? commissioned, out bool fresh, out error))
         {
             return false;
         }
@@ -98,7 +98,7 @@ public static class BoardLoader
         {
             BoardLog.Write($"epoch raised from {epoch} to the floor {options.EpochFloor} given on the command line");
             epoch = options.EpochFloor;
-            epochFile.Save(epoch);
+            epochFile.Save(epoch, commissioned);
         }
 
         BoardLog.Write(fresh && epoch == 0
@@ -116,6 +116,7 @@ public static class BoardLoader
             var verifier = new ProtocolCommandVerifier(keys, new PlatformHmacSha256(), ReplayWindow, MaxClockSkewMs);
             var core = new WatchdogCore(config, epoch, verifier);
             RestoreLadder(core, new LadderFile(epochFile.StateDirectory));
+            RestoreCommissioned(core, commissioned);
             parts = new BoardParts
             {
                 Config = config,
@@ -139,6 +140,19 @@ public static class BoardLoader
 
     // What the previous run's ladders remembered: a power cycle it was in the middle of is
     // finished (or dropped), and recent wire actions count against the cap again.
+    private static void RestoreCommissioned(WatchdogCore core, string? commissioned)
+    {
+        if (commissioned is null)
+        {
+            // An epoch file from before the commissioning record: every member may have held a role.
+            BoardLog.Write("the epoch file has no commissioning record: every member counts as commissioned");
+            return;
+        }
+
+        string ignored = core.RestoreCommissioned(commissioned);
+        BoardLog.Write(ignored.Length > 0 ? ignored : $"commissioned: {(commissioned.Length == 0 ? "none yet" : commissioned)}");
+    }
+
     private static void RestoreLadder(WatchdogCore core, LadderFile file)
     {
         string entries = file.Load(out string warning);

@@ -31,6 +31,7 @@ public sealed class BoardRuntime : IBoardSink
     /// <summary>How often the tick statistics line is logged.</summary>
     public const int StatsIntervalMs = 60_000;
     private long _lastPersisted;
+    private string? _lastCommissioned;
     private long _decodeErrors;
 
     public BoardRuntime(BoardParts parts, MqttLink link, EpochFile epochFile, SystemdNotifier systemd)
@@ -118,17 +119,18 @@ public sealed class BoardRuntime : IBoardSink
         return 0;
     }
 
-    public bool PersistEpoch(long epoch)
+    public bool PersistEpoch(long epoch, string commissioned)
     {
-        if (epoch <= _lastPersisted)
+        if (epoch < _lastPersisted || (epoch == _lastPersisted && commissioned == _lastCommissioned))
         {
             return true;
         }
 
         try
         {
-            _epochFile.Save(epoch);
+            _epochFile.Save(epoch, commissioned);
             _lastPersisted = epoch;
+            _lastCommissioned = commissioned;
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

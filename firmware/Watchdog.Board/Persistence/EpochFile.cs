@@ -30,13 +30,15 @@ public sealed class EpochFile
     internal string TempPath { get; }
 
     /// <summary>
-    /// Reads the persisted epoch. A missing file is a fresh board (epoch 0, <paramref name="fresh"/>
-    /// true). A file that cannot be read or does not check out returns false with a message that
-    /// names the file and says what to do; the board must not start on a guessed epoch.
+    /// Reads the persisted epoch and commissioning record (null when the file predates it). A
+    /// missing file is a fresh board (epoch 0, nobody commissioned, <paramref name="fresh"/> true).
+    /// A file that cannot be read or does not check out returns false with a message that names
+    /// the file and says what to do; the board must not start on a guessed epoch.
     /// </summary>
-    public bool TryLoad(out long epoch, out bool fresh, out string error)
+    public bool TryLoad(out long epoch, out string? commissioned, out bool fresh, out string error)
     {
         epoch = 0;
+        commissioned = "";
         fresh = false;
         error = "";
         if (!Directory.Exists(StateDirectory))
@@ -69,40 +71,45 @@ public sealed class EpochFile
             return false;
         }
 
-        if (!TryParse(text, out epoch, out string why))
+        if (!TryParse(text, out epoch, out commissioned, out string why))
         {
             error = $"epoch file '{FilePath}' is corrupt ({why}); the board will not start on a guessed epoch. "
                 + "Restore it, or start with --epoch-floor <n> where n is at least the highest epoch any node has seen "
                 + "(the retained grants and group roles on the broker show it), then remove the bad file.";
             epoch = 0;
+            commissioned = "";
             return false;
         }
 
         return true;
     }
 
-    /// <summary>Makes <paramref name="epoch"/> durable. Returns only after the rename is on disk.</summary>
-    public void Save(long epoch)
+    /// <summary>
+    /// Makes <paramref name="epoch"/> and the commissioning record durable (null: unknown, as a
+    /// version 1 record). Returns only after the rename is on disk.
+    /// </summary>
+    public void Save(long epoch, string? commissioned)
     {
-        WriteTemp(epoch);
+        WriteTemp(epoch, commissioned);
         Commit();
     }
 
     /// <summary>Step 1: the temp file, fsynced. Separate so tests can stop here, as a crash would.</summary>
-    internal void WriteTemp(long epoch)
+    internal void WriteTemp(long epoch, string? commissioned)
     {
         if (epoch < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(epoch), epoch, "an epoch is never negative");
         }
 
-        DurableFiles.WriteSynced(TempPath, Encoding.ASCII.GetBytes(Format(epoch)));
+        DurableFiles.WriteSynced(TempPath, Encoding.UTF8.GetBytes(Format(epoch, commissioned)));
     }
 
     /// <summary>Step 2: rename over the committed file and fsync the directory entry.</summary>
     internal void Commit() => DurableFiles.CommitRename(TempPath, FilePath);
 
-    internal static string Format(long epoch) => EpochRecord.Format(epoch);
+    internal static string Format(long epoch, string? commissioned) => EpochRecord.Format(epoch, commissioned);
 
-    internal static bool TryParse(string text, out long epoch, out string why) => EpochRecord.TryParse(text, out epoch, out why);
+    internal static bool TryParse(string text, out long epoch, out string? commissioned, out string why) =>
+        EpochRecord.TryParse(text, out epoch, out commissioned, out why);
 }

@@ -41,6 +41,12 @@ namespace Watchdog.Firmware.Core
         MaintenanceOn = 11,
 
         MaintenanceOff = 12,
+
+        /// <summary>The board's boot grace ended and this member was never heard and was never commissioned: nothing is installed yet.</summary>
+        NeverHeard = 13,
+
+        /// <summary>An absent member was heard for the first time (a heartbeat edge, its agent's state or presence).</summary>
+        Heard = 14,
     }
 
     /// <summary>
@@ -54,6 +60,7 @@ namespace Watchdog.Firmware.Core
         {
             "start", "heartbeat-steady", "heartbeat-late", "heartbeat-back", "fault", "boot-timeout",
             "action-taken", "fault-cleared", "recovery-timeout", "fence-held", "unfenced", "maintenance-on", "maintenance-off",
+            "never-heard", "heard",
         };
 
         // from, trigger, to: one row per permitted transition.
@@ -65,6 +72,10 @@ namespace Watchdog.Firmware.Core
             (int)ChannelState.Booting, (int)ChannelTrigger.FenceHeld, (int)ChannelState.Fenced,
             (int)ChannelState.Booting, (int)ChannelTrigger.MaintenanceOn, (int)ChannelState.Maintenance,
             (int)ChannelState.Booting, (int)ChannelTrigger.ActionTaken, (int)ChannelState.Recovering,
+            (int)ChannelState.Booting, (int)ChannelTrigger.NeverHeard, (int)ChannelState.Absent,
+            (int)ChannelState.Absent, (int)ChannelTrigger.Heard, (int)ChannelState.Booting,
+            (int)ChannelState.Absent, (int)ChannelTrigger.FenceHeld, (int)ChannelState.Fenced,
+            (int)ChannelState.Absent, (int)ChannelTrigger.MaintenanceOn, (int)ChannelState.Maintenance,
             (int)ChannelState.Healthy, (int)ChannelTrigger.HeartbeatLate, (int)ChannelState.Suspect,
             (int)ChannelState.Healthy, (int)ChannelTrigger.ActionTaken, (int)ChannelState.Recovering,
             (int)ChannelState.Healthy, (int)ChannelTrigger.Fault, (int)ChannelState.Failed,

@@ -18,6 +18,7 @@ namespace Watchdog.Firmware.Core
         private bool _heardHeartbeatSinceAction;
         private long _resetAssertedTicks;
         private bool _resetDriven;
+        private long _lastStateTick;
 
         public ChannelUnit(CoreContext ctx, int index, ChannelSample sample)
         {
@@ -56,12 +57,45 @@ namespace Watchdog.Firmware.Core
         public long ReportedEpoch { get; set; }
         public long LastStateTimestamp { get; set; } = long.MinValue;
 
+        /// <summary>The agent's state arrived (a fresh one, or the retained one after a reconnect).</summary>
+        public void NoteState()
+        {
+            _lastStateTick = _ctx.Now;
+            HeardState = true;
+        }
+
+        /// <summary>
+        /// No state from an agent that was heard for node_silence_ms: its path to the broker is
+        /// gone (it republishes its state every few seconds), well before the broker's will says so.
+        /// </summary>
+        public bool Silent
+        {
+            get { return HeardState && _ctx.Timing.NodeSilence > 0 && _ctx.Now - _lastStateTick >= _ctx.Timing.NodeSilence; }
+        }
+
+        /// <summary>Its agent can hear the board now, as far as the board can tell: presence not lost, not silent.</summary>
+        public bool Reachable
+        {
+            get { return Presence != Presence.Lost && Presence != Presence.Disconnected && !Silent; }
+        }
+
         // Outputs: pulses belong to the ladder or a command; holds to the ladder, the arbiter or a command.
         public bool PulseReset { get; set; }
         public bool PressPower { get; set; }
         public bool HoldReset { get; private set; }
         public bool HoldFence { get; private set; }
         public bool RoleOut { get; set; }
+
+        /// <summary>
+        /// This board has heard the member (a heartbeat edge, its agent's state or presence) in
+        /// this run or, by the commissioning record kept with the epoch, in an earlier one. Only a
+        /// commissioned member can ever have been granted a role by this board; one that is not
+        /// and stays silent through the board's grace is Absent, not failed.
+        /// </summary>
+        public bool Commissioned { get; set; }
+
+        /// <summary>Heard in this run of the board (the rest of Commissioned comes from the record).</summary>
+        public bool HeardSinceStart { get; private set; }
 
         /// <summary>Held in reset by the arbiter so another member could take over; released (or kept) after the takeover.</summary>
         public bool TakeoverHeld { get; private set; }
@@ -97,7 +131,7 @@ namespace Watchdog.Firmware.Core
         /// <summary>Nothing automatic is done now: board grace, node boot grace, maintenance.</summary>
         public bool Quiet
         {
-            get { return !_ctx.BoardGraceOver || State == ChannelState.Booting || State == ChannelState.Maintenance || State == ChannelState.Unknown; }
+            get { return !_ctx.BoardGraceOver || State == ChannelState.Booting || State == ChannelState.Maintenance || State == ChannelState.Unknown || State == ChannelState.Absent; }
         }
 
         /// <summary>Failed, fenced or recovering from an action: not fit to hold or take a role.</summary>
@@ -140,12 +174,48 @@ namespace Watchdog.Firmware.Core
             int edges = Sample.HeartbeatEdges;
             Sample.HeartbeatEdges = 0;
             Heartbeat.Observe(edges);
+            if (edges > 0 && !HeardSinceStart)
+            {
+                NoteHeard("a heartbeat edge");
+            }
             for (int i = 0; i < _powerGood.Length; i++) { _powerGood[i].Update(Sample.PowerGood[i]); }
             for (int i = 0; i < _link.Length; i++) { _link[i].Update(Sample.Link[i]); }
 
             UpdateVerdict();
             Ladder.TickWireActions();
             Judge();
+        }
+
+        /// <summary>
+        /// The member said something: a heartbeat edge, its agent's state or presence. The first
+        /// time in this run it counts as heard; a member heard for the first time ever is
+        /// commissioned and gets the full node boot grace from now (its agents may have been
+        /// installed just now), and an absent one boots.
+        /// </summary>
+        public void NoteHeard(string how)
+        {
+            if (HeardSinceStart)
+            {
+                return;
+            }
+
+            HeardSinceStart = true;
+            if (Commissioned)
+            {
+                return;
+            }
+
+            Commissioned = true;
+            _ctx.CommissioningChanged = true;
+            if (State == ChannelState.Absent)
+            {
+                Fire(ChannelTrigger.Heard, "heard for the first time (" + how + "); the node boot grace starts");
+                EnterGrace();
+            }
+            else if (_graceEnd < _ctx.Now + _ctx.Timing.NodeBootGrace)
+            {
+                _graceEnd = _ctx.Now + _ctx.Timing.NodeBootGrace;
+            }
         }
 
         /// <summary>Re-judge after a message changed what the agent says (health, presence).</summary>
@@ -167,6 +237,13 @@ namespace Watchdog.Firmware.Core
                     if (Heartbeat.EdgesSinceMark >= 2 && Heartbeat.Fresh && !Ladder.Busy)
                     {
                         Fire(ChannelTrigger.HeartbeatSteady, "heartbeat steady");
+                    }
+                    else if (_ctx.Now >= _graceEnd && _ctx.BoardGraceOver && !Commissioned)
+                    {
+                        // Nothing was ever heard from it: no agent installed yet, or a server not
+                        // racked. Resetting or powering it would do nothing useful and could hurt
+                        // a server someone is setting up; it waits, loudly, until it is heard.
+                        Fire(ChannelTrigger.NeverHeard, "never heard since the board started and never before: no reset, no power action, no role until it is heard or an operator acts");
                     }
                     else if (_ctx.Now >= _graceEnd && _ctx.BoardGraceOver)
                     {
@@ -258,7 +335,7 @@ namespace Watchdog.Firmware.Core
             }
             else if (Verdict == Verdict.None && (before == Verdict.RedundancyLost || before == Verdict.BrokerPathLost))
             {
-                _ctx.Event(WireWords.Of(before) + "-cleared", Severity.Info, Config.Node, GroupName, before == Verdict.BrokerPathLost ? "presence " + WireWords.Of(Presence) : "every power-good and link input is up");
+                _ctx.Event(WireWords.Of(before) + "-cleared", Severity.Info, Config.Node, GroupName, before == Verdict.BrokerPathLost ? "presence " + WireWords.Of(Presence) + ", its state arrives again" : "every power-good and link input is up");
             }
         }
 
@@ -317,7 +394,7 @@ namespace Watchdog.Firmware.Core
                 return Verdict.ServiceFailure;
             }
 
-            if (Presence == Presence.Lost || Presence == Presence.Disconnected)
+            if (!Reachable)
             {
                 return Verdict.BrokerPathLost;
             }
@@ -354,7 +431,13 @@ namespace Watchdog.Firmware.Core
 
         private string RedundancyDetail()
         {
-            if (Verdict == Verdict.BrokerPathLost) { return "wires fine, MQTT presence " + WireWords.Of(Presence); }
+            if (Verdict == Verdict.BrokerPathLost)
+            {
+                return Silent && Presence != Presence.Lost && Presence != Presence.Disconnected
+                    ? "wires fine, no state from its agent for " + ((_ctx.Now - _lastStateTick) * _ctx.Timing.TickMs).ToString() + " ms (node_silence_ms " + _ctx.Config.Timing.NodeSilenceMs.ToString() + ")"
+                    : "wires fine, MQTT presence " + WireWords.Of(Presence);
+            }
+
             string detail = "";
             for (int i = 0; i < _powerGood.Length; i++) { if (!_powerGood[i].Value) { detail = Join(detail, "power-good " + i.ToString() + " low"); } }
             for (int i = 0; i < _link.Length; i++) { if (!_link[i].Value) { detail = Join(detail, "link " + i.ToString() + " down"); } }
@@ -375,7 +458,7 @@ namespace Watchdog.Firmware.Core
             ChannelState from = State;
             State = to;
             StateSince = _ctx.Now;
-            Severity severity = to == ChannelState.Failed || to == ChannelState.Fenced ? Severity.Alert : Severity.Info;
+            Severity severity = to == ChannelState.Failed || to == ChannelState.Fenced || to == ChannelState.Absent ? Severity.Alert : Severity.Info;
             _ctx.Event("state-" + WireWords.Of(to), severity, Config.Node, GroupName, WireWords.Of(from) + " -> " + WireWords.Of(to) + ": " + why);
         }
 

@@ -129,6 +129,12 @@ namespace Watchdog.Firmware.Core.Config
         public int FenceConfirmMs { get; set; } = Defaults.FenceConfirmMs;
         public int RestartServiceTimeoutMs { get; set; } = Defaults.RestartServiceTimeoutMs;
         public int DemoteAckTimeoutMs { get; set; } = Defaults.DemoteAckTimeoutMs;
+
+        /// <summary>How long a grant of active may go unacknowledged before the board alerts and moves the role on.</summary>
+        public int GrantAckTimeoutMs { get; set; } = Defaults.GrantAckTimeoutMs;
+
+        /// <summary>An agent whose state has not arrived for this long has lost its path to the broker (0: only its will says so).</summary>
+        public int NodeSilenceMs { get; set; } = Defaults.NodeSilenceMs;
         public int ReadingPeriodMs { get; set; } = Defaults.ReadingPeriodMs;
     }
 

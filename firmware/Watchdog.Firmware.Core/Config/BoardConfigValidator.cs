@@ -85,6 +85,8 @@ namespace Watchdog.Firmware.Core.Config
             if (t.FenceConfirmMs < t.TickMs) { return AtLeastTick("timing.fence_confirm_ms", t.FenceConfirmMs, t.TickMs); }
             if (t.RestartServiceTimeoutMs < t.TickMs) { return AtLeastTick("timing.restart_service_timeout_ms", t.RestartServiceTimeoutMs, t.TickMs); }
             if (t.DemoteAckTimeoutMs < t.TickMs) { return AtLeastTick("timing.demote_ack_timeout_ms", t.DemoteAckTimeoutMs, t.TickMs); }
+            if (t.GrantAckTimeoutMs < t.TickMs) { return AtLeastTick("timing.grant_ack_timeout_ms", t.GrantAckTimeoutMs, t.TickMs); }
+            if (t.NodeSilenceMs != 0 && t.NodeSilenceMs < t.TickMs) { return "timing.node_silence_ms (" + t.NodeSilenceMs.ToString() + ") must be 0 (off) or at least tick_ms (" + t.TickMs.ToString() + ")"; }
             if (t.ReadingPeriodMs < t.TickMs) { return AtLeastTick("timing.reading_period_ms", t.ReadingPeriodMs, t.TickMs); }
             return "";
         }

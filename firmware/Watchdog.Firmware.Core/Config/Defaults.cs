@@ -55,6 +55,20 @@ namespace Watchdog.Firmware.Core.Config
         /// <summary>3 s: an agent that can hear the broker acknowledges a demotion within a second; after that the board fences.</summary>
         public const int DemoteAckTimeoutMs = 3000;
 
+        /// <summary>
+        /// 10 s: an agent acknowledges a grant of active once its promote hooks and the virtual IP
+        /// are done, which takes well under a second without hooks and a few seconds with a
+        /// database's promote. No acknowledgement by then: the board alerts and moves the role on.
+        /// </summary>
+        public const int GrantAckTimeoutMs = 10000;
+
+        /// <summary>
+        /// 12 s: an agent republishes its state every 5 s (Mqtt:StatePublishMs); two missed states
+        /// and 2 s of slack mean its path to the broker is gone, well before the broker's will
+        /// (1.5 keep-alives, 22.5 s at the agent's default 15 s). 0 turns the check off.
+        /// </summary>
+        public const int NodeSilenceMs = 12000;
+
         /// <summary>10 s: retained channel readings are republished this often even without change, so readers can judge freshness.</summary>
         public const int ReadingPeriodMs = 10000;
 

@@ -23,6 +23,8 @@ namespace Watchdog.Firmware.Core.Config
             FenceConfirm = Ticks(t.FenceConfirmMs);
             RestartServiceTimeout = Ticks(t.RestartServiceTimeoutMs);
             DemoteAckTimeout = Ticks(t.DemoteAckTimeoutMs);
+            GrantAckTimeout = Ticks(t.GrantAckTimeoutMs);
+            NodeSilence = t.NodeSilenceMs == 0 ? 0 : Ticks(t.NodeSilenceMs);
             ReadingPeriod = Ticks(t.ReadingPeriodMs);
             Backoff = Ticks(e.BackoffMs);
             BackoffMax = Ticks(e.BackoffMaxMs);
@@ -45,6 +47,10 @@ namespace Watchdog.Firmware.Core.Config
         public int FenceConfirm { get; }
         public int RestartServiceTimeout { get; }
         public int DemoteAckTimeout { get; }
+        public int GrantAckTimeout { get; }
+
+        /// <summary>Ticks without a state from an agent before its broker path counts as lost; 0: off.</summary>
+        public int NodeSilence { get; }
         public int ReadingPeriod { get; }
         public int Backoff { get; }
         public int BackoffMax { get; }

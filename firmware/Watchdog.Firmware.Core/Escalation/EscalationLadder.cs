@@ -200,12 +200,21 @@ namespace Watchdog.Firmware.Core
         /// <summary>
         /// A takeover hold was released: if the ladder still has a reset or power cycle to try and
         /// the cap allows it, the hold counts as that step (it was a long reset) and the ladder moves past it.
+        /// A node held while no ladder ran (it was fenced only to move the role on, as after a grant
+        /// it never acknowledged) was reset by the hold: that counts against the cap, so a node that
+        /// keeps being fenced this way is held for good once the cap is reached.
         /// </summary>
         public bool TakeHoldAsReset()
         {
-            if (Index < 0 || CapReached)
+            if (CapReached)
             {
                 return false;
+            }
+
+            if (Index < 0)
+            {
+                Record();
+                return true;
             }
 
             for (int i = Index; i < _steps.Length; i++)

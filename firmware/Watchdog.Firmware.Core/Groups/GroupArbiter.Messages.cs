@@ -3,7 +3,7 @@ using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Firmware.Core
 {
-    // Active-active mode, grant acknowledgements and the group's commands.
+    // Active-active mode, node states and the group's commands.
     internal sealed partial class GroupArbiter
     {
         /// <summary>
@@ -77,7 +77,24 @@ namespace Watchdog.Firmware.Core
         public void OnNodeState(int m)
         {
             ChannelUnit u = _members[m];
-            if (Phase == GroupPhase.Settling || !_claim[m] || _role[m] == NodeRole.Active || _demoteEpoch[m] > 0)
+            if (Phase == GroupPhase.Settling)
+            {
+                return;
+            }
+
+            if (_lateArrival[m])
+            {
+                _lateArrival[m] = false;
+                if (!_claim[m] && u.ReportedRole == NodeRole.Active)
+                {
+                    _claim[m] = true;
+                    _ctx.Event("claim-late", Severity.Alert, u.Config.Node, Config.Name, u.Config.Node + " was never heard before and now says it is active@" + u.ReportedEpoch.ToString() + ": it counts as active until it is demoted or fenced");
+                }
+
+                return;
+            }
+
+            if (!_claim[m] || _role[m] == NodeRole.Active || _demoteEpoch[m] > 0)
             {
                 return;
             }
@@ -86,36 +103,6 @@ namespace Watchdog.Firmware.Core
             {
                 _claim[m] = false;
                 _ctx.Event("claim-cleared", Severity.Info, u.Config.Node, Config.Name, u.Config.Node + " reports " + WireWords.Of(u.ReportedRole) + "@" + u.ReportedEpoch.ToString());
-            }
-        }
-
-        /// <summary>An agent reports that it carried out (or failed) a grant.</summary>
-        public void OnGrantAck(int m, GrantAck ack)
-        {
-            ChannelUnit u = _members[m];
-            if (_demoteEpoch[m] > 0 && ack.Role != NodeRole.Active && ack.Epoch >= _demoteEpoch[m])
-            {
-                if (!ack.Ok)
-                {
-                    _ctx.Event("demotion-failed", Severity.Alert, u.Config.Node, Config.Name, "the agent could not demote: " + ack.Detail);
-                    if (Phase == GroupPhase.Demoting && _moving == m) { _deadline = _ctx.Now; _failover = true; }
-                    return;
-                }
-
-                _claim[m] = false;
-                _demoteEpoch[m] = 0;
-                _ctx.Event("demotion-acknowledged", Severity.Info, u.Config.Node, Config.Name, "epoch " + ack.Epoch.ToString());
-                if (Phase == GroupPhase.Demoting && _moving == m)
-                {
-                    CompleteMove((_failover ? "failover" : "switchover") + ": " + u.Config.Node + " acknowledged its demotion");
-                }
-
-                return;
-            }
-
-            if (ack.Epoch < Epoch)
-            {
-                _ctx.Event("stale-ack", Severity.Info, u.Config.Node, Config.Name, "grant ack for epoch " + ack.Epoch.ToString() + " below the group's " + Epoch.ToString() + ": ignored");
             }
         }
 

@@ -28,6 +28,10 @@ namespace Watchdog.Firmware.Core
 
         // Likewise which standbys it listed as ready to take over (GroupRoles.Ready).
         private readonly bool[] _shownReady;
+
+        // Members not commissioned when the group settled: if one turns up later saying it is
+        // active (a replaced board met an agent it never knew), it claims like any other.
+        private readonly bool[] _lateArrival;
         private bool _rolesPublished;
         private int _moving = -1;
         private int _target = -1;
@@ -48,6 +52,10 @@ namespace Watchdog.Firmware.Core
             _releasePending = new bool[n];
             _shownFenced = new bool[n];
             _shownReady = new bool[n];
+            _lateArrival = new bool[n];
+            _grantEpoch = new long[n];
+            _grantDeadline = new long[n];
+            _passedOverUntil = new long[n];
             for (int i = 0; i < n; i++)
             {
                 members[i].Group = this;
@@ -152,7 +160,9 @@ namespace Watchdog.Firmware.Core
             {
                 ChannelUnit u = _members[m];
                 if (u.HeardState && u.ReportedEpoch > highest) { highest = u.ReportedEpoch; }
-                _claim[m] = !u.HeardState || u.ReportedRole == NodeRole.Active || u.ReportedEpoch < _ctx.PersistedAtStart;
+                // A member this board never heard, now or before, was never granted a role by it: absent, no claim.
+                _lateArrival[m] = !u.Commissioned;
+                _claim[m] = u.Commissioned && (!u.HeardState || u.ReportedRole == NodeRole.Active || u.ReportedEpoch < _ctx.PersistedAtStart);
 
                 // The board grants Active only by a round (or the restore below), never from a report.
                 _role[m] = NodeRole.Standby;
@@ -206,6 +216,11 @@ namespace Watchdog.Firmware.Core
             if (u.Unfit)
             {
                 RemoveActive(x);
+                return;
+            }
+
+            if (TickGrantAck(x))
+            {
                 return;
             }
 
@@ -461,7 +476,8 @@ namespace Watchdog.Firmware.Core
 
             _role[cand] = NodeRole.Active;
             _claim[cand] = true;
-            Round(reason + ": " + _members[cand].Config.Node + " is active");
+            Round(reason + ": " + _members[cand].Config.Node + " becomes active");
+            AwaitGrantAck(cand);
             _alerted = "";
         }
 
@@ -474,6 +490,7 @@ namespace Watchdog.Firmware.Core
                 NodeRole role = _role[m] == NodeRole.Active ? NodeRole.Active : NodeRole.Standby;
                 _role[m] = role;
                 _members[m].RoleOut = role == NodeRole.Active;
+                if (role != NodeRole.Active) { _grantEpoch[m] = 0; }
                 _ctx.Grant(Config.Name, _members[m].Config.Node, role, Epoch, reason);
                 if (_members[m].TakeoverHeld && !_claim[m]) { _releasePending[m] = true; }
             }
@@ -487,15 +504,23 @@ namespace Watchdog.Firmware.Core
             return -1;
         }
 
-        /// <summary>The highest-priority member fit to become active now.</summary>
+        /// <summary>
+        /// The highest-priority member fit to become active now. One whose agent cannot hear the
+        /// board (presence lost, or silent) is taken only when no other is fit: its grant could
+        /// only arrive over the ROLE wire. One that let a grant of active go unacknowledged is
+        /// passed over for a grant-ack timeout.
+        /// </summary>
         private int Best(int exclude)
         {
+            int unreachable = -1;
             for (int m = 0; m < _members.Length; m++)
             {
-                if (m != exclude && !_claim[m] && _members[m].State == ChannelState.Healthy) { return m; }
+                if (m == exclude || _claim[m] || _members[m].State != ChannelState.Healthy || _ctx.Now < _passedOverUntil[m]) { continue; }
+                if (_members[m].Reachable) { return m; }
+                if (unreachable < 0) { unreachable = m; }
             }
 
-            return -1;
+            return unreachable;
         }
 
         /// <summary>The highest-priority member healthy for the failback-stable time.</summary>

@@ -59,6 +59,9 @@ namespace Watchdog.Firmware.Core
 
         public bool BoardGraceOver { get { return Now >= Timing.BoardBootGrace; } }
 
+        /// <summary>A member was commissioned (heard for the first time ever) in this call.</summary>
+        public bool CommissioningChanged { get; set; }
+
         /// <summary>The next epoch, strictly above every epoch issued or seen; the glue persists it before publishing.</summary>
         public long NextEpoch()
         {

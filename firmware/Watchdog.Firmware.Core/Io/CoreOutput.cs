@@ -5,7 +5,8 @@ namespace Watchdog.Firmware.Core
     /// is valid until the next call into the core.
     ///
     /// Ordering rules (the glue must follow them, in this order, before the next call):
-    /// 1. If EpochToPersist is not 0, write it to durable storage and wait until it is durable.
+    /// 1. If EpochToPersist is not 0, write it to durable storage, together with Commissioned in
+    ///    the same record, and wait until it is durable.
     ///    If that fails, publish nothing from this output and stop the board (reboot): a grant
     ///    whose epoch could be reused after a restart breaks safety rule 3.
     ///    If LadderChanged, write Ladder to durable storage too, before the relays (the next
@@ -39,6 +40,15 @@ namespace Watchdog.Firmware.Core
 
         /// <summary>The epoch to make durable before anything else; 0 when there is none.</summary>
         public long EpochToPersist { get; internal set; }
+
+        /// <summary>
+        /// The channels this board has ever heard (the commissioning record), separated by spaces,
+        /// kept durable with every epoch (the next start hands it to WatchdogCore.RestoreCommissioned).
+        /// Only a commissioned member can have been granted a role: one that is not, and stays
+        /// silent through the board's grace, is absent (no reset, no power action, no role).
+        /// Always the whole current set; it changes only when a member is heard for the first time.
+        /// </summary>
+        public string Commissioned { get; internal set; } = "";
 
         /// <summary>True when Ladder changed in this output and must be written.</summary>
         public bool LadderChanged { get; private set; }

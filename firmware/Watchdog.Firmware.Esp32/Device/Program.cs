@@ -58,7 +58,8 @@ namespace Watchdog.Firmware.Esp32
 
             EpochSlots epochSlots = new EpochSlots(DeviceSettings.FlashDirectory);
             long epoch;
-            if (!epochSlots.TryLoad(out epoch, out error))
+            string? commissioned;
+            if (!epochSlots.TryLoad(out epoch, out commissioned, out error))
             {
                 Halt(error);
                 return;
@@ -87,6 +88,13 @@ namespace Watchdog.Firmware.Esp32
             // The wall clock is set by SNTP in DeviceNetwork.Start above; a clock still wrong here errs
             // on the safe side (RestoreLadder counts a time in the future as now).
             string ignored = core.RestoreLadder(ladderEntries, DeviceTickLoop.WallClockMs());
+            if (ignored.Length > 0)
+            {
+                Console.WriteLine("watchdog: " + ignored);
+            }
+
+            // A store from before the commissioning record (null) leaves every member commissioned.
+            ignored = commissioned == null ? "" : core.RestoreCommissioned(commissioned);
             if (ignored.Length > 0)
             {
                 Console.WriteLine("watchdog: " + ignored);
@@ -169,11 +177,11 @@ namespace Watchdog.Firmware.Esp32
             }
         }
 
-        public bool PersistEpoch(long epoch)
+        public bool PersistEpoch(long epoch, string commissioned)
         {
             try
             {
-                _epoch.Save(epoch);
+                _epoch.Save(epoch, commissioned);
                 return true;
             }
             catch (Exception e)

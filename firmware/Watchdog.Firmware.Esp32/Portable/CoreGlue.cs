@@ -7,8 +7,11 @@ namespace Watchdog.Firmware.Glue
     /// <summary>What a platform does with the core's output: durable epoch storage and MQTT publishing.</summary>
     public interface IBoardSink
     {
-        /// <summary>Makes the epoch durable; returns only when it is. False when it cannot (the caller stops the board).</summary>
-        bool PersistEpoch(long epoch);
+        /// <summary>
+        /// Makes the epoch durable, with the commissioning record (CoreOutput.Commissioned) in the
+        /// same record; returns only when it is. False when it cannot (the caller stops the board).
+        /// </summary>
+        bool PersistEpoch(long epoch, string commissioned);
 
         /// <summary>
         /// Makes the ladder record durable (CoreOutput.Ladder: power cycles under way, times of
@@ -145,7 +148,7 @@ namespace Watchdog.Firmware.Glue
                 return;
             }
 
-            if (output.EpochToPersist != 0 && !_sink.PersistEpoch(output.EpochToPersist))
+            if (output.EpochToPersist != 0 && !_sink.PersistEpoch(output.EpochToPersist, output.Commissioned))
             {
                 // Rule 1 of CoreOutput: nothing from this output may be published.
                 Healthy = false;

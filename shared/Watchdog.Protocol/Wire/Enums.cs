@@ -13,7 +13,7 @@ namespace Watchdog.Protocol.Wire
     public enum Presence { Init = 0, Ready = 1, Disconnected = 2, Lost = 3, Alert = 4 }
 
     /// <summary>What the board believes about one wired server.</summary>
-    public enum ChannelState { Unknown = 0, Booting = 1, Healthy = 2, Suspect = 3, Failed = 4, Recovering = 5, Fenced = 6, Maintenance = 7 }
+    public enum ChannelState { Unknown = 0, Booting = 1, Healthy = 2, Suspect = 3, Failed = 4, Recovering = 5, Fenced = 6, Maintenance = 7, Absent = 8 }
 
     /// <summary>The failure verdicts of DESIGN.md.</summary>
     public enum Verdict { None = 0, SoftwareFailure = 1, PowerFailure = 2, RedundancyLost = 3, NetworkFailure = 4, BrokerPathLost = 5, ServiceFailure = 6 }

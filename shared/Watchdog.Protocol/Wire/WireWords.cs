@@ -9,7 +9,7 @@ namespace Watchdog.Protocol.Wire
         private static readonly string[] Roles = { "none", "standby", "active" };
         private static readonly string[] Healths = { "unknown", "healthy", "degraded", "failing" };
         private static readonly string[] Presences = { "init", "ready", "disconnected", "lost", "alert" };
-        private static readonly string[] ChannelStates = { "unknown", "booting", "healthy", "suspect", "failed", "recovering", "fenced", "maintenance" };
+        private static readonly string[] ChannelStates = { "unknown", "booting", "healthy", "suspect", "failed", "recovering", "fenced", "maintenance", "absent" };
         private static readonly string[] Verdicts = { "none", "software-failure", "power-failure", "redundancy-lost", "network-failure", "broker-path-lost", "service-failure" };
         private static readonly string[] GroupModes = { "active-standby", "active-active" };
         private static readonly string[] Severities = { "info", "warning", "alert", "critical" };

@@ -10,7 +10,7 @@ public sealed class EpochSlotsTests
     public void No_slot_is_a_fresh_board()
     {
         using var dir = new TempDirectory();
-        Assert.True(new EpochSlots(dir.Path).TryLoad(out long epoch, out string error), error);
+        Assert.True(new EpochSlots(dir.Path).TryLoad(out long epoch, out _, out string error), error);
         Assert.Equal(0, epoch);
     }
 
@@ -19,20 +19,21 @@ public sealed class EpochSlotsTests
     {
         using var dir = new TempDirectory();
         var slots = new EpochSlots(dir.Path);
-        slots.Save(1);
-        slots.Save(2);
-        slots.Save(3);
+        slots.Save(1, "s1");
+        slots.Save(2, "s1");
+        slots.Save(3, "s1");
         Assert.True(File.Exists(slots.SlotA));
         Assert.True(File.Exists(slots.SlotB));
 
         var rebooted = new EpochSlots(dir.Path);
-        Assert.True(rebooted.TryLoad(out long epoch, out string error), error);
+        Assert.True(rebooted.TryLoad(out long epoch, out _, out string error), error);
         Assert.Equal(3, epoch);
 
         // After a reboot the next save goes to the older slot, so the newest survives a torn write.
-        rebooted.Save(4);
-        Assert.True(new EpochSlots(dir.Path).TryLoad(out epoch, out error), error);
+        rebooted.Save(4, "s1 s2");
+        Assert.True(new EpochSlots(dir.Path).TryLoad(out epoch, out string? commissioned, out error), error);
         Assert.Equal(4, epoch);
+        Assert.Equal("s1 s2", commissioned);
     }
 
     [Fact]
@@ -40,12 +41,12 @@ public sealed class EpochSlotsTests
     {
         using var dir = new TempDirectory();
         var slots = new EpochSlots(dir.Path);
-        slots.Save(10); // slot A
-        slots.Save(11); // slot B
+        slots.Save(10, "s1"); // slot A
+        slots.Save(11, "s1"); // slot B
         // The next save (12) would go to A: simulate it torn half-way.
         File.WriteAllText(slots.SlotA, "watchdog-epoch 1 1");
 
-        Assert.True(new EpochSlots(dir.Path).TryLoad(out long epoch, out string error), error);
+        Assert.True(new EpochSlots(dir.Path).TryLoad(out long epoch, out _, out string error), error);
         Assert.Equal(11, epoch);
     }
 
@@ -57,9 +58,9 @@ public sealed class EpochSlotsTests
         File.WriteAllText(slots.SlotA, "garbage");
         File.WriteAllText(slots.SlotB, "watchdog-epoch 1 5 00000000\n");
 
-        Assert.False(new EpochSlots(dir.Path).TryLoad(out long epoch, out string error));
+        Assert.False(new EpochSlots(dir.Path).TryLoad(out long epoch, out _, out string error));
         Assert.Equal(0, epoch);
-        Assert.Contains(slots.SlotA + ": expected 'watchdog-epoch 1 <epoch> <check>', found 'garbage'", error, StringComparison.Ordinal);
+        Assert.Contains(slots.SlotA + ": expected 'watchdog-epoch 2 <epoch> <check> [<channel> ...]', found 'garbage'", error, StringComparison.Ordinal);
         Assert.Contains(slots.SlotB + ": check '00000000' does not match the epoch", error, StringComparison.Ordinal);
         Assert.Contains("will not start on a guessed epoch", error, StringComparison.Ordinal);
     }

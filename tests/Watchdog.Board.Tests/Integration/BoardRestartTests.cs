@@ -53,7 +53,7 @@ public sealed class BoardRestartTests(ITestOutputHelper output)
                 await AnnounceHealthyAsync(probe, topics, "n2", NodeRole.Standby, epochBefore);
 
                 // The grant was published, so its epoch must already be on disk (persist before publish).
-                Assert.True(new EpochFile(dir.Path).TryLoad(out long onDisk, out _, out string why), why);
+                Assert.True(new EpochFile(dir.Path).TryLoad(out long onDisk, out _, out _, out string why), why);
                 Assert.True(onDisk >= epochBefore, $"epoch on disk {onDisk} is below the published {epochBefore}");
                 await Task.Delay(500);
             }

@@ -11,7 +11,7 @@ public sealed class EpochFileTests
         using var dir = new TempDirectory();
         var file = new EpochFile(dir.Path);
 
-        Assert.True(file.TryLoad(out long epoch, out bool fresh, out string error), error);
+        Assert.True(file.TryLoad(out long epoch, out _, out bool fresh, out string error), error);
         Assert.Equal(0, epoch);
         Assert.True(fresh);
     }
@@ -21,11 +21,11 @@ public sealed class EpochFileTests
     {
         using var dir = new TempDirectory();
         var file = new EpochFile(dir.Path);
-        file.Save(41);
-        file.Save(42);
+        file.Save(41, "");
+        file.Save(42, "");
 
         var reopened = new EpochFile(dir.Path);
-        Assert.True(reopened.TryLoad(out long epoch, out bool fresh, out string error), error);
+        Assert.True(reopened.TryLoad(out long epoch, out _, out bool fresh, out string error), error);
         Assert.Equal(42, epoch);
         Assert.False(fresh);
         Assert.False(File.Exists(file.TempPath));
@@ -36,14 +36,14 @@ public sealed class EpochFileTests
     {
         using var dir = new TempDirectory();
         var file = new EpochFile(dir.Path);
-        file.Save(7);
+        file.Save(7, "");
 
         // The process dies here: step 1 done, rename never happened.
-        file.WriteTemp(8);
+        file.WriteTemp(8, "");
         Assert.True(File.Exists(file.TempPath));
 
         var restarted = new EpochFile(dir.Path);
-        Assert.True(restarted.TryLoad(out long epoch, out _, out string error), error);
+        Assert.True(restarted.TryLoad(out long epoch, out _, out _, out string error), error);
         Assert.Equal(7, epoch);
         Assert.False(File.Exists(file.TempPath)); // the torn temp file is cleared away
     }
@@ -54,15 +54,16 @@ public sealed class EpochFileTests
         using var dir = new TempDirectory();
         File.WriteAllText(System.IO.Path.Combine(dir.Path, "epoch.tmp"), "watchdog-ep");
 
-        Assert.True(new EpochFile(dir.Path).TryLoad(out long epoch, out bool fresh, out string error), error);
+        Assert.True(new EpochFile(dir.Path).TryLoad(out long epoch, out _, out bool fresh, out string error), error);
         Assert.Equal(0, epoch);
         Assert.True(fresh);
     }
 
     [Theory]
     [InlineData("", "an empty file")]
-    [InlineData("watchdog-epoch 1 12", "expected 'watchdog-epoch 1 <epoch> <check>'")]
-    [InlineData("watchdog-epoch 2 12 00000000\n", "format version '2' is not 1")]
+    [InlineData("watchdog-epoch 1 12", "expected 'watchdog-epoch 2 <epoch> <check> [<channel> ...]'")]
+    [InlineData("watchdog-epoch 3 12 00000000\n", "format version '3' is not 1 or 2")]
+    [InlineData("watchdog-epoch 1 12 00000000 s1\n", "expected 'watchdog-epoch 2")]
     [InlineData("watchdog-epoch 1 -3 00000000\n", "epoch '-3' is not a non-negative integer")]
     [InlineData("hello world", "expected 'watchdog-epoch")]
     public void Corrupt_file_is_refused_with_a_message_naming_the_file_and_the_fault(string content, string expected)
@@ -71,7 +72,7 @@ public sealed class EpochFileTests
         string path = System.IO.Path.Combine(dir.Path, EpochFile.FileName);
         File.WriteAllText(path, content);
 
-        Assert.False(new EpochFile(dir.Path).TryLoad(out long epoch, out _, out string error));
+        Assert.False(new EpochFile(dir.Path).TryLoad(out long epoch, out _, out _, out string error));
         Assert.Equal(0, epoch);
         Assert.Contains(path, error, StringComparison.Ordinal);
         Assert.Contains("corrupt", error, StringComparison.Ordinal);
@@ -84,11 +85,11 @@ public sealed class EpochFileTests
     {
         using var dir = new TempDirectory();
         var file = new EpochFile(dir.Path);
-        file.Save(1234);
+        file.Save(1234, "");
         string text = File.ReadAllText(file.FilePath).Replace(" 1234 ", " 1294 ", StringComparison.Ordinal);
         File.WriteAllText(file.FilePath, text);
 
-        Assert.False(file.TryLoad(out _, out _, out string error));
+        Assert.False(file.TryLoad(out _, out _, out _, out string error));
         Assert.Contains("does not match the epoch", error, StringComparison.Ordinal);
     }
 
@@ -98,18 +99,52 @@ public sealed class EpochFileTests
         using var dir = new TempDirectory();
         string missing = System.IO.Path.Combine(dir.Path, "nope");
 
-        Assert.False(new EpochFile(missing).TryLoad(out _, out _, out string error));
+        Assert.False(new EpochFile(missing).TryLoad(out _, out _, out _, out string error));
         Assert.Contains(missing, error, StringComparison.Ordinal);
         Assert.Contains("does not exist", error, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Format_and_parse_agree_for_large_epochs()
+    public void Format_and_parse_agree_for_large_epochs_and_commissioning_records()
     {
         foreach (long epoch in new[] { 0L, 1L, 99L, long.MaxValue })
         {
-            Assert.True(EpochFile.TryParse(EpochFile.Format(epoch), out long back, out string why), why);
-            Assert.Equal(epoch, back);
+            foreach (string? channels in new[] { null, "", "s1", "s1 rack-2,b" })
+            {
+                Assert.True(EpochFile.TryParse(EpochFile.Format(epoch, channels), out long back, out string? commissioned, out string why), why);
+                Assert.Equal(epoch, back);
+                Assert.Equal(channels, commissioned);
+            }
         }
+    }
+
+    [Fact]
+    public void Commissioning_record_survives_a_restart_and_a_store_from_before_it_reads_as_unknown()
+    {
+        using var dir = new TempDirectory();
+        var file = new EpochFile(dir.Path);
+        file.Save(5, "s1 s2");
+        Assert.True(new EpochFile(dir.Path).TryLoad(out long epoch, out string? commissioned, out _, out string error), error);
+        Assert.Equal(5, epoch);
+        Assert.Equal("s1 s2", commissioned);
+
+        // What a board wrote before the record existed: version 1, channels unknown (null).
+        File.WriteAllText(file.FilePath, EpochFile.Format(6, null));
+        Assert.StartsWith("watchdog-epoch 1 6 ", File.ReadAllText(file.FilePath), StringComparison.Ordinal);
+        Assert.True(new EpochFile(dir.Path).TryLoad(out epoch, out commissioned, out _, out error), error);
+        Assert.Equal(6, epoch);
+        Assert.Null(commissioned);
+    }
+
+    [Fact]
+    public void A_channel_dropped_from_the_record_fails_the_check()
+    {
+        using var dir = new TempDirectory();
+        var file = new EpochFile(dir.Path);
+        file.Save(9, "s1 s2");
+        File.WriteAllText(file.FilePath, File.ReadAllText(file.FilePath).Replace(" s2\n", "\n", StringComparison.Ordinal));
+
+        Assert.False(file.TryLoad(out _, out _, out _, out string error));
+        Assert.Contains("does not match the epoch and channels", error, StringComparison.Ordinal);
     }
 }

@@ -25,10 +25,11 @@ internal sealed class Rack
     private int[] _lastRelayMask;
     private bool _crashAfterPersist;
 
-    public Rack(BoardConfig config, long persistedEpoch = 0)
+    public Rack(BoardConfig config, long persistedEpoch = 0, string? persistedCommissioned = null)
     {
         Config = config;
         Persisted = persistedEpoch;
+        PersistedCommissioned = persistedCommissioned;
         Keys.Add("ops", KeyBytes);
         Servers = config.Channels.Select(c => new SimServer(c, config.Timing.TickMs, config.Timing.HeartbeatPeriodMs)).ToArray();
         Referee = new Referee(this);
@@ -44,6 +45,9 @@ internal sealed class Rack
     public SimServer[] Servers { get; }
     public Referee Referee { get; }
     public long Persisted { get; private set; }
+
+    /// <summary>The commissioning record kept with the epoch (CoreOutput.Commissioned); null: a store from before it.</summary>
+    public string? PersistedCommissioned { get; private set; }
 
     /// <summary>The ladder record as last made durable (CoreOutput.Ladder).</summary>
     public string PersistedLadder { get; private set; } = "";
@@ -216,6 +220,12 @@ internal sealed class Rack
             throw new InvalidOperationException(unknown);
         }
 
+        unknown = PersistedCommissioned is null ? "" : core.RestoreCommissioned(PersistedCommissioned);
+        if (unknown.Length > 0)
+        {
+            throw new InvalidOperationException(unknown);
+        }
+
         return core;
     }
 
@@ -235,7 +245,9 @@ internal sealed class Rack
         {
             Referee.Persisted(output.EpochToPersist);
             Persisted = output.EpochToPersist;
-            Note($"persist epoch={output.EpochToPersist}");
+            bool newList = output.Commissioned != PersistedCommissioned;
+            PersistedCommissioned = output.Commissioned;
+            Note($"persist epoch={output.EpochToPersist}" + (newList ? $" commissioned=[{output.Commissioned}]" : ""));
             if (_crashAfterPersist)
             {
                 _crashAfterPersist = false;

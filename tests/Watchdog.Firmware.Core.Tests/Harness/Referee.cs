@@ -11,6 +11,7 @@ namespace Watchdog.Firmware.Core.Tests.Harness;
 /// rule 2: an active grant only while no other member acts as active;
 /// rule 3: a grant's epoch is persisted before it is published and rounds strictly increase;
 /// quiet: no automatic reset/power action and no agent request in the board's grace, a node's boot grace or maintenance;
+/// absent: no automatic reset/power action on a server whose agent never ran (not installed yet);
 /// rule 5: wire actions per channel within any cap window stay at or below the cap plus the final hold;
 /// power cycles: the power button is never pressed before its power cycle was persisted as under way.
 /// </summary>
@@ -171,6 +172,11 @@ internal sealed class Referee
         if ((resetRise || powerRise) && Quiet(channel) && _rack.TotalTicks > _commandedUntil[channel])
         {
             Violation($"{(resetRise ? "reset" : "power")} asserted on {_rack.Servers[channel].Node} while it was quiet (grace or maintenance)");
+        }
+
+        if ((resetRise || powerRise) && !_rack.Servers[channel].AgentEverRan)
+        {
+            Violation($"{(resetRise ? "reset" : "power")} asserted on {_rack.Servers[channel].Node}, whose agent never ran (absent: nothing may be done to it automatically)");
         }
 
         bool powerFall = (before & 2) != 0 && (after & 2) == 0;

@@ -170,11 +170,18 @@ internal sealed class ScenarioRunner
     private List<string> Configure(string[] args, string json)
     {
         long persisted = 0;
+        string? commissioned = null;
         foreach (var a in args)
         {
             if (a.StartsWith("persisted=", StringComparison.Ordinal))
             {
                 persisted = long.Parse(a["persisted=".Length..], CultureInfo.InvariantCulture);
+            }
+            else if (a.StartsWith("commissioned=", StringComparison.Ordinal))
+            {
+                // Channel names separated by commas in the script ("-" for none), as the record keeps them.
+                string list = a["commissioned=".Length..];
+                commissioned = list == "-" ? "" : list.Replace(',', ' ');
             }
         }
 
@@ -183,7 +190,7 @@ internal sealed class ScenarioRunner
             return new List<string> { "error: " + error };
         }
 
-        _rack = new Rack(config!, persisted);
+        _rack = new Rack(config!, persisted, commissioned);
         return new List<string> { $"ok: {config!.Channels.Length} channels, {config.Groups.Length} groups, tick {config.Timing.TickMs} ms" };
     }
 
@@ -244,6 +251,10 @@ internal sealed class ScenarioRunner
                 s.RestartHeals = Option(a, "restart-heals", "true") == "true";
                 Rack.PublishState(s);
                 break;
+            case "broker" when a[2] == "silent":
+                // The agent's path to the broker is gone, but the broker has not published its will yet.
+                s.BrokerOk = false;
+                break;
             case "broker":
                 s.BrokerOk = a[2] == "back";
                 s.PresenceLost = !s.BrokerOk;
@@ -274,6 +285,9 @@ internal sealed class ScenarioRunner
             if (opt == "acks=off") { s.Acks = false; }
             else if (opt == "acks=on") { s.Acks = true; }
             else if (opt == "publish") { Rack.PublishState(s); }
+            else if (opt == "installed=no") { s.Installed = false; }
+            else if (opt == "installed=yes") { s.Installed = true; }
+            else if (opt == "powered-on") { s.PowerOnNow(); }
             else if (opt.StartsWith("boot=", StringComparison.Ordinal)) { s.BootTicks = (int)Ticks(opt[5..]); }
             else if (opt.StartsWith("role=", StringComparison.Ordinal) && WireWords.TryParse(opt[5..], out NodeRole role)) { s.Role = role; }
             else if (opt.StartsWith("epoch=", StringComparison.Ordinal)) { s.Epoch = long.Parse(opt[6..], CultureInfo.InvariantCulture); }

@@ -21,6 +21,8 @@ internal sealed class SimServer
     private int _powerHeldTicks;
     private bool _offDuringHold;
     private bool _wasReachable;
+    private readonly int _statePublishTicks;
+    private int _sinceState;
 
     public SimServer(ChannelConfig channel, int tickMs, int heartbeatPeriodMs)
     {
@@ -28,6 +30,7 @@ internal sealed class SimServer
         Channel = channel;
         _periodTicks = Math.Max(1, heartbeatPeriodMs / tickMs);
         _forcedOffTicks = (4000 + tickMs - 1) / tickMs;
+        _statePublishTicks = Math.Max(1, 5000 / tickMs);
         PsuOk = Enumerable.Repeat(true, channel.PowerGoodInputs).ToArray();
         LinkUp = Enumerable.Repeat(true, channel.LinkInputs).ToArray();
         BootTicks = Math.Max(1, 3000 / tickMs);
@@ -58,6 +61,12 @@ internal sealed class SimServer
     public bool Acks { get; set; } = true;
     public bool BrokerOk { get; set; } = true;
 
+    /// <summary>False until the agent is installed: the server runs, but nothing feeds the heartbeat or talks MQTT.</summary>
+    public bool Installed { get; set; } = true;
+
+    /// <summary>Its agent has run at some time (fed the heartbeat or talked MQTT): only then may the board ever act on it.</summary>
+    public bool AgentEverRan { get; private set; }
+
     /// <summary>The broker published this agent's will (lost); cleared when it reconnects.</summary>
     public bool PresenceLost { get; set; }
     public long Seq { get; set; }
@@ -68,7 +77,7 @@ internal sealed class SimServer
     public bool ActsActive => Role == NodeRole.Active && Running;
 
     /// <summary>The agent can talk to the broker.</summary>
-    public bool Reachable => Running && !Hung && BrokerOk && LinkUp.Any(l => l);
+    public bool Reachable => Running && !Hung && Installed && BrokerOk && LinkUp.Any(l => l);
 
     /// <summary>One tick of the world: fill the channel's sample.</summary>
     public void Advance(ChannelSample sample, Rack rack)
@@ -96,7 +105,12 @@ internal sealed class SimServer
         }
 
         int edges = 0;
-        if (Running && !Hung)
+        if (Running && Installed)
+        {
+            AgentEverRan = true;
+        }
+
+        if (Running && !Hung && Installed)
         {
             if (HeartbeatPauseTicks > 0)
             {
@@ -136,6 +150,14 @@ internal sealed class SimServer
         if (reachable && !_wasReachable)
         {
             rack.AgentReconnects(this);
+            _sinceState = 0;
+        }
+        else if (reachable && ++_sinceState >= _statePublishTicks)
+        {
+            // A real agent republishes its state every Mqtt:StatePublishMs (5 s by default), which
+            // is how the board tells a silent agent from a quiet one (node_silence_ms).
+            _sinceState = 0;
+            rack.PublishState(this);
         }
 
         _wasReachable = reachable;
@@ -183,6 +205,14 @@ internal sealed class SimServer
         {
             Hung = false;
         }
+    }
+
+    /// <summary>The server was switched on with the board: it boots for BootTicks before its agent runs.</summary>
+    public void PowerOnNow()
+    {
+        PoweredOn = true;
+        Role = NodeRole.None;
+        BootLeft = BootTicks;
     }
 
     public void PowerLoss()

@@ -84,7 +84,7 @@ public class RoundTripTests
     [Fact]
     public void ChannelReading_round_trips()
     {
-        var gen = Gen.Select(Gen.Select(Text, Text, Text, Word<ChannelState>(8), Word<Verdict>(7)), Gen.Select(Count, Long, Gen.Bool.Array[0, 3], Gen.Bool.Array[0, 3], Texts, Long), (a, b) => new ChannelReading
+        var gen = Gen.Select(Gen.Select(Text, Text, Text, Word<ChannelState>(9), Word<Verdict>(7)), Gen.Select(Count, Long, Gen.Bool.Array[0, 3], Gen.Bool.Array[0, 3], Texts, Long), (a, b) => new ChannelReading
         {
             Board = a.Item1, Channel = a.Item2, Node = a.Item3, State = a.Item4, Verdict = a.Item5,
             HeartbeatEdges = b.Item1, HeartbeatAgeMs = b.Item2, PowerGood = b.Item3, Link = b.Item4, Outputs = b.Item5, Timestamp = b.Item6,

@@ -1,0 +1,131 @@
+using Watchdog.Protocol.Messages;
+using Watchdog.Protocol.Wire;
+
+namespace Watchdog.Firmware.Core
+{
+    /// <summary>
+    /// Grant acknowledgements. A grant of active must be heard: an agent acknowledges it once its
+    /// promote hooks and the virtual IP are done. One that is not acknowledged within
+    /// grant_ack_timeout_ms (its agent lost the broker, say, with its wires intact) raises an
+    /// alert, and as soon as another member is fit the silent one is fenced (it may have taken
+    /// the role and only its acknowledgement was lost) and the role moves on. So a group is
+    /// never without an active for longer than that bound plus a recovery while some member can
+    /// hear the board. A grant handed back (ok=false) ends the member's claim at once.
+    /// </summary>
+    internal sealed partial class GroupArbiter
+    {
+        private readonly long[] _grantEpoch;
+        private readonly long[] _grantDeadline;
+        private readonly long[] _passedOverUntil;
+
+        private void AwaitGrantAck(int m)
+        {
+            _grantEpoch[m] = Epoch;
+            _grantDeadline[m] = _ctx.Now + _ctx.Timing.GrantAckTimeout;
+        }
+
+        /// <summary>
+        /// The one claimant <paramref name="x"/> still owes the acknowledgement of its grant of
+        /// active: alert at the deadline, then fence it and move on once another member is fit.
+        /// True while that keeps the group busy (nothing else is done for the claimant).
+        /// </summary>
+        private bool TickGrantAck(int x)
+        {
+            if (_grantEpoch[x] == 0 || _ctx.Now < _grantDeadline[x])
+            {
+                return false;
+            }
+
+            ChannelUnit u = _members[x];
+            if (_grantDeadline[x] > 0)
+            {
+                // Once: the alert, and the member is not offered the role again for a while.
+                _grantDeadline[x] = -1;
+                _passedOverUntil[x] = _ctx.Now + _ctx.Timing.GrantAckTimeout;
+                _ctx.Event("grant-unacknowledged", Severity.Alert, u.Config.Node, Config.Name,
+                    u.Config.Node + " did not acknowledge its grant of active at epoch " + _grantEpoch[x].ToString() + " within " + _ctx.Config.Timing.GrantAckTimeoutMs.ToString()
+                    + " ms (" + (u.Reachable ? "its agent looked reachable" : "its agent cannot hear the broker") + "); it is fenced and the role moves on as soon as another member is fit");
+            }
+
+            if (!_ctx.BoardGraceOver)
+            {
+                return true;
+            }
+
+            int cand = Best(x);
+            if (cand < 0)
+            {
+                // Nobody else could take over: it may still hear the grant (or its ROLE wire carries it).
+                return true;
+            }
+
+            _grantEpoch[x] = 0;
+            if (u.ConfirmedOut)
+            {
+                _claim[x] = false;
+                _role[x] = NodeRole.Standby;
+                Promote(cand, "grant to " + u.Config.Node + " unacknowledged, it is out");
+            }
+            else if (u.CanFence())
+            {
+                _moving = x;
+                _target = cand;
+                u.TakeoverHold("stonith: " + u.Config.Node + " did not acknowledge its grant of active; holding reset before " + _members[cand].Config.Node + " takes over");
+                Phase = GroupPhase.Fencing;
+            }
+            else
+            {
+                AlertOnce("cannot-fence", u.Config.Node + " did not acknowledge its grant and cannot be fenced; no failover");
+            }
+
+            return true;
+        }
+
+        /// <summary>An agent reports that it carried out (or failed) a grant.</summary>
+        public void OnGrantAck(int m, GrantAck ack)
+        {
+            ChannelUnit u = _members[m];
+            if (ack.Role == NodeRole.Active && _grantEpoch[m] > 0 && ack.Epoch >= _grantEpoch[m])
+            {
+                _grantEpoch[m] = 0;
+                if (!ack.Ok && _role[m] == NodeRole.Active && ack.Epoch == Epoch)
+                {
+                    // Handed back: its promote was rolled back, so it does not hold the role. The
+                    // next tick grants the next fit member; this one is passed over for a while.
+                    _claim[m] = false;
+                    _role[m] = NodeRole.Standby;
+                    u.RoleOut = false;
+                    _passedOverUntil[m] = _ctx.Now + _ctx.Timing.GrantAckTimeout;
+                    _ctx.Event("grant-handed-back", Severity.Alert, u.Config.Node, Config.Name, u.Config.Node + " could not take the active role at epoch " + ack.Epoch.ToString() + ": " + ack.Detail);
+                }
+
+                return;
+            }
+
+            if (_demoteEpoch[m] > 0 && ack.Role != NodeRole.Active && ack.Epoch >= _demoteEpoch[m])
+            {
+                if (!ack.Ok)
+                {
+                    _ctx.Event("demotion-failed", Severity.Alert, u.Config.Node, Config.Name, "the agent could not demote: " + ack.Detail);
+                    if (Phase == GroupPhase.Demoting && _moving == m) { _deadline = _ctx.Now; _failover = true; }
+                    return;
+                }
+
+                _claim[m] = false;
+                _demoteEpoch[m] = 0;
+                _ctx.Event("demotion-acknowledged", Severity.Info, u.Config.Node, Config.Name, "epoch " + ack.Epoch.ToString());
+                if (Phase == GroupPhase.Demoting && _moving == m)
+                {
+                    CompleteMove((_failover ? "failover" : "switchover") + ": " + u.Config.Node + " acknowledged its demotion");
+                }
+
+                return;
+            }
+
+            if (ack.Epoch < Epoch)
+            {
+                _ctx.Event("stale-ack", Severity.Info, u.Config.Node, Config.Name, "grant ack for epoch " + ack.Epoch.ToString() + " below the group's " + Epoch.ToString() + ": ignored");
+            }
+        }
+    }
+}
