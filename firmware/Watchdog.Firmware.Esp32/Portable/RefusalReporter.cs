@@ -40,7 +40,9 @@ namespace Watchdog.Firmware.Glue
         private readonly string _eventTopic;
         private readonly RefusalRateLimiter _limiter;
         private readonly EventMessage _event = new EventMessage();
-        private string _lastLeftOut = "";
+        private string _lastLeftOutExpected = "";
+        private string _lastLeftOutTopic = "";
+        private string _lastLeftOutReason = "";
 
         public RefusalReporter(TopicTree topics, string board, WatchdogCore core, IBoardSink sink)
             : this(topics, board, core, sink, new RefusalRateLimiter(MaxEventsPerWindow, WindowMs))
@@ -60,9 +62,6 @@ namespace Watchdog.Firmware.Glue
         /// <summary>Refused messages since start, published or not.</summary>
         public long Total { get; private set; }
 
-        /// <summary>Events published since start (refusals and summaries).</summary>
-        public long Published { get; private set; }
-
         /// <summary>
         /// One refused message. <paramref name="expected"/> says what the topic carries ("node state"),
         /// <paramref name="node"/> the node it is about or "", <paramref name="reason"/> the decoder's error.
@@ -70,13 +69,16 @@ namespace Watchdog.Firmware.Glue
         public void Refused(string expected, string topic, string node, string reason, long nowMs, long wallClockMs)
         {
             Total++;
-            string what = expected + " on " + EscapedText.Bounded(topic, 160) + ": " + EscapedText.Bounded(reason, MaxReasonChars);
             if (!_limiter.TryAdmit(nowMs))
             {
-                _lastLeftOut = what;
+                // Kept by reference, formatted only if the summary needs it: a flood costs no strings here.
+                _lastLeftOutExpected = expected;
+                _lastLeftOutTopic = topic;
+                _lastLeftOutReason = reason;
                 return;
             }
 
+            string what = Describe(expected, topic, reason);
             long leftOut = _limiter.TakeLeftOut();
             string detail = leftOut == 0
                 ? what
@@ -93,7 +95,14 @@ namespace Watchdog.Firmware.Glue
             }
 
             long leftOut = _limiter.TakeLeftOut();
-            Publish("", leftOut.ToString() + " unreadable message(s) were left out since the last such event" + LimitText() + "; the last: " + _lastLeftOut, wallClockMs);
+            string last = Describe(_lastLeftOutExpected, _lastLeftOutTopic, _lastLeftOutReason);
+            Publish("", leftOut.ToString() + " unreadable message(s) were left out since the last such event" + LimitText() + "; the last: " + last, wallClockMs);
+        }
+
+        private static string Describe(string expected, string topic, string reason)
+        {
+            // Topics that reach here parsed as ours (names without control characters), but escaping costs nothing.
+            return expected + " on " + EscapedText.Bounded(topic, 160) + ": " + EscapedText.Bounded(reason, MaxReasonChars);
         }
 
         private string LimitText()
@@ -113,7 +122,6 @@ namespace Watchdog.Firmware.Glue
             _event.Epoch = _core.Epoch;
             _event.Detail = detail;
             _event.Timestamp = wallClockMs;
-            Published++;
             _sink.Log("refused: " + detail + " [" + Total.ToString() + " refused since start]");
             _sink.Publish(_eventTopic, MessageCodec.Encode(_event), false);
         }
