@@ -24,6 +24,7 @@ public sealed class BoardRuntime : IBoardSink
     private readonly LadderFile _ladderFile;
     private readonly SystemdNotifier _systemd;
     private readonly InboundDispatcher _inbound;
+    private readonly RefusalReporter _refusals;
     private readonly CoreGlue _glue;
     private readonly BoardStatus _status = new();
     private readonly long _startTimestamp = Stopwatch.GetTimestamp();
@@ -32,7 +33,6 @@ public sealed class BoardRuntime : IBoardSink
     public const int StatsIntervalMs = 60_000;
     private long _lastPersisted;
     private string? _lastCommissioned;
-    private long _decodeErrors;
 
     public BoardRuntime(BoardParts parts, MqttLink link, EpochFile epochFile, SystemdNotifier systemd)
     {
@@ -43,6 +43,7 @@ public sealed class BoardRuntime : IBoardSink
         _systemd = systemd;
         _lastPersisted = parts.Core.Epoch;
         _inbound = new InboundDispatcher(parts.Topics, parts.Core);
+        _refusals = new RefusalReporter(parts.Topics, parts.Config.Board, parts.Core, this);
         _glue = new CoreGlue(parts.Core, parts.Wiring, parts.PinChannelOfConfig, new OutboxEncoder(parts.Topics, parts.Config.Board), this);
         _status.Board = parts.Config.Board;
         _status.Presence = Presence.Ready;
@@ -83,7 +84,7 @@ public sealed class BoardRuntime : IBoardSink
             }
 
             long wall = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            DrainInbound(wall);
+            DrainInbound(Environment.TickCount64, wall);
             _glue.Tick(wall);
             if (!_glue.Healthy)
             {
@@ -103,7 +104,7 @@ public sealed class BoardRuntime : IBoardSink
                 // One line a minute: operators see a loaded board before it misses a heartbeat window.
                 Log($"ticks: {statsEvery} in {StatsIntervalMs / 1000} s, worst late {clock.TakeWindowWorstLateMs():F1} ms, "
                     + $"{clock.LateTicks - lateAtLastStats} a period or more late, {clock.Stalls} stall(s) since start, "
-                    + $"mqtt {(_link.IsConnected ? "connected" : "away")}, {_parts.Core.Output.DroppedTotal} outbox drop(s)");
+                    + $"mqtt {(_link.IsConnected ? "connected" : "away")}, {_parts.Core.Output.DroppedTotal} outbox drop(s), {_refusals.Total} message(s) refused");
                 lateAtLastStats = clock.LateTicks;
                 nextStats = ticks + statsEvery;
             }
@@ -158,7 +159,8 @@ public sealed class BoardRuntime : IBoardSink
 
     public void Log(string line) => BoardLog.Write(line);
 
-    private void DrainInbound(long wall)
+    /// <param name="now">Monotonic ms for the refusal events' rate limit (the ESP32 loop passes the same clock).</param>
+    private void DrainInbound(long now, long wall)
     {
         // Bounded per tick so a flood of messages cannot stretch one tick.
         for (int i = 0; i < 64 && _link.TryTakeInbound(out InboundMessage message); i++)
@@ -168,15 +170,13 @@ public sealed class BoardRuntime : IBoardSink
             {
                 _glue.Apply(output);
             }
-            else if (_inbound.LastError.Length > 0)
+            else if (_inbound.Refused)
             {
-                _decodeErrors++;
-                if (_decodeErrors <= 20 || _decodeErrors % 1000 == 0)
-                {
-                    Log($"refused a message ({_decodeErrors} so far): {_inbound.LastError}");
-                }
+                _refusals.Refused(_inbound.RefusedExpected, message.Topic, _inbound.RefusedNode, _inbound.RefusedReason, now, wall);
             }
         }
+
+        _refusals.Flush(now, wall);
     }
 
     private void PublishStatus(long wall)

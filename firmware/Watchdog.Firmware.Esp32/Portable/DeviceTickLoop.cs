@@ -17,7 +17,7 @@ namespace Watchdog.Firmware.Glue
     /// <summary>
     /// The ESP32 app's tick loop: a schedule on Environment.TickCount64 (monotonic; Thread.Sleep
     /// has about 10 ms resolution there, so ticks are 10 ms or more), received messages stepped
-    /// into the core, the wires sampled, the output carried out by CoreGlue, the external watchdog
+    /// into the core (refusals published as events by RefusalReporter), the wires sampled, the output carried out by CoreGlue, the external watchdog
     /// fed and the supervisor told. A stall longer than 10 ticks re-anchors the schedule (the
     /// core's time pauses instead of replaying a silence the servers never had).
     /// </summary>
@@ -29,6 +29,7 @@ namespace Watchdog.Firmware.Glue
         private readonly CoreGlue _glue;
         private readonly ChannelWiring _wiring;
         private readonly InboundDispatcher _dispatcher;
+        private readonly RefusalReporter _refusals;
         private readonly IInboundSource _inbound;
         private readonly IBoardSink _sink;
         private readonly TickSupervisor _supervisor;
@@ -45,6 +46,7 @@ namespace Watchdog.Firmware.Glue
             _glue = glue;
             _wiring = wiring;
             _dispatcher = new InboundDispatcher(topics, core);
+            _refusals = new RefusalReporter(topics, board, core, sink);
             _inbound = inbound;
             _sink = sink;
             _supervisor = supervisor;
@@ -83,6 +85,7 @@ namespace Watchdog.Firmware.Glue
 
                 next += _tickMs;
                 long wall = WallClockMs();
+                long now = Environment.TickCount64;
                 string topic;
                 byte[] payload;
                 for (int i = 0; i < 16 && _inbound.TryTake(out topic, out payload); i++)
@@ -92,11 +95,13 @@ namespace Watchdog.Firmware.Glue
                     {
                         _glue.Apply(output);
                     }
-                    else if (_dispatcher.LastError.Length > 0)
+                    else if (_dispatcher.Refused)
                     {
-                        _sink.Log("refused: " + _dispatcher.LastError);
+                        _refusals.Refused(_dispatcher.RefusedExpected, topic, _dispatcher.RefusedNode, _dispatcher.RefusedReason, now, wall);
                     }
                 }
+
+                _refusals.Flush(now, wall);
 
                 _glue.Tick(wall);
                 if (!_glue.Healthy)

@@ -8,8 +8,9 @@ namespace Watchdog.Firmware.Glue
 {
     /// <summary>
     /// Decodes one received MQTT message and steps the core with it. Runs on the tick thread
-    /// only (the core is single-threaded). A payload that does not decode is refused with the
-    /// codec's sentence in LastError; the core never sees it.
+    /// only (the core is single-threaded). A payload that does not decode is refused: the core
+    /// never sees it, and Refused, RefusedExpected, RefusedNode and RefusedReason say what it was
+    /// and why, for RefusalReporter.
     /// </summary>
     public sealed class InboundDispatcher
     {
@@ -22,13 +23,22 @@ namespace Watchdog.Firmware.Glue
             _core = core;
         }
 
-        /// <summary>Why the last Dispatch returned null ("" when it was ignored on purpose: not our topic).</summary>
-        public string LastError { get; private set; } = "";
+        /// <summary>True when the last Dispatch returned null because the payload did not decode (false when it was ignored on purpose: not our topic, a cleared retained value).</summary>
+        public bool Refused { get; private set; }
+
+        /// <summary>What the last refused message's topic carries: "node status word", "node state", "grant ack" or "signed command".</summary>
+        public string RefusedExpected { get; private set; } = "";
+
+        /// <summary>The node the last refused message's topic is about ("" for a command topic).</summary>
+        public string RefusedNode { get; private set; } = "";
+
+        /// <summary>The decoder's sentence for the last refused message: what is wrong and where.</summary>
+        public string RefusedReason { get; private set; } = "";
 
         /// <summary>Steps the core; returns its output (apply it before the next call) or null when nothing was stepped.</summary>
         public CoreOutput? Dispatch(string topic, byte[] payload, long wallClockMs)
         {
-            LastError = "";
+            Refused = false;
             ParsedTopic? parsed;
             if (!_topics.TryParse(topic, out parsed) || parsed == null)
             {
@@ -36,9 +46,11 @@ namespace Watchdog.Firmware.Glue
             }
 
             CodecError? error = null;
+            string expected;
             switch (parsed.Kind)
             {
                 case TopicKind.NodeStatus:
+                    expected = "node status word";
                     Presence presence;
                     if (payload.Length == 0)
                     {
@@ -52,6 +64,7 @@ namespace Watchdog.Firmware.Glue
 
                     break;
                 case TopicKind.NodeState:
+                    expected = "node state";
                     NodeState? state;
                     if (payload.Length == 0)
                     {
@@ -65,6 +78,7 @@ namespace Watchdog.Firmware.Glue
 
                     break;
                 case TopicKind.NodeGrantAck:
+                    expected = "grant ack";
                     GrantAck? ack;
                     if (MessageCodec.TryDecode(payload, out ack, out error) && ack != null)
                     {
@@ -73,6 +87,7 @@ namespace Watchdog.Firmware.Glue
 
                     break;
                 case TopicKind.Command:
+                    expected = "signed command";
                     SignedCommand? command;
                     if (MessageCodec.TryDecode(payload, out command, out error) && command != null)
                     {
@@ -84,7 +99,10 @@ namespace Watchdog.Firmware.Glue
                     return null;
             }
 
-            LastError = topic + ": " + (error == null ? "could not be decoded" : error.Text);
+            Refused = true;
+            RefusedExpected = expected;
+            RefusedNode = parsed.Kind == TopicKind.Command ? "" : parsed.Name;
+            RefusedReason = error == null ? "could not be decoded" : error.Text;
             return null;
         }
     }

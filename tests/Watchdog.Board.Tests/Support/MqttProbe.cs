@@ -45,7 +45,10 @@ internal sealed class MqttProbe : IAsyncDisposable
 
     public IReadOnlyList<(string Topic, string Payload, bool Retain, long AtMs)> Seen => [.. _seen];
 
-    public async Task PublishAsync(string topic, string payload, bool retain = false)
+    public Task PublishAsync(string topic, string payload, bool retain = false) => PublishAsync(topic, Encoding.UTF8.GetBytes(payload), retain);
+
+    /// <summary>Publishes raw bytes (garbage that is not UTF-8 at all, for instance).</summary>
+    public async Task PublishAsync(string topic, byte[] payload, bool retain = false)
     {
         await _client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithRetainFlag(retain)
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
