@@ -21,6 +21,7 @@ public sealed class RackCluster : IAsyncDisposable
     private EmbeddedBroker? _embedded;
     private MosquittoProcess? _mosquitto;
     private Process? _board;
+    private readonly Dictionary<string, ServiceSpec> _agents = new(StringComparer.Ordinal);
     private string _boardConfigPath = "";
     private DateTime _boardStartedAt;
 
@@ -117,10 +118,14 @@ public sealed class RackCluster : IAsyncDisposable
             ServiceSpec agent = Options.AgentExecutable is { } native
                 ? new ServiceSpec("agent", native, "--config", agentConfig)
                 : new ServiceSpec("agent", "dotnet", Binary("Watchdog.Agent.dll"), "--config", agentConfig);
-            server.AddService(agent with
+            _agents[node] = agent with
             {
                 Environment = new Dictionary<string, string> { ["DOTNET_TieredPGO"] = "0", ["DOTNET_gcServer"] = "0" },
-            });
+            };
+            if (Options.InstallAgents)
+            {
+                server.AddService(_agents[node]);
+            }
         }
 
         // The board after the servers: on a loaded machine building the namespaces can outlast the
@@ -179,6 +184,13 @@ public sealed class RackCluster : IAsyncDisposable
     }
 
     public SimulatedServer Server(string node) => Rack.Server(node);
+
+    /// <summary>Installs <paramref name="node"/>'s agent (InstallAgents false): it starts now and at every boot.</summary>
+    public void InstallAgent(string node)
+    {
+        Rack.Timeline.Record(TimelineKind.Fault, node, "agent installed");
+        Server(node).AddService(_agents[node]);
+    }
 
     // Broker faults.
     public async Task StopBrokerAsync()

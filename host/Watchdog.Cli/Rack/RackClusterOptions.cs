@@ -55,4 +55,10 @@ public sealed record RackClusterOptions
 
     /// <summary>The TCP port of the service behind the virtual IP.</summary>
     public int ServicePort { get; init; } = 7070;
+
+    /// <summary>
+    /// False leaves the agents uninstalled at start (a rack wired and flashed before the agents
+    /// are installed): the servers run their service only, and RackCluster.InstallAgent adds one.
+    /// </summary>
+    public bool InstallAgents { get; init; } = true;
 }

@@ -57,7 +57,8 @@ internal static class RackClusterFixture
     public static string Tail(string path) =>
         File.Exists(path) ? string.Join('\n', File.ReadLines(path).TakeLast(30)) : "(no log)";
 
-    private sealed class OutputWriter(ITestOutputHelper output) : StringWriter
+    /// <summary>Rack progress lines into the test's output.</summary>
+    internal sealed class OutputWriter(ITestOutputHelper output) : StringWriter
     {
         public override void WriteLine(string? value)
         {
