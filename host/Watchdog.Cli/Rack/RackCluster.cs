@@ -128,9 +128,9 @@ public sealed class RackCluster : IAsyncDisposable
             }
         }
 
-        // The board after the servers: on a loaded machine building the namespaces can outlast the
-        // board's boot grace, and a board that never hears a member after its grace holds it in
-        // reset (seen in CI) - a held server never boots, so the rack would never settle.
+        // The board after the servers, so it hears them within its grace: building the namespaces
+        // on a loaded machine can outlast the grace, and a member the board has not heard by then
+        // is absent until its agent speaks (no reset any more, but a slower settle).
         _boardConfigPath = Path.Combine(Rack.Directory, "board.json");
         File.WriteAllText(_boardConfigPath, ClusterConfigs.Board(Options, members));
         StartBoard();

@@ -160,10 +160,11 @@ public static class StatusRenderer
         {
             ChannelState.Healthy => "green",
             ChannelState.Failed or ChannelState.Fenced => "red",
-            ChannelState.Suspect or ChannelState.Recovering => "yellow",
+            ChannelState.Suspect or ChannelState.Recovering or ChannelState.Absent => "yellow",
             _ => "grey",
         };
-        var verdict = c.Verdict == Verdict.None ? "" : " " + WireWords.Of(c.Verdict);
+        // An absent server was never heard: its missing heartbeat is no failure, only no agent yet.
+        var verdict = c.Verdict == Verdict.None || c.State == ChannelState.Absent ? "" : " " + WireWords.Of(c.Verdict);
         var pg = string.Concat(c.PowerGood.Select(v => v ? "1" : "0"));
         var link = string.Concat(c.Link.Select(v => v ? "1" : "0"));
         return $"[{colour}]{state}{verdict}[/] pg={pg} link={link}";
