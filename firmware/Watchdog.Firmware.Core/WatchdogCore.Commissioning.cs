@@ -32,9 +32,7 @@ namespace Watchdog.Firmware.Core
             string rest = channels == null ? "" : channels;
             while (rest.Length > 0)
             {
-                int space = rest.IndexOf(' ');
-                string name = space < 0 ? rest : rest.Substring(0, space);
-                rest = space < 0 ? "" : rest.Substring(space + 1);
+                string name = NextWord(ref rest);
                 if (name.Length == 0)
                 {
                     continue;

@@ -29,9 +29,7 @@ namespace Watchdog.Firmware.Core
             string rest = entries == null ? "" : entries;
             while (rest.Length > 0)
             {
-                int space = rest.IndexOf(' ');
-                string entry = space < 0 ? rest : rest.Substring(0, space);
-                rest = space < 0 ? "" : rest.Substring(space + 1);
+                string entry = NextWord(ref rest);
                 int colon = entry.IndexOf(':');
                 int unit = colon < 0 ? -1 : FindChannel(entry.Substring(colon + 1));
                 if (unit < 0 || !RestoreEntry(_units[unit], entry.Substring(0, colon), wallClockMs))
@@ -79,6 +77,15 @@ namespace Watchdog.Firmware.Core
             }
 
             return what.Length > 0;
+        }
+
+        /// <summary>The first space-separated word of a record (records hold names without spaces); the rest stays in <paramref name="rest"/>.</summary>
+        private static string NextWord(ref string rest)
+        {
+            int space = rest.IndexOf(' ');
+            string word = space < 0 ? rest : rest.Substring(0, space);
+            rest = space < 0 ? "" : rest.Substring(space + 1);
+            return word;
         }
 
         private static bool TryParseMs(string digits, out long value)
