@@ -59,6 +59,9 @@ namespace Watchdog.Firmware.Core
 
         public bool BoardGraceOver { get { return Now >= Timing.BoardBootGrace; } }
 
+        /// <summary>Milliseconds until BoardGraceOver (0 once it is).</summary>
+        public long BoardGraceLeftMs { get { return BoardGraceOver ? 0 : (Timing.BoardBootGrace - Now) * (long)Timing.TickMs; } }
+
         /// <summary>The next epoch, strictly above every epoch issued or seen; the glue persists it before publishing.</summary>
         public long NextEpoch()
         {
