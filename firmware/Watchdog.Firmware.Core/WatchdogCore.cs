@@ -34,6 +34,7 @@ namespace Watchdog.Firmware.Core
         private readonly bool[] _powerCycling;
         private readonly long[] _attemptsVersion;
         private long _nextReading;
+        private bool _statusSaidSettled;
 
         /// <summary>
         /// Builds the core for <paramref name="config"/> (validated here again; an invalid one throws
@@ -132,6 +133,9 @@ namespace Watchdog.Firmware.Core
 
         /// <summary>False until the board's boot grace has passed: nothing is granted or fenced before.</summary>
         public bool Settled { get { return _ctx.BoardGraceOver; } }
+
+        /// <summary>Milliseconds of boot grace left (0 once settled): published in BoardStatus so a reader knows how long to wait.</summary>
+        public long SettleLeftMs { get { return _ctx.BoardGraceLeftMs; } }
 
         public int ChannelCount { get { return _units.Length; } }
 
@@ -268,10 +272,16 @@ namespace Watchdog.Firmware.Core
 
             NoteLadder();
             NoteCommissioning();
-            if (periodic)
+            // The end of the boot grace is published at once, not at the next periodic reading
+            // (10 s by default): commands and test fixtures wait for it.
+            bool settledChanged = _ctx.Now > 0 && Settled != _statusSaidSettled;
+            if (periodic || settledChanged)
             {
+                _statusSaidSettled = Settled;
                 _status.Epoch = _ctx.Epoch;
                 _status.UptimeMs = _ctx.Now * _ctx.Timing.TickMs;
+                _status.Settled = Settled;
+                _status.SettleLeftMs = SettleLeftMs;
                 _status.Timestamp = _ctx.WallMs;
                 _output.Add(TopicKind.BoardState, _ctx.Config.Board, _status, true);
             }

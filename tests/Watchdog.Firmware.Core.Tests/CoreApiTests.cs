@@ -119,6 +119,63 @@ public sealed class CoreApiTests
     }
 
     [Fact]
+    public void The_board_status_says_how_long_the_board_settles_and_says_at_once_when_it_has()
+    {
+        var config = TestConfigs.Group(GroupMode.ActiveStandby, 2);
+        int tickMs = config.Timing.TickMs;
+        int graceTicks = config.Timing.BoardBootGraceMs / tickMs; // 60 ticks of 50 ms; readings every 10 s
+        var core = NewCore(config);
+
+        var first = StatusIn(core.Tick(1000));
+        Assert.NotNull(first);
+        Assert.False(first!.Settled);
+        Assert.Equal((graceTicks - 1) * tickMs, first.SettleLeftMs);
+        for (int t = 2; t < graceTicks; t++)
+        {
+            Assert.Null(StatusIn(core.Tick(1000 + t))); // nothing changed: no status between periodic readings
+            Assert.False(core.Settled);
+            Assert.Equal((graceTicks - t) * tickMs, core.SettleLeftMs);
+        }
+
+        // The tick the grace ends publishes the status, 7 s before the next periodic reading would.
+        var settled = StatusIn(core.Tick(1000 + graceTicks));
+        Assert.True(core.Settled);
+        Assert.NotNull(settled);
+        Assert.True(settled!.Settled);
+        Assert.Equal(0, settled.SettleLeftMs);
+        Assert.Equal(graceTicks * tickMs, settled.UptimeMs);
+        Assert.Null(StatusIn(core.Tick(1001 + graceTicks))); // once, not on every tick after
+    }
+
+    [Fact]
+    public void A_command_during_the_grace_is_refused_as_settling_with_the_time_left()
+    {
+        var keys = new KeyRing();
+        byte[] key = Encoding.ASCII.GetBytes("a test key of thirty-two bytes..");
+        keys.Add("k1", key);
+        var config = TestConfigs.Group(GroupMode.ActiveStandby, 2);
+        var core = new WatchdogCore(config, 0, new ProtocolCommandVerifier(keys, new PortableHmacSha256(), 8, 1000));
+        for (int t = 1; t <= 10; t++)
+        {
+            core.Tick(1_764_097_200_000 + t);
+        }
+
+        var command = new SignedCommand { Id = "c-1", Target = "g", Action = CommandAction.Failback, Epoch = 0, IssuedAt = 1_764_097_200_000, ExpiresAt = 1_764_097_230_000 };
+        new CommandSigner(new PortableHmacSha256()).Sign(command, "k1", key);
+        var output = core.Step(command, 1_764_097_200_010);
+        var ack = Assert.IsType<CommandAck>(Enumerable.Range(0, output.Count).Select(output.Entry).Single(e => e.Topic == TopicKind.CommandAck).Message);
+        Assert.Equal(CommandVerdict.NotAllowed, ack.Verdict);
+        Assert.StartsWith(CommandRefusals.Settling, ack.Detail, StringComparison.Ordinal);
+        Assert.Contains("(2500 ms left)", ack.Detail, StringComparison.Ordinal); // 3000 ms grace, 10 ticks of 50 ms gone
+    }
+
+    private static BoardStatus? StatusIn(CoreOutput output)
+    {
+        var entry = Enumerable.Range(0, output.Count).Select(output.Entry).SingleOrDefault(e => e.Topic == TopicKind.BoardState);
+        return entry is null ? null : Assert.IsType<BoardStatus>(entry.Message);
+    }
+
+    [Fact]
     public void A_restarted_board_grants_nothing_until_the_members_are_heard_or_the_grace_ends()
     {
         var config = TestConfigs.Group(GroupMode.ActiveStandby, 2);

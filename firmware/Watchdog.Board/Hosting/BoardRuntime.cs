@@ -183,6 +183,9 @@ public sealed class BoardRuntime : IBoardSink
     {
         _status.Epoch = _parts.Core.Epoch;
         _status.UptimeMs = (long)Stopwatch.GetElapsedTime(_startTimestamp).TotalMilliseconds;
+        // The same retained topic as the core's own status: say what the core says about settling.
+        _status.Settled = _parts.Core.Settled;
+        _status.SettleLeftMs = _parts.Core.SettleLeftMs;
         _status.Timestamp = wall;
         _link.Publish(_parts.Topics.BoardState(_parts.Config.Board), MessageCodec.Encode(_status), retain: true);
     }

@@ -89,7 +89,8 @@ namespace Watchdog.Firmware.Core
 
             if (!_ctx.BoardGraceOver)
             {
-                detail = "the board is still settling after its start; try again in a few seconds";
+                // Starts with CommandRefusals.Settling: watchdogctl recognises it and waits for BoardStatus.Settled.
+                detail = CommandRefusals.Settling + " (" + _ctx.BoardGraceLeftMs.ToString() + " ms left); try again in a few seconds";
                 return CommandVerdict.NotAllowed;
             }
 

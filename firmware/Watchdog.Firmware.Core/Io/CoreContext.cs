@@ -62,6 +62,9 @@ namespace Watchdog.Firmware.Core
         /// <summary>A member was commissioned (heard for the first time ever) in this call.</summary>
         public bool CommissioningChanged { get; set; }
 
+        /// <summary>Milliseconds until BoardGraceOver (0 once it is).</summary>
+        public long BoardGraceLeftMs { get { return BoardGraceOver ? 0 : (Timing.BoardBootGrace - Now) * (long)Timing.TickMs; } }
+
         /// <summary>The next epoch, strictly above every epoch issued or seen; the glue persists it before publishing.</summary>
         public long NextEpoch()
         {

@@ -116,6 +116,9 @@ namespace Watchdog.Firmware.Glue
                 {
                     _status.Epoch = _core.Epoch;
                     _status.UptimeMs = Environment.TickCount64 - start;
+                    // The same retained topic as the core's own status: say what the core says about settling.
+                    _status.Settled = _core.Settled;
+                    _status.SettleLeftMs = _core.SettleLeftMs;
                     _status.Timestamp = wall;
                     _sink.Publish(_stateTopic, MessageCodec.Encode(_status), true);
                 }

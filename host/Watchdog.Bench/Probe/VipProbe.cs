@@ -97,24 +97,25 @@ public sealed class VipProbe : IDisposable
         return Snapshot();
     }
 
-    /// <summary>Waits until a probe started after <paramref name="sinceMs"/> was answered by <paramref name="node"/>.</summary>
+    /// <summary>Waits until a probe started after <paramref name="sinceMs"/> was answered by <paramref name="node"/>; woken by every finished probe.</summary>
     public bool WaitForAnswerFrom(string node, double sinceMs, TimeSpan timeout)
     {
         double deadline = clock.NowMs + timeout.TotalMilliseconds;
-        while (clock.NowMs < deadline)
+        lock (samples)
         {
-            lock (samples)
+            while (!samples.Any(s => s.StartMs >= sinceMs && s.Node == node))
             {
-                if (samples.Any(s => s.StartMs >= sinceMs && s.Node == node))
+                double left = deadline - clock.NowMs;
+                if (left <= 0)
                 {
-                    return true;
+                    return false;
                 }
+
+                Monitor.Wait(samples, TimeSpan.FromMilliseconds(left)); // pulsed when a sample is added
             }
 
-            Thread.Sleep(10);
+            return true;
         }
-
-        return false;
     }
 
     private void PollLoop()
@@ -276,6 +277,7 @@ public sealed class VipProbe : IDisposable
         lock (samples)
         {
             samples.Add(sample);
+            Monitor.PulseAll(samples); // wakes WaitForAnswerFrom
         }
     }
 

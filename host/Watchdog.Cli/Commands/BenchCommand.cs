@@ -139,7 +139,13 @@ public static class BenchCommand
                     File.WriteAllText(Path.Combine(outDir, $"timeline-{kind.Name()}.svg"), TimelineSvg.Draw(BenchRecorder.Timeline(cluster, r, $"watchdog: {kind.Name()} (run 1)")));
                 }
 
-                await Task.Delay(500, ct).ConfigureAwait(false);
+                // The next run starts from a settled rack (one active serving, the others standby,
+                // the board settled), not from whatever half a second after this one left.
+                if (!await cluster.WaitUntilSettledAsync(null, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false))
+                {
+                    Console.Error.WriteLine($"[{kind.Name()} {i + 1}/{runs}] the rack did not settle again within 60 s: " +
+                                            string.Join("; ", options.Nodes.Select(n => FailoverRun.Describe(cluster, n))));
+                }
             }
         }
 
@@ -163,6 +169,7 @@ public static class BenchCommand
                 Console.Error.WriteLine($"[chaos {i + 1}/{runs}] the rack could not be restored to one active and one standby; this run starts from a degraded rack");
             }
 
+            // Part of the seeded fault schedule (when in the rack's rhythm the fault lands), not a wait for anything.
             await Task.Delay(pause, ct).ConfigureAwait(false);
             using var load = jitter ? CpuLoad.Start(2) : null;
             var r = await FailoverRun.RunAsync(cluster, kind, line => Console.Error.WriteLine($"[chaos {i + 1}/{runs} seed {seed}] {line}"), ct).ConfigureAwait(false);
@@ -180,11 +187,8 @@ public static class BenchCommand
         var since = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         using (CpuLoad.Start(2))
         {
-            var deadline = DateTime.UtcNow + duration;
-            while (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(1000, ct).ConfigureAwait(false);
-            }
+            // The soak's length is the measurement: nothing is awaited, every event in it is counted.
+            await Task.Delay(duration, ct).ConfigureAwait(false);
         }
 
         var events = cluster.Observer.Events(since);

@@ -15,13 +15,16 @@ namespace Watchdog.Cli.Commands;
 /// The commands that change a cluster: switchover, failback, fence, unfence, reset,
 /// power-cycle, maintenance on|off. Each is signed with the cluster key, carries the group's
 /// current epoch and a short lifetime, asks for confirmation, and reports the board's answer
-/// (with the refusal reason when refused).
+/// (with the refusal reason when refused). A board that is still settling after its start
+/// refuses every command, so each first waits for the board's status to say it has settled
+/// (see <see cref="BoardSettleWait"/>).
 /// </summary>
 public static class ControlCommands
 {
     public const int ExitAccepted = 0;
     public const int ExitRefused = 3;
     public const int ExitNoAnswer = 4;
+    public const int ExitNotSettled = 5;
 
     public static IEnumerable<Command> Create()
     {
@@ -52,6 +55,10 @@ public static class ControlCommands
         var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask for confirmation" };
         var ttl = new Option<int>("--ttl") { Description = "Seconds the signed command stays valid", DefaultValueFactory = _ => 30 };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the board's answer", DefaultValueFactory = _ => 10 };
+        var settleTimeout = new Option<int?>("--settle-timeout")
+        {
+            Description = "Seconds to wait for a board still settling after its start (default: the time it says it needs + 30)",
+        };
 
         var command = new Command(name, description) { target };
         cluster.AddTo(command);
@@ -64,6 +71,7 @@ public static class ControlCommands
         command.Options.Add(yes);
         command.Options.Add(ttl);
         command.Options.Add(timeout);
+        command.Options.Add(settleTimeout);
         command.SetAction(async (result, ct) =>
         {
             var key = KeyFileReader.Read(result.GetValue(keyFile)!)[0];
@@ -73,6 +81,17 @@ public static class ControlCommands
             StatusCommand.Drain(connection, snapshot, TimeSpan.FromMilliseconds(400), ct);
 
             var targetName = result.GetValue(target)!;
+            var board = BoardSettleWait.BoardFor(snapshot, targetName);
+            var answerTimeout = TimeSpan.FromSeconds(result.GetValue(timeout));
+
+            // Before anything is signed: the epoch may change when the board settles, and the
+            // command's lifetime (--ttl) must not run out while we wait.
+            var left = BoardSettleWait.SettleLeft(board is null ? null : snapshot.Boards[board].State, DateTimeOffset.UtcNow);
+            if (left is { } settling && !WaitUntilSettled(connection, snapshot, board!, settling, 0, result.GetValue(settleTimeout), "nothing was sent", ct))
+            {
+                return ExitNotSettled;
+            }
+
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             var signed = Build(action, targetName, withTo ? result.GetValue(to) : null, snapshot.EpochFor(targetName), now, result.GetValue(ttl), key);
 
@@ -92,10 +111,60 @@ public static class ControlCommands
             }
 
             await connection.PublishAsync(connection.Topics.Command(targetName), MessageCodec.Encode(signed), retain: false, ct).ConfigureAwait(false);
-            var ack = WaitForAck(connection, signed.Id, TimeSpan.FromSeconds(result.GetValue(timeout)), ct);
+            var ack = WaitForAck(connection, snapshot, signed.Id, answerTimeout, ct);
+
+            // A race: the status we read was settled (a board that restarted since, say) or said
+            // settled a moment before the board refused. Wait for a settled status newer than the
+            // refusal and send once more: the same confirmed action and epoch, a fresh id and signature.
+            if (board is not null && BoardSettleWait.IsSettlingRefusal(ack) && RefusedLeft(snapshot, board, ack!) is { } again)
+            {
+                Console.Error.WriteLine($"watchdogctl: command {signed.Id} was refused: {ack!.Detail}");
+                if (!WaitUntilSettled(connection, snapshot, board, again, ack.Timestamp, result.GetValue(settleTimeout), $"command {signed.Id} was refused and not sent again", ct))
+                {
+                    return ExitNotSettled;
+                }
+
+                signed = Build(action, targetName, signed.Argument, signed.Epoch, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), result.GetValue(ttl), key);
+                await connection.PublishAsync(connection.Topics.Command(targetName), MessageCodec.Encode(signed), retain: false, ct).ConfigureAwait(false);
+                ack = WaitForAck(connection, snapshot, signed.Id, answerTimeout, ct);
+            }
+
             return Report(signed, ack);
         });
         return command;
+    }
+
+    /// <summary>Prints the progress line and waits for the settled status; on timeout prints why and returns false.</summary>
+    private static bool WaitUntilSettled(
+        ClusterConnection connection, ClusterSnapshot snapshot, string board, TimeSpan left, long notBeforeMs, int? overrideSeconds, string outcome, CancellationToken ct)
+    {
+        var bound = BoardSettleWait.Bound(left, overrideSeconds);
+        Console.Error.WriteLine(BoardSettleWait.Progress(board, left, bound));
+        if (BoardSettleWait.WaitForSettled(connection, snapshot, board, notBeforeMs, bound, ct))
+        {
+            return true;
+        }
+
+        Console.Error.WriteLine($"watchdogctl: board {board} did not settle within {bound.TotalSeconds:0} s ({BoardSettleWait.LastSaid(snapshot, board, DateTimeOffset.UtcNow)}); {outcome}. " +
+                                "Is its tick loop running? (watchdogctl status; --settle-timeout waits longer)");
+        return false;
+    }
+
+    /// <summary>
+    /// The grace left after a settling refusal, or null when the board does not report settling in
+    /// its status (a board from before the field): then there is no settled status to wait for.
+    /// </summary>
+    private static TimeSpan? RefusedLeft(ClusterSnapshot snapshot, string board, CommandAck refusal)
+    {
+        var status = snapshot.Boards.TryGetValue(board, out var view) ? view.State : null;
+        if (status is null || status.SettleLeftMs < 0)
+        {
+            return null;
+        }
+
+        var said = System.Text.RegularExpressions.Regex.Match(refusal.Detail, @"\((\d+) ms left\)");
+        var leftMs = said.Success ? long.Parse(said.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : status.SettleLeftMs;
+        return TimeSpan.FromMilliseconds(Math.Max(0, leftMs - (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - refusal.Timestamp)));
     }
 
     /// <summary>Builds and signs a command; public for tests and the demo.</summary>
@@ -115,7 +184,7 @@ public static class ControlCommands
         return command;
     }
 
-    private static CommandAck? WaitForAck(ClusterConnection connection, string id, TimeSpan timeout, CancellationToken ct)
+    private static CommandAck? WaitForAck(ClusterConnection connection, ClusterSnapshot snapshot, string id, TimeSpan timeout, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
@@ -124,6 +193,9 @@ public static class ControlCommands
             {
                 continue;
             }
+
+            // Everything else still lands in the snapshot: a settled status that arrives with a refusal is needed for the resend.
+            snapshot.Apply(message.Topic, message.Payload);
 
             if (connection.Topics.TryParse(message.Topic, out var parsed) && parsed?.Kind == TopicKind.CommandAck &&
                 MessageCodec.TryDecode(message.Payload, out CommandAck? ack, out _) && ack?.Id == id)

@@ -11,12 +11,18 @@ public static class ClusterConfigs
 {
     public const int BoardBootGraceMs = 1500;
 
+    /// <summary>The rack's one board.</summary>
+    public const string BoardName = "rack1";
+
+    /// <summary>How long a power-good or link change must last before the board believes it.</summary>
+    public static int DebounceMs(RackClusterOptions o) => Math.Max(o.TickMs * 2, 20);
+
     public static string Board(RackClusterOptions o, IReadOnlyList<(string Channel, string Node)> members)
     {
         var period = o.HeartbeatPeriodMs;
         var root = new JsonObject
         {
-            ["board"] = "rack1",
+            ["board"] = BoardName,
             ["cluster"] = o.Cluster,
             ["timing"] = new JsonObject
             {
@@ -24,7 +30,7 @@ public static class ClusterConfigs
                 ["heartbeat_period_ms"] = period,
                 ["heartbeat_suspect_ms"] = period * 2,
                 ["heartbeat_timeout_ms"] = period * 3,
-                ["debounce_ms"] = Math.Max(o.TickMs * 2, 20),
+                ["debounce_ms"] = DebounceMs(o),
                 ["board_boot_grace_ms"] = BoardBootGraceMs,
                 ["node_boot_grace_ms"] = 5000,
                 ["recovery_stable_ms"] = 1500,

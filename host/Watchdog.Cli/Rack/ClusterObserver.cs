@@ -25,6 +25,15 @@ public sealed class ClusterObserver : IAsyncDisposable
     private readonly List<Observation> _observations = [];
     private readonly StreamWriter? _journal;
 
+    /// <summary>Completed (and replaced) on every message received: what <see cref="WaitForAsync"/> waits on.</summary>
+    private TaskCompletionSource _received = NewSignal();
+
+    /// <summary>
+    /// How often a waiting condition is checked again without a message: some conditions also read
+    /// the probe, the servers or the overlap meter, which raise no event the observer could wait on.
+    /// </summary>
+    private static readonly TimeSpan OtherSourcesRecheck = TimeSpan.FromMilliseconds(25);
+
     private ClusterObserver(IMqttClient client, TopicTree topics, string? journalPath)
     {
         _client = client;
@@ -50,6 +59,7 @@ public sealed class ClusterObserver : IAsyncDisposable
             .WithClientId("watchdogctl-observer-" + Guid.NewGuid().ToString("N")[..8])
             .WithTimeout(TimeSpan.FromSeconds(5))
             .Build();
+        // Retried until the bound: a broker that is still coming up raises no event to wait on.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (true)
         {
@@ -97,7 +107,22 @@ public sealed class ClusterObserver : IAsyncDisposable
             }
         }
 
-        await _client.ReconnectAsync(ct).ConfigureAwait(false);
+        // The broker accepts connections when its start returns; retried within a bound all the
+        // same, since a refused connect raises no event to wait on.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            try
+            {
+                await _client.ReconnectAsync(ct).ConfigureAwait(false);
+                break;
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline && !ct.IsCancellationRequested)
+            {
+                await Task.Delay(100, ct).ConfigureAwait(false);
+            }
+        }
+
         await _client.SubscribeAsync(
             new MqttClientFactory().CreateSubscribeOptionsBuilder().WithTopicFilter(_topics.Everything(), MqttQualityOfServiceLevel.AtLeastOnce).Build(),
             ct).ConfigureAwait(false);
@@ -136,6 +161,24 @@ public sealed class ClusterObserver : IAsyncDisposable
         }
     }
 
+    /// <summary>The board's status as last published (settled, time left, epoch), or null before its first.</summary>
+    public BoardStatus? LatestBoard(string board)
+    {
+        lock (_gate)
+        {
+            return Snapshot.Boards.TryGetValue(board, out var view) ? view.State : null;
+        }
+    }
+
+    /// <summary>The reading of the channel <paramref name="node"/> is wired to, as last published.</summary>
+    public ChannelReading? LatestReading(string node)
+    {
+        lock (_gate)
+        {
+            return Snapshot.Boards.Values.SelectMany(b => b.Channels.Values).FirstOrDefault(c => c.Node == node);
+        }
+    }
+
     public NodeState? LatestState(string node)
     {
         lock (_gate)
@@ -153,24 +196,49 @@ public sealed class ClusterObserver : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until <paramref name="condition"/> holds; false on timeout.</summary>
+    /// <summary>
+    /// Waits until <paramref name="condition"/> holds; false when <paramref name="timeout"/> passes.
+    /// Checked again on every message received, and every 25 ms for the parts of a condition that
+    /// read the probe, the servers or the overlap meter (no event reaches the observer for those).
+    /// </summary>
     public async Task<bool> WaitForAsync(Func<ClusterObserver, bool> condition, TimeSpan timeout, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
+        while (true)
         {
+            // Taken before the check, so a message arriving during it wakes the wait below.
+            var received = Volatile.Read(ref _received).Task;
             if (condition(this))
             {
                 return true;
             }
 
-            await Task.Delay(5, ct).ConfigureAwait(false);
-        }
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero)
+            {
+                return false;
+            }
 
-        return condition(this);
+            await Task.WhenAny(received, Task.Delay(left < OtherSourcesRecheck ? left : OtherSourcesRecheck, ct)).ConfigureAwait(false);
+            ct.ThrowIfCancellationRequested();
+        }
     }
 
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     private void Apply(string topic, byte[] payload)
+    {
+        try
+        {
+            Record(topic, payload);
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _received, NewSignal()).TrySetResult();
+        }
+    }
+
+    private void Record(string topic, byte[] payload)
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         lock (_gate)

@@ -15,6 +15,15 @@ public static class FailoverRun
 {
     public static readonly TimeSpan OutcomeTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a broker loss or a partition lasts. Not a wait for anything: the fault is held
+    /// this long (20 heartbeat timeouts of the rack) while the rack is watched for a wrong move.
+    /// </summary>
+    public static readonly TimeSpan StayActiveFaultHold = TimeSpan.FromSeconds(3);
+
+    /// <summary>Bound on waiting for the board's settled status before a command (its grace is 1.5 s).</summary>
+    public static readonly TimeSpan BoardSettleTimeout = TimeSpan.FromSeconds(60);
+
     public static async Task<FailoverResult> RunAsync(RackCluster cluster, FaultKind fault, Action<string> say, CancellationToken ct)
     {
         var o = cluster.Observer;
@@ -55,7 +64,7 @@ public static class FailoverRun
             case Outcome.StayActive:
                 // Broker gone or the servers cut off from each other: the wires say both are
                 // fine, so the active must stay active and nobody be fenced; then the fault heals.
-                await Task.Delay(3000, ct).ConfigureAwait(false);
+                await Task.Delay(StayActiveFaultHold, ct).ConfigureAwait(false);
                 if (!cluster.Server(victim).IsUp || cluster.Server(victim).IsResetHeld)
                 {
                     problems.Add($"{victim} was taken down during the {fault.Name()}");
@@ -72,7 +81,22 @@ public static class FailoverRun
                 break;
             case Outcome.OneActive:
                 // Either answer is right; what must hold is one active that serves the address.
-                await Task.Delay(2000, ct).ConfigureAwait(false);
+                // First the board's judgement of the flap, so the check below does not just see
+                // the state from before it: a new epoch (it failed over), or a reading of the
+                // victim's channel stamped a debounce after the last flap that still shows it
+                // healthy with every link up (a flap long enough to count changes the state, and
+                // a changed state is published at once).
+                var flapEnd = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                var judged = await o.WaitForAsync(x =>
+                    (x.LatestRoles(group) is { } r && r.Epoch > epochBefore) ||
+                    (x.LatestReading(victim) is { } reading && reading.Timestamp >= flapEnd + ClusterConfigs.DebounceMs(cluster.Options) &&
+                     reading.State == ChannelState.Healthy && reading.Link.All(up => up)),
+                    OutcomeTimeout, ct).ConfigureAwait(false);
+                if (!judged)
+                {
+                    problems.Add($"the board published no judgement of the link flap within {OutcomeTimeout.TotalSeconds} s: {Describe(cluster, victim)}");
+                }
+
                 bool settled = await o.WaitForAsync(x =>
                     x.LatestRoles(group) is { } r && r.Active.Length == 1 && x.LatestState(r.Active[0]).ClaimsActive() &&
                     (cluster.Probe is null || cluster.Probe.Snapshot().Any(p => p.StartMs >= cluster.Clock.NowMs - 1000 && p.Node == r.Active[0])),
@@ -166,13 +190,31 @@ public static class FailoverRun
         }
     }
 
-    /// <summary>Sends a signed command as an operator would, and returns the board's answer.</summary>
+    /// <summary>
+    /// Sends a signed command as an operator would, and returns the board's answer. Like
+    /// watchdogctl, it first waits for the board's settled status (the board refuses every
+    /// command during its boot grace), and after a settling refusal waits for a settled status
+    /// newer than it and sends once more with a fresh id and signature.
+    /// </summary>
     public static async Task<CommandAck?> SendCommandAsync(RackCluster cluster, CommandAction action, string target, string? argument, CancellationToken ct)
     {
+        // Sent even when the bound passed: the board's answer then says why better than a timeout would.
+        await cluster.WaitForBoardSettledAsync(0, BoardSettleTimeout, ct).ConfigureAwait(false);
+        var epoch = cluster.Observer.LatestRoles(cluster.Options.Group)?.Epoch ?? 0;
+        var answer = await SendOnceAsync(cluster, action, target, argument, epoch, ct).ConfigureAwait(false);
+        if (BoardSettleWait.IsSettlingRefusal(answer))
+        {
+            await cluster.WaitForBoardSettledAsync(answer!.Timestamp, BoardSettleTimeout, ct).ConfigureAwait(false);
+            answer = await SendOnceAsync(cluster, action, target, argument, epoch, ct).ConfigureAwait(false);
+        }
+
+        return answer;
+    }
+
+    private static async Task<CommandAck?> SendOnceAsync(RackCluster cluster, CommandAction action, string target, string? argument, long epoch, CancellationToken ct)
+    {
         var o = cluster.Observer;
-        var epoch = o.LatestRoles(cluster.Options.Group)?.Epoch ?? 0;
         var command = ControlCommands.Build(action, target, argument, epoch, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), 30, cluster.Key);
-        var since = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 1;
         await o.PublishAsync(o.Topics.Command(target), MessageCodec.Encode(command), ct).ConfigureAwait(false);
         CommandAck? answer = null;
         await o.WaitForAsync(x =>
@@ -271,6 +313,7 @@ public static class FailoverRun
                 await cluster.Observer.WaitForAsync(x => x.Events(since).Any(e => e.Node == victim && e.Kind is "state-suspect" or "state-failed"), TimeSpan.FromSeconds(10), ct).ConfigureAwait(false);
                 cluster.KillBoard();
                 say("board: killed with SIGKILL mid-failover; starting it again");
+                // The fault's shape, not a wait for anything: the board stays dead this long.
                 await Task.Delay(300, ct).ConfigureAwait(false);
                 cluster.StartBoard();
                 break;
@@ -279,6 +322,7 @@ public static class FailoverRun
                 cluster.Server(successor).BlockTraffic(server.Address);
                 break;
             case FaultKind.LinkFlap:
+                // The fault's shape: three cable pulls of 5 ms, 200 ms apart.
                 for (var i = 0; i < 3; i++)
                 {
                     server.LinkDown();

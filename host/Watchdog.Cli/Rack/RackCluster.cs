@@ -23,7 +23,7 @@ public sealed class RackCluster : IAsyncDisposable
     private Process? _board;
     private readonly Dictionary<string, ServiceSpec> _agents = new(StringComparer.Ordinal);
     private string _boardConfigPath = "";
-    private DateTime _boardStartedAt;
+    private long _boardStartedAtWallMs;
 
     private RackCluster(RackClusterOptions options, VirtualRack rack)
     {
@@ -155,33 +155,39 @@ public sealed class RackCluster : IAsyncDisposable
 
     /// <summary>
     /// Waits until <paramref name="expected"/> (or, when null, whichever member the board chose) is
-    /// active and acknowledged, the others standby, and (with a VIP) the probe hears the active.
-    /// The board grants the first member that is healthy when it settles: a preferred member still
-    /// recovering from a failed first check loses the role to the next, and with manual failback
-    /// keeps it lost, so the bench must not insist on web1.
+    /// active and acknowledged, the others standby, (with a VIP) the probe hears the active, and the
+    /// board's status says it has settled. The board grants the first member that is healthy when
+    /// it settles: a preferred member still recovering from a failed first check loses the role to
+    /// the next, and with manual failback keeps it lost, so the bench must not insist on web1.
+    /// The board may grant roles before its boot grace is over (every member heard), but refuses
+    /// commands until then: a caller that sends one next needs the settled status too.
     /// </summary>
-    public async Task<bool> WaitUntilSettledAsync(string? expected, TimeSpan timeout, CancellationToken ct)
+    public Task<bool> WaitUntilSettledAsync(string? expected, TimeSpan timeout, CancellationToken ct)
     {
         var since = Clock.NowMs;
-        var settled = await Observer.WaitForAsync(o =>
+        return Observer.WaitForAsync(o =>
         {
             var roles = o.LatestRoles(Options.Group);
             var active = roles is { Active.Length: 1 } ? roles.Active[0] : null;
             return roles is not null && active is not null && (expected is null || active == expected) &&
                    o.LatestState(active).ClaimsActive() &&
                    Options.Nodes.Where(n => n != active).All(n => o.LatestState(n) is { } s && s.Role == Protocol.Wire.NodeRole.Standby && s.Epoch == roles.Epoch) &&
-                   (Probe is null || Probe.Snapshot().Any(p => p.StartMs >= since && p.Node == active));
-        }, timeout, ct).ConfigureAwait(false);
-
-        // The board refuses commands while it settles after its start (its boot grace): wait it out.
-        var graceOver = _boardStartedAt + TimeSpan.FromMilliseconds(ClusterConfigs.BoardBootGraceMs + 500);
-        if (settled && DateTime.UtcNow < graceOver)
-        {
-            await Task.Delay(graceOver - DateTime.UtcNow, ct).ConfigureAwait(false);
-        }
-
-        return settled;
+                   (Probe is null || Probe.Snapshot().Any(p => p.StartMs >= since && p.Node == active)) &&
+                   BoardSettled(o, 0);
+        }, timeout, ct);
     }
+
+    /// <summary>
+    /// Waits for the board's status to say it has settled (its boot grace is over), published by the
+    /// board process running now, and no earlier than <paramref name="notBeforeWallMs"/> (after a
+    /// settling refusal: a status from before it proves nothing).
+    /// </summary>
+    public Task<bool> WaitForBoardSettledAsync(long notBeforeWallMs, TimeSpan timeout, CancellationToken ct) =>
+        Observer.WaitForAsync(o => BoardSettled(o, notBeforeWallMs), timeout, ct);
+
+    // The retained status of a killed board says whatever it said last: only the running process's counts.
+    private bool BoardSettled(ClusterObserver o, long notBeforeWallMs) =>
+        o.LatestBoard(ClusterConfigs.BoardName) is { Settled: true } s && s.Timestamp >= Math.Max(notBeforeWallMs, Volatile.Read(ref _boardStartedAtWallMs));
 
     public SimulatedServer Server(string node) => Rack.Server(node);
 
@@ -216,7 +222,7 @@ public sealed class RackCluster : IAsyncDisposable
             Rack.StartBrokerAgain(_mosquitto!);
         }
 
-        await Task.Delay(200, ct).ConfigureAwait(false);
+        // Both starts return once the broker accepts connections.
         await Observer.ReconnectAsync(ct).ConfigureAwait(false);
     }
 
@@ -246,7 +252,7 @@ public sealed class RackCluster : IAsyncDisposable
             start.ArgumentList.Add(arg);
         }
 
-        _boardStartedAt = DateTime.UtcNow;
+        Volatile.Write(ref _boardStartedAtWallMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         var log = new StreamWriter(BoardLog, append: true) { AutoFlush = true };
         _board = Process.Start(start) ?? throw new InvalidOperationException("could not start the board process");
         _board.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };

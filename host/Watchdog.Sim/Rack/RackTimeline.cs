@@ -41,6 +41,9 @@ public sealed class RackTimeline
     private readonly List<TimelineEvent> events = [];
     private readonly Lock gate = new();
 
+    /// <summary>Completed (and replaced) on every Record: what WaitFor waits on.</summary>
+    private TaskCompletionSource recorded = NewSignal();
+
     public RackTimeline()
         : this(Stopwatch.GetTimestamp())
     {
@@ -78,6 +81,8 @@ public sealed class RackTimeline
             events.Insert(at, e);
         }
 
+        Interlocked.Exchange(ref recorded, NewSignal()).TrySetResult(); // wakes WaitFor
+
         Recorded?.Invoke(e);
         return e;
     }
@@ -95,21 +100,26 @@ public sealed class RackTimeline
     public TimelineEvent? First(Func<TimelineEvent, bool> match, double afterMs = double.NegativeInfinity) =>
         Snapshot().FirstOrDefault(e => e.AtMs >= afterMs && match(e));
 
-    /// <summary>Waits until an event matching <paramref name="match"/> is recorded (or was already).</summary>
+    /// <summary>Waits until an event matching <paramref name="match"/> is recorded (or was already); woken by every Record.</summary>
     public TimelineEvent? WaitFor(Func<TimelineEvent, bool> match, TimeSpan timeout, double afterMs = double.NegativeInfinity)
     {
         var clock = Stopwatch.StartNew();
         while (true)
         {
+            // Taken before the search, so an event recorded during it wakes the wait below.
+            Task signal = Volatile.Read(ref recorded).Task;
             TimelineEvent? hit = First(match, afterMs);
-            if (hit is not null || clock.Elapsed >= timeout)
+            TimeSpan left = timeout - clock.Elapsed;
+            if (hit is not null || left <= TimeSpan.Zero)
             {
                 return hit;
             }
 
-            Thread.Sleep(2);
+            signal.Wait(left);
         }
     }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Writes the events as JSON lines (one object per event) for the checker and the bench.</summary>
     public void WriteJsonLines(TextWriter writer)

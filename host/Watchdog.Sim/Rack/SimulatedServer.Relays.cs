@@ -14,6 +14,7 @@ public sealed partial class SimulatedServer
     private static readonly long LivenessRecheckTicks = Stopwatch.Frequency / 20; // 50 ms
     private static readonly TimeSpan FreezeCheckInterval = TimeSpan.FromMilliseconds(20);
     private long lastFreezeCheck;
+    private long freezeChecks;
     private readonly Dictionary<int, (long CheckedAt, bool Alive)> writerLiveness = [];
     private readonly Dictionary<int, uint> outputEdges = [];
     private Thread? relayThread;
@@ -30,6 +31,12 @@ public sealed partial class SimulatedServer
     private uint heartbeatEdges;
     private long heartbeatLastEdge;
     private bool heartbeatSilent = true;
+
+    /// <summary>
+    /// How many times the relay loop has checked, while reset or a freeze fault held, that nothing
+    /// on the server runs: a test waits for more of them instead of sleeping.
+    /// </summary>
+    public long FreezeChecks => Interlocked.Read(ref freezeChecks);
 
     private void StartRelayLoop()
     {
@@ -340,6 +347,8 @@ public sealed partial class SimulatedServer
                     p.Signal(PosixSignals.SigStop);
                 }
             }
+
+            Interlocked.Increment(ref freezeChecks);
         }
     }
 

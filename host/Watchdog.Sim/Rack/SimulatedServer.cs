@@ -230,7 +230,10 @@ public sealed partial class SimulatedServer : IDisposable
         linkMonitor?.Dispose();
     }
 
-    /// <summary>Waits until a condition on this server holds; false on timeout.</summary>
+    /// <summary>
+    /// Waits until a condition on this server holds; false on timeout. Polled every 2 ms: the
+    /// server's state (processes, power, relays) raises no event to wait on.
+    /// </summary>
     public bool WaitUntil(Func<SimulatedServer, bool> condition, TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();

@@ -133,6 +133,12 @@ namespace Watchdog.Protocol.Json
             return n.AsBoolean();
         }
 
+        /// <summary>True when the member is present and not null (for optional fields whose default is not 0).</summary>
+        internal bool Has(string name)
+        {
+            return Find(name, false) != null;
+        }
+
         /// <summary>Returns the word (or "" when absent); the caller looks it up and calls UnknownWord.</summary>
         internal string Word(string name, bool required)
         {

@@ -28,6 +28,8 @@ namespace Watchdog.Protocol.Json
             w.Member("uptime_ms", m.UptimeMs);
             w.Member("firmware", m.Firmware);
             w.Member("channels", m.Channels);
+            w.Member("settled", m.Settled);
+            w.Member("settle_left_ms", m.SettleLeftMs);
             w.Member("ts", m.Timestamp);
             w.EndObject();
         }
@@ -55,6 +57,9 @@ namespace Watchdog.Protocol.Json
             m.UptimeMs = r.Integer("uptime_ms", false);
             m.Firmware = r.Text("firmware", false);
             m.Channels = r.Count("channels", false);
+            // Both absent from boards before they existed: not settled as far as anyone knows, time left unknown.
+            m.Settled = r.Flag("settled", false);
+            m.SettleLeftMs = r.Has("settle_left_ms") ? r.Integer("settle_left_ms", false) : -1;
             m.Timestamp = r.Integer("ts", true);
             if (!Close(r, out error))
             {

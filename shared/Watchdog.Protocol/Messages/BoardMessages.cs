@@ -13,6 +13,18 @@ namespace Watchdog.Protocol.Messages
         public long UptimeMs { get; set; }
         public string Firmware { get; set; } = "";
         public int Channels { get; set; }
+
+        /// <summary>
+        /// True once the board's boot grace is over: before, it grants nothing new, fences nobody
+        /// and refuses commands. False when absent (a board from before this field).
+        /// </summary>
+        public bool Settled { get; set; }
+
+        /// <summary>
+        /// Milliseconds of boot grace left when published (0 once settled), so a reader knows how
+        /// long to wait; -1 when not reported (a board from before this field).
+        /// </summary>
+        public long SettleLeftMs { get; set; } = -1;
         public long Timestamp { get; set; }
     }
 

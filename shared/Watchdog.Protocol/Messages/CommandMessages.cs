@@ -32,4 +32,14 @@ namespace Watchdog.Protocol.Messages
         public long Epoch { get; set; }
         public long Timestamp { get; set; }
     }
+
+    /// <summary>Fixed beginnings of CommandAck.Detail that a reader may act on (the rest of the sentence may change).</summary>
+    public static class CommandRefusals
+    {
+        /// <summary>
+        /// A not-allowed refusal because the board is in its boot grace. watchdogctl recognises it,
+        /// waits for BoardStatus.Settled and sends the command again.
+        /// </summary>
+        public const string Settling = "the board is still settling after its start";
+    }
 }

@@ -98,10 +98,11 @@ public sealed class ChannelWiringTests : IDisposable
             for (int i = 0; i < 10; i++)
             {
                 _wires.Toggle(pin, WireWriter.Agent);
-                await Task.Delay(5);
+                await Task.Delay(5); // edges spread out as a heartbeat's are: the stimulus, not a wait
             }
 
-            // Callbacks come from the driver's poller thread; give it time to deliver every edge.
+            // Callbacks come from the driver's poller thread; the edge counter raises no event, so it
+            // is polled until every edge arrived or a generous bound passed.
             int total = 0;
             var deadline = DateTime.UtcNow.AddSeconds(5);
             while (total < 10 && DateTime.UtcNow < deadline)

@@ -44,13 +44,17 @@ public sealed class BoardBrokerLossTests(ITestOutputHelper output)
                 epoch = g!.Epoch;
                 await AnnounceAsync(probe, topics, "n1", NodeRole.Active, epoch);
                 await AnnounceAsync(probe, topics, "n2", NodeRole.Standby, epoch);
-                await Task.Delay(300);
+                await board.BarrierAsync(probe, topics, "rack-a", Wait); // the board has taken the roles in
             }
 
             uint edgesBefore = rack.RelayEdges("s1") + rack.RelayEdges("s2");
             broker.Kill();
             await board.WaitForLineAsync("mqtt: lost", Wait);
-            await Task.Delay(3500); // twice the heartbeat timeout: the wires alone keep everyone healthy
+            // The outage lasts twice the heartbeat timeout of the board's own time (its ticks, counted
+            // on the wire file: no MQTT now), so a starved test host cannot make it shorter: the wires
+            // alone keep everyone healthy.
+            uint ticksAtLoss = rack.BoardTicks;
+            await BoardOnVirtualRackTests.WaitFor(() => rack.BoardTicks - ticksAtLoss >= 2 * 1500 / 10, "3000 ms of board ticks without the broker");
             Assert.False(board.HasExited, board.Output);
             Assert.Equal(edgesBefore, rack.RelayEdges("s1") + rack.RelayEdges("s2"));
 

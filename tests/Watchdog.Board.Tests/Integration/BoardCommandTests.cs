@@ -41,7 +41,10 @@ public sealed class BoardCommandTests(ITestOutputHelper output)
         {
             await board.WaitForLineAsync("running", Wait);
             await probe.WaitForAsync(topics.BoardStatus("rack-a"), p => p == "ready", Wait);
-            await Task.Delay(3200); // settled (boot grace 3 s), both healthy
+            // Settled (boot grace 3 s: commands before it are refused) and both servers healthy on the wires.
+            await probe.WaitForBoardSettledAsync(topics, "rack-a", 0, Wait);
+            await probe.WaitForReadingAsync(topics, "rack-a", "s1", 0, r => r.State == ChannelState.Healthy, Wait);
+            await probe.WaitForReadingAsync(topics, "rack-a", "s2", 0, r => r.State == ChannelState.Healthy, Wait);
 
             SignedCommand forged = Command("c-1", key);
             forged.Signature = new string('0', 64);
@@ -49,7 +52,10 @@ public sealed class BoardCommandTests(ITestOutputHelper output)
             string refusal = await probe.WaitForAsync(topics.CommandAck("n1"), p => p.Contains("c-1", StringComparison.Ordinal), Wait);
             Assert.True(MessageCodec.TryDecode(Utf8.GetBytes(refusal), out CommandAck? ack, out CodecError? e), e?.Text);
             Assert.Equal(CommandVerdict.BadSignature, ack!.Verdict);
-            await Task.Delay(300);
+            // The board drives its relays before it publishes what the same step produced, and a
+            // reading of s1 from a later tick shows no output asserted: the refusal moved nothing.
+            ChannelReading after = await probe.WaitForReadingAsync(topics, "rack-a", "s1", ack.Timestamp + 1, _ => true, Wait);
+            Assert.Empty(after.Outputs);
             Assert.Equal(0u, rack.RelayEdges("s1"));
 
             await probe.PublishAsync(topics.Command("n1"), System.Text.Encoding.UTF8.GetString(MessageCodec.Encode(Command("c-2", key))));
@@ -57,12 +63,8 @@ public sealed class BoardCommandTests(ITestOutputHelper output)
             Assert.True(MessageCodec.TryDecode(Utf8.GetBytes(accepted), out ack, out e), e?.Text);
             Assert.Equal(CommandVerdict.Accepted, ack!.Verdict);
             int reset = rack.Channel("s1").Reset;
-            var deadline = DateTime.UtcNow + Wait;
-            while (rack.Wires.ReadEdgeCount(reset) < 2 && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(10);
-            }
-
+            // The wire file raises no event: polled until the bound.
+            await BoardOnVirtualRackTests.WaitFor(() => rack.Wires.ReadEdgeCount(reset) >= 2, "the reset pulse on s1 (asserted and released)");
             Assert.Equal(2u, rack.Wires.ReadEdgeCount(reset)); // asserted and released: one pulse
             Assert.Equal(0u, rack.RelayEdges("s2"));
         }

@@ -67,19 +67,24 @@ public sealed class BoardOnVirtualRackTests(ITestOutputHelper output)
         {
             await board.WaitForLineAsync("running", Wait);
             await probe.WaitForAsync(topics.BoardStatus(BoardName), p => p == "ready", Wait);
-            await Task.Delay(2 * TimeoutMs + 500); // past the board's boot grace, both servers healthy
+            // Past the board's boot grace (it resets nobody before), both servers healthy on the wires.
+            await probe.WaitForBoardSettledAsync(topics, BoardName, 0, Wait);
+            await probe.WaitForReadingAsync(topics, BoardName, "s1", 0, r => r.State == ChannelState.Healthy, Wait);
+            await probe.WaitForReadingAsync(topics, BoardName, "s2", 0, r => r.State == ChannelState.Healthy, Wait);
 
             ChannelPins s2 = rack.Channel("s2");
             Assert.False(rack.Asserted(s2.Reset));
             Assert.Equal(0u, rack.RelayEdges("s1") + rack.RelayEdges("s2"));
 
+            using var resetEdges = new WireEdgeRecorder(rack.Wires, s2.Reset);
             rack.StopHeartbeat("s2");
-            await WaitFor(() => rack.Asserted(s2.Reset), "reset of s2 asserted");
-            long assertedTs = rack.Wires.Sample(s2.Reset).LastChangeTimestamp;
-            await WaitFor(() => !rack.Asserted(s2.Reset), "reset of s2 released (a pulse, not a hold)");
-            long releasedTs = rack.Wires.Sample(s2.Reset).LastChangeTimestamp;
+            var pulse = await resetEdges.WaitForEdgesAsync(2, Wait, "reset of s2 asserted and released (a pulse, not a hold)");
+            Assert.Equal(0u, resetEdges.Missed);
+            Assert.True(rack.Map.OutputsActiveHigh == pulse[0].Value, "the first edge asserts reset");
+            long assertedTs = pulse[0].LastChangeTimestamp;
+            long releasedTs = pulse[1].LastChangeTimestamp;
             // Times from the wire file's own stamps (the writer's monotonic clock), not from this
-            // test's polling, which a loaded machine delays by hundreds of ms.
+            // test's waiting, which a loaded machine delays by hundreds of ms.
             long lastBeatTs = rack.Wires.Sample(s2.Heartbeat).LastChangeTimestamp;
             long assertedAtMs = (assertedTs - lastBeatTs) * 1000 / Stopwatch.Frequency;
             long releasedAtMs = (releasedTs - lastBeatTs) * 1000 / Stopwatch.Frequency;
@@ -109,6 +114,7 @@ public sealed class BoardOnVirtualRackTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>Polls a condition on the wire file or the rack (they raise no event) every 2 ms until the bound.</summary>
     internal static async Task WaitFor(Func<bool> condition, string what)
     {
         var deadline = DateTime.UtcNow + Wait;

@@ -52,7 +52,10 @@ public sealed class BoardRestartMidPowerCycleTests(ITestOutputHelper output)
             {
                 await first.WaitForLineAsync("running", Wait);
                 await probe.WaitForAsync(topics.BoardStatus("rack-a"), p => p == "ready", Wait);
-                await Task.Delay(3300); // past the board's grace (3 s): both servers healthy
+                // Past the board's grace (3 s: commands before it are refused), both servers healthy.
+                await probe.WaitForBoardSettledAsync(topics, "rack-a", 0, Wait);
+                await probe.WaitForReadingAsync(topics, "rack-a", "s1", 0, r => r.State == ChannelState.Healthy, Wait);
+                await probe.WaitForReadingAsync(topics, "rack-a", "s2", 0, r => r.State == ChannelState.Healthy, Wait);
 
                 await probe.PublishAsync(topics.Command("n1"), System.Text.Encoding.UTF8.GetString(MessageCodec.Encode(PowerCycle("pc-1", key))));
                 await BoardOnVirtualRackTests.WaitFor(() => rack.Asserted(power), "the power button held for the forced off");

@@ -55,7 +55,7 @@ public sealed class BoardRestartTests(ITestOutputHelper output)
                 // The grant was published, so its epoch must already be on disk (persist before publish).
                 Assert.True(new EpochFile(dir.Path).TryLoad(out long onDisk, out _, out _, out string why), why);
                 Assert.True(onDisk >= epochBefore, $"epoch on disk {onDisk} is below the published {epochBefore}");
-                await Task.Delay(500);
+                await first.BarrierAsync(probe, topics, "rack-a", Wait); // the board has taken the acks and roles in
             }
             finally
             {
@@ -75,8 +75,11 @@ public sealed class BoardRestartTests(ITestOutputHelper output)
             await second.WaitForLineAsync("running", Wait);
             await second.WaitForLineAsync($"epoch {epochBefore} read from", Wait);
 
-            // Through the boot grace (3 s) and beyond the heartbeat timeout (1.5 s) after it.
-            await Task.Delay(5000);
+            // Through the boot grace (3 s: its settled status) and the heartbeat timeout (1.5 s of
+            // its ticks, counted on the wire file) after it: long enough to have reset somebody.
+            await probe.WaitForBoardSettledAsync(topics, "rack-a", restartedAt, Wait);
+            uint ticksAtSettled = rack.BoardTicks;
+            await BoardOnVirtualRackTests.WaitFor(() => rack.BoardTicks - ticksAtSettled >= 1500 / 10, "1500 ms of board ticks after it settled");
             Assert.Equal(0u, relayEdgesAtCrash);
             Assert.Equal(0u, rack.RelayEdges("s1") + rack.RelayEdges("s2"));
 

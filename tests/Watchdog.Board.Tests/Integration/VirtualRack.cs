@@ -77,6 +77,12 @@ internal sealed class VirtualRack : IDisposable
         return edges;
     }
 
+    /// <summary>
+    /// Ticks the board has run: it toggles its external watchdog's feed pin once per tick, so this
+    /// counts the board's own time where no MQTT message can (the broker is down, say).
+    /// </summary>
+    public uint BoardTicks => Wires.ReadEdgeCount(Map.WatchdogFeed);
+
     public bool Asserted(int outputPin) => Wires.Read(outputPin) == Map.OutputsActiveHigh;
 
     public static string WriteConfig(TempDirectory dir, string json)

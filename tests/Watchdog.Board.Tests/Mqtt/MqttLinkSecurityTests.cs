@@ -96,6 +96,7 @@ public sealed class MqttLinkSecurityTests
         Assert.Equal(0, p.ExitCode);
     }
 
+    // Polled until a generous bound: the link's counters and log raise no event a test could wait on.
     private static async Task WaitUntil(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(15);

@@ -118,6 +118,7 @@ public sealed class MqttLinkTests
         return all;
     }
 
+    // Polled until a generous bound: the link's counters and queue raise no event a test could wait on.
     private static async Task WaitUntil(Func<bool> condition, string what)
     {
         var deadline = DateTime.UtcNow + Wait;

@@ -13,6 +13,9 @@ internal sealed class BoardProcess : IDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _lines = new();
 
+    /// <summary>Completed (and replaced) on every line and at the end of the output: what the waits wait on.</summary>
+    private TaskCompletionSource _printed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     private BoardProcess(Process process)
     {
         _process = process;
@@ -43,8 +46,8 @@ internal sealed class BoardProcess : IDisposable
 
         var process = new Process { StartInfo = info };
         var board = new BoardProcess(process);
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { board._lines.Enqueue(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { board._lines.Enqueue("stderr: " + e.Data); } };
+        process.OutputDataReceived += (_, e) => board.OnLine(e.Data, "");
+        process.ErrorDataReceived += (_, e) => board.OnLine(e.Data, "stderr: ");
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -59,25 +62,51 @@ internal sealed class BoardProcess : IDisposable
 
     public string Output => string.Join("\n", _lines);
 
-    public async Task WaitForLineAsync(string fragment, TimeSpan timeout)
+    /// <summary>Waits until the board has printed <paramref name="times"/> lines containing <paramref name="fragment"/> (checked on every line); throws when it exits first or the bound passes.</summary>
+    public async Task WaitForLineAsync(string fragment, TimeSpan timeout, int times = 1)
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
+        while (true)
         {
-            if (_lines.Any(l => l.Contains(fragment, StringComparison.Ordinal)))
+            // Taken before the scan, so a line printed during it wakes the wait below.
+            var printed = Volatile.Read(ref _printed).Task;
+            if (_lines.Count(l => l.Contains(fragment, StringComparison.Ordinal)) >= times)
             {
                 return;
             }
 
-            if (_process.HasExited)
+            var left = deadline - DateTime.UtcNow;
+            if (_process.HasExited || left <= TimeSpan.Zero || await Task.WhenAny(printed, Task.Delay(left)) != printed)
             {
                 break;
             }
-
-            await Task.Delay(20);
         }
 
         throw new TimeoutException($"the board did not print '{fragment}' within {timeout}; it said:\n{Output}");
+    }
+
+    private void OnLine(string? line, string prefix)
+    {
+        if (line is not null)
+        {
+            _lines.Enqueue(prefix + line);
+        }
+
+        // Also at the end of the output (null): a wait learns the board has exited.
+        Interlocked.Exchange(ref _printed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    /// <summary>
+    /// Returns once the board has taken in every message <paramref name="probe"/> published before:
+    /// publishes a command the decoder refuses to command/&lt;board&gt; and waits for the board to log
+    /// that refusal. Messages from one client arrive in order and the board takes them in in order.
+    /// </summary>
+    public async Task BarrierAsync(MqttProbe probe, Watchdog.Protocol.Topics.TopicTree topics, string board, TimeSpan timeout)
+    {
+        string refusal = "command/" + board + ": field 'target': is required but missing";
+        int before = _lines.Count(l => l.Contains(refusal, StringComparison.Ordinal));
+        await probe.PublishAsync(topics.Command(board), "{\"id\":\"barrier\"}");
+        await WaitForLineAsync(refusal, timeout, before + 1);
     }
 
     /// <summary>Waits for the exit and for the last line of its output (the timed wait alone does not drain the pipes).</summary>

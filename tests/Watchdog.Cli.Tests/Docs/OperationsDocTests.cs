@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using Watchdog.Cli.Commands;
 using Watchdog.Firmware.Core.Config;
 
 namespace Watchdog.Cli.Tests.Docs;
@@ -15,6 +16,17 @@ public partial class OperationsDocTests
         var board = blocks.First(b => b.Contains("\"groups\"", StringComparison.Ordinal));
         Assert.True(BoardConfigReader.TryRead(Encoding.UTF8.GetBytes(board), out var config, out var error), error);
         Assert.Equal(2, config!.Channels.Length);
+    }
+
+    [Fact]
+    public void The_settle_wait_is_documented_as_watchdogctl_does_it()
+    {
+        var doc = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "operations.md"));
+        Assert.Contains(BoardSettleWait.Progress("rack1", TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(34)), doc, StringComparison.Ordinal);
+        Assert.Contains($"the time left plus {BoardSettleWait.Margin.TotalSeconds:0} s", doc, StringComparison.Ordinal);
+        Assert.Contains("`--settle-timeout <s>`", doc, StringComparison.Ordinal);
+        Assert.Contains($"exits with code {ControlCommands.ExitNotSettled}", doc, StringComparison.Ordinal);
+        Assert.Contains(Watchdog.Protocol.Messages.CommandRefusals.Settling, doc, StringComparison.Ordinal);
     }
 
     private static string RepoRoot()

@@ -54,14 +54,19 @@ public sealed class FailoverScenarioTests(ITestOutputHelper output)
     public async Task A_planned_switchover_has_zero_overlap_and_manual_failback_waits_for_the_operator()
     {
         await using var cluster = await RackClusterFixture.StartSettledAsync(output);
+        var runStart = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var result = await FailoverRun.RunAsync(cluster, FaultKind.Switchover, output.WriteLine, CancellationToken.None);
         output.WriteLine(result.ToJson().ToJsonString());
         Assert.Empty(result.Violations);
         Assert.Empty(result.Problems);
         Assert.Equal(0, result.OverlapMs);
 
-        // Manual failback: web1 is back and healthy, yet web2 stays active until told otherwise.
-        await Task.Delay(3000);
+        // Manual failback: web1 is back and healthy, yet web2 stays active until told otherwise. The
+        // board says failback-available in the tick an automatic failback would start (web1 healthy
+        // for failback_stable_ms); the roles of that tick are published before the event.
+        Assert.True(
+            await cluster.Observer.WaitForAsync(o => o.Events(runStart).Any(e => e.Kind == "failback-available" && e.Group == "web"), TimeSpan.FromSeconds(30), CancellationToken.None),
+            "no failback-available from the board: " + FailoverRun.Describe(cluster, "web1"));
         Assert.Equal(["web2"], cluster.Observer.LatestRoles("web")!.Active);
 
         var ack = await FailoverRun.SendCommandAsync(cluster, CommandAction.Failback, "web", null, CancellationToken.None);

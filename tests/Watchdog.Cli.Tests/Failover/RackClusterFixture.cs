@@ -33,6 +33,12 @@ internal static class RackClusterFixture
             if (active != "web1")
             {
                 output.WriteLine($"fixture: {active} settled as active (web1 was not ready when the board settled); failing back to web1");
+                // A failback goes to the first member the board sees healthy: until web1 is, the
+                // board answers "web2 (the preferred healthy member) is already active". The board
+                // lists web1 as ready (healthy, not active) the moment it is.
+                Assert.True(
+                    await cluster.Observer.WaitForAsync(o => o.LatestRoles(cluster.Options.Group) is { } r && r.Ready.Contains("web1"), TimeSpan.FromSeconds(30), CancellationToken.None),
+                    "web1 not ready to take over 30 s after the start: " + Diagnose(cluster));
                 var ack = await FailoverRun.SendCommandAsync(cluster, CommandAction.Failback, cluster.Options.Group, null, CancellationToken.None);
                 Assert.True(
                     ack?.Verdict == CommandVerdict.Accepted && await cluster.WaitUntilSettledAsync("web1", TimeSpan.FromSeconds(30), CancellationToken.None),

@@ -74,9 +74,10 @@ public class RoundTripTests
     [Fact]
     public void BoardStatus_round_trips()
     {
-        var gen = Gen.Select(Gen.Select(Text, Word<Presence>(5), Long, Long), Gen.Select(Text, Count, Long), (a, b) => new BoardStatus
+        var gen = Gen.Select(Gen.Select(Text, Word<Presence>(5), Long, Long), Gen.Select(Text, Count, Gen.Bool, Long, Long), (a, b) => new BoardStatus
         {
-            Board = a.Item1, Presence = a.Item2, Epoch = a.Item3, UptimeMs = a.Item4, Firmware = b.Item1, Channels = b.Item2, Timestamp = b.Item3,
+            Board = a.Item1, Presence = a.Item2, Epoch = a.Item3, UptimeMs = a.Item4, Firmware = b.Item1, Channels = b.Item2,
+            Settled = b.Item3, SettleLeftMs = b.Item4, Timestamp = b.Item5,
         });
         RoundTrip(gen, MessageCodec.Encode, MessageCodec.TryDecode);
     }

@@ -60,6 +60,8 @@ public static class Samples
         UptimeMs = 86400000,
         Firmware = "watchdog-esp32 0.1.0",
         Channels = 2,
+        Settled = true,
+        SettleLeftMs = 0,
         Timestamp = Ts,
     };
 

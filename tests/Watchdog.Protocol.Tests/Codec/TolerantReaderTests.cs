@@ -100,6 +100,32 @@ public class TolerantReaderTests
     }
 
     [Fact]
+    public void A_board_status_from_before_the_settled_fields_reads_as_not_settled_with_the_time_left_unknown()
+    {
+        var old = "{\"board\":\"rack1\",\"status\":\"ready\",\"epoch\":7,\"uptime_ms\":1200,\"firmware\":\"watchdog-core/1\",\"channels\":2,\"ts\":1}";
+        Assert.True(MessageCodec.TryDecode(Encoding.UTF8.GetBytes(old), out BoardStatus? status, out var error), error?.Text);
+        Assert.False(status!.Settled);
+        Assert.Equal(-1, status.SettleLeftMs);
+
+        // null counts as absent here too; a present value is taken as it is.
+        var settling = "{\"board\":\"rack1\",\"status\":\"ready\",\"epoch\":7,\"settled\":false,\"settle_left_ms\":2990,\"ts\":1}";
+        Assert.True(MessageCodec.TryDecode(Encoding.UTF8.GetBytes(settling), out status, out error), error?.Text);
+        Assert.False(status!.Settled);
+        Assert.Equal(2990, status.SettleLeftMs);
+        Assert.True(MessageCodec.TryDecode("{\"board\":\"b\",\"status\":\"ready\",\"epoch\":1,\"settle_left_ms\":null,\"ts\":1}"u8.ToArray(), out status, out error), error?.Text);
+        Assert.Equal(-1, status!.SettleLeftMs);
+    }
+
+    [Fact]
+    public void The_settled_fields_must_have_their_types()
+    {
+        Assert.False(MessageCodec.TryDecode("{\"board\":\"b\",\"status\":\"ready\",\"epoch\":1,\"settled\":\"yes\",\"ts\":1}"u8.ToArray(), out BoardStatus? _, out var error));
+        Assert.Equal("field 'settled': expected true or false, got a string", error!.Text);
+        Assert.False(MessageCodec.TryDecode("{\"board\":\"b\",\"status\":\"ready\",\"epoch\":1,\"settle_left_ms\":1.5,\"ts\":1}"u8.ToArray(), out BoardStatus? _, out error));
+        Assert.Equal("settle_left_ms", error!.Field);
+    }
+
+    [Fact]
     public void Presence_word_may_have_surrounding_whitespace()
     {
         Assert.True(MessageCodec.TryDecodePresence(" lost\n"u8.ToArray(), out var p, out _));

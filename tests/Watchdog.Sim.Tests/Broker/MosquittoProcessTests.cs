@@ -107,6 +107,7 @@ public sealed class MosquittoProcessTests
         Assert.False(Directory.Exists("/proc/" + pid), $"mosquitto pid {pid} still exists after Dispose");
     }
 
+    // Polled until the bound: a client's IsConnected raises no event a test could wait on.
     private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;

@@ -94,7 +94,8 @@ public sealed class SimulatedServerNamespaceTests : IDisposable
         Assert.True(RackProbe.WaitFor(() => RackProbe.ProcessState(before) == 'T', Timeout), "service not stopped while reset is held: " + RackProbe.Describe(app));
         Assert.True(RackProbe.WaitFor(() => !board.InputPresent(server.Wiring.LinkPins[0]), Timeout), "a server in reset answers nothing: link goes dark");
         Assert.True(board.InputPresent(server.Wiring.PowerGoodPins[0]), "reset does not cut power");
-        Thread.Sleep(50);
+        long checks = server.FreezeChecks;
+        Assert.True(server.WaitUntil(s => s.FreezeChecks >= checks + 2, Timeout), "the relay loop made no freeze checks");
         Assert.Equal('T', RackProbe.ProcessState(before)); // stays frozen as long as reset is held
 
         board.Drive(server.Wiring.ResetPin, asserted: false);
@@ -119,18 +120,24 @@ public sealed class SimulatedServerNamespaceTests : IDisposable
         });
         int pid = server.Process("app")!.Pid;
 
+        double before = rack.Timeline.NowMs;
         board.Drive(server.Wiring.PowerPin, asserted: true);
-        Thread.Sleep(100);
+        TimelineEvent? pressed = rack.Timeline.WaitFor(e => e.What == "power button pressed (server on)", Timeout, before);
+        Assert.NotNull(pressed);
         Assert.True(server.IsPoweredOn, "a press shorter than the forced-off hold must not power off");
         Assert.True(RackProbe.WaitFor(() => !server.IsPoweredOn, Timeout));
         board.Drive(server.Wiring.PowerPin, asserted: false);
+        TimelineEvent? forcedOff = rack.Timeline.First(e => e.What == "forced off by power button hold", before);
+        Assert.NotNull(forcedOff);
+        Assert.True(forcedOff.AtMs - pressed.AtMs >= 299, $"forced off {forcedOff.AtMs - pressed.AtMs:0.0} ms after the press, before the 300 ms hold");
 
         Assert.Null(RackProbe.ProcessState(pid));
         Assert.True(RackProbe.WaitFor(() => !board.InputPresent(server.Wiring.PowerGoodPins[0]) && !board.InputPresent(server.Wiring.PowerGoodPins[1]), Timeout));
         Assert.True(RackProbe.WaitFor(() => !board.InputPresent(server.Wiring.LinkPins[0]), Timeout));
 
+        before = rack.Timeline.NowMs;
         board.Drive(server.Wiring.PowerPin, asserted: true);
-        Thread.Sleep(50);
+        Assert.NotNull(rack.Timeline.WaitFor(e => e.What == "power button pressed: power on", Timeout, before)); // a short press, released once seen
         board.Drive(server.Wiring.PowerPin, asserted: false);
 
         Assert.True(server.WaitUntil(s => s.Process("app") is not null, Timeout), "short press did not boot the server");
@@ -165,8 +172,9 @@ public sealed class SimulatedServerNamespaceTests : IDisposable
 
         Assert.True(RackProbe.WaitFor(() => !server.IsPoweredOn, Timeout));
         Assert.Null(RackProbe.ProcessState(pid));
+        double before = rack.Timeline.NowMs;
         board.Drive(server.Wiring.PowerPin, asserted: true); // no mains: the button does nothing
-        Thread.Sleep(30);
+        Assert.NotNull(rack.Timeline.WaitFor(e => e.What == "power button pressed: no mains, nothing happens", Timeout, before));
         board.Drive(server.Wiring.PowerPin, asserted: false);
         Assert.False(server.IsPoweredOn);
         board.Drive(server.Wiring.FencePin!.Value, asserted: false);
@@ -298,11 +306,14 @@ public sealed class SimulatedServerNamespaceTests : IDisposable
         server.AddService(ChildProcessMain.Service("agent", "wire-heartbeat", rack.WireFilePath, hb.ToString(), "5"));
         Assert.True(RackProbe.WaitFor(() => rack.Wires.ReadEdgeCount(hb) >= 10, TimeSpan.FromSeconds(15)), "no heartbeat from the agent inside the namespace");
 
+        int agent = server.Process("agent")!.Pid;
         board.Drive(server.Wiring.ResetPin, asserted: true);
         Assert.True(server.WaitUntil(s => s.IsResetHeld, Timeout));
-        Thread.Sleep(20);
+        // The agent stopped, and no edge comes while the relay loop checks the freeze twice more.
+        Assert.True(RackProbe.WaitFor(() => RackProbe.ProcessState(agent) == 'T', Timeout), "agent not stopped while reset is held");
         uint frozenAt = rack.Wires.ReadEdgeCount(hb);
-        Thread.Sleep(150);
+        long checks = server.FreezeChecks;
+        Assert.True(server.WaitUntil(s => s.FreezeChecks >= checks + 2, Timeout), "the relay loop made no freeze checks");
         Assert.Equal(frozenAt, rack.Wires.ReadEdgeCount(hb)); // a server held in reset sends no heartbeat
 
         board.Drive(server.Wiring.ResetPin, asserted: false);

@@ -31,6 +31,7 @@ internal sealed class RackProbe : IDisposable
     /// <summary>True when the input signal (power-good, link) is present, reading through the pin map's polarity.</summary>
     public bool InputPresent(int pin) => rack.Wires.Read(pin) == rack.PinMap.InputLevel(present: true);
 
+    /// <summary>Polls <paramref name="condition"/> every 2 ms until the bound: wires, /proc and sockets raise no event to wait on.</summary>
     public static bool WaitFor(Func<bool> condition, TimeSpan timeout)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();

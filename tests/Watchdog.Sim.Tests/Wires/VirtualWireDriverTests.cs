@@ -73,7 +73,7 @@ public sealed class VirtualWireDriverTests : IDisposable
         }
 
         SpinWait.SpinUntil(() => seen.Count >= edges, TimeSpan.FromSeconds(5));
-        Thread.Sleep(20); // and no extra edge arrives afterwards
+        WaitForPollerPass(controller, wires, 13); // and no extra edge arrives afterwards
         PinEventTypes[] got = [.. seen];
         Assert.Equal(edges, got.Length);
         for (int i = 0; i < edges; i++)
@@ -103,7 +103,7 @@ public sealed class VirtualWireDriverTests : IDisposable
 
         controller.UnregisterCallbackForPinValueChangedEvent(1, OnRising);
         wires.Toggle(1, WireWriter.Test);
-        Thread.Sleep(30);
+        WaitForPollerPass(controller, wires, 2);
         Assert.Equal(5, Volatile.Read(ref rising));
     }
 
@@ -119,7 +119,7 @@ public sealed class VirtualWireDriverTests : IDisposable
 
         using var writer = Task.Run(() =>
         {
-            Thread.Sleep(20);
+            Thread.Sleep(20); // the stimulus: the edge comes while WaitForEvent is waiting
             wires.Write(9, true, WireWriter.Test);
         });
         WaitForEventResult hit = controller.WaitForEvent(9, PinEventTypes.Rising, TimeSpan.FromSeconds(5));
@@ -148,5 +148,26 @@ public sealed class VirtualWireDriverTests : IDisposable
         using var controller = new GpioController(new VirtualWireDriver(WirePath, WireWriter.Test, pinCountIfCreated: 4));
 
         Assert.ThrowsAny<ArgumentException>(() => controller.OpenPin(4, PinMode.Input));
+    }
+
+    /// <summary>
+    /// Returns once the driver's poller has made a whole pass after everything written before the
+    /// call: a pass raises its callbacks as one batch after reading every pin, and the second of two
+    /// edges on <paramref name="sentinelPin"/> (toggled only after the first was delivered) is
+    /// raised in a later batch than anything already written. A wait on events, not on time.
+    /// </summary>
+    private static void WaitForPollerPass(GpioController controller, WireFile wires, int sentinelPin)
+    {
+        using var delivered = new SemaphoreSlim(0);
+        void OnEdge(object sender, PinValueChangedEventArgs e) => delivered.Release();
+        controller.OpenPin(sentinelPin, PinMode.Input);
+        controller.RegisterCallbackForPinValueChangedEvent(sentinelPin, PinEventTypes.Rising | PinEventTypes.Falling, OnEdge);
+        for (int i = 0; i < 2; i++)
+        {
+            wires.Toggle(sentinelPin, WireWriter.Test);
+            Assert.True(delivered.Wait(TimeSpan.FromSeconds(5)), "the poller delivered no edge of the sentinel pin");
+        }
+
+        controller.UnregisterCallbackForPinValueChangedEvent(sentinelPin, OnEdge);
     }
 }
