@@ -64,6 +64,9 @@ namespace Watchdog.Firmware.Core
             HeardState = true;
         }
 
+        /// <summary>The tick of the agent's last state (0: none in this run).</summary>
+        public long LastStateTick { get { return _lastStateTick; } }
+
         /// <summary>
         /// No state from an agent that was heard for node_silence_ms: its path to the broker is
         /// gone (it republishes its state every few seconds), well before the broker's will says so.

@@ -5,23 +5,52 @@ namespace Watchdog.Firmware.Core
 {
     /// <summary>
     /// Grant acknowledgements. A grant of active must be heard: an agent acknowledges it once its
-    /// promote hooks and the virtual IP are done. One that is not acknowledged within
-    /// grant_ack_timeout_ms (its agent lost the broker, say, with its wires intact) raises an
-    /// alert, and as soon as another member is fit the silent one is fenced (it may have taken
-    /// the role and only its acknowledgement was lost) and the role moves on. So a group is
-    /// never without an active for longer than that bound plus a recovery while some member can
-    /// hear the board. A grant handed back (ok=false) ends the member's claim at once.
+    /// promote hooks and the virtual IP are done (or says so in its state). One that is not
+    /// acknowledged within grant_ack_timeout_ms (its agent lost the broker, say, with its wires
+    /// intact) raises an alert, and as soon as another member is fit and has proved it can hear
+    /// the board (its state arrived after the grant) the silent one is fenced (it may have taken
+    /// the role and only its acknowledgement was lost) and the role moves on. So a group is never
+    /// without an active for longer than that bound plus a recovery while some member can hear
+    /// the board; and while nobody can (the broker is down), nobody is fenced for it: no fence
+    /// loop. A grant handed back (ok=false) ends the member's claim at once.
     /// </summary>
     internal sealed partial class GroupArbiter
     {
         private readonly long[] _grantEpoch;
         private readonly long[] _grantDeadline;
+        private readonly long[] _grantIssued;
         private readonly long[] _passedOverUntil;
 
         private void AwaitGrantAck(int m)
         {
             _grantEpoch[m] = Epoch;
+            _grantIssued[m] = _ctx.Now;
             _grantDeadline[m] = _ctx.Now + _ctx.Timing.GrantAckTimeout;
+        }
+
+        /// <summary>The state of member <paramref name="m"/> says it holds the role at its grant's epoch: as good as the acknowledgement.</summary>
+        private void StateConfirmsGrant(int m)
+        {
+            ChannelUnit u = _members[m];
+            if (_grantEpoch[m] > 0 && u.ReportedRole == NodeRole.Active && u.ReportedEpoch >= _grantEpoch[m])
+            {
+                _grantEpoch[m] = 0;
+            }
+        }
+
+        /// <summary>Like Best, but only a member whose agent's state arrived after tick <paramref name="since"/>: it can hear the board.</summary>
+        private int BestHeardSince(int exclude, long since)
+        {
+            for (int m = 0; m < _members.Length; m++)
+            {
+                ChannelUnit u = _members[m];
+                if (m != exclude && !_claim[m] && u.State == ChannelState.Healthy && _ctx.Now >= _passedOverUntil[m] && u.Reachable && u.LastStateTick > since)
+                {
+                    return m;
+                }
+            }
+
+            return -1;
         }
 
         /// <summary>
@@ -44,7 +73,7 @@ namespace Watchdog.Firmware.Core
                 _passedOverUntil[x] = _ctx.Now + _ctx.Timing.GrantAckTimeout;
                 _ctx.Event("grant-unacknowledged", Severity.Alert, u.Config.Node, Config.Name,
                     u.Config.Node + " did not acknowledge its grant of active at epoch " + _grantEpoch[x].ToString() + " within " + _ctx.Config.Timing.GrantAckTimeoutMs.ToString()
-                    + " ms (" + (u.Reachable ? "its agent looked reachable" : "its agent cannot hear the broker") + "); it is fenced and the role moves on as soon as another member is fit");
+                    + " ms (" + (u.Reachable ? "its agent looked reachable" : "its agent cannot hear the broker") + "); it is fenced and the role moves on as soon as another member is fit and can hear the board");
             }
 
             if (!_ctx.BoardGraceOver)
@@ -52,10 +81,11 @@ namespace Watchdog.Firmware.Core
                 return true;
             }
 
-            int cand = Best(x);
+            int cand = BestHeardSince(x, _grantIssued[x]);
             if (cand < 0)
             {
-                // Nobody else could take over: it may still hear the grant (or its ROLE wire carries it).
+                // Nobody else could take over and hear its grant: it may still hear its own (or its
+                // ROLE wire carries it). Fencing it now would only leave the group without an active.
                 return true;
             }
 

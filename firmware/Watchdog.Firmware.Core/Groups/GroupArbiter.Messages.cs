@@ -82,6 +82,8 @@ namespace Watchdog.Firmware.Core
                 return;
             }
 
+            StateConfirmsGrant(m);
+
             if (_lateArrival[m])
             {
                 _lateArrival[m] = false;

@@ -55,6 +55,7 @@ namespace Watchdog.Firmware.Core
             _lateArrival = new bool[n];
             _grantEpoch = new long[n];
             _grantDeadline = new long[n];
+            _grantIssued = new long[n];
             _passedOverUntil = new long[n];
             for (int i = 0; i < n; i++)
             {
