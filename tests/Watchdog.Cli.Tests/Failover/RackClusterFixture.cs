@@ -30,7 +30,16 @@ internal static class RackClusterFixture
             // first service check that ran before its service was up: then web2 is granted, and
             // with manual failback stays active. Every test starts from web1 active, so fail back.
             string active = cluster.Observer.LatestRoles(cluster.Options.Group)!.Active[0];
-            if (active != "web1")
+            if (active != "web1" && failbackStableMs > 0)
+            {
+                // Automatic failback: the board moves the role back itself once web1 has been
+                // healthy for failback_stable_ms (a command would race it and be refused as busy).
+                output.WriteLine($"fixture: {active} settled as active (web1 was not ready when the board settled); waiting for the automatic failback to web1");
+                Assert.True(
+                    await cluster.WaitUntilSettledAsync("web1", TimeSpan.FromSeconds(30) + TimeSpan.FromMilliseconds(failbackStableMs), CancellationToken.None),
+                    "no automatic failback to web1 after the start: " + Diagnose(cluster));
+            }
+            else if (active != "web1")
             {
                 output.WriteLine($"fixture: {active} settled as active (web1 was not ready when the board settled); failing back to web1");
                 // A failback goes to the first member the board sees healthy: until web1 is, the
