@@ -507,8 +507,8 @@ namespace Watchdog.Firmware.Core
 
         /// <summary>
         /// The highest-priority member fit to become active now. One whose agent cannot hear the
-        /// board (presence lost, or silent) is taken only when no other is fit: its grant could
-        /// only arrive over the ROLE wire. One that let a grant of active go unacknowledged is
+        /// board (presence lost, silent, or never heard on MQTT) is taken only when no other is
+        /// fit: its grant could only arrive over the ROLE wire. One that let a grant of active go unacknowledged is
         /// passed over for a grant-ack timeout.
         /// </summary>
         private int Best(int exclude)
@@ -517,7 +517,7 @@ namespace Watchdog.Firmware.Core
             for (int m = 0; m < _members.Length; m++)
             {
                 if (m == exclude || _claim[m] || _members[m].State != ChannelState.Healthy || _ctx.Now < _passedOverUntil[m]) { continue; }
-                if (_members[m].Reachable) { return m; }
+                if (_members[m].Reachable && _members[m].HeardState) { return m; }
                 if (unreachable < 0) { unreachable = m; }
             }
 
