@@ -180,8 +180,9 @@ namespace Watchdog.Firmware.Core
                 if (message!.Timestamp >= u.LastStateTimestamp)
                 {
                     u.NoteHeard("its agent's state");
+                    bool newer = message.Timestamp > u.LastStateTimestamp;
                     u.LastStateTimestamp = message.Timestamp;
-                    u.NoteState();
+                    u.NoteState(newer);
                     u.Health = message.Health;
                     u.ReportedRole = message.Role;
                     u.ReportedEpoch = message.Epoch;

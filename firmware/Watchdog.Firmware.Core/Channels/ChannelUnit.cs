@@ -57,10 +57,18 @@ namespace Watchdog.Firmware.Core
         public long ReportedEpoch { get; set; }
         public long LastStateTimestamp { get; set; } = long.MinValue;
 
-        /// <summary>The agent's state arrived (a fresh one, or the retained one after a reconnect).</summary>
-        public void NoteState()
+        /// <summary>
+        /// The agent's state arrived. Only a newer one (the agent stamps every republish) proves its
+        /// path to the broker now: the retained copy the broker hands a board that resubscribes
+        /// carries the same stamp and must not reset the silence count.
+        /// </summary>
+        public void NoteState(bool newer)
         {
-            _lastStateTick = _ctx.Now;
+            if (newer || !HeardState)
+            {
+                _lastStateTick = _ctx.Now;
+            }
+
             HeardState = true;
         }
 

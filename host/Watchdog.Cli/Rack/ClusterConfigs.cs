@@ -11,6 +11,15 @@ public static class ClusterConfigs
 {
     public const int BoardBootGraceMs = 1500;
 
+    /// <summary>
+    /// The rack's agents promote in tens of ms, a JIT agent's first promote in ~300 ms and more on
+    /// a loaded 2-core machine; 5 s never mistakes a slow first promote for a lost grant.
+    /// </summary>
+    public const int GrantAckTimeoutMs = 5000;
+
+    /// <summary>The rack's agents republish their state every 2 s (StatePublishMs below): two missed and 1 s slack.</summary>
+    public const int NodeSilenceMs = 5000;
+
     /// <summary>The rack's one board.</summary>
     public const string BoardName = "rack1";
 
@@ -36,11 +45,8 @@ public static class ClusterConfigs
                 ["recovery_stable_ms"] = 1500,
                 // A demotion request to an active that lost its link cannot be answered: fence soon.
                 ["demote_ack_timeout_ms"] = 500,
-                // The rack's agents promote in tens of ms (a JIT agent's first promote ~300 ms);
-                // 3 s leaves room for a loaded 2-core machine without leaving a group headless long.
-                ["grant_ack_timeout_ms"] = 3000,
-                // Agents here republish their state every 2 s (StatePublishMs below): two missed and 1 s slack.
-                ["node_silence_ms"] = 5000,
+                ["grant_ack_timeout_ms"] = GrantAckTimeoutMs,
+                ["node_silence_ms"] = NodeSilenceMs,
                 // Reset held one tick (10 ms) before the node counts as out. The rack models the
                 // BOM's outputs (hardware/README.md): a PhotoMOS relay (AQY212EH) that closes within
                 // a few ms of its LED current, and the simulator stops a server within 2.4 ms (p99)
