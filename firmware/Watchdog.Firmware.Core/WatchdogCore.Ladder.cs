@@ -40,6 +40,7 @@ namespace Watchdog.Firmware.Core
 
                 // The previous run acted on this channel, so it had heard it: commissioned, whatever
                 // the epoch record says (a board that never issued an epoch keeps no such record).
+                _ctx.CommissioningChanged |= !_units[unit].Commissioned;
                 _units[unit].Commissioned = true;
                 _inLadderRecord[unit] = true;
                 _powerCycling[unit] = _units[unit].Ladder.PowerCycleUnderWay;

@@ -138,8 +138,7 @@ public static class BoardLoader
         }
     }
 
-    // What the previous run's ladders remembered: a power cycle it was in the middle of is
-    // finished (or dropped), and recent wire actions count against the cap again.
+    // Which members the previous runs heard: one outside the record that stays silent is absent.
     private static void RestoreCommissioned(WatchdogCore core, string? commissioned)
     {
         if (commissioned is null)
@@ -153,6 +152,8 @@ public static class BoardLoader
         BoardLog.Write(ignored.Length > 0 ? ignored : $"commissioned: {(commissioned.Length == 0 ? "none yet" : commissioned)}");
     }
 
+    // What the previous run's ladders remembered: a power cycle it was in the middle of is
+    // finished (or dropped), and recent wire actions count against the cap again.
     private static void RestoreLadder(WatchdogCore core, LadderFile file)
     {
         string entries = file.Load(out string warning);

@@ -17,15 +17,15 @@ namespace Watchdog.Firmware.Core
     internal sealed partial class GroupArbiter
     {
         private readonly long[] _grantEpoch;
-        private readonly long[] _grantDeadline;
         private readonly long[] _grantIssued;
+        private readonly bool[] _grantAlerted;
         private readonly long[] _passedOverUntil;
 
         private void AwaitGrantAck(int m)
         {
             _grantEpoch[m] = Epoch;
             _grantIssued[m] = _ctx.Now;
-            _grantDeadline[m] = _ctx.Now + _ctx.Timing.GrantAckTimeout;
+            _grantAlerted[m] = false;
         }
 
         /// <summary>The state of member <paramref name="m"/> says it holds the role at its grant's epoch: as good as the acknowledgement.</summary>
@@ -43,8 +43,7 @@ namespace Watchdog.Firmware.Core
         {
             for (int m = 0; m < _members.Length; m++)
             {
-                ChannelUnit u = _members[m];
-                if (m != exclude && !_claim[m] && u.State == ChannelState.Healthy && _ctx.Now >= _passedOverUntil[m] && u.Reachable && u.LastStateTick > since)
+                if (Fit(m, exclude) && _members[m].Reachable && _members[m].LastStateTick > since)
                 {
                     return m;
                 }
@@ -60,16 +59,16 @@ namespace Watchdog.Firmware.Core
         /// </summary>
         private bool TickGrantAck(int x)
         {
-            if (_grantEpoch[x] == 0 || _ctx.Now < _grantDeadline[x])
+            if (_grantEpoch[x] == 0 || _ctx.Now < _grantIssued[x] + _ctx.Timing.GrantAckTimeout)
             {
                 return false;
             }
 
             ChannelUnit u = _members[x];
-            if (_grantDeadline[x] > 0)
+            if (!_grantAlerted[x])
             {
                 // Once: the alert, and the member is not offered the role again for a while.
-                _grantDeadline[x] = -1;
+                _grantAlerted[x] = true;
                 _passedOverUntil[x] = _ctx.Now + _ctx.Timing.GrantAckTimeout;
                 _ctx.Event("grant-unacknowledged", Severity.Alert, u.Config.Node, Config.Name,
                     u.Config.Node + " did not acknowledge its grant of active at epoch " + _grantEpoch[x].ToString() + " within " + _ctx.Config.Timing.GrantAckTimeoutMs.ToString()

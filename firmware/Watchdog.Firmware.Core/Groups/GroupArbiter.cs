@@ -54,8 +54,8 @@ namespace Watchdog.Firmware.Core
             _shownReady = new bool[n];
             _lateArrival = new bool[n];
             _grantEpoch = new long[n];
-            _grantDeadline = new long[n];
             _grantIssued = new long[n];
+            _grantAlerted = new bool[n];
             _passedOverUntil = new long[n];
             for (int i = 0; i < n; i++)
             {
@@ -516,12 +516,18 @@ namespace Watchdog.Firmware.Core
             int unreachable = -1;
             for (int m = 0; m < _members.Length; m++)
             {
-                if (m == exclude || _claim[m] || _members[m].State != ChannelState.Healthy || _ctx.Now < _passedOverUntil[m]) { continue; }
+                if (!Fit(m, exclude)) { continue; }
                 if (_members[m].Reachable && _members[m].HeardState) { return m; }
                 if (unreachable < 0) { unreachable = m; }
             }
 
             return unreachable;
+        }
+
+        /// <summary>Member <paramref name="m"/> could be granted active now: healthy, not claiming, not passed over.</summary>
+        private bool Fit(int m, int exclude)
+        {
+            return m != exclude && !_claim[m] && _members[m].State == ChannelState.Healthy && _ctx.Now >= _passedOverUntil[m];
         }
 
         /// <summary>The highest-priority member healthy for the failback-stable time.</summary>
