@@ -7,7 +7,7 @@ using Watchdog.Protocol.Wire;
 namespace Watchdog.Firmware.Core.Tests;
 
 /// <summary>
-/// DESIGN.md: all memory is allocated when the configuration is loaded; steady-state ticks
+/// docs/safety-rules.md: all memory is allocated when the configuration is loaded; steady-state ticks
 /// allocate nothing (the device has ~70-110 KB of heap and a non-generational GC). Steady state
 /// includes the periodic retained readings and board status the core publishes.
 /// </summary>

@@ -7,7 +7,7 @@ namespace Watchdog.Firmware.Core
     /// <summary>
     /// Signed commands: find the target, verify signature, key, freshness, replay and epoch
     /// (against the target's epoch), then check the action is safe now. Every command gets a
-    /// CommandAck; every refusal also an event with its reason (DESIGN.md rule 7).
+    /// CommandAck; every refusal also an event with its reason (safety rule 7, docs/safety-rules.md).
     /// </summary>
     internal sealed class CommandDesk
     {

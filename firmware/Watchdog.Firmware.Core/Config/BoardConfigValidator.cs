@@ -195,7 +195,7 @@ namespace Watchdog.Firmware.Core.Config
             return "";
         }
 
-        // Alert-only verdicts (redundancy lost, broker path lost) may only notify: DESIGN.md rule 4,
+        // Alert-only verdicts (redundancy lost, broker path lost) may only notify: safety rule 4 (docs/safety-rules.md),
         // a healthy node is never fenced because the broker went away or a second PSU failed.
         private static string CheckLadder(BoardConfig config, string at, LadderStep[] ladder, bool mayAct)
         {

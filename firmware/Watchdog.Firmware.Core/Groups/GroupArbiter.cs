@@ -10,7 +10,7 @@ namespace Watchdog.Firmware.Core
     /// by the glue before anything is published), a retained grant for every member and the
     /// group's retained roles. A member counts as active ("claims") from its active grant until
     /// its demotion is acknowledged or it is confirmed out; in active-standby a new active is
-    /// granted only when no other member claims (STONITH before takeover, DESIGN.md rules 1-2).
+    /// granted only when no other member claims (STONITH before takeover, safety rules 1-2, docs/safety-rules.md).
     /// </summary>
     internal sealed partial class GroupArbiter
     {

@@ -7,7 +7,7 @@ using Watchdog.Protocol.Wire;
 namespace Watchdog.Cli.Rack;
 
 /// <summary>
-/// One measured fault on a settled rack cluster: inject, wait for the outcome DESIGN.md asks
+/// One measured fault on a settled rack cluster: inject, wait for the outcome docs/safety-rules.md asks
 /// for, measure detection, fence, takeover, recovery time on the virtual IP and overlap from
 /// the moment of injection, run the safety checker, then bring the victim back as a standby.
 /// </summary>

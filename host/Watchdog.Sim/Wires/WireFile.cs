@@ -145,7 +145,7 @@ public sealed unsafe class WireFile : IDisposable
     /// <summary>
     /// True when the last writer of this pin is still a live process (or nobody wrote it yet).
     /// A dead board's outputs are treated as released, like a real board whose pins float and
-    /// whose relays drop out when it crashes (DESIGN.md: outputs are fail-safe).
+    /// whose relays drop out when it crashes (docs/safety-rules.md, rule 6: outputs are fail-safe).
     /// </summary>
     public bool IsWriterAlive(int pin)
     {

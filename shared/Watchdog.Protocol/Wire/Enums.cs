@@ -15,7 +15,7 @@ namespace Watchdog.Protocol.Wire
     /// <summary>What the board believes about one wired server.</summary>
     public enum ChannelState { Unknown = 0, Booting = 1, Healthy = 2, Suspect = 3, Failed = 4, Recovering = 5, Fenced = 6, Maintenance = 7, Absent = 8 }
 
-    /// <summary>The failure verdicts of DESIGN.md.</summary>
+    /// <summary>The failure verdicts (docs/safety-rules.md).</summary>
     public enum Verdict { None = 0, SoftwareFailure = 1, PowerFailure = 2, RedundancyLost = 3, NetworkFailure = 4, BrokerPathLost = 5, ServiceFailure = 6 }
 
     /// <summary>How a group hands out roles.</summary>

@@ -6,7 +6,7 @@ namespace Watchdog.Cli.Tests.Failover;
 
 /// <summary>
 /// Issue #6's end-to-end scenarios on the virtual rack with a real mosquitto: each fault ends as
-/// DESIGN.md says, and the safety checker over the run's record finds no overlap of two actives
+/// docs/safety-rules.md says, and the safety checker over the run's record finds no overlap of two actives
 /// and only growing epochs.
 /// </summary>
 [Collection("rack")]

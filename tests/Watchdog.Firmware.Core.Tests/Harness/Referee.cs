@@ -4,7 +4,7 @@ using Watchdog.Protocol.Wire;
 namespace Watchdog.Firmware.Core.Tests.Harness;
 
 /// <summary>
-/// Watches the rack from outside the core and records every breach of DESIGN.md's safety rules,
+/// Watches the rack from outside the core and records every breach of the safety rules (docs/safety-rules.md),
 /// judged on what the simulated world does (who acts as active, what was persisted when), not on
 /// what the core says about itself:
 /// rule 1: never two members of an active-standby group acting as active;
