@@ -39,6 +39,7 @@ namespace Watchdog.Protocol.Json
             }
 
             w.EndArray();
+            w.Member("grant", m.GrantProof);
             w.Member("seq", m.Seq);
             w.Member("ts", m.Timestamp);
             w.EndObject();
@@ -89,6 +90,7 @@ namespace Watchdog.Protocol.Json
                 m.Checks = list;
             }
 
+            m.GrantProof = r.Text("grant", false);
             m.Seq = r.Integer("seq", false);
             m.Timestamp = r.Integer("ts", true);
             if (!Close(r, out error))

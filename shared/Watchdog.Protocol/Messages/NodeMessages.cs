@@ -31,6 +31,11 @@ namespace Watchdog.Protocol.Messages
         /// <summary>True when the agent has not heard from the board for longer than its timeout.</summary>
         public bool BoardLost { get; set; }
         public CheckResult[] Checks { get; set; } = new CheckResult[0];
+        /// <summary>
+        /// The sealed grant the role and epoch come from, as it arrived (the payload as text), or ""
+        /// when none: evidence the board checks before it believes an epoch it does not know.
+        /// </summary>
+        public string GrantProof { get; set; } = "";
         public long Seq { get; set; }
         public long Timestamp { get; set; }
     }
