@@ -131,6 +131,9 @@ namespace Watchdog.Firmware.Core
 
         public long PersistedEpochAtStart { get; }
 
+        /// <summary>The wall clock of the last Tick or Step (ms since the Unix epoch): what the output's messages carry.</summary>
+        public long WallClockMs { get { return _ctx.WallMs; } }
+
         /// <summary>False until the board's boot grace has passed: nothing is granted or fenced before.</summary>
         public bool Settled { get { return _ctx.BoardGraceOver; } }
 
@@ -170,8 +173,19 @@ namespace Watchdog.Firmware.Core
             return Finish(periodic);
         }
 
-        /// <summary>An agent's retained state (node/&lt;node&gt;/state).</summary>
+        /// <summary>An agent's retained state (node/&lt;node&gt;/state), its grant taken as shown (no board key to check it).</summary>
         public CoreOutput Step(NodeState message, long wallClockMs)
+        {
+            return Step(message, true, wallClockMs);
+        }
+
+        /// <summary>
+        /// An agent's retained state; <paramref name="grantProven"/> says whether the grant it hands
+        /// back (NodeState.GrantProof) is sealed by a board key and names this node, role and epoch.
+        /// Only a proven epoch above the board's own raises the counter; an active claim without a
+        /// proven grant is one the board never granted (GroupArbiter.Claims.cs).
+        /// </summary>
+        public CoreOutput Step(NodeState message, bool grantProven, long wallClockMs)
         {
             Begin(wallClockMs);
             ChannelUnit? u = message == null ? null : Find(message.Node);
@@ -186,10 +200,19 @@ namespace Watchdog.Firmware.Core
                     u.Health = message.Health;
                     u.ReportedRole = message.Role;
                     u.ReportedEpoch = message.Epoch;
-                    if (message.Epoch > _ctx.Epoch)
+                    bool proven = grantProven || message.Role != NodeRole.Active && message.Epoch <= _ctx.Epoch;
+                    u.ClaimProven = proven;
+                    if (message.Epoch > _ctx.Epoch && proven)
                     {
                         _ctx.Event("epoch-ahead", Severity.Warning, u.Config.Node, u.GroupName, "node reports epoch " + message.Epoch.ToString() + " above the board's " + _ctx.Epoch.ToString() + "; raising the board's counter to it, so the next grant is above it");
                         _ctx.Adopt(message.Epoch);
+                    }
+                    else if (message.Epoch > _ctx.Epoch && u.LastUnprovenEpoch != message.Epoch)
+                    {
+                        // Only the board's own signed word moves its counter: a claim alone could push
+                        // it anywhere (and lift a forged grant's epoch above every real one).
+                        u.LastUnprovenEpoch = message.Epoch;
+                        _ctx.Event("epoch-unproven", Severity.Alert, u.Config.Node, u.GroupName, "node reports " + WireWords.Of(message.Role) + "@" + message.Epoch.ToString() + " above the board's " + _ctx.Epoch.ToString() + " with no grant sealed by a board key to show for it; the counter stays");
                     }
 
                     u.Rejudge();

@@ -43,10 +43,24 @@ public sealed class ConfigProcessTests
     {
         using var dir = new TempDir();
         string keys = dir.Write("keys", "k1 0123\n");
+        File.SetUnixFileMode(keys, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         string config = dir.Write("k.json", AgentConfigs.Valid(dir.File("w"), 1883, extra: "\"Commands\": { \"KeyFile\": \"" + keys + "\" },"));
         (int code, string output) = AgentProcess.Run(TimeSpan.FromSeconds(30), "--config", config);
         Assert.Equal(2, code);
-        Assert.Contains("Commands:KeyFile = '" + keys + "':1: expected '<key-id>:<64 hex digits>'", output, StringComparison.Ordinal);
+        Assert.Contains("Commands:KeyFile = '" + keys + "':1: expected 'operator <key-id>:<hex>', 'board <board> <key-id>:<hex>' or 'node <node> <key-id>:<hex>'", output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_key_file_others_can_read_exits_2_saying_chmod_600()
+    {
+        using var dir = new TempDir();
+        string keys = dir.Write("keys", "operator k1:" + new string('0', 64) + "\n");
+        File.SetUnixFileMode(keys, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        string config = dir.Write("k.json", AgentConfigs.Valid(dir.File("w"), 1883, extra: "\"Commands\": { \"KeyFile\": \"" + keys + "\" },"));
+        (int code, string output) = AgentProcess.Run(TimeSpan.FromSeconds(30), "--config", config);
+        Assert.Equal(2, code);
+        Assert.Contains("Commands:KeyFile '" + keys + "' can be read or written by others (mode 0644)", output, StringComparison.Ordinal);
+        Assert.Contains("chmod 600", output, StringComparison.Ordinal);
     }
 }

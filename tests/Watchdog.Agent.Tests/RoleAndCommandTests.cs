@@ -135,7 +135,7 @@ public sealed class RoleAndCommandTests
         var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000));
         var events = new RecordingEvents();
         var status = new AgentStatus();
-        return (new CommandGate(CommandGate.CreateVerifier(options), "n1", events, status, time, () => 4), events, status, key, time);
+        return (new CommandGate(CommandGate.CreateVerifier(AgentKeys.Load(options, "n1").Ring, options, time), "n1", events, status, time, () => 4), events, status, key, time);
     }
 
     private static SignedCommand Signed(CommandAction action, string target, long epoch, long now, byte[] key, string id = "c1")

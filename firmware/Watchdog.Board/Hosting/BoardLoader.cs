@@ -21,6 +21,9 @@ public sealed class BoardParts : IDisposable
     public required TopicTree Topics { get; init; }
     public required long PersistedEpoch { get; init; }
 
+    /// <summary>Seals what the board publishes and checks what agents send; null when the key file holds no key of this board (messages unauthenticated).</summary>
+    public SealedChannel? Seals { get; init; }
+
     public void Dispose()
     {
         Wiring.ReleaseAll();
@@ -113,8 +116,12 @@ public static class BoardLoader
         try
         {
             var wiring = new ChannelWiring(gpio.Controller, map, gpio.EdgeTotals);
-            var verifier = new ProtocolCommandVerifier(keys, new PlatformHmacSha256(), ReplayWindow, MaxClockSkewMs);
-            var core = new WatchdogCore(config, epoch, verifier);
+            var commands = new CommandVerifier(keys, new PlatformHmacSha256(), ReplayWindow, MaxClockSkewMs)
+            {
+                // The replay ring starts empty: whatever was issued before this start may have been carried out already.
+                IssuedNotBefore = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            };
+            var core = new WatchdogCore(config, epoch, new ProtocolCommandVerifier(commands));
             RestoreLadder(core, new LadderFile(epochFile.StateDirectory));
             RestoreCommissioned(core, commissioned);
             parts = new BoardParts
@@ -127,6 +134,7 @@ public static class BoardLoader
                 Core = core,
                 Topics = new TopicTree(config.Cluster),
                 PersistedEpoch = epoch,
+                Seals = SealsFor(config.Board, keys),
             };
             return true;
         }
@@ -136,6 +144,20 @@ public static class BoardLoader
             error = $"cannot open the pins of pin map '{map.Board}' on {gpio.Description}: {e.Message}";
             return false;
         }
+    }
+
+    // Sealed traffic needs this board's own key; a key file without one (the form before key
+    // roles) leaves grants and node states unauthenticated, which the log and an event say.
+    private static SealedChannel? SealsFor(string board, KeyRing keys)
+    {
+        if (keys.FirstOf(KeyRole.Board, board).Length == 0)
+        {
+            BoardLog.Write($"no key of board '{board}' in the key file: grants, requests and node states are NOT authenticated; anyone who can publish to the broker can move roles (generate role keys with 'watchdogctl keys generate')");
+            return null;
+        }
+
+        BoardLog.Write($"sealed messages: grants, requests, roles and readings sealed with key '{keys.FirstOf(KeyRole.Board, board)}'; node states and acknowledgements accepted only under their node's key");
+        return new SealedChannel(keys, new PlatformHmacSha256(), KeyRole.Board, board);
     }
 
     // Which members the previous runs heard: one outside the record that stays silent is absent.

@@ -42,9 +42,9 @@ public sealed class BoardRuntime : IBoardSink
         _ladderFile = new LadderFile(epochFile.StateDirectory);
         _systemd = systemd;
         _lastPersisted = parts.Core.Epoch;
-        _inbound = new InboundDispatcher(parts.Topics, parts.Core);
+        _inbound = new InboundDispatcher(parts.Topics, parts.Core, parts.Seals, BoardLoader.MaxClockSkewMs);
         _refusals = new RefusalReporter(parts.Topics, parts.Config.Board, parts.Core, this);
-        _glue = new CoreGlue(parts.Core, parts.Wiring, parts.PinChannelOfConfig, new OutboxEncoder(parts.Topics, parts.Config.Board), this);
+        _glue = new CoreGlue(parts.Core, parts.Wiring, parts.PinChannelOfConfig, new OutboxEncoder(parts.Topics, parts.Config.Board, parts.Seals), this);
         _status.Board = parts.Config.Board;
         _status.Presence = Presence.Ready;
         _status.Firmware = "watchdog-board/" + typeof(BoardRuntime).Assembly.GetName().Version;
@@ -172,7 +172,7 @@ public sealed class BoardRuntime : IBoardSink
             }
             else if (_inbound.Refused)
             {
-                _refusals.Refused(_inbound.RefusedExpected, message.Topic, _inbound.RefusedNode, _inbound.RefusedReason, now, wall);
+                _refusals.Refused(_inbound.RefusedKind, _inbound.RefusedExpected, message.Topic, _inbound.RefusedNode, _inbound.RefusedReason, now, wall);
             }
         }
 

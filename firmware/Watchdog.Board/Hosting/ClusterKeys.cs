@@ -3,8 +3,8 @@ using Watchdog.Protocol.Signing;
 namespace Watchdog.Board.Hosting;
 
 /// <summary>
-/// Reads the cluster key file (format and parser: Watchdog.Protocol.Signing.ClusterKeyFile).
-/// Errors name the file and line.
+/// Reads the key file (format and parser: Watchdog.Protocol.Signing.ClusterKeyFile), refusing
+/// one that others may read or write. Errors name the file and line.
 /// </summary>
 public static class ClusterKeys
 {
@@ -15,6 +15,12 @@ public static class ClusterKeys
         string[] lines;
         try
         {
+            error = Watchdog.Sim.Posix.PrivateFiles.Problem(path, "--cluster-key-file");
+            if (error.Length > 0)
+            {
+                return false;
+            }
+
             lines = File.ReadAllLines(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

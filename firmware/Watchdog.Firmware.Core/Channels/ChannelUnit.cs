@@ -55,6 +55,12 @@ namespace Watchdog.Firmware.Core
         public Health Health { get; set; }
         public NodeRole ReportedRole { get; set; }
         public long ReportedEpoch { get; set; }
+
+        /// <summary>Whether the grant behind the last reported role and epoch checked out (always, without a board key).</summary>
+        public bool ClaimProven { get; set; } = true;
+
+        /// <summary>The last unproven epoch an alert was raised for (one alert per epoch, not one per state).</summary>
+        public long LastUnprovenEpoch { get; set; }
         public long LastStateTimestamp { get; set; } = long.MinValue;
 
         /// <summary>

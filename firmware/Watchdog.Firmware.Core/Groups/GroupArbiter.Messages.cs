@@ -93,9 +93,11 @@ namespace Watchdog.Firmware.Core
                     _ctx.Event("claim-late", Severity.Alert, u.Config.Node, Config.Name, u.Config.Node + " was never heard before and now says it is active@" + u.ReportedEpoch.ToString() + ": it counts as active until it is demoted or fenced");
                 }
 
+                NoteUnexpectedClaim(m);
                 return;
             }
 
+            NoteUnexpectedClaim(m);
             if (!_claim[m] || _role[m] == NodeRole.Active || _demoteEpoch[m] > 0)
             {
                 return;

@@ -32,6 +32,11 @@ namespace Watchdog.Firmware.Core
         // Members not commissioned when the group settled: if one turns up later saying it is
         // active (a replaced board met an agent it never knew), it claims like any other.
         private readonly bool[] _lateArrival;
+
+        // Members that say they are active although this board never granted it, or with no grant
+        // sealed by a board key to show for it (GroupArbiter.Claims.cs): they claim, so nobody else
+        // is promoted past them, but they are never the one kept.
+        private readonly bool[] _unexpected;
         private bool _rolesPublished;
         private int _moving = -1;
         private int _target = -1;
@@ -53,6 +58,7 @@ namespace Watchdog.Firmware.Core
             _shownFenced = new bool[n];
             _shownReady = new bool[n];
             _lateArrival = new bool[n];
+            _unexpected = new bool[n];
             _grantEpoch = new long[n];
             _grantIssued = new long[n];
             _grantAlerted = new bool[n];
@@ -160,7 +166,7 @@ namespace Watchdog.Firmware.Core
             for (int m = 0; m < _members.Length; m++)
             {
                 ChannelUnit u = _members[m];
-                if (u.HeardState && u.ReportedEpoch > highest) { highest = u.ReportedEpoch; }
+                if (u.HeardState && u.ClaimProven && u.ReportedEpoch > highest) { highest = u.ReportedEpoch; }
                 // A member this board never heard, now or before, was never granted a role by it: absent, no claim.
                 _lateArrival[m] = !u.Commissioned;
                 _claim[m] = u.Commissioned && (!u.HeardState || u.ReportedRole == NodeRole.Active || u.ReportedEpoch < _ctx.PersistedAtStart);
@@ -173,7 +179,12 @@ namespace Watchdog.Firmware.Core
             Phase = GroupPhase.Stable;
             string detail = Describe();
             _ctx.Event("roles-settled", Severity.Info, "", Config.Name, detail);
-            if (claims == 1 && _members[claimant].HeardState && _members[claimant].ReportedEpoch == highest && highest > 0 && !_members[claimant].Unfit)
+            for (int m = 0; m < _members.Length; m++)
+            {
+                if (_claim[m] && _members[m].HeardState) { NoteUnexpectedClaim(m); }
+            }
+
+            if (claims == 1 && _members[claimant].HeardState && _members[claimant].ClaimProven && _members[claimant].ReportedEpoch == highest && highest > 0 && !_members[claimant].Unfit)
             {
                 // The active we find is the one the last epoch made: nothing new to grant.
                 Epoch = highest;
@@ -217,6 +228,12 @@ namespace Watchdog.Firmware.Core
             if (u.Unfit)
             {
                 RemoveActive(x);
+                return;
+            }
+
+            if (_unexpected[x])
+            {
+                RemoveUnexpected(x);
                 return;
             }
 
@@ -312,7 +329,7 @@ namespace Watchdog.Firmware.Core
             bool unheard = false;
             for (int m = 0; m < _members.Length; m++)
             {
-                if (!_claim[m]) { continue; }
+                if (!_claim[m] || _unexpected[m]) { continue; }
                 if (!_members[m].HeardState) { unheard = true; }
                 else if (keep < 0 || _members[m].ReportedEpoch > _members[keep].ReportedEpoch) { keep = m; }
             }
@@ -321,7 +338,7 @@ namespace Watchdog.Firmware.Core
             {
                 for (int m = 0; m < _members.Length; m++)
                 {
-                    if (m != keep && _claim[m] && _members[m].ReportedEpoch >= _members[keep].ReportedEpoch) { keep = -1; break; }
+                    if (m != keep && _claim[m] && !_unexpected[m] && _members[m].ReportedEpoch >= _members[keep].ReportedEpoch) { keep = -1; break; }
                 }
             }
 
@@ -356,10 +373,10 @@ namespace Watchdog.Firmware.Core
                     _demoteEpoch[m] = -1;
                     demoting = demoting.Length == 0 ? u.Config.Node : demoting + ", " + u.Config.Node;
                 }
-                else if (u.Unfit && !u.TakeoverHeld && _ctx.BoardGraceOver && (!u.AliveOnWires || _ctx.Now >= _demoteDeadline[m]) && u.CanFence())
+                else if ((u.Unfit || _unexpected[m]) && !u.TakeoverHeld && _ctx.BoardGraceOver && (!u.AliveOnWires || _ctx.Now >= _demoteDeadline[m]) && u.CanFence())
                 {
-                    // Failed (not merely unheard) and not stepping down: hold it before anyone is promoted.
-                    u.TakeoverHold("stonith: " + u.Config.Node + " may still be active");
+                    // Failed (not merely unheard), or active without a grant, and not stepping down: hold it before anyone is promoted.
+                    u.TakeoverHold("stonith: " + u.Config.Node + " may still be active" + (_unexpected[m] ? " (without a grant) and did not step down" : ""));
                 }
             }
 
@@ -477,6 +494,7 @@ namespace Watchdog.Firmware.Core
 
             _role[cand] = NodeRole.Active;
             _claim[cand] = true;
+            _unexpected[cand] = false;
             Round(reason + ": " + _members[cand].Config.Node + " becomes active");
             AwaitGrantAck(cand);
             _alerted = "";

@@ -22,8 +22,13 @@ namespace Watchdog.Firmware.Esp32
         /// <summary>PEM of the CA that signed the brokers' certificates; empty for plain TCP.</summary>
         public const string BrokerCaPem = "";
 
-        /// <summary>The cluster key line ("key-id:64 hex digits") that verifies signed commands; empty refuses every command.</summary>
-        public const string ClusterKeyLine = "";
+        /// <summary>
+        /// The board's key file, lines separated by '\n' (format: ClusterKeyFile; 'watchdogctl keys
+        /// generate' writes board-&lt;name&gt;.keys): operator keys verify commands, this board's key
+        /// seals what it publishes, every node's key checks node states. Empty refuses every command
+        /// and leaves messages unauthenticated.
+        /// </summary>
+        public const string KeyLines = "";
 
         /// <summary>Internal flash (SPIFFS/LittleFS) drive of the ESP32 targets.</summary>
         public const string FlashDirectory = "I:\\";

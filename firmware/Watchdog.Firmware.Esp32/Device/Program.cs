@@ -84,7 +84,14 @@ namespace Watchdog.Firmware.Esp32
             mqtt.Publish(topics.BoardStatus(config.Board), MessageCodec.EncodePresence(Presence.Ready), true);
 
             DeviceSink sink = new DeviceSink(epochSlots, ladder, mqtt);
-            WatchdogCore core = new WatchdogCore(config, epoch, new ProtocolCommandVerifier(ClusterKey()));
+            KeyRing keys = Keys();
+            CommandVerifier commands = new CommandVerifier(keys, new PortableHmacSha256(), ProtocolCommandVerifier.DefaultReplayWindow, ProtocolCommandVerifier.DefaultMaxClockSkewMs);
+            // The replay ring starts empty: whatever was issued before this start may have been carried out already.
+            commands.IssuedNotBefore = DeviceTickLoop.WallClockMs();
+            WatchdogCore core = new WatchdogCore(config, epoch, new ProtocolCommandVerifier(commands));
+            // Sealed grants and node states need this board's key; without one they are unauthenticated.
+            SealedChannel? seals = keys.FirstOf(KeyRole.Board, config.Board).Length == 0 ? null : new SealedChannel(keys, new PortableHmacSha256(), KeyRole.Board, config.Board);
+            Console.WriteLine(seals == null ? "watchdog: no key of this board in DeviceSettings.KeyLines: messages are NOT authenticated" : "watchdog: sealed messages on");
             // The wall clock is set by SNTP in DeviceNetwork.Start above; a clock still wrong here errs
             // on the safe side (RestoreLadder counts a time in the future as now).
             string ignored = core.RestoreLadder(ladderEntries, DeviceTickLoop.WallClockMs());
@@ -100,9 +107,9 @@ namespace Watchdog.Firmware.Esp32
                 Console.WriteLine("watchdog: " + ignored);
             }
 
-            CoreGlue glue = new CoreGlue(core, wiring, pinChannel, new OutboxEncoder(topics, config.Board), sink);
+            CoreGlue glue = new CoreGlue(core, wiring, pinChannel, new OutboxEncoder(topics, config.Board, seals), sink);
             DeviceTickLoop loop = new DeviceTickLoop(core, glue, wiring, topics, config.Board, config.Timing.TickMs, 1000, mqtt, sink, supervisor,
-                WatchdogCore.FirmwareVersion + " esp32");
+                WatchdogCore.FirmwareVersion + " esp32", seals);
 
             new Thread(mqtt.Run).Start();
 
@@ -116,15 +123,14 @@ namespace Watchdog.Firmware.Esp32
             }
         }
 
-        private static KeyRing ClusterKey()
+        // The key file's lines (ClusterKeyFile: operator keys, this board's key, every node's key).
+        private static KeyRing Keys()
         {
             KeyRing ring = new KeyRing();
-            string line = DeviceSettings.ClusterKeyLine;
-            int colon = line.IndexOf(':');
-            byte[]? key;
-            if (colon > 0 && Hex.TryDecode(line.Substring(colon + 1), out key) && key != null)
+            string error;
+            if (DeviceSettings.KeyLines.Length > 0 && !ClusterKeyFile.TryParse(DeviceSettings.KeyLines, "DeviceSettings.KeyLines", ring, out error))
             {
-                ring.Add(line.Substring(0, colon), key);
+                Console.WriteLine("watchdog: " + error + "; no keys: commands are refused and messages unauthenticated");
             }
 
             return ring;

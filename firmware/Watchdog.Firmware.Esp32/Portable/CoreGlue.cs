@@ -170,7 +170,7 @@ namespace Watchdog.Firmware.Glue
             {
                 OutboxEntry entry = output.Entry(i);
                 string topic = _encoder.TopicOf(entry);
-                byte[]? payload = OutboxEncoder.PayloadOf(entry);
+                byte[]? payload = _encoder.PayloadOf(entry, topic, _core.WallClockMs);
                 if (topic.Length == 0 || payload == null)
                 {
                     Unencodable++;

@@ -3,6 +3,7 @@ using System.Threading;
 using Watchdog.Firmware.Core;
 using Watchdog.Protocol.Json;
 using Watchdog.Protocol.Messages;
+using Watchdog.Protocol.Signing;
 using Watchdog.Protocol.Topics;
 using Watchdog.Protocol.Wire;
 
@@ -40,12 +41,12 @@ namespace Watchdog.Firmware.Glue
         private bool _stopped;
 
         public DeviceTickLoop(WatchdogCore core, CoreGlue glue, ChannelWiring wiring, TopicTree topics, string board, int tickMs,
-            int statusIntervalMs, IInboundSource inbound, IBoardSink sink, TickSupervisor supervisor, string firmware)
+            int statusIntervalMs, IInboundSource inbound, IBoardSink sink, TickSupervisor supervisor, string firmware, SealedChannel? seals)
         {
             _core = core;
             _glue = glue;
             _wiring = wiring;
-            _dispatcher = new InboundDispatcher(topics, core);
+            _dispatcher = new InboundDispatcher(topics, core, seals, Watchdog.Firmware.Core.ProtocolCommandVerifier.DefaultMaxClockSkewMs);
             _refusals = new RefusalReporter(topics, board, core, sink);
             _inbound = inbound;
             _sink = sink;
@@ -97,7 +98,7 @@ namespace Watchdog.Firmware.Glue
                     }
                     else if (_dispatcher.Refused)
                     {
-                        _refusals.Refused(_dispatcher.RefusedExpected, topic, _dispatcher.RefusedNode, _dispatcher.RefusedReason, now, wall);
+                        _refusals.Refused(_dispatcher.RefusedKind, _dispatcher.RefusedExpected, topic, _dispatcher.RefusedNode, _dispatcher.RefusedReason, now, wall);
                     }
                 }
 

@@ -1,6 +1,7 @@
 using Watchdog.Firmware.Core;
 using Watchdog.Protocol.Json;
 using Watchdog.Protocol.Messages;
+using Watchdog.Protocol.Signing;
 using Watchdog.Protocol.Topics;
 using Watchdog.Protocol.Wire;
 
@@ -8,18 +9,48 @@ namespace Watchdog.Firmware.Glue
 {
     /// <summary>
     /// Turns the core's outbox entries into MQTT topics (always through TopicTree) and payloads
-    /// (always through MessageCodec). Shared by the ESP32 app and the Linux board so both publish
-    /// byte-for-byte the same thing.
+    /// (always through MessageCodec), sealed with the board's key when it has one: grants,
+    /// requests, roles, channel readings (an agent's sign that its board is alive) and command
+    /// acknowledgements. Events, presence words and the board's status stay plain: nothing moves a
+    /// role on them. Shared by the ESP32 app
+    /// and the Linux board so both publish byte-for-byte the same thing.
     /// </summary>
     public sealed class OutboxEncoder
     {
         private readonly TopicTree _topics;
         private readonly string _board;
+        private readonly SealedChannel? _seals;
 
         public OutboxEncoder(TopicTree topics, string board)
+            : this(topics, board, null)
+        {
+        }
+
+        /// <param name="seals">The board's sealed channel; null publishes unsealed (no board key).</param>
+        public OutboxEncoder(TopicTree topics, string board, SealedChannel? seals)
         {
             _topics = topics;
             _board = board;
+            _seals = seals;
+        }
+
+        /// <summary>The payload for an entry on topic, sealed when the board has a key and the kind is sealed; null for a type the codec does not know.</summary>
+        public byte[]? PayloadOf(OutboxEntry entry, string topic, long wallClockMs)
+        {
+            byte[]? body = PayloadOf(entry);
+            if (body == null || _seals == null || !IsSealed(entry.Topic))
+            {
+                return body;
+            }
+
+            return _seals.Seal(topic, body, wallClockMs);
+        }
+
+        /// <summary>The kinds the board seals.</summary>
+        public static bool IsSealed(TopicKind kind)
+        {
+            return kind == TopicKind.NodeGrant || kind == TopicKind.NodeRequest || kind == TopicKind.GroupRoles
+                || kind == TopicKind.BoardChannel || kind == TopicKind.CommandAck;
         }
 
         /// <summary>The topic for an entry; "" for a kind the board never publishes (a bug in the core, logged by the caller).</summary>

@@ -68,6 +68,12 @@ namespace Watchdog.Firmware.Glue
         /// </summary>
         public void Refused(string expected, string topic, string node, string reason, long nowMs, long wallClockMs)
         {
+            Refused(EventKind, expected, topic, node, reason, nowMs, wallClockMs);
+        }
+
+        /// <summary>As Refused, with the event's kind: EventKind, or InboundDispatcher.UnauthenticatedKind for a seal that does not check out.</summary>
+        public void Refused(string kind, string expected, string topic, string node, string reason, long nowMs, long wallClockMs)
+        {
             Total++;
             if (!_limiter.TryAdmit(nowMs))
             {
@@ -83,7 +89,7 @@ namespace Watchdog.Firmware.Glue
             string detail = leftOut == 0
                 ? what
                 : what + "; " + leftOut.ToString() + " more unreadable message(s) were left out before this one" + LimitText();
-            Publish(node, detail, wallClockMs);
+            Publish(kind, node, detail, wallClockMs);
         }
 
         /// <summary>Called every tick: publishes the count of left-out refusals once the window has room.</summary>
@@ -96,7 +102,7 @@ namespace Watchdog.Firmware.Glue
 
             long leftOut = _limiter.TakeLeftOut();
             string last = Describe(_lastLeftOutExpected, _lastLeftOutTopic, _lastLeftOutReason);
-            Publish("", leftOut.ToString() + " unreadable message(s) were left out since the last such event" + LimitText() + "; the last: " + last, wallClockMs);
+            Publish(EventKind, "", leftOut.ToString() + " unreadable message(s) were left out since the last such event" + LimitText() + "; the last: " + last, wallClockMs);
         }
 
         private static string Describe(string expected, string topic, string reason)
@@ -112,11 +118,12 @@ namespace Watchdog.Firmware.Glue
             return " (at most " + _limiter.MaxPerWindow.ToString() + " such events per " + window + ")";
         }
 
-        private void Publish(string node, string detail, long wallClockMs)
+        private void Publish(string kind, string node, string detail, long wallClockMs)
         {
             _event.Source = _board;
-            _event.Kind = EventKind;
-            _event.Severity = Severity.Warning;
+            _event.Kind = kind;
+            // Unreadable is a fault somewhere; a seal that does not check out is someone publishing what they may not.
+            _event.Severity = kind == EventKind ? Severity.Warning : Severity.Alert;
             _event.Node = node;
             _event.Group = "";
             _event.Epoch = _core.Epoch;

@@ -140,6 +140,13 @@ public sealed class BoardOptions
     public string RestartUnit { get; set; } = "";
 
     public int RestartTimeoutMs { get; set; } = 60000;
+
+    /// <summary>
+    /// File that keeps the highest grant epoch this node has acted on across agent restarts, so a
+    /// grant captured earlier and replayed after a restart is refused as stale. Empty: kept in
+    /// memory only (an event at start says so).
+    /// </summary>
+    public string EpochFile { get; set; } = "";
 }
 
 public sealed class CommandOptions
@@ -147,7 +154,11 @@ public sealed class CommandOptions
     /// <summary>Cluster keys: key id to hex-encoded key. Without keys every command is refused.</summary>
     public Dictionary<string, string> Keys { get; set; } = new();
 
-    /// <summary>File with lines "keyid hexkey" (preferred: keeps keys out of the config).</summary>
+    /// <summary>
+    /// The node's key file (format: Watchdog.Protocol.Signing.ClusterKeyFile; mode 0600): operator
+    /// keys verify commands; with this node's key and the board keys, grants and requests are
+    /// accepted only sealed by a board key, and this node's state and acknowledgements are sealed.
+    /// </summary>
     public string KeyFile { get; set; } = "";
 
     public int ReplayWindow { get; set; } = 256;

@@ -37,7 +37,8 @@ public sealed class AgentRuntime : IDisposable
         RoleState? roles = null;
         Events = new EventOutbox(options.Node, options.Group, time, logs.CreateLogger("Watchdog.Agent.Events"), () => roles?.HighestEpoch ?? 0);
         Contact = new BoardContact(Status, Events, time, options.Board.LostAfterMs);
-        roles = new RoleState(options.Node, options.Group, roleActions ?? new NoRoleActions(), Status, Events, Contact, time);
+        Keys = AgentKeys.Load(options.Commands, options.Node);
+        roles = new RoleState(options.Node, options.Group, roleActions ?? new NoRoleActions(), Status, Events, Contact, time, new EpochMemory(options.Board.EpochFile));
         Roles = roles;
 
         foreach (CheckOptions c in options.Checks)
@@ -67,12 +68,19 @@ public sealed class AgentRuntime : IDisposable
             time);
 
         var sampler = new MetricsSampler(new ProcReader(disks: options.Metrics.Disks, interfaces: options.Metrics.Interfaces), options.Metrics.DiskPath, LatestResponseMs);
-        Publisher = new StatePublisher(_link, _topics, options.Node, options.Group, Status, Events, sampler, options.Mqtt.StatePublishMs, options.Metrics.IntervalMs, time, _log);
-        Commands = new CommandGate(CommandGate.CreateVerifier(options.Commands), options.Node, Events, Status, time, () => Roles.HighestEpoch);
-        _inbound = new InboundDispatcher(_topics, options.Node, Roles, Contact, Commands, Publisher, Events, options.Board.RestartUnit, options.Board.RestartTimeoutMs, _log);
+        Publisher = new StatePublisher(_link, _topics, options.Node, options.Group, Status, Events, sampler, options.Mqtt.StatePublishMs, options.Metrics.IntervalMs, time, _log, Keys.Seals);
+        Commands = new CommandGate(CommandGate.CreateVerifier(Keys.Ring, options.Commands, time), options.Node, Events, Status, time, () => Roles.HighestEpoch);
+        _inbound = new InboundDispatcher(_topics, options.Node, Roles, Contact, Commands, Publisher, Events, options.Board.RestartUnit, options.Board.RestartTimeoutMs, _log)
+        {
+            Seals = Keys.Seals,
+            MaxSkewMs = options.Commands.MaxClockSkewMs,
+            StartedAtMs = time.GetUtcNow().ToUnixTimeMilliseconds(),
+        };
     }
 
     public AgentStatus Status { get; }
+
+    public AgentKeys Keys { get; }
 
     public EventOutbox Events { get; }
 
@@ -96,6 +104,15 @@ public sealed class AgentRuntime : IDisposable
         Pump.RoleWireChanged += asserted => _ = Roles.HandleRoleWireAsync(asserted, stopping);
 
         Events.Raise("agent-started", Severity.Info, "heartbeat " + _o.Heartbeat.Driver + " every " + _o.Heartbeat.PeriodMs + " ms, " + _checks.Count + " checks");
+        if (Keys.Seals is null)
+        {
+            Events.Raise("messages-unauthenticated", Severity.Alert, "no key of node '" + _o.Node + "' in Commands:KeyFile: grants and requests are taken unsealed; anyone who can publish to the broker can move this node's role");
+        }
+
+        if (_o.Board.EpochFile.Length == 0)
+        {
+            Events.Raise("epoch-memory-volatile", Severity.Warning, "Board:EpochFile is not set: after a restart this agent cannot tell a replayed old grant from the current one");
+        }
         Pump.Start();
         var tasks = new List<Task>
         {

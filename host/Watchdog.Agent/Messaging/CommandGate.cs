@@ -34,23 +34,12 @@ public sealed class CommandGate
 
     public bool Maintenance { get; private set; }
 
-    /// <summary>Builds the verifier from the configured keys (inline and key file).</summary>
-    public static CommandVerifier CreateVerifier(CommandOptions o)
-    {
-        var ring = new KeyRing();
-        foreach (KeyValuePair<string, string> k in o.Keys)
-        {
-            ring.Add(k.Key, Convert.FromHexString(k.Value));
-        }
-
-        if (o.KeyFile.Length > 0 &&
-            !ClusterKeyFile.TryParse(File.ReadAllText(o.KeyFile), "Commands:KeyFile = '" + o.KeyFile + "'", ring, out string error))
-        {
-            throw new ConfigException(error);
-        }
-
-        return new CommandVerifier(ring, new PlatformHmacSha256(), o.ReplayWindow, o.MaxClockSkewMs);
-    }
+    /// <summary>
+    /// The verifier over the agent's keys (operator keys sign commands). The replay ring starts
+    /// empty, so whatever was issued before this start is refused: it may have been carried out.
+    /// </summary>
+    public static CommandVerifier CreateVerifier(KeyRing ring, CommandOptions o, TimeProvider time) =>
+        new(ring, new PlatformHmacSha256(), o.ReplayWindow, o.MaxClockSkewMs) { IssuedNotBefore = time.GetUtcNow().ToUnixTimeMilliseconds() };
 
     /// <summary>Returns the ack to publish, or null when the board answers this command.</summary>
     public CommandAck? Handle(SignedCommand? command, string decodeError)

@@ -5,6 +5,7 @@ using Watchdog.Agent.Roles;
 using Watchdog.Agent.Status;
 using Watchdog.Protocol.Json;
 using Watchdog.Protocol.Messages;
+using Watchdog.Protocol.Signing;
 using Watchdog.Protocol.Topics;
 using Watchdog.Protocol.Wire;
 
@@ -13,7 +14,9 @@ namespace Watchdog.Agent.Messaging;
 /// <summary>
 /// Takes messages off MQTTnet's receive loop (which must not wait on hooks) and handles them
 /// one by one on its own loop: grants, board requests, signed commands, and board traffic as a
-/// sign of life from the board.
+/// sign of life from the board. With Seals, a grant, request or channel reading counts only when
+/// sealed by a board key for its topic and not replayed; a request must also be fresh and issued
+/// after this agent started (it is not retained: one from before may have been carried out).
 /// </summary>
 public sealed class InboundDispatcher
 {
@@ -43,6 +46,15 @@ public sealed class InboundDispatcher
         _restartTimeoutMs = restartTimeoutMs;
         _log = log;
     }
+
+    /// <summary>The node's sealed channel; null takes board messages unsealed (no key of this node).</summary>
+    public SealedChannel? Seals { get; init; }
+
+    /// <summary>How far a request's timestamp may be from this agent's clock.</summary>
+    public long MaxSkewMs { get; init; } = 30_000;
+
+    /// <summary>Wall clock at start: requests issued before it are refused as possible replays.</summary>
+    public long StartedAtMs { get; init; }
 
     /// <summary>The filters the agent subscribes to.</summary>
     public static string[] Subscriptions(TopicTree t, string node) =>
@@ -82,6 +94,11 @@ public sealed class InboundDispatcher
             return;
         }
 
+        if (Seals is not null && m.Payload.Length > 0 && !SealHolds(m, t))
+        {
+            return;
+        }
+
         switch (t.Kind)
         {
             case TopicKind.NodeGrant when t.Name == _node:
@@ -92,7 +109,7 @@ public sealed class InboundDispatcher
 
                 if (MessageCodec.TryDecode(m.Payload, out Grant? grant, out CodecError? gErr) && grant != null)
                 {
-                    await _roles.HandleGrantAsync(grant, live: !m.Retained, ct).ConfigureAwait(false);
+                    await _roles.HandleGrantAsync(grant, live: !m.Retained, Seals is null ? "" : System.Text.Encoding.UTF8.GetString(m.Payload), ct).ConfigureAwait(false);
                 }
                 else
                 {
@@ -103,7 +120,13 @@ public sealed class InboundDispatcher
             case TopicKind.NodeRequest when t.Name == _node:
                 if (MessageCodec.TryDecode(m.Payload, out AgentRequest? request, out CodecError? rErr) && request != null)
                 {
-                    if (!m.Retained)
+                    long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                    if (Seals is not null && (request.Timestamp < StartedAtMs || Math.Abs(request.Timestamp - now) > MaxSkewMs))
+                    {
+                        _events.Raise("message-unauthenticated", Severity.Alert, "request on " + m.Topic + ": stale: issued at " + request.Timestamp +
+                            (request.Timestamp < StartedAtMs ? ", before this agent started at " + StartedAtMs + " (a request is never retained; an old one may be a replay)" : ", " + (request.Timestamp - now) + " ms from this agent's clock, beyond the allowed skew of " + MaxSkewMs + " ms"));
+                    }
+                    else if (!m.Retained)
                     {
                         _contact.Heard("request");
                         await HandleRequestAsync(request, ct).ConfigureAwait(false);
@@ -140,6 +163,46 @@ public sealed class InboundDispatcher
 
                 break;
         }
+    }
+
+    // Only what the board says counts: the seal of a board key for this topic, never seen before.
+    // Refusals of grants and requests are alerts (someone publishes what they may not); a channel
+    // reading that fails only stops counting as a sign of the board's life.
+    private bool SealHolds(Inbound m, ParsedTopic t)
+    {
+        bool mine = t.Name == _node;
+        string what = t.Kind switch
+        {
+            TopicKind.NodeGrant when mine => "grant",
+            TopicKind.NodeRequest when mine => "request",
+            TopicKind.BoardChannel => "",
+            _ => null!,
+        };
+        if (what is null)
+        {
+            return true; // commands carry their own signature; other topics are not acted on
+        }
+
+        SealVerdict v = Seals!.Check(m.Topic, t.Kind, t.Name, m.Payload, out _, out string detail);
+        if (v == SealVerdict.Sealed)
+        {
+            return true;
+        }
+
+        if (v == SealVerdict.Replayed && (m.Retained || t.Kind == TopicKind.NodeGrant))
+        {
+            // The broker hands the retained grant out again after a reconnect, and the board
+            // publishes its retained grants again after its own: the same grant, already acted on.
+            _log.LogDebug("{What} on {Topic} seen before: {Detail}", what, m.Topic, detail);
+            return false;
+        }
+
+        if (what.Length > 0)
+        {
+            _events.Raise("message-unauthenticated", Severity.Alert, what + " on " + m.Topic + ": " + SealedChannel.VerdictWord(v) + ": " + detail);
+        }
+
+        return false;
     }
 
     private async Task HandleRequestAsync(AgentRequest request, CancellationToken ct)

@@ -3,6 +3,7 @@ using Watchdog.Agent.Metrics;
 using Watchdog.Agent.Status;
 using Watchdog.Protocol.Json;
 using Watchdog.Protocol.Messages;
+using Watchdog.Protocol.Signing;
 using Watchdog.Protocol.Topics;
 using Watchdog.Protocol.Wire;
 
@@ -13,7 +14,8 @@ namespace Watchdog.Agent.Messaging;
 /// (retained, on every change and every StatePublishMs so readers can judge freshness),
 /// NodeMetrics (retained, every Metrics:IntervalMs) and events (not retained, queued while
 /// the broker is away). After every (re)connect everything retained is published again,
-/// which is what restores the status after a broker restart.
+/// which is what restores the status after a broker restart. With this node's key, the state and
+/// grant acknowledgements (what the board decides on) are sealed.
 /// </summary>
 public sealed class StatePublisher
 {
@@ -31,10 +33,12 @@ public sealed class StatePublisher
     private readonly SemaphoreSlim _dirty = new(0, 1);
     private NodeMetrics? _lastMetrics;
     private Presence _lastPresence = Presence.Init;
+    private readonly SealedChannel? _seals;
 
     public StatePublisher(MqttLink link, TopicTree topics, string node, string group, AgentStatus status, EventOutbox events, MetricsSampler metrics,
-        int stateEveryMs, int metricsEveryMs, TimeProvider time, ILogger log)
+        int stateEveryMs, int metricsEveryMs, TimeProvider time, ILogger log, SealedChannel? seals = null)
     {
+        _seals = seals;
         _link = link;
         _topics = topics;
         _node = node;
@@ -80,7 +84,9 @@ public sealed class StatePublisher
     public Task RunAsync(CancellationToken ct) => Task.WhenAll(StateLoopAsync(ct), MetricsLoopAsync(ct), EventLoopAsync(ct));
 
     public Task PublishAckAsync(GrantAck ack, CancellationToken ct) =>
-        _link.PublishAsync(_topics.NodeGrantAck(_node), MessageCodec.Encode(ack), retain: false, ct);
+        _link.PublishAsync(_topics.NodeGrantAck(_node), Sealed(_topics.NodeGrantAck(_node), MessageCodec.Encode(ack)), retain: false, ct);
+
+    private byte[] Sealed(string topic, byte[] body) => _seals is null ? body : _seals.Seal(topic, body, Now);
 
     public Task PublishAckAsync(CommandAck ack, CancellationToken ct) =>
         _link.PublishAsync(_topics.CommandAck(_node), MessageCodec.Encode(ack), retain: false, ct);
@@ -117,7 +123,7 @@ public sealed class StatePublisher
             }
         }
 
-        await _link.PublishAsync(_topics.NodeState(_node), MessageCodec.Encode(state), retain: true, ct).ConfigureAwait(false);
+        await _link.PublishAsync(_topics.NodeState(_node), Sealed(_topics.NodeState(_node), MessageCodec.Encode(state)), retain: true, ct).ConfigureAwait(false);
     }
 
     private async Task MetricsLoopAsync(CancellationToken ct)

@@ -20,11 +20,17 @@ public sealed class RoleState
     private readonly BoardContact _contact;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _serial = new(1, 1);
+    private readonly EpochMemory _memory;
     private long _highestEpoch;
     private volatile NodeRole _role = NodeRole.None;
     private Grant? _latest;
 
     public RoleState(string node, string group, IRoleActions actions, AgentStatus status, IAgentEvents events, BoardContact contact, TimeProvider time)
+        : this(node, group, actions, status, events, contact, time, new EpochMemory(""))
+    {
+    }
+
+    public RoleState(string node, string group, IRoleActions actions, AgentStatus status, IAgentEvents events, BoardContact contact, TimeProvider time, EpochMemory memory)
     {
         _node = node;
         _group = group;
@@ -33,6 +39,8 @@ public sealed class RoleState
         _events = events;
         _contact = contact;
         _time = time;
+        _memory = memory;
+        _highestEpoch = memory.Load();
     }
 
     /// <summary>Published after a grant was carried out (or failed).</summary>
@@ -45,7 +53,10 @@ public sealed class RoleState
     public Grant? LatestGrant => Volatile.Read(ref _latest);
 
     /// <param name="live">False for a retained grant delivered on subscribe: it may be old, so it does not count as contact with the board.</param>
-    public async Task HandleGrantAsync(Grant grant, bool live, CancellationToken ct)
+    public Task HandleGrantAsync(Grant grant, bool live, CancellationToken ct) => HandleGrantAsync(grant, live, "", ct);
+
+    /// <param name="proof">The grant's sealed payload as text, kept as evidence for the board; "" when unsealed.</param>
+    public async Task HandleGrantAsync(Grant grant, bool live, string proof, CancellationToken ct)
     {
         if (grant.Node != _node)
         {
@@ -65,6 +76,12 @@ public sealed class RoleState
             {
                 _events.Raise("grant-stale", Severity.Warning, "ignored grant of " + WireWords.Of(grant.Role) + " with epoch " + grant.Epoch + " below the highest seen " + _highestEpoch);
                 return;
+            }
+
+            if (grant.Epoch > _highestEpoch)
+            {
+                // Durable before acting: after a restart a replay of anything older is refused.
+                _memory.Save(grant.Epoch);
             }
 
             NodeRole from = _role;
@@ -87,7 +104,8 @@ public sealed class RoleState
             Volatile.Write(ref _latest, grant);
             // A failed promote leaves the node where it was; the ack hands the grant back.
             _role = result.Ok ? grant.Role : (grant.Role == NodeRole.Active ? from : grant.Role);
-            _status.SetRole(_role, _highestEpoch, (result.Ok ? "" : "grant of " + WireWords.Of(grant.Role) + " failed: ") + result.Detail);
+            // The proof goes with the role and epoch in one step, so no state pairs one with another's proof.
+            _status.SetRole(_role, _highestEpoch, (result.Ok ? "" : "grant of " + WireWords.Of(grant.Role) + " failed: ") + result.Detail, proof);
             if (from != _role)
             {
                 _events.Raise("role-changed", Severity.Info, WireWords.Of(from) + " -> " + WireWords.Of(_role) + " at epoch " + grant.Epoch + (grant.Reason.Length > 0 ? " (" + grant.Reason + ")" : ""));

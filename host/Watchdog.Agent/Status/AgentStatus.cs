@@ -20,6 +20,7 @@ public sealed class AgentStatus
     private long _epoch;
     private bool _boardLost;
     private string _roleReason = "";
+    private string _grantProof = "";
     private long _seq;
 
     public event Action? Changed;
@@ -90,13 +91,17 @@ public sealed class AgentStatus
 
     public string DeviceProblem { get { lock (_gate) { return _deviceProblem; } } }
 
-    public void SetRole(NodeRole role, long epoch, string reason)
+    public void SetRole(NodeRole role, long epoch, string reason) => SetRole(role, epoch, reason, null);
+
+    /// <param name="grantProof">The sealed grant the role and epoch come from (NodeState.GrantProof); null keeps the one held (a demotion at the same epoch).</param>
+    public void SetRole(NodeRole role, long epoch, string reason, string? grantProof)
     {
         lock (_gate)
         {
             _role = role;
             _epoch = epoch;
             _roleReason = reason;
+            _grantProof = grantProof ?? _grantProof;
         }
 
         Changed?.Invoke();
@@ -172,6 +177,7 @@ public sealed class AgentStatus
                 Group = group,
                 Role = _role,
                 Epoch = _epoch,
+                GrantProof = _grantProof,
                 Health = health,
                 Reason = reasons.Count == 0 ? "all checks pass" : string.Join("; ", reasons),
                 Feeding = _feeding,

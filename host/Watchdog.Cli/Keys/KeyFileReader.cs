@@ -14,7 +14,9 @@ public sealed record ClusterKey(string KeyId, byte[] Key)
 
     public static ClusterKey Generate(string keyId) => new(keyId, RandomNumberGenerator.GetBytes(KeyBytes));
 
-    public string ToLine() => Protocol.Signing.ClusterKeyFile.Line(KeyId, Key);
+    public string ToLine() => Protocol.Signing.ClusterKeyFile.Line(KeyRole.Operator, "", KeyId, Key);
+
+    public RoleKey AsRoleKey() => new(KeyRole.Operator, "", KeyId, Key);
 }
 
 public static class KeyFileReader
@@ -24,20 +26,33 @@ public static class KeyFileReader
     {
         if (!File.Exists(path))
         {
-            throw new KeyFileException($"{path}: no such key file (generate one with 'watchdogctl keys generate --out {path}')");
+            throw new KeyFileException($"{path}: no such key file (generate the cluster's keys with 'watchdogctl keys generate --dir <folder> --board <b> --node <n>...' and use its operator.keys)");
+        }
+
+        string loose = Watchdog.Sim.Posix.PrivateFiles.Problem(path, "key file");
+        if (loose.Length > 0)
+        {
+            throw new KeyFileException(loose);
         }
 
         return Parse(File.ReadAllLines(path), path);
     }
 
+    /// <summary>The operator keys in the lines (the ones that sign commands), first the one that signs.</summary>
     public static IReadOnlyList<ClusterKey> Parse(IReadOnlyList<string> lines, string source)
     {
-        if (!Protocol.Signing.ClusterKeyFile.TryParse(string.Join('\n', lines), source, out var ids, out var keys, out var error))
+        if (!Protocol.Signing.ClusterKeyFile.TryParse(string.Join('\n', lines), source, out var ids, out var keys, out var roles, out _, out var error))
         {
             throw new KeyFileException(error);
         }
 
-        return ids.Select((id, i) => new ClusterKey(id, keys[i])).ToList();
+        var operators = ids.Select((id, i) => (Key: new ClusterKey(id, keys[i]), Role: roles[i])).Where(k => k.Role == KeyRole.Operator).Select(k => k.Key).ToList();
+        if (operators.Count == 0)
+        {
+            throw new KeyFileException($"{source}: holds no operator key; commands are signed with one (use the operator.keys that 'watchdogctl keys generate' writes)");
+        }
+
+        return operators;
     }
 
     public static KeyRing ToKeyRing(IEnumerable<ClusterKey> keys)

@@ -84,7 +84,7 @@ public static class ClusterConfigs
 
     public static string Agent(
         RackClusterOptions o, string node, int heartbeatPin, string wireFile, string brokerHost, int brokerPort,
-        string keyFile, string vip, int vipPrefix, string vipInterface, string? netns)
+        string keyFile, string epochFile, string vip, int vipPrefix, string vipInterface, string? netns)
     {
         var root = new JsonObject
         {
@@ -106,7 +106,7 @@ public static class ClusterConfigs
                 ["ReconnectMaxMs"] = 2000,
                 ["StatePublishMs"] = 2000,
             },
-            ["Board"] = new JsonObject { ["LostAfterMs"] = 10000 },
+            ["Board"] = new JsonObject { ["LostAfterMs"] = 10000, ["EpochFile"] = epochFile },
             ["Commands"] = new JsonObject { ["KeyFile"] = keyFile },
             ["Metrics"] = new JsonObject { ["IntervalMs"] = 5000 },
             ["Checks"] = new JsonArray(new JsonObject

@@ -41,9 +41,17 @@ public sealed class RackCluster : IAsyncDisposable
 
     public ClusterObserver Observer { get; private set; } = null!;
 
+    /// <summary>The operator key that signs the rack's commands.</summary>
     public ClusterKey Key { get; } = ClusterKey.Generate("demo");
 
-    public string KeyFile => Path.Combine(Rack.Directory, "cluster.key");
+    /// <summary>Every key of the rack by role: the operator key above, the board's, one per node.</summary>
+    public KeySet Keys { get; private set; } = null!;
+
+    /// <summary>The folder of the holders' key files (KeySet.WriteAll).</summary>
+    public string KeyDirectory => Path.Combine(Rack.Directory, "keys");
+
+    /// <summary>The operator's key file (watchdogctl --key-file).</summary>
+    public string KeyFile => Path.Combine(KeyDirectory, KeySet.OperatorFileName);
 
     public string BrokerHost => Rack.HostAddress;
 
@@ -85,7 +93,8 @@ public sealed class RackCluster : IAsyncDisposable
 
     private async Task StartPartsAsync(CancellationToken ct)
     {
-        File.WriteAllText(KeyFile, Key.ToLine() + "\n");
+        Keys = KeySet.Generate("rack", [ClusterConfigs.BoardName], Options.Nodes, Key.AsRoleKey());
+        Keys.WriteAll(KeyDirectory);
         await StartBrokerAsync().ConfigureAwait(false);
         Options.Log.WriteLine($"broker: {(Options.Broker == BrokerKind.Embedded ? "embedded MQTTnet" : "mosquitto")} on {BrokerHost}:{BrokerPort}");
 
@@ -113,7 +122,8 @@ public sealed class RackCluster : IAsyncDisposable
             server.AddService(new ServiceSpec("service", "python3", "-u", NodeNameService.ScriptFile, node, Options.ServicePort.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             var agentConfig = Path.Combine(Rack.Directory, $"{node}-agent.json");
             File.WriteAllText(agentConfig, ClusterConfigs.Agent(
-                Options, node, server.Wiring.HeartbeatPin, Rack.WireFilePath, BrokerHost, BrokerPort, KeyFile,
+                Options, node, server.Wiring.HeartbeatPin, Rack.WireFilePath, BrokerHost, BrokerPort, Path.Combine(KeyDirectory, KeySet.NodeFileName(node)),
+                Path.Combine(Rack.Directory, $"{node}.epoch"),
                 Vip?.ToString() ?? "", 32, server.Network.Interfaces[0], netns: null));
             ServiceSpec agent = Options.AgentExecutable is { } native
                 ? new ServiceSpec("agent", native, "--config", agentConfig)
@@ -246,7 +256,7 @@ public sealed class RackCluster : IAsyncDisposable
                  {
                      Binary("Watchdog.Board.dll"), "--config", _boardConfigPath, "--pins", Rack.PinMap.Source,
                      "--wires", Rack.WireFilePath, "--state-dir", BoardStateDirectory, "--broker", $"{BrokerHost}:{BrokerPort}",
-                     "--cluster-key-file", KeyFile, "--tick-ms", Options.TickMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                     "--cluster-key-file", Path.Combine(KeyDirectory, KeySet.BoardFileName(ClusterConfigs.BoardName)), "--tick-ms", Options.TickMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
                  })
         {
             start.ArgumentList.Add(arg);

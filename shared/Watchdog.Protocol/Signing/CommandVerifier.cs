@@ -86,10 +86,19 @@ namespace Watchdog.Protocol.Signing
                 return CommandVerdict.Malformed;
             }
 
-            byte[]? key = _keys.Find(c.KeyId);
+            KeyRole role;
+            string owner;
+            byte[]? key = _keys.Find(c.KeyId, out role, out owner);
             if (key == null)
             {
                 detail = "no key with id '" + c.KeyId + "'";
+                return CommandVerdict.UnknownKey;
+            }
+
+            if (role != KeyRole.Operator)
+            {
+                // Only operators command; a board or node key that signs one is out of its role.
+                detail = "key '" + c.KeyId + "' is the " + SealedChannel.RoleWord(role) + " key of '" + owner + "'; commands need an operator key";
                 return CommandVerdict.UnknownKey;
             }
 

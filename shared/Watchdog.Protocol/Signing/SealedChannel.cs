@@ -70,16 +70,10 @@ namespace Watchdog.Protocol.Signing
         /// </summary>
         public SealVerdict Check(string topic, TopicKind kind, string subject, byte[] payload, out SealInfo info, out string detail)
         {
-            SealVerdict v = MessageSeal.TryOpen(topic, payload, _ring, _hmac, out info, out detail);
+            SealVerdict v = Verify(topic, kind, subject, payload, out info, out detail);
             if (v != SealVerdict.Sealed)
             {
                 return v;
-            }
-
-            if (!SignerMayPublish(kind, subject, info))
-            {
-                detail = "a " + RoleWord(info.Role) + " key" + (info.Owner.Length > 0 ? " of '" + info.Owner + "'" : "") + " ('" + info.KeyId + "', from '" + info.From + "') may not sign this topic";
-                return SealVerdict.WrongSigner;
             }
 
             string stream = info.From + "\n" + topic;
@@ -113,6 +107,27 @@ namespace Watchdog.Protocol.Signing
                 _seenKeys[_seen] = stream;
                 _seenSeq[_seen] = info.Seq;
                 _seen++;
+            }
+
+            return SealVerdict.Sealed;
+        }
+
+        /// <summary>
+        /// As Check without the replay memory: for evidence presented again and again (the grant
+        /// an agent hands back in its state), where being seen before is the point.
+        /// </summary>
+        public SealVerdict Verify(string topic, TopicKind kind, string subject, byte[] payload, out SealInfo info, out string detail)
+        {
+            SealVerdict v = MessageSeal.TryOpen(topic, payload, _ring, _hmac, out info, out detail);
+            if (v != SealVerdict.Sealed)
+            {
+                return v;
+            }
+
+            if (!SignerMayPublish(kind, subject, info))
+            {
+                detail = "a " + RoleWord(info.Role) + " key" + (info.Owner.Length > 0 ? " of '" + info.Owner + "'" : "") + " ('" + info.KeyId + "', from '" + info.From + "') may not sign this topic";
+                return SealVerdict.WrongSigner;
             }
 
             return SealVerdict.Sealed;

@@ -29,7 +29,7 @@ public sealed class BoardCommandTests(ITestOutputHelper output)
         using var rack = new VirtualRack(dir);
         var topics = new TopicTree("itest");
         byte[] key = RandomNumberGenerator.GetBytes(32);
-        File.WriteAllText(dir.File("cluster.key"), "# test key\nk1:" + Hex.Encode(key) + "\n");
+        Watchdog.Sim.Posix.PrivateFiles.WriteNew(dir.File("cluster.key"), "# test key\nk1:" + Hex.Encode(key) + "\n");
         await using MqttProbe probe = await MqttProbe.ConnectAsync(broker.Host, broker.Port, topics.Everything());
         string config = VirtualRack.WriteConfig(dir, BoardOnVirtualRackTests.Config("", heartbeatTimeoutMs: 1500));
         rack.StartHeartbeat("s1");

@@ -33,7 +33,7 @@ public sealed class BoardRestartMidPowerCycleTests(ITestOutputHelper output)
         using var rack = new VirtualRack(dir);
         var topics = new TopicTree("itest");
         byte[] key = RandomNumberGenerator.GetBytes(32);
-        File.WriteAllText(dir.File("cluster.key"), "k1:" + Hex.Encode(key) + "\n");
+        Watchdog.Sim.Posix.PrivateFiles.WriteNew(dir.File("cluster.key"), "k1:" + Hex.Encode(key) + "\n");
         await using MqttProbe probe = await MqttProbe.ConnectAsync(broker.Host, broker.Port, topics.Everything());
         string config = VirtualRack.WriteConfig(dir, BoardOnVirtualRackTests.Config("", heartbeatTimeoutMs: 1500).Replace(
             "\"reset_pulse_ms\": 200",
