@@ -2,6 +2,7 @@ using System.CommandLine;
 using Watchdog.Cli.Commands;
 using Watchdog.Cli.Keys;
 using Watchdog.Cli.Mqtt;
+using Watchdog.Sim.Posix;
 
 var root = new RootCommand("watchdogctl: status, events and signed commands for Watchdog clusters, and the demo rack");
 root.Subcommands.Add(StatusCommand.Create());
@@ -19,7 +20,7 @@ try
 {
     return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
 }
-catch (Exception ex) when (ex is BrokerUnreachableException or KeyFileException or FormatException or DemoFailedException)
+catch (Exception ex) when (ex is BrokerUnreachableException or KeyFileException or FormatException or DemoFailedException or UnusablePathException)
 {
     // Operator errors get one line, not a stack trace.
     Console.Error.WriteLine($"watchdogctl: {ex.Message}");

@@ -84,7 +84,8 @@ public static class KeepalivedScenario
         options.Validate();
         var clock = new BenchClock();
         using BenchNetwork network = BenchNetwork.Create([NodeA, NodeB]);
-        string work = Path.Combine(Path.GetTempPath(), "watchdog-bench", network.Tag);
+        // keepalived's configuration and pid files, in a fresh private directory per run (root writes here).
+        string work = PrivatePath.CreateTempDirectory("watchdog-bench-" + network.Tag + "-");
         var disposables = new List<IDisposable>();
         try
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Watchdog.Bench.Timing;
+using Watchdog.Sim.Posix;
 
 namespace Watchdog.Bench.Network;
 
@@ -22,7 +23,7 @@ public sealed class NodeNameService : IDisposable
 
     public NamespaceProcess Process { get; }
 
-    /// <summary>The service script on disk (extracted once per process), for callers that start it themselves (the demo rack's servers).</summary>
+    /// <summary>The service script on disk (extracted once per process into its own private directory), for callers that start it themselves (the demo rack's servers).</summary>
     public static string ScriptFile => ScriptPath.Value;
 
     public string NodeName { get; }
@@ -44,19 +45,35 @@ public sealed class NodeNameService : IDisposable
         return new NodeNameService(process, nodeName);
     }
 
-    private static string ExtractScript()
+    /// <summary>
+    /// Writes the script into a fresh private directory (mode 0700, removed at process exit): never
+    /// a fixed path in the shared temp folder, which another user may own or have planted a link in.
+    /// </summary>
+    internal static string ExtractScript()
     {
         using Stream resource = typeof(NodeNameService).Assembly.GetManifestResourceStream("node_name_service.py")
             ?? throw new BenchSetupException("embedded resource node_name_service.py is missing from Watchdog.Bench");
-        string directory = Path.Combine(Path.GetTempPath(), "watchdog-bench");
-        Directory.CreateDirectory(directory);
-        string path = Path.Combine(directory, "node_name_service-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + ".py");
-        using (FileStream file = File.Create(path))
+        string directory = PrivatePath.CreateTempDirectory("watchdog-bench-");
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => DeleteQuietly(directory);
+        string path = Path.Combine(directory, "node_name_service.py");
+        using (FileStream file = new(path, FileMode.CreateNew, FileAccess.Write))
         {
             resource.CopyTo(file);
         }
 
         return path;
+    }
+
+    private static void DeleteQuietly(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A leftover private directory in the temp folder is harmless.
+        }
     }
 
     public void Dispose() => Process.Dispose();

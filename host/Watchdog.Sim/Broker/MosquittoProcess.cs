@@ -47,7 +47,7 @@ public sealed class MosquittoProcess : IDisposable
         this.options = options;
         this.executable = executable;
         Port = port;
-        Directory = System.IO.Directory.CreateTempSubdirectory("watchdog-mosquitto-").FullName;
+        Directory = PrivatePath.CreateTempDirectory("watchdog-mosquitto-");
         // Readable by everyone: mosquitto may run under its own user when we are not root.
         if (!OperatingSystem.IsWindows())
         {

@@ -15,7 +15,12 @@ internal sealed partial class RackNetwork : IDisposable
 {
     public const int PrefixLength = 24;
     private const string MarkerDirectory = "/run/watchdog-sim";
-    private static readonly string SubnetLockPath = Path.Combine(Path.GetTempPath(), "watchdog-sim-subnets.lock");
+
+    /// <summary>
+    /// Shared by every rack on the machine, so it has a fixed name: in root's own directory, never in
+    /// the shared temp folder, where another user could create it first or plant a link there.
+    /// </summary>
+    private const string SubnetLockPath = MarkerDirectory + "/subnets.lock";
     private readonly List<NodeNetwork> nodes = [];
     private readonly Lock gate = new();
     private bool disposed;
@@ -233,21 +238,8 @@ internal sealed partial class RackNetwork : IDisposable
         HostCommand.Ip("link", "set", UplinkInterface!, "up");
     }
 
-    private static FileStream AcquireSubnetLock()
-    {
-        // Parallel racks (tests in several processes) must not pick the same subnet.
-        for (int attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return new FileStream(SubnetLockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (attempt < 500)
-            {
-                Thread.Sleep(10);
-            }
-        }
-    }
+    // Parallel racks (tests in several processes) must not pick the same subnet.
+    private static FileStream AcquireSubnetLock() => PrivatePath.AcquireLock(SubnetLockPath, TimeSpan.FromSeconds(5));
 
     private static int PickFreeSubnet()
     {

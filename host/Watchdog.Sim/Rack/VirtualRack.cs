@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Watchdog.Sim.Broker;
+using Watchdog.Sim.Posix;
 using Watchdog.Sim.Wires;
 
 namespace Watchdog.Sim.Rack;
@@ -97,7 +98,7 @@ public sealed partial class VirtualRack : IDisposable
         RackPinMap pinMap = options.PinMap ?? RackPinMap.LoadVirtualRack();
         string prefix = "wd" + Convert.ToHexStringLower(BitConverter.GetBytes(Random.Shared.Next()))[..6];
         bool ownsDirectory = options.Directory is null;
-        string directory = options.Directory ?? System.IO.Directory.CreateTempSubdirectory("watchdog-rack-").FullName;
+        string directory = options.Directory ?? PrivatePath.CreateTempDirectory("watchdog-rack-");
         System.IO.Directory.CreateDirectory(directory);
         RackNetwork network = RackNetwork.Create(prefix, options.UseNamespaces);
         var rack = new VirtualRack(options, pinMap, network, directory, ownsDirectory);

@@ -49,7 +49,16 @@ public static class ChildProcessMain
             }
         }
 
-        Console.Error.WriteLine("usage: wire-toggle PATH PIN EDGES | wire-hold PATH PIN | wire-heartbeat PATH PIN HALF_PERIOD_MS");
+        if (args.Length == 2 && args[0] == "lock-hold")
+        {
+            // lock-hold PATH: take the lock and stay alive until killed (another rack picking its subnet).
+            using FileStream held = Watchdog.Sim.Posix.PrivatePath.AcquireLock(args[1], TimeSpan.Zero);
+            Console.WriteLine("holding");
+            Thread.Sleep(Timeout.Infinite);
+            return 0;
+        }
+
+        Console.Error.WriteLine("usage: wire-toggle PATH PIN EDGES | wire-hold PATH PIN | wire-heartbeat PATH PIN HALF_PERIOD_MS | lock-hold PATH");
         return 2;
     }
 

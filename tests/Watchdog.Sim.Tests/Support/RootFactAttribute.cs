@@ -7,10 +7,16 @@ namespace Watchdog.Sim.Tests.Support;
 public sealed class RootFactAttribute : FactAttribute
 {
     public RootFactAttribute()
+        : this("network namespaces and veth pairs need CAP_SYS_ADMIN")
+    {
+    }
+
+    /// <param name="why">What the test does that only root may (the skip reason says it).</param>
+    public RootFactAttribute(string why)
     {
         if (!PosixSignals.IsRoot)
         {
-            Skip = "needs root: network namespaces and veth pairs need CAP_SYS_ADMIN (CI runs these as root)";
+            Skip = $"needs root: {why} (CI runs these as root)";
         }
     }
 }
