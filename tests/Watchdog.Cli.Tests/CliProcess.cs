@@ -6,15 +6,21 @@ namespace Watchdog.Cli.Tests;
 /// <summary>Runs the real watchdogctl program, as an operator would.</summary>
 internal static class CliProcess
 {
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(TimeSpan timeout, params string[] args)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(TimeSpan timeout, params string[] args) =>
+        RunAsync(timeout, new Dictionary<string, string>(), args);
+
+    /// <summary>Runs it with these environment variables set (a password, for instance).</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(TimeSpan timeout, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        using var running = Start(args);
+        using var running = Start(environment, args);
         var exit = await running.WaitForExitAsync(timeout);
         return (exit, running.Stdout, running.Stderr);
     }
 
     /// <summary>Starts watchdogctl and returns at once; its output lines can be waited for while it runs.</summary>
-    public static Running Start(params string[] args)
+    public static Running Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    private static Running Start(IReadOnlyDictionary<string, string> environment, string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "watchdogctl.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
@@ -25,6 +31,11 @@ internal static class CliProcess
         }
 
         start.Environment["NO_COLOR"] = "1";
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         return new Running(Process.Start(start)!, args);
     }
 
