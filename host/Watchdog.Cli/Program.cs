@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Watchdog.Cli.Broker;
 using Watchdog.Cli.Commands;
 using Watchdog.Cli.Keys;
 using Watchdog.Cli.Mqtt;
@@ -13,6 +14,7 @@ foreach (var command in ControlCommands.Create())
 }
 
 root.Subcommands.Add(KeysCommand.Create());
+root.Subcommands.Add(BrokerCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 
@@ -20,7 +22,7 @@ try
 {
     return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
 }
-catch (Exception ex) when (ex is BrokerUnreachableException or KeyFileException or FormatException or DemoFailedException or UnusablePathException)
+catch (Exception ex) when (ex is BrokerUnreachableException or KeyFileException or FormatException or DemoFailedException or UnusablePathException or BrokerConfigException)
 {
     // Operator errors get one line, not a stack trace.
     Console.Error.WriteLine($"watchdogctl: {ex.Message}");

@@ -13,6 +13,13 @@ public class BrokerEndpointTests
         Assert.Equal(new BrokerEndpoint(host, port), BrokerEndpoint.Parse(text));
     }
 
+    [Fact]
+    public void With_tls_a_broker_without_a_port_means_8883()
+    {
+        Assert.Equal(new BrokerEndpoint("broker", 8883), BrokerEndpoint.Parse("broker", BrokerEndpoint.DefaultTlsPort));
+        Assert.Equal(new BrokerEndpoint("broker", 1884), BrokerEndpoint.Parse("broker:1884", BrokerEndpoint.DefaultTlsPort));
+    }
+
     [Theory]
     [InlineData("host:0")]
     [InlineData("host:70000")]

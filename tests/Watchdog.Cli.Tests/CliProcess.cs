@@ -9,7 +9,7 @@ internal static class CliProcess
     public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(TimeSpan timeout, params string[] args) =>
         RunAsync(timeout, new Dictionary<string, string>(), args);
 
-    /// <summary>Runs watchdogctl with <paramref name="environment"/> added to its environment.</summary>
+    /// <summary>Runs watchdogctl with <paramref name="environment"/> added to its environment (a password, a temp folder).</summary>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(TimeSpan timeout, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         using var running = Start(environment, args);

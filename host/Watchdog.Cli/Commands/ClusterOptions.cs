@@ -24,21 +24,36 @@ public sealed class ClusterOptions
         Description = "MQTT user name (password from env WATCHDOG_MQTT_PASSWORD)",
     };
 
+    public Option<string?> CaFile { get; } = new("--ca-file")
+    {
+        Description = "Connect with TLS and trust the broker's certificate when this CA (PEM) signed it; brokers without a port then use 8883 (env WATCHDOG_CA_FILE)",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("WATCHDOG_CA_FILE"),
+    };
+
     public void AddTo(Command command)
     {
         command.Options.Add(Brokers);
         command.Options.Add(Cluster);
         command.Options.Add(Username);
+        command.Options.Add(CaFile);
     }
 
     public Task<ClusterConnection> ConnectAsync(ParseResult result, CancellationToken ct)
     {
-        var brokers = (result.GetValue(Brokers) ?? []).Select(BrokerEndpoint.Parse).ToList();
+        var caFile = result.GetValue(CaFile);
+        if (string.IsNullOrEmpty(caFile))
+        {
+            caFile = null;
+        }
+
+        var defaultPort = caFile is null ? BrokerEndpoint.DefaultPort : BrokerEndpoint.DefaultTlsPort;
+        var brokers = (result.GetValue(Brokers) ?? []).Select(b => BrokerEndpoint.Parse(b, defaultPort)).ToList();
         return ClusterConnection.ConnectAsync(
             brokers,
             result.GetValue(Cluster)!,
             result.GetValue(Username),
             Environment.GetEnvironmentVariable("WATCHDOG_MQTT_PASSWORD"),
+            caFile,
             ct);
     }
 }

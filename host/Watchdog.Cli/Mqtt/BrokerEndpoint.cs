@@ -6,8 +6,11 @@ namespace Watchdog.Cli.Mqtt;
 public sealed record BrokerEndpoint(string Host, int Port)
 {
     public const int DefaultPort = 1883;
+    public const int DefaultTlsPort = 8883;
 
-    public static BrokerEndpoint Parse(string text)
+    public static BrokerEndpoint Parse(string text) => Parse(text, DefaultPort);
+
+    public static BrokerEndpoint Parse(string text, int defaultPort)
     {
         if (string.IsNullOrWhiteSpace(text))
         {
@@ -15,7 +18,7 @@ public sealed record BrokerEndpoint(string Host, int Port)
         }
 
         var host = text;
-        var port = DefaultPort;
+        var port = defaultPort;
         var colon = text.LastIndexOf(':');
         if (colon > 0 && !text.EndsWith(']') && text.IndexOf(':') == colon)
         {

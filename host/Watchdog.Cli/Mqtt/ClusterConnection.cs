@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using MQTTnet;
 using MQTTnet.Protocol;
 using Watchdog.Protocol.Topics;
@@ -31,9 +33,29 @@ public sealed class ClusterConnection : IAsyncDisposable
     /// <summary>Every message received: topic, payload, retained flag.</summary>
     public BlockingCollection<ReceivedMessage> Received { get; } = new(new ConcurrentQueue<ReceivedMessage>());
 
+    /// <summary>With <paramref name="caFile"/>, connects with TLS and accepts only a broker certificate for the broker's name signed by that CA.</summary>
     public static async Task<ClusterConnection> ConnectAsync(
-        IReadOnlyList<BrokerEndpoint> brokers, string cluster, string? username, string? password, CancellationToken ct)
+        IReadOnlyList<BrokerEndpoint> brokers, string cluster, string? username, string? password, string? caFile, CancellationToken ct)
     {
+        X509Certificate2Collection? trusted = null;
+        if (caFile is not null)
+        {
+            trusted = new X509Certificate2Collection();
+            try
+            {
+                trusted.ImportFromPemFile(caFile);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+            {
+                throw new BrokerUnreachableException($"--ca-file '{caFile}': {e.Message}");
+            }
+
+            if (trusted.Count == 0)
+            {
+                throw new BrokerUnreachableException($"--ca-file '{caFile}' holds no PEM certificate");
+            }
+        }
+
         var topics = new TopicTree(cluster);
         var failures = new List<string>();
         foreach (var broker in brokers)
@@ -55,6 +77,11 @@ public sealed class ClusterConnection : IAsyncDisposable
             if (username is not null)
             {
                 options = options.WithCredentials(username, password ?? "");
+            }
+
+            if (trusted is not null)
+            {
+                options = options.WithTlsOptions(tls => tls.UseTls(true).WithTargetHost(broker.Host).WithTrustChain(trusted));
             }
 
             try

@@ -28,6 +28,16 @@ public sealed record MosquittoOptions
     /// <summary>Keep retained messages and sessions in a file across Stop/Start (off by default).</summary>
     public bool Persistence { get; init; }
 
+    /// <summary>
+    /// A mosquitto.conf written elsewhere (by <c>watchdogctl broker config</c>) that brings its own
+    /// listeners, users, ACL and TLS. The broker loads a copy of it through include_dir, the way
+    /// Debian's mosquitto loads /etc/mosquitto/conf.d, and the launcher's own file then holds only
+    /// its log, persistence and user lines. <see cref="Port"/> must be the port of one of its
+    /// listeners (the one waited for, on <see cref="BindAddress"/>); <see cref="PasswordFile"/> and
+    /// <see cref="AclFile"/> stay null.
+    /// </summary>
+    public string? ConfigFile { get; init; }
+
     /// <summary>Extra mosquitto.conf lines appended verbatim after the generated ones.</summary>
     public IReadOnlyList<string> ExtraConfigLines { get; init; } = [];
 
@@ -38,6 +48,9 @@ public sealed record MosquittoOptions
 /// <summary>Writes the mosquitto.conf for one broker into its own directory.</summary>
 internal static class MosquittoConfig
 {
+    /// <summary>Where the copy of <see cref="MosquittoOptions.ConfigFile"/> goes, below the broker's directory.</summary>
+    public const string IncludeDirectory = "conf.d";
+
     public static string Render(MosquittoOptions options, int port, string directory, string logPath, bool runningAsRoot)
     {
         var conf = new StringBuilder();
@@ -49,15 +62,19 @@ internal static class MosquittoConfig
             conf.AppendLine("user root");
         }
 
-        conf.AppendLine(string.Create(CultureInfo.InvariantCulture, $"listener {port} {options.BindAddress}"));
-        if (options.PasswordFile is null)
+        // With a ConfigFile, listeners and security come from the included file.
+        if (options.ConfigFile is null)
         {
-            conf.AppendLine("allow_anonymous true");
-        }
-        else
-        {
-            conf.AppendLine("allow_anonymous false");
-            conf.AppendLine("password_file " + options.PasswordFile);
+            conf.AppendLine(string.Create(CultureInfo.InvariantCulture, $"listener {port} {options.BindAddress}"));
+            if (options.PasswordFile is null)
+            {
+                conf.AppendLine("allow_anonymous true");
+            }
+            else
+            {
+                conf.AppendLine("allow_anonymous false");
+                conf.AppendLine("password_file " + options.PasswordFile);
+            }
         }
 
         if (options.AclFile is not null)
@@ -88,6 +105,12 @@ internal static class MosquittoConfig
             conf.AppendLine(line);
         }
 
+        if (options.ConfigFile is not null)
+        {
+            // mosquitto's advice: include_dir last.
+            conf.AppendLine("include_dir " + Path.Combine(directory, IncludeDirectory));
+        }
+
         return conf.ToString();
     }
 
@@ -111,6 +134,25 @@ internal static class MosquittoConfig
         if (options.AclFile is not null && !File.Exists(options.AclFile))
         {
             throw new FileNotFoundException($"mosquitto ACL file '{options.AclFile}' does not exist", options.AclFile);
+        }
+
+        if (options.ConfigFile is not null)
+        {
+            if (!File.Exists(options.ConfigFile))
+            {
+                throw new FileNotFoundException($"mosquitto config file '{options.ConfigFile}' does not exist", options.ConfigFile);
+            }
+
+            if (options.PasswordFile is not null || options.AclFile is not null)
+            {
+                throw new ArgumentException("with a ConfigFile, its own password_file and acl_file apply: leave PasswordFile and AclFile null", nameof(options));
+            }
+
+            string listener = string.Create(CultureInfo.InvariantCulture, $"listener {options.Port}");
+            if (options.Port == 0 || !File.ReadLines(options.ConfigFile).Any(l => l.Trim() == listener || l.Trim().StartsWith(listener + " ", StringComparison.Ordinal)))
+            {
+                throw new ArgumentException($"Port ({options.Port}) must be the port of a listener in '{options.ConfigFile}'", nameof(options));
+            }
         }
     }
 }

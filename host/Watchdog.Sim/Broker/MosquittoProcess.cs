@@ -57,6 +57,12 @@ public sealed class MosquittoProcess : IDisposable
 
         ConfigPath = Path.Combine(Directory, "mosquitto.conf");
         LogPath = Path.Combine(Directory, "mosquitto.log");
+        if (options.ConfigFile is not null)
+        {
+            string include = System.IO.Directory.CreateDirectory(Path.Combine(Directory, MosquittoConfig.IncludeDirectory)).FullName;
+            File.Copy(options.ConfigFile, Path.Combine(include, "included.conf"));
+        }
+
         File.WriteAllText(ConfigPath, MosquittoConfig.Render(options, port, Directory, LogPath, PosixSignals.IsRoot));
         lock (Live)
         {

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using Watchdog.Cli.Broker;
 using Watchdog.Cli.Commands;
 using Watchdog.Firmware.Core.Config;
 
@@ -29,6 +30,21 @@ public partial class OperationsDocTests
         Assert.Contains(Watchdog.Protocol.Messages.CommandRefusals.Settling, doc, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_broker_config_synopsis_is_the_verbs_own()
+    {
+        var doc = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "operations.md"));
+        Assert.Contains(BrokerCommand.Usage, doc, StringComparison.Ordinal);
+        var config = BrokerCommand.Create().Subcommands.Single(c => c.Name == "config");
+        var inSynopsis = OptionName().Matches(BrokerCommand.Usage).Select(m => m.Value).Order(StringComparer.Ordinal);
+        var onCommand = config.Options.Select(o => o.Name).Order(StringComparer.Ordinal);
+        Assert.Equal(onCommand, inSynopsis.Distinct());
+        foreach (var user in new[] { BrokerPlan.BoardUserPrefix, BrokerPlan.AgentUserPrefix, BrokerPlan.OperatorUserPrefix })
+        {
+            Assert.Contains($"`{user}<", doc, StringComparison.Ordinal);
+        }
+    }
+
     private static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
@@ -44,4 +60,7 @@ public partial class OperationsDocTests
 
     [GeneratedRegex("```json\\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex JsonBlock();
+
+    [GeneratedRegex("--[a-z-]+[a-z]")]
+    private static partial Regex OptionName();
 }

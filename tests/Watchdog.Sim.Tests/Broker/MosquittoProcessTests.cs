@@ -95,6 +95,36 @@ public sealed class MosquittoProcessTests
     }
 
     [Fact]
+    public async Task A_config_file_brings_its_own_listener_and_a_port_it_does_not_listen_on_is_refused()
+    {
+        string dir = Directory.CreateTempSubdirectory("watchdog-conf-").FullName;
+        try
+        {
+            int port;
+            using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+            {
+                probe.Start();
+                port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+            }
+
+            string conf = Path.Combine(dir, "mosquitto.conf");
+            File.WriteAllText(conf, $"per_listener_settings false\nallow_anonymous true\nlistener {port} 127.0.0.1\n");
+
+            Assert.Throws<ArgumentException>(() => MosquittoProcess.Start(new MosquittoOptions { Port = port + 1, ConfigFile = conf }));
+            Assert.Throws<ArgumentException>(() => MosquittoProcess.Start(new MosquittoOptions { Port = port, ConfigFile = conf, AclFile = conf }));
+
+            using MosquittoProcess broker = MosquittoProcess.Start(new MosquittoOptions { Port = port, ConfigFile = conf });
+            Assert.Contains("include_dir ", File.ReadAllText(broker.ConfigPath), StringComparison.Ordinal);
+            Assert.DoesNotContain("listener", File.ReadAllText(broker.ConfigPath), StringComparison.Ordinal);
+            Assert.Equal("included", await MqttProbe.RoundTripAsync(broker.Host, port, "included"));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Dispose_kills_the_broker_and_deletes_its_directory()
     {
         MosquittoProcess broker = MosquittoProcess.Start();

@@ -1,0 +1,58 @@
+namespace Watchdog.Cli.Tests.Broker;
+
+/// <summary>The real `watchdogctl broker config` as an operator runs it.</summary>
+public sealed class BrokerCommandTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private readonly string _dir = BrokerTestSupport.NewDirectory();
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task Writes_the_files_refuses_to_overwrite_them_and_adds_an_operator_with_keep_existing()
+    {
+        string boardFile = Path.Combine(_dir, "board.json");
+        File.WriteAllText(boardFile, BrokerTestSupport.BoardJson("prod", "rack1", "db", "db1", "db2"));
+        string outDir = Path.Combine(_dir, "out");
+
+        var (exit, stdout, stderr) = await CliProcess.RunAsync(Timeout, "broker", "config", "--board-config", boardFile, "--operator", "alice", "--out", outDir);
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("cluster prod: 1 board(s), 2 node(s), 1 operator(s)", stdout, StringComparison.Ordinal);
+        Assert.Contains("listeners: *:1883 (plain)", stdout, StringComparison.Ordinal);
+        foreach (string user in new[] { "board-rack1", "agent-db1", "agent-db2", "operator-alice" })
+        {
+            Assert.True(File.Exists(Path.Combine(outDir, "credentials", user + ".password")), user);
+        }
+
+        string db1 = BrokerTestSupport.Password(outDir, "agent-db1");
+
+        (exit, _, stderr) = await CliProcess.RunAsync(Timeout, "broker", "config", "--board-config", boardFile, "--operator", "alice", "--out", outDir);
+        Assert.Equal(1, exit);
+        Assert.Contains("refusing to overwrite", stderr, StringComparison.Ordinal);
+        Assert.Contains("credentials/agent-db1.password", stderr, StringComparison.Ordinal);
+
+        (exit, stdout, stderr) = await CliProcess.RunAsync(Timeout, "broker", "config", "--board-config", boardFile, "--operator", "alice", "--operator", "bob", "--out", outDir, "--keep-existing");
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("kept  credentials/agent-db1.password", stdout, StringComparison.Ordinal);
+        Assert.Contains("wrote credentials/operator-bob.password", stdout, StringComparison.Ordinal);
+        Assert.Equal(db1, BrokerTestSupport.Password(outDir, "agent-db1"));
+        Assert.Contains("user operator-bob", File.ReadAllText(Path.Combine(outDir, "acl_file")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Tls_generation_needs_the_names_clients_use_and_bad_configurations_are_named()
+    {
+        string boardFile = Path.Combine(_dir, "board.json");
+        File.WriteAllText(boardFile, BrokerTestSupport.BoardJson("prod", "rack1", "db", "db1"));
+
+        var (exit, _, stderr) = await CliProcess.RunAsync(Timeout, "broker", "config", "--board-config", boardFile, "--operator", "alice", "--out", _dir + "/a", "--generate-tls");
+        Assert.NotEqual(0, exit);
+        Assert.Contains("--generate-tls needs at least one --tls-host", stderr, StringComparison.Ordinal);
+
+        File.WriteAllText(Path.Combine(_dir, "broken.json"), """{"board":"rack1"}""");
+        (exit, _, stderr) = await CliProcess.RunAsync(Timeout, "broker", "config", "--board-config", Path.Combine(_dir, "broken.json"), "--operator", "alice", "--out", _dir + "/b");
+        Assert.Equal(2, exit);
+        Assert.StartsWith("watchdogctl: --board-config '", stderr.Trim(), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_dir + "/b"));
+    }
+}
