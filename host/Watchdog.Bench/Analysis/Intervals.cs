@@ -85,6 +85,31 @@ public static class Intervals
         return result;
     }
 
+    /// <summary>
+    /// Splits overlap spans at the fault: a span that began at or after <paramref name="faultMs"/>
+    /// is the fault's (charged); one that began before it and still held then was already there
+    /// (pre-existing), given as its part after the fault so it is never charged to the fault. Spans
+    /// over before the fault are in neither.
+    /// </summary>
+    public static (IReadOnlyList<Interval> Charged, IReadOnlyList<Interval> PreExisting) SplitAtFault(IReadOnlyList<Interval> overlaps, double faultMs)
+    {
+        var charged = new List<Interval>();
+        var preExisting = new List<Interval>();
+        foreach (var span in overlaps)
+        {
+            if (span.StartMs >= faultMs)
+            {
+                charged.Add(span);
+            }
+            else if (span.EndMs > faultMs)
+            {
+                preExisting.Add(span with { StartMs = faultMs });
+            }
+        }
+
+        return (charged, preExisting);
+    }
+
     /// <summary>Total overlap in ms within the window.</summary>
     public static double OverlapMs(IReadOnlyList<HolderSample> samples, double fromMs, double toMs) =>
         Overlap(samples, fromMs, toMs).Sum(i => i.DurationMs);

@@ -232,6 +232,10 @@ public static class KeepalivedScenario
         IReadOnlyList<Interval> overlaps = Intervals.Overlap(holders, faultMs, endMs);
         double baselineOverlap = Intervals.OverlapMs(holders, baselineStart, faultMs);
 
+        // Two holders that were there before the fault are not the fault's overlap: reported apart.
+        var (charged, preExisting) = Intervals.SplitAtFault(Intervals.Overlap(holders, baselineStart, endMs), faultMs);
+        double preExistingOverlap = preExisting.Sum(o => o.DurationMs);
+
         var notes = new List<string>();
         if (analysis.HolderBeforeFault != NodeA)
         {
@@ -241,6 +245,11 @@ public static class KeepalivedScenario
         if (baselineOverlap > 0)
         {
             notes.Add($"two holders already before the fault for {baselineOverlap:0} ms");
+        }
+
+        if (preExistingOverlap > 0)
+        {
+            notes.Add($"two holders from before the fault lasted {preExistingOverlap:0} ms after it (not counted as overlap)");
         }
 
         if (analysis.RtoMs is null)
@@ -256,7 +265,7 @@ public static class KeepalivedScenario
             FenceMs: null,
             TakeoverMs: takeover is null ? null : Math.Round(takeover.AtMs - faultMs, 1),
             RtoMs: analysis.RtoMs is double rto ? Math.Round(rto, 1) : null,
-            OverlapMs: Math.Round(overlaps.Sum(o => o.DurationMs), 1),
+            OverlapMs: Math.Round(charged.Sum(o => o.DurationMs), 1),
             Flaps: analysis.Flaps,
             FalseFences: null,
             OutageMs: Math.Round(analysis.OutageMs, 1),

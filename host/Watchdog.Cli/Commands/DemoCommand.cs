@@ -110,7 +110,14 @@ public static class DemoCommand
 
         var back = await cluster.WaitUntilSettledAsync(preferred, TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
         var took = cluster.Clock.NowMs - t0;
-        var overlap = cluster.Overlap?.OverlapMs(t0, cluster.Clock.NowMs) ?? 0;
+        // Only overlap that began once the failback was asked for is the failback's.
+        var split = cluster.Overlap?.Split(t0, cluster.Clock.NowMs) ?? OverlapSplit.None;
+        var overlap = split.ChargedMs;
+        if (split.PreExistingMs > 0)
+        {
+            say($"failback: two servers already acted as active {split.PreExistingLeadMs:0} ms before it was asked for ({split.PreExistingMs:0} ms of that during it; not counted as its overlap)");
+        }
+
         var epochAfter = cluster.Observer.LatestRoles(cluster.Options.Group)?.Epoch ?? epochBefore;
         say(back ? $"failback: {preferred} active again after {took:0} ms, overlap {overlap:0} ms, epoch {epochAfter}" : $"failback: {preferred} did not become active within 30 s");
         return new FailbackResult(back, back ? "" : "failback did not complete", took, overlap, epochBefore, epochAfter);
@@ -118,7 +125,7 @@ public static class DemoCommand
 
     private static int Summarize(FailoverResult failover, FailbackResult failback, bool asJson)
     {
-        var ok = failover.Ok && failback.Ok && failback.OverlapMs == 0;
+        var ok = failover.Ok && failover.PreExisting.Count == 0 && failback.Ok && failback.OverlapMs == 0;
         var table = new Table().Title("[bold]demo summary[/]").AddColumns("", "value");
         table.AddRow("fault", $"{failover.Fault} on {failover.Victim}");
         table.AddRow("detection", Ms(failover.DetectionMs));
@@ -132,6 +139,11 @@ public static class DemoCommand
         foreach (var line in failover.Violations.Concat(failover.Problems))
         {
             table.AddRow("[red]problem[/]", Markup.Escape(line));
+        }
+
+        foreach (var line in failover.PreExisting)
+        {
+            table.AddRow("[yellow]before the fault[/]", Markup.Escape(line));
         }
 
         table.AddRow("result", ok ? "[green]ok[/]" : "[red]FAILED[/]");

@@ -49,6 +49,70 @@ public sealed class ActiveOverlapMeter(RackCluster cluster) : IDisposable
         return total;
     }
 
+    /// <summary>
+    /// The overlap within [fromMs, toMs] split by when it began: at or after <paramref name="fromMs"/>
+    /// (a fault injected then is charged with it) or before (it was already there: pre-existing).
+    /// </summary>
+    public OverlapSplit Split(double fromMs, double toMs)
+    {
+        List<(double AtMs, string[] Acting)> changes;
+        lock (_gate)
+        {
+            changes = [.. _changes];
+        }
+
+        return Split(changes, fromMs, toMs);
+    }
+
+    /// <summary>
+    /// <see cref="Split(double, double)"/> over a list of changes (each holds until the next; the
+    /// last until <paramref name="toMs"/>). A stretch with two or more acting counts from its first
+    /// change to the first change with fewer, across changes of who exactly acts. One that began
+    /// before <paramref name="fromMs"/> and still held then is pre-existing: its time within the
+    /// window is reported apart, never charged. The two parts add up to <see cref="OverlapMs"/>.
+    /// </summary>
+    public static OverlapSplit Split(IReadOnlyList<(double AtMs, string[] Acting)> changes, double fromMs, double toMs)
+    {
+        double charged = 0;
+        double preExisting = 0;
+        double lead = 0;
+        var preActing = new SortedSet<string>(StringComparer.Ordinal);
+        var i = 0;
+        while (i < changes.Count)
+        {
+            if (changes[i].Acting.Length < 2)
+            {
+                i++;
+                continue;
+            }
+
+            var start = changes[i].AtMs;
+            var acting = new SortedSet<string>(StringComparer.Ordinal);
+            while (i < changes.Count && changes[i].Acting.Length >= 2)
+            {
+                acting.UnionWith(changes[i].Acting);
+                i++;
+            }
+
+            var end = Math.Min(i < changes.Count ? changes[i].AtMs : toMs, toMs);
+            if (start < fromMs)
+            {
+                if (end > fromMs)
+                {
+                    preExisting += end - fromMs;
+                    lead = Math.Max(lead, fromMs - start);
+                    preActing.UnionWith(acting);
+                }
+            }
+            else if (end > start)
+            {
+                charged += end - start;
+            }
+        }
+
+        return new OverlapSplit(charged, preExisting, lead, [.. preActing]);
+    }
+
     /// <summary>Who acted as active when, as a list of changes (for timelines).</summary>
     public IReadOnlyList<(double AtMs, string[] Acting)> Changes()
     {
@@ -107,4 +171,16 @@ public sealed class ActiveOverlapMeter(RackCluster cluster) : IDisposable
         _stop = true;
         _thread?.Join();
     }
+}
+
+/// <summary>
+/// Overlap of acting servers in a window, split by when it began.
+/// </summary>
+/// <param name="ChargedMs">Overlap that began in the window (at or after the fault): the fault's.</param>
+/// <param name="PreExistingMs">Time in the window of overlap that began before it: not the fault's.</param>
+/// <param name="PreExistingLeadMs">How long before the window that overlap began (0 when none).</param>
+/// <param name="PreExistingActing">The servers that acted in it.</param>
+public sealed record OverlapSplit(double ChargedMs, double PreExistingMs, double PreExistingLeadMs, IReadOnlyList<string> PreExistingActing)
+{
+    public static readonly OverlapSplit None = new(0, 0, 0, []);
 }

@@ -21,7 +21,9 @@ public static class BenchRecorder
     {
         var windowEnd = r.EndAtMs + SettleWindowMs;
         ProbeAnalysis? probe = cluster.Probe is null ? null : ProbeSeriesAnalysis.Analyze(cluster.Probe.Snapshot(), r.FaultAtMs, windowEnd);
-        var notes = string.Join("; ", r.Violations.Concat(r.Problems));
+        // Breaches from before the fault go into the notes too (an unsafe rack fails the bench),
+        // marked as such, but never into the run's overlap figure.
+        var notes = string.Join("; ", r.Violations.Concat(r.Problems).Concat(r.PreExisting));
         return new BenchResult(
             r.Fault, Peer, runIndex, r.DetectionMs, r.FenceMs, r.TakeoverMs, r.RtoMs, r.OverlapMs,
             probe?.Flaps, r.FalseFences, probe?.OutageMs, probe?.AnswerChanges, windowEnd - r.FaultAtMs,

@@ -15,7 +15,11 @@ public sealed record FailoverResult
     public double? FenceMs { get; init; }
     public double? TakeoverMs { get; init; }
     public double? RtoMs { get; init; }
+    /// <summary>Overlap that began at or after the fault's injection (the fault's).</summary>
     public double OverlapMs { get; init; }
+
+    /// <summary>Overlap in the run's window that began before the fault: there already, not charged to it.</summary>
+    public double PreExistingOverlapMs { get; init; }
 
     /// <summary>False on a loopback rack (no namespaces, no virtual IP): overlap was not measured, and says so.</summary>
     public bool OverlapMeasured { get; init; } = true;
@@ -30,6 +34,12 @@ public sealed record FailoverResult
 
     /// <summary>Safety violations the checker found (empty when the run was safe).</summary>
     public IReadOnlyList<string> Violations { get; init; } = [];
+
+    /// <summary>
+    /// Breaches that began before the fault was injected (still holding then, or not reported by an
+    /// earlier run): reported, but not the fault's, so they do not make the run fail.
+    /// </summary>
+    public IReadOnlyList<string> PreExisting { get; init; } = [];
 
     /// <summary>What was expected and did not happen (a takeover that never came, a timeout).</summary>
     public IReadOnlyList<string> Problems { get; init; } = [];
@@ -46,10 +56,12 @@ public sealed record FailoverResult
         ["takeover_ms"] = Round(TakeoverMs),
         ["rto_ms"] = Round(RtoMs),
         ["overlap_ms"] = OverlapMeasured ? Round(OverlapMs) : null,
+        ["pre_existing_overlap_ms"] = OverlapMeasured ? Round(PreExistingOverlapMs) : null,
         ["epoch_before"] = EpochBefore,
         ["epoch_after"] = EpochAfter,
         ["false_fences"] = FalseFences,
         ["violations"] = new JsonArray(Violations.Select(v => (JsonNode?)v).ToArray()),
+        ["pre_existing"] = new JsonArray(PreExisting.Select(v => (JsonNode?)v).ToArray()),
         ["problems"] = new JsonArray(Problems.Select(v => (JsonNode?)v).ToArray()),
         ["ok"] = Ok,
     };

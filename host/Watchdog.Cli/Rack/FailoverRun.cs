@@ -10,6 +10,8 @@ namespace Watchdog.Cli.Rack;
 /// One measured fault on a settled rack cluster: inject, wait for the outcome docs/safety-rules.md asks
 /// for, measure detection, fence, takeover, recovery time on the virtual IP and overlap from
 /// the moment of injection, run the safety checker, then bring the victim back as a standby.
+/// Overlap and breaches that began before the injection are reported as pre-existing, not
+/// charged to the fault.
 /// </summary>
 public static class FailoverRun
 {
@@ -124,8 +126,11 @@ public static class FailoverRun
             rto = answer is null ? null : answer.EndMs - t0;
         }
 
-        var overlap = cluster.Overlap?.OverlapMs(t0, tEnd) ?? 0;
-        var violations = SafetyChecker.Check(o.Observations(), overlap);
+        // Overlap that began before the fault was injected is not the fault's: reported apart.
+        var overlap = cluster.Overlap?.Split(t0, tEnd) ?? OverlapSplit.None;
+        var checkedAtWall = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var safety = SafetyChecker.CheckRun(o.Observations(), t0Wall, cluster.SafetyReportedUntilWallMs, overlap);
+        cluster.SafetyReportedUntilWallMs = checkedAtWall;
         var falseFences = expected == Outcome.StayActive ? FenceEvents(o, t0Wall).Count : 0;
         var result = new FailoverResult
         {
@@ -136,14 +141,16 @@ public static class FailoverRun
             FenceMs = Since(fence?.Timestamp),
             TakeoverMs = Since(ack?.Timestamp),
             RtoMs = rto,
-            OverlapMs = overlap,
+            OverlapMs = overlap.ChargedMs,
+            PreExistingOverlapMs = overlap.PreExistingMs,
             OverlapMeasured = cluster.Overlap is not null,
             EpochBefore = epochBefore,
             EpochAfter = o.LatestRoles(group)?.Epoch ?? epochBefore,
             FalseFences = falseFences,
             FaultAtMs = t0,
             EndAtMs = tEnd,
-            Violations = violations,
+            Violations = safety.Violations,
+            PreExisting = safety.PreExisting,
             Problems = problems,
         };
 

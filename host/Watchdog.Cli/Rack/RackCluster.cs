@@ -69,6 +69,13 @@ public sealed class RackCluster : IAsyncDisposable
     /// <summary>Who holds the virtual IP, from the kernel's address events (exact, for the overlap meter).</summary>
     public VipAddressMonitor? Addresses { get; private set; }
 
+    /// <summary>
+    /// Wall-clock time (ms since the Unix epoch) up to which the last failover run reported the
+    /// safety checker's findings: a later run lists as pre-existing only what began after it (or
+    /// still held at its own fault), so nothing is lost between runs and nothing charged twice.
+    /// </summary>
+    public long SafetyReportedUntilWallMs { get; set; }
+
     public string BoardStateDirectory => Path.Combine(Rack.Directory, "board-state");
 
     public string BoardLog => Path.Combine(Rack.Directory, "board.log");

@@ -50,6 +50,32 @@ public class IntervalsTests
     }
 
     [Fact]
+    public void Overlap_that_began_before_the_fault_is_pre_existing_not_the_faults()
+    {
+        // b holds 500-1500 (already two holders when the fault comes at 1000) and again from 2000.
+        var samples = Sampled("a", 0, 3000, _ => true)
+            .Concat(Sampled("b", 0, 3000, t => t is >= 500 and < 1500 or >= 2000)).ToList();
+
+        var (charged, preExisting) = Intervals.SplitAtFault(Intervals.Overlap(samples, 0, 3000), 1000);
+
+        Interval before = Assert.Single(preExisting);
+        Assert.Equal((1000.0, 1500.0), (before.StartMs, before.EndMs));
+        Interval after = Assert.Single(charged);
+        Assert.Equal((2000.0, 3000.0), (after.StartMs, after.EndMs));
+    }
+
+    [Fact]
+    public void Overlap_over_before_the_fault_is_in_neither_part()
+    {
+        var samples = Sampled("a", 0, 3000, _ => true).Concat(Sampled("b", 0, 3000, t => t is >= 200 and < 400)).ToList();
+
+        var (charged, preExisting) = Intervals.SplitAtFault(Intervals.Overlap(samples, 0, 3000), 1000);
+
+        Assert.Empty(charged);
+        Assert.Empty(preExisting);
+    }
+
+    [Fact]
     public void Holding_merges_consecutive_samples_into_spans()
     {
         var samples = Sampled("a", 0, 1000, t => t is < 300 or >= 600).ToList();
