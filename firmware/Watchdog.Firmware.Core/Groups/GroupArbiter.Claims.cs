@@ -31,10 +31,21 @@ namespace Watchdog.Firmware.Core
 
             _claim[m] = true;
             _unexpected[m] = true;
+            _unexpectedAt[m] = Epoch;
             _ctx.Event("claim-unexpected", Severity.Alert, u.Config.Node, Config.Name,
                 u.Config.Node + " says it is active@" + u.ReportedEpoch.ToString() + " but " +
                 (u.ClaimProven ? "this board never granted it that" : "shows no grant sealed by a board key for it") +
                 ": it counts as active until it is demoted or fenced, and is never kept over a member the board granted");
+        }
+
+        private bool AnyUnexpectedClaim()
+        {
+            for (int m = 0; m < _members.Length; m++)
+            {
+                if (_claim[m] && _unexpected[m]) { return true; }
+            }
+
+            return false;
         }
 
         // The only claimant is one the board never granted: move the role to a member the board
@@ -49,7 +60,7 @@ namespace Watchdog.Firmware.Core
 
             if (Best(x) >= 0)
             {
-                RemoveActive(x);
+                RemoveActive(x, "claims active without a grant");
                 return;
             }
 

@@ -140,6 +140,16 @@ namespace Watchdog.Firmware.Core
                     return;
                 }
 
+                if (_unexpected[m] && ack.Epoch <= _unexpectedAt[m])
+                {
+                    // It said active without a grant after this demotion was granted: the
+                    // acknowledgement is older news than that claim, which stands until a later
+                    // demotion is acknowledged or it is fenced.
+                    return;
+                }
+
+                _unexpected[m] = false;
+
                 _claim[m] = false;
                 _demoteEpoch[m] = 0;
                 _ctx.Event("demotion-acknowledged", Severity.Info, u.Config.Node, Config.Name, "epoch " + ack.Epoch.ToString());

@@ -37,6 +37,9 @@ namespace Watchdog.Firmware.Core
         // sealed by a board key to show for it (GroupArbiter.Claims.cs): they claim, so nobody else
         // is promoted past them, but they are never the one kept.
         private readonly bool[] _unexpected;
+
+        // The group's epoch when each unexpected claim was noted: only a demotion granted after it answers it.
+        private readonly long[] _unexpectedAt;
         private bool _rolesPublished;
         private int _moving = -1;
         private int _target = -1;
@@ -59,6 +62,7 @@ namespace Watchdog.Firmware.Core
             _shownReady = new bool[n];
             _lateArrival = new bool[n];
             _unexpected = new bool[n];
+            _unexpectedAt = new long[n];
             _grantEpoch = new long[n];
             _grantIssued = new long[n];
             _grantAlerted = new bool[n];
@@ -270,6 +274,12 @@ namespace Watchdog.Firmware.Core
         // The one active is failed, fenced or recovering: get it out, then grant another.
         private void RemoveActive(int x)
         {
+            RemoveActive(x, WireWords.Of(_members[x].Verdict));
+        }
+
+        // why: what is wrong with it, in the reasons of the grants ("software-failure", "claims active without a grant").
+        private void RemoveActive(int x, string why)
+        {
             ChannelUnit u = _members[x];
             if (!_ctx.BoardGraceOver)
             {
@@ -289,11 +299,11 @@ namespace Watchdog.Firmware.Core
             {
                 _claim[x] = false;
                 _role[x] = NodeRole.Standby;
-                Promote(cand, "failover: " + u.Config.Node + " is out (" + WireWords.Of(u.Verdict) + ")");
+                Promote(cand, "failover: " + u.Config.Node + " is out (" + why + ")");
             }
             else if (u.AliveOnWires && !FenceOnNetworkFailure(u))
             {
-                StartDemote(x, cand, true, "failover: " + u.Config.Node + " " + WireWords.Of(u.Verdict));
+                StartDemote(x, cand, true, "failover: " + u.Config.Node + " " + why);
             }
             else if (u.CanFence())
             {
@@ -347,6 +357,14 @@ namespace Watchdog.Firmware.Core
                 keep = -1;
             }
 
+            if (keep >= 0 && _role[keep] != NodeRole.Active && AnyUnexpectedClaim())
+            {
+                // Beside an active the board never granted, confirming a claim this run did not
+                // grant (a retained state after a restart may be stale) could promote a member
+                // that is not active past one that is: everyone steps down first.
+                keep = -1;
+            }
+
             if (keep >= 0 && _role[keep] != NodeRole.Active)
             {
                 // It says it is active and is the newest: the demotion round confirms it rather
@@ -373,7 +391,7 @@ namespace Watchdog.Firmware.Core
                     _demoteEpoch[m] = -1;
                     demoting = demoting.Length == 0 ? u.Config.Node : demoting + ", " + u.Config.Node;
                 }
-                else if ((u.Unfit || _unexpected[m]) && !u.TakeoverHeld && _ctx.BoardGraceOver && (!u.AliveOnWires || _ctx.Now >= _demoteDeadline[m]) && u.CanFence())
+                else if ((u.Unfit || (_unexpected[m] && u.State != ChannelState.Maintenance)) && !u.TakeoverHeld && _ctx.BoardGraceOver && (!u.AliveOnWires || _ctx.Now >= _demoteDeadline[m]) && u.CanFence())
                 {
                     // Failed (not merely unheard), or active without a grant, and not stepping down: hold it before anyone is promoted.
                     u.TakeoverHold("stonith: " + u.Config.Node + " may still be active" + (_unexpected[m] ? " (without a grant) and did not step down" : ""));
@@ -431,7 +449,16 @@ namespace Watchdog.Firmware.Core
                 return;
             }
 
-            if (!_failover)
+            if (!_failover && AnyUnexpectedClaim())
+            {
+                // It may have stepped down without saying so, and another member acts as active
+                // without a grant: granting it active again could make two. Its claim stands and
+                // the several-claims round sorts them out (everyone steps down, the intruder is fenced).
+                _demoteEpoch[x] = 0;
+                Phase = GroupPhase.Stable;
+                _ctx.Event("switchover-aborted", Severity.Alert, u.Config.Node, Config.Name, u.Config.Node + " did not acknowledge its demotion in time and another member claims active without a grant; nobody is granted active until the claims are resolved");
+            }
+            else if (!_failover)
             {
                 _role[x] = NodeRole.Active;
                 _demoteEpoch[x] = 0;

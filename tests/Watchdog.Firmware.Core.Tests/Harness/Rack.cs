@@ -20,7 +20,8 @@ internal sealed class Rack
 
     private readonly Queue<Action> _pending = new();
     private readonly Dictionary<string, Grant> _retained = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, NodeState> _retainedStates = new(StringComparer.Ordinal);
+    // The broker's retained state of each agent, with whether the grant it hands back checks out.
+    private readonly Dictionary<string, (NodeState State, bool Proven)> _retainedStates = new(StringComparer.Ordinal);
     private readonly List<string> _log = new();
     private int[] _lastRelayMask;
     private bool _crashAfterPersist;
@@ -106,8 +107,13 @@ internal sealed class Rack
     /// <summary>An agent publishes its state (retained on the broker, so a restarted board gets the last one).</summary>
     public void Step(NodeState m)
     {
-        _retainedStates[m.Node] = m;
-        Process(Core.Step(m, WallMs), false);
+        Step(m, !Server(m.Node).Unproven);
+    }
+
+    private void Step(NodeState m, bool proven)
+    {
+        _retainedStates[m.Node] = (m, proven);
+        Process(Core.Step(m, proven, WallMs), false);
     }
 
     public void Step(GrantAck m) => Process(Core.Step(m, WallMs), false);
@@ -124,11 +130,17 @@ internal sealed class Rack
             int channel = Array.FindIndex(Servers, s => s.Node == c.Target);
             for (int i = 0; i < output.Count; i++)
             {
-                if (channel >= 0 && output.Entry(i).Message is CommandAck { Verdict: CommandVerdict.Accepted })
+                if (output.Entry(i).Message is CommandAck { Verdict: CommandVerdict.Accepted } accepted && accepted.Id == c.Id)
                 {
-                    Referee.Commanded(channel);
+                    Referee.CommandAccepted(c.Id);
+                    if (channel >= 0)
+                    {
+                        Referee.Commanded(channel);
+                    }
                 }
             }
+
+            LastCommand = c;
 
             Process(output, true);
         }
@@ -137,6 +149,9 @@ internal sealed class Rack
             InCommand = false;
         }
     }
+
+    /// <summary>The last signed command delivered (what an eavesdropper could capture and send again).</summary>
+    public SignedCommand? LastCommand { get; private set; }
 
     public SignedCommand Sign(CommandAction action, string target, string argument, long epoch, string id, long issuedAt, long expiresAt, string keyId = "ops", byte[]? key = null)
     {
@@ -179,7 +194,7 @@ internal sealed class Rack
         foreach (var state in _retainedStates.Values.ToList())
         {
             var retained = state;
-            _pending.Enqueue(() => Step(retained));
+            _pending.Enqueue(() => Step(retained.State, retained.Proven));
         }
     }
 
@@ -201,6 +216,9 @@ internal sealed class Rack
 
         _pending.Enqueue(() => Step(s.State(GroupOf(s.Node), WallMs)));
     }
+
+    /// <summary>Delivers the agent's state to the board now (the claim is heard before anything else happens to it).</summary>
+    public void PublishStateNow(SimServer s) => Step(s.State(GroupOf(s.Node), WallMs));
 
     public void PublishState(SimServer s) => _pending.Enqueue(() =>
     {
@@ -343,6 +361,7 @@ internal sealed class Rack
 
         s.Role = g.Role;
         s.Epoch = g.Epoch;
+        s.Unproven = false;
         if (s.Acks)
         {
             var ack = new GrantAck { Node = s.Node, Group = g.Group, Role = g.Role, Epoch = g.Epoch, Ok = true, Timestamp = WallMs };

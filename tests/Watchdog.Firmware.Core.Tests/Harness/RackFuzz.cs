@@ -5,11 +5,13 @@ namespace Watchdog.Firmware.Core.Tests.Harness;
 /// <summary>
 /// Turns a random operation (kind, node, amount) into something that happens to the rack: ticks,
 /// faults, agents that stop acknowledging, broker loss, board restarts (also right after an epoch
-/// was persisted) and signed operator commands.
+/// was persisted), signed operator commands, an agent that acts on a forged grant (active at the
+/// current epoch or far above it, with no grant a board key sealed) and a captured command sent
+/// again.
 /// </summary>
 internal static class RackFuzz
 {
-    public const int Kinds = 20;
+    public const int Kinds = 22;
 
     public static void Apply(Rack rack, int kind, int nodeIndex, int amount, bool commands)
     {
@@ -74,6 +76,26 @@ internal static class RackFuzz
                 break;
             case 16:
                 rack.ArmCrashAfterPersist();
+                break;
+            case 17:
+                // Acted on a forged grant that came over the broker (so only while it can reach
+                // it): active, at the board's epoch or far above it. The board hears the claim.
+                if (!s.Reachable)
+                {
+                    break;
+                }
+
+                s.Role = NodeRole.Active;
+                s.Epoch = rack.Core.Epoch + (amount % 2 == 0 ? 0 : amount * 1000);
+                s.Unproven = true;
+                rack.PublishStateNow(s);
+                break;
+            case 18:
+                if (rack.LastCommand is { } captured)
+                {
+                    rack.Command(captured);
+                }
+
                 break;
             default:
                 if (commands)

@@ -1,3 +1,4 @@
+using Watchdog.Firmware.Core.Config;
 using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Wire;
 
@@ -7,13 +8,16 @@ namespace Watchdog.Firmware.Core.Tests.Harness;
 /// Watches the rack from outside the core and records every breach of the safety rules (docs/safety-rules.md),
 /// judged on what the simulated world does (who acts as active, what was persisted when), not on
 /// what the core says about itself:
-/// rule 1: never two members of an active-standby group acting as active;
-/// rule 2: an active grant only while no other member acts as active;
+/// rule 1: never two members of an active-standby group acting as active (a member acting on a
+/// grant no board sealed, which only a scenario's forgery makes, is not the board's doing);
+/// rule 2: an active grant only while no other member acts as active (beside a forged active only
+/// the member already acting as active may be granted again);
 /// rule 3: a grant's epoch is persisted before it is published and rounds strictly increase;
 /// quiet: no automatic reset/power action and no agent request in the board's grace, a node's boot grace or maintenance;
 /// absent: no automatic reset/power action on a server whose agent never ran (not installed yet);
 /// rule 5: wire actions per channel within any cap window stay at or below the cap plus the final hold;
-/// power cycles: the power button is never pressed before its power cycle was persisted as under way.
+/// power cycles: the power button is never pressed before its power cycle was persisted as under way;
+/// replay: a command id is accepted at most once.
 /// </summary>
 internal sealed class Referee
 {
@@ -48,6 +52,17 @@ internal sealed class Referee
     public int WireActions => _actions.Sum(a => a.Count);
 
     public int GraceTicks => (_rack.Config.Timing.BoardBootGraceMs + _rack.Config.Timing.TickMs - 1) / _rack.Config.Timing.TickMs;
+
+    private readonly HashSet<string> _acceptedCommands = new(StringComparer.Ordinal);
+
+    /// <summary>replay: a command id is carried out at most once, however often it is delivered.</summary>
+    public void CommandAccepted(string id)
+    {
+        if (!_acceptedCommands.Add(id))
+        {
+            Violation($"command {id} accepted twice (a replay was carried out)");
+        }
+    }
 
     private void Violation(string what)
     {
@@ -110,11 +125,32 @@ internal sealed class Referee
 
         _roundEpoch[g.Group] = g.Epoch;
         var group = _rack.Config.Groups.First(x => x.Name == g.Group);
+        CheckActiveGrant(g, group);
+        if (g.Role == NodeRole.Active)
+        {
+            _activeGrantee[g.Group] = g.Node;
+        }
+        else if (_activeGrantee.TryGetValue(g.Group, out string? grantee) && grantee == g.Node)
+        {
+            _activeGrantee.Remove(g.Group);
+        }
+    }
+
+    // Who the last active grant of each group went to: granting it again is not a promotion.
+    private readonly Dictionary<string, string> _activeGrantee = new(StringComparer.Ordinal);
+
+    private void CheckActiveGrant(Grant g, GroupConfig group)
+    {
         if (g.Role == NodeRole.Active && group.Mode == GroupMode.ActiveStandby)
         {
             foreach (var member in group.Members.Where(m => m != g.Node))
             {
-                if (_rack.Server(member).ActsActive)
+                // An active acting on a grant no board sealed is the intruder's doing, not the board's:
+                // the board may keep (re-grant) the member that already acts as active, or was
+                // granted it last, beside it, but never promote anyone new past it.
+                bool kept = _rack.Server(g.Node).ActsActive || (_activeGrantee.TryGetValue(g.Group, out string? grantee) && grantee == g.Node);
+                bool keptBesideForged = _rack.Server(member).Unproven && kept;
+                if (_rack.Server(member).ActsActive && !keptBesideForged)
                 {
                     Violation($"{g.Node} granted active while {member} still acts as active (STONITH before takeover)");
                 }
@@ -214,7 +250,9 @@ internal sealed class Referee
 
         foreach (var group in _rack.Config.Groups.Where(g => g.Mode == GroupMode.ActiveStandby))
         {
-            var acting = group.Members.Where(m => _rack.Server(m).ActsActive).ToList();
+            // Members acting on a grant no board sealed (a forged grant a scenario injects) are the
+            // attacker's overlap; the board's part is to end it, which the scenario's output shows.
+            var acting = group.Members.Where(m => _rack.Server(m).ActsActive && !_rack.Server(m).Unproven).ToList();
             string text = acting.Count > 1 ? $"two actives in {group.Name}: {string.Join(", ", acting)}" : "";
             if (text.Length > 0 && text != _lastOverlap)
             {

@@ -288,6 +288,8 @@ internal sealed class ScenarioRunner
             else if (opt == "installed=no") { s.Installed = false; }
             else if (opt == "installed=yes") { s.Installed = true; }
             else if (opt == "powered-on") { s.PowerOnNow(); }
+            else if (opt == "proof=none") { s.Unproven = true; }
+            else if (opt == "proof=sealed") { s.Unproven = false; }
             else if (opt.StartsWith("boot=", StringComparison.Ordinal)) { s.BootTicks = (int)Ticks(opt[5..]); }
             else if (opt.StartsWith("role=", StringComparison.Ordinal) && WireWords.TryParse(opt[5..], out NodeRole role)) { s.Role = role; }
             else if (opt.StartsWith("epoch=", StringComparison.Ordinal)) { s.Epoch = long.Parse(opt[6..], CultureInfo.InvariantCulture); }

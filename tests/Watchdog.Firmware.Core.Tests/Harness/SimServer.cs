@@ -56,6 +56,13 @@ internal sealed class SimServer
     // The agent.
     public NodeRole Role { get; set; }
     public long Epoch { get; set; }
+
+    /// <summary>
+    /// True while its role and epoch come from no grant a board key sealed (a forged or foreign
+    /// grant it acted on): its states then reach the core with the grant proof failing, as the
+    /// glue would find. A grant from the board clears it.
+    /// </summary>
+    public bool Unproven { get; set; }
     public bool ServiceFailing { get; set; }
     public bool RestartHeals { get; set; } = true;
     public bool Acks { get; set; } = true;
@@ -247,6 +254,7 @@ internal sealed class SimServer
         Grant? retained = rack.RetainedGrant(Node);
         Role = retained?.Role ?? NodeRole.None;
         Epoch = retained?.Epoch ?? 0;
+        Unproven = false;
         if (!Hung)
         {
             rack.Note($"sim {Node}: booted, agent up as {WireWords.Of(Role)}@{Epoch}");
