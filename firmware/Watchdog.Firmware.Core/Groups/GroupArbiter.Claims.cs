@@ -4,7 +4,8 @@ using Watchdog.Protocol.Wire;
 namespace Watchdog.Firmware.Core
 {
     /// <summary>
-    /// An active the board did not grant (docs/safety-rules.md, rule 9): a member that says it is
+    /// Claims: more than one member that may be active, and an active the board did not grant
+    /// (docs/safety-rules.md, rule 9): a member that says it is
     /// active although this board never granted it (it acted on a grant from elsewhere: forged
     /// before seals, replayed, or a stale retained one), or whose claim shows no grant sealed by a
     /// board key (NodeState.GrantProof, checked by the glue). It counts as a claim, so nobody else
@@ -67,6 +68,91 @@ namespace Watchdog.Firmware.Core
             if (_members[x].State == ChannelState.Healthy)
             {
                 Promote(x, "granting " + _members[x].Config.Node + " the role it claimed without a grant (no other member is fit)");
+            }
+        }
+    
+        private void ResolveSeveralClaims()
+        {
+            AlertOnce("several-claims", "more than one member may be active: " + Describe() + "; demoting all but one, promoting nobody until they are out");
+
+            // Keep one only when it is certainly the newest: heard, fit, saying active, and its
+            // epoch above every other claimant's (an unheard claimant could be newer). A stale
+            // retained "active" must never win over the member that really holds the role.
+            int keep = -1;
+            bool unheard = false;
+            for (int m = 0; m < _members.Length; m++)
+            {
+                if (!_claim[m] || _unexpected[m]) { continue; }
+                if (!_members[m].HeardState) { unheard = true; }
+                else if (keep < 0 || _members[m].ReportedEpoch > _members[keep].ReportedEpoch) { keep = m; }
+            }
+
+            if (keep >= 0)
+            {
+                for (int m = 0; m < _members.Length; m++)
+                {
+                    if (m != keep && _claim[m] && !_unexpected[m] && _members[m].ReportedEpoch >= _members[keep].ReportedEpoch) { keep = -1; break; }
+                }
+            }
+
+            if (unheard || (keep >= 0 && (_members[keep].Unfit || _members[keep].ReportedRole != NodeRole.Active)))
+            {
+                keep = -1;
+            }
+
+            if (keep >= 0 && _role[keep] != NodeRole.Active && AnyUnexpectedClaim())
+            {
+                // Beside an active the board never granted, confirming a claim this run did not
+                // grant (a retained state after a restart may be stale) could promote a member
+                // that is not active past one that is: everyone steps down first.
+                keep = -1;
+            }
+
+            if (keep >= 0 && _role[keep] != NodeRole.Active)
+            {
+                // It says it is active and is the newest: the demotion round confirms it rather
+                // than taking the role away from everyone for a moment.
+                _role[keep] = NodeRole.Active;
+            }
+
+            string demoting = "";
+            for (int m = 0; m < _members.Length; m++)
+            {
+                if (!_claim[m] || m == keep) { continue; }
+                ChannelUnit u = _members[m];
+                if (u.ConfirmedOut)
+                {
+                    _claim[m] = false;
+                    _role[m] = NodeRole.Standby;
+                    _demoteEpoch[m] = 0;
+                }
+                else if (u.AliveOnWires && _demoteEpoch[m] == 0)
+                {
+                    // Alive and claiming: ask it to step down; it is never fenced for that alone (rule 4).
+                    _role[m] = NodeRole.Standby;
+                    u.RoleOut = false;
+                    _demoteEpoch[m] = -1;
+                    demoting = demoting.Length == 0 ? u.Config.Node : demoting + ", " + u.Config.Node;
+                }
+                else if ((u.Unfit || (_unexpected[m] && u.State != ChannelState.Maintenance)) && !u.TakeoverHeld && _ctx.BoardGraceOver && (!u.AliveOnWires || _ctx.Now >= _demoteDeadline[m]) && u.CanFence())
+                {
+                    // Failed (not merely unheard), or active without a grant, and not stepping down: hold it before anyone is promoted.
+                    u.TakeoverHold("stonith: " + u.Config.Node + " may still be active" + (_unexpected[m] ? " (without a grant) and did not step down" : ""));
+                }
+            }
+
+            if (demoting.Length > 0)
+            {
+                // One round for all of them; each must acknowledge it.
+                Round("demoting " + demoting + ": more than one member may be active");
+                for (int m = 0; m < _members.Length; m++)
+                {
+                    if (_demoteEpoch[m] == -1)
+                    {
+                        _demoteEpoch[m] = Epoch;
+                        _demoteDeadline[m] = _ctx.Now + _ctx.Timing.DemoteAckTimeout;
+                    }
+                }
             }
         }
     }
