@@ -294,6 +294,11 @@ namespace Watchdog.Firmware.Core
                 }
             }
 
+            if (periodic && _ctx.Now > 0)
+            {
+                for (int g = 0; g < _groups.Length; g++) { _groups[g].RepublishRoles(); }
+            }
+
             NoteLadder();
             NoteCommissioning();
             // The end of the boot grace is published at once, not at the next periodic reading

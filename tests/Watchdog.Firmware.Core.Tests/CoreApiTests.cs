@@ -270,4 +270,18 @@ public sealed class CoreApiTests
         Assert.False(core.Tick(now).LadderChanged);
         Assert.Throws<InvalidOperationException>(() => core.RestoreLadder("cycling:ch1", now));
     }
+
+    [Fact]
+    public void The_roles_go_out_again_every_reading_period_so_a_forged_retained_value_is_overwritten()
+    {
+        var rack = new Rack(TestConfigs.Group(GroupMode.ActiveStandby, 2)) { Logging = false };
+        rack.Run(80);
+        int before = rack.RolesPublished;
+        int period = rack.Config.Timing.ReadingPeriodMs / rack.Config.Timing.TickMs;
+
+        rack.Run(period * 3);
+
+        Assert.InRange(rack.RolesPublished - before, 3, 4);
+        Assert.Empty(rack.Referee.Violations);
+    }
 }

@@ -7,10 +7,26 @@ namespace Watchdog.Firmware.Core
     /// <summary>
     /// The group's published roles (group/&lt;group&gt;/roles): who is active, standby, ready to
     /// take over, fenced. Published with every round of grants, and again under the same epoch
-    /// when the fenced or ready members change without one, so readers never see a stale picture.
+    /// when the fenced or ready members change without one, so readers never see a stale picture;
+    /// and the last one again every reading period with a fresh timestamp, so a retained value
+    /// someone else wrote there (forged) is overwritten within one period.
     /// </summary>
     internal sealed partial class GroupArbiter
     {
+        private GroupRoles? _lastRoles;
+
+        /// <summary>The periodic republish: the same roles, a fresh timestamp (no allocation).</summary>
+        public void RepublishRoles()
+        {
+            if (_lastRoles == null || Phase == GroupPhase.Settling)
+            {
+                return;
+            }
+
+            _lastRoles.Timestamp = _ctx.WallMs;
+            _ctx.Output.Add(TopicKind.GroupRoles, Config.Name, _lastRoles, true);
+        }
+
         private bool FencedChanged()
         {
             for (int m = 0; m < _members.Length; m++)
@@ -93,6 +109,7 @@ namespace Watchdog.Firmware.Core
 
             roles.Reason = reason;
             roles.Timestamp = _ctx.WallMs;
+            _lastRoles = roles;
             _ctx.Output.Add(TopicKind.GroupRoles, Config.Name, roles, true);
         }
     }

@@ -20,6 +20,12 @@ internal sealed class Rack
 
     private readonly Queue<Action> _pending = new();
     private readonly Dictionary<string, Grant> _retained = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _shownRoles = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, GroupRoles> _shownRolesMessage = new(StringComparer.Ordinal);
+
+    /// <summary>Every roles message published, the periodic republishes included.</summary>
+    public int RolesPublished { get; private set; }
+
     // The broker's retained state of each agent, with whether the grant it hands back checks out.
     private readonly Dictionary<string, (NodeState State, bool Proven)> _retainedStates = new(StringComparer.Ordinal);
     private readonly List<string> _log = new();
@@ -317,7 +323,16 @@ internal sealed class Rack
                 Deliver(copy);
                 break;
             case GroupRoles r:
-                Note($"roles {r.Group}@{r.Epoch} active=[{string.Join(",", r.Active)}] standby=[{string.Join(",", r.Standby)}] ready=[{string.Join(",", r.Ready)}] fenced=[{string.Join(",", r.Fenced)}]");
+                string line = $"roles {r.Group}@{r.Epoch} active=[{string.Join(",", r.Active)}] standby=[{string.Join(",", r.Standby)}] ready=[{string.Join(",", r.Ready)}] fenced=[{string.Join(",", r.Fenced)}]";
+                // The periodic republish of the same roles is not shown (as retained readings are not).
+                if (!_shownRoles.TryGetValue(r.Group, out string? shown) || shown != line || !ReferenceEquals(_shownRolesMessage.GetValueOrDefault(r.Group), r))
+                {
+                    Note(line);
+                }
+
+                _shownRoles[r.Group] = line;
+                _shownRolesMessage[r.Group] = r;
+                RolesPublished++;
                 break;
             case AgentRequest q:
                 Referee.RequestPublished(q);
