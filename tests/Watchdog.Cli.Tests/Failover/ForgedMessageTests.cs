@@ -98,4 +98,30 @@ public sealed class ForgedMessageTests(ITestOutputHelper output)
         var refusal = await bus.UnauthenticatedAsync(before, ClusterConfigs.BoardName, "node state", topic, "unsealed", node: "web1");
         await bus.AssertNothingMovedAsync(before, refusal);
     }
+
+    [RackFact]
+    public async Task Forged_retained_roles_are_overwritten_by_the_boards_next_and_move_nothing()
+    {
+        await using var cluster = await RackClusterFixture.StartSettledAsync(output);
+        await using var bus = await Forge.ConnectAsync(cluster, output);
+        var before = await bus.BaselineAsync();
+
+        // Nobody acts on roles (agents act on their grants), but readers do: watchdogctl status
+        // shows them and signs commands with their epoch. The board republishes its own every
+        // reading period, so the forged retained value lasts at most that long.
+        string topic = bus.Topics.GroupRoles("web");
+        var forged = new GroupRoles { Group = "web", Mode = GroupMode.ActiveStandby, Epoch = 999, Active = ["web2"], Standby = ["web1"], Reason = "forged", Timestamp = Forge.Now() };
+        await bus.PublishAsync(topic, MessageCodec.Encode(forged), retain: true);
+        Assert.True(await cluster.Observer.WaitForAsync(o => o.LatestRoles("web") is { Epoch: 999 }, Forge.Generous, CancellationToken.None),
+            "the forged roles never reached the broker's readers: " + bus.Describe(before.WallMs));
+        long forgedSeen = Forge.Now();
+        Assert.True(
+            await cluster.Observer.WaitForAsync(o => bus.Roles(forgedSeen).Count > 0 && o.LatestRoles("web") is { Active: ["web1"] } r && r.Epoch == before.Epoch, Forge.Generous, CancellationToken.None),
+            "the board's roles did not replace the forged ones: " + bus.Describe(before.WallMs));
+        GroupRoles genuine = bus.Roles(forgedSeen)[0];
+        output.WriteLine($"forged roles replaced by the board's after {genuine.Timestamp - forgedSeen} ms");
+
+        // No event names a forged roles message (no one checks them); the board's next roles are the proof it was undone.
+        await bus.AssertNothingMovedAsync(before, new Refusal(new EventMessage { Kind = "roles-replaced", Timestamp = genuine.Timestamp }, cluster.Clock.NowMs));
+    }
 }
