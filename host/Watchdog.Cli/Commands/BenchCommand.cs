@@ -10,7 +10,8 @@ using Watchdog.Protocol.Wire;
 namespace Watchdog.Cli.Commands;
 
 /// <summary>
-/// `watchdogctl bench`: named failover scenarios on the virtual rack (namespaces, mosquitto),
+/// `watchdogctl bench`: named failover scenarios on the virtual rack (namespaces, mosquitto with
+/// the users and ACL of `watchdogctl broker config` unless --anonymous-broker),
 /// N runs each, reported as p50/p95/p99/max; `--peer keepalived` runs keepalived's side of the
 /// same faults; `--chaos` draws random fault schedules and runs the safety checker after each;
 /// `--soak` counts false fences under CPU-load jitter with no faults. Needs root.
@@ -42,7 +43,12 @@ public static class BenchCommand
         var output = new Option<string?>("--out", "-o") { Description = "Folder for the JSON report, the Markdown tables and one SVG timeline per scenario" };
         var agent = new Option<string?>("--agent") { Description = "A published agent executable to run on the servers (dotnet publish host/Watchdog.Agent -c Release -r linux-x64: NativeAOT, as in production); default: the JIT build next to watchdogctl" };
         var network = new Option<string>("--network-failure") { Description = "The group's policy for an active that lost every link: demote (ask it, fence after demote_ack_timeout_ms) or fence (hold it at once)", DefaultValueFactory = _ => "demote" };
-        var command = new Command("bench", "Measure failover on the virtual rack, optionally side by side with keepalived") { scenario, runs, json, peer, chaos, seed, soak, heartbeat, output, agent, network };
+        var anonymous = new Option<bool>("--anonymous-broker")
+        {
+            Description = "Run mosquitto with no users and no ACL, every client anonymous. Without it mosquitto runs the configuration `watchdogctl broker config` writes: " +
+                          "the board, each agent and the bench's operator log in as board-rack1, agent-<node>, operator-rack, and the ACL limits what each may publish",
+        };
+        var command = new Command("bench", "Measure failover on the virtual rack, optionally side by side with keepalived") { scenario, runs, json, peer, chaos, seed, soak, heartbeat, output, agent, network, anonymous };
         command.SetAction(async (result, ct) =>
         {
             if (!Sim.Posix.PosixSignals.IsRoot)
@@ -79,7 +85,15 @@ public static class BenchCommand
             }
 
             Console.Error.WriteLine(agentPath is null ? "agent: JIT build (dotnet Watchdog.Agent.dll)" : $"agent: {agentPath}");
-            var options = new RackClusterOptions { Broker = BrokerKind.Mosquitto, HeartbeatPeriodMs = result.GetValue(heartbeat), Log = Console.Error, AgentExecutable = agentPath, NetworkFailure = networkFailure };
+            var options = new RackClusterOptions
+            {
+                Broker = BrokerKind.Mosquitto,
+                SecureBroker = !result.GetValue(anonymous),
+                HeartbeatPeriodMs = result.GetValue(heartbeat),
+                Log = Console.Error,
+                AgentExecutable = agentPath,
+                NetworkFailure = networkFailure,
+            };
             var outDir = result.GetValue(output);
             if (outDir is not null)
             {

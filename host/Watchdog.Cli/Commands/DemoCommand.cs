@@ -9,9 +9,10 @@ using Watchdog.Protocol.Wire;
 namespace Watchdog.Cli.Commands;
 
 /// <summary>
-/// `watchdogctl demo`: the embedded broker, one board and two simulated servers running real
-/// agents and a tiny service behind a virtual IP. It injects a failure, shows detection, fencing,
-/// promotion and the virtual IP answering from the new active with timings, then fails back.
+/// `watchdogctl demo`: the embedded broker (or mosquitto with users and ACL), one board and two
+/// simulated servers running real agents and a tiny service behind a virtual IP. It injects a
+/// failure, shows detection, fencing, promotion and the virtual IP answering from the new active
+/// with timings, then fails back.
 /// </summary>
 public static class DemoCommand
 {
@@ -21,11 +22,21 @@ public static class DemoCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object with the timings as the last line" };
         var heartbeat = new Option<int>("--heartbeat-ms") { Description = "Heartbeat period in ms (detection timeout is three periods)", DefaultValueFactory = _ => 50 };
         var noNamespaces = new Option<bool>("--no-namespaces") { Description = "Run servers as plain processes on loopback (no virtual IP)" };
-        var mosquitto = new Option<bool>("--mosquitto") { Description = "Use a real mosquitto instead of the embedded broker" };
-        var command = new Command("demo", "Run the demo rack: a failure, the failover with timings, and the failback") { fault, json, heartbeat, noNamespaces, mosquitto };
+        var mosquitto = new Option<bool>("--mosquitto")
+        {
+            Description = "Use a real mosquitto instead of the embedded broker, with the configuration `watchdogctl broker config` writes: " +
+                          "no anonymous clients; the board, each agent and the demo's operator log in as board-rack1, agent-<node>, operator-rack; the ACL limits what each may publish",
+        };
+        var anonymous = new Option<bool>("--anonymous-broker") { Description = "With --mosquitto: no users and no ACL, every client connects anonymously (the embedded broker always does)" };
+        var command = new Command("demo", "Run the demo rack: a failure, the failover with timings, and the failback") { fault, json, heartbeat, noNamespaces, mosquitto, anonymous };
         command.SetAction(async (result, ct) =>
         {
             var kind = FaultNames.Parse(result.GetValue(fault)!);
+            if (result.GetValue(anonymous) && !result.GetValue(mosquitto))
+            {
+                throw new FormatException("--anonymous-broker goes with --mosquitto: the embedded broker has no users anyway");
+            }
+
             if (kind is not (FaultKind.AgentCrash or FaultKind.Hang or FaultKind.Power or FaultKind.Link))
             {
                 throw new FormatException($"--fault {result.GetValue(fault)}: the demo shows agent-crash, hang, power or link (the bench runs the rest)");
@@ -39,6 +50,7 @@ public static class DemoCommand
                 HeartbeatPeriodMs = result.GetValue(heartbeat),
                 UseNamespaces = !result.GetValue(noNamespaces),
                 Broker = result.GetValue(mosquitto) ? BrokerKind.Mosquitto : BrokerKind.Embedded,
+                SecureBroker = !result.GetValue(anonymous),
                 Log = log.Writer,
             };
             return await RunAsync(options, kind, asJson, live, log, ct).ConfigureAwait(false);

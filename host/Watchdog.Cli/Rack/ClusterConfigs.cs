@@ -84,7 +84,7 @@ public static class ClusterConfigs
 
     public static string Agent(
         RackClusterOptions o, string node, int heartbeatPin, string wireFile, string brokerHost, int brokerPort,
-        string keyFile, string epochFile, string vip, int vipPrefix, string vipInterface, string? netns)
+        string keyFile, string epochFile, string vip, int vipPrefix, string vipInterface, string? netns, BrokerLogin? login = null)
     {
         var root = new JsonObject
         {
@@ -102,6 +102,8 @@ public static class ClusterConfigs
             {
                 ["Brokers"] = new JsonArray(new JsonObject { ["Host"] = brokerHost, ["Port"] = brokerPort }),
                 ["ClientId"] = $"agent-{node}",
+                ["Username"] = login?.User ?? "",
+                ["PasswordFile"] = login?.PasswordFile ?? "",
                 ["ReconnectMinMs"] = 200,
                 ["ReconnectMaxMs"] = 2000,
                 ["StatePublishMs"] = 2000,

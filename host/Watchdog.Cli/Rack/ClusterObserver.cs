@@ -45,7 +45,8 @@ public sealed class ClusterObserver : IAsyncDisposable
     public ClusterSnapshot Snapshot { get; }
 
     /// <param name="journalPath">When set, every message received is appended there (arrival time, topic, payload) for a post-mortem of a run.</param>
-    public static async Task<ClusterObserver> StartAsync(string host, int port, string cluster, CancellationToken ct, string? journalPath = null)
+    /// <param name="login">The user to log in as (an operator: it reads everything and publishes commands), or null: anonymous.</param>
+    public static async Task<ClusterObserver> StartAsync(string host, int port, string cluster, CancellationToken ct, string? journalPath = null, BrokerLogin? login = null)
     {
         var client = new MqttClientFactory().CreateMqttClient();
         var observer = new ClusterObserver(client, new TopicTree(cluster), journalPath);
@@ -54,11 +55,16 @@ public sealed class ClusterObserver : IAsyncDisposable
             observer.Apply(e.ApplicationMessage.Topic, e.ApplicationMessage.Payload.ToArray());
             return Task.CompletedTask;
         };
-        var options = new MqttClientOptionsBuilder()
+        var builder = new MqttClientOptionsBuilder()
             .WithTcpServer(host, port)
             .WithClientId("watchdogctl-observer-" + Guid.NewGuid().ToString("N")[..8])
-            .WithTimeout(TimeSpan.FromSeconds(5))
-            .Build();
+            .WithTimeout(TimeSpan.FromSeconds(5));
+        if (login is not null)
+        {
+            builder = builder.WithCredentials(login.User, login.Password());
+        }
+
+        var options = builder.Build();
         // Retried until the bound: a broker that is still coming up raises no event to wait on.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (true)
@@ -69,6 +75,12 @@ public sealed class ClusterObserver : IAsyncDisposable
                 if (result.ResultCode == MqttClientConnectResultCode.Success)
                 {
                     break;
+                }
+
+                // A refusal (a wrong user or password) does not throw: say it once the bound has passed.
+                if (DateTime.UtcNow >= deadline)
+                {
+                    throw new InvalidOperationException($"the broker {host}:{port} refused the observer{(login is null ? " (anonymous)" : " as " + login.User)}: {result.ResultCode} {result.ReasonString}");
                 }
             }
             catch (Exception) when (DateTime.UtcNow < deadline)

@@ -57,6 +57,9 @@ public sealed class RackCluster : IAsyncDisposable
 
     public int BrokerPort { get; private set; }
 
+    /// <summary>The broker's users and their credential files (mosquitto with <see cref="RackClusterOptions.SecureBroker"/>), or null: everyone connects anonymously.</summary>
+    public RackBrokerUsers? BrokerUsers { get; private set; }
+
     /// <summary>The virtual IP, or null when the rack runs on loopback (no namespaces: no VIP).</summary>
     public IPAddress? Vip { get; private set; }
 
@@ -102,20 +105,28 @@ public sealed class RackCluster : IAsyncDisposable
     {
         Keys = KeySet.Generate("rack", [ClusterConfigs.BoardName], Options.Nodes, Key.AsRoleKey());
         Keys.WriteAll(KeyDirectory);
-        await StartBrokerAsync().ConfigureAwait(false);
-        Options.Log.WriteLine($"broker: {(Options.Broker == BrokerKind.Embedded ? "embedded MQTTnet" : "mosquitto")} on {BrokerHost}:{BrokerPort}");
 
-        // A kept rack folder (WATCHDOG_KEEP_RACK=1) also keeps every MQTT message the observer saw, beside the wire timeline.
-        var journal = Options.KeepDirectory ? Path.Combine(Rack.Directory, "mqtt.log") : null;
-        Observer = await ClusterObserver.StartAsync(BrokerHost, BrokerPort, Options.Cluster, ct, journal).ConfigureAwait(false);
-
-        var namespaces = Rack.IsolationMode == IsolationMode.NetworkNamespaces;
-        Vip = namespaces ? IPAddress.Parse(Rack.AddressFor(100)) : null;
+        // The board's configuration first: a secure broker's users and ACL are made from it.
         var members = new List<(string Channel, string Node)>();
         for (var i = 0; i < Options.Nodes.Count; i++)
         {
             members.Add(($"s{i + 1}", Options.Nodes[i]));
         }
+
+        _boardConfigPath = Path.Combine(Rack.Directory, "board.json");
+        File.WriteAllText(_boardConfigPath, ClusterConfigs.Board(Options, members));
+
+        // Every client below connects to it: the broker comes up first.
+        await StartBrokerAsync().ConfigureAwait(false);
+        Options.Log.WriteLine($"broker: {(Options.Broker == BrokerKind.Embedded ? "embedded MQTTnet" : "mosquitto")} on {BrokerHost}:{BrokerPort}" +
+                              (BrokerUsers is null ? ", anonymous clients" : $", users and ACL by `watchdogctl broker config` ({BrokerUsers.Directory}), anonymous clients refused"));
+
+        // A kept rack folder (WATCHDOG_KEEP_RACK=1) also keeps every MQTT message the observer saw, beside the wire timeline.
+        var journal = Options.KeepDirectory ? Path.Combine(Rack.Directory, "mqtt.log") : null;
+        Observer = await ClusterObserver.StartAsync(BrokerHost, BrokerPort, Options.Cluster, ct, journal, BrokerUsers?.Operator).ConfigureAwait(false);
+
+        var namespaces = Rack.IsolationMode == IsolationMode.NetworkNamespaces;
+        Vip = namespaces ? IPAddress.Parse(Rack.AddressFor(100)) : null;
 
         foreach (var (channel, node) in members)
         {
@@ -131,7 +142,7 @@ public sealed class RackCluster : IAsyncDisposable
             File.WriteAllText(agentConfig, ClusterConfigs.Agent(
                 Options, node, server.Wiring.HeartbeatPin, Rack.WireFilePath, BrokerHost, BrokerPort, Path.Combine(KeyDirectory, KeySet.NodeFileName(node)),
                 Path.Combine(Rack.Directory, $"{node}.epoch"),
-                Vip?.ToString() ?? "", 32, server.Network.Interfaces[0], netns: null));
+                Vip?.ToString() ?? "", 32, server.Network.Interfaces[0], netns: null, BrokerUsers?.Agent(node)));
             ServiceSpec agent = Options.AgentExecutable is { } native
                 ? new ServiceSpec("agent", native, "--config", agentConfig)
                 : new ServiceSpec("agent", "dotnet", Binary("Watchdog.Agent.dll"), "--config", agentConfig);
@@ -148,8 +159,6 @@ public sealed class RackCluster : IAsyncDisposable
         // The board after the servers, so it hears them within its grace: building the namespaces
         // on a loaded machine can outlast the grace, and a member the board has not heard by then
         // is absent until its agent speaks (no reset any more, but a slower settle).
-        _boardConfigPath = Path.Combine(Rack.Directory, "board.json");
-        File.WriteAllText(_boardConfigPath, ClusterConfigs.Board(Options, members));
         StartBoard();
 
         if (namespaces)
@@ -269,6 +278,14 @@ public sealed class RackCluster : IAsyncDisposable
             start.ArgumentList.Add(arg);
         }
 
+        if (BrokerUsers?.Board(ClusterConfigs.BoardName) is { } login)
+        {
+            start.ArgumentList.Add("--username");
+            start.ArgumentList.Add(login.User);
+            start.ArgumentList.Add("--password-file");
+            start.ArgumentList.Add(login.PasswordFile);
+        }
+
         Volatile.Write(ref _boardStartedAtWallMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         var log = new StreamWriter(BoardLog, append: true) { AutoFlush = true };
         _board = Process.Start(start) ?? throw new InvalidOperationException("could not start the board process");
@@ -281,7 +298,12 @@ public sealed class RackCluster : IAsyncDisposable
 
     private async Task StartBrokerAsync()
     {
-        if (Options.Broker == BrokerKind.Embedded)
+        if (Options.Broker == BrokerKind.Mosquitto && Options.SecureBroker)
+        {
+            (BrokerUsers, _mosquitto) = RackBrokerUsers.Start(Path.Combine(Rack.Directory, "broker"), _boardConfigPath, BrokerHost);
+            BrokerPort = _mosquitto.Port;
+        }
+        else if (Options.Broker == BrokerKind.Embedded)
         {
             _embedded = await EmbeddedBroker.StartAsync(IPAddress.Parse(BrokerHost)).ConfigureAwait(false);
             BrokerPort = _embedded.Port;

@@ -73,11 +73,14 @@ public sealed class BrokerClient : IAsyncDisposable
     public IReadOnlyList<(string Topic, string Payload)> Seen => [.. _seen];
 
     /// <summary>Connects (user null: anonymous); look at <see cref="Result"/> for a refusal, MQTTnet does not throw for one.</summary>
-    public static async Task<BrokerClient> ConnectAsync(int port, string? user, string? password)
+    public static Task<BrokerClient> ConnectAsync(int port, string? user, string? password) => ConnectAsync("127.0.0.1", port, user, password);
+
+    /// <summary>Connects to a broker on <paramref name="host"/> (the rack's runs on the host side of its network).</summary>
+    public static async Task<BrokerClient> ConnectAsync(string host, int port, string? user, string? password)
     {
         IMqttClient client = new MqttClientFactory().CreateMqttClient();
         var options = new MqttClientOptionsBuilder()
-            .WithTcpServer("127.0.0.1", port)
+            .WithTcpServer(host, port)
             .WithProtocolVersion(MqttProtocolVersion.V500)
             .WithClientId("acl-test-" + Guid.NewGuid().ToString("N")[..12])
             .WithTimeout(TimeSpan.FromSeconds(10));

@@ -5,7 +5,7 @@ using Watchdog.Protocol.Wire;
 namespace Watchdog.Cli.Tests.Failover;
 
 /// <summary>
-/// One running rack cluster per test: mosquitto, a board process, two servers in network
+/// One running rack cluster per test: mosquitto (users and ACL), a board process, two servers in network
 /// namespaces with real agents, a service behind a virtual IP and a probing client. Needs root
 /// (namespaces); CI runs as root.
 /// </summary>
@@ -13,11 +13,13 @@ internal static class RackClusterFixture
 {
     public static bool CanRun => Watchdog.Sim.Posix.PosixSignals.IsRoot;
 
-    public static async Task<RackCluster> StartSettledAsync(ITestOutputHelper output, int failbackStableMs = 0)
+    /// <param name="secureBroker">Mosquitto with the users and ACL of `watchdogctl broker config` (RackClusterOptions.SecureBroker, the default); false: anonymous clients.</param>
+    public static async Task<RackCluster> StartSettledAsync(ITestOutputHelper output, int failbackStableMs = 0, bool secureBroker = true)
     {
         var options = new RackClusterOptions
         {
             Broker = BrokerKind.Mosquitto,
+            SecureBroker = secureBroker,
             FailbackStableMs = failbackStableMs,
             Log = new OutputWriter(output),
         };
