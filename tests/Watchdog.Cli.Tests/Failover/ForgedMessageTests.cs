@@ -11,7 +11,8 @@ namespace Watchdog.Cli.Tests.Failover;
 /// <summary>
 /// Anyone who can publish to the broker forges what a decision rests on, on the virtual rack
 /// with real agents and a real mosquitto: each forgery is refused with an event naming why, and
-/// moves no role and no epoch; web1 keeps the virtual IP alone, answering throughout.
+/// moves no role and no epoch; web1 keeps the virtual IP alone, answering throughout. The broker
+/// is open to anyone here (no users, no ACL), so the seals alone stand between the forger and a role.
 /// </summary>
 [Collection("rack")]
 public sealed class ForgedMessageTests(ITestOutputHelper output)
@@ -21,7 +22,7 @@ public sealed class ForgedMessageTests(ITestOutputHelper output)
     [InlineData(true)]
     public async Task An_unsealed_grant_of_active_is_refused_by_the_standby(bool retained)
     {
-        await using var cluster = await RackClusterFixture.StartSettledAsync(output);
+        await using var cluster = await RackClusterFixture.StartSettledAsync(output, secureBroker: false);
         await using var bus = await Forge.ConnectAsync(cluster, output);
         var before = await bus.BaselineAsync();
 
@@ -36,7 +37,7 @@ public sealed class ForgedMessageTests(ITestOutputHelper output)
     [RackFact]
     public async Task A_grant_sealed_with_the_standbys_own_node_key_is_refused_as_the_wrong_signer()
     {
-        await using var cluster = await RackClusterFixture.StartSettledAsync(output);
+        await using var cluster = await RackClusterFixture.StartSettledAsync(output, secureBroker: false);
         await using var bus = await Forge.ConnectAsync(cluster, output);
         var before = await bus.BaselineAsync();
 
@@ -52,7 +53,7 @@ public sealed class ForgedMessageTests(ITestOutputHelper output)
     [RackFact]
     public async Task An_unsealed_demote_request_leaves_the_active_in_place()
     {
-        await using var cluster = await RackClusterFixture.StartSettledAsync(output);
+        await using var cluster = await RackClusterFixture.StartSettledAsync(output, secureBroker: false);
         await using var bus = await Forge.ConnectAsync(cluster, output);
         var before = await bus.BaselineAsync();
 
@@ -67,7 +68,7 @@ public sealed class ForgedMessageTests(ITestOutputHelper output)
     [RackFact]
     public async Task An_unsealed_acknowledgement_of_a_demotion_is_refused_by_the_board()
     {
-        await using var cluster = await RackClusterFixture.StartSettledAsync(output);
+        await using var cluster = await RackClusterFixture.StartSettledAsync(output, secureBroker: false);
         await using var bus = await Forge.ConnectAsync(cluster, output);
         var before = await bus.BaselineAsync();
 
@@ -82,7 +83,7 @@ public sealed class ForgedMessageTests(ITestOutputHelper output)
     [RackFact]
     public async Task An_unsealed_failing_state_of_the_active_starts_no_failover()
     {
-        await using var cluster = await RackClusterFixture.StartSettledAsync(output);
+        await using var cluster = await RackClusterFixture.StartSettledAsync(output, secureBroker: false);
         await using var bus = await Forge.ConnectAsync(cluster, output);
         var before = await bus.BaselineAsync();
 
@@ -102,7 +103,7 @@ public sealed class ForgedMessageTests(ITestOutputHelper output)
     [RackFact]
     public async Task Forged_retained_roles_are_overwritten_by_the_boards_next_and_move_nothing()
     {
-        await using var cluster = await RackClusterFixture.StartSettledAsync(output);
+        await using var cluster = await RackClusterFixture.StartSettledAsync(output, secureBroker: false);
         await using var bus = await Forge.ConnectAsync(cluster, output);
         var before = await bus.BaselineAsync();
 

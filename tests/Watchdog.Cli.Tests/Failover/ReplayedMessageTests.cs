@@ -12,6 +12,7 @@ namespace Watchdog.Cli.Tests.Failover;
 /// agents and a real mosquitto: a signed command replayed at once, after its lifetime, after a
 /// restart of the board or of the agent, and a board-sealed grant replayed after an agent
 /// restart. Each is refused with an event naming why, and moves no role, no epoch and no server.
+/// The broker is open to anyone here, so nothing but the receivers' own checks refuses a replay.
 /// </summary>
 [Collection("rack")]
 public sealed class ReplayedMessageTests(ITestOutputHelper output)
@@ -19,7 +20,7 @@ public sealed class ReplayedMessageTests(ITestOutputHelper output)
     [RackFact]
     public async Task A_command_replayed_at_once_is_refused_as_replayed()
     {
-        await using var cluster = await RackClusterFixture.StartSettledAsync(output);
+        await using var cluster = await RackClusterFixture.StartSettledAsync(output, secureBroker: false);
         await using var bus = await Forge.ConnectAsync(cluster, output);
         var (command, payload) = await MaintenanceOnWeb2Async(cluster, bus, ttlSeconds: 30);
 
@@ -30,7 +31,7 @@ public sealed class ReplayedMessageTests(ITestOutputHelper output)
     [RackFact]
     public async Task A_command_replayed_after_its_lifetime_is_refused_as_expired()
     {
-        await using var cluster = await RackClusterFixture.StartSettledAsync(output);
+        await using var cluster = await RackClusterFixture.StartSettledAsync(output, secureBroker: false);
         await using var bus = await Forge.ConnectAsync(cluster, output);
         var (command, payload) = await MaintenanceOnWeb2Async(cluster, bus, ttlSeconds: 1);
 
@@ -48,7 +49,7 @@ public sealed class ReplayedMessageTests(ITestOutputHelper output)
     [RackFact]
     public async Task A_command_replayed_after_a_board_restart_is_refused_as_replayed()
     {
-        await using var cluster = await RackClusterFixture.StartSettledAsync(output);
+        await using var cluster = await RackClusterFixture.StartSettledAsync(output, secureBroker: false);
         await using var bus = await Forge.ConnectAsync(cluster, output);
         var (command, payload) = await MaintenanceOnWeb2Async(cluster, bus, ttlSeconds: 60);
         long epoch = bus.Roles().Last().Epoch;
@@ -75,7 +76,7 @@ public sealed class ReplayedMessageTests(ITestOutputHelper output)
     [RackFact]
     public async Task A_maintenance_command_replayed_to_a_restarted_agent_is_refused_as_replayed()
     {
-        await using var cluster = await RackClusterFixture.StartSettledAsync(output);
+        await using var cluster = await RackClusterFixture.StartSettledAsync(output, secureBroker: false);
         await using var bus = await Forge.ConnectAsync(cluster, output);
         var (command, payload) = await MaintenanceOnWeb2Async(cluster, bus, ttlSeconds: 120);
         await SendAsync(cluster, bus, CommandAction.MaintenanceOff, ttlSeconds: 30);
@@ -95,7 +96,7 @@ public sealed class ReplayedMessageTests(ITestOutputHelper output)
     [RackFact]
     public async Task An_old_sealed_grant_of_active_replayed_to_a_restarted_standby_is_refused_as_stale()
     {
-        await using var cluster = await RackClusterFixture.StartSettledAsync(output);
+        await using var cluster = await RackClusterFixture.StartSettledAsync(output, secureBroker: false);
         await using var bus = await Forge.ConnectAsync(cluster, output);
 
         // Capture web2's genuine grant of active, then move the epoch past it: switch over and back.
