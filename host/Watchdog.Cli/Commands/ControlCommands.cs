@@ -49,8 +49,8 @@ public static class ControlCommands
         var to = new Option<string?>("--to") { Description = "The member to promote (default: the board's choice by priority)" };
         var keyFile = new Option<string>("--key-file", "-k")
         {
-            Description = "Cluster key file (env WATCHDOG_KEY_FILE)",
-            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("WATCHDOG_KEY_FILE") ?? "/etc/watchdog/cluster.key",
+            Description = "Operator key file, mode 0600: the operator.keys of 'watchdogctl keys generate' (env WATCHDOG_KEY_FILE)",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("WATCHDOG_KEY_FILE") ?? "/etc/watchdog/operator.keys",
         };
         var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask for confirmation" };
         var ttl = new Option<int>("--ttl") { Description = "Seconds the signed command stays valid", DefaultValueFactory = _ => 30 };
