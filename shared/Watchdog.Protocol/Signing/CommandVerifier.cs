@@ -229,8 +229,8 @@ namespace Watchdog.Protocol.Signing
             return "";
         }
 
-        /// <summary>Compares without returning early, so timing does not tell how many leading bytes matched.</summary>
-        private static bool FixedTimeEquals(byte[] a, byte[] b)
+        /// <summary>Compares without returning early, so timing does not tell how many leading bytes matched (also for message seals).</summary>
+        internal static bool FixedTimeEquals(byte[] a, byte[] b)
         {
             if (a == null || b == null || a.Length != b.Length)
             {

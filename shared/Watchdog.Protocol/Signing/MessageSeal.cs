@@ -121,7 +121,7 @@ namespace Watchdog.Protocol.Signing
             info.Role = role;
             info.Owner = owner;
             byte[] expected = hmac.Compute(key, MacInput(topic, info.KeyId, info.From, info.Seq, payload, at));
-            if (!FixedTimeEquals(expected, given))
+            if (!CommandVerifier.FixedTimeEquals(expected, given))
             {
                 detail = "the mac does not match the message under key '" + info.KeyId + "'";
                 return SealVerdict.BadMac;
@@ -188,22 +188,6 @@ namespace Watchdog.Protocol.Signing
             }
 
             return -1;
-        }
-
-        private static bool FixedTimeEquals(byte[] a, byte[] b)
-        {
-            if (a.Length != b.Length)
-            {
-                return false;
-            }
-
-            int diff = 0;
-            for (int i = 0; i < a.Length; i++)
-            {
-                diff |= a[i] ^ b[i];
-            }
-
-            return diff == 0;
         }
     }
 
