@@ -233,6 +233,41 @@ public sealed class CoreApiTests
     }
 
     [Fact]
+    public void A_failing_state_from_before_the_heartbeat_came_back_is_not_a_service_failure()
+    {
+        // A required check failed: the agent stopped the heartbeat and said "failing". The check
+        // recovers: the heartbeat runs again at once, the state saying so is still on its way.
+        var core = NewCore(TestConfigs.Group(GroupMode.ActiveStandby, 2));
+        long tick = 0;
+        void Run(int ticks, bool heartbeat)
+        {
+            for (int t = 0; t < ticks; t++)
+            {
+                tick++;
+                var s = core.Input.Channel(0);
+                s.HeartbeatEdges = heartbeat && tick % 5 == 0 ? 1 : 0;
+                Array.Fill(s.PowerGood, true);
+                Array.Fill(s.Link, true);
+                core.Tick(1000 + tick * 50);
+            }
+        }
+
+        Run(10, heartbeat: true);
+        core.Step(new NodeState { Node = "n1", Health = Health.Failing, Timestamp = 5000 }, 1500);
+        Assert.Equal(Verdict.ServiceFailure, core.Channel(0).Verdict);
+        Run(40, heartbeat: false);
+        Assert.Equal(Verdict.SoftwareFailure, core.Channel(0).Verdict);
+
+        Run(10, heartbeat: true);
+        Assert.True(core.Channel(0).HeartbeatAgeTicks < 5, "the heartbeat runs again");
+        Assert.NotEqual(Verdict.ServiceFailure, core.Channel(0).Verdict);
+
+        // Said again after the heartbeat's return (a check that does not stop the heartbeat): it counts.
+        core.Step(new NodeState { Node = "n1", Health = Health.Failing, Timestamp = 9000 }, 4000);
+        Assert.Equal(Verdict.ServiceFailure, core.Channel(0).Verdict);
+    }
+
+    [Fact]
     public void A_full_outbox_counts_what_it_drops_and_keeps_what_it_has()
     {
         var output = new CoreOutput(1, 2);

@@ -406,7 +406,7 @@ namespace Watchdog.Firmware.Core
                 return Verdict.NetworkFailure;
             }
 
-            if (HeardState && Health == Health.Failing && Presence != Presence.Lost && Presence != Presence.Disconnected)
+            if (HeardState && Health == Health.Failing && Presence != Presence.Lost && Presence != Presence.Disconnected && FailingSaidSinceHeartbeatReturned())
             {
                 return Verdict.ServiceFailure;
             }
@@ -422,6 +422,20 @@ namespace Watchdog.Firmware.Core
             }
 
             return Verdict.None;
+        }
+
+        /// <summary>
+        /// The agent said "failing" while the heartbeat was already running. A required check that
+        /// fails stops the heartbeat, and the agent restarts it the moment the check recovers; the
+        /// state saying so follows over MQTT tens of milliseconds later (more on a loaded server).
+        /// A failing state from before the heartbeat came back is that old news, not a service
+        /// failure: judged on it, a member that had just recovered was failed and its role moved.
+        /// A check that fails without stopping the heartbeat is said again in the agent's next
+        /// state (it republishes every few seconds), and that one counts.
+        /// </summary>
+        private bool FailingSaidSinceHeartbeatReturned()
+        {
+            return Heartbeat.FreshRun > 0 && _lastStateTick > _ctx.Now - Heartbeat.FreshRun;
         }
 
         /// <summary>Ticks since the most recent change of any of these inputs: how long they have all held their level.</summary>

@@ -399,6 +399,31 @@ public static class FailoverRun
                $"; server up={cluster.Server(node).IsUp} frozen={cluster.Server(node).IsFrozen} reset={cluster.Server(node).IsResetHeld}";
     }
 
+    /// <summary>
+    /// Every role change and every board or agent event since <paramref name="sinceMs"/>, one per
+    /// line with its offset: what a failed run prints, so the log says why the epoch moved.
+    /// </summary>
+    public static string History(RackCluster cluster, long sinceMs)
+    {
+        var lines = new List<(long At, string Text)>();
+        long lastEpoch = -1;
+        foreach (var o in cluster.Observer.Observations())
+        {
+            if (o.Message is GroupRoles r && r.Timestamp >= sinceMs && r.Epoch != lastEpoch)
+            {
+                lastEpoch = r.Epoch;
+                lines.Add((r.Timestamp, $"roles {r.Group}@{r.Epoch} active=[{string.Join(",", r.Active)}] '{r.Reason}'"));
+            }
+        }
+
+        foreach (var e in cluster.Observer.Events(sinceMs))
+        {
+            lines.Add((e.Timestamp, $"event {e.Source} {e.Kind} {e.Node}: {e.Detail}"));
+        }
+
+        return string.Join(Environment.NewLine, lines.OrderBy(l => l.At).Select(l => $"  +{l.At - sinceMs} ms {l.Text}"));
+    }
+
     private static List<EventMessage> FenceEvents(ClusterObserver o, long since) =>
         o.Events(since).Where(e => e.Kind == "state-fenced").ToList();
 }
