@@ -7,6 +7,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Watchdog.Platform.Signing;
 using Watchdog.Protocol.Json;
 using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Signing;
@@ -26,7 +27,7 @@ byte[] grantBody = MessageCodec.Encode(grant);
 Console.WriteLine();
 Console.WriteLine("hmac     | step                                         |  bytes in | us/message | bytes allocated/message");
 Console.WriteLine("---------|----------------------------------------------|-----------|------------|------------------------");
-foreach ((string name, IHmacSha256 hmac) in new (string, IHmacSha256)[] { ("portable", new PortableHmacSha256()), ("platform", new PlatformHmac()) })
+foreach ((string name, IHmacSha256 hmac) in new (string, IHmacSha256)[] { ("portable", new PortableHmacSha256()), ("platform", new PlatformHmacSha256()) })
 {
     var board = new SealedChannel(ring, hmac, KeyRole.Board, "rack1");
     var node = new SealedChannel(ring, hmac, KeyRole.Node, "db1");
@@ -88,8 +89,3 @@ static void Row(string hmac, string step, int bytes, (double Us, double Bytes) r
 
 static bool IsOptimized() =>
     typeof(MessageSeal).Assembly.GetCustomAttributes(typeof(DebuggableAttribute), false) is not [DebuggableAttribute { IsJITOptimizerDisabled: true }];
-
-sealed class PlatformHmac : IHmacSha256
-{
-    public byte[] Compute(byte[] key, byte[] message) => HMACSHA256.HashData(key, message);
-}

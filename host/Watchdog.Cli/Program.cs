@@ -3,7 +3,7 @@ using Watchdog.Cli.Broker;
 using Watchdog.Cli.Commands;
 using Watchdog.Cli.Keys;
 using Watchdog.Cli.Mqtt;
-using Watchdog.Sim.Posix;
+using Watchdog.Platform.Posix;
 
 var root = new RootCommand("watchdogctl: status, events and signed commands for Watchdog clusters, and the demo rack");
 root.Subcommands.Add(StatusCommand.Create());

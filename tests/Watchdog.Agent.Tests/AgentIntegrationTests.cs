@@ -8,7 +8,7 @@ using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Topics;
 using Watchdog.Protocol.Wire;
 using Watchdog.Sim.Broker;
-using Watchdog.Sim.Wires;
+using Watchdog.VirtualWires;
 using Xunit.Abstractions;
 
 namespace Watchdog.Agent.Tests;

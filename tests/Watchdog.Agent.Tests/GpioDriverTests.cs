@@ -3,7 +3,7 @@ using Watchdog.Agent.Configuration;
 using Watchdog.Agent.Heartbeat;
 using Watchdog.Agent.Status;
 using Watchdog.Agent.Tests.Support;
-using Watchdog.Sim.Wires;
+using Watchdog.VirtualWires;
 
 namespace Watchdog.Agent.Tests;
 

@@ -2,7 +2,7 @@ using Watchdog.Agent.Configuration;
 using Watchdog.Agent.Heartbeat;
 using Watchdog.Agent.Status;
 using Watchdog.Agent.Tests.Support;
-using Watchdog.Sim.Posix;
+using Watchdog.Platform.Posix;
 
 namespace Watchdog.Agent.Tests;
 

@@ -5,6 +5,7 @@ using Watchdog.Agent.Messaging;
 using Watchdog.Agent.Roles;
 using Watchdog.Agent.Status;
 using Watchdog.Agent.Tests.Support;
+using Watchdog.Platform.Signing;
 using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Signing;
 using Watchdog.Protocol.Wire;

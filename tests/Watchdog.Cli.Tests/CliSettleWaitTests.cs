@@ -32,7 +32,7 @@ public sealed class CliSettleWaitTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Watchdog.Sim.Posix.PrivateFiles.WriteNew(_keyFile, _key.ToLine() + "\n");
+        Watchdog.Platform.Posix.PrivateFiles.WriteNew(_keyFile, _key.ToLine() + "\n");
         _broker = MosquittoProcess.Start();
         _board = new MqttClientFactory().CreateMqttClient();
         var verifier = new CommandVerifier(KeyFileReader.ToKeyRing([_key]), new PortableHmacSha256(), 64, 5_000);

@@ -2,7 +2,7 @@ using System.Device.Gpio;
 using System.Device.Gpio.Drivers;
 using Watchdog.Firmware.Core.PinMaps;
 using Watchdog.Firmware.Glue;
-using Watchdog.Sim.Wires;
+using Watchdog.VirtualWires;
 
 namespace Watchdog.Board.Gpio;
 

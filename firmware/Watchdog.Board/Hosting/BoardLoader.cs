@@ -4,6 +4,7 @@ using Watchdog.Firmware.Core;
 using Watchdog.Firmware.Core.Config;
 using Watchdog.Firmware.Core.PinMaps;
 using Watchdog.Firmware.Glue;
+using Watchdog.Platform.Signing;
 using Watchdog.Protocol.Signing;
 using Watchdog.Protocol.Topics;
 

@@ -15,7 +15,7 @@ public static class ClusterKeys
         string[] lines;
         try
         {
-            error = Watchdog.Sim.Posix.PrivateFiles.Problem(path, "--cluster-key-file");
+            error = Watchdog.Platform.Posix.PrivateFiles.Problem(path, "--cluster-key-file");
             if (error.Length > 0)
             {
                 return false;

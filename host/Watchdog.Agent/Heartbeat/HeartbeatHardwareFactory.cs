@@ -3,7 +3,7 @@ using System.Device.Gpio.Drivers;
 using Iot.Device.Ft232H;
 using Iot.Device.Ft4222;
 using Watchdog.Agent.Configuration;
-using Watchdog.Sim.Wires;
+using Watchdog.VirtualWires;
 
 namespace Watchdog.Agent.Heartbeat;
 

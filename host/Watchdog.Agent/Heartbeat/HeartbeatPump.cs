@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Watchdog.Agent.Status;
+using Watchdog.Platform.Posix;
 using Watchdog.Protocol.Wire;
-using Watchdog.Sim.Posix;
 
 namespace Watchdog.Agent.Heartbeat;
 

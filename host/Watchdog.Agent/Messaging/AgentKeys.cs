@@ -1,6 +1,7 @@
 using Watchdog.Agent.Configuration;
+using Watchdog.Platform.Posix;
+using Watchdog.Platform.Signing;
 using Watchdog.Protocol.Signing;
-using Watchdog.Sim.Posix;
 
 namespace Watchdog.Agent.Messaging;
 

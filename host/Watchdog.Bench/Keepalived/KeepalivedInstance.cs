@@ -1,7 +1,7 @@
 using System.Globalization;
 using Watchdog.Bench.Network;
 using Watchdog.Bench.Timing;
-using Watchdog.Sim.Posix;
+using Watchdog.Platform.Posix;
 
 namespace Watchdog.Bench.Keepalived;
 

@@ -6,7 +6,7 @@ using Watchdog.Bench.Probe;
 using Watchdog.Bench.Results;
 using Watchdog.Bench.Timeline;
 using Watchdog.Bench.Timing;
-using Watchdog.Sim.Posix;
+using Watchdog.Platform.Posix;
 
 namespace Watchdog.Bench.Keepalived;
 

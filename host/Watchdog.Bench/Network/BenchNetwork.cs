@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Runtime.InteropServices;
-using Watchdog.Sim.Posix;
+using Watchdog.Platform.Posix;
 
 namespace Watchdog.Bench.Network;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Watchdog.Bench.Timing;
-using Watchdog.Sim.Posix;
+using Watchdog.Platform.Posix;
 
 namespace Watchdog.Bench.Network;
 

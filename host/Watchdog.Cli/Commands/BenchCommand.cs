@@ -51,7 +51,7 @@ public static class BenchCommand
         var command = new Command("bench", "Measure failover on the virtual rack, optionally side by side with keepalived") { scenario, runs, json, peer, chaos, seed, soak, heartbeat, output, agent, network, anonymous };
         command.SetAction(async (result, ct) =>
         {
-            if (!Sim.Posix.PosixSignals.IsRoot)
+            if (!Platform.Posix.PosixSignals.IsRoot)
             {
                 throw new FormatException("bench needs root: it puts servers in network namespaces (sudo watchdogctl bench ...)");
             }

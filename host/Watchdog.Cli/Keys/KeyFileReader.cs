@@ -29,7 +29,7 @@ public static class KeyFileReader
             throw new KeyFileException($"{path}: no such key file (generate the cluster's keys with 'watchdogctl keys generate --dir <folder> --board <b> --node <n>...' and use its operator.keys)");
         }
 
-        string loose = Watchdog.Sim.Posix.PrivateFiles.Problem(path, "key file");
+        string loose = Watchdog.Platform.Posix.PrivateFiles.Problem(path, "key file");
         if (loose.Length > 0)
         {
             throw new KeyFileException(loose);

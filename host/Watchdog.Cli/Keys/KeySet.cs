@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
+using Watchdog.Platform.Posix;
 using Watchdog.Protocol.Signing;
-using Watchdog.Sim.Posix;
 
 namespace Watchdog.Cli.Keys;
 

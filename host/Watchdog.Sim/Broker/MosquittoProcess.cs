@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Watchdog.Sim.Posix;
+using Watchdog.Platform.Posix;
 
 namespace Watchdog.Sim.Broker;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Watchdog.Sim.Posix;
+using Watchdog.Platform.Posix;
 
 namespace Watchdog.Sim.Rack;
 

@@ -1,5 +1,5 @@
-using Watchdog.Sim.Posix;
-using Watchdog.Sim.Wires;
+using Watchdog.Platform.Posix;
+using Watchdog.VirtualWires;
 
 namespace Watchdog.Sim.Rack;
 

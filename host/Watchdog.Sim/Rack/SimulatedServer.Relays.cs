@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Watchdog.Sim.Posix;
-using Watchdog.Sim.Wires;
+using Watchdog.Platform.Posix;
+using Watchdog.VirtualWires;
 
 namespace Watchdog.Sim.Rack;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using Watchdog.Sim.Posix;
-using Watchdog.Sim.Wires;
+using Watchdog.Platform.Posix;
+using Watchdog.VirtualWires;
 
 namespace Watchdog.Sim.Rack;
 

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
+using Watchdog.Platform.Posix;
 using Watchdog.Sim.Broker;
-using Watchdog.Sim.Posix;
-using Watchdog.Sim.Wires;
+using Watchdog.VirtualWires;
 
 namespace Watchdog.Sim.Rack;
 

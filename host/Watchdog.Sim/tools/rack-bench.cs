@@ -6,7 +6,7 @@ using System.Device.Gpio;
 using System.Diagnostics;
 using Watchdog.Sim.Broker;
 using Watchdog.Sim.Rack;
-using Watchdog.Sim.Wires;
+using Watchdog.VirtualWires;
 
 int runs = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 50;
 Console.WriteLine($"rack-bench: {runs} runs each, {Environment.ProcessorCount} CPUs, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");

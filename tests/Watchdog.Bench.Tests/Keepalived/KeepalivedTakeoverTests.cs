@@ -1,6 +1,6 @@
 using Watchdog.Bench.Keepalived;
 using Watchdog.Bench.Probe;
-using Watchdog.Sim.Posix;
+using Watchdog.Platform.Posix;
 
 namespace Watchdog.Bench.Tests.Keepalived;
 

@@ -61,7 +61,7 @@ public sealed class NodeNameServiceScriptTests : IDisposable
         string missing = Path.Combine(scratch, "no-such-folder");
         Environment.SetEnvironmentVariable("TMPDIR", missing);
 
-        var e = Assert.Throws<Watchdog.Sim.Posix.UnusablePathException>(NodeNameService.ExtractScript);
+        var e = Assert.Throws<Watchdog.Platform.Posix.UnusablePathException>(NodeNameService.ExtractScript);
 
         Assert.StartsWith($"cannot create a private directory in {missing}/ (", e.Message, StringComparison.Ordinal);
         Assert.EndsWith("; set TMPDIR to a directory you can write to", e.Message, StringComparison.Ordinal);

@@ -2,7 +2,7 @@ using System.Device.Gpio;
 using Watchdog.Board.Tests.Support;
 using Watchdog.Firmware.Core.PinMaps;
 using Watchdog.Firmware.Glue;
-using Watchdog.Sim.Wires;
+using Watchdog.VirtualWires;
 
 namespace Watchdog.Board.Tests.Glue;
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Watchdog.Board.Hosting;
 using Watchdog.Board.Tests.Support;
+using Watchdog.Platform.Signing;
 using Watchdog.Protocol.Json;
 using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Signing;
@@ -29,7 +30,7 @@ public sealed class BoardCommandTests(ITestOutputHelper output)
         using var rack = new VirtualRack(dir);
         var topics = new TopicTree("itest");
         byte[] key = RandomNumberGenerator.GetBytes(32);
-        Watchdog.Sim.Posix.PrivateFiles.WriteNew(dir.File("cluster.key"), "# test key\nk1:" + Hex.Encode(key) + "\n");
+        Watchdog.Platform.Posix.PrivateFiles.WriteNew(dir.File("cluster.key"), "# test key\nk1:" + Hex.Encode(key) + "\n");
         await using MqttProbe probe = await MqttProbe.ConnectAsync(broker.Host, broker.Port, topics.Everything());
         string config = VirtualRack.WriteConfig(dir, BoardOnVirtualRackTests.Config("", heartbeatTimeoutMs: 1500));
         rack.StartHeartbeat("s1");

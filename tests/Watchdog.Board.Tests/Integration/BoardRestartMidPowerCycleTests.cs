@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Watchdog.Board.Hosting;
 using Watchdog.Board.Persistence;
 using Watchdog.Board.Tests.Support;
+using Watchdog.Platform.Signing;
 using Watchdog.Protocol.Json;
 using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Signing;
@@ -10,7 +11,7 @@ using Watchdog.Protocol.Text;
 using Watchdog.Protocol.Topics;
 using Watchdog.Protocol.Wire;
 using Watchdog.Sim.Broker;
-using Watchdog.Sim.Wires;
+using Watchdog.VirtualWires;
 using Xunit.Abstractions;
 
 namespace Watchdog.Board.Tests.Integration;
@@ -33,7 +34,7 @@ public sealed class BoardRestartMidPowerCycleTests(ITestOutputHelper output)
         using var rack = new VirtualRack(dir);
         var topics = new TopicTree("itest");
         byte[] key = RandomNumberGenerator.GetBytes(32);
-        Watchdog.Sim.Posix.PrivateFiles.WriteNew(dir.File("cluster.key"), "k1:" + Hex.Encode(key) + "\n");
+        Watchdog.Platform.Posix.PrivateFiles.WriteNew(dir.File("cluster.key"), "k1:" + Hex.Encode(key) + "\n");
         await using MqttProbe probe = await MqttProbe.ConnectAsync(broker.Host, broker.Port, topics.Everything());
         string config = VirtualRack.WriteConfig(dir, BoardOnVirtualRackTests.Config("", heartbeatTimeoutMs: 1500).Replace(
             "\"reset_pulse_ms\": 200",

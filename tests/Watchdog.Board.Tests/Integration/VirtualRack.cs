@@ -1,7 +1,7 @@
 using System.Text;
 using Watchdog.Board.Tests.Support;
 using Watchdog.Firmware.Core.PinMaps;
-using Watchdog.Sim.Wires;
+using Watchdog.VirtualWires;
 
 namespace Watchdog.Board.Tests.Integration;
 

@@ -1,6 +1,6 @@
-using Xunit.Abstractions;
 using Watchdog.Cli.Rack;
 using Watchdog.Protocol.Wire;
+using Xunit.Abstractions;
 
 namespace Watchdog.Cli.Tests.Failover;
 
@@ -11,7 +11,7 @@ namespace Watchdog.Cli.Tests.Failover;
 /// </summary>
 internal static class RackClusterFixture
 {
-    public static bool CanRun => Watchdog.Sim.Posix.PosixSignals.IsRoot;
+    public static bool CanRun => Watchdog.Platform.Posix.PosixSignals.IsRoot;
 
     /// <param name="secureBroker">Mosquitto with the users and ACL of `watchdogctl broker config` (RackClusterOptions.SecureBroker, the default); false: anonymous clients.</param>
     public static async Task<RackCluster> StartSettledAsync(ITestOutputHelper output, int failbackStableMs = 0, bool secureBroker = true)

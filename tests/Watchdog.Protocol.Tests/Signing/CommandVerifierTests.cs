@@ -1,4 +1,5 @@
 using System.Text;
+using Watchdog.Platform.Signing;
 using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Signing;
 using Watchdog.Protocol.Wire;

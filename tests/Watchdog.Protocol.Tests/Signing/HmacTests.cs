@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using CsCheck;
+using Watchdog.Platform.Signing;
 using Watchdog.Protocol.Signing;
 
 namespace Watchdog.Protocol.Tests.Signing;
@@ -76,10 +77,4 @@ public class HmacTests
         Assert.True(Hex.TryDecode("", out var empty));
         Assert.Empty(empty!);
     }
-}
-
-/// <summary>The platform's HMAC behind the protocol's interface, as host code may use it.</summary>
-internal sealed class PlatformHmacSha256 : IHmacSha256
-{
-    public byte[] Compute(byte[] key, byte[] message) => HMACSHA256.HashData(key, message);
 }

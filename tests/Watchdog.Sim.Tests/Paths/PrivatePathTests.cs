@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.Versioning;
-using Watchdog.Sim.Posix;
+using Watchdog.Platform.Posix;
 using Watchdog.Sim.Tests.Support;
 
 namespace Watchdog.Sim.Tests.Paths;

@@ -1,3 +1,4 @@
+using Watchdog.Platform.Posix;
 using Watchdog.Sim.Rack;
 using Watchdog.Sim.Tests.Support;
 using Xunit.Abstractions;
@@ -45,7 +46,7 @@ public sealed class SimulatedServerNamespaceTests : IDisposable
 
         Assert.Equal(IsolationMode.NetworkNamespaces, rack.IsolationMode);
         Assert.Contains("isolation = network namespaces", log.ToString(), StringComparison.Ordinal);
-        Assert.Contains(server.Namespace!, Posix.HostCommand.Ip("netns", "list"), StringComparison.Ordinal);
+        Assert.Contains(server.Namespace!, HostCommand.Ip("netns", "list"), StringComparison.Ordinal);
         Assert.Contains(server.Address + "/24", server.Exec("ip", "-o", "-4", "address", "show", "dev", "eth0").StandardOutput, StringComparison.Ordinal);
         Assert.True(RackProbe.CanReachHost(server, rack.HostAddress));
         Assert.True(board.InputPresent(server.Wiring.PowerGoodPins[0]));
@@ -265,7 +266,7 @@ public sealed class SimulatedServerNamespaceTests : IDisposable
         SimulatedServer server = AddServerWithService(new ServerOptions { HeartbeatSilence = TimeSpan.FromMilliseconds(100) });
         for (int i = 0; i < 10; i++)
         {
-            rack.Wires.Toggle(server.Wiring.HeartbeatPin, Watchdog.Sim.Wires.WireWriter.Agent);
+            rack.Wires.Toggle(server.Wiring.HeartbeatPin, Watchdog.VirtualWires.WireWriter.Agent);
             Thread.Sleep(10);
         }
 
@@ -330,7 +331,7 @@ public sealed class SimulatedServerNamespaceTests : IDisposable
 
         rack.Dispose();
 
-        Assert.DoesNotContain(prefix, Posix.HostCommand.Ip("netns", "list"), StringComparison.Ordinal);
+        Assert.DoesNotContain(prefix, HostCommand.Ip("netns", "list"), StringComparison.Ordinal);
         Assert.True(RackProbe.WaitFor(() => RackProbe.ProcessState(pid) is null, Timeout));
     }
 }

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Watchdog.Sim.Wires;
+using Watchdog.VirtualWires;
 
 namespace Watchdog.Sim.Tests.Support;
 
@@ -52,7 +52,7 @@ public static class ChildProcessMain
         if (args.Length == 2 && args[0] == "lock-hold")
         {
             // lock-hold PATH: take the lock and stay alive until killed (another rack picking its subnet).
-            using FileStream held = Watchdog.Sim.Posix.PrivatePath.AcquireLock(args[1], TimeSpan.Zero);
+            using FileStream held = Watchdog.Platform.Posix.PrivatePath.AcquireLock(args[1], TimeSpan.Zero);
             Console.WriteLine("holding");
             Thread.Sleep(Timeout.Infinite);
             return 0;

@@ -2,7 +2,7 @@ using System.Device.Gpio;
 using System.Net;
 using System.Net.Sockets;
 using Watchdog.Sim.Rack;
-using Watchdog.Sim.Wires;
+using Watchdog.VirtualWires;
 
 namespace Watchdog.Sim.Tests.Support;
 

@@ -1,4 +1,4 @@
-using Watchdog.Sim.Posix;
+using Watchdog.Platform.Posix;
 
 namespace Watchdog.Sim.Tests.Support;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Device.Gpio;
 using Watchdog.Sim.Tests.Support;
-using Watchdog.Sim.Wires;
+using Watchdog.VirtualWires;
 
 namespace Watchdog.Sim.Tests.Wires;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Watchdog.Sim.Tests.Support;
-using Watchdog.Sim.Wires;
+using Watchdog.VirtualWires;
 
 namespace Watchdog.Sim.Tests.Wires;
 

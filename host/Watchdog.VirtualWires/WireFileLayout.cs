@@ -1,4 +1,4 @@
-namespace Watchdog.Sim.Wires;
+namespace Watchdog.VirtualWires;
 
 /// <summary>Who drove a wire last: recorded per pin so a timeline or a test can tell a relay from a fault.</summary>
 public enum WireWriter : byte

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Watchdog.Sim.Posix;
+namespace Watchdog.Platform.Posix;
 
 /// <summary>The result of a finished command.</summary>
 public readonly record struct CommandResult(int ExitCode, string StandardOutput, string StandardError)

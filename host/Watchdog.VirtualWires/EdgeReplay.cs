@@ -1,6 +1,6 @@
 using System.Device.Gpio;
 
-namespace Watchdog.Sim.Wires;
+namespace Watchdog.VirtualWires;
 
 /// <summary>
 /// Turns two samples of a wire into the edges between them. The counter says how many edges

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Watchdog.Sim.Posix;
+namespace Watchdog.Platform.Posix;
 
 /// <summary>
 /// The POSIX signals the rack sends to processes. .NET only offers SIGKILL (Process.Kill), but the

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Device.Gpio;
 
-namespace Watchdog.Sim.Wires;
+namespace Watchdog.VirtualWires;
 
 /// <summary>
 /// A System.Device.Gpio driver over a <see cref="WireFile"/>, so board and agent code use

@@ -1,4 +1,4 @@
-namespace Watchdog.Sim.Posix;
+namespace Watchdog.Platform.Posix;
 
 /// <summary>
 /// Files that hold secrets (key files, broker credentials): refused when others may read or

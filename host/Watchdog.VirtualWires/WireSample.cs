@@ -1,4 +1,4 @@
-namespace Watchdog.Sim.Wires;
+namespace Watchdog.VirtualWires;
 
 /// <summary>
 /// One consistent reading of a wire. <see cref="EdgeCount"/> wraps at 2^32: compare two samples with

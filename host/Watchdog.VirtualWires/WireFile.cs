@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.IO.MemoryMappedFiles;
 
-namespace Watchdog.Sim.Wires;
+namespace Watchdog.VirtualWires;
 
 /// <summary>
 /// Virtual wires: a memory-mapped file holding N pins that every process of the rack maps (boards,

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 
-namespace Watchdog.Sim.Posix;
+namespace Watchdog.Platform.Posix;
 
 /// <summary>
 /// A path the rack, the demo or the bench needs cannot be used safely or at all: it is a symbolic
