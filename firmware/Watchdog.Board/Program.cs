@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Watchdog.Board.Hosting;
 using Watchdog.Board.Mqtt;
 using Watchdog.Board.Persistence;
+using Watchdog.Mqtt;
 using Watchdog.Protocol.Wire;
 
 // watchdog-board: the watchdog core on a Linux board or on the virtual rack.
@@ -45,24 +46,25 @@ string board = parts.Config.Board;
 string statusTopic = parts.Topics.BoardStatus(board);
 var linkOptions = new MqttLinkOptions
 {
-    Brokers = options.Brokers,
+    Brokers = [.. options.Brokers.Select(b => b with { Tls = options.UseTls, CaFile = options.CaFile })],
     ClientId = options.ClientId ?? $"watchdog-board-{board}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}",
     Username = options.Username,
     Password = password,
-    CaFile = options.CaFile,
     WillTopic = statusTopic,
     WillPayload = BoardRuntime.PresenceWord(Presence.Lost),
     Subscriptions = BoardSubscriptions.For(parts.Config, parts.Topics),
 };
 
-await using var link = new MqttLink(linkOptions, BoardLog.Write);
+await using var link = new MqttLink(linkOptions, new LineLogger("mqtt: ", BoardLog.Write));
+var received = new InboundQueue(linkOptions.QueueCapacity);
+link.Received += received.Add;
 using var systemd = new SystemdNotifier();
 using var stop = new CancellationTokenSource();
 using PosixSignalRegistration onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
 using PosixSignalRegistration onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
 
 Task linkTask = link.RunAsync(stop.Token);
-var runtime = new BoardRuntime(parts, link, epochFile, systemd);
+var runtime = new BoardRuntime(parts, link, received, epochFile, systemd);
 int exitCode = 0;
 var tickThread = new Thread(() => exitCode = runtime.Run(options.StatusIntervalMs, stop.Token))
 {
@@ -77,6 +79,6 @@ systemd.Stopping();
 
 // A clean stop: release every relay (fail-safe), say "disconnected" (Homie), and leave without the will.
 parts.Dispose();
-await link.StopAsync(statusTopic, BoardRuntime.PresenceWord(Presence.Disconnected));
+await link.CloseAsync(statusTopic, BoardRuntime.PresenceWord(Presence.Disconnected));
 await linkTask;
 return exitCode;

@@ -3,8 +3,8 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using Watchdog.Agent.Configuration;
-using Watchdog.Agent.Messaging;
 using Watchdog.Agent.Tests.Support;
+using Watchdog.Mqtt;
 using Watchdog.Sim.Broker;
 
 namespace Watchdog.Agent.Tests;
@@ -22,7 +22,7 @@ public sealed class MqttLinkTests
     }
 
     private static MqttLink Link(MqttOptions o) =>
-        new(o, "agent-link-test-" + Guid.NewGuid().ToString("N")[..8], "watchdog/v1/t/node/n1/status", "lost"u8.ToArray(), new[] { "watchdog/v1/t/node/n1/grant" }, NullLogger.Instance, TimeProvider.System);
+        new(o.ToLinkOptions("agent-link-test-" + Guid.NewGuid().ToString("N")[..8], "watchdog/v1/t/node/n1/status", "lost"u8.ToArray(), new[] { "watchdog/v1/t/node/n1/grant" }, TimeProvider.System), NullLogger.Instance);
 
     [Fact]
     public async Task Walks_the_broker_list_in_order_and_connects_to_the_first_that_answers()
@@ -41,7 +41,7 @@ public sealed class MqttLinkTests
         using var stop = new CancellationTokenSource();
         Task run = link.RunAsync(stop.Token);
         await connected.Task.WaitAsync(TimeSpan.FromSeconds(15));
-        Assert.Equal(broker.Host + ":" + broker.Port, link.CurrentBroker);
+        Assert.Equal(broker.Host + ":" + broker.Port, link.CurrentBroker?.ToString());
         Assert.True(await link.PublishAsync("watchdog/v1/t/x", "1"u8.ToArray(), retain: false, CancellationToken.None));
         stop.Cancel();
         await run;

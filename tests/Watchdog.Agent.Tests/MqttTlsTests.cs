@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using Watchdog.Agent.Configuration;
-using Watchdog.Agent.Messaging;
+using Watchdog.Mqtt;
 
 namespace Watchdog.Agent.Tests;
 
@@ -64,7 +64,7 @@ public sealed class MqttTlsTests : IDisposable
         o.ReconnectMinMs = 100;
         o.ReconnectMaxMs = 200;
         o.ConnectTimeoutMs = 5000;
-        using var link = new MqttLink(o, "agent-tls-" + Guid.NewGuid().ToString("N")[..8], "watchdog/v1/t/node/n1/status", "lost"u8.ToArray(), Array.Empty<string>(), NullLogger.Instance, TimeProvider.System);
+        using var link = new MqttLink(o.ToLinkOptions("agent-tls-" + Guid.NewGuid().ToString("N")[..8], "watchdog/v1/t/node/n1/status", "lost"u8.ToArray(), Array.Empty<string>(), TimeProvider.System), NullLogger.Instance);
         var result = new TaskCompletionSource<string>();
         link.Connected += () => { result.TrySetResult("connected"); return Task.CompletedTask; };
         link.ConnectionProblem += p => result.TrySetResult(p);

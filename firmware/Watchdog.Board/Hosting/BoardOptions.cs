@@ -1,41 +1,7 @@
 using System.Globalization;
+using Watchdog.Mqtt;
 
 namespace Watchdog.Board.Hosting;
-
-/// <summary>One broker of the ordered list the MQTT link tries, first to last.</summary>
-public sealed record BrokerAddress(string Host, int Port)
-{
-    public override string ToString() => $"{Host}:{Port}";
-
-    public static bool TryParse(string text, int defaultPort, out BrokerAddress? address, out string error)
-    {
-        address = null;
-        error = "";
-        string host = text;
-        int port = defaultPort;
-        int colon = text.LastIndexOf(':');
-        if (colon >= 0 && text.IndexOf(']', StringComparison.Ordinal) < colon)
-        {
-            host = text[..colon];
-            string portText = text[(colon + 1)..];
-            if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
-            {
-                error = $"--broker '{text}': port '{portText}' is not a number from 1 to 65535";
-                return false;
-            }
-        }
-
-        host = host.Trim('[', ']');
-        if (host.Length == 0)
-        {
-            error = $"--broker '{text}': no host name";
-            return false;
-        }
-
-        address = new BrokerAddress(host, port);
-        return true;
-    }
-}
 
 /// <summary>
 /// The board's command line. Every option is documented in firmware/Watchdog.Board/README.md;
@@ -54,7 +20,8 @@ public sealed class BoardOptions
     /// <summary>Virtual rack wire file; when set, GPIO goes through the simulator's driver instead of libgpiod.</summary>
     public string? WiresPath { get; private set; }
     public string StateDirectory { get; private set; } = "/var/lib/watchdog-board";
-    public List<BrokerAddress> Brokers { get; } = [];
+    /// <summary>The brokers as given; TLS (with <see cref="CaFile"/>) is added when the link is set up.</summary>
+    public List<MqttBroker> Brokers { get; } = [];
     public string? ClusterKeyFile { get; private set; }
     public string? CaFile { get; private set; }
     public string? Username { get; private set; }
@@ -115,7 +82,7 @@ public sealed class BoardOptions
 
         if (options.Brokers.Count == 0)
         {
-            options.Brokers.Add(new BrokerAddress("127.0.0.1", options.UseTls ? 8883 : 1883));
+            options.Brokers.Add(new MqttBroker("127.0.0.1", options.UseTls ? 8883 : 1883));
         }
 
         return true;
@@ -136,8 +103,9 @@ public sealed class BoardOptions
             case "--password-file": PasswordFile = value; return true;
             case "--client-id": ClientId = value; return true;
             case "--broker":
-                if (!BrokerAddress.TryParse(value, CaFile is null ? 1883 : 8883, out BrokerAddress? broker, out error))
+                if (!MqttBroker.TryParse(value, CaFile is null ? 1883 : 8883, out MqttBroker? broker, out error))
                 {
+                    error = "--broker " + error;
                     return false;
                 }
 

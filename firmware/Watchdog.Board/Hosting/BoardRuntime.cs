@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using Watchdog.Board.Mqtt;
 using Watchdog.Board.Persistence;
 using Watchdog.Firmware.Core;
 using Watchdog.Firmware.Glue;
+using Watchdog.Mqtt;
 using Watchdog.Protocol.Json;
 using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Topics;
@@ -20,6 +20,7 @@ public sealed class BoardRuntime : IBoardSink
 {
     private readonly BoardParts _parts;
     private readonly MqttLink _link;
+    private readonly InboundQueue _received;
     private readonly EpochFile _epochFile;
     private readonly LadderFile _ladderFile;
     private readonly SystemdNotifier _systemd;
@@ -34,10 +35,11 @@ public sealed class BoardRuntime : IBoardSink
     private long _lastPersisted;
     private string? _lastCommissioned;
 
-    public BoardRuntime(BoardParts parts, MqttLink link, EpochFile epochFile, SystemdNotifier systemd)
+    public BoardRuntime(BoardParts parts, MqttLink link, InboundQueue received, EpochFile epochFile, SystemdNotifier systemd)
     {
         _parts = parts;
         _link = link;
+        _received = received;
         _epochFile = epochFile;
         _ladderFile = new LadderFile(epochFile.StateDirectory);
         _systemd = systemd;
@@ -163,7 +165,7 @@ public sealed class BoardRuntime : IBoardSink
     private void DrainInbound(long now, long wall)
     {
         // Bounded per tick so a flood of messages cannot stretch one tick.
-        for (int i = 0; i < 64 && _link.TryTakeInbound(out InboundMessage message); i++)
+        for (int i = 0; i < 64 && _received.TryTake(out MqttInbound message); i++)
         {
             CoreOutput? output = _inbound.Dispatch(message.Topic, message.Payload, wall);
             if (output is not null)

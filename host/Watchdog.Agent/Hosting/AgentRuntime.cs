@@ -6,6 +6,7 @@ using Watchdog.Agent.Messaging;
 using Watchdog.Agent.Metrics;
 using Watchdog.Agent.Roles;
 using Watchdog.Agent.Status;
+using Watchdog.Mqtt;
 using Watchdog.Protocol.Json;
 using Watchdog.Protocol.Topics;
 using Watchdog.Protocol.Wire;
@@ -59,13 +60,13 @@ public sealed class AgentRuntime : IDisposable
 
         string clientId = options.Mqtt.ClientId.Length > 0 ? options.Mqtt.ClientId : "watchdog-agent-" + options.Node;
         _link = new MqttLink(
-            options.Mqtt,
-            clientId,
-            _topics.NodeStatus(options.Node),
-            MessageCodec.EncodePresence(Presence.Lost),
-            InboundDispatcher.Subscriptions(_topics, options.Node),
-            logs.CreateLogger("Watchdog.Agent.Mqtt"),
-            time);
+            options.Mqtt.ToLinkOptions(
+                clientId,
+                _topics.NodeStatus(options.Node),
+                MessageCodec.EncodePresence(Presence.Lost),
+                InboundDispatcher.Subscriptions(_topics, options.Node),
+                time),
+            logs.CreateLogger("Watchdog.Agent.Mqtt"));
 
         var sampler = new MetricsSampler(new ProcReader(disks: options.Metrics.Disks, interfaces: options.Metrics.Interfaces), options.Metrics.DiskPath, LatestResponseMs);
         Publisher = new StatePublisher(_link, _topics, options.Node, options.Group, Status, Events, sampler, options.Mqtt.StatePublishMs, options.Metrics.IntervalMs, time, _log, Keys.Seals);

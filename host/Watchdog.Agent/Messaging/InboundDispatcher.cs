@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Watchdog.Agent.Checks;
 using Watchdog.Agent.Roles;
 using Watchdog.Agent.Status;
+using Watchdog.Mqtt;
 using Watchdog.Protocol.Json;
 using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Signing;
@@ -20,7 +21,7 @@ namespace Watchdog.Agent.Messaging;
 /// </summary>
 public sealed class InboundDispatcher
 {
-    private readonly Channel<Inbound> _queue = Channel.CreateBounded<Inbound>(new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+    private readonly Channel<MqttInbound> _queue = Channel.CreateBounded<MqttInbound>(new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
     private readonly TopicTree _topics;
     private readonly string _node;
     private readonly RoleState _roles;
@@ -60,13 +61,13 @@ public sealed class InboundDispatcher
     public static string[] Subscriptions(TopicTree t, string node) =>
         new[] { t.NodeGrant(node), t.NodeRequest(node), t.Command(node), t.AllBoards() };
 
-    public void Enqueue(Inbound m) => _queue.Writer.TryWrite(m);
+    public void Enqueue(MqttInbound m) => _queue.Writer.TryWrite(m);
 
     public async Task RunAsync(CancellationToken ct)
     {
         try
         {
-            await foreach (Inbound m in _queue.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            await foreach (MqttInbound m in _queue.Reader.ReadAllAsync(ct).ConfigureAwait(false))
             {
                 try
                 {
@@ -87,7 +88,7 @@ public sealed class InboundDispatcher
         }
     }
 
-    private async Task HandleAsync(Inbound m, CancellationToken ct)
+    private async Task HandleAsync(MqttInbound m, CancellationToken ct)
     {
         if (!_topics.TryParse(m.Topic, out ParsedTopic? t) || t == null)
         {
@@ -168,7 +169,7 @@ public sealed class InboundDispatcher
     // Only what the board says counts: the seal of a board key for this topic, never seen before.
     // Refusals of grants and requests are alerts (someone publishes what they may not); a channel
     // reading that fails only stops counting as a sign of the board's life.
-    private bool SealHolds(Inbound m, ParsedTopic t)
+    private bool SealHolds(MqttInbound m, ParsedTopic t)
     {
         bool mine = t.Name == _node;
         string what = t.Kind switch

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Watchdog.Agent.Metrics;
 using Watchdog.Agent.Status;
+using Watchdog.Mqtt;
 using Watchdog.Protocol.Json;
 using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Signing;

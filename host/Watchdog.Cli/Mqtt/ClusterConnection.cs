@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using MQTTnet;
 using MQTTnet.Protocol;
+using Watchdog.Mqtt;
 using Watchdog.Protocol.Topics;
 
 namespace Watchdog.Cli.Mqtt;
@@ -40,19 +41,17 @@ public sealed class ClusterConnection : IAsyncDisposable
         X509Certificate2Collection? trusted = null;
         if (caFile is not null)
         {
-            trusted = new X509Certificate2Collection();
             try
             {
-                trusted.ImportFromPemFile(caFile);
+                trusted = BrokerTrust.LoadCaFile(caFile);
+            }
+            catch (InvalidDataException)
+            {
+                throw new BrokerUnreachableException($"--ca-file '{caFile}' holds no PEM certificate");
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
             {
                 throw new BrokerUnreachableException($"--ca-file '{caFile}': {e.Message}");
-            }
-
-            if (trusted.Count == 0)
-            {
-                throw new BrokerUnreachableException($"--ca-file '{caFile}' holds no PEM certificate");
             }
         }
 
@@ -81,7 +80,7 @@ public sealed class ClusterConnection : IAsyncDisposable
 
             if (trusted is not null)
             {
-                options = options.WithTlsOptions(tls => tls.UseTls(true).WithTargetHost(broker.Host).WithTrustChain(trusted));
+                options = options.WithBrokerTls(broker.Host, trusted);
             }
 
             try
@@ -115,13 +114,7 @@ public sealed class ClusterConnection : IAsyncDisposable
 
     public async Task PublishAsync(string topic, byte[] payload, bool retain, CancellationToken ct)
     {
-        var message = new MqttApplicationMessageBuilder()
-            .WithTopic(topic)
-            .WithPayload(payload)
-            .WithRetainFlag(retain)
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-            .Build();
-        var result = await _client.PublishAsync(message, ct).ConfigureAwait(false);
+        var result = await _client.PublishAsync(MqttMessages.AtLeastOnce(topic, payload, retain), ct).ConfigureAwait(false);
         if (!result.IsSuccess)
         {
             throw new BrokerUnreachableException($"publish to {topic} refused by the broker: {result.ReasonCode} {result.ReasonString}");

@@ -1,4 +1,5 @@
 using Watchdog.Board.Hosting;
+using Watchdog.Mqtt;
 
 namespace Watchdog.Board.Tests.Hosting;
 
@@ -15,7 +16,7 @@ public sealed class BoardOptionsTests
         Assert.Equal("p.json", o.PinMapPath);
         Assert.Equal("w", o.WiresPath);
         Assert.Equal("/tmp/s", o.StateDirectory);
-        Assert.Equal([new BrokerAddress("10.0.0.1", 1883), new BrokerAddress("mqtt.local", 1884)], o.Brokers);
+        Assert.Equal([new MqttBroker("10.0.0.1", 1883), new MqttBroker("mqtt.local", 1884)], o.Brokers);
         Assert.Equal(250, o.StatusIntervalMs);
         Assert.Equal(7, o.EpochFloor);
         Assert.Equal(20, o.TickMs);
@@ -25,7 +26,7 @@ public sealed class BoardOptionsTests
     public void Defaults_are_a_local_broker_and_the_system_state_directory()
     {
         Assert.True(BoardOptions.TryParse(["--config", "b", "--pins", "p"], out BoardOptions o, out string error), error);
-        Assert.Equal([new BrokerAddress("127.0.0.1", 1883)], o.Brokers);
+        Assert.Equal([new MqttBroker("127.0.0.1", 1883)], o.Brokers);
         Assert.Equal("/var/lib/watchdog-board", o.StateDirectory);
         Assert.False(o.UseTls);
     }

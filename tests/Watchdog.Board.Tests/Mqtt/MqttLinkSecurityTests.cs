@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Text;
-using Watchdog.Board.Hosting;
-using Watchdog.Board.Mqtt;
 using Watchdog.Board.Tests.Support;
+using Watchdog.Mqtt;
 using Watchdog.Sim.Broker;
 
 namespace Watchdog.Board.Tests.Mqtt;
@@ -10,21 +9,20 @@ namespace Watchdog.Board.Tests.Mqtt;
 /// <summary>Credentials and TLS against a real mosquitto: a refused CONNACK is noticed (MQTTnet does not throw), a foreign CA is refused.</summary>
 public sealed class MqttLinkSecurityTests
 {
-    private static MqttLink NewLink(BrokerAddress broker, List<string> log, string? user = null, string? password = null, string? caFile = null) => new(
+    private static MqttLink NewLink(MqttBroker broker, List<string> log, string? user = null, string? password = null, string? caFile = null) => new(
         new MqttLinkOptions
         {
-            Brokers = [broker],
+            Brokers = [broker with { Tls = caFile is not null, CaFile = caFile }],
             ClientId = "board-sec-" + Guid.NewGuid().ToString("N"),
             Username = user,
             Password = password,
-            CaFile = caFile,
             WillTopic = "t/status",
             WillPayload = Encoding.UTF8.GetBytes("lost"),
             Subscriptions = ["t/in"],
             RetryMin = TimeSpan.FromMilliseconds(50),
             RetryMax = TimeSpan.FromMilliseconds(200),
         },
-        line => { lock (log) { log.Add(line); } });
+        new LineLogger("mqtt: ", line => { lock (log) { log.Add(line); } }));
 
     [Fact]
     public async Task Wrong_password_is_refused_by_the_connack_and_the_right_one_connects()
@@ -35,11 +33,11 @@ public sealed class MqttLinkSecurityTests
         using var broker = MosquittoProcess.Start(passwordFile: passwords);
         var log = new List<string>();
 
-        await using (MqttLink wrong = NewLink(new BrokerAddress(broker.Host, broker.Port), log, "board", "nope"))
+        await using (MqttLink wrong = NewLink(new MqttBroker(broker.Host, broker.Port), log, "board", "nope"))
         {
             using var stop = new CancellationTokenSource();
             Task run = wrong.RunAsync(stop.Token);
-            await WaitUntil(() => { lock (log) { return log.Any(l => l.Contains("refused the connection", StringComparison.Ordinal)); } });
+            await WaitUntil(() => { lock (log) { return log.Any(l => l.Contains("refused: ", StringComparison.Ordinal)); } });
             Assert.Equal(0, wrong.Connections);
             Assert.False(wrong.IsConnected);
             stop.Cancel();
@@ -48,10 +46,10 @@ public sealed class MqttLinkSecurityTests
 
         lock (log)
         {
-            Assert.Contains(log, l => l.Contains("refused the connection: BadUserNameOrPassword", StringComparison.Ordinal) || l.Contains("refused the connection: NotAuthorized", StringComparison.Ordinal));
+            Assert.Contains(log, l => l.Contains("refused: BadUserNameOrPassword", StringComparison.Ordinal) || l.Contains("refused: NotAuthorized", StringComparison.Ordinal));
         }
 
-        await using MqttLink right = NewLink(new BrokerAddress(broker.Host, broker.Port), log, "board", "s3cret");
+        await using MqttLink right = NewLink(new MqttBroker(broker.Host, broker.Port), log, "board", "s3cret");
         using var stop2 = new CancellationTokenSource();
         Task run2 = right.RunAsync(stop2.Token);
         await WaitUntil(() => right.Connections == 1);
@@ -71,7 +69,7 @@ public sealed class MqttLinkSecurityTests
         });
         var log = new List<string>();
 
-        await using (MqttLink good = NewLink(new BrokerAddress("127.0.0.1", broker.Port), log, caFile: ca))
+        await using (MqttLink good = NewLink(new MqttBroker("127.0.0.1", broker.Port), log, caFile: ca))
         {
             using var stop = new CancellationTokenSource();
             Task run = good.RunAsync(stop.Token);
@@ -80,7 +78,7 @@ public sealed class MqttLinkSecurityTests
             await run;
         }
 
-        await using MqttLink foreign = NewLink(new BrokerAddress("127.0.0.1", broker.Port), log, caFile: otherCa);
+        await using MqttLink foreign = NewLink(new MqttBroker("127.0.0.1", broker.Port), log, caFile: otherCa);
         using var stop2 = new CancellationTokenSource();
         Task run2 = foreign.RunAsync(stop2.Token);
         await WaitUntil(() => { lock (log) { return log.Count(l => l.Contains("cannot connect", StringComparison.Ordinal)) >= 2; } });

@@ -1,7 +1,6 @@
 using System.Text;
-using Watchdog.Board.Hosting;
-using Watchdog.Board.Mqtt;
 using Watchdog.Board.Tests.Support;
+using Watchdog.Mqtt;
 using Watchdog.Sim.Broker;
 
 namespace Watchdog.Board.Tests.Mqtt;
@@ -11,7 +10,7 @@ public sealed class MqttLinkTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
 
-    private static MqttLink NewLink(IReadOnlyList<BrokerAddress> brokers, List<string> log) => new(
+    private static MqttLink NewLink(IReadOnlyList<MqttBroker> brokers, List<string> log) => new(
         new MqttLinkOptions
         {
             Brokers = brokers,
@@ -22,14 +21,16 @@ public sealed class MqttLinkTests
             RetryMin = TimeSpan.FromMilliseconds(50),
             RetryMax = TimeSpan.FromMilliseconds(300),
         },
-        line => { lock (log) { log.Add(line); } });
+        new LineLogger("mqtt: ", line => { lock (log) { log.Add(line); } }));
 
     [Fact]
     public async Task Broker_killed_and_restarted_link_reconnects_resubscribes_and_republishes_retained_state()
     {
         using var broker = MosquittoProcess.Start();
         var log = new List<string>();
-        await using MqttLink link = NewLink([new BrokerAddress(broker.Host, broker.Port)], log);
+        await using MqttLink link = NewLink([new MqttBroker(broker.Host, broker.Port)], log);
+        var received = new InboundQueue(100);
+        link.Received += received.Add;
         using var stop = new CancellationTokenSource();
         link.Publish("t/board/status", Encoding.UTF8.GetBytes("ready"), retain: true);
         link.Publish("t/board/state", Encoding.UTF8.GetBytes("{\"ts\":1}"), retain: true);
@@ -40,7 +41,7 @@ public sealed class MqttLinkTests
         {
             await probe.WaitForAsync("t/board/state", p => p == "{\"ts\":1}", Wait);
             await probe.PublishAsync("t/in/x", "hello");
-            await WaitUntil(() => TakeAll(link).Any(m => m.Topic == "t/in/x"), "inbound before the crash");
+            await WaitUntil(() => TakeAll(received).Any(m => m.Topic == "t/in/x"), "inbound before the crash");
         }
 
         // A crash: no wills, no retained state survives (no persistence configured).
@@ -58,7 +59,7 @@ public sealed class MqttLinkTests
             Assert.DoesNotContain(probe.Seen, m => m.Payload == "{\"ts\":1}");
 
             await probe.PublishAsync("t/in/y", "again");
-            await WaitUntil(() => TakeAll(link).Any(m => m.Topic == "t/in/y" && Encoding.UTF8.GetString(m.Payload) == "again"), "inbound after resubscribe");
+            await WaitUntil(() => TakeAll(received).Any(m => m.Topic == "t/in/y" && Encoding.UTF8.GetString(m.Payload) == "again"), "inbound after resubscribe");
         }
 
         stop.Cancel();
@@ -71,7 +72,7 @@ public sealed class MqttLinkTests
         using var broker = MosquittoProcess.Start();
         int deadPort = FreeTcpPort();
         var log = new List<string>();
-        await using MqttLink link = NewLink([new BrokerAddress("127.0.0.1", deadPort), new BrokerAddress(broker.Host, broker.Port)], log);
+        await using MqttLink link = NewLink([new MqttBroker("127.0.0.1", deadPort), new MqttBroker(broker.Host, broker.Port)], log);
         using var stop = new CancellationTokenSource();
         Task run = link.RunAsync(stop.Token);
 
@@ -90,7 +91,7 @@ public sealed class MqttLinkTests
     public async Task Publishing_never_blocks_while_no_broker_is_reachable()
     {
         var log = new List<string>();
-        await using MqttLink link = NewLink([new BrokerAddress("127.0.0.1", FreeTcpPort())], log);
+        await using MqttLink link = NewLink([new MqttBroker("127.0.0.1", FreeTcpPort())], log);
         using var stop = new CancellationTokenSource();
         Task run = link.RunAsync(stop.Token);
 
@@ -107,10 +108,10 @@ public sealed class MqttLinkTests
         await run;
     }
 
-    private static List<InboundMessage> TakeAll(MqttLink link)
+    private static List<MqttInbound> TakeAll(InboundQueue received)
     {
-        var all = new List<InboundMessage>();
-        while (link.TryTakeInbound(out InboundMessage m))
+        var all = new List<MqttInbound>();
+        while (received.TryTake(out MqttInbound m))
         {
             all.Add(m);
         }

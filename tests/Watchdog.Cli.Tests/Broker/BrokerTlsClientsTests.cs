@@ -1,14 +1,11 @@
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Watchdog.Agent.Configuration;
-using Watchdog.Board.Hosting;
 using Watchdog.Cli.Broker;
 using Watchdog.Cli.Mqtt;
+using Watchdog.Mqtt;
 using Watchdog.Protocol.Topics;
 using Watchdog.Sim.Broker;
-using AgentLink = Watchdog.Agent.Messaging.MqttLink;
-using BoardLink = Watchdog.Board.Mqtt.MqttLink;
-using BoardLinkOptions = Watchdog.Board.Mqtt.MqttLinkOptions;
 
 namespace Watchdog.Cli.Tests.Broker;
 
@@ -50,20 +47,19 @@ public sealed class BrokerTlsClientsTests : IDisposable
         // The board, as watchdog-board --username board-rack1 --password-file ... --ca-file ca.pem.
         var boardUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var boardLog = new List<string>();
-        await using var board = new BoardLink(
-            new BoardLinkOptions
+        await using var board = new MqttLink(
+            new MqttLinkOptions
             {
-                Brokers = [new BrokerAddress("127.0.0.1", port)],
+                Brokers = [new MqttBroker("127.0.0.1", port, Tls: true, CaFile: ca)],
                 ClientId = $"watchdog-board-rack1-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}",
                 Username = "board-rack1",
                 Password = File.ReadAllText(Credential("board-rack1")).TrimEnd('\r', '\n'),
-                CaFile = ca,
                 WillTopic = t.BoardStatus("rack1"),
                 WillPayload = Encoding.UTF8.GetBytes("lost"),
                 Subscriptions = [t.Command("rack1"), t.NodeState("db1")],
             },
-            line => { lock (boardLog) { boardLog.Add(line); } });
-        board.Connected += _ => boardUp.TrySetResult();
+            new LineLogger("mqtt: ", line => { lock (boardLog) { boardLog.Add(line); } }));
+        board.Connected += () => { boardUp.TrySetResult(); return Task.CompletedTask; };
         Task boardRun = board.RunAsync(stop.Token);
 
         // The agent, with "Mqtt": { "Username": "agent-db1", "PasswordFile": ..., Brokers with Tls and CaFile }.
@@ -74,7 +70,7 @@ public sealed class BrokerTlsClientsTests : IDisposable
             Username = "agent-db1",
             PasswordFile = Credential("agent-db1"),
         };
-        using var agent = new AgentLink(agentOptions, "watchdog-agent-db1", t.NodeStatus("db1"), "lost"u8.ToArray(), [t.NodeGrant("db1")], NullLogger.Instance, TimeProvider.System);
+        using var agent = new MqttLink(agentOptions.ToLinkOptions("watchdog-agent-db1", t.NodeStatus("db1"), "lost"u8.ToArray(), [t.NodeGrant("db1")], TimeProvider.System), NullLogger.Instance);
         agent.Connected += () => { agentUp.TrySetResult(); return Task.CompletedTask; };
         agent.ConnectionProblem += problem => agentUp.TrySetException(new InvalidOperationException("agent: " + problem + "\n" + broker.LogTail()));
         Task agentRun = agent.RunAsync(stop.Token);
