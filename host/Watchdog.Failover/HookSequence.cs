@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using Watchdog.Failover.Processes;
+using Watchdog.Platform.Processes;
 
 namespace Watchdog.Failover;
 

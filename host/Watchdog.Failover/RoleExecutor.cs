@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Watchdog.Failover.Processes;
+using Watchdog.Platform.Processes;
 using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Wire;
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Watchdog.Failover.Netlink;
-using Watchdog.Failover.Processes;
+using Watchdog.Platform.Processes;
 
 namespace Watchdog.Failover;
 

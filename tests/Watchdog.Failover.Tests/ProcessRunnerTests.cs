@@ -1,5 +1,5 @@
-using Watchdog.Failover.Processes;
 using Watchdog.Failover.Tests.Support;
+using Watchdog.Platform.Processes;
 
 namespace Watchdog.Failover.Tests;
 

@@ -1,5 +1,4 @@
-using System.Diagnostics;
-using System.Text;
+using Watchdog.Platform.Processes;
 
 namespace Watchdog.Agent.Checks;
 
@@ -10,93 +9,31 @@ public readonly record struct RunResult(int ExitCode, bool TimedOut, string Outp
 }
 
 /// <summary>
-/// Runs a program with a timeout and kills its whole process tree when the timeout passes
-/// (a hung remediation script must not pile up one more copy every interval).
-/// Output is capped so a chatty command cannot grow the agent.
+/// The checks' and remediations' way to run a program: the shared process runner (its own process
+/// group, killed whole when the timeout passes: a hung remediation script must not pile up one more
+/// copy every interval). Output is capped so a chatty command cannot grow the agent.
 /// </summary>
 public static class ProcessRunner
 {
-    private const int MaxOutputChars = 4096;
+    private const int MaxOutputBytes = 4096;
+    private static readonly IProcessRunner Runner = new Platform.Processes.ProcessRunner(TimeProvider.System);
+    private static readonly IReadOnlyDictionary<string, string> NoEnvironment = new Dictionary<string, string>();
 
     public static Task<RunResult> ShellAsync(string commandLine, int timeoutMs, CancellationToken ct) =>
         RunAsync("/bin/sh", new[] { "-c", commandLine }, timeoutMs, ct);
 
+    /// <summary>Runs <paramref name="file"/>; on the timeout its group gets SIGTERM and at once SIGKILL. Throws when <paramref name="ct"/> fires.</summary>
     public static async Task<RunResult> RunAsync(string file, IReadOnlyList<string> args, int timeoutMs, CancellationToken ct)
     {
-        var psi = new ProcessStartInfo(file)
+        var request = new ProcessRequest(file, args, NoEnvironment, TimeSpan.FromMilliseconds(timeoutMs), TimeSpan.Zero, MaxOutputBytes);
+        ProcessOutcome outcome = await Runner.RunAsync(request, ct).ConfigureAwait(false);
+        ct.ThrowIfCancellationRequested();
+        if (outcome.StartError.Length > 0)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = false,
-            UseShellExecute = false,
-        };
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
+            return new RunResult(-1, false, "", "cannot start " + file + ": " + outcome.StartError);
         }
 
-        using var process = new Process { StartInfo = psi };
-        var output = new StringBuilder();
-        void Collect(object? sender, DataReceivedEventArgs e)
-        {
-            if (e.Data == null)
-            {
-                return;
-            }
-
-            lock (output)
-            {
-                if (output.Length < MaxOutputChars)
-                {
-                    output.Append(e.Data).Append('\n');
-                }
-            }
-        }
-
-        process.OutputDataReceived += Collect;
-        process.ErrorDataReceived += Collect;
-        try
-        {
-            process.Start();
-        }
-        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
-        {
-            return new RunResult(-1, false, "", "cannot start " + file + ": " + ex.Message);
-        }
-
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(timeoutMs);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            try
-            {
-                process.Kill(entireProcessTree: true);
-            }
-            catch (InvalidOperationException)
-            {
-                // It exited between the timeout and the kill.
-            }
-
-            ct.ThrowIfCancellationRequested();
-            return new RunResult(-1, true, Text(output), "");
-        }
-
-        // WaitForExitAsync returns when the process exits; this drains the redirected streams.
-        process.WaitForExit();
-        return new RunResult(process.ExitCode, false, Text(output), "");
-    }
-
-    private static string Text(StringBuilder sb)
-    {
-        lock (sb)
-        {
-            return sb.ToString().Trim();
-        }
+        string output = (outcome.Stdout + "\n" + outcome.Stderr).Trim();
+        return outcome.TimedOut ? new RunResult(-1, true, output, "") : new RunResult(outcome.ExitCode ?? -1, false, output, "");
     }
 }

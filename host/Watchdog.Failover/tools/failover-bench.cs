@@ -12,7 +12,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Watchdog.Failover;
-using Watchdog.Failover.Processes;
+using Watchdog.Platform.Processes;
 using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Wire;
 

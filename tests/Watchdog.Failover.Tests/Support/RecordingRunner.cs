@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Watchdog.Failover.Processes;
+using Watchdog.Platform.Processes;
 
 namespace Watchdog.Failover.Tests.Support;
 

@@ -1,7 +1,8 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using Watchdog.Platform.Posix;
 
-namespace Watchdog.Failover.Processes;
+namespace Watchdog.Platform.Processes;
 
 /// <summary>
 /// Runs real processes for hooks and for ip/arping. Each program runs through
@@ -127,7 +128,7 @@ public sealed class ProcessRunner : IProcessRunner
     /// <summary>SIGTERM to the group, then after the grace SIGKILL; returns true when SIGKILL was needed.</summary>
     private async Task<bool> TerminateAsync(Process process, int groupId, Task exited, TimeSpan grace)
     {
-        SignalGroup(process, groupId, ProcessGroup.SigTerm);
+        SignalGroup(process, groupId, PosixSignals.SigTerm);
         if (grace > TimeSpan.Zero && await Task.WhenAny(exited, Task.Delay(grace, _time)).ConfigureAwait(false) == exited)
         {
             return false;
@@ -138,7 +139,7 @@ public sealed class ProcessRunner : IProcessRunner
             return false;
         }
 
-        SignalGroup(process, groupId, ProcessGroup.SigKill);
+        SignalGroup(process, groupId, PosixSignals.SigKill);
         try
         {
             await exited.WaitAsync(ReapLimit, _time, CancellationToken.None).ConfigureAwait(false);
@@ -156,14 +157,14 @@ public sealed class ProcessRunner : IProcessRunner
         bool reached;
         try
         {
-            reached = ProcessGroup.Signal(groupId, signal);
+            reached = PosixSignals.SendGroup(groupId, signal);
         }
         catch (InvalidOperationException)
         {
             reached = false;
         }
 
-        if (!reached && signal == ProcessGroup.SigKill)
+        if (!reached && signal == PosixSignals.SigKill)
         {
             // No such group (setsid had to fork, or had not yet run): fall back to the tree walk.
             try
@@ -193,7 +194,7 @@ public sealed class ProcessRunner : IProcessRunner
     {
         if (!process.HasExited)
         {
-            _ = ProcessGroup.SignalProcess(process.Id, ProcessGroup.SigTerm);
+            _ = PosixSignals.Send(process.Id, PosixSignals.SigTerm);
         }
     }
 }

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Watchdog.Failover.Processes;
+namespace Watchdog.Platform.Processes;
 
 /// <summary>
 /// Drains one output pipe of a child to its end, keeping only the first <c>limit</c> bytes.

@@ -1,4 +1,4 @@
-namespace Watchdog.Failover.Processes;
+namespace Watchdog.Platform.Processes;
 
 /// <summary>
 /// Runs one external program to completion. The seam between the failover logic and the OS:
