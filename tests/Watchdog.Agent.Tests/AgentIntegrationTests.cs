@@ -54,9 +54,9 @@ public sealed class AgentIntegrationTests
         try
         {
             // 1. The line toggles; status, state and metrics are published.
-            await WaitUntil(() => File.Exists(wireFile), 15_000, "wire file created", agent);
+            await agent.WaitUntilAsync(() => File.Exists(wireFile), 15_000, "wire file created");
             using var wires = new VirtualWireDriver(wireFile, WireWriter.Test);
-            await WaitUntil(() => wires.ReadEdgeCount(HeartbeatPin) > 10, 15_000, "heartbeat edges", agent);
+            await agent.WaitUntilAsync(() => wires.ReadEdgeCount(HeartbeatPin) > 10, 15_000, "heartbeat edges");
             int e1 = wires.ReadEdgeCount(HeartbeatPin);
             await Task.Delay(1000);
             int perSecond = wires.ReadEdgeCount(HeartbeatPin) - e1;
@@ -65,8 +65,8 @@ public sealed class AgentIntegrationTests
             // loaded test machine late wake-ups drop some (seen: 13 at a load of 15 on 2 cores).
             Assert.InRange(perSecond, 8, 21);
 
-            await WaitUntil(() => LastState(watcher, topics) is { Feeding: true, Health: Health.Healthy }, 10_000, "healthy feeding state", agent);
-            await WaitUntil(() => watcher.On(topics.NodeMetrics("n1")).Any(), 10_000, "metrics", agent);
+            await agent.WaitUntilAsync(() => LastState(watcher, topics) is { Feeding: true, Health: Health.Healthy }, 10_000, "healthy feeding state");
+            await agent.WaitUntilAsync(() => watcher.On(topics.NodeMetrics("n1")).Any(), 10_000, "metrics");
             Assert.Equal("ready", LastText(watcher, topics.NodeStatus("n1")));
             NodeState healthy = LastState(watcher, topics)!;
             Assert.Equal(2, healthy.Checks.Length);
@@ -86,14 +86,14 @@ public sealed class AgentIntegrationTests
             AssertStopFollowsDecision(coldEdgeMs, coldDecisionMs);
             Assert.True(coldDecisionMs <= CheckIntervalMs * 3, "the first failing probe came " + coldDecisionMs + " ms after the check's target went away");
 
-            await WaitUntil(() => LastState(watcher, topics) is { Feeding: false, Health: Health.Failing }, 5000, "failing state", agent);
+            await agent.WaitUntilAsync(() => LastState(watcher, topics) is { Feeding: false, Health: Health.Failing }, 5000, "failing state");
             NodeState failing = LastState(watcher, topics)!;
             _out.WriteLine("reason: " + failing.Reason);
             Assert.Contains("backend", failing.Reason, StringComparison.Ordinal);
             Assert.Contains("ConnectionRefused", failing.Reason, StringComparison.Ordinal);
             Assert.False(failing.Checks.Single(c => c.Name == "backend").Ok);
-            await WaitUntil(() => LastText(watcher, topics.NodeStatus("n1")) == "alert", 5000, "status alert", agent);
-            await WaitUntil(() => Events(watcher, topics).Any(e => e.Kind == "check-failing" && e.Severity == Severity.Alert), 5000, "check-failing event", agent);
+            await agent.WaitUntilAsync(() => LastText(watcher, topics.NodeStatus("n1")) == "alert", 5000, "status alert");
+            await agent.WaitUntilAsync(() => Events(watcher, topics).Any(e => e.Kind == "check-failing" && e.Severity == Severity.Alert), 5000, "check-failing event");
 
             // The check recovers: toggling resumes. Then it fails once more, warm.
             var again = new TcpListener(IPAddress.Loopback, backendPort);
@@ -121,15 +121,14 @@ public sealed class AgentIntegrationTests
                 long restartedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
                 NodeState? restored = null;
                 string? status = null;
-                await WaitUntil(
+                await agent.WaitUntilAsync(
                     () =>
                     {
                         (status, restored) = ReadRetained(broker, topics).GetAwaiter().GetResult();
                         return status == "ready" && restored != null && restored.Timestamp >= restartedAt - 500;
                     },
                     20_000,
-                    "retained status after the broker restart",
-                    agent);
+                    "retained status after the broker restart");
                 Assert.True(restored!.Feeding);
                 Assert.Equal(Health.Healthy, restored.Health);
                 int beforeExit = wires.ReadEdgeCount(HeartbeatPin);
@@ -161,10 +160,10 @@ public sealed class AgentIntegrationTests
         string config = dir.Write("agent.json", AgentConfigs.Valid(dir.File("wires"), broker.Port));
         var topics = new TopicTree("test");
         using AgentProcess agent = AgentProcess.Start("--config", config);
-        await WaitUntil(() => ReadRetained(broker, topics).GetAwaiter().GetResult().Status == "ready", 15_000, "ready", agent);
+        await agent.WaitUntilAsync(() => ReadRetained(broker, topics).GetAwaiter().GetResult().Status == "ready", 15_000, "ready");
         Process.Start("kill", "-KILL " + agent.Pid)!.WaitForExit();
         // The broker notices the dead TCP connection at once (RST) and publishes the will.
-        await WaitUntil(() => ReadRetained(broker, topics).GetAwaiter().GetResult().Status == "lost", 10_000, "lost", agent);
+        await agent.WaitUntilAsync(() => ReadRetained(broker, topics).GetAwaiter().GetResult().Status == "lost", 10_000, "lost");
     }
 
     private static async Task<(string? Status, NodeState? State)> ReadRetained(MosquittoProcess broker, TopicTree topics)
@@ -235,7 +234,7 @@ public sealed class AgentIntegrationTests
             await Task.Delay(5);
         }
 
-        await WaitUntil(() => Events(watcher, topics).Count(e => e.Kind == "check-failing") > failingEvents, 5000, "check-failing event", agent);
+        await agent.WaitUntilAsync(() => Events(watcher, topics).Count(e => e.Kind == "check-failing") > failingEvents, 5000, "check-failing event");
         EventMessage decided = Events(watcher, topics).Where(e => e.Kind == "check-failing").Skip(failingEvents).First();
         return (lastChangeMs, decided.Timestamp - closedAt);
     }
@@ -256,20 +255,6 @@ public sealed class AgentIntegrationTests
     private static async Task WaitForTogglingAsync(VirtualWireDriver wires, AgentProcess agent)
     {
         int before = wires.ReadEdgeCount(HeartbeatPin);
-        await WaitUntil(() => wires.ReadEdgeCount(HeartbeatPin) > before + 5, 5000, "toggling resumes", agent);
-    }
-
-    private static async Task WaitUntil(Func<bool> condition, int timeoutMs, string what, AgentProcess agent)
-    {
-        var sw = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (sw.ElapsedMilliseconds > timeoutMs)
-            {
-                throw new TimeoutException("waited " + timeoutMs + " ms for: " + what + "\nagent output:\n" + agent.Output);
-            }
-
-            await Task.Delay(50);
-        }
+        await agent.WaitUntilAsync(() => wires.ReadEdgeCount(HeartbeatPin) > before + 5, 5000, "toggling resumes");
     }
 }

@@ -17,7 +17,7 @@ public sealed class BoardOptions
 
     public string ConfigPath { get; private set; } = "";
     public string PinMapPath { get; private set; } = "";
-    /// <summary>Virtual rack wire file; when set, GPIO goes through the simulator's driver instead of libgpiod.</summary>
+    /// <summary>Virtual rack wire file; when set, GPIO goes through the virtual wires' driver (host/Watchdog.VirtualWires) instead of libgpiod.</summary>
     public string? WiresPath { get; private set; }
     public string StateDirectory { get; private set; } = "/var/lib/watchdog-board";
     /// <summary>The brokers as given; TLS (with <see cref="CaFile"/>) is added when the link is set up.</summary>

@@ -67,6 +67,21 @@ public sealed class AgentProcess : IDisposable
     }
 
     /// <summary>SIGTERM, as systemd stops it.</summary>
+    /// <summary>Polls <paramref name="condition"/> every 50 ms; the timeout's message carries the agent's output.</summary>
+    public async Task WaitUntilAsync(Func<bool> condition, int timeoutMs, string what)
+    {
+        var sw = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (sw.ElapsedMilliseconds > timeoutMs)
+            {
+                throw new TimeoutException("waited " + timeoutMs + " ms for: " + what + "\nagent output:\n" + Output);
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
     public int Terminate(TimeSpan timeout)
     {
         if (!_process.HasExited)

@@ -70,7 +70,7 @@ public sealed class MqttLinkTests
     public async Task Brokers_are_tried_in_order_and_a_dead_first_one_is_skipped()
     {
         using var broker = MosquittoProcess.Start();
-        int deadPort = FreeTcpPort();
+        int deadPort = FreePort.Tcp();
         var log = new List<string>();
         await using MqttLink link = NewLink([new MqttBroker("127.0.0.1", deadPort), new MqttBroker(broker.Host, broker.Port)], log);
         using var stop = new CancellationTokenSource();
@@ -91,7 +91,7 @@ public sealed class MqttLinkTests
     public async Task Publishing_never_blocks_while_no_broker_is_reachable()
     {
         var log = new List<string>();
-        await using MqttLink link = NewLink([new MqttBroker("127.0.0.1", FreeTcpPort())], log);
+        await using MqttLink link = NewLink([new MqttBroker("127.0.0.1", FreePort.Tcp())], log);
         using var stop = new CancellationTokenSource();
         Task run = link.RunAsync(stop.Token);
 
@@ -132,14 +132,5 @@ public sealed class MqttLinkTests
 
             await Task.Delay(25);
         }
-    }
-
-    private static int FreeTcpPort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }
