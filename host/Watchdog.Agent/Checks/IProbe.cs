@@ -15,6 +15,11 @@ public readonly record struct ProbeOutcome(bool Ok, string Detail, double Latenc
 public interface IProbe : IDisposable
 {
     Task<ProbeOutcome> ProbeAsync(CancellationToken ct);
+
+    /// <summary>Most probes hold nothing between runs; those that do (files, HTTP clients) say so.</summary>
+    void IDisposable.Dispose()
+    {
+    }
 }
 
 /// <summary>A probe that watches continuously (log followers) and must be started once.</summary>

@@ -98,10 +98,6 @@ public sealed class JournalProbe : IBackgroundProbe
         return Task.FromResult(LogFileProbe.Judge(_window, _time.GetUtcNow().ToUnixTimeMilliseconds(), _maxMatches, "journal" + (_unit.Length > 0 ? " of " + _unit : "")));
     }
 
-    public void Dispose()
-    {
-    }
-
     /// <summary>The MESSAGE of one journalctl -o json line (a string, or an array of bytes for binary messages).</summary>
     internal static string MessageOf(string jsonLine)
     {

@@ -42,8 +42,4 @@ public sealed class MetricProbe : IProbe
             ? ProbeOutcome.Fail(_metric + " " + shown + " above " + max)
             : ProbeOutcome.Pass(_metric + " " + shown + " (max " + max + ")"));
     }
-
-    public void Dispose()
-    {
-    }
 }

@@ -21,10 +21,6 @@ public sealed class ProcessAliveProbe : IProbe
 
     public Task<ProbeOutcome> ProbeAsync(CancellationToken ct) => Task.FromResult(_pidFile.Length > 0 ? ByPidFile() : ByName());
 
-    public void Dispose()
-    {
-    }
-
     private ProbeOutcome ByPidFile()
     {
         string text;

@@ -28,10 +28,6 @@ public sealed class SystemdUnitProbe : IProbe
             ? ProbeOutcome.Pass(_unit + " active")
             : ProbeOutcome.Fail(_unit + " is " + (state.Length > 0 ? state : "not active (exit " + r.ExitCode + ")"));
     }
-
-    public void Dispose()
-    {
-    }
 }
 
 /// <summary>A TCP connect to host:port within the timeout.</summary>
@@ -59,10 +55,6 @@ public sealed class TcpConnectProbe : IProbe
         {
             return ProbeOutcome.Fail("connect to " + _host + ":" + _port + " failed: " + ex.SocketErrorCode);
         }
-    }
-
-    public void Dispose()
-    {
     }
 }
 
@@ -93,10 +85,6 @@ public sealed class CommandProbe : IProbe
 
         string tail = r.Output.Length > 200 ? r.Output[^200..] : r.Output;
         return ProbeOutcome.Fail("exit " + r.ExitCode + " (expected " + _expect + ")" + (tail.Length > 0 ? ": " + tail : ""));
-    }
-
-    public void Dispose()
-    {
     }
 }
 
@@ -135,10 +123,6 @@ public sealed class CarrierProbe : IProbe
             string oper = ReadOperState(dir);
             return Task.FromResult(ProbeOutcome.Fail(_interface + " is administratively down" + (oper.Length > 0 ? " (operstate " + oper + ")" : "")));
         }
-    }
-
-    public void Dispose()
-    {
     }
 
     private static string ReadOperState(string dir)

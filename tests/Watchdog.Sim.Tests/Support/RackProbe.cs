@@ -7,7 +7,7 @@ using Watchdog.VirtualWires;
 namespace Watchdog.Sim.Tests.Support;
 
 /// <summary>Plays the board in rack tests: drives relay outputs and reads inputs through the real GpioController API.</summary>
-internal sealed class RackProbe : IDisposable
+public sealed class RackProbe : IDisposable
 {
     private readonly VirtualRack rack;
     private readonly GpioController gpio;
