@@ -20,7 +20,7 @@ public sealed class ChannelWiringTests : IDisposable
     public ChannelWiringTests()
     {
         _wires = WireFile.Create(_dir.File("wires"));
-        Assert.True(PinMapReader.TryRead(File.ReadAllBytes(RepoFiles.Path("hardware/boards/virtual-rack.json")), out PinMap? map, out string error), error);
+        Assert.True(PinMapReader.TryRead(File.ReadAllBytes(Repository.Path("hardware/boards/virtual-rack.json")), out PinMap? map, out string error), error);
         _map = map!;
     }
 

@@ -21,7 +21,7 @@ public sealed class BoardStartupErrorTests
     public void Missing_config_file_is_named()
     {
         using var dir = new TempDirectory();
-        string output = Run(dir, "--config", dir.File("nope.json"), "--pins", RepoFiles.Path("hardware/boards/virtual-rack.json"));
+        string output = Run(dir, "--config", dir.File("nope.json"), "--pins", Repository.Path("hardware/boards/virtual-rack.json"));
         Assert.Contains($"--config '{dir.File("nope.json")}': no such file", output, StringComparison.Ordinal);
     }
 
@@ -40,7 +40,7 @@ public sealed class BoardStartupErrorTests
     {
         using var dir = new TempDirectory();
         File.WriteAllText(dir.File("board.json"), GoodConfig.Replace("\"s1\"", "\"s9\"", StringComparison.Ordinal));
-        string output = Run(dir, "--config", dir.File("board.json"), "--pins", RepoFiles.Path("hardware/boards/virtual-rack.json"));
+        string output = Run(dir, "--config", dir.File("board.json"), "--pins", Repository.Path("hardware/boards/virtual-rack.json"));
         Assert.Contains("board config channel 's9' has no pins in pin map 'virtual-rack' (it has s1, s2, s3, s4, s5, s6, s7, s8)", output, StringComparison.Ordinal);
     }
 
@@ -48,7 +48,7 @@ public sealed class BoardStartupErrorTests
     public void Missing_gpio_chip_is_named_with_the_hint()
     {
         using var dir = new TempDirectory();
-        string map = File.ReadAllText(RepoFiles.Path("hardware/boards/raspberry-pi.json")).Replace("\"gpiochip0\"", "\"gpiochip97\"", StringComparison.Ordinal);
+        string map = File.ReadAllText(Repository.Path("hardware/boards/raspberry-pi.json")).Replace("\"gpiochip0\"", "\"gpiochip97\"", StringComparison.Ordinal);
         File.WriteAllText(dir.File("pins.json"), map);
         File.WriteAllText(dir.File("board.json"), GoodConfig.Replace("\"power_good_inputs\": 2, \"link_inputs\": 2", "\"power_good_inputs\": 1, \"link_inputs\": 1", StringComparison.Ordinal));
         string output = Run(dir, "--config", dir.File("board.json"), "--pins", dir.File("pins.json"));
@@ -60,7 +60,7 @@ public sealed class BoardStartupErrorTests
     {
         using var dir = new TempDirectory();
         File.WriteAllText(dir.File("board.json"), GoodConfig.Replace("\"power_good_inputs\": 2, \"link_inputs\": 2", "\"power_good_inputs\": 1, \"link_inputs\": 1", StringComparison.Ordinal));
-        string output = Run(dir, "--config", dir.File("board.json"), "--pins", RepoFiles.Path("hardware/boards/wt32-eth01.json"));
+        string output = Run(dir, "--config", dir.File("board.json"), "--pins", Repository.Path("hardware/boards/wt32-eth01.json"));
         Assert.Contains("pin map 'wt32-eth01' is for platform esp32", output, StringComparison.Ordinal);
     }
 
@@ -70,7 +70,7 @@ public sealed class BoardStartupErrorTests
         using var dir = new TempDirectory();
         File.WriteAllText(dir.File("board.json"), GoodConfig);
         File.WriteAllText(dir.File("epoch"), "watchdog-epoch 1 12");
-        string output = Run(dir, "--config", dir.File("board.json"), "--pins", RepoFiles.Path("hardware/boards/virtual-rack.json"), "--wires", dir.File("w"));
+        string output = Run(dir, "--config", dir.File("board.json"), "--pins", Repository.Path("hardware/boards/virtual-rack.json"), "--wires", dir.File("w"));
         Assert.Contains($"epoch file '{dir.File("epoch")}' is corrupt", output, StringComparison.Ordinal);
     }
 
@@ -79,7 +79,7 @@ public sealed class BoardStartupErrorTests
     {
         using var dir = new TempDirectory();
         File.WriteAllText(dir.File("board.json"), GoodConfig);
-        string output = Run(dir, "--config", dir.File("board.json"), "--pins", RepoFiles.Path("hardware/boards/virtual-rack.json"), "--tick-ms", "200");
+        string output = Run(dir, "--config", dir.File("board.json"), "--pins", Repository.Path("hardware/boards/virtual-rack.json"), "--tick-ms", "200");
         Assert.Contains("--tick-ms 200 does not fit --config", output, StringComparison.Ordinal);
         Assert.Contains("timing.heartbeat_period_ms (250) must be at least 2 ticks (2 x 200 ms)", output, StringComparison.Ordinal);
     }
@@ -89,7 +89,7 @@ public sealed class BoardStartupErrorTests
     {
         using var dir = new TempDirectory();
         File.WriteAllText(dir.File("board.json"), GoodConfig);
-        string output = Run(dir, "--config", dir.File("board.json"), "--pins", RepoFiles.Path("hardware/boards/virtual-rack.json"), "--wires", dir.File("w"));
+        string output = Run(dir, "--config", dir.File("board.json"), "--pins", Repository.Path("hardware/boards/virtual-rack.json"), "--wires", dir.File("w"));
         Assert.Contains($"--wires '{dir.File("w")}': no such wire file", output, StringComparison.Ordinal);
     }
 }
