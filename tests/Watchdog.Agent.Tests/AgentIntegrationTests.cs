@@ -34,7 +34,7 @@ public sealed class AgentIntegrationTests
     [Fact]
     public async Task Agent_feeds_publishes_stops_feeding_on_a_failed_check_and_survives_a_broker_restart()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         using MosquittoProcess broker = MosquittoProcess.Start();
         var backend = new TcpListener(IPAddress.Loopback, 0);
         backend.Start();
@@ -49,14 +49,14 @@ public sealed class AgentIntegrationTests
             """;
         string config = dir.Write("agent.json", AgentConfigs.Valid(wireFile, broker.Port, checks, periodMs: 100));
         var topics = new TopicTree("test");
-        await using MqttWatcher watcher = await MqttWatcher.ConnectAsync(broker.Host, broker.Port, topics.Everything());
+        await using MqttProbe watcher = await MqttProbe.ConnectAsync(broker.Host, broker.Port, topics.Everything());
         using AgentProcess agent = AgentProcess.Start("--config", config);
         try
         {
             // 1. The line toggles; status, state and metrics are published.
-            await WaitUntil(() => File.Exists(wireFile), 15_000, "wire file created", agent);
+            await agent.WaitUntilAsync(() => File.Exists(wireFile), 15_000, "wire file created");
             using var wires = new VirtualWireDriver(wireFile, WireWriter.Test);
-            await WaitUntil(() => wires.ReadEdgeCount(HeartbeatPin) > 10, 15_000, "heartbeat edges", agent);
+            await agent.WaitUntilAsync(() => wires.ReadEdgeCount(HeartbeatPin) > 10, 15_000, "heartbeat edges");
             int e1 = wires.ReadEdgeCount(HeartbeatPin);
             await Task.Delay(1000);
             int perSecond = wires.ReadEdgeCount(HeartbeatPin) - e1;
@@ -65,13 +65,13 @@ public sealed class AgentIntegrationTests
             // loaded test machine late wake-ups drop some (seen: 13 at a load of 15 on 2 cores).
             Assert.InRange(perSecond, 8, 21);
 
-            await WaitUntil(() => LastState(watcher, topics) is { Feeding: true, Health: Health.Healthy }, 10_000, "healthy feeding state", agent);
-            await WaitUntil(() => watcher.On(topics.NodeMetrics("n1")).Any(), 10_000, "metrics", agent);
+            await agent.WaitUntilAsync(() => LastState(watcher, topics) is { Feeding: true, Health: Health.Healthy }, 10_000, "healthy feeding state");
+            await agent.WaitUntilAsync(() => watcher.On(topics.NodeMetrics("n1")).Any(), 10_000, "metrics");
             Assert.Equal("ready", LastText(watcher, topics.NodeStatus("n1")));
             NodeState healthy = LastState(watcher, topics)!;
             Assert.Equal(2, healthy.Checks.Length);
             Assert.InRange(healthy.Timestamp, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 10_000, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 1000);
-            Assert.True(MessageCodec.TryDecode(watcher.On(topics.NodeMetrics("n1")).Last().Payload, out NodeMetrics? metrics, out _));
+            Assert.True(MessageCodec.TryDecode(watcher.On(topics.NodeMetrics("n1")).Last().Bytes, out NodeMetrics? metrics, out _));
             Assert.InRange(metrics!.MemoryPercent, 0.01, 100);
 
             // 2. The required check fails: the toggling stops at the first failing probe, and
@@ -86,14 +86,14 @@ public sealed class AgentIntegrationTests
             AssertStopFollowsDecision(coldEdgeMs, coldDecisionMs);
             Assert.True(coldDecisionMs <= CheckIntervalMs * 3, "the first failing probe came " + coldDecisionMs + " ms after the check's target went away");
 
-            await WaitUntil(() => LastState(watcher, topics) is { Feeding: false, Health: Health.Failing }, 5000, "failing state", agent);
+            await agent.WaitUntilAsync(() => LastState(watcher, topics) is { Feeding: false, Health: Health.Failing }, 5000, "failing state");
             NodeState failing = LastState(watcher, topics)!;
             _out.WriteLine("reason: " + failing.Reason);
             Assert.Contains("backend", failing.Reason, StringComparison.Ordinal);
             Assert.Contains("ConnectionRefused", failing.Reason, StringComparison.Ordinal);
             Assert.False(failing.Checks.Single(c => c.Name == "backend").Ok);
-            await WaitUntil(() => LastText(watcher, topics.NodeStatus("n1")) == "alert", 5000, "status alert", agent);
-            await WaitUntil(() => Events(watcher, topics).Any(e => e.Kind == "check-failing" && e.Severity == Severity.Alert), 5000, "check-failing event", agent);
+            await agent.WaitUntilAsync(() => LastText(watcher, topics.NodeStatus("n1")) == "alert", 5000, "status alert");
+            await agent.WaitUntilAsync(() => Events(watcher, topics).Any(e => e.Kind == "check-failing" && e.Severity == Severity.Alert), 5000, "check-failing event");
 
             // The check recovers: toggling resumes. Then it fails once more, warm.
             var again = new TcpListener(IPAddress.Loopback, backendPort);
@@ -121,15 +121,14 @@ public sealed class AgentIntegrationTests
                 long restartedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
                 NodeState? restored = null;
                 string? status = null;
-                await WaitUntil(
+                await agent.WaitUntilAsync(
                     () =>
                     {
                         (status, restored) = ReadRetained(broker, topics).GetAwaiter().GetResult();
                         return status == "ready" && restored != null && restored.Timestamp >= restartedAt - 500;
                     },
                     20_000,
-                    "retained status after the broker restart",
-                    agent);
+                    "retained status after the broker restart");
                 Assert.True(restored!.Feeding);
                 Assert.Equal(Health.Healthy, restored.Health);
                 int beforeExit = wires.ReadEdgeCount(HeartbeatPin);
@@ -156,25 +155,25 @@ public sealed class AgentIntegrationTests
     [Fact]
     public async Task Killed_agent_leaves_lost_through_its_will()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         using MosquittoProcess broker = MosquittoProcess.Start();
         string config = dir.Write("agent.json", AgentConfigs.Valid(dir.File("wires"), broker.Port));
         var topics = new TopicTree("test");
         using AgentProcess agent = AgentProcess.Start("--config", config);
-        await WaitUntil(() => ReadRetained(broker, topics).GetAwaiter().GetResult().Status == "ready", 15_000, "ready", agent);
+        await agent.WaitUntilAsync(() => ReadRetained(broker, topics).GetAwaiter().GetResult().Status == "ready", 15_000, "ready");
         Process.Start("kill", "-KILL " + agent.Pid)!.WaitForExit();
         // The broker notices the dead TCP connection at once (RST) and publishes the will.
-        await WaitUntil(() => ReadRetained(broker, topics).GetAwaiter().GetResult().Status == "lost", 10_000, "lost", agent);
+        await agent.WaitUntilAsync(() => ReadRetained(broker, topics).GetAwaiter().GetResult().Status == "lost", 10_000, "lost");
     }
 
     private static async Task<(string? Status, NodeState? State)> ReadRetained(MosquittoProcess broker, TopicTree topics)
     {
         try
         {
-            await using MqttWatcher w = await MqttWatcher.ConnectAsync(broker.Host, broker.Port, "watchdog/v1/test/node/n1/+");
+            await using MqttProbe w = await MqttProbe.ConnectAsync(broker.Host, broker.Port, "watchdog/v1/test/node/n1/+");
             await Task.Delay(300);
-            string? status = w.On(topics.NodeStatus("n1")).Where(m => m.Retained).Select(m => Encoding.UTF8.GetString(m.Payload)).LastOrDefault();
-            byte[]? state = w.On(topics.NodeState("n1")).Where(m => m.Retained).Select(m => m.Payload).LastOrDefault();
+            string? status = w.On(topics.NodeStatus("n1")).Where(m => m.Retain).Select(m => m.Payload).LastOrDefault();
+            byte[]? state = w.On(topics.NodeState("n1")).Where(m => m.Retain).Select(m => m.Bytes).LastOrDefault();
             NodeState? decoded = null;
             if (state != null)
             {
@@ -189,18 +188,18 @@ public sealed class AgentIntegrationTests
         }
     }
 
-    private static NodeState? LastState(MqttWatcher w, TopicTree topics)
+    private static NodeState? LastState(MqttProbe w, TopicTree topics)
     {
-        byte[]? payload = w.On(topics.NodeState("n1")).Select(m => m.Payload).LastOrDefault();
+        byte[]? payload = w.On(topics.NodeState("n1")).Select(m => m.Bytes).LastOrDefault();
         return payload != null && MessageCodec.TryDecode(payload, out NodeState? s, out _) ? s : null;
     }
 
-    private static string? LastText(MqttWatcher w, string topic) =>
-        w.On(topic).Select(m => Encoding.UTF8.GetString(m.Payload)).LastOrDefault();
+    private static string? LastText(MqttProbe w, string topic) =>
+        w.On(topic).Select(m => m.Payload).LastOrDefault();
 
-    private static IEnumerable<EventMessage> Events(MqttWatcher w, TopicTree topics)
+    private static IEnumerable<EventMessage> Events(MqttProbe w, TopicTree topics)
     {
-        foreach ((string _, byte[] payload, bool _, DateTime _) in w.On(topics.Event("n1")))
+        foreach (byte[] payload in w.On(topics.Event("n1")).Select(m => m.Bytes))
         {
             if (MessageCodec.TryDecode(payload, out EventMessage? e, out _) && e != null)
             {
@@ -215,7 +214,7 @@ public sealed class AgentIntegrationTests
     /// ms after the close (the event's timestamp is the agent's wall clock, on this machine).
     /// </summary>
     private static async Task<(long LastEdgeMs, long DecisionMs)> FailBackendAsync(
-        TcpListener backend, VirtualWireDriver wires, MqttWatcher watcher, TopicTree topics, AgentProcess agent)
+        TcpListener backend, VirtualWireDriver wires, MqttProbe watcher, TopicTree topics, AgentProcess agent)
     {
         int failingEvents = Events(watcher, topics).Count(e => e.Kind == "check-failing");
         long closedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -235,7 +234,7 @@ public sealed class AgentIntegrationTests
             await Task.Delay(5);
         }
 
-        await WaitUntil(() => Events(watcher, topics).Count(e => e.Kind == "check-failing") > failingEvents, 5000, "check-failing event", agent);
+        await agent.WaitUntilAsync(() => Events(watcher, topics).Count(e => e.Kind == "check-failing") > failingEvents, 5000, "check-failing event");
         EventMessage decided = Events(watcher, topics).Where(e => e.Kind == "check-failing").Skip(failingEvents).First();
         return (lastChangeMs, decided.Timestamp - closedAt);
     }
@@ -256,20 +255,6 @@ public sealed class AgentIntegrationTests
     private static async Task WaitForTogglingAsync(VirtualWireDriver wires, AgentProcess agent)
     {
         int before = wires.ReadEdgeCount(HeartbeatPin);
-        await WaitUntil(() => wires.ReadEdgeCount(HeartbeatPin) > before + 5, 5000, "toggling resumes", agent);
-    }
-
-    private static async Task WaitUntil(Func<bool> condition, int timeoutMs, string what, AgentProcess agent)
-    {
-        var sw = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (sw.ElapsedMilliseconds > timeoutMs)
-            {
-                throw new TimeoutException("waited " + timeoutMs + " ms for: " + what + "\nagent output:\n" + agent.Output);
-            }
-
-            await Task.Delay(50);
-        }
+        await agent.WaitUntilAsync(() => wires.ReadEdgeCount(HeartbeatPin) > before + 5, 5000, "toggling resumes");
     }
 }

@@ -21,13 +21,13 @@ public sealed class AgentMessagingTests
     [Fact]
     public async Task Grant_is_acknowledged_and_published_and_a_forged_command_is_refused_with_its_reason()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         using MosquittoProcess broker = MosquittoProcess.Start();
         string config = dir.Write("agent.json", AgentConfigs.Valid(dir.File("wires"), broker.Port, extra: "\"Commands\": { \"Keys\": { \"k1\": \"" + KeyHex + "\" } },"));
         var topics = new TopicTree("test");
-        await using MqttWatcher watcher = await MqttWatcher.ConnectAsync(broker.Host, broker.Port, topics.Everything());
+        await using MqttProbe watcher = await MqttProbe.ConnectAsync(broker.Host, broker.Port, topics.Everything());
         using AgentProcess agent = AgentProcess.Start("--config", config);
-        await WaitUntil(() => watcher.On(topics.NodeState("n1")).Any(), 15_000, "first state", agent);
+        await agent.WaitUntilAsync(() => watcher.On(topics.NodeState("n1")).Any(), 15_000, "first state");
 
         IMqttClient board = new MqttClientFactory().CreateMqttClient();
         await board.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer(broker.Host, broker.Port).WithClientId("test-board").Build());
@@ -35,12 +35,12 @@ public sealed class AgentMessagingTests
         {
             var grant = new Grant { Group = "g1", Node = "n1", Role = NodeRole.Active, Epoch = 9, Reason = "test grant", Timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
             await Publish(board, topics.NodeGrant("n1"), MessageCodec.Encode(grant), retain: true);
-            await WaitUntil(() => Decoded<GrantAck>(watcher, topics.NodeGrantAck("n1")).Any(a => a.Epoch == 9 && a.Ok), 10_000, "grant ack", agent);
-            await WaitUntil(() => Decoded<NodeState>(watcher, topics.NodeState("n1")).Any(s => s.Role == NodeRole.Active && s.Epoch == 9), 10_000, "state with role", agent);
+            await agent.WaitUntilAsync(() => Decoded<GrantAck>(watcher, topics.NodeGrantAck("n1")).Any(a => a.Epoch == 9 && a.Ok), 10_000, "grant ack");
+            await agent.WaitUntilAsync(() => Decoded<NodeState>(watcher, topics.NodeState("n1")).Any(s => s.Role == NodeRole.Active && s.Epoch == 9), 10_000, "state with role");
 
             // A stale grant (lower epoch) changes nothing.
             await Publish(board, topics.NodeGrant("n1"), MessageCodec.Encode(new Grant { Group = "g1", Node = "n1", Role = NodeRole.Standby, Epoch = 8, Timestamp = 1 }), retain: false);
-            await WaitUntil(() => Decoded<EventMessage>(watcher, topics.Event("n1")).Any(e => e.Kind == "grant-stale"), 10_000, "grant-stale event", agent);
+            await agent.WaitUntilAsync(() => Decoded<EventMessage>(watcher, topics.Event("n1")).Any(e => e.Kind == "grant-stale"), 10_000, "grant-stale event");
             Assert.DoesNotContain(Decoded<GrantAck>(watcher, topics.NodeGrantAck("n1")), a => a.Epoch == 8);
 
             // A command signed with the right key but tampered with afterwards.
@@ -49,16 +49,16 @@ public sealed class AgentMessagingTests
             new CommandSigner(new PortableHmacSha256()).Sign(command, "k1", Convert.FromHexString(KeyHex));
             command.Action = CommandAction.Fence;
             await Publish(board, topics.Command("n1"), MessageCodec.Encode(command), retain: false);
-            await WaitUntil(() => Decoded<CommandAck>(watcher, topics.CommandAck("n1")).Any(a => a.Id == "cmd-1"), 10_000, "command ack", agent);
+            await agent.WaitUntilAsync(() => Decoded<CommandAck>(watcher, topics.CommandAck("n1")).Any(a => a.Id == "cmd-1"), 10_000, "command ack");
             CommandAck ack = Decoded<CommandAck>(watcher, topics.CommandAck("n1")).Single(a => a.Id == "cmd-1");
             Assert.Equal(CommandVerdict.BadSignature, ack.Verdict);
-            await WaitUntil(() => Decoded<EventMessage>(watcher, topics.Event("n1")).Any(e => e.Kind == "command-refused" && e.Detail.Contains("bad-signature", StringComparison.Ordinal)), 10_000, "command-refused event", agent);
+            await agent.WaitUntilAsync(() => Decoded<EventMessage>(watcher, topics.Event("n1")).Any(e => e.Kind == "command-refused" && e.Detail.Contains("bad-signature", StringComparison.Ordinal)), 10_000, "command-refused event");
 
             // The same command signed properly is accepted.
             var good = new SignedCommand { Id = "cmd-2", Target = "n1", Action = CommandAction.MaintenanceOn, Epoch = 9, IssuedAt = now, ExpiresAt = now + 60_000 };
             new CommandSigner(new PortableHmacSha256()).Sign(good, "k1", Convert.FromHexString(KeyHex));
             await Publish(board, topics.Command("n1"), MessageCodec.Encode(good), retain: false);
-            await WaitUntil(() => Decoded<CommandAck>(watcher, topics.CommandAck("n1")).Any(a => a.Id == "cmd-2" && a.Verdict == CommandVerdict.Accepted), 10_000, "accepted ack", agent);
+            await agent.WaitUntilAsync(() => Decoded<CommandAck>(watcher, topics.CommandAck("n1")).Any(a => a.Id == "cmd-2" && a.Verdict == CommandVerdict.Accepted), 10_000, "accepted ack");
         }
         finally
         {
@@ -70,14 +70,14 @@ public sealed class AgentMessagingTests
     [Fact]
     public async Task Board_silence_raises_board_lost_and_a_live_reading_about_this_node_clears_it()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         using MosquittoProcess broker = MosquittoProcess.Start();
         string config = dir.Write("agent.json", AgentConfigs.Valid(dir.File("wires"), broker.Port, extra: "\"Board\": { \"LostAfterMs\": 1500 },"));
         var topics = new TopicTree("test");
-        await using MqttWatcher watcher = await MqttWatcher.ConnectAsync(broker.Host, broker.Port, topics.Everything());
+        await using MqttProbe watcher = await MqttProbe.ConnectAsync(broker.Host, broker.Port, topics.Everything());
         using AgentProcess agent = AgentProcess.Start("--config", config);
-        await WaitUntil(() => Decoded<EventMessage>(watcher, topics.Event("n1")).Any(e => e.Kind == "board-lost" && e.Severity == Severity.Critical), 15_000, "board-lost", agent);
-        await WaitUntil(() => Decoded<NodeState>(watcher, topics.NodeState("n1")).Any(s => s.BoardLost), 10_000, "state board_lost", agent);
+        await agent.WaitUntilAsync(() => Decoded<EventMessage>(watcher, topics.Event("n1")).Any(e => e.Kind == "board-lost" && e.Severity == Severity.Critical), 15_000, "board-lost");
+        await agent.WaitUntilAsync(() => Decoded<NodeState>(watcher, topics.NodeState("n1")).Any(s => s.BoardLost), 10_000, "state board_lost");
 
         IMqttClient board = new MqttClientFactory().CreateMqttClient();
         await board.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer(broker.Host, broker.Port).WithClientId("test-board-2").Build());
@@ -91,8 +91,8 @@ public sealed class AgentMessagingTests
 
             var mine = new ChannelReading { Board = "b1", Channel = "ch1", Node = "n1", State = ChannelState.Healthy, Timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
             await Publish(board, topics.BoardChannel("b1", "ch1"), MessageCodec.Encode(mine), retain: true);
-            await WaitUntil(() => Decoded<EventMessage>(watcher, topics.Event("n1")).Any(e => e.Kind == "board-contact-restored"), 10_000, "board-contact-restored", agent);
-            await WaitUntil(() => Decoded<NodeState>(watcher, topics.NodeState("n1")).LastOrDefault() is { BoardLost: false }, 10_000, "state without board_lost", agent);
+            await agent.WaitUntilAsync(() => Decoded<EventMessage>(watcher, topics.Event("n1")).Any(e => e.Kind == "board-contact-restored"), 10_000, "board-contact-restored");
+            await agent.WaitUntilAsync(() => Decoded<NodeState>(watcher, topics.NodeState("n1")).LastOrDefault() is { BoardLost: false }, 10_000, "state without board_lost");
         }
         finally
         {
@@ -104,11 +104,11 @@ public sealed class AgentMessagingTests
     private static Task Publish(IMqttClient client, string topic, byte[] payload, bool retain) =>
         client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithRetainFlag(retain).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
 
-    private static List<T> Decoded<T>(MqttWatcher w, string topic)
+    private static List<T> Decoded<T>(MqttProbe w, string topic)
         where T : class
     {
         var list = new List<T>();
-        foreach ((string _, byte[] payload, bool _, DateTime _) in w.On(topic))
+        foreach (byte[] payload in w.On(topic).Select(m => m.Bytes))
         {
             object? m = typeof(T) == typeof(GrantAck) ? (MessageCodec.TryDecode(payload, out GrantAck? a, out _) ? a : null)
                 : typeof(T) == typeof(NodeState) ? (MessageCodec.TryDecode(payload, out NodeState? s, out _) ? s : null)
@@ -122,19 +122,5 @@ public sealed class AgentMessagingTests
         }
 
         return list;
-    }
-
-    private static async Task WaitUntil(Func<bool> condition, int timeoutMs, string what, AgentProcess agent)
-    {
-        var sw = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (sw.ElapsedMilliseconds > timeoutMs)
-            {
-                throw new TimeoutException("waited " + timeoutMs + " ms for: " + what + "\nagent output:\n" + agent.Output);
-            }
-
-            await Task.Delay(50);
-        }
     }
 }

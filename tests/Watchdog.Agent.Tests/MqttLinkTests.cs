@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using Watchdog.Agent.Configuration;
 using Watchdog.Agent.Messaging;
@@ -12,15 +10,6 @@ namespace Watchdog.Agent.Tests;
 /// <summary>The reconnect loop against real mosquitto: ordered broker list, refused credentials.</summary>
 public sealed class MqttLinkTests
 {
-    private static int DeadPort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
-
     private static MqttLink Link(MqttOptions o) =>
         new(o, "agent-link-test-" + Guid.NewGuid().ToString("N")[..8], "watchdog/v1/t/node/n1/status", "lost"u8.ToArray(), new[] { "watchdog/v1/t/node/n1/grant" }, NullLogger.Instance, TimeProvider.System);
 
@@ -30,7 +19,7 @@ public sealed class MqttLinkTests
         using MosquittoProcess broker = MosquittoProcess.Start();
         var o = new MqttOptions
         {
-            Brokers = { new BrokerOptions { Host = "127.0.0.1", Port = DeadPort() }, new BrokerOptions { Host = broker.Host, Port = broker.Port } },
+            Brokers = { new BrokerOptions { Host = "127.0.0.1", Port = FreePort.Find() }, new BrokerOptions { Host = broker.Host, Port = broker.Port } },
             ReconnectMinMs = 100,
             ReconnectMaxMs = 200,
             ConnectTimeoutMs = 2000,

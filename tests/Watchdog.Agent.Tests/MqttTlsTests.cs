@@ -44,7 +44,7 @@ public sealed class MqttTlsTests : IDisposable
             File.SetUnixFileMode(f, (UnixFileMode)0b110_100_100);
         }
 
-        int port = FreePort();
+        int port = FreePort.Find();
         string conf = Path.Combine(_dir, "mosquitto.conf");
         File.WriteAllText(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\ncafile " + ca + "\ncertfile " + _dir + "/server.pem\nkeyfile " + _dir + "/server.key\n");
         _broker = Process.Start(new ProcessStartInfo("/usr/sbin/mosquitto", "-c " + conf) { RedirectStandardError = true, RedirectStandardOutput = true })!;
@@ -82,15 +82,6 @@ public sealed class MqttTlsTests : IDisposable
         p.StandardError.ReadToEnd();
         p.WaitForExit();
         Assert.True(p.ExitCode == 0, file + " " + args + " failed");
-    }
-
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
     }
 
     private static async Task WaitForPortAsync(int port)

@@ -84,6 +84,19 @@ public sealed class AgentProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>
+    /// Polls <paramref name="condition"/> every 50 ms (wire files and retained messages raise no
+    /// event to wait on); after <paramref name="timeoutMs"/> fails with <paramref name="what"/> and
+    /// what the agent printed.
+    /// </summary>
+    public async Task WaitUntilAsync(Func<bool> condition, int timeoutMs, string what)
+    {
+        if (!await Poll.UntilAsync(condition, TimeSpan.FromMilliseconds(timeoutMs), TimeSpan.FromMilliseconds(50)))
+        {
+            throw new TimeoutException("waited " + timeoutMs + " ms for: " + what + "\nagent output:\n" + Output);
+        }
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited)
