@@ -5,35 +5,11 @@ using Xunit.Abstractions;
 namespace Watchdog.Sim.Tests.Rack;
 
 /// <summary>A simulated server in a real network namespace, driven by relays and faults.</summary>
-public sealed class SimulatedServerNamespaceTests : IDisposable
+public sealed class SimulatedServerNamespaceTests(ITestOutputHelper output) : VirtualRackTestBase(output, useNamespaces: true)
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
-    private readonly StringWriter log = new();
-    private readonly VirtualRack rack;
-    private readonly RackProbe board;
-    private readonly ITestOutputHelper output;
-
-    public SimulatedServerNamespaceTests(ITestOutputHelper output)
-    {
-        this.output = output;
-        rack = VirtualRack.Create(new RackOptions { Log = log, UseNamespaces = true });
-        board = new RackProbe(rack);
-    }
-
-    public void Dispose()
-    {
-        board.Dispose();
-        rack.Dispose();
-        // The timeline explains a failure better than any assertion message.
-        foreach (TimelineEvent e in rack.Timeline.Snapshot())
-        {
-            output.WriteLine(e.ToString());
-        }
-    }
-
     private SimulatedServer AddServerWithService(ServerOptions? options = null)
     {
-        SimulatedServer server = rack.AddServer("node-a", "s1", options ?? new ServerOptions { BootDelay = TimeSpan.FromMilliseconds(100) });
+        SimulatedServer server = Rack.AddServer("node-a", "s1", options ?? new ServerOptions { BootDelay = TimeSpan.FromMilliseconds(100) });
         server.AddService(new ServiceSpec("app", "sleep", "1000"));
         return server;
     }
@@ -43,13 +19,13 @@ public sealed class SimulatedServerNamespaceTests : IDisposable
     {
         SimulatedServer server = AddServerWithService();
 
-        Assert.Equal(IsolationMode.NetworkNamespaces, rack.IsolationMode);
-        Assert.Contains("isolation = network namespaces", log.ToString(), StringComparison.Ordinal);
+        Assert.Equal(IsolationMode.NetworkNamespaces, Rack.IsolationMode);
+        Assert.Contains("isolation = network namespaces", Log.ToString(), StringComparison.Ordinal);
         Assert.Contains(server.Namespace!, Posix.HostCommand.Ip("netns", "list"), StringComparison.Ordinal);
         Assert.Contains(server.Address + "/24", server.Exec("ip", "-o", "-4", "address", "show", "dev", "eth0").StandardOutput, StringComparison.Ordinal);
-        Assert.True(RackProbe.CanReachHost(server, rack.HostAddress));
-        Assert.True(board.InputPresent(server.Wiring.PowerGoodPins[0]));
-        Assert.True(board.InputPresent(server.Wiring.LinkPins[0]));
+        Assert.True(RackProbe.CanReachHost(server, Rack.HostAddress));
+        Assert.True(Board.InputPresent(server.Wiring.PowerGoodPins[0]));
+        Assert.True(Board.InputPresent(server.Wiring.LinkPins[0]));
     }
 
     [RootFact]
@@ -60,16 +36,16 @@ public sealed class SimulatedServerNamespaceTests : IDisposable
 
         server.LinkDown(0);
 
-        Assert.True(RackProbe.WaitFor(() => !board.InputPresent(link), Timeout), "link wire still present after ip link set down");
-        Assert.False(RackProbe.CanReachHost(server, rack.HostAddress));
-        Assert.True(board.InputPresent(server.Wiring.LinkPins[1]), "the other link must stay up");
-        Assert.True(board.InputPresent(server.Wiring.PowerGoodPins[0]), "power is not affected by a link fault");
+        Assert.True(RackProbe.WaitFor(() => !Board.InputPresent(link), Timeout), "link wire still present after ip link set down");
+        Assert.False(RackProbe.CanReachHost(server, Rack.HostAddress));
+        Assert.True(Board.InputPresent(server.Wiring.LinkPins[1]), "the other link must stay up");
+        Assert.True(Board.InputPresent(server.Wiring.PowerGoodPins[0]), "power is not affected by a link fault");
 
         server.LinkUp(0);
 
-        Assert.True(RackProbe.WaitFor(() => board.InputPresent(link), Timeout));
-        Assert.True(RackProbe.WaitFor(() => RackProbe.CanReachHost(server, rack.HostAddress), Timeout));
-        Assert.NotNull(rack.Timeline.First(e => e.Kind == TimelineKind.Wire && e.What == "link 0 absent"));
+        Assert.True(RackProbe.WaitFor(() => Board.InputPresent(link), Timeout));
+        Assert.True(RackProbe.WaitFor(() => RackProbe.CanReachHost(server, Rack.HostAddress), Timeout));
+        Assert.NotNull(Rack.Timeline.First(e => e.Kind == TimelineKind.Wire && e.What == "link 0 absent"));
     }
 
     [RootFact]
@@ -79,7 +55,7 @@ public sealed class SimulatedServerNamespaceTests : IDisposable
 
         server.Exec("ip", "link", "set", "eth0", "down");
 
-        Assert.True(RackProbe.WaitFor(() => !board.InputPresent(server.Wiring.LinkPins[0]), Timeout));
+        Assert.True(RackProbe.WaitFor(() => !Board.InputPresent(server.Wiring.LinkPins[0]), Timeout));
     }
 
     [RootFact]
@@ -89,22 +65,22 @@ public sealed class SimulatedServerNamespaceTests : IDisposable
         ServerProcess app = server.Process("app")!;
         int before = app.Pid;
 
-        board.Drive(server.Wiring.ResetPin, asserted: true);
+        Board.Drive(server.Wiring.ResetPin, asserted: true);
 
         Assert.True(RackProbe.WaitFor(() => RackProbe.ProcessState(before) == 'T', Timeout), "service not stopped while reset is held: " + RackProbe.Describe(app));
-        Assert.True(RackProbe.WaitFor(() => !board.InputPresent(server.Wiring.LinkPins[0]), Timeout), "a server in reset answers nothing: link goes dark");
-        Assert.True(board.InputPresent(server.Wiring.PowerGoodPins[0]), "reset does not cut power");
+        Assert.True(RackProbe.WaitFor(() => !Board.InputPresent(server.Wiring.LinkPins[0]), Timeout), "a server in reset answers nothing: link goes dark");
+        Assert.True(Board.InputPresent(server.Wiring.PowerGoodPins[0]), "reset does not cut power");
         long checks = server.FreezeChecks;
         Assert.True(server.WaitUntil(s => s.FreezeChecks >= checks + 2, Timeout), "the relay loop made no freeze checks");
         Assert.Equal('T', RackProbe.ProcessState(before)); // stays frozen as long as reset is held
 
-        board.Drive(server.Wiring.ResetPin, asserted: false);
+        Board.Drive(server.Wiring.ResetPin, asserted: false);
 
         Assert.True(server.WaitUntil(s => s.Process("app") is { } p && p.Pid != before, Timeout), "service not restarted after reset release");
         Assert.Null(RackProbe.ProcessState(before));
-        Assert.True(RackProbe.WaitFor(() => board.InputPresent(server.Wiring.LinkPins[0]), Timeout));
-        var held = rack.Timeline.First(e => e.What == "reset held: frozen");
-        var booted = rack.Timeline.First(e => e.What == "booted");
+        Assert.True(RackProbe.WaitFor(() => Board.InputPresent(server.Wiring.LinkPins[0]), Timeout));
+        var held = Rack.Timeline.First(e => e.What == "reset held: frozen");
+        var booted = Rack.Timeline.First(e => e.What == "booted");
         Assert.NotNull(held);
         Assert.NotNull(booted);
         Assert.True(booted.AtMs > held.AtMs);
@@ -120,29 +96,29 @@ public sealed class SimulatedServerNamespaceTests : IDisposable
         });
         int pid = server.Process("app")!.Pid;
 
-        double before = rack.Timeline.NowMs;
-        board.Drive(server.Wiring.PowerPin, asserted: true);
-        TimelineEvent? pressed = rack.Timeline.WaitFor(e => e.What == "power button pressed (server on)", Timeout, before);
+        double before = Rack.Timeline.NowMs;
+        Board.Drive(server.Wiring.PowerPin, asserted: true);
+        TimelineEvent? pressed = Rack.Timeline.WaitFor(e => e.What == "power button pressed (server on)", Timeout, before);
         Assert.NotNull(pressed);
         Assert.True(server.IsPoweredOn, "a press shorter than the forced-off hold must not power off");
         Assert.True(RackProbe.WaitFor(() => !server.IsPoweredOn, Timeout));
-        board.Drive(server.Wiring.PowerPin, asserted: false);
-        TimelineEvent? forcedOff = rack.Timeline.First(e => e.What == "forced off by power button hold", before);
+        Board.Drive(server.Wiring.PowerPin, asserted: false);
+        TimelineEvent? forcedOff = Rack.Timeline.First(e => e.What == "forced off by power button hold", before);
         Assert.NotNull(forcedOff);
         Assert.True(forcedOff.AtMs - pressed.AtMs >= 299, $"forced off {forcedOff.AtMs - pressed.AtMs:0.0} ms after the press, before the 300 ms hold");
 
         Assert.Null(RackProbe.ProcessState(pid));
-        Assert.True(RackProbe.WaitFor(() => !board.InputPresent(server.Wiring.PowerGoodPins[0]) && !board.InputPresent(server.Wiring.PowerGoodPins[1]), Timeout));
-        Assert.True(RackProbe.WaitFor(() => !board.InputPresent(server.Wiring.LinkPins[0]), Timeout));
+        Assert.True(RackProbe.WaitFor(() => !Board.InputPresent(server.Wiring.PowerGoodPins[0]) && !Board.InputPresent(server.Wiring.PowerGoodPins[1]), Timeout));
+        Assert.True(RackProbe.WaitFor(() => !Board.InputPresent(server.Wiring.LinkPins[0]), Timeout));
 
-        before = rack.Timeline.NowMs;
-        board.Drive(server.Wiring.PowerPin, asserted: true);
-        Assert.NotNull(rack.Timeline.WaitFor(e => e.What == "power button pressed: power on", Timeout, before)); // a short press, released once seen
-        board.Drive(server.Wiring.PowerPin, asserted: false);
+        before = Rack.Timeline.NowMs;
+        Board.Drive(server.Wiring.PowerPin, asserted: true);
+        Assert.NotNull(Rack.Timeline.WaitFor(e => e.What == "power button pressed: power on", Timeout, before)); // a short press, released once seen
+        Board.Drive(server.Wiring.PowerPin, asserted: false);
 
         Assert.True(server.WaitUntil(s => s.Process("app") is not null, Timeout), "short press did not boot the server");
-        Assert.True(board.InputPresent(server.Wiring.PowerGoodPins[0]));
-        Assert.True(RackProbe.WaitFor(() => board.InputPresent(server.Wiring.LinkPins[0]), Timeout));
+        Assert.True(Board.InputPresent(server.Wiring.PowerGoodPins[0]));
+        Assert.True(RackProbe.WaitFor(() => Board.InputPresent(server.Wiring.LinkPins[0]), Timeout));
     }
 
     [RootFact]
@@ -151,15 +127,15 @@ public sealed class SimulatedServerNamespaceTests : IDisposable
         SimulatedServer server = AddServerWithService(new ServerOptions { FenceKind = FenceKind.NetworkIsolation });
         int pid = server.Process("app")!.Pid;
 
-        board.Drive(server.Wiring.FencePin!.Value, asserted: true);
+        Board.Drive(server.Wiring.FencePin!.Value, asserted: true);
 
-        Assert.True(RackProbe.WaitFor(() => !board.InputPresent(server.Wiring.LinkPins[0]) && !board.InputPresent(server.Wiring.LinkPins[1]), Timeout));
-        Assert.False(RackProbe.CanReachHost(server, rack.HostAddress));
+        Assert.True(RackProbe.WaitFor(() => !Board.InputPresent(server.Wiring.LinkPins[0]) && !Board.InputPresent(server.Wiring.LinkPins[1]), Timeout));
+        Assert.False(RackProbe.CanReachHost(server, Rack.HostAddress));
         Assert.Equal(pid, server.Process("app")!.Pid); // still running, only cut off
 
-        board.Drive(server.Wiring.FencePin!.Value, asserted: false);
+        Board.Drive(server.Wiring.FencePin!.Value, asserted: false);
 
-        Assert.True(RackProbe.WaitFor(() => RackProbe.CanReachHost(server, rack.HostAddress), Timeout));
+        Assert.True(RackProbe.WaitFor(() => RackProbe.CanReachHost(server, Rack.HostAddress), Timeout));
     }
 
     [RootFact]
@@ -168,16 +144,16 @@ public sealed class SimulatedServerNamespaceTests : IDisposable
         SimulatedServer server = AddServerWithService();
         int pid = server.Process("app")!.Pid;
 
-        board.Drive(server.Wiring.FencePin!.Value, asserted: true);
+        Board.Drive(server.Wiring.FencePin!.Value, asserted: true);
 
         Assert.True(RackProbe.WaitFor(() => !server.IsPoweredOn, Timeout));
         Assert.Null(RackProbe.ProcessState(pid));
-        double before = rack.Timeline.NowMs;
-        board.Drive(server.Wiring.PowerPin, asserted: true); // no mains: the button does nothing
-        Assert.NotNull(rack.Timeline.WaitFor(e => e.What == "power button pressed: no mains, nothing happens", Timeout, before));
-        board.Drive(server.Wiring.PowerPin, asserted: false);
+        double before = Rack.Timeline.NowMs;
+        Board.Drive(server.Wiring.PowerPin, asserted: true); // no mains: the button does nothing
+        Assert.NotNull(Rack.Timeline.WaitFor(e => e.What == "power button pressed: no mains, nothing happens", Timeout, before));
+        Board.Drive(server.Wiring.PowerPin, asserted: false);
         Assert.False(server.IsPoweredOn);
-        board.Drive(server.Wiring.FencePin!.Value, asserted: false);
+        Board.Drive(server.Wiring.FencePin!.Value, asserted: false);
     }
 
     [RootFact]
@@ -185,7 +161,7 @@ public sealed class SimulatedServerNamespaceTests : IDisposable
     {
         SimulatedServer server = AddServerWithService();
         int pid = server.Process("app")!.Pid;
-        using var holder = ChildProcessMain.Start("wire-hold", rack.WireFilePath, server.Wiring.ResetPin.ToString());
+        using var holder = ChildProcessMain.Start("wire-hold", Rack.WireFilePath, server.Wiring.ResetPin.ToString());
         Assert.Equal("holding", holder.StandardOutput.ReadLine());
         Assert.True(RackProbe.WaitFor(() => RackProbe.ProcessState(pid) == 'T', Timeout));
 
@@ -194,7 +170,7 @@ public sealed class SimulatedServerNamespaceTests : IDisposable
 
         // Fail-safe outputs: the dead board's reset relay drops out, and the server reboots as from any reset.
         Assert.True(server.WaitUntil(s => s.Process("app") is { } p && p.Pid != pid, Timeout));
-        Assert.NotNull(rack.Timeline.First(e => e.What.Contains("its writer", StringComparison.Ordinal)));
+        Assert.NotNull(Rack.Timeline.First(e => e.What.Contains("its writer", StringComparison.Ordinal)));
     }
 
     [RootFact]
@@ -206,27 +182,27 @@ public sealed class SimulatedServerNamespaceTests : IDisposable
 
         server.Freeze();
         Assert.True(RackProbe.WaitFor(() => RackProbe.ProcessState(pid) == 'T', Timeout), "not frozen: " + RackProbe.Describe(app));
-        Assert.True(board.InputPresent(server.Wiring.LinkPins[0]), "a hung server keeps its link");
+        Assert.True(Board.InputPresent(server.Wiring.LinkPins[0]), "a hung server keeps its link");
         server.Thaw();
         Assert.True(RackProbe.WaitFor(() => RackProbe.ProcessState(pid) is 'S' or 'R', Timeout));
 
         server.KillProcess("app");
         Assert.True(server.WaitUntil(s => s.Process("app") is null, Timeout));
-        Assert.NotNull(rack.Timeline.WaitFor(e => e.What == "service exited: app", Timeout));
+        Assert.NotNull(Rack.Timeline.WaitFor(e => e.What == "service exited: app", Timeout));
         Assert.True(server.IsPoweredOn);
 
         server.PowerSupplyLoss(1);
-        Assert.True(board.InputPresent(server.Wiring.PowerGoodPins[0]));
-        Assert.False(board.InputPresent(server.Wiring.PowerGoodPins[1]));
+        Assert.True(Board.InputPresent(server.Wiring.PowerGoodPins[0]));
+        Assert.False(Board.InputPresent(server.Wiring.PowerGoodPins[1]));
 
         server.PowerLoss();
-        Assert.False(board.InputPresent(server.Wiring.PowerGoodPins[0]));
+        Assert.False(Board.InputPresent(server.Wiring.PowerGoodPins[0]));
         Assert.False(server.IsPoweredOn);
 
         server.PowerSupplyRestore(1);
         server.PowerRestore();
         Assert.True(server.WaitUntil(s => s.Process("app") is not null, Timeout));
-        Assert.True(board.InputPresent(server.Wiring.PowerGoodPins[1]));
+        Assert.True(Board.InputPresent(server.Wiring.PowerGoodPins[1]));
     }
 
     [RootFact]
@@ -237,10 +213,10 @@ public sealed class SimulatedServerNamespaceTests : IDisposable
         SimulatedServer server = AddServerWithService();
         Assert.True(server.WaitUntil(s => s.Process("app") is not null, Timeout));
         server.PowerLoss();
-        Assert.True(RackProbe.WaitFor(() => server.Wiring.LinkPins.All(p => !board.InputPresent(p)), Timeout), "the link wires never fell");
-        long powerGoodFell = server.Wiring.PowerGoodPins.Max(p => rack.Wires.Sample(p).LastChangeTimestamp);
-        long firstLinkFell = server.Wiring.LinkPins.Min(p => rack.Wires.Sample(p).LastChangeTimestamp);
-        output.WriteLine($"power-good fell {(firstLinkFell - powerGoodFell) * 1000.0 / System.Diagnostics.Stopwatch.Frequency:F1} ms before the first link");
+        Assert.True(RackProbe.WaitFor(() => server.Wiring.LinkPins.All(p => !Board.InputPresent(p)), Timeout), "the link wires never fell");
+        long powerGoodFell = server.Wiring.PowerGoodPins.Max(p => Rack.Wires.Sample(p).LastChangeTimestamp);
+        long firstLinkFell = server.Wiring.LinkPins.Min(p => Rack.Wires.Sample(p).LastChangeTimestamp);
+        Output.WriteLine($"power-good fell {(firstLinkFell - powerGoodFell) * 1000.0 / System.Diagnostics.Stopwatch.Frequency:F1} ms before the first link");
         Assert.True(powerGoodFell <= firstLinkFell, "a link wire fell before power-good");
     }
 
@@ -248,15 +224,15 @@ public sealed class SimulatedServerNamespaceTests : IDisposable
     public void A_partition_blocks_one_peer_and_leaves_every_wire_up()
     {
         SimulatedServer a = AddServerWithService();
-        SimulatedServer b = rack.AddServer("node-b", "s2");
+        SimulatedServer b = Rack.AddServer("node-b", "s2");
 
-        a.BlockTraffic(rack.HostAddress);
+        a.BlockTraffic(Rack.HostAddress);
 
-        Assert.False(RackProbe.CanReachHost(a, rack.HostAddress));
-        Assert.True(RackProbe.CanReachHost(b, rack.HostAddress));
-        Assert.True(board.InputPresent(a.Wiring.LinkPins[0]));
-        a.UnblockTraffic(rack.HostAddress);
-        Assert.True(RackProbe.CanReachHost(a, rack.HostAddress));
+        Assert.False(RackProbe.CanReachHost(a, Rack.HostAddress));
+        Assert.True(RackProbe.CanReachHost(b, Rack.HostAddress));
+        Assert.True(Board.InputPresent(a.Wiring.LinkPins[0]));
+        a.UnblockTraffic(Rack.HostAddress);
+        Assert.True(RackProbe.CanReachHost(a, Rack.HostAddress));
     }
 
     [RootFact]
@@ -265,12 +241,12 @@ public sealed class SimulatedServerNamespaceTests : IDisposable
         SimulatedServer server = AddServerWithService(new ServerOptions { HeartbeatSilence = TimeSpan.FromMilliseconds(100) });
         for (int i = 0; i < 10; i++)
         {
-            rack.Wires.Toggle(server.Wiring.HeartbeatPin, Watchdog.Sim.Wires.WireWriter.Agent);
+            Rack.Wires.Toggle(server.Wiring.HeartbeatPin, Watchdog.Sim.Wires.WireWriter.Agent);
             Thread.Sleep(10);
         }
 
-        TimelineEvent? stopped = rack.Timeline.WaitFor(e => e.What == "heartbeat stopped", Timeout);
-        TimelineEvent? started = rack.Timeline.First(e => e.What == "heartbeat started");
+        TimelineEvent? stopped = Rack.Timeline.WaitFor(e => e.What == "heartbeat stopped", Timeout);
+        TimelineEvent? started = Rack.Timeline.First(e => e.What == "heartbeat started");
 
         Assert.NotNull(started);
         Assert.NotNull(stopped);
@@ -280,45 +256,45 @@ public sealed class SimulatedServerNamespaceTests : IDisposable
     [RootFact]
     public async Task A_broker_runs_inside_a_namespace_and_on_the_host_side_of_the_rack()
     {
-        NodeNetwork brokerHost = rack.AddNetworkNode("mqtt", 5);
+        NodeNetwork brokerHost = Rack.AddNetworkNode("mqtt", 5);
         using var inside = Watchdog.Sim.Broker.MosquittoProcess.Start(bindAddress: brokerHost.Address, networkNamespace: brokerHost.Namespace);
-        using var hostSide = rack.StartBroker();
+        using var hostSide = Rack.StartBroker();
 
-        // The host side reaches a namespace through the rack's uplink and bridge.
+        // The host side reaches a namespace through the Rack's uplink and bridge.
         Assert.Equal("in-ns", await MqttProbe.RoundTripAsync(inside.Host, inside.Port, "in-ns"));
-        Assert.Equal(rack.HostAddress, hostSide.Host);
+        Assert.Equal(Rack.HostAddress, hostSide.Host);
         Assert.Equal("host", await MqttProbe.RoundTripAsync(hostSide.Host, hostSide.Port, "host"));
 
-        rack.KillBroker(hostSide);
+        Rack.KillBroker(hostSide);
         Assert.False(hostSide.IsRunning);
-        Assert.NotNull(rack.Timeline.First(e => e.Kind == TimelineKind.Fault && e.What == "broker kill (SIGKILL)"));
+        Assert.NotNull(Rack.Timeline.First(e => e.Kind == TimelineKind.Fault && e.What == "broker kill (SIGKILL)"));
     }
 
     [RootFact]
     public void An_agent_in_the_namespace_feeds_the_heartbeat_until_reset_freezes_it()
     {
-        SimulatedServer server = rack.AddServer("node-a", "s1", new ServerOptions
+        SimulatedServer server = Rack.AddServer("node-a", "s1", new ServerOptions
         {
             BootDelay = TimeSpan.FromMilliseconds(50),
             HeartbeatSilence = TimeSpan.FromMilliseconds(100), // shorter than the 170 ms held in reset below
         });
         int hb = server.Wiring.HeartbeatPin;
-        server.AddService(ChildProcessMain.Service("agent", "wire-heartbeat", rack.WireFilePath, hb.ToString(), "5"));
-        Assert.True(RackProbe.WaitFor(() => rack.Wires.ReadEdgeCount(hb) >= 10, TimeSpan.FromSeconds(15)), "no heartbeat from the agent inside the namespace");
+        server.AddService(ChildProcessMain.Service("agent", "wire-heartbeat", Rack.WireFilePath, hb.ToString(), "5"));
+        Assert.True(RackProbe.WaitFor(() => Rack.Wires.ReadEdgeCount(hb) >= 10, TimeSpan.FromSeconds(15)), "no heartbeat from the agent inside the namespace");
 
         int agent = server.Process("agent")!.Pid;
-        board.Drive(server.Wiring.ResetPin, asserted: true);
+        Board.Drive(server.Wiring.ResetPin, asserted: true);
         Assert.True(server.WaitUntil(s => s.IsResetHeld, Timeout));
         // The agent stopped, and no edge comes while the relay loop checks the freeze twice more.
         Assert.True(RackProbe.WaitFor(() => RackProbe.ProcessState(agent) == 'T', Timeout), "agent not stopped while reset is held");
-        uint frozenAt = rack.Wires.ReadEdgeCount(hb);
+        uint frozenAt = Rack.Wires.ReadEdgeCount(hb);
         long checks = server.FreezeChecks;
         Assert.True(server.WaitUntil(s => s.FreezeChecks >= checks + 2, Timeout), "the relay loop made no freeze checks");
-        Assert.Equal(frozenAt, rack.Wires.ReadEdgeCount(hb)); // a server held in reset sends no heartbeat
+        Assert.Equal(frozenAt, Rack.Wires.ReadEdgeCount(hb)); // a server held in reset sends no heartbeat
 
-        board.Drive(server.Wiring.ResetPin, asserted: false);
-        Assert.True(RackProbe.WaitFor(() => rack.Wires.ReadEdgeCount(hb) >= frozenAt + 10, TimeSpan.FromSeconds(15)), "heartbeat did not resume after the reboot");
-        Assert.NotNull(rack.Timeline.WaitFor(e => e.What == "heartbeat stopped", Timeout));
+        Board.Drive(server.Wiring.ResetPin, asserted: false);
+        Assert.True(RackProbe.WaitFor(() => Rack.Wires.ReadEdgeCount(hb) >= frozenAt + 10, TimeSpan.FromSeconds(15)), "heartbeat did not resume after the reboot");
+        Assert.NotNull(Rack.Timeline.WaitFor(e => e.What == "heartbeat stopped", Timeout));
     }
 
     [RootFact]
@@ -326,9 +302,9 @@ public sealed class SimulatedServerNamespaceTests : IDisposable
     {
         SimulatedServer server = AddServerWithService();
         int pid = server.Process("app")!.Pid;
-        string prefix = rack.Prefix;
+        string prefix = Rack.Prefix;
 
-        rack.Dispose();
+        Rack.Dispose();
 
         Assert.DoesNotContain(prefix, Posix.HostCommand.Ip("netns", "list"), StringComparison.Ordinal);
         Assert.True(RackProbe.WaitFor(() => RackProbe.ProcessState(pid) is null, Timeout));
