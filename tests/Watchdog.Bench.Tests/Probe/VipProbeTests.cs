@@ -91,10 +91,7 @@ public sealed class VipProbeTests : IDisposable
     [Fact]
     public void A_closed_port_is_recorded_as_refused()
     {
-        var closed = new TcpListener(IPAddress.Loopback, 0);
-        closed.Start();
-        int port = ((IPEndPoint)closed.LocalEndpoint).Port;
-        closed.Stop();
+        int port = FreePort.Find();
         var clock = new BenchClock();
         using var probe = new VipProbe(new VipProbeOptions { Target = new IPEndPoint(IPAddress.Loopback, port), IntervalMs = 20 }, clock);
 
