@@ -1,5 +1,4 @@
 using System.Device.Gpio;
-using Watchdog.Board.Tests.Support;
 using Watchdog.Firmware.Core.PinMaps;
 using Watchdog.Firmware.Glue;
 using Watchdog.Sim.Wires;

@@ -2,11 +2,7 @@ using System.Text;
 using Watchdog.Firmware.Core;
 using Watchdog.Firmware.Core.Config;
 using Watchdog.Firmware.Glue;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Signing;
-using Watchdog.Protocol.Topics;
-using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Board.Tests.Glue;
 

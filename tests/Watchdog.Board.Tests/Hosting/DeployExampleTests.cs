@@ -1,4 +1,3 @@
-using Watchdog.Board.Tests.Support;
 using Watchdog.Firmware.Core.Config;
 using Watchdog.Firmware.Core.PinMaps;
 using Watchdog.Firmware.Glue;

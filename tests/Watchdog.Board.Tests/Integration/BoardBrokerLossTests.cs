@@ -1,7 +1,3 @@
-using Watchdog.Board.Tests.Support;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Wire;
-using Xunit.Abstractions;
 using static Watchdog.Board.Tests.Integration.BoardRig;
 
 namespace Watchdog.Board.Tests.Integration;

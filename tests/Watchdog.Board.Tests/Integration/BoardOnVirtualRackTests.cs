@@ -1,11 +1,5 @@
 using System.Diagnostics;
-using Watchdog.Board.Tests.Support;
 using Watchdog.Firmware.Core.PinMaps;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Text;
-using Watchdog.Protocol.Wire;
-using Xunit.Abstractions;
 using static Watchdog.Board.Tests.Integration.BoardRig;
 
 namespace Watchdog.Board.Tests.Integration;

@@ -1,12 +1,5 @@
 using System.Text;
-using Watchdog.Board.Tests.Support;
 using Watchdog.Firmware.Glue;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Text;
-using Watchdog.Protocol.Topics;
-using Watchdog.Protocol.Wire;
-using Xunit.Abstractions;
 
 namespace Watchdog.Board.Tests.Integration;
 

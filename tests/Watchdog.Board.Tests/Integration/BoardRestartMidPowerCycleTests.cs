@@ -1,11 +1,6 @@
 using System.Diagnostics;
 using Watchdog.Board.Persistence;
-using Watchdog.Board.Tests.Support;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Wire;
 using Watchdog.Sim.Wires;
-using Xunit.Abstractions;
 using static Watchdog.Board.Tests.Integration.BoardRig;
 
 namespace Watchdog.Board.Tests.Integration;

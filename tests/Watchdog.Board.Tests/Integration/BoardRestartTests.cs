@@ -1,10 +1,4 @@
 using Watchdog.Board.Persistence;
-using Watchdog.Board.Tests.Support;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Wire;
-using Watchdog.Protocol.Text;
-using Xunit.Abstractions;
 using static Watchdog.Board.Tests.Integration.BoardRig;
 
 namespace Watchdog.Board.Tests.Integration;

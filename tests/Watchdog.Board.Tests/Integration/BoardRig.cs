@@ -1,13 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Watchdog.Board.Hosting;
-using Watchdog.Board.Tests.Support;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Signing;
-using Watchdog.Protocol.Text;
-using Watchdog.Protocol.Topics;
-using Watchdog.Protocol.Wire;
 using Watchdog.Sim.Broker;
 
 namespace Watchdog.Board.Tests.Integration;

@@ -1,9 +1,5 @@
 using System.Net.Sockets;
 using System.Text;
-using Watchdog.Board.Tests.Support;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Text;
 
 namespace Watchdog.Board.Tests.Integration;
 

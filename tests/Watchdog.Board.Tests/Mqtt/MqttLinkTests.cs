@@ -1,7 +1,6 @@
 using System.Text;
 using Watchdog.Board.Hosting;
 using Watchdog.Board.Mqtt;
-using Watchdog.Board.Tests.Support;
 using Watchdog.Sim.Broker;
 
 namespace Watchdog.Board.Tests.Mqtt;

@@ -1,4 +1,3 @@
-using Watchdog.Board.Tests.Support;
 using Watchdog.Firmware.Core.PinMaps;
 
 namespace Watchdog.Board.Tests.PinMaps;

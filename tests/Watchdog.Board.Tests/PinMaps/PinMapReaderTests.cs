@@ -1,5 +1,4 @@
 using System.Text;
-using Watchdog.Board.Tests.Support;
 using Watchdog.Firmware.Core.PinMaps;
 
 namespace Watchdog.Board.Tests.PinMaps;

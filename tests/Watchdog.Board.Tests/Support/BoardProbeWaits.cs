@@ -1,7 +1,4 @@
 using System.Text;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Topics;
 
 namespace Watchdog.Board.Tests.Support;
 
