@@ -4,7 +4,6 @@ using Watchdog.Firmware.Glue;
 using Watchdog.Protocol.Json;
 using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Signing;
-using Watchdog.Protocol.Topics;
 using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Board.Tests.Glue;

@@ -1,8 +1,6 @@
 using System.Text;
 using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Signing;
-using Watchdog.Protocol.Tests.Codec;
-using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Protocol.Tests.Signing;
 
@@ -11,7 +9,7 @@ public class CommandCanonicalFormTests
     [Fact]
     public void Matches_the_documented_bytes()
     {
-        var c = Samples.SignedCommand;
+        var c = Codec.Samples.SignedCommand;
         c.Signature = "ignored: the signature is not part of the canonical form";
         var expected =
             "wdcmd1\n" +
