@@ -141,7 +141,7 @@ namespace Watchdog.Firmware.Core
         {
             get
             {
-                return (_resetDriven && _resetAssertedTicks >= _ctx.Timing.FenceConfirm) || (Ladder.PoweredOff && AllPowerLow && !Heartbeat.Fresh);
+                return (_resetDriven && _resetAssertedTicks >= _ctx.Timing.FenceConfirm) || (Ladder.Wires.PoweredOff && AllPowerLow && !Heartbeat.Fresh);
             }
         }
 
