@@ -14,6 +14,31 @@ namespace Watchdog.Firmware.Core
     /// </summary>
     internal sealed partial class GroupArbiter
     {
+        /// <summary>
+        /// The one place an active claim ends, for one of the reasons ClaimRelease allows. What
+        /// else ends with it depends on the reason; a demotion the member still owes is the
+        /// caller's to drop (the demotion rounds keep their own bookkeeping).
+        /// </summary>
+        private void ReleaseClaim(int m, ClaimRelease why)
+        {
+            _claim[m] = false;
+            switch (why)
+            {
+                case ClaimRelease.ConfirmedOut:
+                    _role[m] = NodeRole.Standby;
+                    break;
+                case ClaimRelease.HandedBack:
+                    _role[m] = NodeRole.Standby;
+                    _members[m].RoleOut = false;
+                    _passedOverUntil[m] = _ctx.Now + _ctx.Timing.GrantAckTimeout;
+                    break;
+                case ClaimRelease.DemotionAcknowledged:
+                    _unexpected[m] = false;
+                    _demoteEpoch[m] = 0;
+                    break;
+            }
+        }
+
         private void NoteUnexpectedClaim(int m)
         {
             ChannelUnit u = _members[m];
@@ -122,8 +147,7 @@ namespace Watchdog.Firmware.Core
                 ChannelUnit u = _members[m];
                 if (u.ConfirmedOut)
                 {
-                    _claim[m] = false;
-                    _role[m] = NodeRole.Standby;
+                    ReleaseClaim(m, ClaimRelease.ConfirmedOut);
                     _demoteEpoch[m] = 0;
                 }
                 else if (u.AliveOnWires && _demoteEpoch[m] == 0)

@@ -297,8 +297,7 @@ namespace Watchdog.Firmware.Core
 
             if (u.ConfirmedOut)
             {
-                _claim[x] = false;
-                _role[x] = NodeRole.Standby;
+                ReleaseClaim(x, ClaimRelease.ConfirmedOut);
                 Promote(cand, "failover: " + u.Config.Node + " is out (" + why + ")");
             }
             else if (u.AliveOnWires && !FenceOnNetworkFailure(u))
@@ -347,7 +346,7 @@ namespace Watchdog.Firmware.Core
             ChannelUnit u = _members[x];
             if (u.ConfirmedOut)
             {
-                _claim[x] = false;
+                ReleaseClaim(x, ClaimRelease.ConfirmedOut);
                 _demoteEpoch[x] = 0;
                 CompleteMove("failover: " + u.Config.Node + " is out");
                 return;
@@ -404,8 +403,7 @@ namespace Watchdog.Firmware.Core
             ChannelUnit u = _members[x];
             if (u.ConfirmedOut)
             {
-                _claim[x] = false;
-                _role[x] = NodeRole.Standby;
+                ReleaseClaim(x, ClaimRelease.ConfirmedOut);
                 _demoteEpoch[x] = 0;
                 CompleteMove("failover: " + u.Config.Node + " confirmed out");
             }
