@@ -250,18 +250,14 @@ namespace Watchdog.Firmware.Core
                     }
                     else if (_ctx.Now >= _graceEnd && _ctx.BoardGraceOver)
                     {
-                        Fire(ChannelTrigger.BootTimeout, "no steady heartbeat within the boot grace");
-                        Ladder.Begin(failure ? Verdict : Verdict.SoftwareFailure);
-                        Ladder.TickSteps();
+                        Fail(ChannelTrigger.BootTimeout, "no steady heartbeat within the boot grace", failure ? Verdict : Verdict.SoftwareFailure);
                     }
 
                     break;
                 case ChannelState.Healthy:
                     if (failure)
                     {
-                        Fire(ChannelTrigger.Fault, WireWords.Of(Verdict));
-                        Ladder.Begin(Verdict);
-                        Ladder.TickSteps();
+                        Fail(ChannelTrigger.Fault, WireWords.Of(Verdict), Verdict);
                     }
                     else if (Heartbeat.Late)
                     {
@@ -272,9 +268,7 @@ namespace Watchdog.Firmware.Core
                 case ChannelState.Suspect:
                     if (failure)
                     {
-                        Fire(ChannelTrigger.Fault, WireWords.Of(Verdict));
-                        Ladder.Begin(Verdict);
-                        Ladder.TickSteps();
+                        Fail(ChannelTrigger.Fault, WireWords.Of(Verdict), Verdict);
                     }
                     else if (Heartbeat.Fresh)
                     {
@@ -307,19 +301,23 @@ namespace Watchdog.Firmware.Core
                     }
                     else if (failure && _heardHeartbeatSinceAction && !Ladder.Busy)
                     {
-                        Fire(ChannelTrigger.Fault, WireWords.Of(Verdict));
-                        Ladder.Begin(Verdict);
-                        Ladder.TickSteps();
+                        Fail(ChannelTrigger.Fault, WireWords.Of(Verdict), Verdict);
                     }
                     else if (_ctx.Now >= _graceEnd && !Ladder.Busy)
                     {
-                        Fire(ChannelTrigger.RecoveryTimeout, "no steady heartbeat within the node boot grace");
-                        Ladder.Begin(failure ? Verdict : Verdict.SoftwareFailure);
-                        Ladder.TickSteps();
+                        Fail(ChannelTrigger.RecoveryTimeout, "no steady heartbeat within the node boot grace", failure ? Verdict : Verdict.SoftwareFailure);
                     }
 
                     break;
             }
+        }
+
+        // Into Failed (or on with the ladder already running): the ladder takes its next step now.
+        private void Fail(ChannelTrigger trigger, string why, Verdict verdict)
+        {
+            Fire(trigger, why);
+            Ladder.Begin(verdict);
+            Ladder.TickSteps();
         }
 
         public void Fire(ChannelTrigger trigger, string why)

@@ -14,13 +14,7 @@ namespace Watchdog.Firmware.Core
     internal sealed class EscalationLadder
     {
         // Where the step sequence is; while Wires is busy the ladder waits for it to end.
-        private enum Phase
-        {
-            Idle = 0,
-            Waiting = 1,
-            AwaitService = 2,
-            Done = 3,
-        }
+        private enum Phase { Idle = 0, Waiting = 1, AwaitService = 2, Done = 3 }
 
         private readonly CoreContext _ctx;
         private readonly ChannelUnit _unit;
@@ -84,8 +78,7 @@ namespace Watchdog.Firmware.Core
             }
             else if (_phase != Phase.Done && !Busy)
             {
-                _phase = Phase.Waiting;
-                _until = _ctx.Now + Cap.Backoff();
+                WaitBackoff();
             }
         }
 
@@ -112,8 +105,7 @@ namespace Watchdog.Firmware.Core
             if (Busy)
             {
                 Wires.Cancel();
-                _phase = Phase.Waiting;
-                _until = _ctx.Now + Cap.Backoff();
+                WaitBackoff();
             }
         }
 
@@ -143,8 +135,7 @@ namespace Watchdog.Firmware.Core
                 {
                     Cap.Record();
                     Index = i + 1;
-                    _phase = Phase.Waiting;
-                    _until = _ctx.Now + Cap.Backoff();
+                    WaitBackoff();
                     return true;
                 }
 
@@ -187,8 +178,7 @@ namespace Watchdog.Firmware.Core
                 Index++;
             }
 
-            _phase = Phase.Waiting;
-            _until = _ctx.Now + Cap.Backoff();
+            WaitBackoff();
             _unit.Fire(ChannelTrigger.ActionTaken, why);
             _unit.EnterGrace();
             if (!_counted)
@@ -212,8 +202,7 @@ namespace Watchdog.Firmware.Core
                 {
                     _ctx.Event("restart-service-timeout", Severity.Warning, _unit.Config.Node, _unit.GroupName, "the agent did not report healthy in time");
                     Index++;
-                    _phase = Phase.Waiting;
-                    _until = _ctx.Now + Cap.Backoff();
+                    WaitBackoff();
                 }
 
                 return;
@@ -243,8 +232,7 @@ namespace Watchdog.Firmware.Core
                 case LadderStep.Notify:
                     _ctx.Event("failure", Severity.Alert, node, group, WireWords.Of(Verdict) + "; next: " + Next());
                     Index++;
-                    _phase = Phase.Waiting;
-                    _until = _ctx.Now + Cap.Backoff();
+                    WaitBackoff();
                     break;
                 case LadderStep.RestartService:
                     _ctx.Request(node, AgentRequestKind.RestartService, WireWords.Of(Verdict));
@@ -253,18 +241,8 @@ namespace Watchdog.Firmware.Core
                     _until = _ctx.Now + _ctx.Timing.RestartServiceTimeout;
                     break;
                 case LadderStep.Reset:
-                    if (Cap.Reached) { HoldAtCap(); break; }
-                    Cap.Record();
-                    _counted = true;
-                    Wires.StartPulse();
-                    _ctx.Event("reset-pulse", Severity.Warning, node, group, "attempt " + Cap.Count.ToString() + " of " + Cap.Size.ToString() + " in the window");
-                    break;
                 case LadderStep.PowerCycle:
-                    if (Cap.Reached) { HoldAtCap(); break; }
-                    Cap.Record();
-                    _counted = true;
-                    Wires.StartPowerCycle();
-                    _ctx.Event("power-cycle", Severity.Warning, node, group, "holding power for a forced off; attempt " + Cap.Count.ToString() + " of " + Cap.Size.ToString());
+                    RunWireStep(step == LadderStep.PowerCycle);
                     break;
                 default:
                     HoldForGood(step == LadderStep.Fence, "fenced-and-held", "the " + WireWords.Of(Verdict) + " ladder ended in " + ConfigWords.Of(step) + "; unfence to release");
@@ -272,9 +250,34 @@ namespace Watchdog.Firmware.Core
             }
         }
 
-        private void HoldAtCap()
+        // A reset or power cycle step: counted in the cap window, or the node is held once it is full.
+        private void RunWireStep(bool powerCycle)
         {
-            HoldForGood(true, "ladder-cap-reached", Cap.Size.ToString() + " wire actions in the cap window: no more resets, the node is held; unfence to release");
+            if (Cap.Reached)
+            {
+                HoldForGood(true, "ladder-cap-reached", Cap.Size.ToString() + " wire actions in the cap window: no more resets, the node is held; unfence to release");
+                return;
+            }
+
+            Cap.Record();
+            _counted = true;
+            string attempt = "attempt " + Cap.Count.ToString() + " of " + Cap.Size.ToString();
+            if (powerCycle)
+            {
+                Wires.StartPowerCycle();
+                _ctx.Event("power-cycle", Severity.Warning, _unit.Config.Node, _unit.GroupName, "holding power for a forced off; " + attempt);
+            }
+            else
+            {
+                Wires.StartPulse();
+                _ctx.Event("reset-pulse", Severity.Warning, _unit.Config.Node, _unit.GroupName, attempt + " in the window");
+            }
+        }
+
+        private void WaitBackoff()
+        {
+            _phase = Phase.Waiting;
+            _until = _ctx.Now + Cap.Backoff();
         }
 
         private void HoldForGood(bool fenceRelay, string kind, string detail)

@@ -2,24 +2,13 @@ using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Firmware.Core
 {
-    /// <summary>What a tick of the power/reset sequence ended, for the ladder to go on from.</summary>
-    internal enum WireOutcome
-    {
-        /// <summary>Nothing ended (or nothing runs).</summary>
-        None = 0,
-
-        /// <summary>The reset pulse was released.</summary>
-        PulseDone = 1,
-
-        /// <summary>The press that powers the server on again was released.</summary>
-        PowerPressed = 2,
-
-        /// <summary>Power-good stayed high after the forced off: the power cycle did not take.</summary>
-        PowerOffNotConfirmed = 3,
-
-        /// <summary>A power cycle resumed after a board restart found the server on: nothing to finish.</summary>
-        ResumeDropped = 4,
-    }
+    /// <summary>
+    /// What a tick of the power/reset sequence ended, for the ladder to go on from: nothing; the
+    /// reset pulse; the press that powers the server on again; a forced off that did not take
+    /// (power-good stayed high); a power cycle resumed after a board restart that found the server
+    /// on (nothing to finish).
+    /// </summary>
+    internal enum WireOutcome { None = 0, PulseDone = 1, PowerPressed = 2, PowerOffNotConfirmed = 3, ResumeDropped = 4 }
 
     /// <summary>
     /// The reset and power wires of one channel: a reset pulse, or a power cycle (hold the power
@@ -29,20 +18,10 @@ namespace Watchdog.Firmware.Core
     /// </summary>
     internal sealed class PowerResetSequence
     {
-        private enum Phase
-        {
-            None = 0,
-            ResetPulse = 1,
-            PowerHold = 2,
-            PowerConfirm = 3,
-            PowerOffWait = 4,
-            PowerPress = 5,
-
-            // Last, so that PowerHold and every phase after it is a power cycle under way.
-            // The board restarted during a power cycle (its ladder record said so): power-good and
-            // the heartbeat are read for one debounce time, then the cycle is finished or dropped.
-            PowerResume = 6,
-        }
+        // PowerResume: the board restarted during a power cycle (its ladder record said so):
+        // power-good and the heartbeat are read for one debounce time, then the cycle is finished
+        // or dropped. PowerHold and every phase after it is a power cycle under way.
+        private enum Phase { None = 0, ResetPulse = 1, PowerHold = 2, PowerConfirm = 3, PowerOffWait = 4, PowerPress = 5, PowerResume = 6 }
 
         private readonly CoreContext _ctx;
         private readonly ChannelUnit _unit;
@@ -72,16 +51,14 @@ namespace Watchdog.Firmware.Core
         public void StartPulse()
         {
             _unit.PulseReset = true;
-            _phase = Phase.ResetPulse;
-            _until = _ctx.Now + _ctx.Timing.ResetPulse;
+            Enter(Phase.ResetPulse, _ctx.Timing.ResetPulse);
         }
 
         /// <summary>Hold the power button for power_hold_ms (a forced off), then go on as the power cycle goes.</summary>
         public void StartPowerCycle()
         {
             _unit.PressPower = true;
-            _phase = Phase.PowerHold;
-            _until = _ctx.Now + _ctx.Timing.PowerHold;
+            Enter(Phase.PowerHold, _ctx.Timing.PowerHold);
         }
 
         /// <summary>
@@ -93,8 +70,7 @@ namespace Watchdog.Firmware.Core
         /// </summary>
         public void Resume()
         {
-            _phase = Phase.PowerResume;
-            _until = _ctx.Now + _ctx.Timing.Debounce;
+            Enter(Phase.PowerResume, _ctx.Timing.Debounce);
         }
 
         /// <summary>Release the pulse or the press and stop (a takeover hold, a fence or maintenance takes over).</summary>
@@ -109,61 +85,63 @@ namespace Watchdog.Firmware.Core
         public WireOutcome Tick()
         {
             long now = _ctx.Now;
+            if (_phase == Phase.PowerResume)
+            {
+                return TickResume(now);
+            }
+
+            if (_phase == Phase.PowerConfirm)
+            {
+                return TickConfirm(now);
+            }
+
+            if (_phase == Phase.None || now < _until)
+            {
+                return WireOutcome.None;
+            }
+
+            // The time of the phase is up.
             switch (_phase)
             {
                 case Phase.ResetPulse:
-                    if (now >= _until)
-                    {
-                        _unit.PulseReset = false;
-                        _phase = Phase.None;
-                        return WireOutcome.PulseDone;
-                    }
-
-                    break;
+                    _unit.PulseReset = false;
+                    _phase = Phase.None;
+                    return WireOutcome.PulseDone;
                 case Phase.PowerHold:
-                    if (now >= _until)
-                    {
-                        _unit.PressPower = false;
-                        _phase = Phase.PowerConfirm;
-                        _until = now + _ctx.Timing.PowerOffConfirm;
-                    }
-
-                    break;
-                case Phase.PowerConfirm:
-                    if (_unit.AllPowerLow)
-                    {
-                        _ctx.Event("power-off-confirmed", Severity.Warning, _unit.Config.Node, _unit.GroupName, "power-good low after the forced off");
-                        _phase = Phase.PowerOffWait;
-                        _until = now + _ctx.Timing.PowerOffWait;
-                    }
-                    else if (now >= _until)
-                    {
-                        _ctx.Event("power-off-not-confirmed", Severity.Alert, _unit.Config.Node, _unit.GroupName, "power-good stayed high after holding the power button; the power cycle did not take");
-                        _phase = Phase.None;
-                        return WireOutcome.PowerOffNotConfirmed;
-                    }
-
-                    break;
-                case Phase.PowerResume:
-                    return TickResume(now);
+                    _unit.PressPower = false;
+                    Enter(Phase.PowerConfirm, _ctx.Timing.PowerOffConfirm);
+                    return WireOutcome.None;
                 case Phase.PowerOffWait:
-                    if (now >= _until)
-                    {
-                        _unit.PressPower = true;
-                        _phase = Phase.PowerPress;
-                        _until = now + _ctx.Timing.PowerPress;
-                    }
+                    _unit.PressPower = true;
+                    Enter(Phase.PowerPress, _ctx.Timing.PowerPress);
+                    return WireOutcome.None;
+                default:
+                    // PowerPress: the server was pressed on.
+                    _unit.PressPower = false;
+                    _phase = Phase.None;
+                    return WireOutcome.PowerPressed;
+            }
+        }
 
-                    break;
-                case Phase.PowerPress:
-                    if (now >= _until)
-                    {
-                        _unit.PressPower = false;
-                        _phase = Phase.None;
-                        return WireOutcome.PowerPressed;
-                    }
+        private void Enter(Phase phase, long ticks)
+        {
+            _phase = phase;
+            _until = _ctx.Now + ticks;
+        }
 
-                    break;
+        // After the forced off: every power-good must fall within power_off_confirm_ms.
+        private WireOutcome TickConfirm(long now)
+        {
+            if (_unit.AllPowerLow)
+            {
+                _ctx.Event("power-off-confirmed", Severity.Warning, _unit.Config.Node, _unit.GroupName, "power-good low after the forced off");
+                Enter(Phase.PowerOffWait, _ctx.Timing.PowerOffWait);
+            }
+            else if (now >= _until)
+            {
+                _ctx.Event("power-off-not-confirmed", Severity.Alert, _unit.Config.Node, _unit.GroupName, "power-good stayed high after holding the power button; the power cycle did not take");
+                _phase = Phase.None;
+                return WireOutcome.PowerOffNotConfirmed;
             }
 
             return WireOutcome.None;
@@ -198,8 +176,7 @@ namespace Watchdog.Firmware.Core
                 // Not in the board's grace: no automatic action before the members were
                 // heard (safety rule), even the press that powers an off server on.
                 _ctx.Event("power-cycle-resumed", Severity.Warning, _unit.Config.Node, _unit.GroupName, "the board restarted during a power cycle and power-good is still low: finishing it (power is pressed after power_off_wait_ms)");
-                _phase = Phase.PowerOffWait;
-                _until = now + _ctx.Timing.PowerOffWait;
+                Enter(Phase.PowerOffWait, _ctx.Timing.PowerOffWait);
             }
 
             return WireOutcome.None;
