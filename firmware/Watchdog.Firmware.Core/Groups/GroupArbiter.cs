@@ -344,11 +344,8 @@ namespace Watchdog.Firmware.Core
         {
             int x = _moving;
             ChannelUnit u = _members[x];
-            if (u.ConfirmedOut)
+            if (MovedOut(" is out"))
             {
-                ReleaseClaim(x, ClaimRelease.ConfirmedOut);
-                _demoteEpoch[x] = 0;
-                CompleteMove("failover: " + u.Config.Node + " is out");
                 return;
             }
 
@@ -399,18 +396,26 @@ namespace Watchdog.Firmware.Core
 
         private void TickFencing()
         {
-            int x = _moving;
-            ChannelUnit u = _members[x];
-            if (u.ConfirmedOut)
-            {
-                ReleaseClaim(x, ClaimRelease.ConfirmedOut);
-                _demoteEpoch[x] = 0;
-                CompleteMove("failover: " + u.Config.Node + " confirmed out");
-            }
-            else if (!u.HoldReset)
+            if (!MovedOut(" confirmed out") && !_members[_moving].HoldReset)
             {
                 Phase = GroupPhase.Stable;
             }
+        }
+
+        // The member being moved off the role is confirmed out: its claim ends, the demotion it
+        // may owe is moot, and the target (or the best fit member) is granted. False while it is not out.
+        private bool MovedOut(string how)
+        {
+            int x = _moving;
+            if (!_members[x].ConfirmedOut)
+            {
+                return false;
+            }
+
+            ReleaseClaim(x, ClaimRelease.ConfirmedOut);
+            _demoteEpoch[x] = 0;
+            CompleteMove("failover: " + _members[x].Config.Node + how);
+            return true;
         }
 
         private void CompleteMove(string reason)
