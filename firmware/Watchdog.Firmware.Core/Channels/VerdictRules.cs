@@ -53,8 +53,20 @@ namespace Watchdog.Firmware.Core
         private static readonly int[] Table =
         {
             AllPowerLow, HeartbeatFresh, (int)Verdict.PowerFailure,
+
+            // Power-good low while the heartbeat is still fresh: at a real power loss the
+            // heartbeat stops just after (and the link LEDs go dark with it), so wait the
+            // suspect time before calling it anything; after that it is a sensor or PSU
+            // problem on a running server (redundancy lost below), never a failover.
             AllPowerLow | HeartbeatFresh, PowerSettled, Keep,
             HeartbeatLost, 0, (int)Verdict.SoftwareFailure,
+
+            // At a power loss the links and power-good fall together, in an order that depends
+            // on the NIC and on where power-good is sensed (a PSU's PWR_OK falls first, a
+            // front-panel LED may fade after the PHY lost link). Wait one more debounce time,
+            // and as long as a power-good input is on its way down, so that a power loss takes
+            // the power path (the node is off: the fence is confirmed at once) and not the
+            // network path (the node may be running: ask it to demote, fence on timeout).
             AllLinksDown, AllPowerLow | LinksSettled, Keep,
             AllLinksDown, AllPowerLow, (int)Verdict.NetworkFailure,
             SaysFailing, 0, (int)Verdict.ServiceFailure,
