@@ -40,7 +40,7 @@ namespace Watchdog.Firmware.Core
         public LadderStep LadderStep { get { return _unit.Ladder.CurrentStep; } }
 
         /// <summary>Wire actions (reset, power cycle) inside the current cap window.</summary>
-        public int AttemptsInWindow { get { return _unit.Ladder.AttemptsInWindow; } }
+        public int AttemptsInWindow { get { return _unit.Ladder.Cap.Count; } }
 
         /// <summary>True while reset is held or the node is powered off and confirmed so: it cannot act.</summary>
         public bool ConfirmedOut { get { return _unit.ConfirmedOut; } }

@@ -43,8 +43,8 @@ namespace Watchdog.Firmware.Core
                 _ctx.CommissioningChanged |= !_units[unit].Commissioned;
                 _units[unit].Commissioned = true;
                 _inLadderRecord[unit] = true;
-                _powerCycling[unit] = _units[unit].Ladder.PowerCycleUnderWay;
-                _attemptsVersion[unit] = _units[unit].Ladder.AttemptsVersion;
+                _powerCycling[unit] = _units[unit].Ladder.Wires.PowerCycleUnderWay;
+                _attemptsVersion[unit] = _units[unit].Ladder.Cap.Version;
             }
 
             return ignored.Length == 0 ? "" : "ladder record entries not restored (no such channel in this config, or not readable): " + ignored;
@@ -74,7 +74,7 @@ namespace Watchdog.Firmware.Core
 
                 long age = wallClockMs - wall;
                 if (age < 0) { age = 0; }
-                if (age < window) { unit.Ladder.RestoreAttempt(wall, age); }
+                if (age < window) { unit.Ladder.Cap.Restore(wall, age); }
             }
 
             return what.Length > 0;
@@ -118,10 +118,10 @@ namespace Watchdog.Firmware.Core
             for (int i = 0; i < _units.Length; i++)
             {
                 EscalationLadder ladder = _units[i].Ladder;
-                if (ladder.PowerCycleUnderWay != _powerCycling[i] || ladder.AttemptsVersion != _attemptsVersion[i])
+                if (ladder.Wires.PowerCycleUnderWay != _powerCycling[i] || ladder.Cap.Version != _attemptsVersion[i])
                 {
-                    _powerCycling[i] = ladder.PowerCycleUnderWay;
-                    _attemptsVersion[i] = ladder.AttemptsVersion;
+                    _powerCycling[i] = ladder.Wires.PowerCycleUnderWay;
+                    _attemptsVersion[i] = ladder.Cap.Version;
                     changed = true;
                 }
             }
@@ -135,7 +135,7 @@ namespace Watchdog.Firmware.Core
             for (int i = 0; i < _units.Length; i++)
             {
                 if (_powerCycling[i]) { entries = Append(entries, "cycling:" + _units[i].Config.Name); }
-                entries = Append(entries, _units[i].Ladder.AttemptsEntry());
+                entries = Append(entries, _units[i].Ladder.Cap.Entry(_units[i].Config.Name));
             }
 
             _output.SetLadder(entries);

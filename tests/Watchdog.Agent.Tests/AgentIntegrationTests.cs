@@ -34,7 +34,7 @@ public sealed class AgentIntegrationTests
     [Fact]
     public async Task Agent_feeds_publishes_stops_feeding_on_a_failed_check_and_survives_a_broker_restart()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         using MosquittoProcess broker = MosquittoProcess.Start();
         var backend = new TcpListener(IPAddress.Loopback, 0);
         backend.Start();
@@ -49,7 +49,7 @@ public sealed class AgentIntegrationTests
             """;
         string config = dir.Write("agent.json", AgentConfigs.Valid(wireFile, broker.Port, checks, periodMs: 100));
         var topics = new TopicTree("test");
-        await using MqttWatcher watcher = await MqttWatcher.ConnectAsync(broker.Host, broker.Port, topics.Everything());
+        await using MqttProbe watcher = await MqttProbe.ConnectAsync(broker.Host, broker.Port, topics.Everything());
         using AgentProcess agent = AgentProcess.Start("--config", config);
         try
         {
@@ -71,7 +71,7 @@ public sealed class AgentIntegrationTests
             NodeState healthy = LastState(watcher, topics)!;
             Assert.Equal(2, healthy.Checks.Length);
             Assert.InRange(healthy.Timestamp, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 10_000, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 1000);
-            Assert.True(MessageCodec.TryDecode(watcher.On(topics.NodeMetrics("n1")).Last().Payload, out NodeMetrics? metrics, out _));
+            Assert.True(MessageCodec.TryDecode(watcher.On(topics.NodeMetrics("n1")).Last().Bytes, out NodeMetrics? metrics, out _));
             Assert.InRange(metrics!.MemoryPercent, 0.01, 100);
 
             // 2. The required check fails: the toggling stops at the first failing probe, and
@@ -155,7 +155,7 @@ public sealed class AgentIntegrationTests
     [Fact]
     public async Task Killed_agent_leaves_lost_through_its_will()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         using MosquittoProcess broker = MosquittoProcess.Start();
         string config = dir.Write("agent.json", AgentConfigs.Valid(dir.File("wires"), broker.Port));
         var topics = new TopicTree("test");
@@ -170,10 +170,10 @@ public sealed class AgentIntegrationTests
     {
         try
         {
-            await using MqttWatcher w = await MqttWatcher.ConnectAsync(broker.Host, broker.Port, "watchdog/v1/test/node/n1/+");
+            await using MqttProbe w = await MqttProbe.ConnectAsync(broker.Host, broker.Port, "watchdog/v1/test/node/n1/+");
             await Task.Delay(300);
-            string? status = w.On(topics.NodeStatus("n1")).Where(m => m.Retained).Select(m => Encoding.UTF8.GetString(m.Payload)).LastOrDefault();
-            byte[]? state = w.On(topics.NodeState("n1")).Where(m => m.Retained).Select(m => m.Payload).LastOrDefault();
+            string? status = w.On(topics.NodeStatus("n1")).Where(m => m.Retain).Select(m => m.Payload).LastOrDefault();
+            byte[]? state = w.On(topics.NodeState("n1")).Where(m => m.Retain).Select(m => m.Bytes).LastOrDefault();
             NodeState? decoded = null;
             if (state != null)
             {
@@ -188,18 +188,18 @@ public sealed class AgentIntegrationTests
         }
     }
 
-    private static NodeState? LastState(MqttWatcher w, TopicTree topics)
+    private static NodeState? LastState(MqttProbe w, TopicTree topics)
     {
-        byte[]? payload = w.On(topics.NodeState("n1")).Select(m => m.Payload).LastOrDefault();
+        byte[]? payload = w.On(topics.NodeState("n1")).Select(m => m.Bytes).LastOrDefault();
         return payload != null && MessageCodec.TryDecode(payload, out NodeState? s, out _) ? s : null;
     }
 
-    private static string? LastText(MqttWatcher w, string topic) =>
-        w.On(topic).Select(m => Encoding.UTF8.GetString(m.Payload)).LastOrDefault();
+    private static string? LastText(MqttProbe w, string topic) =>
+        w.On(topic).Select(m => m.Payload).LastOrDefault();
 
-    private static IEnumerable<EventMessage> Events(MqttWatcher w, TopicTree topics)
+    private static IEnumerable<EventMessage> Events(MqttProbe w, TopicTree topics)
     {
-        foreach ((string _, byte[] payload, bool _, DateTime _) in w.On(topics.Event("n1")))
+        foreach (byte[] payload in w.On(topics.Event("n1")).Select(m => m.Bytes))
         {
             if (MessageCodec.TryDecode(payload, out EventMessage? e, out _) && e != null)
             {
@@ -214,7 +214,7 @@ public sealed class AgentIntegrationTests
     /// ms after the close (the event's timestamp is the agent's wall clock, on this machine).
     /// </summary>
     private static async Task<(long LastEdgeMs, long DecisionMs)> FailBackendAsync(
-        TcpListener backend, VirtualWireDriver wires, MqttWatcher watcher, TopicTree topics, AgentProcess agent)
+        TcpListener backend, VirtualWireDriver wires, MqttProbe watcher, TopicTree topics, AgentProcess agent)
     {
         int failingEvents = Events(watcher, topics).Count(e => e.Kind == "check-failing");
         long closedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();

@@ -21,11 +21,11 @@ public sealed class AgentMessagingTests
     [Fact]
     public async Task Grant_is_acknowledged_and_published_and_a_forged_command_is_refused_with_its_reason()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         using MosquittoProcess broker = MosquittoProcess.Start();
         string config = dir.Write("agent.json", AgentConfigs.Valid(dir.File("wires"), broker.Port, extra: "\"Commands\": { \"Keys\": { \"k1\": \"" + KeyHex + "\" } },"));
         var topics = new TopicTree("test");
-        await using MqttWatcher watcher = await MqttWatcher.ConnectAsync(broker.Host, broker.Port, topics.Everything());
+        await using MqttProbe watcher = await MqttProbe.ConnectAsync(broker.Host, broker.Port, topics.Everything());
         using AgentProcess agent = AgentProcess.Start("--config", config);
         await agent.WaitUntilAsync(() => watcher.On(topics.NodeState("n1")).Any(), 15_000, "first state");
 
@@ -70,11 +70,11 @@ public sealed class AgentMessagingTests
     [Fact]
     public async Task Board_silence_raises_board_lost_and_a_live_reading_about_this_node_clears_it()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         using MosquittoProcess broker = MosquittoProcess.Start();
         string config = dir.Write("agent.json", AgentConfigs.Valid(dir.File("wires"), broker.Port, extra: "\"Board\": { \"LostAfterMs\": 1500 },"));
         var topics = new TopicTree("test");
-        await using MqttWatcher watcher = await MqttWatcher.ConnectAsync(broker.Host, broker.Port, topics.Everything());
+        await using MqttProbe watcher = await MqttProbe.ConnectAsync(broker.Host, broker.Port, topics.Everything());
         using AgentProcess agent = AgentProcess.Start("--config", config);
         await agent.WaitUntilAsync(() => Decoded<EventMessage>(watcher, topics.Event("n1")).Any(e => e.Kind == "board-lost" && e.Severity == Severity.Critical), 15_000, "board-lost");
         await agent.WaitUntilAsync(() => Decoded<NodeState>(watcher, topics.NodeState("n1")).Any(s => s.BoardLost), 10_000, "state board_lost");
@@ -104,11 +104,11 @@ public sealed class AgentMessagingTests
     private static Task Publish(IMqttClient client, string topic, byte[] payload, bool retain) =>
         client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithRetainFlag(retain).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
 
-    private static List<T> Decoded<T>(MqttWatcher w, string topic)
+    private static List<T> Decoded<T>(MqttProbe w, string topic)
         where T : class
     {
         var list = new List<T>();
-        foreach ((string _, byte[] payload, bool _, DateTime _) in w.On(topic))
+        foreach (byte[] payload in w.On(topic).Select(m => m.Bytes))
         {
             object? m = typeof(T) == typeof(GrantAck) ? (MessageCodec.TryDecode(payload, out GrantAck? a, out _) ? a : null)
                 : typeof(T) == typeof(NodeState) ? (MessageCodec.TryDecode(payload, out NodeState? s, out _) ? s : null)

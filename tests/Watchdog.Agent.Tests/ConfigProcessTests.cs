@@ -8,7 +8,7 @@ public sealed class ConfigProcessTests
     [Fact]
     public void Bad_configuration_exits_2_with_every_reason_and_no_stack_trace()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         string config = dir.Write("bad.json", AgentConfigs.Valid(dir.File("w"), 1883, """[ { "Name": "web", "Kind": "http", "Url": "not a url" } ]""", periodMs: 3));
         (int code, string output) = AgentProcess.Run(TimeSpan.FromSeconds(30), "--config", config);
         Assert.Equal(2, code);
@@ -31,7 +31,7 @@ public sealed class ConfigProcessTests
     [Fact]
     public void Check_config_accepts_a_good_file_and_exits_0()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         string config = dir.Write("good.json", AgentConfigs.Valid(dir.File("w"), 1883));
         (int code, string output) = AgentProcess.Run(TimeSpan.FromSeconds(30), "--config", config, "--check-config");
         Assert.Equal(0, code);
@@ -41,7 +41,7 @@ public sealed class ConfigProcessTests
     [Fact]
     public void Unreadable_key_file_line_exits_2_naming_the_line()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         string keys = dir.Write("keys", "k1 0123\n");
         File.SetUnixFileMode(keys, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         string config = dir.Write("k.json", AgentConfigs.Valid(dir.File("w"), 1883, extra: "\"Commands\": { \"KeyFile\": \"" + keys + "\" },"));
@@ -54,7 +54,7 @@ public sealed class ConfigProcessTests
     [Fact]
     public void A_key_file_others_can_read_exits_2_saying_chmod_600()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         string keys = dir.Write("keys", "operator k1:" + new string('0', 64) + "\n");
         File.SetUnixFileMode(keys, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         string config = dir.Write("k.json", AgentConfigs.Valid(dir.File("w"), 1883, extra: "\"Commands\": { \"KeyFile\": \"" + keys + "\" },"));

@@ -71,7 +71,7 @@ public sealed class ConfigValidationTests
     [Fact]
     public void Loader_refuses_an_unknown_key_and_names_it()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         string path = dir.Write("a.json", AgentConfigs.Valid(dir.File("w"), 1883, """[ { "Name": "t", "Kind": "tcp", "Host": "127.0.0.1", "Port": 80, "Requird": true } ]"""));
         ConfigException ex = Assert.Throws<ConfigException>(() => ConfigLoader.Load(path));
         Assert.Equal("Checks:0:Requird = 'True': unknown key (check the spelling against docs/agent.md)", Assert.Single(ex.Problems));
@@ -80,7 +80,7 @@ public sealed class ConfigValidationTests
     [Fact]
     public void Loader_names_key_and_value_of_a_wrong_type()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         string path = dir.Write("a.json", AgentConfigs.Valid(dir.File("w"), 1883).Replace("\"PeriodMs\": 100", "\"PeriodMs\": \"fast\"", StringComparison.Ordinal));
         ConfigException ex = Assert.Throws<ConfigException>(() => ConfigLoader.Load(path));
         Assert.Contains("'fast'", ex.Message, StringComparison.Ordinal);
@@ -90,7 +90,7 @@ public sealed class ConfigValidationTests
     [Fact]
     public void Loader_reports_broken_json_with_its_position()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         string path = dir.Write("a.json", "{ \"Node\": \"n1\", ");
         ConfigException ex = Assert.Throws<ConfigException>(() => ConfigLoader.Load(path));
         Assert.Contains("not valid JSON", ex.Message, StringComparison.Ordinal);
@@ -107,7 +107,7 @@ public sealed class ConfigValidationTests
     [Fact]
     public void Environment_overrides_the_file()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         string path = dir.Write("a.json", AgentConfigs.Valid(dir.File("w"), 1883, """[ { "Name": "t", "Kind": "tcp", "Host": "127.0.0.1", "Port": 80 } ]"""));
         Environment.SetEnvironmentVariable("WATCHDOG_AGENT__Heartbeat__PeriodMs", "300");
         Environment.SetEnvironmentVariable("WATCHDOG_AGENT__Checks__0__Required", "true");

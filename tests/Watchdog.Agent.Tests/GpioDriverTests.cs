@@ -88,7 +88,7 @@ public sealed class GpioDriverTests
     [Fact]
     public void Virtual_wire_edges_grow_while_the_pump_feeds_and_stop_when_the_gate_closes()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         string wires = dir.File("wires");
         var o = new AgentOptions { Heartbeat = new HeartbeatOptions { Driver = "virtual", WireFile = wires, Pin = 4 } };
         var status = new AgentStatus();

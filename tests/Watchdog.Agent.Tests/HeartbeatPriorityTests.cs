@@ -21,7 +21,7 @@ public sealed class HeartbeatPriorityTests
     [InlineData(0)]
     public void The_heartbeat_thread_is_real_time_when_configured_and_permitted(int priority)
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         var o = new AgentOptions { Heartbeat = new HeartbeatOptions { Driver = "virtual", WireFile = dir.File("wires"), Pin = 4 } };
         var events = new RecordingEvents();
         using var pump = new HeartbeatPump(HeartbeatHardwareFactory.Create(o), () => true, new AgentStatus(), events, periodMs: 40, retryMinMs: 100, retryMaxMs: 100, realtimePriority: priority);

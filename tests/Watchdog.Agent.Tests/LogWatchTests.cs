@@ -17,7 +17,7 @@ public sealed class LogWatchTests
     [Fact]
     public void Follower_skips_old_lines_then_hands_over_complete_new_lines()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         string log = dir.Write("app.log", "old line\n");
         using var f = new LogFileFollower(log);
         Assert.Empty(Poll(f));
@@ -30,7 +30,7 @@ public sealed class LogWatchTests
     [Fact]
     public void Follower_survives_rotation_by_rename_and_reads_the_old_files_last_lines()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         string log = dir.Write("app.log", "");
         using var f = new LogFileFollower(log);
         Poll(f);
@@ -48,7 +48,7 @@ public sealed class LogWatchTests
     [Fact]
     public void Follower_survives_rotation_while_the_new_file_does_not_exist_yet()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         string log = dir.Write("app.log", "");
         using var f = new LogFileFollower(log);
         Poll(f);
@@ -61,7 +61,7 @@ public sealed class LogWatchTests
     [Fact]
     public void Follower_survives_truncation_copytruncate_style()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         string log = dir.Write("app.log", "");
         using var f = new LogFileFollower(log);
         Poll(f);
@@ -80,7 +80,7 @@ public sealed class LogWatchTests
     [Fact]
     public async Task Log_check_fires_on_the_rate_threshold_across_a_rotation_and_clears_after_the_window()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         string log = dir.Write("app.log", "ERROR before the agent started\n");
         var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(1_000_000));
         using var probe = new LogFileProbe(log, "ERROR|FATAL", maxMatches: 3, windowMs: 60_000, time);
@@ -104,7 +104,7 @@ public sealed class LogWatchTests
     [Fact]
     public async Task Journal_check_matches_message_fields_from_journalctl_json()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         // A stand-in for journalctl -f -o json: the probe's contract is one JSON object per line
         // with a MESSAGE field (a string, or an array of bytes for binary data).
         string fake = dir.Write("journalctl", """

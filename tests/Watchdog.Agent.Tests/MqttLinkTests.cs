@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using Watchdog.Agent.Configuration;
 using Watchdog.Agent.Tests.Support;
@@ -21,7 +19,7 @@ public sealed class MqttLinkTests
         using MosquittoProcess broker = MosquittoProcess.Start();
         var o = new MqttOptions
         {
-            Brokers = { new BrokerOptions { Host = "127.0.0.1", Port = FreePort.Tcp() }, new BrokerOptions { Host = broker.Host, Port = broker.Port } },
+            Brokers = { new BrokerOptions { Host = "127.0.0.1", Port = FreePort.Find() }, new BrokerOptions { Host = broker.Host, Port = broker.Port } },
             ReconnectMinMs = 100,
             ReconnectMaxMs = 200,
             ConnectTimeoutMs = 2000,

@@ -4,7 +4,6 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using Watchdog.Agent.Configuration;
 using Watchdog.Mqtt;
-using Watchdog.Sim.Broker;
 
 namespace Watchdog.Agent.Tests;
 
@@ -45,7 +44,7 @@ public sealed class MqttTlsTests : IDisposable
             File.SetUnixFileMode(f, (UnixFileMode)0b110_100_100);
         }
 
-        int port = FreePort.Tcp();
+        int port = FreePort.Find();
         string conf = Path.Combine(_dir, "mosquitto.conf");
         File.WriteAllText(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\ncafile " + ca + "\ncertfile " + _dir + "/server.pem\nkeyfile " + _dir + "/server.key\n");
         _broker = Process.Start(new ProcessStartInfo("/usr/sbin/mosquitto", "-c " + conf) { RedirectStandardError = true, RedirectStandardOutput = true })!;

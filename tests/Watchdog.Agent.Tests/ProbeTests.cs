@@ -108,7 +108,7 @@ public sealed class ProbeTests
             using var none = new ProcessAliveProbe("no-such-process-xyz", "");
             Assert.Equal("no process named no-such-process-xyz", (await none.ProbeAsync(CancellationToken.None)).Detail);
 
-            using var dir = new TempDir();
+            using var dir = new TempDirectory();
             string pidFile = dir.Write("app.pid", sleeper.Id + "\n");
             using var byPid = new ProcessAliveProbe("", pidFile);
             Assert.True((await byPid.ProbeAsync(CancellationToken.None)).Ok);
@@ -139,7 +139,7 @@ public sealed class ProbeTests
     [Fact]
     public async Task Carrier_reads_sys_class_net()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         Directory.CreateDirectory(dir.File("eth0"));
         File.WriteAllText(dir.File("eth0/carrier"), "1\n");
         Directory.CreateDirectory(dir.File("eth1"));
@@ -157,7 +157,7 @@ public sealed class ProbeTests
     [Fact]
     public async Task Systemd_unit_probe_reports_the_unit_state_word()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         // A stand-in for systemctl: the probe's contract is "is-active <unit>", exit code and first line.
         string fake = dir.Write("systemctl", "#!/bin/sh\nif [ \"$2\" = good.service ]; then echo active; exit 0; fi\necho failed; exit 3\n");
         File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.UserWrite);
@@ -192,7 +192,7 @@ public sealed class ProbeTests
     [Fact]
     public async Task Remediation_runs_on_failing_and_reports_its_outcome()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         string marker = dir.File("remediated");
         var options = new Configuration.CheckOptions
         {
@@ -212,7 +212,7 @@ public sealed class ProbeTests
     [Fact]
     public async Task Restart_unit_action_calls_systemctl_restart_with_the_unit()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         string log = dir.File("calls");
         string fake = dir.Write("systemctl", "#!/bin/sh\necho \"$@\" >> " + log + "\n");
         File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.UserWrite);

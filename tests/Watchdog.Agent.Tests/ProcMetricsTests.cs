@@ -48,7 +48,7 @@ public sealed class ProcMetricsTests
     [Fact]
     public void Sampler_turns_two_readings_into_rates()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         Directory.CreateDirectory(dir.File("proc/net"));
         Directory.CreateDirectory(dir.File("sys/block/sda"));
         void Write(string stat, ulong sectors, ulong rx)

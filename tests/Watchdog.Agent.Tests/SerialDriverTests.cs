@@ -70,7 +70,7 @@ public sealed class SerialDriverTests
     [Fact]
     public void A_file_that_is_not_a_tty_is_refused_with_the_path()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         string notTty = dir.Write("plain-file", "");
         using var hw = new SerialHeartbeatHardware(notTty, "dtr");
         HeartbeatDeviceException ex = Assert.Throws<HeartbeatDeviceException>(hw.Open);

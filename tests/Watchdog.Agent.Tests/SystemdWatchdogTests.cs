@@ -18,7 +18,7 @@ public sealed class SystemdWatchdogTests
     [Fact]
     public async Task Feeds_while_the_heartbeat_thread_moves_and_stops_when_it_stalls()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         string path = dir.File("notify");
         using var systemd = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         systemd.Bind(new UnixDomainSocketEndPoint(path));
@@ -56,7 +56,7 @@ public sealed class SystemdWatchdogTests
     [Fact]
     public async Task Real_agent_process_under_a_stand_in_systemd_says_ready_feeds_and_says_stopping()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         string path = dir.File("notify");
         using var systemd = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         systemd.Bind(new UnixDomainSocketEndPoint(path));

@@ -12,6 +12,9 @@ namespace Watchdog.Failover.Tests;
 public sealed class VirtualIpTests : IDisposable
 {
     private const string Vip = "10.231.0.100";
+
+    /// <summary>Why the tests need root (the skip reason when not); they also run ip and arping.</summary>
+    private const string Needs = "it creates network namespaces and interfaces";
     private readonly NetnsLab _lab = new();
     private readonly ScriptDir _dir = new();
 
@@ -29,7 +32,7 @@ public sealed class VirtualIpTests : IDisposable
         Vip = new VirtualIpOptions { Address = Vip, PrefixLength = prefix, Interface = dev, Netns = ns, ArpCount = 1, Method = method },
     };
 
-    [RootFact]
+    [RootFact(Needs, "ip", "arping")]
     public async Task With_netlink_promote_and_demote_change_the_address_without_running_ip()
     {
         string ns = _lab.Single("10.231.0.1/24");
@@ -56,7 +59,7 @@ public sealed class VirtualIpTests : IDisposable
         Assert.Contains(runner.Commands, c => c.Contains("arping -U -c 1 -I v0 " + Vip, StringComparison.Ordinal));
     }
 
-    [RootFact]
+    [RootFact(Needs, "ip", "arping")]
     public async Task With_ip_promote_adds_the_address_after_the_hooks_and_announces_it_demote_removes_it_before_the_hooks()
     {
         string ns = _lab.Single("10.231.0.1/24");
@@ -97,7 +100,7 @@ public sealed class VirtualIpTests : IDisposable
         Assert.Equal("v0", env["WATCHDOG_VIP_INTERFACE"]);
     }
 
-    [RootFact]
+    [RootFact(Needs, "ip", "arping")]
     public async Task Adding_an_address_that_is_already_there_and_removing_one_that_is_gone_both_succeed()
     {
         string ns = _lab.Single("10.231.0.1/24");
@@ -115,7 +118,7 @@ public sealed class VirtualIpTests : IDisposable
         Assert.Equal(NodeRole.None, executor.CurrentRole);
     }
 
-    [RootFact]
+    [RootFact(Needs, "ip", "arping")]
     public async Task The_first_non_active_grant_after_start_removes_a_leftover_address()
     {
         string ns = _lab.Single("10.231.0.1/24");
@@ -129,7 +132,7 @@ public sealed class VirtualIpTests : IDisposable
         Assert.Contains("start-up check of the virtual IP: removed", r.Detail, StringComparison.Ordinal);
     }
 
-    [RootFact]
+    [RootFact(Needs, "ip", "arping")]
     public async Task A_failing_address_add_rolls_the_promote_back_and_runs_the_demote_hooks()
     {
         string ns = _lab.Single("10.231.0.1/24");
@@ -149,7 +152,7 @@ public sealed class VirtualIpTests : IDisposable
         Assert.Equal("rollback", _dir.EnvOfRun(1)["WATCHDOG_ACTION"]);
     }
 
-    [RootFact]
+    [RootFact(Needs, "ip", "arping")]
     public async Task With_ip_a_failing_address_add_reports_what_ip_said()
     {
         string ns = _lab.Single("10.231.0.1/24");
@@ -163,7 +166,7 @@ public sealed class VirtualIpTests : IDisposable
         Assert.Contains("Cannot find device", r.Detail, StringComparison.Ordinal);
     }
 
-    [RootFact]
+    [RootFact(Needs, "ip", "arping")]
     public async Task Switchover_moves_the_address_to_exactly_one_holder_that_a_third_namespace_reaches()
     {
         // Three namespaces on one bridge: A and B hold the VIP in turn, C is a client.
@@ -204,7 +207,7 @@ public sealed class VirtualIpTests : IDisposable
         Assert.Equal("served-by-b", reply.Stdout.Trim());
     }
 
-    [RootFact]
+    [RootFact(Needs, "ip", "arping")]
     public async Task Repeated_announcements_run_in_the_background_and_stop_at_demote()
     {
         string ns = _lab.Single("10.231.0.1/24");

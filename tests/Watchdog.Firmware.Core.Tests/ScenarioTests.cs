@@ -26,17 +26,8 @@ public sealed class ScenarioTests
     public void Scenario(string file)
     {
         string path = Path.Combine(RepoPaths.Scenarios, file);
-        string expected = File.ReadAllText(path).Replace("\r\n", "\n", StringComparison.Ordinal);
         var runner = new ScenarioRunner();
-        string actual = runner.Run(expected);
-        if (RepoPaths.RewriteRequested && actual != expected)
-        {
-            File.WriteAllText(path, actual);
-        }
-        else
-        {
-            Assert.Equal(expected, actual);
-        }
+        Golden.Check(path, runner.Run(Golden.Read(path)));
 
         Assert.True(runner.Violations.Count == 0, "safety violations:\n" + string.Join("\n", runner.Violations));
     }

@@ -137,15 +137,7 @@ public sealed class StateMachineDiagramTests
     [InlineData("state-machine.md")]
     public void Checked_in_diagram_matches_the_table(string file)
     {
-        string path = Path.Combine(RepoPaths.Docs, file);
         string generated = file.EndsWith(".dot", StringComparison.Ordinal) ? Dot() : Markdown();
-        if (RepoPaths.RewriteRequested)
-        {
-            Directory.CreateDirectory(RepoPaths.Docs);
-            File.WriteAllText(path, generated);
-        }
-
-        Assert.True(File.Exists(path), $"{path} is missing; run WATCHDOG_REWRITE=1 dotnet test tests/Watchdog.Firmware.Core.Tests");
-        Assert.Equal(generated, File.ReadAllText(path).Replace("\r\n", "\n", StringComparison.Ordinal));
+        Golden.Check(Path.Combine(RepoPaths.Docs, file), generated);
     }
 }

@@ -5,11 +5,12 @@ using Watchdog.Protocol.Wire;
 namespace Watchdog.Firmware.Core
 {
     /// <summary>
-    /// One wired server: reads its samples, debounces, judges a verdict, moves through the
-    /// ChannelTransitions table and owns the outputs. The escalation ladder and the group arbiter
-    /// act through it (pulses, holds, the ROLE line).
+    /// One wired server: reads its samples, debounces, judges a verdict (ChannelUnit.Verdict.cs,
+    /// by the VerdictRules table), moves through the ChannelTransitions table and owns the
+    /// outputs (ChannelUnit.Outputs.cs). The escalation ladder and the group arbiter act through
+    /// it (pulses, holds, the ROLE line).
     /// </summary>
-    internal sealed class ChannelUnit
+    internal sealed partial class ChannelUnit
     {
         private readonly CoreContext _ctx;
         private readonly Debouncer[] _powerGood;
@@ -96,13 +97,6 @@ namespace Watchdog.Firmware.Core
             get { return Presence != Presence.Lost && Presence != Presence.Disconnected && !Silent; }
         }
 
-        // Outputs: pulses belong to the ladder or a command; holds to the ladder, the arbiter or a command.
-        public bool PulseReset { get; set; }
-        public bool PressPower { get; set; }
-        public bool HoldReset { get; private set; }
-        public bool HoldFence { get; private set; }
-        public bool RoleOut { get; set; }
-
         /// <summary>
         /// This board has heard the member (a heartbeat edge, its agent's state or presence) in
         /// this run or, by the commissioning record kept with the epoch, in an earlier one. Only a
@@ -113,9 +107,6 @@ namespace Watchdog.Firmware.Core
 
         /// <summary>Heard in this run of the board (the rest of Commissioned comes from the record).</summary>
         public bool HeardSinceStart { get; private set; }
-
-        /// <summary>Held in reset by the arbiter so another member could take over; released (or kept) after the takeover.</summary>
-        public bool TakeoverHeld { get; private set; }
 
         public bool PowerGood(int i) { return _powerGood[i].Value; }
         public bool Link(int i) { return _link[i].Value; }
@@ -141,7 +132,7 @@ namespace Watchdog.Firmware.Core
         {
             get
             {
-                return (_resetDriven && _resetAssertedTicks >= _ctx.Timing.FenceConfirm) || (Ladder.PoweredOff && AllPowerLow && !Heartbeat.Fresh);
+                return (_resetDriven && _resetAssertedTicks >= _ctx.Timing.FenceConfirm) || (Ladder.Wires.PoweredOff && AllPowerLow && !Heartbeat.Fresh);
             }
         }
 
@@ -155,11 +146,6 @@ namespace Watchdog.Firmware.Core
         public bool Unfit
         {
             get { return State == ChannelState.Failed || State == ChannelState.Fenced || State == ChannelState.Recovering; }
-        }
-
-        public static bool IsFailure(Verdict v)
-        {
-            return v == Verdict.SoftwareFailure || v == Verdict.PowerFailure || v == Verdict.NetworkFailure || v == Verdict.ServiceFailure;
         }
 
         /// <summary>
@@ -247,7 +233,7 @@ namespace Watchdog.Firmware.Core
 
         private void Judge()
         {
-            bool failure = IsFailure(Verdict);
+            bool failure = VerdictRules.IsFailure(Verdict);
             switch (State)
             {
                 case ChannelState.Booting:
@@ -264,18 +250,14 @@ namespace Watchdog.Firmware.Core
                     }
                     else if (_ctx.Now >= _graceEnd && _ctx.BoardGraceOver)
                     {
-                        Fire(ChannelTrigger.BootTimeout, "no steady heartbeat within the boot grace");
-                        Ladder.Begin(failure ? Verdict : Verdict.SoftwareFailure);
-                        Ladder.TickSteps();
+                        Fail(ChannelTrigger.BootTimeout, "no steady heartbeat within the boot grace", failure ? Verdict : Verdict.SoftwareFailure);
                     }
 
                     break;
                 case ChannelState.Healthy:
                     if (failure)
                     {
-                        Fire(ChannelTrigger.Fault, WireWords.Of(Verdict));
-                        Ladder.Begin(Verdict);
-                        Ladder.TickSteps();
+                        Fail(ChannelTrigger.Fault, WireWords.Of(Verdict), Verdict);
                     }
                     else if (Heartbeat.Late)
                     {
@@ -286,9 +268,7 @@ namespace Watchdog.Firmware.Core
                 case ChannelState.Suspect:
                     if (failure)
                     {
-                        Fire(ChannelTrigger.Fault, WireWords.Of(Verdict));
-                        Ladder.Begin(Verdict);
-                        Ladder.TickSteps();
+                        Fail(ChannelTrigger.Fault, WireWords.Of(Verdict), Verdict);
                     }
                     else if (Heartbeat.Fresh)
                     {
@@ -321,162 +301,24 @@ namespace Watchdog.Firmware.Core
                     }
                     else if (failure && _heardHeartbeatSinceAction && !Ladder.Busy)
                     {
-                        Fire(ChannelTrigger.Fault, WireWords.Of(Verdict));
-                        Ladder.Begin(Verdict);
-                        Ladder.TickSteps();
+                        Fail(ChannelTrigger.Fault, WireWords.Of(Verdict), Verdict);
                     }
                     else if (_ctx.Now >= _graceEnd && !Ladder.Busy)
                     {
-                        Fire(ChannelTrigger.RecoveryTimeout, "no steady heartbeat within the node boot grace");
-                        Ladder.Begin(failure ? Verdict : Verdict.SoftwareFailure);
-                        Ladder.TickSteps();
+                        Fail(ChannelTrigger.RecoveryTimeout, "no steady heartbeat within the node boot grace", failure ? Verdict : Verdict.SoftwareFailure);
                     }
 
                     break;
             }
         }
 
-        private void UpdateVerdict()
+        // Into Failed (or on with the ladder already running): the ladder takes its next step now.
+        private void Fail(ChannelTrigger trigger, string why, Verdict verdict)
         {
-            Verdict before = Verdict;
-            Verdict = ComputeVerdict();
-            if (before == Verdict)
-            {
-                return;
-            }
-
-            // Alert-only verdicts are announced here; failures through the state machine and the ladder.
-            if (Verdict == Verdict.RedundancyLost || Verdict == Verdict.BrokerPathLost)
-            {
-                _ctx.Event(WireWords.Of(Verdict), Severity.Alert, Config.Node, GroupName, RedundancyDetail());
-            }
-            else if (Verdict == Verdict.None && (before == Verdict.RedundancyLost || before == Verdict.BrokerPathLost))
-            {
-                _ctx.Event(WireWords.Of(before) + "-cleared", Severity.Info, Config.Node, GroupName, before == Verdict.BrokerPathLost ? "presence " + WireWords.Of(Presence) + ", its state arrives again" : "every power-good and link input is up");
-            }
+            Fire(trigger, why);
+            Ladder.Begin(verdict);
+            Ladder.TickSteps();
         }
-
-        private Verdict ComputeVerdict()
-        {
-            bool allPowerLow = AllPowerLow;
-            bool somePowerLow = false;
-            for (int i = 0; i < _powerGood.Length; i++) { if (!_powerGood[i].Value) { somePowerLow = true; } }
-            bool allLinkDown = true;
-            bool someLinkDown = false;
-            for (int i = 0; i < _link.Length; i++)
-            {
-                if (_link[i].Value) { allLinkDown = false; } else { someLinkDown = true; }
-            }
-
-            if (allPowerLow)
-            {
-                if (!Heartbeat.Fresh)
-                {
-                    return Verdict.PowerFailure;
-                }
-
-                // Power-good low while the heartbeat is still fresh: at a real power loss the
-                // heartbeat stops just after (and the link LEDs go dark with it), so wait the
-                // suspect time before calling it anything; after that it is a sensor or PSU
-                // problem on a running server (redundancy lost below), never a failover.
-                if (StableTicks(_powerGood) < _ctx.Timing.HeartbeatSuspect)
-                {
-                    return Verdict;
-                }
-            }
-
-            if (Heartbeat.Lost)
-            {
-                return Verdict.SoftwareFailure;
-            }
-
-            if (allLinkDown && !allPowerLow)
-            {
-                // At a power loss the links and power-good fall together, in an order that depends
-                // on the NIC and on where power-good is sensed (a PSU's PWR_OK falls first, a
-                // front-panel LED may fade after the PHY lost link). Wait one more debounce time,
-                // and as long as a power-good input is on its way down, so that a power loss takes
-                // the power path (the node is off: the fence is confirmed at once) and not the
-                // network path (the node may be running: ask it to demote, fence on timeout).
-                if (StableTicks(_link) < _ctx.Timing.Debounce || PowerGoodFalling())
-                {
-                    return Verdict;
-                }
-
-                return Verdict.NetworkFailure;
-            }
-
-            if (HeardState && Health == Health.Failing && Presence != Presence.Lost && Presence != Presence.Disconnected && FailingSaidSinceHeartbeatReturned())
-            {
-                return Verdict.ServiceFailure;
-            }
-
-            if (!Reachable)
-            {
-                return Verdict.BrokerPathLost;
-            }
-
-            if (somePowerLow || someLinkDown)
-            {
-                return Verdict.RedundancyLost;
-            }
-
-            return Verdict.None;
-        }
-
-        /// <summary>
-        /// The agent said "failing" while the heartbeat was already running. A required check that
-        /// fails stops the heartbeat, and the agent restarts it the moment the check recovers; the
-        /// state saying so follows over MQTT tens of milliseconds later (more on a loaded server).
-        /// A failing state from before the heartbeat came back is that old news, not a service
-        /// failure: judged on it, a member that had just recovered was failed and its role moved.
-        /// A check that fails without stopping the heartbeat is said again in the agent's next
-        /// state (it republishes every few seconds), and that one counts.
-        /// </summary>
-        private bool FailingSaidSinceHeartbeatReturned()
-        {
-            return Heartbeat.FreshRun > 0 && _lastStateTick > _ctx.Now - Heartbeat.FreshRun;
-        }
-
-        /// <summary>Ticks since the most recent change of any of these inputs: how long they have all held their level.</summary>
-        private static long StableTicks(Debouncer[] inputs)
-        {
-            long ticks = long.MaxValue;
-            for (int i = 0; i < inputs.Length; i++)
-            {
-                if (inputs[i].StableTicks < ticks) { ticks = inputs[i].StableTicks; }
-            }
-
-            return ticks;
-        }
-
-        private bool PowerGoodFalling()
-        {
-            for (int i = 0; i < _powerGood.Length; i++)
-            {
-                if (_powerGood[i].Value && _powerGood[i].Changing) { return true; }
-            }
-
-            return false;
-        }
-
-        private string RedundancyDetail()
-        {
-            if (Verdict == Verdict.BrokerPathLost)
-            {
-                return Silent && Presence != Presence.Lost && Presence != Presence.Disconnected
-                    ? "wires fine, no state from its agent for " + ((_ctx.Now - _lastStateTick) * _ctx.Timing.TickMs).ToString() + " ms (node_silence_ms " + _ctx.Config.Timing.NodeSilenceMs.ToString() + ")"
-                    : "wires fine, MQTT presence " + WireWords.Of(Presence);
-            }
-
-            string detail = "";
-            for (int i = 0; i < _powerGood.Length; i++) { if (!_powerGood[i].Value) { detail = Join(detail, "power-good " + i.ToString() + " low"); } }
-            for (int i = 0; i < _link.Length; i++) { if (!_link[i].Value) { detail = Join(detail, "link " + i.ToString() + " down"); } }
-            if (AllPowerLow) { detail = Join(detail, "heartbeat still fresh: a sensor disagrees"); }
-            return detail;
-        }
-
-        private static string Join(string a, string b) { return a.Length == 0 ? b : a + "; " + b; }
 
         public void Fire(ChannelTrigger trigger, string why)
         {
@@ -508,91 +350,6 @@ namespace Watchdog.Firmware.Core
 
             // What the agent said before the node restarted no longer holds; wait for it to say again.
             Health = Health.Unknown;
-        }
-
-        /// <summary>Hold reset (and the fence relay when wanted and wired) and enter Fenced.</summary>
-        public void Hold(bool fenceRelay, string why)
-        {
-            PulseReset = false;
-            PressPower = false;
-            HoldReset = true;
-            HoldFence = fenceRelay && Config.HasFence;
-            Fire(ChannelTrigger.FenceHeld, why);
-        }
-
-        /// <summary>The arbiter's STONITH: hold reset now so another member can take over.</summary>
-        public void TakeoverHold(string why)
-        {
-            Ladder.CancelWireAction();
-            TakeoverHeld = true;
-            Hold(Config.HasFence, why);
-        }
-
-        /// <summary>
-        /// After the takeover is published: the hold counts as the ladder's reset when the ladder
-        /// still has a reset or power cycle to try; otherwise the node stays held (isolated).
-        /// </summary>
-        public void ReleaseAfterTakeover()
-        {
-            if (!TakeoverHeld)
-            {
-                return;
-            }
-
-            TakeoverHeld = false;
-            if (State == ChannelState.Fenced && Ladder.TakeHoldAsReset())
-            {
-                HoldReset = false;
-                HoldFence = false;
-                Fire(ChannelTrigger.ActionTaken, "takeover hold released: it served as the reset");
-                EnterGrace();
-            }
-            else if (State == ChannelState.Fenced && Ladder.Verdict == Verdict.PowerFailure && Ladder.Index >= 0)
-            {
-                // It lost power: holding reset on a dead server protects nothing once its grant
-                // says standby; when power returns it boots and its agent reads that grant.
-                HoldReset = false;
-                HoldFence = false;
-                Fire(ChannelTrigger.ActionTaken, "takeover hold released: the node has no power; it will boot as standby");
-                EnterGrace();
-            }
-            else
-            {
-                _ctx.Event("held-after-takeover", Severity.Critical, Config.Node, GroupName, "the ladder has no reset or power cycle left (or its cap is reached): the node stays held until an operator unfences it");
-            }
-        }
-
-        /// <summary>An operator's unfence: release everything and boot with a fresh ladder.</summary>
-        public void Unfence()
-        {
-            HoldReset = false;
-            HoldFence = false;
-            TakeoverHeld = false;
-            Ladder.Clear();
-            Fire(ChannelTrigger.Unfenced, "unfenced by command");
-            EnterGrace();
-        }
-
-        public void MaintenanceOn()
-        {
-            // The ladder stops, but its cap window keeps counting: maintenance does not mend a node.
-            Ladder.CancelWireAction();
-            Ladder.Reset();
-            Fire(ChannelTrigger.MaintenanceOn, "maintenance on by command");
-        }
-
-        public void MaintenanceOff()
-        {
-            Fire(ChannelTrigger.MaintenanceOff, "maintenance off by command");
-            EnterGrace();
-        }
-
-        /// <summary>Levels for this channel now.</summary>
-        public void WriteRelays(RelayLevels levels)
-        {
-            bool reset = HoldReset || PulseReset;
-            levels.Set(reset, PressPower, HoldFence && Config.HasFence, RoleOut && Config.HasRole);
-            _resetDriven = reset;
         }
     }
 }

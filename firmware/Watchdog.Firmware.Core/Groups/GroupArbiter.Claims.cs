@@ -14,6 +14,42 @@ namespace Watchdog.Firmware.Core
     /// </summary>
     internal sealed partial class GroupArbiter
     {
+        /// <summary>
+        /// The one place an active claim ends, for one of the reasons ClaimRelease allows. What
+        /// else ends with it depends on the reason; a demotion the member still owes is the
+        /// caller's to drop (the demotion rounds keep their own bookkeeping).
+        /// </summary>
+        private void ReleaseClaim(int m, ClaimRelease why)
+        {
+            _claim[m] = false;
+            switch (why)
+            {
+                case ClaimRelease.ConfirmedOut:
+                    // Reset held for fence_confirm_ms, or forced off by the board with every
+                    // power-good low: it cannot act, and its role goes to standby.
+                    _role[m] = NodeRole.Standby;
+                    break;
+                case ClaimRelease.HandedBack:
+                    // Its agent could not take the role and said so: standby, and passed over
+                    // for a grant-ack timeout so the next fit member is granted first.
+                    _role[m] = NodeRole.Standby;
+                    _members[m].RoleOut = false;
+                    _passedOverUntil[m] = _ctx.Now + _ctx.Timing.GrantAckTimeout;
+                    break;
+                case ClaimRelease.DemotionAcknowledged:
+                    // Its agent acknowledged a demotion granted after the claim (an unexpected
+                    // claim included): the demotion is answered.
+                    _unexpected[m] = false;
+                    _demoteEpoch[m] = 0;
+                    break;
+                default:
+                    // ReportsNotActive: after a restart it claimed only because the board could
+                    // not be sure; it now reports standby at an epoch at least as new as the
+                    // group's and the persisted one, so it saw the latest round.
+                    break;
+            }
+        }
+
         private void NoteUnexpectedClaim(int m)
         {
             ChannelUnit u = _members[m];
@@ -122,8 +158,7 @@ namespace Watchdog.Firmware.Core
                 ChannelUnit u = _members[m];
                 if (u.ConfirmedOut)
                 {
-                    _claim[m] = false;
-                    _role[m] = NodeRole.Standby;
+                    ReleaseClaim(m, ClaimRelease.ConfirmedOut);
                     _demoteEpoch[m] = 0;
                 }
                 else if (u.AliveOnWires && _demoteEpoch[m] == 0)

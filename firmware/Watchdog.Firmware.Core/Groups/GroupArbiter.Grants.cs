@@ -91,8 +91,7 @@ namespace Watchdog.Firmware.Core
             _grantEpoch[x] = 0;
             if (u.ConfirmedOut)
             {
-                _claim[x] = false;
-                _role[x] = NodeRole.Standby;
+                ReleaseClaim(x, ClaimRelease.ConfirmedOut);
                 Promote(cand, "grant to " + u.Config.Node + " unacknowledged, it is out");
             }
             else if (u.CanFence())
@@ -121,10 +120,7 @@ namespace Watchdog.Firmware.Core
                 {
                     // Handed back: its promote was rolled back, so it does not hold the role. The
                     // next tick grants the next fit member; this one is passed over for a while.
-                    _claim[m] = false;
-                    _role[m] = NodeRole.Standby;
-                    u.RoleOut = false;
-                    _passedOverUntil[m] = _ctx.Now + _ctx.Timing.GrantAckTimeout;
+                    ReleaseClaim(m, ClaimRelease.HandedBack);
                     _ctx.Event("grant-handed-back", Severity.Alert, u.Config.Node, Config.Name, u.Config.Node + " could not take the active role at epoch " + ack.Epoch.ToString() + ": " + ack.Detail);
                 }
 
@@ -148,10 +144,7 @@ namespace Watchdog.Firmware.Core
                     return;
                 }
 
-                _unexpected[m] = false;
-
-                _claim[m] = false;
-                _demoteEpoch[m] = 0;
+                ReleaseClaim(m, ClaimRelease.DemotionAcknowledged);
                 _ctx.Event("demotion-acknowledged", Severity.Info, u.Config.Node, Config.Name, "epoch " + ack.Epoch.ToString());
                 if (Phase == GroupPhase.Demoting && _moving == m)
                 {

@@ -27,8 +27,7 @@ namespace Watchdog.Firmware.Core
                 {
                     if (u.ConfirmedOut)
                     {
-                        _claim[m] = false;
-                        _role[m] = NodeRole.Standby;
+                        ReleaseClaim(m, ClaimRelease.ConfirmedOut);
                         _demoteEpoch[m] = 0;
                         changed = true;
                         reason = u.Config.Node + " is out (" + WireWords.Of(u.Verdict) + ")";
@@ -105,7 +104,7 @@ namespace Watchdog.Firmware.Core
 
             if (u.ReportedRole != NodeRole.Active && u.ReportedEpoch >= Epoch && u.ReportedEpoch >= _ctx.PersistedAtStart)
             {
-                _claim[m] = false;
+                ReleaseClaim(m, ClaimRelease.ReportsNotActive);
                 _ctx.Event("claim-cleared", Severity.Info, u.Config.Node, Config.Name, u.Config.Node + " reports " + WireWords.Of(u.ReportedRole) + "@" + u.ReportedEpoch.ToString());
             }
         }

@@ -297,8 +297,7 @@ namespace Watchdog.Firmware.Core
 
             if (u.ConfirmedOut)
             {
-                _claim[x] = false;
-                _role[x] = NodeRole.Standby;
+                ReleaseClaim(x, ClaimRelease.ConfirmedOut);
                 Promote(cand, "failover: " + u.Config.Node + " is out (" + why + ")");
             }
             else if (u.AliveOnWires && !FenceOnNetworkFailure(u))
@@ -345,11 +344,8 @@ namespace Watchdog.Firmware.Core
         {
             int x = _moving;
             ChannelUnit u = _members[x];
-            if (u.ConfirmedOut)
+            if (MovedOut(" is out"))
             {
-                _claim[x] = false;
-                _demoteEpoch[x] = 0;
-                CompleteMove("failover: " + u.Config.Node + " is out");
                 return;
             }
 
@@ -400,19 +396,26 @@ namespace Watchdog.Firmware.Core
 
         private void TickFencing()
         {
-            int x = _moving;
-            ChannelUnit u = _members[x];
-            if (u.ConfirmedOut)
-            {
-                _claim[x] = false;
-                _role[x] = NodeRole.Standby;
-                _demoteEpoch[x] = 0;
-                CompleteMove("failover: " + u.Config.Node + " confirmed out");
-            }
-            else if (!u.HoldReset)
+            if (!MovedOut(" confirmed out") && !_members[_moving].HoldReset)
             {
                 Phase = GroupPhase.Stable;
             }
+        }
+
+        // The member being moved off the role is confirmed out: its claim ends, the demotion it
+        // may owe is moot, and the target (or the best fit member) is granted. False while it is not out.
+        private bool MovedOut(string how)
+        {
+            int x = _moving;
+            if (!_members[x].ConfirmedOut)
+            {
+                return false;
+            }
+
+            ReleaseClaim(x, ClaimRelease.ConfirmedOut);
+            _demoteEpoch[x] = 0;
+            CompleteMove("failover: " + _members[x].Config.Node + how);
+            return true;
         }
 
         private void CompleteMove(string reason)

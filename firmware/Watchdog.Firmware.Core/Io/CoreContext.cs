@@ -83,17 +83,35 @@ namespace Watchdog.Firmware.Core
             }
         }
 
+        // A full outbox: the message is counted as dropped, and the ring's objects already in the
+        // outbox stay untouched.
+        private bool DroppedAsFull()
+        {
+            if (!Output.Full)
+            {
+                return false;
+            }
+
+            Output.Add(TopicKind.Event, "", "", false);
+            return true;
+        }
+
+        // The ring slot to use now; the next call gets the one after it.
+        private static int Take(ref int next, int length)
+        {
+            int slot = next;
+            next = (next + 1) % length;
+            return slot;
+        }
+
         public void Event(string kind, Severity severity, string node, string group, string detail)
         {
-            if (Output.Full)
+            if (DroppedAsFull())
             {
-                // Counted as dropped; the ring's objects already in the outbox stay untouched.
-                Output.Add(TopicKind.Event, "", "", false);
                 return;
             }
 
-            EventMessage e = _events[_nextEvent];
-            _nextEvent = (_nextEvent + 1) % _events.Length;
+            EventMessage e = _events[Take(ref _nextEvent, _events.Length)];
             e.Source = Config.Board;
             e.Kind = kind;
             e.Severity = severity;
@@ -107,15 +125,12 @@ namespace Watchdog.Firmware.Core
 
         public void Grant(string group, string node, NodeRole role, long epoch, string reason)
         {
-            if (Output.Full)
+            if (DroppedAsFull())
             {
-                // Counted as dropped; the ring's objects already in the outbox stay untouched.
-                Output.Add(TopicKind.Event, "", "", false);
                 return;
             }
 
-            Grant g = _grants[_nextGrant];
-            _nextGrant = (_nextGrant + 1) % _grants.Length;
+            Grant g = _grants[Take(ref _nextGrant, _grants.Length)];
             g.Group = group;
             g.Node = node;
             g.Role = role;
@@ -127,15 +142,12 @@ namespace Watchdog.Firmware.Core
 
         public void Request(string node, AgentRequestKind kind, string reason)
         {
-            if (Output.Full)
+            if (DroppedAsFull())
             {
-                // Counted as dropped; the ring's objects already in the outbox stay untouched.
-                Output.Add(TopicKind.Event, "", "", false);
                 return;
             }
 
-            AgentRequest r = _requests[_nextRequest];
-            _nextRequest = (_nextRequest + 1) % _requests.Length;
+            AgentRequest r = _requests[Take(ref _nextRequest, _requests.Length)];
             _requestSeq++;
             r.Id = Config.Board + "-" + _requestSeq.ToString();
             r.Node = node;

@@ -106,6 +106,19 @@ namespace Watchdog.Firmware.Core.PinMaps
             return node;
         }
 
+        /// <summary>Item <paramref name="index"/> of an array, which must be an object; null (and failed) when it is not.</summary>
+        public JsonNode? Object(JsonNode array, int index, string where)
+        {
+            JsonNode item = array.Item(index);
+            if (item.Kind != JsonKind.Object)
+            {
+                Fail(where + ": expected an object, found " + JsonNode.Describe(item.Kind));
+                return null;
+            }
+
+            return item;
+        }
+
         /// <summary>A required GPIO number.</summary>
         public int Pin(JsonNode obj, string name, string where)
         {

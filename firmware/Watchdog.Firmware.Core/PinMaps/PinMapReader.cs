@@ -150,10 +150,9 @@ namespace Watchdog.Firmware.Core.PinMaps
             for (int i = 0; i < list.Count && c.Ok; i++)
             {
                 string where = "pins[" + i.ToString() + "]";
-                JsonNode item = list.Item(i);
-                if (item.Kind != JsonKind.Object)
+                JsonNode? item = c.Object(list, i, where);
+                if (item == null)
                 {
-                    c.Fail(where + ": expected an object, found " + JsonNode.Describe(item.Kind));
                     break;
                 }
 
@@ -188,10 +187,9 @@ namespace Watchdog.Firmware.Core.PinMaps
             for (int i = 0; i < list.Count && c.Ok; i++)
             {
                 string where = "reserved[" + i.ToString() + "]";
-                JsonNode item = list.Item(i);
-                if (item.Kind != JsonKind.Object)
+                JsonNode? item = c.Object(list, i, where);
+                if (item == null)
                 {
-                    c.Fail(where + ": expected an object, found " + JsonNode.Describe(item.Kind));
                     break;
                 }
 
@@ -218,10 +216,9 @@ namespace Watchdog.Firmware.Core.PinMaps
             for (int i = 0; i < list.Count && c.Ok; i++)
             {
                 string where = "channels[" + i.ToString() + "]";
-                JsonNode item = list.Item(i);
-                if (item.Kind != JsonKind.Object)
+                JsonNode? item = c.Object(list, i, where);
+                if (item == null)
                 {
-                    c.Fail(where + ": expected an object, found " + JsonNode.Describe(item.Kind));
                     break;
                 }
 

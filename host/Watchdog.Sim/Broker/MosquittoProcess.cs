@@ -112,7 +112,7 @@ public sealed class MosquittoProcess : IDisposable
         const int attempts = 3;
         for (int attempt = 1; ; attempt++)
         {
-            int port = options.Port != 0 ? options.Port : FreePortFor(options);
+            int port = options.Port != 0 ? options.Port : FreePort(options);
             var broker = new MosquittoProcess(options, executable, port);
             try
             {
@@ -290,10 +290,13 @@ public sealed class MosquittoProcess : IDisposable
             ?? throw new FileNotFoundException("mosquitto not found: run ./scripts/install-test-deps.sh");
     }
 
-    private static int FreePortFor(MosquittoOptions options)
+    private static int FreePort(MosquittoOptions options)
     {
         // Inside a namespace the address may not exist here; any free loopback port is as good.
-        return FreePort.Tcp(options.NetworkNamespace is null ? IPAddress.Parse(options.BindAddress) : IPAddress.Loopback);
+        IPAddress probe = options.NetworkNamespace is null ? IPAddress.Parse(options.BindAddress) : IPAddress.Loopback;
+        using var listener = new TcpListener(probe, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private void WaitUntilListening(Process started)

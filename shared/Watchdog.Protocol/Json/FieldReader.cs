@@ -1,3 +1,5 @@
+using Watchdog.Protocol.Wire;
+
 namespace Watchdog.Protocol.Json
 {
     /// <summary>
@@ -143,6 +145,31 @@ namespace Watchdog.Protocol.Json
         internal string Word(string name, bool required)
         {
             return Text(name, required);
+        }
+
+        /// <summary>
+        /// The index in <paramref name="words"/> (a WireWords table, indexed by the enum's value)
+        /// of the field's word; 0 when it is absent, wrong or not in the table, recording
+        /// UnknownWord for the last.
+        /// </summary>
+        internal int WordIndex(string name, bool required, string[] words)
+        {
+            return IndexOfWord(name, Word(name, required), words);
+        }
+
+        /// <summary>As WordIndex, for a word the caller has read already.</summary>
+        internal int IndexOfWord(string name, string word, string[] words)
+        {
+            for (int i = 0; i < words.Length; i++)
+            {
+                if (words[i] == word)
+                {
+                    return i;
+                }
+            }
+
+            UnknownWord(name, word, WireWords.Join(words));
+            return 0;
         }
 
         /// <summary>Records that a field's word is not in its table (unless the field was absent or already wrong).</summary>

@@ -37,7 +37,7 @@ namespace Watchdog.Protocol.Json
                 int bad = Utf8.FindInvalid(utf8, offset, count);
                 if (bad >= 0)
                 {
-                    error = CodecError.AtByte(CodecErrorCode.InvalidUtf8, bad - offset, "invalid UTF-8 sequence starting with 0x" + Hex2(utf8[bad]));
+                    error = CodecError.AtByte(CodecErrorCode.InvalidUtf8, bad - offset, "invalid UTF-8 sequence starting with 0x" + HexDigits.OfByte(utf8[bad]));
                     return false;
                 }
 
@@ -73,12 +73,6 @@ namespace Watchdog.Protocol.Json
             }
 
             return TryParse(utf8, 0, utf8.Length, JsonLimits.Default, out root, out error);
-        }
-
-        internal static string Hex2(int b)
-        {
-            const string digits = "0123456789abcdef";
-            return new string(new char[] { digits[(b >> 4) & 15], digits[b & 15] });
         }
     }
 }

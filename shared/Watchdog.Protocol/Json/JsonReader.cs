@@ -232,7 +232,7 @@ namespace Watchdog.Protocol.Json
 
                 if (c < 0x20)
                 {
-                    Fail(CodecErrorCode.Syntax, "control character 0x" + JsonParser.Hex2(c) + " inside a " + what + " must be escaped");
+                    Fail(CodecErrorCode.Syntax, "control character 0x" + HexDigits.OfByte(c) + " inside a " + what + " must be escaped");
                     return null;
                 }
 
@@ -356,7 +356,7 @@ namespace Watchdog.Protocol.Json
                         int v = 0;
                         for (int i = 2; i < 6; i++)
                         {
-                            int d = HexValue(_b[_p + i]);
+                            int d = HexDigits.Value(_b[_p + i]);
                             if (d < 0)
                             {
                                 Fail(CodecErrorCode.Syntax, "a \\u escape needs four hex digits in a " + what);
@@ -544,26 +544,6 @@ namespace Watchdog.Protocol.Json
             return c >= '0' && c <= '9';
         }
 
-        private static int HexValue(byte c)
-        {
-            if (c >= '0' && c <= '9')
-            {
-                return c - '0';
-            }
-
-            if (c >= 'a' && c <= 'f')
-            {
-                return c - 'a' + 10;
-            }
-
-            if (c >= 'A' && c <= 'F')
-            {
-                return c - 'A' + 10;
-            }
-
-            return -1;
-        }
-
         private static string Describe(byte c)
         {
             if (c >= 0x20 && c < 0x7F)
@@ -571,12 +551,12 @@ namespace Watchdog.Protocol.Json
                 return "'" + ((char)c).ToString() + "'";
             }
 
-            return "byte 0x" + JsonParser.Hex2(c);
+            return "byte 0x" + HexDigits.OfByte(c);
         }
 
         private static string Printable(int c)
         {
-            return c >= 0x20 && c < 0x7F ? ((char)c).ToString() : "0x" + JsonParser.Hex2(c);
+            return c >= 0x20 && c < 0x7F ? ((char)c).ToString() : "0x" + HexDigits.OfByte(c);
         }
 
         private static JsonNode[] Grow(JsonNode[] a)

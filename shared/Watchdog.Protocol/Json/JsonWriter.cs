@@ -11,7 +11,6 @@ namespace Watchdog.Protocol.Json
     /// </summary>
     public sealed class JsonWriter
     {
-        private const string HexDigits = "0123456789abcdef";
         private char[] _buf;
         private int _n;
 
@@ -275,8 +274,8 @@ namespace Watchdog.Protocol.Json
                                 Put('u');
                                 Put('0');
                                 Put('0');
-                                Put(HexDigits[(c >> 4) & 15]);
-                                Put(HexDigits[c & 15]);
+                                Put(HexDigits.Lower[(c >> 4) & 15]);
+                                Put(HexDigits.Lower[c & 15]);
                             }
                             else
                             {

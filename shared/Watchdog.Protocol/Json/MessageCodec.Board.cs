@@ -10,11 +10,9 @@ namespace Watchdog.Protocol.Json
 
         public static byte[] Encode(BoardStatus m)
         {
-            Require(m);
             lock (Gate)
             {
-                SharedWriter.Reset();
-                Write(SharedWriter, m);
+                Write(Restart(m), m);
                 return SharedWriter.ToUtf8();
             }
         }
@@ -36,23 +34,16 @@ namespace Watchdog.Protocol.Json
 
         public static bool TryDecode(byte[] payload, out BoardStatus? message, out CodecError? error)
         {
-            message = null;
             FieldReader? r = Open(payload, out error);
-            if (r == null)
-            {
-                return false;
-            }
+            BoardStatus? m = r == null ? null : Read(r, new BoardStatus());
+            message = Close(r, ref error) ? m : null;
+            return message != null;
+        }
 
-            BoardStatus m = new BoardStatus();
+        private static BoardStatus Read(FieldReader r, BoardStatus m)
+        {
             m.Board = r.Text("board", true);
-            string status = r.Word("status", true);
-            Presence presence;
-            if (!WireWords.TryParse(status, out presence))
-            {
-                r.UnknownWord("status", status, WireWords.Join(WireWords.AllPresences()));
-            }
-
-            m.Presence = presence;
+            m.Presence = (Presence)r.WordIndex("status", true, WireWords.Presences);
             m.Epoch = r.Integer("epoch", true);
             m.UptimeMs = r.Integer("uptime_ms", false);
             m.Firmware = r.Text("firmware", false);
@@ -61,24 +52,16 @@ namespace Watchdog.Protocol.Json
             m.Settled = r.Flag("settled", false);
             m.SettleLeftMs = r.Has("settle_left_ms") ? r.Integer("settle_left_ms", false) : -1;
             m.Timestamp = r.Integer("ts", true);
-            if (!Close(r, out error))
-            {
-                return false;
-            }
-
-            message = m;
-            return true;
+            return m;
         }
 
         // ---- ChannelReading: required board, channel, state, ts ----
 
         public static byte[] Encode(ChannelReading m)
         {
-            Require(m);
             lock (Gate)
             {
-                SharedWriter.Reset();
-                Write(SharedWriter, m);
+                Write(Restart(m), m);
                 return SharedWriter.ToUtf8();
             }
         }
@@ -102,57 +85,36 @@ namespace Watchdog.Protocol.Json
 
         public static bool TryDecode(byte[] payload, out ChannelReading? message, out CodecError? error)
         {
-            message = null;
             FieldReader? r = Open(payload, out error);
-            if (r == null)
-            {
-                return false;
-            }
+            ChannelReading? m = r == null ? null : Read(r, new ChannelReading());
+            message = Close(r, ref error) ? m : null;
+            return message != null;
+        }
 
-            ChannelReading m = new ChannelReading();
+        private static ChannelReading Read(FieldReader r, ChannelReading m)
+        {
             m.Board = r.Text("board", true);
             m.Channel = r.Text("channel", true);
             m.Node = r.Text("node", false);
-            string state = r.Word("state", true);
-            ChannelState stateValue;
-            if (!WireWords.TryParse(state, out stateValue))
-            {
-                r.UnknownWord("state", state, WireWords.Join(WireWords.AllChannelStates()));
-            }
-
-            m.State = stateValue;
-            string verdict = r.Word("verdict", false);
-            Verdict verdictValue = Verdict.None;
-            if (verdict.Length > 0 && !WireWords.TryParse(verdict, out verdictValue))
-            {
-                r.UnknownWord("verdict", verdict, WireWords.Join(WireWords.AllVerdicts()));
-            }
-
-            m.Verdict = verdictValue;
+            m.State = (ChannelState)r.WordIndex("state", true, WireWords.ChannelStates);
+            string verdict = r.Word("verdict", false); // absent or "": no verdict
+            m.Verdict = verdict.Length == 0 ? Verdict.None : (Verdict)r.IndexOfWord("verdict", verdict, WireWords.Verdicts);
             m.HeartbeatEdges = r.Count("hb_edges", false);
             m.HeartbeatAgeMs = r.Integer("hb_age_ms", false);
             m.PowerGood = r.Flags("power_good");
             m.Link = r.Flags("link");
             m.Outputs = r.Texts("outputs");
             m.Timestamp = r.Integer("ts", true);
-            if (!Close(r, out error))
-            {
-                return false;
-            }
-
-            message = m;
-            return true;
+            return m;
         }
 
         // ---- GroupRoles: required group, mode, epoch, ts ----
 
         public static byte[] Encode(GroupRoles m)
         {
-            Require(m);
             lock (Gate)
             {
-                SharedWriter.Reset();
-                Write(SharedWriter, m);
+                Write(Restart(m), m);
                 return SharedWriter.ToUtf8();
             }
         }
@@ -174,23 +136,16 @@ namespace Watchdog.Protocol.Json
 
         public static bool TryDecode(byte[] payload, out GroupRoles? message, out CodecError? error)
         {
-            message = null;
             FieldReader? r = Open(payload, out error);
-            if (r == null)
-            {
-                return false;
-            }
+            GroupRoles? m = r == null ? null : Read(r, new GroupRoles());
+            message = Close(r, ref error) ? m : null;
+            return message != null;
+        }
 
-            GroupRoles m = new GroupRoles();
+        private static GroupRoles Read(FieldReader r, GroupRoles m)
+        {
             m.Group = r.Text("group", true);
-            string mode = r.Word("mode", true);
-            GroupMode modeValue;
-            if (!WireWords.TryParse(mode, out modeValue))
-            {
-                r.UnknownWord("mode", mode, WireWords.Join(WireWords.AllGroupModes()));
-            }
-
-            m.Mode = modeValue;
+            m.Mode = (GroupMode)r.WordIndex("mode", true, WireWords.GroupModes);
             m.Epoch = r.Integer("epoch", true);
             m.Active = r.Texts("active");
             m.Standby = r.Texts("standby");
@@ -198,24 +153,16 @@ namespace Watchdog.Protocol.Json
             m.Fenced = r.Texts("fenced");
             m.Reason = r.Text("reason", false);
             m.Timestamp = r.Integer("ts", true);
-            if (!Close(r, out error))
-            {
-                return false;
-            }
-
-            message = m;
-            return true;
+            return m;
         }
 
         // ---- Grant: required group, node, role, epoch, ts ----
 
         public static byte[] Encode(Grant m)
         {
-            Require(m);
             lock (Gate)
             {
-                SharedWriter.Reset();
-                Write(SharedWriter, m);
+                Write(Restart(m), m);
                 return SharedWriter.ToUtf8();
             }
         }
@@ -234,45 +181,30 @@ namespace Watchdog.Protocol.Json
 
         public static bool TryDecode(byte[] payload, out Grant? message, out CodecError? error)
         {
-            message = null;
             FieldReader? r = Open(payload, out error);
-            if (r == null)
-            {
-                return false;
-            }
+            Grant? m = r == null ? null : Read(r, new Grant());
+            message = Close(r, ref error) ? m : null;
+            return message != null;
+        }
 
-            Grant m = new Grant();
+        private static Grant Read(FieldReader r, Grant m)
+        {
             m.Group = r.Text("group", true);
             m.Node = r.Text("node", true);
-            string role = r.Word("role", true);
-            NodeRole roleValue;
-            if (!WireWords.TryParse(role, out roleValue))
-            {
-                r.UnknownWord("role", role, WireWords.Join(WireWords.AllRoles()));
-            }
-
-            m.Role = roleValue;
+            m.Role = (NodeRole)r.WordIndex("role", true, WireWords.Roles);
             m.Epoch = r.Integer("epoch", true);
             m.Reason = r.Text("reason", false);
             m.Timestamp = r.Integer("ts", true);
-            if (!Close(r, out error))
-            {
-                return false;
-            }
-
-            message = m;
-            return true;
+            return m;
         }
 
         // ---- AgentRequest: required id, node, kind, epoch, ts ----
 
         public static byte[] Encode(AgentRequest m)
         {
-            Require(m);
             lock (Gate)
             {
-                SharedWriter.Reset();
-                Write(SharedWriter, m);
+                Write(Restart(m), m);
                 return SharedWriter.ToUtf8();
             }
         }
@@ -291,45 +223,30 @@ namespace Watchdog.Protocol.Json
 
         public static bool TryDecode(byte[] payload, out AgentRequest? message, out CodecError? error)
         {
-            message = null;
             FieldReader? r = Open(payload, out error);
-            if (r == null)
-            {
-                return false;
-            }
+            AgentRequest? m = r == null ? null : Read(r, new AgentRequest());
+            message = Close(r, ref error) ? m : null;
+            return message != null;
+        }
 
-            AgentRequest m = new AgentRequest();
+        private static AgentRequest Read(FieldReader r, AgentRequest m)
+        {
             m.Id = r.Text("id", true);
             m.Node = r.Text("node", true);
-            string kind = r.Word("kind", true);
-            AgentRequestKind kindValue;
-            if (!WireWords.TryParse(kind, out kindValue))
-            {
-                r.UnknownWord("kind", kind, WireWords.Join(WireWords.AllAgentRequests()));
-            }
-
-            m.Kind = kindValue;
+            m.Kind = (AgentRequestKind)r.WordIndex("kind", true, WireWords.AgentRequests);
             m.Epoch = r.Integer("epoch", true);
             m.Reason = r.Text("reason", false);
             m.Timestamp = r.Integer("ts", true);
-            if (!Close(r, out error))
-            {
-                return false;
-            }
-
-            message = m;
-            return true;
+            return m;
         }
 
         // ---- EventMessage: required source, kind, severity, ts ----
 
         public static byte[] Encode(EventMessage m)
         {
-            Require(m);
             lock (Gate)
             {
-                SharedWriter.Reset();
-                Write(SharedWriter, m);
+                Write(Restart(m), m);
                 return SharedWriter.ToUtf8();
             }
         }
@@ -350,36 +267,23 @@ namespace Watchdog.Protocol.Json
 
         public static bool TryDecode(byte[] payload, out EventMessage? message, out CodecError? error)
         {
-            message = null;
             FieldReader? r = Open(payload, out error);
-            if (r == null)
-            {
-                return false;
-            }
+            EventMessage? m = r == null ? null : Read(r, new EventMessage());
+            message = Close(r, ref error) ? m : null;
+            return message != null;
+        }
 
-            EventMessage m = new EventMessage();
+        private static EventMessage Read(FieldReader r, EventMessage m)
+        {
             m.Source = r.Text("source", true);
             m.Kind = r.Text("kind", true);
-            string severity = r.Word("severity", true);
-            Severity severityValue;
-            if (!WireWords.TryParse(severity, out severityValue))
-            {
-                r.UnknownWord("severity", severity, WireWords.Join(WireWords.AllSeverities()));
-            }
-
-            m.Severity = severityValue;
+            m.Severity = (Severity)r.WordIndex("severity", true, WireWords.Severities);
             m.Node = r.Text("node", false);
             m.Group = r.Text("group", false);
             m.Epoch = r.Integer("epoch", false);
             m.Detail = r.Text("detail", false);
             m.Timestamp = r.Integer("ts", true);
-            if (!Close(r, out error))
-            {
-                return false;
-            }
-
-            message = m;
-            return true;
+            return m;
         }
     }
 }

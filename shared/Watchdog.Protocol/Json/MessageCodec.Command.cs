@@ -13,11 +13,9 @@ namespace Watchdog.Protocol.Json
 
         public static byte[] Encode(SignedCommand m)
         {
-            Require(m);
             lock (Gate)
             {
-                SharedWriter.Reset();
-                Write(SharedWriter, m);
+                Write(Restart(m), m);
                 return SharedWriter.ToUtf8();
             }
         }
@@ -39,48 +37,33 @@ namespace Watchdog.Protocol.Json
 
         public static bool TryDecode(byte[] payload, out SignedCommand? message, out CodecError? error)
         {
-            message = null;
             FieldReader? r = Open(payload, out error);
-            if (r == null)
-            {
-                return false;
-            }
+            SignedCommand? m = r == null ? null : Read(r, new SignedCommand());
+            message = Close(r, ref error) ? m : null;
+            return message != null;
+        }
 
-            SignedCommand m = new SignedCommand();
+        private static SignedCommand Read(FieldReader r, SignedCommand m)
+        {
             m.Id = r.Text("id", true);
             m.KeyId = r.Text("key_id", false);
             m.Target = r.Text("target", true);
-            string action = r.Word("action", true);
-            CommandAction actionValue;
-            if (!WireWords.TryParse(action, out actionValue))
-            {
-                r.UnknownWord("action", action, WireWords.Join(WireWords.AllActions()));
-            }
-
-            m.Action = actionValue;
+            m.Action = (CommandAction)r.WordIndex("action", true, WireWords.Actions);
             m.Argument = r.Text("arg", false);
             m.Epoch = r.Integer("epoch", true);
             m.IssuedAt = r.Integer("issued_at", true);
             m.ExpiresAt = r.Integer("expires_at", true);
             m.Signature = r.Text("sig", false);
-            if (!Close(r, out error))
-            {
-                return false;
-            }
-
-            message = m;
-            return true;
+            return m;
         }
 
         // ---- CommandAck: required id, target, verdict, ts ----
 
         public static byte[] Encode(CommandAck m)
         {
-            Require(m);
             lock (Gate)
             {
-                SharedWriter.Reset();
-                Write(SharedWriter, m);
+                Write(Restart(m), m);
                 return SharedWriter.ToUtf8();
             }
         }
@@ -99,34 +82,21 @@ namespace Watchdog.Protocol.Json
 
         public static bool TryDecode(byte[] payload, out CommandAck? message, out CodecError? error)
         {
-            message = null;
             FieldReader? r = Open(payload, out error);
-            if (r == null)
-            {
-                return false;
-            }
+            CommandAck? m = r == null ? null : Read(r, new CommandAck());
+            message = Close(r, ref error) ? m : null;
+            return message != null;
+        }
 
-            CommandAck m = new CommandAck();
+        private static CommandAck Read(FieldReader r, CommandAck m)
+        {
             m.Id = r.Text("id", true);
             m.Target = r.Text("target", true);
-            string verdict = r.Word("verdict", true);
-            CommandVerdict verdictValue;
-            if (!WireWords.TryParse(verdict, out verdictValue))
-            {
-                r.UnknownWord("verdict", verdict, WireWords.Join(WireWords.AllCommandVerdicts()));
-            }
-
-            m.Verdict = verdictValue;
+            m.Verdict = (CommandVerdict)r.WordIndex("verdict", true, WireWords.CommandVerdicts);
             m.Detail = r.Text("detail", false);
             m.Epoch = r.Integer("epoch", false);
             m.Timestamp = r.Integer("ts", true);
-            if (!Close(r, out error))
-            {
-                return false;
-            }
-
-            message = m;
-            return true;
+            return m;
         }
     }
 }

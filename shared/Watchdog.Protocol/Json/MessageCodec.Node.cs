@@ -10,11 +10,9 @@ namespace Watchdog.Protocol.Json
 
         public static byte[] Encode(NodeState m)
         {
-            Require(m);
             lock (Gate)
             {
-                SharedWriter.Reset();
-                Write(SharedWriter, m);
+                Write(Restart(m), m);
                 return SharedWriter.ToUtf8();
             }
         }
@@ -47,33 +45,19 @@ namespace Watchdog.Protocol.Json
 
         public static bool TryDecode(byte[] payload, out NodeState? message, out CodecError? error)
         {
-            message = null;
             FieldReader? r = Open(payload, out error);
-            if (r == null)
-            {
-                return false;
-            }
+            NodeState? m = r == null ? null : Read(r, new NodeState());
+            message = Close(r, ref error) ? m : null;
+            return message != null;
+        }
 
-            NodeState m = new NodeState();
+        private static NodeState Read(FieldReader r, NodeState m)
+        {
             m.Node = r.Text("node", true);
             m.Group = r.Text("group", false);
-            string role = r.Word("role", true);
-            NodeRole roleValue;
-            if (!WireWords.TryParse(role, out roleValue))
-            {
-                r.UnknownWord("role", role, WireWords.Join(WireWords.AllRoles()));
-            }
-
-            m.Role = roleValue;
+            m.Role = (NodeRole)r.WordIndex("role", true, WireWords.Roles);
             m.Epoch = r.Integer("epoch", true);
-            string health = r.Word("health", true);
-            Health healthValue;
-            if (!WireWords.TryParse(health, out healthValue))
-            {
-                r.UnknownWord("health", health, WireWords.Join(WireWords.AllHealths()));
-            }
-
-            m.Health = healthValue;
+            m.Health = (Health)r.WordIndex("health", true, WireWords.Healths);
             m.Reason = r.Text("reason", false);
             m.Feeding = r.Flag("feeding", false);
             m.BoardLost = r.Flag("board_lost", false);
@@ -84,7 +68,7 @@ namespace Watchdog.Protocol.Json
                 for (int i = 0; i < list.Length && r.Ok; i++)
                 {
                     FieldReader? e = r.Element("checks", checks, i);
-                    list[i] = e == null ? new CheckResult() : ReadCheck(e);
+                    list[i] = e == null ? new CheckResult() : Read(e, new CheckResult());
                 }
 
                 m.Checks = list;
@@ -93,13 +77,7 @@ namespace Watchdog.Protocol.Json
             m.GrantProof = r.Text("grant", false);
             m.Seq = r.Integer("seq", false);
             m.Timestamp = r.Integer("ts", true);
-            if (!Close(r, out error))
-            {
-                return false;
-            }
-
-            message = m;
-            return true;
+            return m;
         }
 
         // ---- CheckResult (only inside NodeState.checks): required name, ok ----
@@ -114,9 +92,8 @@ namespace Watchdog.Protocol.Json
             w.EndObject();
         }
 
-        private static CheckResult ReadCheck(FieldReader r)
+        private static CheckResult Read(FieldReader r, CheckResult c)
         {
-            CheckResult c = new CheckResult();
             c.Name = r.Text("name", true);
             c.Ok = r.Flag("ok", true);
             c.Required = r.Flag("required", false);
@@ -128,11 +105,9 @@ namespace Watchdog.Protocol.Json
 
         public static byte[] Encode(NodeMetrics m)
         {
-            Require(m);
             lock (Gate)
             {
-                SharedWriter.Reset();
-                Write(SharedWriter, m);
+                Write(Restart(m), m);
                 return SharedWriter.ToUtf8();
             }
         }
@@ -155,14 +130,14 @@ namespace Watchdog.Protocol.Json
 
         public static bool TryDecode(byte[] payload, out NodeMetrics? message, out CodecError? error)
         {
-            message = null;
             FieldReader? r = Open(payload, out error);
-            if (r == null)
-            {
-                return false;
-            }
+            NodeMetrics? m = r == null ? null : Read(r, new NodeMetrics());
+            message = Close(r, ref error) ? m : null;
+            return message != null;
+        }
 
-            NodeMetrics m = new NodeMetrics();
+        private static NodeMetrics Read(FieldReader r, NodeMetrics m)
+        {
             m.Node = r.Text("node", true);
             m.CpuPercent = r.Number("cpu_pct", 0);
             m.MemoryPercent = r.Number("mem_pct", 0);
@@ -173,24 +148,16 @@ namespace Watchdog.Protocol.Json
             m.Load1 = r.Number("load1", 0);
             m.ResponseMs = r.Number("response_ms", -1);
             m.Timestamp = r.Integer("ts", true);
-            if (!Close(r, out error))
-            {
-                return false;
-            }
-
-            message = m;
-            return true;
+            return m;
         }
 
         // ---- GrantAck: required node, role, epoch, ok, ts ----
 
         public static byte[] Encode(GrantAck m)
         {
-            Require(m);
             lock (Gate)
             {
-                SharedWriter.Reset();
-                Write(SharedWriter, m);
+                Write(Restart(m), m);
                 return SharedWriter.ToUtf8();
             }
         }
@@ -210,35 +177,22 @@ namespace Watchdog.Protocol.Json
 
         public static bool TryDecode(byte[] payload, out GrantAck? message, out CodecError? error)
         {
-            message = null;
             FieldReader? r = Open(payload, out error);
-            if (r == null)
-            {
-                return false;
-            }
+            GrantAck? m = r == null ? null : Read(r, new GrantAck());
+            message = Close(r, ref error) ? m : null;
+            return message != null;
+        }
 
-            GrantAck m = new GrantAck();
+        private static GrantAck Read(FieldReader r, GrantAck m)
+        {
             m.Node = r.Text("node", true);
             m.Group = r.Text("group", false);
-            string role = r.Word("role", true);
-            NodeRole roleValue;
-            if (!WireWords.TryParse(role, out roleValue))
-            {
-                r.UnknownWord("role", role, WireWords.Join(WireWords.AllRoles()));
-            }
-
-            m.Role = roleValue;
+            m.Role = (NodeRole)r.WordIndex("role", true, WireWords.Roles);
             m.Epoch = r.Integer("epoch", true);
             m.Ok = r.Flag("ok", true);
             m.Detail = r.Text("detail", false);
             m.Timestamp = r.Integer("ts", true);
-            if (!Close(r, out error))
-            {
-                return false;
-            }
-
-            message = m;
-            return true;
+            return m;
         }
     }
 }

@@ -86,19 +86,31 @@ namespace Watchdog.Protocol.Json
             return r;
         }
 
-        /// <summary>Hands back the reader's verdict: true when no field went wrong.</summary>
-        private static bool Close(FieldReader r, out CodecError? error)
+        /// <summary>
+        /// Hands back the verdict: true when the payload opened (r not null) and no field went
+        /// wrong; otherwise error is Open's or the reader's first problem.
+        /// </summary>
+        private static bool Close(FieldReader? r, ref CodecError? error)
         {
+            if (r == null)
+            {
+                return false;
+            }
+
             error = r.Error;
             return error == null;
         }
 
-        private static void Require(object m)
+        /// <summary>The shared writer, emptied for m; the caller holds Gate and takes ToUtf8 after writing.</summary>
+        private static JsonWriter Restart(object m)
         {
             if (m == null)
             {
                 throw new System.ArgumentNullException(nameof(m), "cannot encode a null message");
             }
+
+            SharedWriter.Reset();
+            return SharedWriter;
         }
     }
 }

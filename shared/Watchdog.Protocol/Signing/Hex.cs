@@ -1,10 +1,10 @@
+using Watchdog.Protocol.Text;
+
 namespace Watchdog.Protocol.Signing
 {
     /// <summary>Bytes as lower-case hex and back (signatures travel as hex in JSON).</summary>
     public static class Hex
     {
-        private const string Digits = "0123456789abcdef";
-
         public static string Encode(byte[] b)
         {
             if (b == null)
@@ -15,8 +15,8 @@ namespace Watchdog.Protocol.Signing
             char[] c = new char[b.Length * 2];
             for (int i = 0; i < b.Length; i++)
             {
-                c[i * 2] = Digits[b[i] >> 4];
-                c[(i * 2) + 1] = Digits[b[i] & 15];
+                c[i * 2] = HexDigits.Lower[b[i] >> 4];
+                c[(i * 2) + 1] = HexDigits.Lower[b[i] & 15];
             }
 
             return new string(c);
@@ -34,8 +34,8 @@ namespace Watchdog.Protocol.Signing
             byte[] result = new byte[s.Length / 2];
             for (int i = 0; i < result.Length; i++)
             {
-                int hi = Value(s[i * 2]);
-                int lo = Value(s[(i * 2) + 1]);
+                int hi = HexDigits.Value(s[i * 2]);
+                int lo = HexDigits.Value(s[(i * 2) + 1]);
                 if (hi < 0 || lo < 0)
                 {
                     return false;
@@ -46,26 +46,6 @@ namespace Watchdog.Protocol.Signing
 
             b = result;
             return true;
-        }
-
-        private static int Value(char c)
-        {
-            if (c >= '0' && c <= '9')
-            {
-                return c - '0';
-            }
-
-            if (c >= 'a' && c <= 'f')
-            {
-                return c - 'a' + 10;
-            }
-
-            if (c >= 'A' && c <= 'F')
-            {
-                return c - 'A' + 10;
-            }
-
-            return -1;
         }
     }
 }

@@ -19,10 +19,10 @@ namespace Watchdog.Protocol.Signing
     /// seq=&lt;n&gt;:&lt;decimal&gt;\n
     /// body=&lt;n&gt;:&lt;the payload's bytes before ,"seal":&gt;\n
     /// </code>
-    /// (n: length in UTF-8 bytes, as in the command canonical form). The topic is covered, so a
-    /// sealed message cannot be moved to another node's topic; the body is covered byte for byte,
-    /// and a payload whose last member is not exactly the seal is refused, so nothing unsigned can
-    /// be read out of it.
+    /// (n: length in UTF-8 bytes; LengthPrefixedFields, the layout the command canonical form
+    /// shares). The topic is covered, so a sealed message cannot be moved to another node's topic;
+    /// the body is covered byte for byte, and a payload whose last member is not exactly the seal
+    /// is refused, so nothing unsigned can be read out of it.
     /// </summary>
     public static class MessageSeal
     {
@@ -132,43 +132,9 @@ namespace Watchdog.Protocol.Signing
 
         private static byte[] MacInput(string topic, string keyId, string from, long seq, byte[] body, int bodyCount)
         {
-            string seqText = seq.ToString();
             string[] names = { "topic", "key", "from", "seq" };
-            string[] values = { topic, keyId, from, seqText };
-            int size = Version.Length + 1;
-            int[] lengths = new int[values.Length];
-            for (int i = 0; i < values.Length; i++)
-            {
-                lengths[i] = Utf8.ByteCount(values[i]);
-                size += names[i].Length + 1 + lengths[i].ToString().Length + 1 + lengths[i] + 1;
-            }
-
-            string bodyHead = "body=" + bodyCount.ToString() + ":";
-            size += bodyHead.Length + bodyCount + 1;
-            byte[] result = new byte[size];
-            int p = Put(Version + "\n", result, 0);
-            for (int i = 0; i < values.Length; i++)
-            {
-                p = Put(names[i] + "=" + lengths[i].ToString() + ":", result, p);
-                p += Utf8.Encode(values[i], result, p);
-                result[p++] = (byte)'\n';
-            }
-
-            p = Put(bodyHead, result, p);
-            System.Array.Copy(body, 0, result, p, bodyCount);
-            p += bodyCount;
-            result[p] = (byte)'\n';
-            return result;
-        }
-
-        private static int Put(string ascii, byte[] target, int p)
-        {
-            for (int i = 0; i < ascii.Length; i++)
-            {
-                target[p++] = (byte)ascii[i];
-            }
-
-            return p;
+            string[] values = { topic, keyId, from, LengthPrefixedFields.Decimal(seq) };
+            return LengthPrefixedFields.Build(Version, names, values, "body", body, bodyCount);
         }
 
         private static int LastIndexOfMarker(byte[] payload)

@@ -6,16 +6,17 @@ namespace Watchdog.Protocol.Wire
     /// </summary>
     public static class WireWords
     {
-        private static readonly string[] Roles = { "none", "standby", "active" };
-        private static readonly string[] Healths = { "unknown", "healthy", "degraded", "failing" };
-        private static readonly string[] Presences = { "init", "ready", "disconnected", "lost", "alert" };
-        private static readonly string[] ChannelStates = { "unknown", "booting", "healthy", "suspect", "failed", "recovering", "fenced", "maintenance", "absent" };
-        private static readonly string[] Verdicts = { "none", "software-failure", "power-failure", "redundancy-lost", "network-failure", "broker-path-lost", "service-failure" };
-        private static readonly string[] GroupModes = { "active-standby", "active-active" };
-        private static readonly string[] Severities = { "info", "warning", "alert", "critical" };
-        private static readonly string[] Actions = { "switchover", "failback", "fence", "unfence", "reset", "power-cycle", "maintenance-on", "maintenance-off" };
-        private static readonly string[] CommandVerdicts = { "accepted", "malformed", "unknown-key", "bad-signature", "expired", "not-yet-valid", "replayed", "stale-epoch", "wrong-target", "not-allowed" };
-        private static readonly string[] AgentRequests = { "restart-service", "demote" };
+        // The tables, internal so that the codec looks words up without copying them; never written.
+        internal static readonly string[] Roles = { "none", "standby", "active" };
+        internal static readonly string[] Healths = { "unknown", "healthy", "degraded", "failing" };
+        internal static readonly string[] Presences = { "init", "ready", "disconnected", "lost", "alert" };
+        internal static readonly string[] ChannelStates = { "unknown", "booting", "healthy", "suspect", "failed", "recovering", "fenced", "maintenance", "absent" };
+        internal static readonly string[] Verdicts = { "none", "software-failure", "power-failure", "redundancy-lost", "network-failure", "broker-path-lost", "service-failure" };
+        internal static readonly string[] GroupModes = { "active-standby", "active-active" };
+        internal static readonly string[] Severities = { "info", "warning", "alert", "critical" };
+        internal static readonly string[] Actions = { "switchover", "failback", "fence", "unfence", "reset", "power-cycle", "maintenance-on", "maintenance-off" };
+        internal static readonly string[] CommandVerdicts = { "accepted", "malformed", "unknown-key", "bad-signature", "expired", "not-yet-valid", "replayed", "stale-epoch", "wrong-target", "not-allowed" };
+        internal static readonly string[] AgentRequests = { "restart-service", "demote" };
 
         public static string Of(NodeRole value) { return Roles[(int)value]; }
         public static string Of(Health value) { return Healths[(int)value]; }

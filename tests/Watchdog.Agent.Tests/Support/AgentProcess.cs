@@ -67,21 +67,6 @@ public sealed class AgentProcess : IDisposable
     }
 
     /// <summary>SIGTERM, as systemd stops it.</summary>
-    /// <summary>Polls <paramref name="condition"/> every 50 ms; the timeout's message carries the agent's output.</summary>
-    public async Task WaitUntilAsync(Func<bool> condition, int timeoutMs, string what)
-    {
-        var sw = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (sw.ElapsedMilliseconds > timeoutMs)
-            {
-                throw new TimeoutException("waited " + timeoutMs + " ms for: " + what + "\nagent output:\n" + Output);
-            }
-
-            await Task.Delay(50);
-        }
-    }
-
     public int Terminate(TimeSpan timeout)
     {
         if (!_process.HasExited)
@@ -97,6 +82,19 @@ public sealed class AgentProcess : IDisposable
 
         _process.WaitForExit();
         return _process.ExitCode;
+    }
+
+    /// <summary>
+    /// Polls <paramref name="condition"/> every 50 ms (wire files and retained messages raise no
+    /// event to wait on); after <paramref name="timeoutMs"/> fails with <paramref name="what"/> and
+    /// what the agent printed.
+    /// </summary>
+    public async Task WaitUntilAsync(Func<bool> condition, int timeoutMs, string what)
+    {
+        if (!await Poll.UntilAsync(condition, TimeSpan.FromMilliseconds(timeoutMs), TimeSpan.FromMilliseconds(50)))
+        {
+            throw new TimeoutException("waited " + timeoutMs + " ms for: " + what + "\nagent output:\n" + Output);
+        }
     }
 
     public void Dispose()

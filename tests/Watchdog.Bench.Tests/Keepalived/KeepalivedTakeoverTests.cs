@@ -1,6 +1,5 @@
 using Watchdog.Bench.Keepalived;
 using Watchdog.Bench.Probe;
-using Watchdog.Platform.Posix;
 
 namespace Watchdog.Bench.Tests.Keepalived;
 
@@ -9,14 +8,8 @@ public sealed class KeepalivedFactAttribute : FactAttribute
 {
     public KeepalivedFactAttribute()
     {
-        if (!PosixSignals.IsRoot)
-        {
-            Skip = "needs root: it creates network namespaces";
-        }
-        else if (!File.Exists(KeepalivedInstance.Binary))
-        {
-            Skip = $"needs {KeepalivedInstance.Binary} (apt-get install keepalived)";
-        }
+        Skip = RootOnly.SkipReason("it creates network namespaces")
+            ?? (File.Exists(KeepalivedInstance.Binary) ? null : $"needs {KeepalivedInstance.Binary} (apt-get install keepalived)");
     }
 }
 

@@ -64,9 +64,13 @@ public sealed class VipProbeTests : IDisposable
         Assert.All(samples, s => Assert.True(s.EndMs >= s.StartMs));
         double[] gaps = samples.Zip(samples.Skip(1), (x, y) => y.StartMs - x.StartMs).ToArray();
         Assert.InRange(gaps.Average(), 18, 50);
-        // Starts follow a fixed schedule, so one late start makes the next gap shorter, but a
-        // loop that bursts to catch up would start two probes within a millisecond.
-        Assert.All(gaps, g => Assert.True(g >= 5, $"two probes started {g:0.0} ms apart: the schedule burst to catch up"));
+        // Starts follow a fixed schedule, so one late start (the machine paused the thread) makes
+        // the next gap as short as the lateness leaves it, but only that one: a loop that bursts
+        // to catch up starts several probes back to back, two short gaps in a row.
+        for (int i = 1; i < gaps.Length; i++)
+        {
+            Assert.False(gaps[i - 1] < 5 && gaps[i] < 5, $"three probes started within {gaps[i - 1] + gaps[i]:0.0} ms: the schedule burst to catch up");
+        }
     }
 
     [Fact]
@@ -91,10 +95,7 @@ public sealed class VipProbeTests : IDisposable
     [Fact]
     public void A_closed_port_is_recorded_as_refused()
     {
-        var closed = new TcpListener(IPAddress.Loopback, 0);
-        closed.Start();
-        int port = ((IPEndPoint)closed.LocalEndpoint).Port;
-        closed.Stop();
+        int port = FreePort.Find();
         var clock = new BenchClock();
         using var probe = new VipProbe(new VipProbeOptions { Target = new IPEndPoint(IPAddress.Loopback, port), IntervalMs = 20 }, clock);
 

@@ -1,5 +1,4 @@
 using System.Device.Gpio;
-using Watchdog.Board.Tests.Support;
 using Watchdog.Firmware.Core.PinMaps;
 using Watchdog.Firmware.Glue;
 using Watchdog.VirtualWires;
@@ -20,7 +19,7 @@ public sealed class ChannelWiringTests : IDisposable
     public ChannelWiringTests()
     {
         _wires = WireFile.Create(_dir.File("wires"));
-        Assert.True(PinMapReader.TryRead(File.ReadAllBytes(RepoFiles.Path("hardware/boards/virtual-rack.json")), out PinMap? map, out string error), error);
+        Assert.True(PinMapReader.TryRead(File.ReadAllBytes(Repository.Path("hardware/boards/virtual-rack.json")), out PinMap? map, out string error), error);
         _map = map!;
     }
 

@@ -1,4 +1,3 @@
-using Watchdog.Board.Tests.Support;
 using Watchdog.Firmware.Glue;
 
 namespace Watchdog.Board.Tests.Glue;

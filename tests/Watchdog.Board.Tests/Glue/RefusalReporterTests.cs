@@ -1,12 +1,7 @@
 using System.Text;
 using Watchdog.Firmware.Core;
-using Watchdog.Firmware.Core.Config;
 using Watchdog.Firmware.Glue;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Signing;
-using Watchdog.Protocol.Topics;
-using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Board.Tests.Glue;
 
@@ -15,11 +10,8 @@ namespace Watchdog.Board.Tests.Glue;
 /// RefusalReporter publishes what was expected, the topic and the decoder's reason as a
 /// message-unreadable event on the board's event topic, within its rate limit.
 /// </summary>
-public sealed class RefusalReporterTests
+public sealed class RefusalReporterTests : GlueTestBoard
 {
-    private const string Board = "rack-a";
-    private static readonly TopicTree Topics = new("itest");
-
     [Fact]
     public void Garbage_on_each_inbound_topic_becomes_an_event_naming_what_was_expected_the_topic_and_where_it_went_wrong()
     {
@@ -146,9 +138,7 @@ public sealed class RefusalReporterTests
 
     private static (InboundDispatcher, RefusalReporter, RecordingSink) Build(RefusalRateLimiter limiter)
     {
-        byte[] json = Encoding.ASCII.GetBytes("{\"board\":\"" + Board + "\",\"cluster\":\"itest\",\"channels\":[{\"name\":\"s1\",\"node\":\"n1\"}],\"groups\":[]}");
-        Assert.True(BoardConfigReader.TryRead(json, out BoardConfig? config, out string error), error);
-        var core = new WatchdogCore(config!, 0, new ProtocolCommandVerifier(new KeyRing(), new PortableHmacSha256(), 8, 1000));
+        var core = Core("[{\"name\":\"s1\",\"node\":\"n1\"}]", "[]", new KeyRing());
         var sink = new RecordingSink();
         return (new InboundDispatcher(Topics, core), new RefusalReporter(Topics, Board, core, sink, limiter), sink);
     }

@@ -1,13 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using Watchdog.Firmware.Core;
-using Watchdog.Firmware.Core.Config;
 using Watchdog.Firmware.Glue;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Signing;
-using Watchdog.Protocol.Topics;
-using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Board.Tests.Glue;
 
@@ -16,11 +11,9 @@ namespace Watchdog.Board.Tests.Glue;
 /// what the right node sealed, once; a state's grant proof decides whether the board believes an
 /// epoch it does not know; what the board publishes is sealed so that an agent's check passes.
 /// </summary>
-public sealed class SealedInboundTests
+public sealed class SealedInboundTests : GlueTestBoard
 {
-    private const string Board = "rack-a";
     private const long Now = 1_764_097_200_000;
-    private static readonly TopicTree Topics = new("itest");
     private static readonly KeyRing Ring = MakeRing();
 
     private static KeyRing MakeRing()
@@ -173,9 +166,10 @@ public sealed class SealedInboundTests
 
     private static (WatchdogCore, InboundDispatcher) Build()
     {
-        byte[] json = Encoding.ASCII.GetBytes("{\"board\":\"" + Board + "\",\"cluster\":\"itest\",\"channels\":[{\"name\":\"s1\",\"node\":\"n1\"},{\"name\":\"s2\",\"node\":\"n2\"}],\"groups\":[{\"name\":\"g\",\"mode\":\"active-standby\",\"members\":[\"n1\",\"n2\"]}]}");
-        Assert.True(BoardConfigReader.TryRead(json, out BoardConfig? config, out string error), error);
-        var core = new WatchdogCore(config!, 0, new ProtocolCommandVerifier(Ring, new PortableHmacSha256(), 8, 1000));
+        var core = Core(
+            "[{\"name\":\"s1\",\"node\":\"n1\"},{\"name\":\"s2\",\"node\":\"n2\"}]",
+            "[{\"name\":\"g\",\"mode\":\"active-standby\",\"members\":[\"n1\",\"n2\"]}]",
+            Ring);
         return (core, new InboundDispatcher(Topics, core, Party(KeyRole.Board, Board), 30_000));
     }
 }

@@ -1,4 +1,3 @@
-using Watchdog.Board.Tests.Support;
 using Watchdog.Firmware.Core.Config;
 using Watchdog.Firmware.Core.PinMaps;
 using Watchdog.Firmware.Glue;
@@ -13,8 +12,8 @@ public sealed class DeployExampleTests
     [InlineData("virtual-rack.example.json", "virtual-rack.json")]
     public void Example_config_reads_and_binds_to_its_pin_map(string config, string pinMap)
     {
-        Assert.True(BoardConfigReader.TryRead(File.ReadAllBytes(RepoFiles.Path("firmware/Watchdog.Board/deploy/" + config)), out BoardConfig? c, out string error), config + ": " + error);
-        Assert.True(PinMapReader.TryRead(File.ReadAllBytes(RepoFiles.Path("hardware/boards/" + pinMap)), out PinMap? map, out error), error);
+        Assert.True(BoardConfigReader.TryRead(File.ReadAllBytes(Repository.Path("firmware/Watchdog.Board/deploy/" + config)), out BoardConfig? c, out string error), config + ": " + error);
+        Assert.True(PinMapReader.TryRead(File.ReadAllBytes(Repository.Path("hardware/boards/" + pinMap)), out PinMap? map, out error), error);
         Assert.True(CoreGlue.TryBind(c!, map!, out int[] pins, out error), error);
         Assert.Equal(c!.Channels.Length, pins.Length);
     }
@@ -22,7 +21,7 @@ public sealed class DeployExampleTests
     [Fact]
     public void Systemd_unit_runs_the_board_with_the_watchdog_and_restarts_it()
     {
-        string unit = File.ReadAllText(RepoFiles.Path("firmware/Watchdog.Board/deploy/watchdog-board.service"));
+        string unit = File.ReadAllText(Repository.Path("firmware/Watchdog.Board/deploy/watchdog-board.service"));
         Assert.Contains("Type=notify", unit, StringComparison.Ordinal);
         Assert.Contains("WatchdogSec=", unit, StringComparison.Ordinal);
         Assert.Contains("Restart=always", unit, StringComparison.Ordinal);

@@ -1,11 +1,4 @@
-using Watchdog.Board.Tests.Support;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Text;
-using Watchdog.Protocol.Topics;
-using Watchdog.Protocol.Wire;
-using Watchdog.Sim.Broker;
-using Xunit.Abstractions;
+using static Watchdog.Board.Tests.Integration.BoardRig;
 
 namespace Watchdog.Board.Tests.Integration;
 
@@ -16,34 +9,26 @@ namespace Watchdog.Board.Tests.Integration;
 /// </summary>
 public sealed class BoardBrokerLossTests(ITestOutputHelper output)
 {
-    private const string Group = """{"name": "g1", "mode": "active-standby", "members": ["n1", "n2"], "failback": "manual"}""";
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
-
     [Fact]
     public async Task Broker_killed_and_restarted_board_keeps_the_active_and_republishes_its_retained_state()
     {
-        using var dir = new TempDirectory();
-        using var broker = MosquittoProcess.Start();
-        using var rack = new VirtualRack(dir);
-        var topics = new TopicTree("itest");
-        string config = VirtualRack.WriteConfig(dir, BoardOnVirtualRackTests.Config(Group, heartbeatTimeoutMs: 1500));
-        rack.StartHeartbeat("s1");
-        rack.StartHeartbeat("s2");
+        using var rig = new BoardRig();
+        var (rack, broker, topics) = (rig.Rack, rig.Broker, rig.Topics);
+        string config = rig.WriteConfig(Config(Group, heartbeatTimeoutMs: 1500));
+        rig.FeedBothHeartbeats();
 
-        using BoardProcess board = BoardProcess.Start("--config", config, "--pins", rack.PinMapPath, "--wires", rack.WiresPath,
-            "--state-dir", dir.Path, "--broker", $"{broker.Host}:{broker.Port}", "--status-interval-ms", "200");
+        using BoardProcess board = BoardProcess.Start(rig.BoardArgs(config, "--status-interval-ms", "200"));
         try
         {
             long epoch;
-            await using (MqttProbe probe = await MqttProbe.ConnectAsync(broker.Host, broker.Port, topics.Everything()))
+            await using (MqttProbe probe = await rig.WatchAsync())
             {
-                await AnnounceAsync(probe, topics, "n1", NodeRole.None, 0);
-                await AnnounceAsync(probe, topics, "n2", NodeRole.None, 0);
+                await rig.AnnounceHealthyAsync(probe, "n1", NodeRole.None, 0);
+                await rig.AnnounceHealthyAsync(probe, "n2", NodeRole.None, 0);
                 string grant = await probe.WaitForAsync(topics.NodeGrant("n1"), p => p.Contains("\"active\"", StringComparison.Ordinal), Wait);
-                Assert.True(MessageCodec.TryDecode(Utf8.GetBytes(grant), out Grant? g, out CodecError? e), e?.Text);
-                epoch = g!.Epoch;
-                await AnnounceAsync(probe, topics, "n1", NodeRole.Active, epoch);
-                await AnnounceAsync(probe, topics, "n2", NodeRole.Standby, epoch);
+                epoch = Decode<Grant>(grant).Epoch;
+                await rig.AnnounceHealthyAsync(probe, "n1", NodeRole.Active, epoch);
+                await rig.AnnounceHealthyAsync(probe, "n2", NodeRole.Standby, epoch);
                 await board.BarrierAsync(probe, topics, "rack-a", Wait); // the board has taken the roles in
             }
 
@@ -54,13 +39,13 @@ public sealed class BoardBrokerLossTests(ITestOutputHelper output)
             // on the wire file: no MQTT now), so a starved test host cannot make it shorter: the wires
             // alone keep everyone healthy.
             uint ticksAtLoss = rack.BoardTicks;
-            await BoardOnVirtualRackTests.WaitFor(() => rack.BoardTicks - ticksAtLoss >= 2 * 1500 / 10, "3000 ms of board ticks without the broker");
+            await WaitFor(() => rack.BoardTicks - ticksAtLoss >= 2 * 1500 / 10, "3000 ms of board ticks without the broker");
             Assert.False(board.HasExited, board.Output);
             Assert.Equal(edgesBefore, rack.RelayEdges("s1") + rack.RelayEdges("s2"));
 
             long restartedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             broker.Start(); // empty: no persistence, every retained value is gone
-            await using MqttProbe after = await MqttProbe.ConnectAsync(broker.Host, broker.Port, topics.Everything());
+            await using MqttProbe after = await rig.WatchAsync();
             Assert.Equal("ready", await after.WaitForAsync(topics.BoardStatus("rack-a"), _ => true, Wait));
             string state = await after.WaitForAsync(topics.BoardState("rack-a"), p => Decode<BoardStatus>(p).Timestamp > restartedAt, Wait);
             Assert.Equal(epoch, Decode<BoardStatus>(state).Epoch);
@@ -79,25 +64,5 @@ public sealed class BoardBrokerLossTests(ITestOutputHelper output)
         {
             output.WriteLine(board.Output);
         }
-    }
-
-    private static async Task AnnounceAsync(MqttProbe probe, TopicTree topics, string node, NodeRole role, long epoch)
-    {
-        await probe.PublishAsync(topics.NodeStatus(node), "ready", retain: true);
-        await probe.PublishAsync(topics.NodeState(node), System.Text.Encoding.UTF8.GetString(MessageCodec.Encode(new NodeState
-        {
-            Node = node, Group = "g1", Role = role, Epoch = epoch, Health = Health.Healthy, Reason = "test", Feeding = true, Seq = 1,
-            Timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-        })), retain: true);
-    }
-
-    private static T Decode<T>(string payload) where T : class
-    {
-        byte[] bytes = Utf8.GetBytes(payload);
-        object? message = typeof(T) == typeof(Grant) ? (MessageCodec.TryDecode(bytes, out Grant? g, out _) ? g : null)
-            : typeof(T) == typeof(BoardStatus) ? (MessageCodec.TryDecode(bytes, out BoardStatus? s, out _) ? s : null)
-            : typeof(T) == typeof(GroupRoles) ? (MessageCodec.TryDecode(bytes, out GroupRoles? r, out _) ? r : null)
-            : null;
-        return Assert.IsType<T>(message);
     }
 }

@@ -1,13 +1,6 @@
 using System.Diagnostics;
-using Watchdog.Board.Tests.Support;
 using Watchdog.Firmware.Core.PinMaps;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Text;
-using Watchdog.Protocol.Topics;
-using Watchdog.Protocol.Wire;
-using Watchdog.Sim.Broker;
-using Xunit.Abstractions;
+using static Watchdog.Board.Tests.Integration.BoardRig;
 
 namespace Watchdog.Board.Tests.Integration;
 
@@ -18,59 +11,23 @@ namespace Watchdog.Board.Tests.Integration;
 /// </summary>
 public sealed class BoardOnVirtualRackTests(ITestOutputHelper output)
 {
-    private const string Cluster = "itest";
-    private const string BoardName = "rack-a";
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
-
-    /// <summary>
-    /// Short timings: 10 ms ticks, heartbeat lost after <paramref name="timeoutMs"/>, a 200 ms reset
-    /// pulse. Tests that assert nobody is reset use a longer timeout, so a test host starved of CPU
-    /// (the whole solution's tests run at once) cannot make a healthy heartbeat look dead.
-    /// </summary>
-    internal static string Timing(int timeoutMs) => """
-        "timing": {"tick_ms": 10, "heartbeat_period_ms": 40, "heartbeat_suspect_ms": SUSPECT, "heartbeat_timeout_ms": TIMEOUT,
-                   "debounce_ms": 30, "board_boot_grace_ms": GRACE, "node_boot_grace_ms": GRACE, "recovery_stable_ms": GRACE,
-                   "reset_pulse_ms": 200, "reading_period_ms": 500}
-        """.Replace("SUSPECT", (timeoutMs * 2 / 5).ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
-        .Replace("TIMEOUT", timeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
-        .Replace("GRACE", (timeoutMs * 2).ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
-
-    internal static string Config(string groups, int heartbeatTimeoutMs = 300) => """
-        {"board": "BOARD", "cluster": "CLUSTER",
-         "channels": [
-           {"name": "s1", "node": "n1", "power_good_inputs": 2, "link_inputs": 2, "has_fence": true},
-           {"name": "s2", "node": "n2", "power_good_inputs": 2, "link_inputs": 2, "has_fence": true}],
-         "groups": [GROUPS],
-         TIMING,
-         "escalation": {"software_failure": ["reset", "hold"], "backoff_ms": 500, "backoff_max_ms": 2000, "cap_attempts": 2, "cap_window_ms": 60000}}
-        """.Replace("BOARD", BoardName, StringComparison.Ordinal).Replace("CLUSTER", Cluster, StringComparison.Ordinal)
-        .Replace("GROUPS", groups, StringComparison.Ordinal).Replace("TIMING", Timing(heartbeatTimeoutMs), StringComparison.Ordinal);
-
     /// <summary>Short enough to measure, long enough that a test host at load 20 on two cores does not starve a healthy feeder past it.</summary>
     private const int TimeoutMs = 600;
 
     [Fact]
     public async Task Heartbeat_stops_and_the_board_pulses_reset_within_the_timeout_and_publishes_verdict_and_action()
     {
-        using var dir = new TempDirectory();
-        using var broker = MosquittoProcess.Start();
-        using var rack = new VirtualRack(dir);
-        var topics = new TopicTree(Cluster);
-        await using MqttProbe probe = await MqttProbe.ConnectAsync(broker.Host, broker.Port, topics.Everything());
-        string config = VirtualRack.WriteConfig(dir, Config("", heartbeatTimeoutMs: TimeoutMs));
-        rack.StartHeartbeat("s1");
-        rack.StartHeartbeat("s2");
+        using var rig = new BoardRig();
+        var (rack, topics) = (rig.Rack, rig.Topics);
+        await using MqttProbe probe = await rig.WatchAsync();
+        string config = rig.WriteConfig(Config("", heartbeatTimeoutMs: TimeoutMs));
+        rig.FeedBothHeartbeats();
 
-        using BoardProcess board = BoardProcess.Start("--config", config, "--pins", rack.PinMapPath, "--wires", rack.WiresPath,
-            "--state-dir", dir.Path, "--broker", $"{broker.Host}:{broker.Port}");
+        using BoardProcess board = BoardProcess.Start(rig.BoardArgs(config));
         try
         {
-            await board.WaitForLineAsync("running", Wait);
-            await probe.WaitForAsync(topics.BoardStatus(BoardName), p => p == "ready", Wait);
             // Past the board's boot grace (it resets nobody before), both servers healthy on the wires.
-            await probe.WaitForBoardSettledAsync(topics, BoardName, 0, Wait);
-            await probe.WaitForReadingAsync(topics, BoardName, "s1", 0, r => r.State == ChannelState.Healthy, Wait);
-            await probe.WaitForReadingAsync(topics, BoardName, "s2", 0, r => r.State == ChannelState.Healthy, Wait);
+            await rig.WaitUntilSettledAndHealthyAsync(board, probe);
 
             ChannelPins s2 = rack.Channel("s2");
             Assert.False(rack.Asserted(s2.Reset));
@@ -111,21 +68,6 @@ public sealed class BoardOnVirtualRackTests(ITestOutputHelper output)
             {
                 output.WriteLine(m.Topic + " " + m.Payload);
             }
-        }
-    }
-
-    /// <summary>Polls a condition on the wire file or the rack (they raise no event) every 2 ms until the bound.</summary>
-    internal static async Task WaitFor(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Wait;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("timed out waiting for " + what);
-            }
-
-            await Task.Delay(2);
         }
     }
 }

@@ -1,13 +1,5 @@
 using System.Text;
-using Watchdog.Board.Tests.Support;
 using Watchdog.Firmware.Glue;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Text;
-using Watchdog.Protocol.Topics;
-using Watchdog.Protocol.Wire;
-using Watchdog.Sim.Broker;
-using Xunit.Abstractions;
 
 namespace Watchdog.Board.Tests.Integration;
 
@@ -20,7 +12,7 @@ namespace Watchdog.Board.Tests.Integration;
 /// </summary>
 public sealed class BoardRefusalEventsTests(ITestOutputHelper output)
 {
-    private const string BoardName = "rack-a";
+    private const string BoardName = BoardRig.BoardName;
 
     /// <summary>Generous: two cores, CI loaded, and the summary comes only when the 10 s window reopens.</summary>
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
@@ -28,17 +20,13 @@ public sealed class BoardRefusalEventsTests(ITestOutputHelper output)
     [Fact]
     public async Task Garbage_on_state_grant_ack_status_and_command_topics_is_published_as_events_and_the_board_keeps_working()
     {
-        using var dir = new TempDirectory();
-        using var broker = MosquittoProcess.Start();
-        using var rack = new VirtualRack(dir);
-        var topics = new TopicTree("itest");
-        await using MqttProbe probe = await MqttProbe.ConnectAsync(broker.Host, broker.Port, topics.Everything());
-        string config = VirtualRack.WriteConfig(dir, BoardOnVirtualRackTests.Config("", heartbeatTimeoutMs: 1500));
-        rack.StartHeartbeat("s1");
-        rack.StartHeartbeat("s2");
+        using var rig = new BoardRig();
+        var (rack, topics) = (rig.Rack, rig.Topics);
+        await using MqttProbe probe = await rig.WatchAsync();
+        string config = rig.WriteConfig(BoardRig.Config("", heartbeatTimeoutMs: 1500));
+        rig.FeedBothHeartbeats();
 
-        using BoardProcess board = BoardProcess.Start("--config", config, "--pins", rack.PinMapPath, "--wires", rack.WiresPath,
-            "--state-dir", dir.Path, "--broker", $"{broker.Host}:{broker.Port}");
+        using BoardProcess board = BoardProcess.Start(rig.BoardArgs(config));
         try
         {
             await board.WaitForLineAsync("running", Wait);

@@ -1,18 +1,7 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
-using Watchdog.Board.Hosting;
 using Watchdog.Board.Persistence;
-using Watchdog.Board.Tests.Support;
-using Watchdog.Platform.Signing;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Signing;
-using Watchdog.Protocol.Text;
-using Watchdog.Protocol.Topics;
-using Watchdog.Protocol.Wire;
-using Watchdog.Sim.Broker;
 using Watchdog.VirtualWires;
-using Xunit.Abstractions;
+using static Watchdog.Board.Tests.Integration.BoardRig;
 
 namespace Watchdog.Board.Tests.Integration;
 
@@ -24,42 +13,32 @@ namespace Watchdog.Board.Tests.Integration;
 public sealed class BoardRestartMidPowerCycleTests(ITestOutputHelper output)
 {
     private const int PowerOffWaitMs = 1500;
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
 
     [Fact]
     public async Task Board_killed_after_the_forced_off_presses_the_server_on_after_its_restart()
     {
-        using var dir = new TempDirectory();
-        using var broker = MosquittoProcess.Start();
-        using var rack = new VirtualRack(dir);
-        var topics = new TopicTree("itest");
-        byte[] key = RandomNumberGenerator.GetBytes(32);
-        Watchdog.Platform.Posix.PrivateFiles.WriteNew(dir.File("cluster.key"), "k1:" + Hex.Encode(key) + "\n");
-        await using MqttProbe probe = await MqttProbe.ConnectAsync(broker.Host, broker.Port, topics.Everything());
-        string config = VirtualRack.WriteConfig(dir, BoardOnVirtualRackTests.Config("", heartbeatTimeoutMs: 1500).Replace(
+        using var rig = new BoardRig();
+        var (dir, rack, topics) = (rig.Dir, rig.Rack, rig.Topics);
+        byte[] key = rig.WriteClusterKey();
+        await using MqttProbe probe = await rig.WatchAsync();
+        string config = rig.WriteConfig(Config("", heartbeatTimeoutMs: 1500).Replace(
             "\"reset_pulse_ms\": 200",
             $"\"reset_pulse_ms\": 200, \"power_hold_ms\": 4000, \"power_press_ms\": 300, \"power_off_wait_ms\": {PowerOffWaitMs}",
             StringComparison.Ordinal));
-        string[] args = ["--config", config, "--pins", rack.PinMapPath, "--wires", rack.WiresPath, "--state-dir", dir.Path,
-            "--broker", $"{broker.Host}:{broker.Port}", "--cluster-key-file", dir.File("cluster.key")];
+        string[] args = rig.BoardArgs(config, "--cluster-key-file", rig.ClusterKeyPath);
         int power = rack.Channel("s1").Power;
         var cycles = new LadderFile(dir.Path);
-        rack.StartHeartbeat("s1");
-        rack.StartHeartbeat("s2");
+        rig.FeedBothHeartbeats();
 
         using (BoardProcess first = BoardProcess.Start(args))
         {
             try
             {
-                await first.WaitForLineAsync("running", Wait);
-                await probe.WaitForAsync(topics.BoardStatus("rack-a"), p => p == "ready", Wait);
                 // Past the board's grace (3 s: commands before it are refused), both servers healthy.
-                await probe.WaitForBoardSettledAsync(topics, "rack-a", 0, Wait);
-                await probe.WaitForReadingAsync(topics, "rack-a", "s1", 0, r => r.State == ChannelState.Healthy, Wait);
-                await probe.WaitForReadingAsync(topics, "rack-a", "s2", 0, r => r.State == ChannelState.Healthy, Wait);
+                await rig.WaitUntilSettledAndHealthyAsync(first, probe);
 
-                await probe.PublishAsync(topics.Command("n1"), System.Text.Encoding.UTF8.GetString(MessageCodec.Encode(PowerCycle("pc-1", key))));
-                await BoardOnVirtualRackTests.WaitFor(() => rack.Asserted(power), "the power button held for the forced off");
+                await probe.PublishAsync(topics.Command("n1"), Text(MessageCodec.Encode(SignedCommand("pc-1", CommandAction.PowerCycle, key))));
+                await WaitFor(() => rack.Asserted(power), "the power button held for the forced off");
                 Assert.Equal("cycling:s1", cycles.Load(out string warning)); // durable before the relay moved
                 Assert.Equal("", warning);
 
@@ -86,13 +65,13 @@ public sealed class BoardRestartMidPowerCycleTests(ITestOutputHelper output)
         {
             await second.WaitForLineAsync("ladder record of the previous run", Wait);
             await probe.WaitForAsync(topics.Event("rack-a"), p => p.Contains("power-cycle-resumed", StringComparison.Ordinal), Wait);
-            await BoardOnVirtualRackTests.WaitFor(() => rack.Wires.ReadEdgeCount(power) >= pressesAtCrash + 2, "the press that powers s1 on (asserted and released)");
+            await WaitFor(() => rack.Wires.ReadEdgeCount(power) >= pressesAtCrash + 2, "the press that powers s1 on (asserted and released)");
             long pressedAfterMs = restarted.ElapsedMilliseconds;
             output.WriteLine($"s1 pressed on {pressedAfterMs} ms after the board restarted (grace 3000 ms + power_off_wait {PowerOffWaitMs} ms)");
 
             // Not before the board's grace was over (no automatic action before the members are heard).
             Assert.True(pressedAfterMs >= 3000 + PowerOffWaitMs, $"pressed {pressedAfterMs} ms after the restart, inside the grace and the off wait");
-            await BoardOnVirtualRackTests.WaitFor(() => cycles.Load(out _) == "", "the power cycle no longer persisted as under way");
+            await WaitFor(() => cycles.Load(out _) == "", "the power cycle no longer persisted as under way");
 
             // s1 boots again and the board sees it healthy.
             SetPowerGood(rack, "s1", true);
@@ -111,13 +90,5 @@ public sealed class BoardRestartMidPowerCycleTests(ITestOutputHelper output)
         {
             rack.Wires.Write(pin, rack.Map.InputsActiveLow ? !good : good, WireWriter.Server);
         }
-    }
-
-    private static SignedCommand PowerCycle(string id, byte[] key)
-    {
-        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var c = new SignedCommand { Id = id, Target = "n1", Action = CommandAction.PowerCycle, Epoch = 0, IssuedAt = now, ExpiresAt = now + 60_000 };
-        new CommandSigner(new PlatformHmacSha256()).Sign(c, "k1", key);
-        return c;
     }
 }

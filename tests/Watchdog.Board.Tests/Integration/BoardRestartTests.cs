@@ -1,12 +1,5 @@
 using Watchdog.Board.Persistence;
-using Watchdog.Board.Tests.Support;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Text;
-using Watchdog.Protocol.Topics;
-using Watchdog.Protocol.Wire;
-using Watchdog.Sim.Broker;
-using Xunit.Abstractions;
+using static Watchdog.Board.Tests.Integration.BoardRig;
 
 namespace Watchdog.Board.Tests.Integration;
 
@@ -17,24 +10,17 @@ namespace Watchdog.Board.Tests.Integration;
 /// </summary>
 public sealed class BoardRestartTests(ITestOutputHelper output)
 {
-    private const string Group = """{"name": "g1", "mode": "active-standby", "members": ["n1", "n2"], "failback": "manual"}""";
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
-
     [Fact]
     public async Task Board_killed_with_SIGKILL_and_started_again_resets_nobody_and_continues_the_epoch()
     {
-        using var dir = new TempDirectory();
-        using var broker = MosquittoProcess.Start();
-        using var rack = new VirtualRack(dir);
-        var topics = new TopicTree("itest");
-        await using MqttProbe probe = await MqttProbe.ConnectAsync(broker.Host, broker.Port, topics.Everything());
-        string config = VirtualRack.WriteConfig(dir, BoardOnVirtualRackTests.Config(Group, heartbeatTimeoutMs: 1500));
-        rack.StartHeartbeat("s1");
-        rack.StartHeartbeat("s2");
-        await AnnounceHealthyAsync(probe, topics, "n1");
-        await AnnounceHealthyAsync(probe, topics, "n2");
-        string[] args = ["--config", config, "--pins", rack.PinMapPath, "--wires", rack.WiresPath, "--state-dir", dir.Path,
-            "--broker", $"{broker.Host}:{broker.Port}", "--status-interval-ms", "200"];
+        using var rig = new BoardRig();
+        var (dir, rack, topics) = (rig.Dir, rig.Rack, rig.Topics);
+        await using MqttProbe probe = await rig.WatchAsync();
+        string config = rig.WriteConfig(Config(Group, heartbeatTimeoutMs: 1500));
+        rig.FeedBothHeartbeats();
+        await rig.AnnounceHealthyAsync(probe, "n1");
+        await rig.AnnounceHealthyAsync(probe, "n2");
+        string[] args = rig.BoardArgs(config, "--status-interval-ms", "200");
 
         long epochBefore;
         using (BoardProcess first = BoardProcess.Start(args))
@@ -43,14 +29,13 @@ public sealed class BoardRestartTests(ITestOutputHelper output)
             {
                 await first.WaitForLineAsync("running", Wait);
                 string grant = await probe.WaitForAsync(topics.NodeGrant("n1"), p => p.Contains("\"active\"", StringComparison.Ordinal), Wait);
-                Assert.True(MessageCodec.TryDecode(Utf8.GetBytes(grant), out Grant? g, out CodecError? e), e?.Text);
-                epochBefore = g!.Epoch;
+                epochBefore = Decode<Grant>(grant).Epoch;
                 Assert.True(epochBefore >= 1, "a grant carries an epoch of at least 1");
                 // Play the agents: acknowledge and report the granted roles, as retained state.
-                await probe.PublishAsync(topics.NodeGrantAck("n1"), Encode(new GrantAck { Node = "n1", Group = "g1", Role = NodeRole.Active, Epoch = epochBefore, Ok = true, Timestamp = Now() }));
-                await probe.PublishAsync(topics.NodeGrantAck("n2"), Encode(new GrantAck { Node = "n2", Group = "g1", Role = NodeRole.Standby, Epoch = epochBefore, Ok = true, Timestamp = Now() }));
-                await AnnounceHealthyAsync(probe, topics, "n1", NodeRole.Active, epochBefore);
-                await AnnounceHealthyAsync(probe, topics, "n2", NodeRole.Standby, epochBefore);
+                await probe.PublishAsync(topics.NodeGrantAck("n1"), Text(MessageCodec.Encode(new GrantAck { Node = "n1", Group = "g1", Role = NodeRole.Active, Epoch = epochBefore, Ok = true, Timestamp = Now() })));
+                await probe.PublishAsync(topics.NodeGrantAck("n2"), Text(MessageCodec.Encode(new GrantAck { Node = "n2", Group = "g1", Role = NodeRole.Standby, Epoch = epochBefore, Ok = true, Timestamp = Now() })));
+                await rig.AnnounceHealthyAsync(probe, "n1", NodeRole.Active, epochBefore);
+                await rig.AnnounceHealthyAsync(probe, "n2", NodeRole.Standby, epochBefore);
 
                 // The grant was published, so its epoch must already be on disk (persist before publish).
                 Assert.True(new EpochFile(dir.Path).TryLoad(out long onDisk, out _, out _, out string why), why);
@@ -79,13 +64,13 @@ public sealed class BoardRestartTests(ITestOutputHelper output)
             // its ticks, counted on the wire file) after it: long enough to have reset somebody.
             await probe.WaitForBoardSettledAsync(topics, "rack-a", restartedAt, Wait);
             uint ticksAtSettled = rack.BoardTicks;
-            await BoardOnVirtualRackTests.WaitFor(() => rack.BoardTicks - ticksAtSettled >= 1500 / 10, "1500 ms of board ticks after it settled");
+            await WaitFor(() => rack.BoardTicks - ticksAtSettled >= 1500 / 10, "1500 ms of board ticks after it settled");
             Assert.Equal(0u, relayEdgesAtCrash);
             Assert.Equal(0u, rack.RelayEdges("s1") + rack.RelayEdges("s2"));
 
             // Fresh retained state from the new process: its ts is after the restart, its epoch continues.
-            string state = await probe.WaitForAsync(topics.BoardState("rack-a"), p => Decode(p).Timestamp > restartedAt, Wait);
-            Assert.True(Decode(state).Epoch >= epochBefore, $"board state epoch {Decode(state).Epoch} went below {epochBefore}");
+            string state = await probe.WaitForAsync(topics.BoardState("rack-a"), p => Decode<BoardStatus>(p).Timestamp > restartedAt, Wait);
+            Assert.True(Decode<BoardStatus>(state).Epoch >= epochBefore, $"board state epoch {Decode<BoardStatus>(state).Epoch} went below {epochBefore}");
             Assert.Equal("ready", await probe.WaitForAsync(topics.BoardStatus("rack-a"), p => p == "ready", Wait));
 
             // Any grant the restarted board issues carries a higher epoch than any before the crash.
@@ -119,25 +104,4 @@ public sealed class BoardRestartTests(ITestOutputHelper output)
             }
         }
     }
-
-    private static async Task AnnounceHealthyAsync(MqttProbe probe, TopicTree topics, string node, NodeRole role = NodeRole.None, long epoch = 0)
-    {
-        await probe.PublishAsync(topics.NodeStatus(node), "ready", retain: true);
-        await probe.PublishAsync(topics.NodeState(node), Encode(new NodeState
-        {
-            Node = node, Group = "g1", Role = role, Epoch = epoch, Health = Health.Healthy, Reason = "test", Feeding = true, Seq = 1, Timestamp = Now(),
-        }), retain: true);
-    }
-
-    private static BoardStatus Decode(string payload)
-    {
-        Assert.True(MessageCodec.TryDecode(Utf8.GetBytes(payload), out BoardStatus? s, out CodecError? e), e?.Text);
-        return s!;
-    }
-
-    private static string Encode(NodeState m) => System.Text.Encoding.UTF8.GetString(MessageCodec.Encode(m));
-
-    private static string Encode(GrantAck m) => System.Text.Encoding.UTF8.GetString(MessageCodec.Encode(m));
-
-    private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 }

@@ -1,39 +1,28 @@
 using System.Net.Sockets;
 using System.Text;
-using Watchdog.Board.Tests.Support;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Text;
-using Watchdog.Protocol.Topics;
-using Watchdog.Sim.Broker;
 
 namespace Watchdog.Board.Tests.Integration;
 
 /// <summary>The service side: sd_notify READY/WATCHDOG from the tick loop, and a retained state whose ts keeps moving.</summary>
 public sealed class BoardSystemdTests(Xunit.Abstractions.ITestOutputHelper output)
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
-
     [Fact]
     public async Task Board_tells_systemd_it_is_ready_feeds_the_watchdog_and_refreshes_its_retained_state()
     {
-        using var dir = new TempDirectory();
-        using var broker = MosquittoProcess.Start();
-        using var rack = new VirtualRack(dir);
-        var topics = new TopicTree("itest");
-        await using MqttProbe probe = await MqttProbe.ConnectAsync(broker.Host, broker.Port, topics.BoardState("rack-a"));
+        using var rig = new BoardRig();
+        var (dir, topics) = (rig.Dir, rig.Topics);
+        await using MqttProbe probe = await MqttProbe.ConnectAsync(rig.Broker.Host, rig.Broker.Port, topics.BoardState("rack-a"));
         string socketPath = dir.File("notify.sock");
         using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         notify.Bind(new UnixDomainSocketEndPoint(socketPath));
         notify.ReceiveTimeout = 10_000;
-        string config = VirtualRack.WriteConfig(dir, BoardOnVirtualRackTests.Config(""));
+        string config = rig.WriteConfig(BoardRig.Config(""));
         var env = new Dictionary<string, string> { ["NOTIFY_SOCKET"] = socketPath, ["WATCHDOG_USEC"] = "400000" };
 
-        using BoardProcess board = BoardProcess.Start(env, "--config", config, "--pins", rack.PinMapPath, "--wires", rack.WiresPath,
-            "--state-dir", dir.Path, "--broker", $"{broker.Host}:{broker.Port}", "--status-interval-ms", "200");
+        using BoardProcess board = BoardProcess.Start(env, rig.BoardArgs(config, "--status-interval-ms", "200"));
         var messages = new List<string>();
         var buffer = new byte[256];
-        var deadline = DateTime.UtcNow + Wait;
+        var deadline = DateTime.UtcNow + BoardRig.Wait;
         while (messages.Count(m => m == "WATCHDOG=1") < 3 && DateTime.UtcNow < deadline)
         {
             int n = notify.Receive(buffer);
@@ -44,9 +33,9 @@ public sealed class BoardSystemdTests(Xunit.Abstractions.ITestOutputHelper outpu
         Assert.True(messages.Count(m => m == "WATCHDOG=1") >= 3, string.Join(", ", messages));
 
         // Two successive retained states: the ts moves, so a reader can tell a live board from a stale retained one.
-        string first = await probe.WaitForAsync(topics.BoardState("rack-a"), _ => true, Wait);
+        string first = await probe.WaitForAsync(topics.BoardState("rack-a"), _ => true, BoardRig.Wait);
         long firstTs = Ts(first);
-        string later = await probe.WaitForAsync(topics.BoardState("rack-a"), p => Ts(p) >= firstTs + 150, Wait);
+        string later = await probe.WaitForAsync(topics.BoardState("rack-a"), p => Ts(p) >= firstTs + 150, BoardRig.Wait);
         Assert.True(Ts(later) - firstTs < 2000, "the state is refreshed every status interval");
 
         board.Terminate();

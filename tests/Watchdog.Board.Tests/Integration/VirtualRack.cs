@@ -1,5 +1,4 @@
 using System.Text;
-using Watchdog.Board.Tests.Support;
 using Watchdog.Firmware.Core.PinMaps;
 using Watchdog.VirtualWires;
 
@@ -20,7 +19,7 @@ internal sealed class VirtualRack : IDisposable
     {
         WiresPath = dir.File("wires");
         Wires = WireFile.Create(WiresPath);
-        PinMapPath = RepoFiles.Path("hardware/boards/virtual-rack.json");
+        PinMapPath = Repository.Path("hardware/boards/virtual-rack.json");
         Assert.True(PinMapReader.TryRead(File.ReadAllBytes(PinMapPath), out PinMap? map, out string error), error);
         Map = map!;
         foreach (ChannelPins channel in Map.Channels)

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using Watchdog.Board.Tests.Support;
 using Watchdog.Mqtt;
 using Watchdog.Sim.Broker;
 

@@ -1,5 +1,4 @@
 using System.Text;
-using Watchdog.Board.Tests.Support;
 using Watchdog.Mqtt;
 using Watchdog.Sim.Broker;
 
@@ -70,7 +69,7 @@ public sealed class MqttLinkTests
     public async Task Brokers_are_tried_in_order_and_a_dead_first_one_is_skipped()
     {
         using var broker = MosquittoProcess.Start();
-        int deadPort = FreePort.Tcp();
+        int deadPort = FreePort.Find();
         var log = new List<string>();
         await using MqttLink link = NewLink([new MqttBroker("127.0.0.1", deadPort), new MqttBroker(broker.Host, broker.Port)], log);
         using var stop = new CancellationTokenSource();
@@ -91,7 +90,7 @@ public sealed class MqttLinkTests
     public async Task Publishing_never_blocks_while_no_broker_is_reachable()
     {
         var log = new List<string>();
-        await using MqttLink link = NewLink([new MqttBroker("127.0.0.1", FreePort.Tcp())], log);
+        await using MqttLink link = NewLink([new MqttBroker("127.0.0.1", FreePort.Find())], log);
         using var stop = new CancellationTokenSource();
         Task run = link.RunAsync(stop.Token);
 

@@ -1,5 +1,4 @@
 using Watchdog.Board.Persistence;
-using Watchdog.Board.Tests.Support;
 
 namespace Watchdog.Board.Tests.Persistence;
 

@@ -1,5 +1,4 @@
 using Watchdog.Board.Persistence;
-using Watchdog.Board.Tests.Support;
 using Watchdog.Firmware.Glue;
 
 namespace Watchdog.Board.Tests.Persistence;

@@ -1,4 +1,3 @@
-using Watchdog.Board.Tests.Support;
 using Watchdog.Firmware.Core.PinMaps;
 
 namespace Watchdog.Board.Tests.PinMaps;
@@ -20,7 +19,7 @@ public sealed class KnownBadPinMapTests
     [InlineData("watchdog-feed-on-channel-pin.json", "is already used by watchdog_feed")]
     public void Known_bad_map_is_refused(string file, string expected)
     {
-        byte[] json = File.ReadAllBytes(RepoFiles.Path("tests/Hardware.Tests/BadPinMaps/" + file));
+        byte[] json = File.ReadAllBytes(Repository.Path("tests/Hardware.Tests/BadPinMaps/" + file));
         Assert.False(PinMapReader.TryRead(json, out _, out string error), file + " was accepted");
         Assert.Contains(expected, error, StringComparison.Ordinal);
     }

@@ -1,5 +1,4 @@
 using System.Text;
-using Watchdog.Board.Tests.Support;
 using Watchdog.Firmware.Core.PinMaps;
 
 namespace Watchdog.Board.Tests.PinMaps;
@@ -9,7 +8,7 @@ public sealed class PinMapReaderTests
     public static TheoryData<string> BoardFiles()
     {
         var data = new TheoryData<string>();
-        foreach (string file in Directory.GetFiles(RepoFiles.Path("hardware/boards"), "*.json"))
+        foreach (string file in Directory.GetFiles(Repository.Path("hardware/boards"), "*.json"))
         {
             data.Add(System.IO.Path.GetFileName(file));
         }
@@ -21,7 +20,7 @@ public sealed class PinMapReaderTests
     [MemberData(nameof(BoardFiles))]
     public void Every_pin_map_in_the_repository_reads(string file)
     {
-        byte[] json = File.ReadAllBytes(RepoFiles.Path("hardware/boards/" + file));
+        byte[] json = File.ReadAllBytes(Repository.Path("hardware/boards/" + file));
 
         Assert.True(PinMapReader.TryRead(json, out PinMap? map, out string error), file + ": " + error);
         Assert.NotNull(map);
@@ -41,7 +40,7 @@ public sealed class PinMapReaderTests
     [Fact]
     public void Virtual_rack_has_eight_channels_with_every_relay()
     {
-        byte[] json = File.ReadAllBytes(RepoFiles.Path("hardware/boards/virtual-rack.json"));
+        byte[] json = File.ReadAllBytes(Repository.Path("hardware/boards/virtual-rack.json"));
         Assert.True(PinMapReader.TryRead(json, out PinMap? map, out string error), error);
 
         Assert.Equal(PinPlatform.Virtual, map!.Platform);

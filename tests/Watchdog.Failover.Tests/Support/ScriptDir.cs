@@ -3,14 +3,14 @@ namespace Watchdog.Failover.Tests.Support;
 /// <summary>A temporary directory holding hook scripts written by a test, removed on Dispose.</summary>
 internal sealed class ScriptDir : IDisposable
 {
+    private readonly TempDirectory _dir = new("wdfo-");
+
     public ScriptDir()
     {
-        Path = Directory.CreateTempSubdirectory("wdfo-").FullName;
-        Log = System.IO.Path.Combine(Path, "hooks.log");
-        File.WriteAllText(Log, "");
+        Log = _dir.Write("hooks.log", "");
     }
 
-    public string Path { get; }
+    public string Path => _dir.Path;
 
     /// <summary>A file the scripts below append to; tests read it to see what ran, in which order.</summary>
     public string Log { get; }
@@ -18,8 +18,7 @@ internal sealed class ScriptDir : IDisposable
     /// <summary>Writes an executable /bin/sh script; $LOG is the shared log file.</summary>
     public string Script(string name, string body)
     {
-        string file = System.IO.Path.Combine(Path, name);
-        File.WriteAllText(file, "#!/bin/sh\nLOG='" + Log + "'\n" + body + "\n");
+        string file = _dir.Write(name, "#!/bin/sh\nLOG='" + Log + "'\n" + body + "\n");
         if (OperatingSystem.IsWindows())
         {
             throw new PlatformNotSupportedException("hook scripts need a Unix");
@@ -64,15 +63,6 @@ internal sealed class ScriptDir : IDisposable
         return env;
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A killed hook's leftovers; the OS cleans /tmp.
-        }
-    }
+    /// <summary>Removes the scripts and the log (a killed hook's leftovers are left to the OS).</summary>
+    public void Dispose() => _dir.Dispose();
 }

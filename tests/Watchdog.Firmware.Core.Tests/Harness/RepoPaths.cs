@@ -12,6 +12,9 @@ internal static class RepoPaths
 
     public static string Scenarios => Path.Combine(RepoRoot, "tests", "Watchdog.Firmware.Core.Tests", "Scenarios");
 
+    /// <summary>Golden files of the core's tables and public API (not scenarios).</summary>
+    public static string Golden => Path.Combine(RepoRoot, "tests", "Watchdog.Firmware.Core.Tests", "Golden");
+
     public static string Docs => Path.Combine(RepoRoot, "docs");
 
     public static bool RewriteRequested => Environment.GetEnvironmentVariable("WATCHDOG_REWRITE") == "1";

@@ -162,53 +162,42 @@ public class FuzzTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Random_bytes_never_throw()
-    {
-        long inputs = 0, calls = 0;
-        var watch = Stopwatch.StartNew();
-        RandomBytes.Sample(bytes =>
-        {
-            Interlocked.Increment(ref inputs);
-            Interlocked.Add(ref calls, FeedEverything(bytes));
-        }, iter: 25_000);
-        Report("random bytes", inputs, calls, watch);
-        Assert.Equal(25_000, inputs);
-    }
+    public void Random_bytes_never_throw() => FeedAll(RandomBytes, 25_000, "random bytes");
 
     [Fact]
-    public void Random_token_soup_never_throws()
-    {
-        long inputs = 0, calls = 0;
-        var watch = Stopwatch.StartNew();
-        TokenSoup.Sample(bytes =>
-        {
-            Interlocked.Increment(ref inputs);
-            Interlocked.Add(ref calls, FeedEverything(bytes));
-        }, iter: 25_000);
-        Report("token soup", inputs, calls, watch);
-        Assert.Equal(25_000, inputs);
-    }
+    public void Random_token_soup_never_throws() => FeedAll(TokenSoup, 25_000, "token soup");
 
     [Fact]
     public void Mutated_messages_never_throw()
     {
-        long inputs = 0, calls = 0, stillValid = 0;
-        var watch = Stopwatch.StartNew();
-        Mutated.Sample(bytes =>
-        {
-            Interlocked.Increment(ref inputs);
-            Interlocked.Add(ref calls, FeedEverything(bytes));
-            if (JsonParser.TryParse(bytes, 0, bytes.Length, JsonLimits.Default, out _, out _))
-            {
-                Interlocked.Increment(ref stillValid);
-            }
-        }, iter: 60_000);
-        Report("mutated messages", inputs, calls, watch);
+        const int inputs = 60_000;
+        long stillValid = FeedAll(Mutated, inputs, "mutated messages", bytes => JsonParser.TryParse(bytes, 0, bytes.Length, JsonLimits.Default, out _, out _));
         output.WriteLine($"  of which still valid JSON: {stillValid}");
-        Assert.Equal(60_000, inputs);
 
         // The mutations must reach both sides: mostly broken input, but some that still parses and goes on to the field checks.
         Assert.InRange(stillValid, 100, inputs - 1000);
+    }
+
+    /// <summary>
+    /// Feeds every sample of <paramref name="gen"/> to every reader (none may throw) and reports the
+    /// run; returns how many samples <paramref name="counts"/> held for.
+    /// </summary>
+    private long FeedAll(Gen<byte[]> gen, int iterations, string what, Func<byte[], bool>? counts = null)
+    {
+        long inputs = 0, calls = 0, counted = 0;
+        var watch = Stopwatch.StartNew();
+        gen.Sample(bytes =>
+        {
+            Interlocked.Increment(ref inputs);
+            Interlocked.Add(ref calls, FeedEverything(bytes));
+            if (counts != null && counts(bytes))
+            {
+                Interlocked.Increment(ref counted);
+            }
+        }, iter: iterations);
+        Report(what, inputs, calls, watch);
+        Assert.Equal(iterations, inputs);
+        return counted;
     }
 
     [Fact]

@@ -1,7 +1,6 @@
 using System.Text;
 using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Signing;
-using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Protocol.Tests.Signing;
 
@@ -10,18 +9,8 @@ public class CommandCanonicalFormTests
     [Fact]
     public void Matches_the_documented_bytes()
     {
-        var c = new SignedCommand
-        {
-            Id = "c-1",
-            KeyId = "k1",
-            Target = "db",
-            Action = CommandAction.Switchover,
-            Argument = "db2",
-            Epoch = 7,
-            IssuedAt = 1764097200000,
-            ExpiresAt = 1764097230000,
-            Signature = "ignored: the signature is not part of the canonical form",
-        };
+        var c = Codec.Samples.SignedCommand;
+        c.Signature = "ignored: the signature is not part of the canonical form";
         var expected =
             "wdcmd1\n" +
             "id=3:c-1\n" +

@@ -34,13 +34,14 @@ public sealed class MosquittoProcessTests
     public async Task Graceful_stop_disconnects_clients_and_restart_serves_again()
     {
         using MosquittoProcess broker = MosquittoProcess.Start();
-        await using MqttProbe client = await MqttProbe.ConnectAsync(broker.Host, broker.Port, "stop-test");
+        await using MqttProbe client = await MqttProbe.ConnectAsClientAsync(broker.Host, broker.Port, "stop-test");
         Assert.True(client.IsConnected);
 
         broker.Stop();
         Assert.False(broker.IsRunning);
         Assert.Contains("terminating", File.ReadAllText(broker.LogPath), StringComparison.Ordinal);
-        await WaitUntilAsync(() => !client.IsConnected, TimeSpan.FromSeconds(5));
+        // Polled until the bound: a client's IsConnected raises no event a test could wait on.
+        Assert.True(await Poll.UntilAsync(() => !client.IsConnected, TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(20)), "condition not met within 5 s");
 
         broker.Restart();
         Assert.True(broker.IsRunning);
@@ -63,10 +64,10 @@ public sealed class MosquittoProcessTests
 
             using MosquittoProcess broker = MosquittoProcess.Start(passwordFile: passwords);
             InvalidOperationException refused = await Assert.ThrowsAsync<InvalidOperationException>(
-                () => MqttProbe.ConnectAsync(broker.Host, broker.Port, "anonymous"));
+                () => MqttProbe.ConnectAsClientAsync(broker.Host, broker.Port, "anonymous"));
             Assert.Contains("NotAuthorized", refused.Message, StringComparison.Ordinal);
 
-            await using MqttProbe board = await MqttProbe.ConnectAsync(
+            await using MqttProbe board = await MqttProbe.ConnectAsClientAsync(
                 broker.Host, broker.Port, "board", new MQTTnet.MqttClientOptionsBuilder().WithCredentials("board", "s3cret"));
             Assert.True(board.IsConnected);
         }
@@ -135,16 +136,5 @@ public sealed class MosquittoProcessTests
 
         Assert.False(Directory.Exists(dir));
         Assert.False(Directory.Exists("/proc/" + pid), $"mosquitto pid {pid} still exists after Dispose");
-    }
-
-    // Polled until the bound: a client's IsConnected raises no event a test could wait on.
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"condition not met within {timeout.TotalSeconds} s");
-            await Task.Delay(20);
-        }
     }
 }

@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 namespace Watchdog.Sim.Tests.Rack;
 
 /// <summary>The fallback without namespaces: plain processes, relays still act, link faults flip wires only.</summary>
-public sealed class LoopbackRackTests(ITestOutputHelper output) : RackTest(output, useNamespaces: false)
+public sealed class LoopbackRackTests(ITestOutputHelper output) : VirtualRackTestBase(output, useNamespaces: false)
 {
     [Fact]
     public void The_rack_says_it_is_loopback_only_and_why()

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace Watchdog.Sim.Tests.Rack;
 
 /// <summary>A simulated server in a real network namespace, driven by relays and faults.</summary>
-public sealed class SimulatedServerNamespaceTests(ITestOutputHelper output) : RackTest(output, useNamespaces: true)
+public sealed class SimulatedServerNamespaceTests(ITestOutputHelper output) : VirtualRackTestBase(output, useNamespaces: true)
 {
     private SimulatedServer AddServerWithService(ServerOptions? options = null)
     {
@@ -169,7 +169,7 @@ public sealed class SimulatedServerNamespaceTests(ITestOutputHelper output) : Ra
         holder.Kill();
         holder.WaitForExit();
 
-        // Fail-safe outputs: the dead Board's reset relay drops out, and the server reboots as from any reset.
+        // Fail-safe outputs: the dead board's reset relay drops out, and the server reboots as from any reset.
         Assert.True(server.WaitUntil(s => s.Process("app") is { } p && p.Pid != pid, Timeout));
         Assert.NotNull(Rack.Timeline.First(e => e.What.Contains("its writer", StringComparison.Ordinal)));
     }
@@ -209,7 +209,7 @@ public sealed class SimulatedServerNamespaceTests(ITestOutputHelper output) : Ra
     [RootFact]
     public void A_power_loss_drops_power_good_before_the_links()
     {
-        // A PSU drops PWR_OK before its rails fail and the NIC loses link with its rail; a Board
+        // A PSU drops PWR_OK before its rails fail and the NIC loses link with its rail; a board
         // that saw the links go first would take the slower network-failure path.
         SimulatedServer server = AddServerWithService();
         Assert.True(server.WaitUntil(s => s.Process("app") is not null, Timeout));

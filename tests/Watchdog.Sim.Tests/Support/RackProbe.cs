@@ -32,21 +32,7 @@ public sealed class RackProbe : IDisposable
     public bool InputPresent(int pin) => rack.Wires.Read(pin) == rack.PinMap.InputLevel(present: true);
 
     /// <summary>Polls <paramref name="condition"/> every 2 ms until the bound: wires, /proc and sockets raise no event to wait on.</summary>
-    public static bool WaitFor(Func<bool> condition, TimeSpan timeout)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > timeout)
-            {
-                return false;
-            }
-
-            Thread.Sleep(2);
-        }
-
-        return true;
-    }
+    public static bool WaitFor(Func<bool> condition, TimeSpan timeout) => Poll.Until(condition, timeout, TimeSpan.FromMilliseconds(2));
 
     /// <summary>The process state letter from /proc/PID/stat: R, S, T (stopped), Z; null when gone.</summary>
     public static char? ProcessState(int pid)

@@ -7,11 +7,11 @@ namespace Watchdog.Sim.Tests.Wires;
 
 public sealed class VirtualWireDriverTests : IDisposable
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("watchdog-gpio-").FullName;
+    private readonly TempDirectory dir = new("watchdog-gpio-");
 
-    private string WirePath => Path.Combine(dir, "rack.wires");
+    private string WirePath => dir.File("rack.wires");
 
-    public void Dispose() => Directory.Delete(dir, recursive: true);
+    public void Dispose() => dir.Dispose();
 
     [Fact]
     public void A_controller_writes_a_pin_that_another_controller_reads()

@@ -6,11 +6,11 @@ namespace Watchdog.Sim.Tests.Wires;
 
 public sealed class WireFileTests : IDisposable
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("watchdog-wires-").FullName;
+    private readonly TempDirectory dir = new("watchdog-wires-");
 
-    private string WirePath => Path.Combine(dir, "rack.wires");
+    private string WirePath => dir.File("rack.wires");
 
-    public void Dispose() => Directory.Delete(dir, recursive: true);
+    public void Dispose() => dir.Dispose();
 
     [Fact]
     public void A_new_file_has_all_pins_low_with_no_edges()

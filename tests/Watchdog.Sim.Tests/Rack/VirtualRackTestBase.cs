@@ -1,23 +1,26 @@
 using Watchdog.Sim.Rack;
+using Watchdog.Sim.Tests.Support;
 using Xunit.Abstractions;
 
-namespace Watchdog.Sim.Tests.Support;
+namespace Watchdog.Sim.Tests.Rack;
 
 /// <summary>
-/// A fresh virtual rack per test with a probe standing in for its board. At the end the rack's
-/// timeline goes to the test output: it explains a failure better than any assertion message.
+/// A fresh virtual rack for each test, with a probe playing the board on its wires; after the test
+/// the rack's timeline goes to the test output, since it explains a failure better than any
+/// assertion message.
 /// </summary>
-public abstract class RackTest : IDisposable
+public abstract class VirtualRackTestBase : IDisposable
 {
     protected static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
 
-    protected RackTest(ITestOutputHelper output, bool useNamespaces)
+    protected VirtualRackTestBase(ITestOutputHelper output, bool useNamespaces)
     {
         Output = output;
         Rack = VirtualRack.Create(new RackOptions { Log = Log, UseNamespaces = useNamespaces });
         Board = new RackProbe(Rack);
     }
 
+    /// <summary>What the rack printed while it was set up and run.</summary>
     protected StringWriter Log { get; } = new();
 
     protected VirtualRack Rack { get; }
