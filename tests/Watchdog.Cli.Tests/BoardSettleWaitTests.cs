@@ -1,5 +1,5 @@
-using Watchdog.Cli.Commands;
-using Watchdog.Cli.Status;
+using Watchdog.Operator.Commands;
+using Watchdog.Operator.Status;
 using Watchdog.Protocol.Json;
 using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Topics;

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using MQTTnet;
-using Watchdog.Cli.Keys;
+using Watchdog.Operator.Keys;
 using Watchdog.Protocol.Json;
 using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Signing;

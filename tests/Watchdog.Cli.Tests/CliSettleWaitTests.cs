@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using MQTTnet;
 using Watchdog.Cli.Commands;
-using Watchdog.Cli.Keys;
+using Watchdog.Operator.Keys;
 using Watchdog.Protocol.Json;
 using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Signing;

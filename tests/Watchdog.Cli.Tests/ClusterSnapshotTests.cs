@@ -1,4 +1,4 @@
-using Watchdog.Cli.Status;
+using Watchdog.Operator.Status;
 using Watchdog.Protocol.Json;
 using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Topics;

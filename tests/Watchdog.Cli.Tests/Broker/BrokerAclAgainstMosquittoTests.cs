@@ -1,5 +1,5 @@
 using MQTTnet;
-using Watchdog.Cli.Broker;
+using Watchdog.Operator.Broker;
 using Watchdog.Protocol.Topics;
 using Watchdog.Sim.Broker;
 

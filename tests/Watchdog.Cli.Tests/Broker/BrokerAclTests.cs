@@ -1,4 +1,4 @@
-using Watchdog.Cli.Broker;
+using Watchdog.Operator.Broker;
 using Watchdog.Protocol.Topics;
 
 namespace Watchdog.Cli.Tests.Broker;

@@ -2,7 +2,7 @@ using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Watchdog.Agent.Configuration;
 using Watchdog.Board.Hosting;
-using Watchdog.Cli.Broker;
+using Watchdog.Operator.Broker;
 using Watchdog.Cli.Mqtt;
 using Watchdog.Protocol.Topics;
 using Watchdog.Sim.Broker;
