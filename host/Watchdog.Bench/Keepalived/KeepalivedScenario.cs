@@ -94,18 +94,18 @@ public static class KeepalivedScenario
             var serviceB = NodeNameService.Start(network.NamespaceOf(NodeB), NodeB, options.Port, clock);
             disposables.Add(serviceB);
 
-            var keepalivedA = KeepalivedInstance.Start(NodeA, network.NamespaceOf(NodeA), options.Tuning.Render(NodeA, true, BenchNetwork.InterfaceName, BenchNetwork.Vip, BenchNetwork.PrefixLength), work, clock);
+            var keepalivedA = KeepalivedInstance.Start(NodeA, network.NamespaceOf(NodeA), options.Tuning.Render(NodeA, true, BenchNetwork.InterfaceName, network.Vip, BenchNetwork.PrefixLength), work, clock);
             disposables.Add(keepalivedA);
-            var keepalivedB = KeepalivedInstance.Start(NodeB, network.NamespaceOf(NodeB), options.Tuning.Render(NodeB, false, BenchNetwork.InterfaceName, BenchNetwork.Vip, BenchNetwork.PrefixLength), work, clock);
+            var keepalivedB = KeepalivedInstance.Start(NodeB, network.NamespaceOf(NodeB), options.Tuning.Render(NodeB, false, BenchNetwork.InterfaceName, network.Vip, BenchNetwork.PrefixLength), work, clock);
             disposables.Add(keepalivedB);
 
             var holders = new VipHolderSampler(
                 new Dictionary<string, string> { [NodeA] = network.NamespaceOf(NodeA), [NodeB] = network.NamespaceOf(NodeB) },
-                BenchNetwork.InterfaceName, BenchNetwork.Vip, clock, options.HolderIntervalMs);
+                BenchNetwork.InterfaceName, network.Vip, clock, options.HolderIntervalMs);
             disposables.Add(holders);
             var probe = new VipProbe(new VipProbeOptions
             {
-                Target = new IPEndPoint(BenchNetwork.Vip, options.Port),
+                Target = new IPEndPoint(network.Vip, options.Port),
                 ClientNamespace = network.ClientNamespace,
                 IntervalMs = options.ProbeIntervalMs,
                 TimeoutMs = options.ProbeTimeoutMs,
@@ -118,7 +118,7 @@ public static class KeepalivedScenario
             probe.Start();
             if (!probe.WaitForAnswerFrom(NodeA, 0, TimeSpan.FromSeconds(10)))
             {
-                throw new BenchSetupException($"the client never got an answer from {NodeA} on {BenchNetwork.Vip}:{options.Port} within 10 s of it becoming master");
+                throw new BenchSetupException($"the client never got an answer from {NodeA} on {network.Vip}:{options.Port} within 10 s of it becoming master");
             }
 
             double baselineStart = clock.NowMs;
