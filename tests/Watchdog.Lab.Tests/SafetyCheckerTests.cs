@@ -1,10 +1,3 @@
-using Watchdog.Lab.Bench;
-using Watchdog.Lab.Checks;
-using Watchdog.Lab.Faults;
-using Watchdog.Lab.Rack;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Wire;
-
 namespace Watchdog.Lab.Tests;
 
 /// <summary>

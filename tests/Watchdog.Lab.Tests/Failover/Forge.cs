@@ -2,16 +2,9 @@ using System.Buffers;
 using System.Text;
 using MQTTnet;
 using MQTTnet.Protocol;
-using Xunit.Abstractions;
-using Watchdog.Lab.Bench;
-using Watchdog.Lab.Checks;
-using Watchdog.Lab.Faults;
-using Watchdog.Lab.Rack;
 using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Signing;
 using Watchdog.Protocol.Topics;
-using Watchdog.Protocol.Wire;
 using Watchdog.Sim.Rack;
 
 namespace Watchdog.Lab.Tests.Failover;

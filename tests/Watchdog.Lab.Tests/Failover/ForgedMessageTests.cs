@@ -1,13 +1,6 @@
 using System.Text;
-using Xunit.Abstractions;
-using Watchdog.Lab.Bench;
-using Watchdog.Lab.Checks;
-using Watchdog.Lab.Faults;
-using Watchdog.Lab.Rack;
 using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Signing;
-using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Lab.Tests.Failover;
 

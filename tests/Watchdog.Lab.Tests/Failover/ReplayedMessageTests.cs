@@ -1,12 +1,5 @@
-using Xunit.Abstractions;
 using Watchdog.Operator.Commands;
-using Watchdog.Lab.Bench;
-using Watchdog.Lab.Checks;
-using Watchdog.Lab.Faults;
-using Watchdog.Lab.Rack;
 using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Lab.Tests.Failover;
 

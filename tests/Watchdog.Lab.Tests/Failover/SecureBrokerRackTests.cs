@@ -1,14 +1,7 @@
 using System.Text;
 using MQTTnet;
-using Xunit.Abstractions;
-using Watchdog.Lab.Bench;
-using Watchdog.Lab.Checks;
-using Watchdog.Lab.Faults;
-using Watchdog.Lab.Rack;
 using Watchdog.Cli.Tests.Broker;
 using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Lab.Tests.Failover;
 

@@ -1,5 +1,4 @@
 using Watchdog.Bench.Keepalived;
-using Watchdog.Lab.Faults;
 using Watchdog.Lab.Peers;
 
 namespace Watchdog.Lab.Tests.Faults;
