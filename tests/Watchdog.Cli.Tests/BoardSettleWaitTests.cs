@@ -1,9 +1,5 @@
 using Watchdog.Operator.Commands;
 using Watchdog.Operator.Status;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Topics;
-using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Cli.Tests;
 

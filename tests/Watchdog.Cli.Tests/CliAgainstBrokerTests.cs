@@ -1,8 +1,5 @@
 using System.Text.Json;
 using Watchdog.Cli.Tests.Support;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Cli.Tests;
 

@@ -1,9 +1,6 @@
 using System.Collections.Concurrent;
 using Watchdog.Cli.Commands;
 using Watchdog.Cli.Tests.Support;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Cli.Tests;
 

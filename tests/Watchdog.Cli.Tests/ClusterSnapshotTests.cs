@@ -1,8 +1,4 @@
 using Watchdog.Operator.Status;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Topics;
-using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Cli.Tests;
 

@@ -1,7 +1,6 @@
 using Watchdog.Operator.Commands;
 using Watchdog.Operator.Keys;
 using Watchdog.Protocol.Signing;
-using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Cli.Tests;
 

@@ -1,5 +1,4 @@
 using Watchdog.Operator.Broker;
-using Watchdog.Protocol.Topics;
 
 namespace Watchdog.Cli.Tests.Broker;
 

@@ -4,7 +4,6 @@ using Watchdog.Agent.Configuration;
 using Watchdog.Board.Hosting;
 using Watchdog.Operator.Broker;
 using Watchdog.Cli.Mqtt;
-using Watchdog.Protocol.Topics;
 using Watchdog.Sim.Broker;
 using AgentLink = Watchdog.Agent.Messaging.MqttLink;
 using BoardLink = Watchdog.Board.Mqtt.MqttLink;

@@ -1,11 +1,7 @@
 using System.Buffers;
 using MQTTnet;
 using Watchdog.Operator.Keys;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Signing;
-using Watchdog.Protocol.Topics;
-using Watchdog.Protocol.Wire;
 using Watchdog.Sim.Broker;
 
 namespace Watchdog.Cli.Tests.Support;

@@ -16,11 +16,7 @@ public sealed class FailoverScenarioTests(ITestOutputHelper output)
     [InlineData("board-restart")]
     public async Task A_failed_active_is_fenced_before_the_standby_takes_over(string faultName)
     {
-        var startMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        await using var cluster = await RackClusterFixture.StartSettledAsync(output);
-        var result = await FailoverRun.RunAsync(cluster, FaultCatalogue.Parse(faultName), output.WriteLine, CancellationToken.None);
-        output.WriteLine(result.ToJson().ToJsonString());
-        output.WriteLine("history since the rack started:" + Environment.NewLine + FailoverRun.History(cluster, startMs));
+        var result = await RackClusterFixture.RunOnFreshRackAsync(output, FaultCatalogue.Parse(faultName));
 
         Assert.Empty(result.Violations);
         Assert.Empty(result.Problems);
@@ -37,11 +33,7 @@ public sealed class FailoverScenarioTests(ITestOutputHelper output)
     public async Task Losing_the_broker_or_the_peer_takes_nobody_down_and_fails_nothing_over(string faultName)
     {
         // The wires say both servers are fine: no failover, no fence, the epoch unchanged.
-        var startMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        await using var cluster = await RackClusterFixture.StartSettledAsync(output);
-        var result = await FailoverRun.RunAsync(cluster, FaultCatalogue.Parse(faultName), output.WriteLine, CancellationToken.None);
-        output.WriteLine(result.ToJson().ToJsonString());
-        output.WriteLine("history since the rack started:" + Environment.NewLine + FailoverRun.History(cluster, startMs));
+        var result = await RackClusterFixture.RunOnFreshRackAsync(output, FaultCatalogue.Parse(faultName));
 
         Assert.Empty(result.Violations);
         Assert.Empty(result.Problems);

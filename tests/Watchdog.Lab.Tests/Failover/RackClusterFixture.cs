@@ -52,6 +52,17 @@ internal static class RackClusterFixture
         }
     }
 
+    /// <summary>Starts a settled rack, runs <paramref name="fault"/> on it and prints the result and everything since the start.</summary>
+    public static async Task<FailoverResult> RunOnFreshRackAsync(ITestOutputHelper output, Fault fault)
+    {
+        var startMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await using var cluster = await StartSettledAsync(output);
+        var result = await FailoverRun.RunAsync(cluster, fault, output.WriteLine, CancellationToken.None);
+        output.WriteLine(result.ToJson().ToJsonString());
+        output.WriteLine("history since the rack started:" + Environment.NewLine + FailoverRun.History(cluster, startMs));
+        return result;
+    }
+
     // A failback goes to the first member the board sees healthy: until web1 is, the board
     // answers "web2 (the preferred healthy member) is already active"; it lists web1 as ready
     // (healthy, not active) the moment it is. The board may also be moving the role itself
