@@ -63,6 +63,17 @@ internal static class RackClusterFixture
         return result;
     }
 
+    /// <summary>What a failover from web1 must end with: web2 active under a newer epoch, serving the address, no overlap, no breach, nothing unmet.</summary>
+    public static void AssertCleanTakeoverByWeb2(FailoverResult result)
+    {
+        Assert.Empty(result.Violations);
+        Assert.Empty(result.Problems);
+        Assert.Equal("web2", result.NewActive);
+        Assert.Equal(0, result.OverlapMs);
+        Assert.True(result.EpochAfter > result.EpochBefore, $"epoch {result.EpochBefore} -> {result.EpochAfter}");
+        Assert.NotNull(result.RtoMs);
+    }
+
     // A failback goes to the first member the board sees healthy: until web1 is, the board
     // answers "web2 (the preferred healthy member) is already active"; it lists web1 as ready
     // (healthy, not active) the moment it is. The board may also be moving the role itself
