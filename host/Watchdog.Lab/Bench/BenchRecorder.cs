@@ -71,25 +71,6 @@ public static class BenchRecorder
 
     // Overlap as the meter judges it (holding the VIP AND running): a frozen or reset-held server
     // keeps the address configured but answers nobody, so raw holder overlap would mislead here.
-    private static List<Interval> ActingOverlaps(RackCluster cluster, double start, double end)
-    {
-        var changes = cluster.Overlap?.Changes() ?? [];
-        var result = new List<Interval>();
-        for (var i = 0; i < changes.Count; i++)
-        {
-            if (changes[i].Acting.Length < 2)
-            {
-                continue;
-            }
-
-            var from = Math.Max(changes[i].AtMs, start);
-            var to = Math.Min(i + 1 < changes.Count ? changes[i + 1].AtMs : end, end);
-            if (to > from)
-            {
-                result.Add(new Interval(from, to, string.Join("+", changes[i].Acting)));
-            }
-        }
-
-        return result;
-    }
+    private static List<Interval> ActingOverlaps(RackCluster cluster, double start, double end) =>
+        cluster.Overlap?.Overlaps(start, end).Select(o => new Interval(o.FromMs, o.ToMs, string.Join("+", o.Acting))).ToList() ?? [];
 }

@@ -26,13 +26,25 @@ public sealed class ActiveOverlapMeter(RackCluster cluster) : IDisposable
     /// <summary>Milliseconds with two or more servers acting as active within [fromMs, toMs].</summary>
     public double OverlapMs(double fromMs, double toMs)
     {
+        double total = 0;
+        foreach (var (start, end, _) in Overlaps(fromMs, toMs))
+        {
+            total += end - start;
+        }
+
+        return total;
+    }
+
+    /// <summary>The stretches within [fromMs, toMs] with two or more servers acting as active, one per change of who acts.</summary>
+    public IReadOnlyList<(double FromMs, double ToMs, string[] Acting)> Overlaps(double fromMs, double toMs)
+    {
         List<(double AtMs, string[] Acting)> changes;
         lock (_gate)
         {
             changes = [.. _changes];
         }
 
-        double total = 0;
+        var overlaps = new List<(double FromMs, double ToMs, string[] Acting)>();
         for (var i = 0; i < changes.Count; i++)
         {
             if (changes[i].Acting.Length < 2)
@@ -44,11 +56,11 @@ public sealed class ActiveOverlapMeter(RackCluster cluster) : IDisposable
             var end = Math.Min(i + 1 < changes.Count ? changes[i + 1].AtMs : toMs, toMs);
             if (end > start)
             {
-                total += end - start;
+                overlaps.Add((start, end, changes[i].Acting));
             }
         }
 
-        return total;
+        return overlaps;
     }
 
     /// <summary>
