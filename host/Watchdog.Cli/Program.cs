@@ -1,11 +1,12 @@
 using System.CommandLine;
-using Watchdog.Cli.Broker;
 using Watchdog.Cli.Commands;
-using Watchdog.Cli.Keys;
 using Watchdog.Cli.Mqtt;
+using Watchdog.Lab;
+using Watchdog.Operator.Broker;
+using Watchdog.Operator.Keys;
 using Watchdog.Platform.Posix;
 
-var root = new RootCommand("watchdogctl: status, events and signed commands for Watchdog clusters, and the demo rack");
+var root = new RootCommand("watchdogctl: status, events and signed commands for Watchdog clusters; the lab's demo and bench");
 root.Subcommands.Add(StatusCommand.Create());
 root.Subcommands.Add(EventsCommand.Create());
 foreach (var command in ControlCommands.Create())
@@ -22,7 +23,7 @@ try
 {
     return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
 }
-catch (Exception ex) when (ex is BrokerUnreachableException or KeyFileException or FormatException or DemoFailedException or UnusablePathException or BrokerConfigException)
+catch (Exception ex) when (ex is BrokerUnreachableException or KeyFileException or FormatException or LabFailedException or UnusablePathException or BrokerConfigException)
 {
     // Operator errors get one line, not a stack trace.
     Console.Error.WriteLine($"watchdogctl: {ex.Message}");

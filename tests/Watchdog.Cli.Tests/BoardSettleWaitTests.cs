@@ -1,9 +1,5 @@
-using Watchdog.Cli.Commands;
-using Watchdog.Cli.Status;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Topics;
-using Watchdog.Protocol.Wire;
+using Watchdog.Operator.Commands;
+using Watchdog.Operator.Status;
 
 namespace Watchdog.Cli.Tests;
 

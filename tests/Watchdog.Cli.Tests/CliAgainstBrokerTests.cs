@@ -1,13 +1,5 @@
-using System.Buffers;
 using System.Text.Json;
-using MQTTnet;
-using Watchdog.Cli.Keys;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Signing;
-using Watchdog.Protocol.Topics;
-using Watchdog.Protocol.Wire;
-using Watchdog.Sim.Broker;
+using Watchdog.Cli.Tests.Support;
 
 namespace Watchdog.Cli.Tests;
 
@@ -15,61 +7,32 @@ namespace Watchdog.Cli.Tests;
 public sealed class CliAgainstBrokerTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-    private readonly TopicTree _topics = new("t1");
-    private readonly ClusterKey _key = ClusterKey.Generate("k1");
-    private readonly string _keyFile = Path.Combine(Path.GetTempPath(), $"wd-cli-{Guid.NewGuid():N}.key");
-    private MosquittoProcess _broker = null!;
-    private IMqttClient _board = null!;
+    private StandInBoard _board = null!;
     private long _boardEpoch = 5;
 
     public async Task InitializeAsync()
     {
-        Watchdog.Platform.Posix.PrivateFiles.WriteNew(_keyFile, _key.ToLine() + "\n");
-        _broker = MosquittoProcess.Start();
-        _board = new MqttClientFactory().CreateMqttClient();
-        var verifier = new CommandVerifier(KeyFileReader.ToKeyRing([_key]), new PortableHmacSha256(), 64, 5_000);
-        _board.ApplicationMessageReceivedAsync += async e =>
-        {
-            if (!_topics.TryParse(e.ApplicationMessage.Topic, out var parsed) || parsed?.Kind != TopicKind.Command)
-            {
-                return;
-            }
+        _board = await StandInBoard.StartAsync("t1", "wd-cli", () => Interlocked.Read(ref _boardEpoch), (command, verdict) =>
+            new CommandAck { Id = command.Id, Target = command.Target, Verdict = verdict, Epoch = _boardEpoch, Detail = "stand-in board", Timestamp = StandInBoard.Now() });
 
-            if (!MessageCodec.TryDecode(e.ApplicationMessage.Payload.ToArray(), out SignedCommand? command, out _) || command is null)
-            {
-                return;
-            }
-
-            var verdict = verifier.Verify(command, Interlocked.Read(ref _boardEpoch), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-            var ack = new CommandAck { Id = command.Id, Target = command.Target, Verdict = verdict, Epoch = _boardEpoch, Detail = "stand-in board", Timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
-            await _board.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(_topics.CommandAck(command.Target)).WithPayload(MessageCodec.Encode(ack)).Build());
-        };
-        await _board.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer(_broker.Host, _broker.Port).WithClientId("stand-in-board").Build());
-        await _board.SubscribeAsync(_topics.AllCommands());
-
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        await Retain(_topics.BoardStatus("b1"), MessageCodec.EncodePresence(Presence.Ready));
-        await Retain(_topics.BoardState("b1"), MessageCodec.Encode(new BoardStatus { Board = "b1", Presence = Presence.Ready, Epoch = 5, UptimeMs = 60_000, Channels = 2, Timestamp = now }));
-        await Retain(_topics.GroupRoles("db"), MessageCodec.Encode(new GroupRoles { Group = "db", Epoch = 5, Active = ["db1"], Standby = ["db2"], Ready = ["db2"], Timestamp = now }));
-        await Retain(_topics.NodeStatus("db1"), MessageCodec.EncodePresence(Presence.Ready));
-        await Retain(_topics.NodeState("db1"), MessageCodec.Encode(new NodeState { Node = "db1", Group = "db", Role = NodeRole.Active, Epoch = 5, Health = Health.Healthy, Feeding = true, Timestamp = now }));
+        var now = StandInBoard.Now();
+        var t = _board.Topics;
+        await _board.Retain(t.BoardStatus("b1"), MessageCodec.EncodePresence(Presence.Ready));
+        await _board.Retain(t.BoardState("b1"), MessageCodec.Encode(new BoardStatus { Board = "b1", Presence = Presence.Ready, Epoch = 5, UptimeMs = 60_000, Channels = 2, Timestamp = now }));
+        await _board.Retain(t.GroupRoles("db"), MessageCodec.Encode(new GroupRoles { Group = "db", Epoch = 5, Active = ["db1"], Standby = ["db2"], Ready = ["db2"], Timestamp = now }));
+        await _board.Retain(t.NodeStatus("db1"), MessageCodec.EncodePresence(Presence.Ready));
+        await _board.Retain(t.NodeState("db1"), MessageCodec.Encode(new NodeState { Node = "db1", Group = "db", Role = NodeRole.Active, Epoch = 5, Health = Health.Healthy, Feeding = true, Timestamp = now }));
         // Left behind by a broker that was killed: "ready", but ten minutes old.
-        await Retain(_topics.NodeStatus("db2"), MessageCodec.EncodePresence(Presence.Ready));
-        await Retain(_topics.NodeState("db2"), MessageCodec.Encode(new NodeState { Node = "db2", Group = "db", Role = NodeRole.Standby, Epoch = 5, Health = Health.Healthy, Timestamp = now - 600_000 }));
+        await _board.Retain(t.NodeStatus("db2"), MessageCodec.EncodePresence(Presence.Ready));
+        await _board.Retain(t.NodeState("db2"), MessageCodec.Encode(new NodeState { Node = "db2", Group = "db", Role = NodeRole.Standby, Epoch = 5, Health = Health.Healthy, Timestamp = now - 600_000 }));
     }
 
-    public async Task DisposeAsync()
-    {
-        _board.Dispose();
-        _broker.Dispose();
-        File.Delete(_keyFile);
-        await Task.CompletedTask;
-    }
+    public async Task DisposeAsync() => await _board.DisposeAsync();
 
     [Fact]
     public async Task Status_json_shows_roles_epochs_and_marks_a_stale_retained_value()
     {
-        var (exit, stdout, stderr) = await CliProcess.RunAsync(Timeout, "status", "--json", "-b", $"{_broker.Host}:{_broker.Port}", "-c", "t1");
+        var (exit, stdout, stderr) = await CliProcess.RunAsync(Timeout, "status", "--json", "-b", _board.BrokerAddress, "-c", "t1");
         Assert.True(exit == 0, stderr);
         using var json = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]);
         var nodes = json.RootElement.GetProperty("nodes").EnumerateArray().ToDictionary(n => n.GetProperty("node").GetString()!);
@@ -84,12 +47,12 @@ public sealed class CliAgainstBrokerTests : IAsyncLifetime
     [Fact]
     public async Task A_signed_fence_is_accepted_and_a_stale_epoch_is_refused_with_its_reason()
     {
-        var accepted = await CliProcess.RunAsync(Timeout, "fence", "db2", "--yes", "-k", _keyFile, "-b", $"{_broker.Host}:{_broker.Port}", "-c", "t1");
+        var accepted = await CliProcess.RunAsync(Timeout, "fence", "db2", "--yes", "-k", _board.KeyFile, "-b", _board.BrokerAddress, "-c", "t1");
         Assert.True(accepted.ExitCode == 0, accepted.Stdout + accepted.Stderr);
         Assert.Contains("accepted", accepted.Stdout, StringComparison.Ordinal);
 
         Interlocked.Exchange(ref _boardEpoch, 6);
-        var refused = await CliProcess.RunAsync(Timeout, "fence", "db2", "--yes", "-k", _keyFile, "-b", $"{_broker.Host}:{_broker.Port}", "-c", "t1");
+        var refused = await CliProcess.RunAsync(Timeout, "fence", "db2", "--yes", "-k", _board.KeyFile, "-b", _board.BrokerAddress, "-c", "t1");
         Assert.Equal(3, refused.ExitCode);
         Assert.Contains("stale-epoch", refused.Stdout, StringComparison.Ordinal);
     }
@@ -97,7 +60,7 @@ public sealed class CliAgainstBrokerTests : IAsyncLifetime
     [Fact]
     public async Task Without_confirmation_nothing_is_sent()
     {
-        var result = await CliProcess.RunAsync(Timeout, "reset", "db1", "-k", _keyFile, "-b", $"{_broker.Host}:{_broker.Port}", "-c", "t1");
+        var result = await CliProcess.RunAsync(Timeout, "reset", "db1", "-k", _board.KeyFile, "-b", _board.BrokerAddress, "-c", "t1");
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("add --yes", result.Stderr, StringComparison.Ordinal);
     }
@@ -110,7 +73,4 @@ public sealed class CliAgainstBrokerTests : IAsyncLifetime
         Assert.StartsWith("watchdogctl: no broker answered: 127.0.0.1:1", result.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
     }
-
-    private Task Retain(string topic, byte[] payload) =>
-        _board.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithRetainFlag().WithQualityOfServiceLevel(MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce).Build());
 }

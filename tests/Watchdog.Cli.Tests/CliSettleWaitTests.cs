@@ -1,14 +1,6 @@
-using System.Buffers;
 using System.Collections.Concurrent;
-using MQTTnet;
 using Watchdog.Cli.Commands;
-using Watchdog.Cli.Keys;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Signing;
-using Watchdog.Protocol.Topics;
-using Watchdog.Protocol.Wire;
-using Watchdog.Sim.Broker;
+using Watchdog.Cli.Tests.Support;
 
 namespace Watchdog.Cli.Tests;
 
@@ -21,31 +13,16 @@ namespace Watchdog.Cli.Tests;
 public sealed class CliSettleWaitTests : IAsyncLifetime
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
-    private readonly TopicTree _topics = new("t2");
-    private readonly ClusterKey _key = ClusterKey.Generate("k1");
-    private readonly string _keyFile = Path.Combine(Path.GetTempPath(), $"wd-cli-settle-{Guid.NewGuid():N}.key");
     private readonly ConcurrentQueue<SignedCommand> _commands = new();
-    private MosquittoProcess _broker = null!;
-    private IMqttClient _board = null!;
+    private StandInBoard _board = null!;
     private volatile bool _settled;
     private volatile bool _refuseNextAsSettling;
 
     public async Task InitializeAsync()
     {
-        Watchdog.Platform.Posix.PrivateFiles.WriteNew(_keyFile, _key.ToLine() + "\n");
-        _broker = MosquittoProcess.Start();
-        _board = new MqttClientFactory().CreateMqttClient();
-        var verifier = new CommandVerifier(KeyFileReader.ToKeyRing([_key]), new PortableHmacSha256(), 64, 5_000);
-        _board.ApplicationMessageReceivedAsync += async e =>
+        _board = await StandInBoard.StartAsync("t2", "wd-cli-settle", () => 5, (command, verdict) =>
         {
-            if (!_topics.TryParse(e.ApplicationMessage.Topic, out var parsed) || parsed?.Kind != TopicKind.Command ||
-                !MessageCodec.TryDecode(e.ApplicationMessage.Payload.ToArray(), out SignedCommand? command, out _) || command is null)
-            {
-                return;
-            }
-
             _commands.Enqueue(command);
-            var verdict = verifier.Verify(command, 5, Now());
             var detail = "stand-in board";
             if (verdict == CommandVerdict.Accepted && (!_settled || _refuseNextAsSettling))
             {
@@ -55,29 +32,21 @@ public sealed class CliSettleWaitTests : IAsyncLifetime
                 detail = CommandRefusals.Settling + " (1500 ms left); try again in a few seconds";
             }
 
-            var ack = new CommandAck { Id = command.Id, Target = command.Target, Verdict = verdict, Epoch = 5, Detail = detail, Timestamp = Now() };
-            await _board.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(_topics.CommandAck(command.Target)).WithPayload(MessageCodec.Encode(ack)).Build());
-        };
-        await _board.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer(_broker.Host, _broker.Port).WithClientId("stand-in-board").Build());
-        await _board.SubscribeAsync(_topics.AllCommands());
-        await Retain(_topics.BoardStatus("b1"), MessageCodec.EncodePresence(Presence.Ready));
-        await Retain(_topics.GroupRoles("db"), MessageCodec.Encode(new GroupRoles { Group = "db", Epoch = 5, Active = ["db1"], Standby = ["db2"], Ready = ["db2"], Timestamp = Now() }));
-        await Retain(_topics.BoardChannel("b1", "s2"), MessageCodec.Encode(new ChannelReading { Board = "b1", Channel = "s2", Node = "db2", State = ChannelState.Healthy, Timestamp = Now() }));
+            return new CommandAck { Id = command.Id, Target = command.Target, Verdict = verdict, Epoch = 5, Detail = detail, Timestamp = StandInBoard.Now() };
+        });
+        var t = _board.Topics;
+        await _board.Retain(t.BoardStatus("b1"), MessageCodec.EncodePresence(Presence.Ready));
+        await _board.Retain(t.GroupRoles("db"), MessageCodec.Encode(new GroupRoles { Group = "db", Epoch = 5, Active = ["db1"], Standby = ["db2"], Ready = ["db2"], Timestamp = StandInBoard.Now() }));
+        await _board.Retain(t.BoardChannel("b1", "s2"), MessageCodec.Encode(new ChannelReading { Board = "b1", Channel = "s2", Node = "db2", State = ChannelState.Healthy, Timestamp = StandInBoard.Now() }));
     }
 
-    public async Task DisposeAsync()
-    {
-        _board.Dispose();
-        _broker.Dispose();
-        File.Delete(_keyFile);
-        await Task.CompletedTask;
-    }
+    public async Task DisposeAsync() => await _board.DisposeAsync();
 
     [Fact]
     public async Task A_command_while_the_board_settles_waits_for_its_settled_status_and_is_sent_once()
     {
         await PublishStatus(settled: false, leftMs: 4000);
-        using var cli = CliProcess.Start("switchover", "db", "--yes", "-k", _keyFile, "-b", $"{_broker.Host}:{_broker.Port}", "-c", "t2");
+        using var cli = CliProcess.Start("switchover", "db", "--yes", "-k", _board.KeyFile, "-b", _board.BrokerAddress, "-c", "t2");
 
         var progress = await cli.WaitForLineAsync("is settling", Bound);
         Assert.Matches(@"^board b1 is settling after its start: ~\d s left; waiting \(up to 3\d s\)$", progress);
@@ -97,7 +66,7 @@ public sealed class CliSettleWaitTests : IAsyncLifetime
         _settled = true;
         _refuseNextAsSettling = true;
         await PublishStatus(settled: true, leftMs: 0);
-        using var cli = CliProcess.Start("failback", "db", "--yes", "-k", _keyFile, "-b", $"{_broker.Host}:{_broker.Port}", "-c", "t2");
+        using var cli = CliProcess.Start("failback", "db", "--yes", "-k", _board.KeyFile, "-b", _board.BrokerAddress, "-c", "t2");
 
         await cli.WaitForLineAsync("is settling", Bound);
         Assert.Single(_commands);
@@ -117,7 +86,7 @@ public sealed class CliSettleWaitTests : IAsyncLifetime
     public async Task A_board_that_does_not_settle_within_the_bound_gets_nothing_and_the_operator_a_clear_error()
     {
         await PublishStatus(settled: false, leftMs: 500);
-        var result = await CliProcess.RunAsync(Bound, "fence", "db2", "--yes", "--settle-timeout", "2", "-k", _keyFile, "-b", $"{_broker.Host}:{_broker.Port}", "-c", "t2");
+        var result = await CliProcess.RunAsync(Bound, "fence", "db2", "--yes", "--settle-timeout", "2", "-k", _board.KeyFile, "-b", _board.BrokerAddress, "-c", "t2");
 
         Assert.Equal(ControlCommands.ExitNotSettled, result.ExitCode);
         Assert.Contains("board b1 did not settle within 2 s", result.Stderr, StringComparison.Ordinal);
@@ -126,10 +95,5 @@ public sealed class CliSettleWaitTests : IAsyncLifetime
     }
 
     private Task PublishStatus(bool settled, long leftMs) =>
-        Retain(_topics.BoardState("b1"), MessageCodec.Encode(new BoardStatus { Board = "b1", Presence = Presence.Ready, Epoch = 5, Channels = 2, Settled = settled, SettleLeftMs = leftMs, Timestamp = Now() }));
-
-    private Task Retain(string topic, byte[] payload) =>
-        _board.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithRetainFlag().WithQualityOfServiceLevel(MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce).Build());
-
-    private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        _board.Retain(_board.Topics.BoardState("b1"), MessageCodec.Encode(new BoardStatus { Board = "b1", Presence = Presence.Ready, Epoch = 5, Channels = 2, Settled = settled, SettleLeftMs = leftMs, Timestamp = StandInBoard.Now() }));
 }

@@ -1,8 +1,4 @@
-using Watchdog.Cli.Status;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Topics;
-using Watchdog.Protocol.Wire;
+using Watchdog.Operator.Status;
 
 namespace Watchdog.Cli.Tests;
 

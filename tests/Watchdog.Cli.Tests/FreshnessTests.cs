@@ -1,4 +1,4 @@
-using Watchdog.Cli.Status;
+using Watchdog.Operator.Status;
 
 namespace Watchdog.Cli.Tests;
 

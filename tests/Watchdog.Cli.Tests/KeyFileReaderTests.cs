@@ -1,4 +1,4 @@
-using Watchdog.Cli.Keys;
+using Watchdog.Operator.Keys;
 
 namespace Watchdog.Cli.Tests;
 

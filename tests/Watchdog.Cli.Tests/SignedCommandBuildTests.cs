@@ -1,7 +1,6 @@
-using Watchdog.Cli.Commands;
-using Watchdog.Cli.Keys;
+using Watchdog.Operator.Commands;
+using Watchdog.Operator.Keys;
 using Watchdog.Protocol.Signing;
-using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Cli.Tests;
 
@@ -20,7 +19,7 @@ public class SignedCommandBuildTests
     public void A_built_command_is_accepted_once_by_the_verifier()
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var command = ControlCommands.Build(CommandAction.Fence, "db1", null, 7, now, 30, Key);
+        var command = SignedCommands.Build(CommandAction.Fence, "db1", null, 7, now, 30, Key);
         var verifier = Verifier(Key);
 
         Assert.Equal(CommandVerdict.Accepted, verifier.Verify(command, 7, now + 100));
@@ -31,7 +30,7 @@ public class SignedCommandBuildTests
     public void Tampering_a_signed_field_breaks_the_signature()
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var command = ControlCommands.Build(CommandAction.Switchover, "db", "db2", 3, now, 30, Key);
+        var command = SignedCommands.Build(CommandAction.Switchover, "db", "db2", 3, now, 30, Key);
         command.Argument = "db1";
         Assert.Equal(CommandVerdict.BadSignature, Verifier(Key).Verify(command, 3, now));
     }
@@ -40,10 +39,10 @@ public class SignedCommandBuildTests
     public void Another_clusters_key_is_unknown_and_an_old_epoch_is_stale()
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var foreign = ControlCommands.Build(CommandAction.Reset, "db1", null, 3, now, 30, ClusterKey.Generate("other"));
+        var foreign = SignedCommands.Build(CommandAction.Reset, "db1", null, 3, now, 30, ClusterKey.Generate("other"));
         Assert.Equal(CommandVerdict.UnknownKey, Verifier(Key).Verify(foreign, 3, now));
 
-        var stale = ControlCommands.Build(CommandAction.Reset, "db1", null, 2, now, 30, Key);
+        var stale = SignedCommands.Build(CommandAction.Reset, "db1", null, 2, now, 30, Key);
         Assert.Equal(CommandVerdict.StaleEpoch, Verifier(Key).Verify(stale, 3, now));
     }
 }

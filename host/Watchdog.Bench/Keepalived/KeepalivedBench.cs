@@ -51,7 +51,7 @@ public static class KeepalivedBench
                     }
                     catch (Network.BenchSetupException e)
                     {
-                        log?.WriteLine($"  {tuning.Name} {fault.ScenarioName()} run {run}: setup failed, run skipped: {e.Message}");
+                        log?.WriteLine($"  {tuning.Name} {fault.Name} run {run}: setup failed, run skipped: {e.Message}");
                     }
                 }
             }

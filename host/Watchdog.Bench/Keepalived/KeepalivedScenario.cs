@@ -94,18 +94,18 @@ public static class KeepalivedScenario
             var serviceB = NodeNameService.Start(network.NamespaceOf(NodeB), NodeB, options.Port, clock);
             disposables.Add(serviceB);
 
-            var keepalivedA = KeepalivedInstance.Start(NodeA, network.NamespaceOf(NodeA), options.Tuning.Render(NodeA, true, BenchNetwork.InterfaceName, BenchNetwork.Vip, BenchNetwork.PrefixLength), work, clock);
+            var keepalivedA = KeepalivedInstance.Start(NodeA, network.NamespaceOf(NodeA), options.Tuning.Render(NodeA, true, BenchNetwork.InterfaceName, network.Vip, BenchNetwork.PrefixLength), work, clock);
             disposables.Add(keepalivedA);
-            var keepalivedB = KeepalivedInstance.Start(NodeB, network.NamespaceOf(NodeB), options.Tuning.Render(NodeB, false, BenchNetwork.InterfaceName, BenchNetwork.Vip, BenchNetwork.PrefixLength), work, clock);
+            var keepalivedB = KeepalivedInstance.Start(NodeB, network.NamespaceOf(NodeB), options.Tuning.Render(NodeB, false, BenchNetwork.InterfaceName, network.Vip, BenchNetwork.PrefixLength), work, clock);
             disposables.Add(keepalivedB);
 
             var holders = new VipHolderSampler(
                 new Dictionary<string, string> { [NodeA] = network.NamespaceOf(NodeA), [NodeB] = network.NamespaceOf(NodeB) },
-                BenchNetwork.InterfaceName, BenchNetwork.Vip, clock, options.HolderIntervalMs);
+                BenchNetwork.InterfaceName, network.Vip, clock, options.HolderIntervalMs);
             disposables.Add(holders);
             var probe = new VipProbe(new VipProbeOptions
             {
-                Target = new IPEndPoint(BenchNetwork.Vip, options.Port),
+                Target = new IPEndPoint(network.Vip, options.Port),
                 ClientNamespace = network.ClientNamespace,
                 IntervalMs = options.ProbeIntervalMs,
                 TimeoutMs = options.ProbeTimeoutMs,
@@ -118,25 +118,26 @@ public static class KeepalivedScenario
             probe.Start();
             if (!probe.WaitForAnswerFrom(NodeA, 0, TimeSpan.FromSeconds(10)))
             {
-                throw new BenchSetupException($"the client never got an answer from {NodeA} on {BenchNetwork.Vip}:{options.Port} within 10 s of it becoming master");
+                throw new BenchSetupException($"the client never got an answer from {NodeA} on {network.Vip}:{options.Port} within 10 s of it becoming master");
             }
 
             double baselineStart = clock.NowMs;
             // Seeded by the run, so a rerun of the same matrix injects at the same phases.
-            var phase = new Random((runIndex * 7919) + ((int)options.Fault * 131) + options.Tuning.VrrpVersion);
+            var phase = new Random((runIndex * 7919) + (options.Fault.PhaseSeed * 131) + options.Tuning.VrrpVersion);
             clock.SleepUntil(baselineStart + options.BaselineMs + (phase.NextDouble() * options.FaultPhaseJitterMs));
 
             double faultMs = clock.NowMs;
-            string faultLabel = Inject(options.Fault, network, keepalivedA, serviceA);
-            log?.WriteLine($"  {options.Tuning.Name} {options.Fault.ScenarioName()} run {runIndex}: fault at {faultMs:0} ms ({faultLabel})");
+            var master = new KeepalivedTarget(network, NodeA, keepalivedA, serviceA);
+            string faultLabel = options.Fault.Inject(master);
+            log?.WriteLine($"  {options.Tuning.Name} {options.Fault.Name} run {runIndex}: fault at {faultMs:0} ms ({faultLabel})");
 
             double? recoveryMs = null;
             string? recoveryLabel = null;
-            if (options.Fault is KeepalivedFault.Freeze or KeepalivedFault.Partition)
+            if (options.Fault.Heal is { } heal)
             {
                 clock.SleepUntil(faultMs + options.FaultHoldMs);
                 recoveryMs = clock.NowMs;
-                recoveryLabel = Recover(options.Fault, network, keepalivedA, serviceA);
+                recoveryLabel = heal(master);
             }
 
             double endMs = faultMs + options.ObserveMs;
@@ -166,51 +167,6 @@ public static class KeepalivedScenario
             {
             }
         }
-    }
-
-    private static string Inject(KeepalivedFault fault, BenchNetwork network, KeepalivedInstance keepalived, NodeNameService service)
-    {
-        switch (fault)
-        {
-            case KeepalivedFault.Kill9:
-                keepalived.SignalAll(PosixSignals.SigKill);
-                return "kill -9 of node-a's keepalived";
-            case KeepalivedFault.Freeze:
-                keepalived.SignalAll(PosixSignals.SigStop);
-                service.Process.Signal(PosixSignals.SigStop);
-                return "kill -STOP of node-a's keepalived and service";
-            case KeepalivedFault.PowerLoss:
-                // The NIC goes dark first, then the processes die, then the kernel state goes.
-                // The other order lets a dying keepalived out: SIGKILL to the parent first makes
-                // the VRRP child exit gracefully (parent-death signal) and send a priority-0
-                // advert, which a machine losing power never does; measured: 2 of 20 runs
-                // "detected" in 0.61 s (the skew time) instead of 2.6-3.6 s.
-                network.SetLink(NodeA, up: false);
-                network.SignalAll(network.NamespaceOf(NodeA), PosixSignals.SigKill);
-                network.FlushAddresses(NodeA);
-                return "power loss of node-a";
-            case KeepalivedFault.LinkLoss:
-                network.SetLink(NodeA, up: false);
-                return "link down on node-a";
-            case KeepalivedFault.Partition:
-                network.SetServerPartition(partitioned: true);
-                return "partition between node-a and node-b";
-            default:
-                throw new ArgumentOutOfRangeException(nameof(fault), fault, "unknown fault");
-        }
-    }
-
-    private static string Recover(KeepalivedFault fault, BenchNetwork network, KeepalivedInstance keepalived, NodeNameService service)
-    {
-        if (fault == KeepalivedFault.Freeze)
-        {
-            service.Process.Signal(PosixSignals.SigCont);
-            keepalived.SignalAll(PosixSignals.SigCont);
-            return "node-a resumed";
-        }
-
-        network.SetServerPartition(partitioned: false);
-        return "partition healed";
     }
 
     private static KeepalivedRun Measure(
@@ -258,7 +214,7 @@ public static class KeepalivedScenario
         }
 
         var result = new BenchResult(
-            Scenario: options.Fault.ScenarioName(),
+            Scenario: options.Fault.Name,
             Peer: options.Tuning.Name,
             RunIndex: runIndex,
             DetectionMs: detection is null ? null : Math.Round(detection.AtMs - faultMs, 1),
@@ -300,7 +256,7 @@ public static class KeepalivedScenario
             Roles(events, node, options.Fault, faultMs, endMs),
             Intervals.Holding(holders, node, endMs),
             Conditions(node, options.Fault, faultMs, recoveryMs, endMs))).ToList();
-        string title = string.Create(CultureInfo.InvariantCulture, $"{options.Tuning.Name} (VRRPv{options.Tuning.VrrpVersion}, advert_int {options.Tuning.AdvertIntervalSeconds} s): {options.Fault.ScenarioName()}, run {runIndex}");
+        string title = string.Create(CultureInfo.InvariantCulture, $"{options.Tuning.Name} (VRRPv{options.Tuning.VrrpVersion}, advert_int {options.Tuning.AdvertIntervalSeconds} s): {options.Fault.Name}, run {runIndex}");
         var timeline = new RunTimeline(title, viewStart, endMs, lanes, probes, overlaps, markers);
         return new KeepalivedRun(result, timeline, analysis, events, probes, holders);
     }
@@ -315,7 +271,7 @@ public static class KeepalivedScenario
                 _ => "FAULT",
             })))
             .ToList();
-        if (node == NodeA && fault is KeepalivedFault.Kill9 or KeepalivedFault.PowerLoss)
+        if (node == NodeA && fault.KillsDaemon)
         {
             steps.Add((faultMs, null)); // a dead daemon has no role, whatever it last logged
         }
@@ -323,25 +279,6 @@ public static class KeepalivedScenario
         return Intervals.FromSteps(steps, endMs, role => role);
     }
 
-    private static IReadOnlyList<Interval> Conditions(string node, KeepalivedFault fault, double faultMs, double? recoveryMs, double endMs)
-    {
-        if (fault == KeepalivedFault.Partition)
-        {
-            return [new Interval(faultMs, recoveryMs ?? endMs, "partitioned")];
-        }
-
-        if (node != NodeA)
-        {
-            return [];
-        }
-
-        return fault switch
-        {
-            KeepalivedFault.Kill9 => [new Interval(faultMs, endMs, "keepalived killed")],
-            KeepalivedFault.Freeze => [new Interval(faultMs, recoveryMs ?? endMs, "frozen")],
-            KeepalivedFault.PowerLoss => [new Interval(faultMs, endMs, "power off")],
-            KeepalivedFault.LinkLoss => [new Interval(faultMs, endMs, "link down")],
-            _ => [],
-        };
-    }
+    private static IReadOnlyList<Interval> Conditions(string node, KeepalivedFault fault, double faultMs, double? recoveryMs, double endMs) =>
+        node == NodeA || fault.OnBothNodes ? [new Interval(faultMs, recoveryMs ?? endMs, fault.Condition)] : [];
 }

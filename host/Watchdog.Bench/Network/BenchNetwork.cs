@@ -2,31 +2,38 @@ using System.Globalization;
 using System.Net;
 using System.Runtime.InteropServices;
 using Watchdog.Platform.Posix;
+using Watchdog.Sim.Rack;
 
 namespace Watchdog.Bench.Network;
 
 /// <summary>
-/// The bench's own small network: one namespace per server, one for the independent client,
-/// all plugged into a bridge that lives in a separate "switch" namespace, so nothing touches the
-/// host's root namespace. Addresses are private test addresses (10.77.0.0/24) that exist only
-/// inside these namespaces. Used by the keepalived peer; our own scenarios may use the virtual
-/// rack's namespaces instead.
+/// The keepalived pair's network, laid out on the simulator's <see cref="RackNetwork"/> (the one
+/// namespace-and-bridge builder): one namespace per server and one for the independent client,
+/// each with one link into the bridge of the rack namespace, on the rack's private subnet
+/// 10.213.N.0/24 that exists only between them.
 /// <code>
-///   [tag-node-a] eth0 10.77.0.1 ──p-node-a┐
-///   [tag-node-b] eth0 10.77.0.2 ──p-node-b┼─ br0 [tag-sw]
-///   [tag-client] eth0 10.77.0.200 ─p-client┘      VIP 10.77.0.100 held by the active
+///   [wdXXXXXX-node-a] eth0 10.213.N.11 ──┐
+///   [wdXXXXXX-node-b] eth0 10.213.N.12 ──┼─ br0 [wdXXXXXX-rack]
+///   [wdXXXXXX-client] eth0 10.213.N.200 ─┘      VIP 10.213.N.100 held by the master
 /// </code>
 /// Faults an operator would see are methods here: a link down on a node's NIC, a partition
 /// between the servers (bridge port isolation: isolated ports cannot reach each other but still
 /// reach the client), a power loss (every process killed, link down, addresses gone).
+/// What the bench adds to the rack's network: it never falls back to loopback (keepalived needs
+/// its own interfaces), and a bench stopped with a signal tears its namespaces down at once.
 /// </summary>
 public sealed class BenchNetwork : IDisposable
 {
+    /// <summary>Each node's one interface (the rack names a node's links eth0, eth1, ...).</summary>
     public const string InterfaceName = "eth0";
-    private const string BridgeName = "br0";
-    private readonly List<string> createdNamespaces = [];
-    private readonly Dictionary<string, IPAddress> nodeAddresses = new(StringComparer.Ordinal);
+    public const int PrefixLength = RackNetwork.PrefixLength;
+    private const int FirstNodeHostPart = 11;
+    private const int VipHostPart = 100;
+    private const int ClientHostPart = 200;
     private static readonly HashSet<BenchNetwork> Live = [];
+    private readonly RackNetwork rack;
+    private readonly Dictionary<string, NodeNetwork> nodes = new(StringComparer.Ordinal);
+    private NodeNetwork? client;
     private bool disposed;
 
     // Kept in a field: a collected registration would stop handling the signal.
@@ -60,39 +67,37 @@ public sealed class BenchNetwork : IDisposable
         }
     }
 
-    private BenchNetwork(string tag, IReadOnlyList<string> nodes)
+    private BenchNetwork(RackNetwork rack, IReadOnlyList<string> nodes)
     {
-        Tag = tag;
+        this.rack = rack;
         Nodes = nodes;
     }
 
     /// <summary>Prefix of every namespace this network created (unique per instance).</summary>
-    public string Tag { get; }
+    public string Tag => rack.Prefix;
 
     /// <summary>The server node names, in the order given.</summary>
     public IReadOnlyList<string> Nodes { get; }
 
-    public static IPAddress Vip { get; } = IPAddress.Parse("10.77.0.100");
+    /// <summary>The virtual IP the master holds.</summary>
+    public IPAddress Vip => IPAddress.Parse(rack.AddressFor(VipHostPart));
 
-    public static IPAddress ClientAddress { get; } = IPAddress.Parse("10.77.0.200");
+    public IPAddress ClientAddress => IPAddress.Parse(client!.Address);
 
-    public const int PrefixLength = 24;
+    /// <summary>The namespace holding the bridge.</summary>
+    public string SwitchNamespace => rack.RackNamespace!;
 
-    public string SwitchNamespace => Tag + "-sw";
+    public string ClientNamespace => client!.Namespace!;
 
-    public string ClientNamespace => Tag + "-client";
+    public string NamespaceOf(string node) => Node(node).Namespace!;
 
-    public string NamespaceOf(string node) =>
-        nodeAddresses.ContainsKey(node) ? Tag + "-" + node : throw new ArgumentException($"unknown node '{node}' (nodes: {string.Join(", ", Nodes)})", nameof(node));
-
-    public IPAddress AddressOf(string node) =>
-        nodeAddresses.TryGetValue(node, out IPAddress? address) ? address : throw new ArgumentException($"unknown node '{node}'", nameof(node));
+    public IPAddress AddressOf(string node) => IPAddress.Parse(Node(node).Address);
 
     /// <summary>
-    /// Builds the namespaces, the bridge and the links. Node names must be short (the switch-side
-    /// port is "p-" + name and Linux caps interface names at 15 characters).
+    /// Builds the namespaces, the bridge and the links. Node names must be short and plain (they
+    /// name namespaces and show in every report).
     /// </summary>
-    public static BenchNetwork Create(IReadOnlyList<string> nodes, string? tag = null)
+    public static BenchNetwork Create(IReadOnlyList<string> nodes)
     {
         if (nodes.Count is < 1 or > 99)
         {
@@ -101,9 +106,9 @@ public sealed class BenchNetwork : IDisposable
 
         foreach (string node in nodes)
         {
-            if (node.Length is 0 or > 13 || node == "sw" || node == "client" || !node.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+            if (node.Length is 0 or > 13 || node == "rack" || node == "client" || !node.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
             {
-                throw new ArgumentException($"node name '{node}' must be 1-13 ASCII letters, digits or '-', and not 'sw' or 'client'", nameof(nodes));
+                throw new ArgumentException($"node name '{node}' must be 1-13 ASCII letters, digits or '-', and not 'rack' or 'client'", nameof(nodes));
             }
         }
 
@@ -112,8 +117,16 @@ public sealed class BenchNetwork : IDisposable
             throw new BenchSetupException("the bench network needs root (it creates network namespaces and veth pairs)");
         }
 
-        tag ??= "wdb-" + Random.Shared.Next(0x10000).ToString("x4", CultureInfo.InvariantCulture);
-        var network = new BenchNetwork(tag, nodes);
+        // The rack's own prefix form, so the rack's cleanup of namespaces left by a dead process covers these too.
+        string prefix = "wd" + Random.Shared.Next(0x1000000).ToString("x6", CultureInfo.InvariantCulture);
+        RackNetwork rack = RackNetwork.Create(prefix, allowNamespaces: true);
+        if (rack.Mode != IsolationMode.NetworkNamespaces)
+        {
+            rack.Dispose();
+            throw new BenchSetupException($"the bench network needs network namespaces: {rack.FallbackReason}");
+        }
+
+        var network = new BenchNetwork(rack, nodes);
         lock (Live)
         {
             Live.Add(network);
@@ -121,51 +134,23 @@ public sealed class BenchNetwork : IDisposable
 
         try
         {
-            network.Build();
+            for (int i = 0; i < nodes.Count; i++)
+            {
+                network.nodes[nodes[i]] = rack.AddNode(nodes[i], FirstNodeHostPart + i, linkCount: 1);
+            }
+
+            network.client = rack.AddNode("client", ClientHostPart, linkCount: 1);
             return network;
         }
-        catch
+        catch (InvalidOperationException e)
         {
             network.Dispose();
-            throw;
+            throw new BenchSetupException("could not build the bench network: " + e.Message, e);
         }
-    }
-
-    private void Build()
-    {
-        AddNamespace(SwitchNamespace);
-        HostCommand.Run("ip", "-n", SwitchNamespace, "link", "add", BridgeName, "type", "bridge");
-        HostCommand.Run("ip", "-n", SwitchNamespace, "link", "set", BridgeName, "up");
-
-        for (int i = 0; i < Nodes.Count; i++)
-        {
-            nodeAddresses[Nodes[i]] = IPAddress.Parse("10.77.0." + (i + 1).ToString(CultureInfo.InvariantCulture));
-            Plug(Tag + "-" + Nodes[i], "p-" + Nodes[i], nodeAddresses[Nodes[i]]);
-        }
-
-        Plug(ClientNamespace, "p-client", ClientAddress);
-    }
-
-    private void Plug(string ns, string switchPort, IPAddress address)
-    {
-        AddNamespace(ns);
-        HostCommand.Run("ip", "-n", SwitchNamespace, "link", "add", switchPort, "type", "veth", "peer", "name", InterfaceName, "netns", ns);
-        HostCommand.Run("ip", "-n", SwitchNamespace, "link", "set", switchPort, "master", BridgeName);
-        HostCommand.Run("ip", "-n", SwitchNamespace, "link", "set", switchPort, "up");
-        HostCommand.Run("ip", "-n", ns, "addr", "add", address + "/" + PrefixLength.ToString(CultureInfo.InvariantCulture), "dev", InterfaceName);
-        HostCommand.Run("ip", "-n", ns, "link", "set", InterfaceName, "up");
-    }
-
-    private void AddNamespace(string ns)
-    {
-        HostCommand.Run("ip", "netns", "add", ns);
-        createdNamespaces.Add(ns);
-        HostCommand.Run("ip", "-n", ns, "link", "set", "lo", "up");
     }
 
     /// <summary>Takes a node's NIC down or up (inside the node, as a pulled cable or a dead switch port looks to it).</summary>
-    public void SetLink(string node, bool up) =>
-        HostCommand.Run("ip", "-n", NamespaceOf(node), "link", "set", InterfaceName, up ? "up" : "down");
+    public void SetLink(string node, bool up) => Tool(() => rack.SetInterfaces(Node(node), up));
 
     /// <summary>
     /// Partitions the servers from each other (or heals it) while each still reaches the client:
@@ -174,70 +159,55 @@ public sealed class BenchNetwork : IDisposable
     /// </summary>
     public void SetServerPartition(bool partitioned)
     {
-        foreach (string node in Nodes)
+        foreach (NodeNetwork node in nodes.Values)
         {
-            HostCommand.Run("bridge", "-n", SwitchNamespace, "link", "set", "dev", "p-" + node, "isolated", partitioned ? "on" : "off");
+            Tool(() => rack.SetPortsIsolated(node, partitioned));
         }
     }
 
     /// <summary>Removes every address from a node's NIC (a powered-off machine holds none).</summary>
-    public void FlushAddresses(string node) =>
-        HostCommand.Run("ip", "-n", NamespaceOf(node), "addr", "flush", "dev", InterfaceName);
-
-    /// <summary>Process ids of everything running inside a node's namespace.</summary>
-    public IReadOnlyList<int> ProcessesIn(string ns)
-    {
-        string output = HostCommand.Run("ip", "netns", "pids", ns);
-        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToList();
-    }
+    public void FlushAddresses(string node) => Tool(() => rack.FlushAddresses(Node(node)));
 
     /// <summary>Sends a signal to every process inside a namespace; returns how many got it.</summary>
-    public int SignalAll(string ns, int signal)
-    {
-        int count = 0;
-        foreach (int pid in ProcessesIn(ns))
-        {
-            if (PosixSignals.Send(pid, signal))
-            {
-                count++;
-            }
-        }
-
-        return count;
-    }
+    public int SignalAll(string ns, int signal) => RackNetwork.SignalAll(ns, signal);
 
     /// <summary>Kills everything left in the namespaces and deletes them.</summary>
     public void Dispose()
     {
-        if (disposed)
-        {
-            return;
-        }
-
-        disposed = true;
         lock (Live)
         {
+            if (disposed)
+            {
+                return;
+            }
+
+            disposed = true;
             Live.Remove(this);
         }
 
-        foreach (string ns in createdNamespaces)
+        // Continue stopped processes too (a hang fault stops them), so none lingers into the deletion.
+        foreach (NodeNetwork node in nodes.Values.Append(client).OfType<NodeNetwork>())
         {
-            try
-            {
-                // Continue stopped processes too, or a SIGKILL'd-while-stopped process lingers.
-                SignalAll(ns, PosixSignals.SigKill);
-                SignalAll(ns, PosixSignals.SigCont);
-            }
-            catch (BenchSetupException)
-            {
-                // The namespace may already be half gone; deleting it below is what matters.
-            }
+            RackNetwork.SignalAll(node.Namespace!, PosixSignals.SigKill);
+            RackNetwork.SignalAll(node.Namespace!, PosixSignals.SigCont);
         }
 
-        foreach (string ns in Enumerable.Reverse(createdNamespaces))
+        rack.Dispose();
+    }
+
+    /// <summary>The bench's failure for a host tool that failed (a run is skipped on it, not the whole matrix).</summary>
+    private static void Tool(Action run)
+    {
+        try
         {
-            HostCommand.TryRun("ip", "netns", "del", ns);
+            run();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new BenchSetupException(e.Message, e);
         }
     }
+
+    private NodeNetwork Node(string node) =>
+        nodes.TryGetValue(node, out NodeNetwork? found) ? found : throw new ArgumentException($"unknown node '{node}' (nodes: {string.Join(", ", Nodes)})", nameof(node));
 }

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Watchdog.Cli.Broker;
+using Watchdog.Operator.Broker;
 
 namespace Watchdog.Cli.Commands;
 

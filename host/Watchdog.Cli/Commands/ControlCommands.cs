@@ -1,8 +1,9 @@
 using System.CommandLine;
 using Spectre.Console;
-using Watchdog.Cli.Keys;
+using Watchdog.Operator.Keys;
 using Watchdog.Cli.Mqtt;
-using Watchdog.Cli.Status;
+using Watchdog.Operator.Commands;
+using Watchdog.Operator.Status;
 using Watchdog.Protocol.Json;
 using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Signing;
@@ -93,7 +94,7 @@ public static class ControlCommands
             }
 
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            var signed = Build(action, targetName, withTo ? result.GetValue(to) : null, snapshot.EpochFor(targetName), now, result.GetValue(ttl), key);
+            var signed = SignedCommands.Build(action, targetName, withTo ? result.GetValue(to) : null, snapshot.EpochFor(targetName), now, result.GetValue(ttl), key);
 
             var question = $"{WireWords.Of(action)} {targetName}{(signed.Argument.Length > 0 ? " to " + signed.Argument : "")} at epoch {signed.Epoch} in cluster {connection.Topics.Cluster}?";
             if (!result.GetValue(yes))
@@ -124,7 +125,7 @@ public static class ControlCommands
                     return ExitNotSettled;
                 }
 
-                signed = Build(action, targetName, signed.Argument, signed.Epoch, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), result.GetValue(ttl), key);
+                signed = SignedCommands.Build(action, targetName, signed.Argument, signed.Epoch, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), result.GetValue(ttl), key);
                 await connection.PublishAsync(connection.Topics.Command(targetName), MessageCodec.Encode(signed), retain: false, ct).ConfigureAwait(false);
                 ack = WaitForAck(connection, snapshot, signed.Id, answerTimeout, ct);
             }
@@ -140,7 +141,7 @@ public static class ControlCommands
     {
         var bound = BoardSettleWait.Bound(left, overrideSeconds);
         Console.Error.WriteLine(BoardSettleWait.Progress(board, left, bound));
-        if (BoardSettleWait.WaitForSettled(connection, snapshot, board, notBeforeMs, bound, ct))
+        if (WaitForSettled(connection, snapshot, board, notBeforeMs, bound, ct))
         {
             return true;
         }
@@ -167,21 +168,32 @@ public static class ControlCommands
         return TimeSpan.FromMilliseconds(Math.Max(0, leftMs - (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - refusal.Timestamp)));
     }
 
-    /// <summary>Builds and signs a command; public for tests and the demo.</summary>
-    public static SignedCommand Build(CommandAction action, string target, string? argument, long epoch, long nowMs, int ttlSeconds, ClusterKey key)
+    /// <summary>
+    /// Folds received messages into <paramref name="snapshot"/> until <paramref name="board"/>
+    /// publishes a status that says it has settled, with a ts at or after <paramref name="notBeforeMs"/>
+    /// (after a refusal: a status from before it proves nothing). False when the bound passes.
+    /// </summary>
+    private static bool WaitForSettled(ClusterConnection connection, ClusterSnapshot snapshot, string board, long notBeforeMs, TimeSpan bound, CancellationToken ct)
     {
-        var command = new SignedCommand
+        bool IsSettled() => snapshot.Boards.TryGetValue(board, out var view) && view.State is { Settled: true } s && s.Timestamp >= notBeforeMs;
+
+        var deadline = DateTime.UtcNow + bound;
+        while (!IsSettled())
         {
-            Id = Guid.NewGuid().ToString("N")[..16],
-            Target = target,
-            Action = action,
-            Argument = argument ?? "",
-            Epoch = epoch,
-            IssuedAt = nowMs,
-            ExpiresAt = nowMs + (ttlSeconds * 1000L),
-        };
-        new CommandSigner(new PortableHmacSha256()).Sign(command, key.KeyId, key.Key);
-        return command;
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero)
+            {
+                return false;
+            }
+
+            // Blocks until a message arrives (the board's status among them); the bound only caps it.
+            if (connection.Received.TryTake(out var message, (int)Math.Ceiling(left.TotalMilliseconds), ct))
+            {
+                snapshot.Apply(message.Topic, message.Payload);
+            }
+        }
+
+        return true;
     }
 
     private static CommandAck? WaitForAck(ClusterConnection connection, ClusterSnapshot snapshot, string id, TimeSpan timeout, CancellationToken ct)

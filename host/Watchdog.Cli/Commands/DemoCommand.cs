@@ -1,24 +1,15 @@
 using System.CommandLine;
-using System.Text.Json.Nodes;
-using Spectre.Console;
-using Spectre.Console.Rendering;
-using Watchdog.Cli.Rack;
-using Watchdog.Cli.Status;
-using Watchdog.Protocol.Wire;
+using Watchdog.Lab.Demo;
+using Watchdog.Lab.Faults;
 
 namespace Watchdog.Cli.Commands;
 
-/// <summary>
-/// `watchdogctl demo`: the embedded broker (or mosquitto with users and ACL), one board and two
-/// simulated servers running real agents and a tiny service behind a virtual IP. It injects a
-/// failure, shows detection, fencing, promotion and the virtual IP answering from the new active
-/// with timings, then fails back.
-/// </summary>
+/// <summary>`watchdogctl demo`: the verb only; the demo itself is the lab's (<see cref="DemoRun"/>).</summary>
 public static class DemoCommand
 {
     public static Command Create()
     {
-        var fault = new Option<string>("--fault") { Description = "agent-crash | hang | power | link", DefaultValueFactory = _ => "agent-crash" };
+        var fault = new Option<string>("--fault") { Description = string.Join(" | ", FaultCatalogue.Demo.Select(f => f.Name)) + " (or power, link)", DefaultValueFactory = _ => FaultCatalogue.AgentCrash.Name };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with the timings as the last line" };
         var heartbeat = new Option<int>("--heartbeat-ms") { Description = "Heartbeat period in ms (detection timeout is three periods)", DefaultValueFactory = _ => 50 };
         var noNamespaces = new Option<bool>("--no-namespaces") { Description = "Run servers as plain processes on loopback (no virtual IP)" };
@@ -29,208 +20,15 @@ public static class DemoCommand
         };
         var anonymous = new Option<bool>("--anonymous-broker") { Description = "With --mosquitto: no users and no ACL, every client connects anonymously (the embedded broker always does)" };
         var command = new Command("demo", "Run the demo rack: a failure, the failover with timings, and the failback") { fault, json, heartbeat, noNamespaces, mosquitto, anonymous };
-        command.SetAction(async (result, ct) =>
-        {
-            var kind = FaultNames.Parse(result.GetValue(fault)!);
-            if (result.GetValue(anonymous) && !result.GetValue(mosquitto))
-            {
-                throw new FormatException("--anonymous-broker goes with --mosquitto: the embedded broker has no users anyway");
-            }
-
-            if (kind is not (FaultKind.AgentCrash or FaultKind.Hang or FaultKind.Power or FaultKind.Link))
-            {
-                throw new FormatException($"--fault {result.GetValue(fault)}: the demo shows agent-crash, hang, power or link (the bench runs the rest)");
-            }
-
-            var asJson = result.GetValue(json);
-            var live = !asJson && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
-            var log = new DemoLog(echo: !live);
-            var options = new RackClusterOptions
-            {
-                HeartbeatPeriodMs = result.GetValue(heartbeat),
-                UseNamespaces = !result.GetValue(noNamespaces),
-                Broker = result.GetValue(mosquitto) ? BrokerKind.Mosquitto : BrokerKind.Embedded,
-                SecureBroker = !result.GetValue(anonymous),
-                Log = log.Writer,
-            };
-            return await RunAsync(options, kind, asJson, live, log, ct).ConfigureAwait(false);
-        });
+        command.SetAction((result, ct) => DemoRun.RunAsync(
+            new DemoSettings(
+                FaultCatalogue.Parse(result.GetValue(fault)!),
+                result.GetValue(json),
+                result.GetValue(heartbeat),
+                UseNamespaces: !result.GetValue(noNamespaces),
+                Mosquitto: result.GetValue(mosquitto),
+                SecureBroker: !result.GetValue(anonymous)),
+            ct));
         return command;
     }
-
-    private static async Task<int> RunAsync(RackClusterOptions options, FaultKind kind, bool asJson, bool live, DemoLog log, CancellationToken ct)
-    {
-        await using var cluster = await RackCluster.StartAsync(options, ct).ConfigureAwait(false);
-        var preferred = options.Nodes[0];
-        var standby = options.Nodes[1];
-        FailoverResult? failover = null;
-        FailbackResult? failback = null;
-
-        async Task Script()
-        {
-            log.Say($"rack: {cluster.Rack.DescribeIsolation()}");
-            log.Say($"waiting for the board to grant {preferred} the active role ...");
-            if (!await cluster.WaitUntilSettledAsync(preferred, TimeSpan.FromSeconds(45), ct).ConfigureAwait(false))
-            {
-                throw new DemoFailedException($"the cluster did not settle ({preferred} active) within 45 s; board log: {cluster.BoardLog}");
-            }
-
-            log.Say($"settled: {preferred} active, {standby} standby, epoch {cluster.Observer.LatestRoles(options.Group)?.Epoch}" +
-                    (cluster.Vip is null ? "" : $", virtual IP {cluster.Vip} answered by {preferred}"));
-            await Task.Delay(1000, ct).ConfigureAwait(false);
-            failover = await FailoverRun.RunAsync(cluster, kind, log.Say, ct).ConfigureAwait(false);
-            log.Say($"failover: detection {Ms(failover.DetectionMs)}, fence {Ms(failover.FenceMs)}, takeover {Ms(failover.TakeoverMs)}, " +
-                    $"virtual IP back {Ms(failover.RtoMs)}, overlap {failover.OverlapMs:0} ms, epoch {failover.EpochBefore} -> {failover.EpochAfter}");
-            failback = await FailbackAsync(cluster, preferred, log.Say, ct).ConfigureAwait(false);
-        }
-
-        if (live)
-        {
-            await AnsiConsole.Live(View(cluster, log)).AutoClear(false).StartAsync(async ctx =>
-            {
-                var script = Script();
-                while (!script.IsCompleted)
-                {
-                    ctx.UpdateTarget(View(cluster, log));
-                    await Task.WhenAny(script, Task.Delay(200, ct)).ConfigureAwait(false);
-                }
-
-                ctx.UpdateTarget(View(cluster, log));
-                await script.ConfigureAwait(false);
-            }).ConfigureAwait(false);
-        }
-        else
-        {
-            await Script().ConfigureAwait(false);
-        }
-
-        return Summarize(failover!, failback!, asJson);
-    }
-
-    private static async Task<FailbackResult> FailbackAsync(RackCluster cluster, string preferred, Action<string> say, CancellationToken ct)
-    {
-        var t0 = cluster.Clock.NowMs;
-        var epochBefore = cluster.Observer.LatestRoles(cluster.Options.Group)?.Epoch ?? 0;
-        say($"failback: signed failback command for group {cluster.Options.Group} (planned: demote, acknowledge, promote)");
-        var ack = await FailoverRun.SendCommandAsync(cluster, CommandAction.Failback, cluster.Options.Group, null, ct).ConfigureAwait(false);
-        if (ack is null || ack.Verdict != CommandVerdict.Accepted)
-        {
-            var why = $"failback refused: {(ack is null ? "no answer" : WireWords.Of(ack.Verdict) + " " + ack.Detail)}";
-            say(why);
-            return new FailbackResult(false, why, null, 0, epochBefore, epochBefore);
-        }
-
-        var back = await cluster.WaitUntilSettledAsync(preferred, TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
-        var took = cluster.Clock.NowMs - t0;
-        // Only overlap that began once the failback was asked for is the failback's.
-        var split = cluster.Overlap?.Split(t0, cluster.Clock.NowMs) ?? OverlapSplit.None;
-        var overlap = split.ChargedMs;
-        if (split.PreExistingMs > 0)
-        {
-            say($"failback: two servers already acted as active {split.PreExistingLeadMs:0} ms before it was asked for ({split.PreExistingMs:0} ms of that during it; not counted as its overlap)");
-        }
-
-        var epochAfter = cluster.Observer.LatestRoles(cluster.Options.Group)?.Epoch ?? epochBefore;
-        say(back ? $"failback: {preferred} active again after {took:0} ms, overlap {overlap:0} ms, epoch {epochAfter}" : $"failback: {preferred} did not become active within 30 s");
-        return new FailbackResult(back, back ? "" : "failback did not complete", took, overlap, epochBefore, epochAfter);
-    }
-
-    private static int Summarize(FailoverResult failover, FailbackResult failback, bool asJson)
-    {
-        var ok = failover.Ok && failover.PreExisting.Count == 0 && failback.Ok && failback.OverlapMs == 0;
-        var table = new Table().Title("[bold]demo summary[/]").AddColumns("", "value");
-        table.AddRow("fault", $"{failover.Fault} on {failover.Victim}");
-        table.AddRow("detection", Ms(failover.DetectionMs));
-        table.AddRow("fence confirmed", Ms(failover.FenceMs));
-        table.AddRow("takeover (new active acknowledged)", Ms(failover.TakeoverMs));
-        table.AddRow("virtual IP answering again (RTO)", Ms(failover.RtoMs));
-        table.AddRow("overlap of two actives", failover.OverlapMeasured ? $"{failover.OverlapMs:0} ms" : "not measured (loopback rack: no virtual IP)");
-        table.AddRow("epoch", $"{failover.EpochBefore} -> {failover.EpochAfter} -> {failback.EpochAfter} (failback)");
-        var failbackOverlap = failover.OverlapMeasured ? $"overlap {failback.OverlapMs:0} ms" : "overlap not measured";
-        table.AddRow("failback", failback.Ok ? $"{Ms(failback.TookMs)}, {failbackOverlap}" : failback.Detail);
-        foreach (var line in failover.Violations.Concat(failover.Problems))
-        {
-            table.AddRow("[red]problem[/]", Markup.Escape(line));
-        }
-
-        foreach (var line in failover.PreExisting)
-        {
-            table.AddRow("[yellow]before the fault[/]", Markup.Escape(line));
-        }
-
-        table.AddRow("result", ok ? "[green]ok[/]" : "[red]FAILED[/]");
-        if (asJson)
-        {
-            var json = failover.ToJson();
-            json["failback_ok"] = failback.Ok;
-            json["failback_ms"] = failback.TookMs is null ? null : Math.Round(failback.TookMs.Value, 1);
-            json["failback_overlap_ms"] = failover.OverlapMeasured ? Math.Round(failback.OverlapMs, 1) : null;
-            json["epoch_final"] = failback.EpochAfter;
-            json["ok"] = ok;
-            AnsiConsole.Console.Profile.Out.Writer.Flush();
-            Console.Error.Flush();
-            Console.Out.WriteLine(json.ToJsonString());
-        }
-        else
-        {
-            AnsiConsole.Write(table);
-        }
-
-        return ok ? 0 : 1;
-    }
-
-    private static IRenderable View(RackCluster cluster, DemoLog log) =>
-        new Rows(
-            cluster.Observer.WithSnapshot(s => StatusRenderer.Render(s, DateTimeOffset.UtcNow, TimeSpan.FromSeconds(15))),
-            new Panel(new Markup(Markup.Escape(string.Join('\n', log.Tail(12))))).Header("demo").Expand());
-
-    private static string Ms(double? ms) => ms is null ? "-" : $"{ms.Value:0} ms";
-
-    private sealed record FailbackResult(bool Ok, string Detail, double? TookMs, double OverlapMs, long EpochBefore, long EpochAfter);
 }
-
-/// <summary>The demo's running commentary: printed as it happens, or kept for the live view.</summary>
-internal sealed class DemoLog
-{
-    private readonly Lock _gate = new();
-    private readonly List<string> _lines = [];
-    private readonly bool _echo;
-    private readonly DateTime _start = DateTime.UtcNow;
-
-    public DemoLog(bool echo)
-    {
-        _echo = echo;
-        Writer = new LineWriter(this);
-    }
-
-    public TextWriter Writer { get; }
-
-    public void Say(string line)
-    {
-        var stamped = $"{(DateTime.UtcNow - _start).TotalSeconds,7:0.000}s  {line}";
-        lock (_gate)
-        {
-            _lines.Add(stamped);
-        }
-
-        if (_echo)
-        {
-            Console.Error.WriteLine(stamped);
-        }
-    }
-
-    public IReadOnlyList<string> Tail(int count)
-    {
-        lock (_gate)
-        {
-            return _lines.TakeLast(count).ToList();
-        }
-    }
-
-    private sealed class LineWriter(DemoLog log) : StringWriter
-    {
-        public override void WriteLine(string? value) => log.Say(value ?? "");
-    }
-}
-
-public sealed class DemoFailedException(string message) : Exception(message);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
+using Watchdog.Operator.Status;
 using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Cli.Commands;
@@ -19,7 +20,7 @@ public static class EventsCommand
         command.SetAction(async (result, ct) =>
         {
             await using var connection = await cluster.ConnectAsync(result, ct).ConfigureAwait(false);
-            var snapshot = new Status.ClusterSnapshot(connection.Topics);
+            var snapshot = new ClusterSnapshot(connection.Topics);
             await connection.SubscribeAsync(connection.Topics.AllEvents(), ct).ConfigureAwait(false);
             var limit = result.GetValue(count);
             var seen = 0;

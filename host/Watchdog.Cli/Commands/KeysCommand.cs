@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Watchdog.Cli.Keys;
+using Watchdog.Operator.Keys;
 
 namespace Watchdog.Cli.Commands;
 

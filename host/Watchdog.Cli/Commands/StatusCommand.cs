@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Spectre.Console;
 using Watchdog.Cli.Mqtt;
-using Watchdog.Cli.Status;
+using Watchdog.Operator.Status;
 
 namespace Watchdog.Cli.Commands;
 

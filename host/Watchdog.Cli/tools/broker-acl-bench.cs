@@ -14,7 +14,7 @@ using System.Net.Sockets;
 using System.Text;
 using MQTTnet;
 using MQTTnet.Protocol;
-using Watchdog.Cli.Broker;
+using Watchdog.Operator.Broker;
 using Watchdog.Sim.Broker;
 
 int messages = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 2000;

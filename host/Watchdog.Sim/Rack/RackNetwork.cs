@@ -10,8 +10,10 @@ namespace Watchdog.Sim.Rack;
 /// (so the host's firewall and bridge-netfilter never see the traffic); one veth "uplink" gives the
 /// host namespace the address 10.213.N.1, where a broker, the board and tests run. Nothing is routed
 /// anywhere: the servers have no default route, the host only its connected /24.
+/// The one namespace-and-bridge builder: the virtual rack's servers and the bench's keepalived
+/// pair (host/Watchdog.Bench/Network/BenchNetwork.cs lays its nodes out on it) both live on one.
 /// </summary>
-internal sealed partial class RackNetwork : IDisposable
+public sealed partial class RackNetwork : IDisposable
 {
     public const int PrefixLength = 24;
     private const string MarkerDirectory = "/run/watchdog-sim";
@@ -157,6 +159,44 @@ internal sealed partial class RackNetwork : IDisposable
         }
     }
 
+    /// <summary>
+    /// Marks the bridge ports a machine's links plug into isolated (or not): the bridge forwards
+    /// nothing between two isolated ports but still forwards between them and every other port,
+    /// so isolated machines cannot reach each other while the rest of the network reaches both.
+    /// </summary>
+    public void SetPortsIsolated(NodeNetwork node, bool isolated)
+    {
+        foreach (string port in node.SwitchPorts)
+        {
+            HostCommand.RunChecked("bridge", "-n", RackNamespace!, "link", "set", "dev", port, "isolated", isolated ? "on" : "off");
+        }
+    }
+
+    /// <summary>Removes every address from the machine's interfaces (a powered-off machine holds none).</summary>
+    public void FlushAddresses(NodeNetwork node)
+    {
+        if (node.Namespace is not null)
+        {
+            Batch(node.Namespace, node.Interfaces.Select(i => $"address flush dev {i}"));
+        }
+    }
+
+    /// <summary>Sends a signal to every process inside a namespace; returns how many got it.</summary>
+    public static int SignalAll(string networkNamespace, int signal)
+    {
+        CommandResult pids = HostCommand.Run("ip", ["netns", "pids", networkNamespace]);
+        int count = 0;
+        foreach (string pid in pids.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (PosixSignals.Send(int.Parse(pid, CultureInfo.InvariantCulture), signal))
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
     /// <summary>Back to the addresses a freshly booted machine has: runtime ones (a virtual IP) are gone.</summary>
     public void ConfigureBaseAddress(NodeNetwork node)
     {
@@ -214,11 +254,7 @@ internal sealed partial class RackNetwork : IDisposable
     private static void DeleteNamespace(string ns)
     {
         // Processes left in a namespace keep it (and its veths) alive: kill them first.
-        CommandResult pids = HostCommand.Run("ip", ["netns", "pids", ns]);
-        foreach (string pid in pids.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            PosixSignals.Send(int.Parse(pid, CultureInfo.InvariantCulture), PosixSignals.SigKill);
-        }
+        SignalAll(ns, PosixSignals.SigKill);
 
         HostCommand.Run("ip", ["netns", "del", ns]);
     }

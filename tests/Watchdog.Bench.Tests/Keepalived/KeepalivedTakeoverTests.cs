@@ -22,7 +22,7 @@ public class KeepalivedTakeoverTests
         var options = new KeepalivedRunOptions
         {
             Tuning = KeepalivedTuning.Tuned,
-            Fault = KeepalivedFault.Kill9,
+            Fault = KeepalivedFaults.DaemonCrash,
             BaselineMs = 300,
             ObserveMs = 2000,
             FaultHoldMs = 0, // kill -9 has no hold; the default (6000) would not fit the short window

@@ -1,6 +1,5 @@
 using MQTTnet;
-using Watchdog.Cli.Broker;
-using Watchdog.Protocol.Topics;
+using Watchdog.Operator.Broker;
 using Watchdog.Sim.Broker;
 
 namespace Watchdog.Cli.Tests.Broker;

@@ -1,5 +1,4 @@
-using Watchdog.Cli.Broker;
-using Watchdog.Protocol.Topics;
+using Watchdog.Operator.Broker;
 
 namespace Watchdog.Cli.Tests.Broker;
 

@@ -1,5 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
-using Watchdog.Cli.Broker;
+using Watchdog.Operator.Broker;
 
 namespace Watchdog.Cli.Tests.Broker;
 

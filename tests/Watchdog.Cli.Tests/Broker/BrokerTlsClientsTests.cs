@@ -1,10 +1,9 @@
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Watchdog.Agent.Configuration;
-using Watchdog.Cli.Broker;
+using Watchdog.Operator.Broker;
 using Watchdog.Cli.Mqtt;
 using Watchdog.Mqtt;
-using Watchdog.Protocol.Topics;
 using Watchdog.Sim.Broker;
 
 namespace Watchdog.Cli.Tests.Broker;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Watchdog.Cli.Broker;
+using Watchdog.Operator.Broker;
 
 namespace Watchdog.Cli.Tests.Broker;
 

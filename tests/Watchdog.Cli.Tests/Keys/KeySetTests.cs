@@ -1,4 +1,4 @@
-using Watchdog.Cli.Keys;
+using Watchdog.Operator.Keys;
 using Watchdog.Protocol.Signing;
 
 namespace Watchdog.Cli.Tests.Keys;

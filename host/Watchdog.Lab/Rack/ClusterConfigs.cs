@@ -1,0 +1,138 @@
+using System.Text.Json.Nodes;
+using Watchdog.Firmware.Core.Config;
+
+namespace Watchdog.Lab.Rack;
+
+/// <summary>
+/// Writes the board and agent configuration files a rack cluster runs with: the same formats an
+/// operator writes (docs/operations.md), with timings derived from the heartbeat period.
+/// </summary>
+public static class ClusterConfigs
+{
+    public const int BoardBootGraceMs = 1500;
+
+    /// <summary>
+    /// The rack's agents promote in tens of ms, a JIT agent's first promote in ~300 ms and more on
+    /// a loaded 2-core machine; 5 s never mistakes a slow first promote for a lost grant.
+    /// </summary>
+    public const int GrantAckTimeoutMs = 5000;
+
+    /// <summary>The rack's agents republish their state every 2 s (StatePublishMs below): two missed and 1 s slack.</summary>
+    public const int NodeSilenceMs = 5000;
+
+    /// <summary>The rack's one board.</summary>
+    public const string BoardName = "rack1";
+
+    /// <summary>How long a power-good or link change must last before the board believes it.</summary>
+    public static int DebounceMs(RackClusterOptions o) => Math.Max(o.TickMs * 2, 20);
+
+    public static string Board(RackClusterOptions o, IReadOnlyList<(string Channel, string Node)> members)
+    {
+        var period = o.HeartbeatPeriodMs;
+        var root = new JsonObject
+        {
+            ["board"] = BoardName,
+            ["cluster"] = o.Cluster,
+            ["timing"] = new JsonObject
+            {
+                ["tick_ms"] = o.TickMs,
+                ["heartbeat_period_ms"] = period,
+                ["heartbeat_suspect_ms"] = period * 2,
+                ["heartbeat_timeout_ms"] = period * 3,
+                ["debounce_ms"] = DebounceMs(o),
+                ["board_boot_grace_ms"] = BoardBootGraceMs,
+                ["node_boot_grace_ms"] = 5000,
+                ["recovery_stable_ms"] = 1500,
+                // A demotion request to an active that lost its link cannot be answered: fence soon.
+                ["demote_ack_timeout_ms"] = 500,
+                ["grant_ack_timeout_ms"] = GrantAckTimeoutMs,
+                ["node_silence_ms"] = NodeSilenceMs,
+                // Reset held one tick (10 ms) before the node counts as out. The rack models the
+                // BOM's outputs (hardware/README.md): a PhotoMOS relay (AQY212EH) that closes within
+                // a few ms of its LED current, and the simulator stops a server within 2.4 ms (p99)
+                // of the reset wire. A mechanical relay (5-15 ms to close) needs 20-30 ms here; the
+                // 100 ms default is sized for a 50 ms tick and an unknown output stage.
+                ["fence_confirm_ms"] = Math.Max(o.TickMs, 10),
+                ["reading_period_ms"] = 1000,
+            },
+            ["escalation"] = new JsonObject
+            {
+                ["backoff_ms"] = 1000,
+                ["backoff_max_ms"] = 8000,
+                ["cap_attempts"] = 3,
+                ["cap_window_ms"] = 600000,
+            },
+            ["channels"] = new JsonArray(members.Select(m => (JsonNode)new JsonObject
+            {
+                ["name"] = m.Channel,
+                ["node"] = m.Node,
+                ["has_role"] = true,
+                ["has_fence"] = true,
+            }).ToArray()),
+            ["groups"] = new JsonArray(new JsonObject
+            {
+                ["name"] = o.Group,
+                ["mode"] = "active-standby",
+                ["members"] = new JsonArray(members.Select(m => (JsonNode)m.Node).ToArray()),
+                ["failback"] = o.FailbackStableMs > 0 ? "automatic" : "manual",
+                ["failback_stable_ms"] = o.FailbackStableMs > 0 ? o.FailbackStableMs : 5000,
+                ["network_failure"] = ConfigWords.Of(o.NetworkFailure),
+            }),
+        };
+        return root.ToJsonString();
+    }
+
+    public static string Agent(
+        RackClusterOptions o, string node, int heartbeatPin, string wireFile, string brokerHost, int brokerPort,
+        string keyFile, string epochFile, string vip, int vipPrefix, string vipInterface, string? netns, BrokerLogin? login = null)
+    {
+        var root = new JsonObject
+        {
+            ["Cluster"] = o.Cluster,
+            ["Node"] = node,
+            ["Group"] = o.Group,
+            ["Heartbeat"] = new JsonObject
+            {
+                ["Driver"] = "virtual",
+                ["WireFile"] = wireFile,
+                ["Pin"] = heartbeatPin,
+                ["PeriodMs"] = o.HeartbeatPeriodMs,
+            },
+            ["Mqtt"] = new JsonObject
+            {
+                ["Brokers"] = new JsonArray(new JsonObject { ["Host"] = brokerHost, ["Port"] = brokerPort }),
+                ["ClientId"] = $"agent-{node}",
+                ["Username"] = login?.User ?? "",
+                ["PasswordFile"] = login?.PasswordFile ?? "",
+                ["ReconnectMinMs"] = 200,
+                ["ReconnectMaxMs"] = 2000,
+                ["StatePublishMs"] = 2000,
+            },
+            ["Board"] = new JsonObject { ["LostAfterMs"] = 10000, ["EpochFile"] = epochFile },
+            ["Commands"] = new JsonObject { ["KeyFile"] = keyFile },
+            ["Metrics"] = new JsonObject { ["IntervalMs"] = 5000 },
+            ["Checks"] = new JsonArray(new JsonObject
+            {
+                ["Name"] = "service",
+                ["Kind"] = "tcp",
+                ["Host"] = "127.0.0.1",
+                ["Port"] = o.ServicePort,
+                ["Required"] = true,
+                ["IntervalMs"] = 500,
+                ["TimeoutMs"] = 300,
+            }),
+            ["Failover"] = new JsonObject
+            {
+                ["Vip"] = new JsonObject
+                {
+                    ["Address"] = vip,
+                    ["PrefixLength"] = vipPrefix,
+                    ["Interface"] = vipInterface,
+                    ["ArpCount"] = 2,
+                    ["Netns"] = netns ?? "",
+                },
+            },
+        };
+        return root.ToJsonString();
+    }
+}

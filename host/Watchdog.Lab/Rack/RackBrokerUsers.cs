@@ -1,0 +1,93 @@
+using System.Net;
+using System.Net.Sockets;
+using Watchdog.Operator.Broker;
+using Watchdog.Sim.Broker;
+
+namespace Watchdog.Lab.Rack;
+
+/// <summary>One user of the rack's broker: its name and the file holding its password alone on one line.</summary>
+public sealed record BrokerLogin(string User, string PasswordFile)
+{
+    public string Password() => File.ReadAllText(PasswordFile).TrimEnd('\r', '\n');
+}
+
+/// <summary>
+/// The rack's broker set up as an operator sets up theirs: `watchdogctl broker config`'s own code
+/// (<see cref="BrokerPlan"/>, <see cref="BrokerConfigWriter"/>) reads the board's configuration
+/// file and writes mosquitto.conf (no anonymous clients), the password file, the ACL and one
+/// credential file per user into the rack's folder; mosquitto runs that configuration. The users:
+/// <c>board-rack1</c>, <c>agent-&lt;node&gt;</c> per node, and <c>operator-rack</c>, which the
+/// observer logs in as (it reads everything and sends the rack's signed commands, which is what an
+/// operator may do).
+/// </summary>
+public sealed class RackBrokerUsers
+{
+    /// <summary>The rack's one operator: user operator-rack.</summary>
+    public const string OperatorName = "rack";
+
+    private RackBrokerUsers(string directory, BrokerPlan plan, int port)
+    {
+        Directory = directory;
+        Plan = plan;
+        Port = port;
+    }
+
+    /// <summary>The folder `broker config` wrote to (mosquitto.conf, password_file, acl_file, credentials/).</summary>
+    public string Directory { get; }
+
+    public BrokerPlan Plan { get; }
+
+    /// <summary>The port of the configuration's one listener.</summary>
+    public int Port { get; }
+
+    public string ConfFile => Path.Combine(Directory, BrokerConfigWriter.ConfFile);
+
+    public BrokerLogin Board(string board) => Login(BrokerPlan.BoardUserPrefix + board);
+
+    public BrokerLogin Agent(string node) => Login(BrokerPlan.AgentUserPrefix + node);
+
+    public BrokerLogin Operator => Login(BrokerPlan.OperatorUserPrefix + OperatorName);
+
+    private BrokerLogin Login(string user)
+    {
+        BrokerUser known = Plan.Users.SingleOrDefault(u => u.User == user) ?? throw new ArgumentException($"'{user}' is not a user of the rack's broker", nameof(user));
+        return new BrokerLogin(known.User, Path.Combine(Directory, BrokerConfigWriter.CredentialFile(known)));
+    }
+
+    /// <summary>
+    /// Writes the configuration for <paramref name="boardConfigPath"/> with one plain listener on
+    /// <paramref name="host"/> and a free port, and starts mosquitto on it; a port another process
+    /// took between the probe and mosquitto's bind is picked again (new files, new passwords: no
+    /// client has read the old ones yet).
+    /// </summary>
+    public static (RackBrokerUsers Users, MosquittoProcess Broker) Start(string directory, string boardConfigPath, string host)
+    {
+        BrokerPlan plan = BrokerPlan.Read([boardConfigPath], [OperatorName]);
+        for (int attempt = 1; ; attempt++)
+        {
+            int port = FreePort(host);
+            BrokerConfigWriter.Write(new BrokerConfigRequest
+            {
+                Plan = plan,
+                OutDirectory = directory,
+                Plain = [new ListenAddress(host, port)],
+                Existing = ExistingFiles.Overwrite,
+            });
+            var users = new RackBrokerUsers(directory, plan, port);
+            try
+            {
+                return (users, MosquittoProcess.Start(new MosquittoOptions { Port = port, BindAddress = host, ConfigFile = users.ConfFile }));
+            }
+            catch (InvalidOperationException e) when (attempt < 3 && e.Message.Contains("in use", StringComparison.OrdinalIgnoreCase))
+            {
+            }
+        }
+    }
+
+    private static int FreePort(string host)
+    {
+        using var listener = new TcpListener(IPAddress.Parse(host), 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,357 @@
+using System.Diagnostics;
+using System.Net;
+using Watchdog.Bench.Network;
+using Watchdog.Bench.Probe;
+using Watchdog.Bench.Timing;
+using Watchdog.Lab.Checks;
+using Watchdog.Operator.Keys;
+using Watchdog.Sim.Broker;
+using Watchdog.Sim.Rack;
+
+namespace Watchdog.Lab.Rack;
+
+/// <summary>
+/// A running cluster on the virtual rack: a broker, one board process, and servers (each in its
+/// own network namespace) running a real agent and a tiny service behind a virtual IP, plus an
+/// independent client probing that virtual IP and an observer on MQTT. Used by `watchdogctl
+/// demo`, the failover integration tests and the bench. Dispose tears everything down.
+/// </summary>
+public sealed class RackCluster : IAsyncDisposable
+{
+    private readonly List<IDisposable> _disposables = [];
+    private EmbeddedBroker? _embedded;
+    private MosquittoProcess? _mosquitto;
+    private Process? _board;
+    private readonly Dictionary<string, ServiceSpec> _agents = new(StringComparer.Ordinal);
+    private string _boardConfigPath = "";
+    private long _boardStartedAtWallMs;
+
+    private RackCluster(RackClusterOptions options, VirtualRack rack)
+    {
+        Options = options;
+        Rack = rack;
+        // One clock for everything: the rack's timeline, the probe, the overlap meter.
+        Clock = new BenchClock(rack.Timeline.StartTimestamp);
+    }
+
+    public RackClusterOptions Options { get; }
+
+    public VirtualRack Rack { get; }
+
+    public BenchClock Clock { get; }
+
+    public ClusterObserver Observer { get; private set; } = null!;
+
+    /// <summary>The operator key that signs the rack's commands.</summary>
+    public ClusterKey Key { get; } = ClusterKey.Generate("demo");
+
+    /// <summary>Every key of the rack by role: the operator key above, the board's, one per node.</summary>
+    public KeySet Keys { get; private set; } = null!;
+
+    /// <summary>The folder of the holders' key files (KeySet.WriteAll).</summary>
+    public string KeyDirectory => Path.Combine(Rack.Directory, "keys");
+
+    /// <summary>The operator's key file (watchdogctl --key-file).</summary>
+    public string KeyFile => Path.Combine(KeyDirectory, KeySet.OperatorFileName);
+
+    public string BrokerHost => Rack.HostAddress;
+
+    public int BrokerPort { get; private set; }
+
+    /// <summary>The broker's users and their credential files (mosquitto with <see cref="RackClusterOptions.SecureBroker"/>), or null: everyone connects anonymously.</summary>
+    public RackBrokerUsers? BrokerUsers { get; private set; }
+
+    /// <summary>The virtual IP, or null when the rack runs on loopback (no namespaces: no VIP).</summary>
+    public IPAddress? Vip { get; private set; }
+
+    public VipProbe? Probe { get; private set; }
+
+    public VipHolderSampler? Holders { get; private set; }
+
+    public ActiveOverlapMeter? Overlap { get; private set; }
+
+    /// <summary>Who holds the virtual IP, from the kernel's address events (exact, for the overlap meter).</summary>
+    public VipAddressMonitor? Addresses { get; private set; }
+
+    /// <summary>
+    /// Wall-clock time (ms since the Unix epoch) up to which the last failover run reported the
+    /// safety checker's findings: a later run lists as pre-existing only what began after it (or
+    /// still held at its own fault), so nothing is lost between runs and nothing charged twice.
+    /// </summary>
+    public long SafetyReportedUntilWallMs { get; set; }
+
+    public string BoardStateDirectory => Path.Combine(Rack.Directory, "board-state");
+
+    public string BoardLog => Path.Combine(Rack.Directory, "board.log");
+
+    public IEnumerable<SimulatedServer> Servers => Rack.Servers;
+
+    public static async Task<RackCluster> StartAsync(RackClusterOptions options, CancellationToken ct)
+    {
+        var rack = VirtualRack.Create(new RackOptions { UseNamespaces = options.UseNamespaces, Log = options.Log, KeepDirectory = options.KeepDirectory });
+        var cluster = new RackCluster(options, rack);
+        try
+        {
+            await cluster.StartPartsAsync(ct).ConfigureAwait(false);
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task StartPartsAsync(CancellationToken ct)
+    {
+        Keys = KeySet.Generate("rack", [ClusterConfigs.BoardName], Options.Nodes, Key.AsRoleKey());
+        Keys.WriteAll(KeyDirectory);
+
+        // The board's configuration first: a secure broker's users and ACL are made from it.
+        var members = new List<(string Channel, string Node)>();
+        for (var i = 0; i < Options.Nodes.Count; i++)
+        {
+            members.Add(($"s{i + 1}", Options.Nodes[i]));
+        }
+
+        _boardConfigPath = Path.Combine(Rack.Directory, "board.json");
+        File.WriteAllText(_boardConfigPath, ClusterConfigs.Board(Options, members));
+
+        // Every client below connects to it: the broker comes up first.
+        await StartBrokerAsync().ConfigureAwait(false);
+        Options.Log.WriteLine($"broker: {(Options.Broker == BrokerKind.Embedded ? "embedded MQTTnet" : "mosquitto")} on {BrokerHost}:{BrokerPort}" +
+                              (BrokerUsers is null ? ", anonymous clients" : $", users and ACL by `watchdogctl broker config` ({BrokerUsers.Directory}), anonymous clients refused"));
+
+        // A kept rack folder (WATCHDOG_KEEP_RACK=1) also keeps every MQTT message the observer saw, beside the wire timeline.
+        var journal = Options.KeepDirectory ? Path.Combine(Rack.Directory, "mqtt.log") : null;
+        Observer = await ClusterObserver.StartAsync(BrokerHost, BrokerPort, Options.Cluster, ct, journal, BrokerUsers?.Operator).ConfigureAwait(false);
+
+        var namespaces = Rack.IsolationMode == IsolationMode.NetworkNamespaces;
+        Vip = namespaces ? IPAddress.Parse(Rack.AddressFor(100)) : null;
+
+        foreach (var (channel, node) in members)
+        {
+            var server = Rack.AddServer(node, channel, new ServerOptions
+            {
+                BootDelay = TimeSpan.FromMilliseconds(200),
+                ForcedOffHold = TimeSpan.FromMilliseconds(800),
+                // The BIOS setting "restore on AC power loss: power on", as servers behind a fence contactor are set up.
+                BootOnPowerRestore = true,
+            });
+            server.AddService(new ServiceSpec("service", "python3", "-u", NodeNameService.ScriptFile, node, Options.ServicePort.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            var agentConfig = Path.Combine(Rack.Directory, $"{node}-agent.json");
+            File.WriteAllText(agentConfig, ClusterConfigs.Agent(
+                Options, node, server.Wiring.HeartbeatPin, Rack.WireFilePath, BrokerHost, BrokerPort, Path.Combine(KeyDirectory, KeySet.NodeFileName(node)),
+                Path.Combine(Rack.Directory, $"{node}.epoch"),
+                Vip?.ToString() ?? "", 32, server.Network.Interfaces[0], netns: null, BrokerUsers?.Agent(node)));
+            ServiceSpec agent = Options.AgentExecutable is { } native
+                ? new ServiceSpec("agent", native, "--config", agentConfig)
+                : new ServiceSpec("agent", "dotnet", Binary("Watchdog.Agent.dll"), "--config", agentConfig);
+            _agents[node] = agent with
+            {
+                Environment = new Dictionary<string, string> { ["DOTNET_TieredPGO"] = "0", ["DOTNET_gcServer"] = "0" },
+            };
+            if (Options.InstallAgents)
+            {
+                server.AddService(_agents[node]);
+            }
+        }
+
+        // The board after the servers, so it hears them within its grace: building the namespaces
+        // on a loaded machine can outlast the grace, and a member the board has not heard by then
+        // is absent until its agent speaks (no reset any more, but a slower settle).
+        StartBoard();
+
+        if (namespaces)
+        {
+            var client = Rack.AddNetworkNode("client", 200);
+            Probe = new VipProbe(new VipProbeOptions { Target = new IPEndPoint(Vip!, Options.ServicePort), ClientNamespace = client.Namespace, IntervalMs = 20 }, Clock);
+            Probe.Start();
+            _disposables.Add(Probe);
+            Holders = new VipHolderSampler(
+                Rack.Servers.ToDictionary(s => s.Name, s => s.Namespace!), "eth0", Vip!, Clock, 10);
+            Holders.Start();
+            _disposables.Add(Holders);
+            Addresses = new VipAddressMonitor(Rack.Servers.ToDictionary(s => s.Name, s => s.Namespace!), Vip!, Rack.Timeline);
+            _disposables.Add(Addresses);
+            Overlap = new ActiveOverlapMeter(this);
+            Overlap.Start();
+            _disposables.Add(Overlap);
+        }
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="expected"/> (or, when null, whichever member the board chose) is
+    /// active and acknowledged, the others standby, (with a VIP) the probe hears the active, and the
+    /// board's status says it has settled. The board grants the first member that is healthy when
+    /// it settles: a preferred member still recovering from a failed first check loses the role to
+    /// the next, and with manual failback keeps it lost, so the bench must not insist on web1.
+    /// The board may grant roles before its boot grace is over (every member heard), but refuses
+    /// commands until then: a caller that sends one next needs the settled status too.
+    /// </summary>
+    public Task<bool> WaitUntilSettledAsync(string? expected, TimeSpan timeout, CancellationToken ct)
+    {
+        var since = Clock.NowMs;
+        return Observer.WaitForAsync(o =>
+        {
+            var roles = o.LatestRoles(Options.Group);
+            var active = roles is { Active.Length: 1 } ? roles.Active[0] : null;
+            return roles is not null && active is not null && (expected is null || active == expected) &&
+                   o.LatestState(active).ClaimsActive() &&
+                   Options.Nodes.Where(n => n != active).All(n => o.LatestState(n) is { } s && s.Role == Protocol.Wire.NodeRole.Standby && s.Epoch == roles.Epoch) &&
+                   (Probe is null || Probe.Snapshot().Any(p => p.StartMs >= since && p.Node == active)) &&
+                   BoardSettled(o, 0);
+        }, timeout, ct);
+    }
+
+    /// <summary>
+    /// Waits for the board's status to say it has settled (its boot grace is over), published by the
+    /// board process running now, and no earlier than <paramref name="notBeforeWallMs"/> (after a
+    /// settling refusal: a status from before it proves nothing).
+    /// </summary>
+    public Task<bool> WaitForBoardSettledAsync(long notBeforeWallMs, TimeSpan timeout, CancellationToken ct) =>
+        Observer.WaitForAsync(o => BoardSettled(o, notBeforeWallMs), timeout, ct);
+
+    // The retained status of a killed board says whatever it said last: only the running process's counts.
+    private bool BoardSettled(ClusterObserver o, long notBeforeWallMs) =>
+        o.LatestBoard(ClusterConfigs.BoardName) is { Settled: true } s && s.Timestamp >= Math.Max(notBeforeWallMs, Volatile.Read(ref _boardStartedAtWallMs));
+
+    public SimulatedServer Server(string node) => Rack.Server(node);
+
+    /// <summary>Installs <paramref name="node"/>'s agent (InstallAgents false): it starts now and at every boot.</summary>
+    public void InstallAgent(string node)
+    {
+        Rack.Timeline.Record(TimelineKind.Fault, node, "agent installed");
+        Server(node).AddService(_agents[node]);
+    }
+
+    // Broker faults.
+    public async Task StopBrokerAsync()
+    {
+        if (_embedded is not null)
+        {
+            await _embedded.StopAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            Rack.StopBroker(_mosquitto!);
+        }
+    }
+
+    public async Task StartBrokerAgainAsync(CancellationToken ct)
+    {
+        if (_embedded is not null)
+        {
+            await _embedded.RestartAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            Rack.StartBrokerAgain(_mosquitto!);
+        }
+
+        // Both starts return once the broker accepts connections.
+        await Observer.ReconnectAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Board fault: SIGKILL of the board process (its relays drop out), then a fresh start on the same state directory.</summary>
+    public void KillBoard()
+    {
+        Rack.Timeline.Record(TimelineKind.Fault, "board", "kill -9 board", "pid " + _board?.Id);
+        _board?.Kill();
+        _board?.WaitForExit();
+    }
+
+    public void StartBoard()
+    {
+        Directory.CreateDirectory(BoardStateDirectory);
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in new[]
+                 {
+                     Binary("Watchdog.Board.dll"), "--config", _boardConfigPath, "--pins", Rack.PinMap.Source,
+                     "--wires", Rack.WireFilePath, "--state-dir", BoardStateDirectory, "--broker", $"{BrokerHost}:{BrokerPort}",
+                     "--cluster-key-file", Path.Combine(KeyDirectory, KeySet.BoardFileName(ClusterConfigs.BoardName)), "--tick-ms", Options.TickMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                 })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        if (BrokerUsers?.Board(ClusterConfigs.BoardName) is { } login)
+        {
+            start.ArgumentList.Add("--username");
+            start.ArgumentList.Add(login.User);
+            start.ArgumentList.Add("--password-file");
+            start.ArgumentList.Add(login.PasswordFile);
+        }
+
+        Volatile.Write(ref _boardStartedAtWallMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        var log = new StreamWriter(BoardLog, append: true) { AutoFlush = true };
+        _board = Process.Start(start) ?? throw new InvalidOperationException("could not start the board process");
+        _board.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
+        _board.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
+        _board.BeginOutputReadLine();
+        _board.BeginErrorReadLine();
+        _disposables.Add(log);
+    }
+
+    private async Task StartBrokerAsync()
+    {
+        if (Options.Broker == BrokerKind.Mosquitto && Options.SecureBroker)
+        {
+            (BrokerUsers, _mosquitto) = RackBrokerUsers.Start(Path.Combine(Rack.Directory, "broker"), _boardConfigPath, BrokerHost);
+            BrokerPort = _mosquitto.Port;
+        }
+        else if (Options.Broker == BrokerKind.Embedded)
+        {
+            _embedded = await EmbeddedBroker.StartAsync(IPAddress.Parse(BrokerHost)).ConfigureAwait(false);
+            BrokerPort = _embedded.Port;
+        }
+        else
+        {
+            _mosquitto = Rack.StartBroker();
+            BrokerPort = _mosquitto.Port;
+        }
+    }
+
+    internal static string Binary(string name)
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, name);
+        return File.Exists(path) ? path : throw new FileNotFoundException($"{name} is not next to watchdogctl ({AppContext.BaseDirectory}): build the solution first", path);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var d in Enumerable.Reverse(_disposables))
+        {
+            try
+            {
+                d.Dispose();
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or IOException)
+            {
+            }
+        }
+
+        if (_board is { HasExited: false })
+        {
+            _board.Kill();
+            await _board.WaitForExitAsync().ConfigureAwait(false);
+        }
+
+        _board?.Dispose();
+        if (Observer is not null)
+        {
+            await Observer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        Rack.Dispose();
+        _mosquitto?.Dispose();
+        if (_embedded is not null)
+        {
+            await _embedded.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using Watchdog.Firmware.Core.Config;
+
+namespace Watchdog.Lab.Rack;
+
+/// <summary>Which broker a rack cluster runs against.</summary>
+public enum BrokerKind
+{
+    /// <summary>MQTTnet's embedded server, in-process: the demo needs nothing installed.</summary>
+    Embedded,
+
+    /// <summary>A real mosquitto process: what tests and the bench use (with users and ACL unless SecureBroker is false).</summary>
+    Mosquitto,
+}
+
+/// <summary>
+/// The shape of a rack cluster: one board, two servers (web1 on s1 preferred, web2 on s2) in an
+/// active-standby group behind a virtual IP, each running a real agent and a tiny service.
+/// </summary>
+public sealed record RackClusterOptions
+{
+    public string Cluster { get; init; } = "demo";
+
+    public string Group { get; init; } = "web";
+
+    public IReadOnlyList<string> Nodes { get; init; } = ["web1", "web2"];
+
+    /// <summary>Heartbeat period in ms; detection timeout is three periods, the minimum the core accepts.</summary>
+    public int HeartbeatPeriodMs { get; init; } = 50;
+
+    public int TickMs { get; init; } = 10;
+
+    public BrokerKind Broker { get; init; } = BrokerKind.Embedded;
+
+    /// <summary>
+    /// With <see cref="BrokerKind.Mosquitto"/>: the broker runs the configuration `watchdogctl
+    /// broker config` writes for the rack (no anonymous clients, one user per board, agent and
+    /// operator, the ACL; <see cref="RackBrokerUsers"/>), and every client logs in as its user.
+    /// The default: it costs the broker at most 0.01 ms a message and 0.3 ms a connection, and the
+    /// failover nothing measurable (docs/benchmarks.md). False lets every client in anonymously.
+    /// The embedded broker has no users and always lets every client in, whatever this says.
+    /// </summary>
+    public bool SecureBroker { get; init; } = true;
+
+    /// <summary>False runs servers as plain processes on loopback (no VIP, no link faults).</summary>
+    public bool UseNamespaces { get; init; } = true;
+
+    /// <summary>Automatic failback after this many ms of stable health; 0 means manual failback.</summary>
+    public int FailbackStableMs { get; init; }
+
+    /// <summary>Where progress lines go (stderr by default; the demo's live view replaces them).</summary>
+    public TextWriter Log { get; init; } = Console.Error;
+
+    /// <summary>Keep the rack's folder (configs, wire file, every process's log) after the run; also WATCHDOG_KEEP_RACK=1.</summary>
+    public bool KeepDirectory { get; init; } = Environment.GetEnvironmentVariable("WATCHDOG_KEEP_RACK") == "1";
+
+    /// <summary>
+    /// A published agent executable (NativeAOT: `dotnet publish host/Watchdog.Agent -c Release
+    /// -r linux-x64`), as servers run it in production. Null runs the JIT build next to
+    /// watchdogctl (`dotnet Watchdog.Agent.dll`), whose first promote pays for compiling its path.
+    /// </summary>
+    public string? AgentExecutable { get; init; }
+
+    /// <summary>The group's network_failure policy: demote (the core's default) or fence (hold an active that lost every link at once).</summary>
+    public NetworkFailurePolicy NetworkFailure { get; init; } = NetworkFailurePolicy.Demote;
+
+    /// <summary>The TCP port of the service behind the virtual IP.</summary>
+    public int ServicePort { get; init; } = 7070;
+
+    /// <summary>
+    /// False leaves the agents uninstalled at start (a rack wired and flashed before the agents
+    /// are installed): the servers run their service only, and RackCluster.InstallAgent adds one.
+    /// </summary>
+    public bool InstallAgents { get; init; } = true;
+}

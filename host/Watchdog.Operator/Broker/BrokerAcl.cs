@@ -1,0 +1,101 @@
+using System.Text;
+
+namespace Watchdog.Operator.Broker;
+
+/// <summary>
+/// The broker's acl_file: for every user, the cluster's topics to read and exactly the topics it
+/// publishes to write, all built by <see cref="Watchdog.Protocol.Topics.TopicTree"/>.
+/// <list type="bullet">
+/// <item>a board: its own status, state and channel readings, the grants and requests of the
+/// nodes wired to it, the roles of its groups, its events, and the acks of commands for itself,
+/// its nodes and its groups (the targets it subscribes to);</item>
+/// <item>an agent: its node's status (also its will), state, metrics and grant acks, its events,
+/// and the acks of commands for its node;</item>
+/// <item>an operator: commands (<c>command/+</c>, which does not match <c>command/&lt;target&gt;/ack</c>).</item>
+/// </list>
+/// Everything is written under <c>user</c> lines, none as a <c>pattern</c>: mosquitto applies a
+/// pattern to every user, and <c>%u</c> stands for the whole user name, so with user names that
+/// say what a user is (<c>agent-db1</c>) no pattern can name <c>node/db1/...</c>, and with bare
+/// names (<c>db1</c>) a pattern for node topics would let boards and operators write node topics
+/// under their own names.
+/// </summary>
+public static class BrokerAcl
+{
+    /// <summary>The topics each user may write, in the order they are written to the file.</summary>
+    public static IReadOnlyList<(BrokerUser User, IReadOnlyList<string> Writes)> Writes(BrokerPlan plan)
+    {
+        var t = plan.Topics;
+        var result = new List<(BrokerUser, IReadOnlyList<string>)>();
+        foreach (BrokerUser user in plan.Users)
+        {
+            var writes = new List<string>();
+            switch (user.Kind)
+            {
+                case PrincipalKind.Board:
+                    BoardPrincipal board = plan.Boards.Single(b => b.Board == user.Name);
+                    writes.Add(t.BoardStatus(board.Board));
+                    writes.Add(t.BoardState(board.Board));
+                    writes.AddRange(board.Channels.Select(c => t.BoardChannel(board.Board, c)));
+                    foreach (string node in board.Nodes)
+                    {
+                        writes.Add(t.NodeGrant(node));
+                        writes.Add(t.NodeRequest(node));
+                    }
+
+                    writes.AddRange(board.Groups.Select(t.GroupRoles));
+                    writes.Add(t.Event(board.Board));
+                    writes.Add(t.CommandAck(board.Board));
+                    writes.AddRange(board.Nodes.Select(t.CommandAck));
+                    writes.AddRange(board.Groups.Select(t.CommandAck));
+                    break;
+                case PrincipalKind.Agent:
+                    writes.Add(t.NodeStatus(user.Name));
+                    writes.Add(t.NodeState(user.Name));
+                    writes.Add(t.NodeMetrics(user.Name));
+                    writes.Add(t.NodeGrantAck(user.Name));
+                    writes.Add(t.Event(user.Name));
+                    writes.Add(t.CommandAck(user.Name));
+                    break;
+                case PrincipalKind.Operator:
+                    writes.Add(t.AllCommands());
+                    break;
+            }
+
+            result.Add((user, writes));
+        }
+
+        return result;
+    }
+
+    public static string Render(BrokerPlan plan)
+    {
+        var acl = new StringBuilder();
+        acl.Append(
+            $"""
+            # mosquitto acl_file for Watchdog cluster "{plan.Cluster}", written by `watchdogctl broker config`.
+            # Every user may read {plan.Topics.Everything()} and write only the topics listed under it.
+            # User names: board-<board>, agent-<node>, operator-<name>. No line before the first user
+            # line: anonymous clients get nothing (and allow_anonymous is false anyway).
+
+            """);
+        foreach (var (user, writes) in Writes(plan))
+        {
+            acl.Append('\n').Append("# ").Append(Describe(user, plan)).Append('\n');
+            acl.Append("user ").Append(user.User).Append('\n');
+            acl.Append("topic read ").Append(plan.Topics.Everything()).Append('\n');
+            foreach (string topic in writes)
+            {
+                acl.Append("topic write ").Append(topic).Append('\n');
+            }
+        }
+
+        return acl.ToString();
+    }
+
+    private static string Describe(BrokerUser user, BrokerPlan plan) => user.Kind switch
+    {
+        PrincipalKind.Board => $"board {user.Name}: nodes {string.Join(", ", plan.Boards.Single(b => b.Board == user.Name).Nodes)}",
+        PrincipalKind.Agent => $"agent of node {user.Name}",
+        _ => $"operator {user.Name}: commands only",
+    };
+}

@@ -1,0 +1,173 @@
+using Watchdog.Firmware.Core.Config;
+using Watchdog.Protocol.Topics;
+
+namespace Watchdog.Operator.Broker;
+
+/// <summary>What a broker user is: a board, the agent of a node, or an operator (watchdogctl).</summary>
+public enum PrincipalKind
+{
+    Board,
+    Agent,
+    Operator,
+}
+
+/// <summary>One MQTT user of the cluster's broker: its user name, what it is and the name it has in topics.</summary>
+public sealed record BrokerUser(string User, PrincipalKind Kind, string Name);
+
+/// <summary>A board as the broker sees it: its name and what its configuration wires to it.</summary>
+public sealed record BoardPrincipal(string Board, IReadOnlyList<string> Channels, IReadOnlyList<string> Nodes, IReadOnlyList<string> Groups);
+
+/// <summary>
+/// Who may log in to one cluster's broker. Boards, their channels, nodes and groups come from the
+/// boards' own configuration files (the files the boards run with), so the ACL can hold each board
+/// to the nodes it is wired to; each node's agent gets a user; operators are named on the command
+/// line. User names say what a user is: <c>board-&lt;board&gt;</c>, <c>agent-&lt;node&gt;</c>,
+/// <c>operator-&lt;name&gt;</c> (the agent's is the one its deploy example already uses).
+/// </summary>
+public sealed class BrokerPlan
+{
+    public const string BoardUserPrefix = "board-";
+    public const string AgentUserPrefix = "agent-";
+    public const string OperatorUserPrefix = "operator-";
+
+    private BrokerPlan(string cluster, IReadOnlyList<BoardPrincipal> boards, IReadOnlyList<string> operators)
+    {
+        Cluster = cluster;
+        Boards = boards;
+        Operators = operators;
+        Topics = new TopicTree(cluster);
+    }
+
+    public string Cluster { get; }
+
+    public TopicTree Topics { get; }
+
+    public IReadOnlyList<BoardPrincipal> Boards { get; }
+
+    /// <summary>Every node of every board, in the order of the boards and their channels.</summary>
+    public IReadOnlyList<string> Nodes => Boards.SelectMany(b => b.Nodes).ToList();
+
+    public IReadOnlyList<string> Operators { get; }
+
+    /// <summary>Every user, boards first, then agents, then operators.</summary>
+    public IReadOnlyList<BrokerUser> Users =>
+    [
+        .. Boards.Select(b => new BrokerUser(BoardUserPrefix + b.Board, PrincipalKind.Board, b.Board)),
+        .. Nodes.Select(n => new BrokerUser(AgentUserPrefix + n, PrincipalKind.Agent, n)),
+        .. Operators.Select(o => new BrokerUser(OperatorUserPrefix + o, PrincipalKind.Operator, o)),
+    ];
+
+    /// <summary>Reads and checks the boards' configuration files; throws <see cref="BrokerConfigException"/> naming the file and the problem.</summary>
+    public static BrokerPlan Read(IReadOnlyList<string> boardConfigPaths, IReadOnlyList<string> operators)
+    {
+        var configs = new List<(string Source, BoardConfig Config)>();
+        foreach (string path in boardConfigPaths)
+        {
+            byte[] bytes;
+            try
+            {
+                bytes = File.ReadAllBytes(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new BrokerConfigException($"--board-config '{path}': {e.Message}");
+            }
+
+            if (!BoardConfigReader.TryRead(bytes, out BoardConfig? config, out string error) || config is null)
+            {
+                throw new BrokerConfigException($"--board-config '{path}': {error}");
+            }
+
+            configs.Add((path, config));
+        }
+
+        return From(configs, operators);
+    }
+
+    /// <summary>
+    /// Builds the plan from board configurations already read. Refuses what would make two users
+    /// share a topic: two boards of one name, a node or group on two boards, and a name used for
+    /// two things (boards and nodes share <c>events/&lt;name&gt;</c>; boards, nodes and groups share
+    /// <c>command/&lt;name&gt;</c>).
+    /// </summary>
+    public static BrokerPlan From(IReadOnlyList<(string Source, BoardConfig Config)> configs, IReadOnlyList<string> operators)
+    {
+        if (configs.Count == 0)
+        {
+            throw new BrokerConfigException("at least one --board-config is needed");
+        }
+
+        if (operators.Count == 0)
+        {
+            throw new BrokerConfigException("at least one --operator is needed (watchdogctl logs in as one)");
+        }
+
+        string cluster = configs[0].Config.Cluster;
+        var owner = new Dictionary<string, string>(StringComparer.Ordinal);
+        var boards = new List<BoardPrincipal>();
+        foreach (var (source, config) in configs)
+        {
+            if (config.Cluster != cluster)
+            {
+                throw new BrokerConfigException($"'{source}' is for cluster '{config.Cluster}', '{configs[0].Source}' for '{cluster}': one broker configuration serves one cluster");
+            }
+
+            Claim(owner, config.Board, $"board {config.Board} ({source})");
+            foreach (ChannelConfig channel in config.Channels)
+            {
+                Claim(owner, channel.Node, $"node {channel.Node} (channel {channel.Name} of board {config.Board})");
+            }
+
+            foreach (GroupConfig group in config.Groups)
+            {
+                Claim(owner, group.Name, $"group {group.Name} (board {config.Board})");
+            }
+
+            boards.Add(new BoardPrincipal(
+                config.Board,
+                config.Channels.Select(c => c.Name).ToList(),
+                config.Channels.Select(c => c.Node).ToList(),
+                config.Groups.Select(g => g.Name).ToList()));
+        }
+
+        var seenOperators = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string name in operators)
+        {
+            CheckUserName(name, $"--operator '{name}'");
+            if (!seenOperators.Add(name))
+            {
+                throw new BrokerConfigException($"--operator '{name}' is given twice");
+            }
+        }
+
+        return new BrokerPlan(cluster, boards, [.. operators]);
+    }
+
+    private static void Claim(Dictionary<string, string> owner, string name, string what)
+    {
+        CheckUserName(name, what);
+        if (owner.TryGetValue(name, out string? first))
+        {
+            throw new BrokerConfigException($"'{name}' is both {first} and {what}: names share events/<name> and command/<name>, so each may be used once in a cluster");
+        }
+
+        owner[name] = what;
+    }
+
+    /// <summary>A name becomes part of a user name: the topic rules, and no ':' (password_file separates user and hash with it).</summary>
+    private static void CheckUserName(string name, string what)
+    {
+        if (!TopicTree.IsValidName(name))
+        {
+            throw new BrokerConfigException($"{what}: a name must be 1-64 characters without '/', '+', '#', spaces or control characters");
+        }
+
+        if (name.Contains(':', StringComparison.Ordinal))
+        {
+            throw new BrokerConfigException($"{what}: a name must not contain ':' (mosquitto's password_file separates user and hash with it)");
+        }
+    }
+}
+
+/// <summary>A problem with what `watchdogctl broker config` was given; the message is for the operator.</summary>
+public sealed class BrokerConfigException(string message) : Exception(message);
