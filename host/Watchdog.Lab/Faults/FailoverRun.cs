@@ -131,6 +131,14 @@ public static class FailoverRun
 
         // Overlap that began before the fault was injected is not the fault's: reported apart.
         var overlap = cluster.Overlap?.Split(t0, tEnd) ?? OverlapSplit.None;
+        if (overlap.ChargedMs > 0)
+        {
+            // Which relay, boot or address change let two servers act at once: the rack's own
+            // timeline around each stretch (a count alone cannot say whether the board or the
+            // simulated server was late).
+            LogOverlaps(cluster, t0, tEnd, say);
+        }
+
         var checkedAtWall = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var safety = SafetyChecker.CheckRun(o.Observations(), t0Wall, cluster.SafetyReportedUntilWallMs, overlap);
         cluster.SafetyReportedUntilWallMs = checkedAtWall;
@@ -303,6 +311,19 @@ public static class FailoverRun
         return $"group {cluster.Options.Group}@{roles?.Epoch} active=[{string.Join(",", roles?.Active ?? [])}] standby=[{string.Join(",", roles?.Standby ?? [])}] fenced=[{string.Join(",", roles?.Fenced ?? [])}]; " +
                (state is null ? $"{node} has published no state" : $"{node} says {WireWords.Of(state.Role)}@{state.Epoch} {WireWords.Of(state.Health)} '{state.Reason}'") +
                $"; server up={cluster.Server(node).IsUp} frozen={cluster.Server(node).IsFrozen} reset={cluster.Server(node).IsResetHeld}";
+    }
+
+    private static void LogOverlaps(RackCluster cluster, double fromMs, double toMs, Action<string> log)
+    {
+        var timeline = cluster.Rack.Timeline.Snapshot();
+        foreach (var (start, end, acting) in cluster.Overlap!.Overlaps(fromMs, toMs))
+        {
+            log($"overlap {start:0.0}-{end:0.0} ms: [{string.Join(", ", acting)}] acted as active; the rack around it:");
+            foreach (var e in timeline.Where(e => e.AtMs >= start - 300 && e.AtMs <= end + 50))
+            {
+                log("  " + e);
+            }
+        }
     }
 
     /// <summary>
