@@ -255,7 +255,12 @@ public sealed class CoreApiTests
         Run(10, heartbeat: true);
         core.Step(new NodeState { Node = "n1", Health = Health.Failing, Timestamp = 5000 }, 1500);
         Assert.Equal(Verdict.ServiceFailure, core.Channel(0).Verdict);
-        Run(40, heartbeat: false);
+        // The required check stopped the heartbeat: late (past the suspect time, before the
+        // timeout), the failing state it sent still stands; lost, the hang verdict takes over.
+        Run(16, heartbeat: false);
+        Assert.True(core.Channel(0).HeartbeatAgeTicks >= 12, "the heartbeat is late");
+        Assert.Equal(Verdict.ServiceFailure, core.Channel(0).Verdict);
+        Run(24, heartbeat: false);
         Assert.Equal(Verdict.SoftwareFailure, core.Channel(0).Verdict);
 
         Run(10, heartbeat: true);

@@ -56,7 +56,9 @@ namespace Watchdog.Firmware.Core
         }
 
         /// <summary>
-        /// The agent said "failing" while the heartbeat was already running. A required check that
+        /// The agent said "failing" since the heartbeat last came back (while it ran, or after it
+        /// stopped again: a required check that fails says so and stops the heartbeat, and that
+        /// verdict must hold while the heartbeat is late). A required check that
         /// fails stops the heartbeat, and the agent restarts it the moment the check recovers; the
         /// state saying so follows over MQTT tens of milliseconds later (more on a loaded server).
         /// A failing state from before the heartbeat came back is that old news, not a service
@@ -66,7 +68,7 @@ namespace Watchdog.Firmware.Core
         /// </summary>
         private bool FailingSaidSinceHeartbeatReturned()
         {
-            return Heartbeat.FreshRun > 0 && _lastStateTick > _ctx.Now - Heartbeat.FreshRun;
+            return _heartbeatFreshSince > 0 && _lastStateTick >= _heartbeatFreshSince;
         }
 
         /// <summary>Ticks since the most recent change of any of these inputs: how long they have all held their level.</summary>

@@ -21,6 +21,9 @@ namespace Watchdog.Firmware.Core
         private bool _resetDriven;
         private long _lastStateTick;
 
+        // The tick the heartbeat's current (or, while it is late or lost, its last) fresh run began; 0: never fresh.
+        private long _heartbeatFreshSince;
+
         public ChannelUnit(CoreContext ctx, int index, ChannelSample sample)
         {
             _ctx = ctx;
@@ -177,6 +180,10 @@ namespace Watchdog.Firmware.Core
             int edges = Sample.HeartbeatEdges;
             Sample.HeartbeatEdges = 0;
             Heartbeat.Observe(edges);
+            if (Heartbeat.FreshRun == 1)
+            {
+                _heartbeatFreshSince = _ctx.Now;
+            }
             if (edges > 0 && !HeardSinceStart)
             {
                 NoteHeard("a heartbeat edge");

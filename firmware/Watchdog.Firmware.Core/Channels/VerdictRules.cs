@@ -84,7 +84,7 @@ namespace Watchdog.Firmware.Core
             "heartbeat stops (hard timeout), power-good high: hang, crash, agent dead",
             "every link down for less than one more debounce time, or a power-good on its way down: wait (at a power loss the links may fall first, and the power path is both true and faster)",
             "heartbeat fine, every link down, some power-good high",
-            "the agent reports a failing check, said while its heartbeat ran",
+            "the agent reports a failing check, said since its heartbeat last came back",
             "wires fine, the agent's MQTT presence lost or its state silent",
             "one of two PSUs down",
             "one of two bond links down",
