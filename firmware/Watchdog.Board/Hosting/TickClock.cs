@@ -14,13 +14,30 @@ public sealed class TickClock
     public const int MaxLagTicks = 10;
 
     private readonly long _periodTicks;
+    private readonly long _frequency;
+    private readonly Func<long> _now;
+    private readonly Action<int, CancellationToken> _sleep;
     private long _anchor;
     private long _index;
 
     public TickClock(int periodMs)
+        : this(periodMs, Stopwatch.GetTimestamp, Stopwatch.Frequency, static (ms, stop) => stop.WaitHandle.WaitOne(ms))
     {
-        _periodTicks = Stopwatch.Frequency * periodMs / 1000;
-        _anchor = Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>
+    /// A clock on a given time source: <paramref name="now"/> in units of
+    /// <paramref name="frequency"/> per second, <paramref name="sleep"/> waits that many
+    /// milliseconds. Tests drive the schedule with a fake source, so its arithmetic is checked
+    /// exactly rather than against a loaded machine's sleep jitter.
+    /// </summary>
+    internal TickClock(int periodMs, Func<long> now, long frequency, Action<int, CancellationToken> sleep)
+    {
+        _frequency = frequency;
+        _now = now;
+        _sleep = sleep;
+        _periodTicks = frequency * periodMs / 1000;
+        _anchor = now();
     }
 
     /// <summary>Ticks skipped by re-anchoring since start.</summary>
@@ -50,19 +67,19 @@ public sealed class TickClock
     {
         _index++;
         long due = _anchor + (_index * _periodTicks);
-        long now = Stopwatch.GetTimestamp();
+        long now = _now();
         long remaining = due - now;
         if (remaining > 0)
         {
             // Sleep to (just past) the due time; no spinning: a tick up to a millisecond late costs
             // nothing (heartbeat windows are hundreds of ms) while spinning would cost a small
             // board up to a tenth of a core.
-            int ms = (int)(((remaining * 1000) + Stopwatch.Frequency - 1) / Stopwatch.Frequency);
-            stop.WaitHandle.WaitOne(ms);
+            int ms = (int)(((remaining * 1000) + _frequency - 1) / _frequency);
+            _sleep(ms, stop);
             return 0;
         }
 
-        double lateMs = -remaining * 1000.0 / Stopwatch.Frequency;
+        double lateMs = -remaining * 1000.0 / _frequency;
         WorstLateMs = Math.Max(WorstLateMs, lateMs);
         _windowWorstLateMs = Math.Max(_windowWorstLateMs, lateMs);
         long behind = -remaining / _periodTicks;

@@ -3,38 +3,84 @@ using Watchdog.Board.Hosting;
 
 namespace Watchdog.Board.Tests.Hosting;
 
+/// <summary>
+/// The tick schedule's arithmetic on a fake time source (exact, whatever the machine's load), and
+/// one check that the real clock waits at all.
+/// </summary>
 public sealed class TickClockTests
 {
     [Fact]
     public void Ticks_follow_the_schedule_without_accumulating_drift()
     {
-        var clock = new TickClock(10);
-        var watch = Stopwatch.StartNew();
-        for (int i = 0; i < 50; i++)
+        var time = new FakeTime();
+        var clock = time.Clock(periodMs: 10);
+        for (int i = 1; i <= 50; i++)
         {
             Assert.Equal(0, clock.WaitNext(CancellationToken.None));
-            Thread.Sleep(i % 5 == 0 ? 7 : 1); // uneven work inside a tick
+
+            // Each tick starts exactly when it is due, whatever the work before it took: a loop
+            // that slept a period after its work would have drifted by the work's sum.
+            Assert.Equal(i * 10.0, time.NowMs);
+            time.Work(i % 5 == 0 ? 7 : 1);
         }
 
-        // 50 ticks of 10 ms: the schedule ends at 500 ms whatever the work and sleep jitter did
-        // (a drifting loop, sleeping 10 ms after up to 7 ms of work, would take 600 ms or more);
-        // the upper bound leaves room for a loaded machine.
-        Assert.InRange(watch.ElapsedMilliseconds, 495, 590);
+        Assert.Equal(0, clock.LateTicks);
+        Assert.Equal(0, clock.Stalls);
+    }
+
+    [Fact]
+    public void A_tick_late_by_up_to_the_lag_limit_catches_up_without_re_anchoring()
+    {
+        var time = new FakeTime();
+        var clock = time.Clock(periodMs: 10);
+        clock.WaitNext(CancellationToken.None); // tick 1 at 10 ms
+        time.Work((TickClock.MaxLagTicks * 10) + 10); // tick 2 was due at 20: now MaxLagTicks periods late
+
+        Assert.Equal(0, clock.WaitNext(CancellationToken.None));
+        Assert.Equal(0, clock.Stalls);
+        Assert.Equal(1, clock.LateTicks);
+        Assert.Equal(TickClock.MaxLagTicks * 10.0, clock.WorstLateMs);
     }
 
     [Fact]
     public void A_stall_longer_than_the_lag_limit_re_anchors_instead_of_bursting()
     {
-        var clock = new TickClock(10);
-        clock.WaitNext(CancellationToken.None);
-        Thread.Sleep(300); // the process was frozen
-        long skipped = clock.WaitNext(CancellationToken.None);
-        Assert.InRange(skipped, TickClock.MaxLagTicks + 1, 40);
-        Assert.Equal(1, clock.Stalls);
+        var time = new FakeTime();
+        var clock = time.Clock(periodMs: 10);
+        clock.WaitNext(CancellationToken.None); // tick 1 at 10 ms
+        time.Work(300); // the process was frozen; tick 2 was due at 20 ms, it is now 310 ms
 
-        // The next tick is a full period later, not immediately (no burst of catch-up ticks).
+        Assert.Equal(29, clock.WaitNext(CancellationToken.None));
+        Assert.Equal(1, clock.Stalls);
+        Assert.Equal(29, clock.Skipped);
+
+        // The next tick is a full period later, not at once (no burst of catch-up ticks).
+        Assert.Equal(0, clock.WaitNext(CancellationToken.None));
+        Assert.Equal(320.0, time.NowMs);
+    }
+
+    [Fact]
+    public void The_real_clock_waits_for_the_first_tick()
+    {
+        var clock = new TickClock(20);
         var watch = Stopwatch.StartNew();
         Assert.Equal(0, clock.WaitNext(CancellationToken.None));
-        Assert.True(watch.ElapsedMilliseconds >= 5, $"next tick came after {watch.ElapsedMilliseconds} ms: a catch-up burst");
+
+        // A lower bound only: a loaded machine may wake the thread late, never early.
+        Assert.True(watch.ElapsedMilliseconds >= 10, $"the first 20 ms tick came after {watch.ElapsedMilliseconds} ms");
+    }
+
+    /// <summary>Time in microseconds that moves only when the clock sleeps or the test says work was done.</summary>
+    private sealed class FakeTime
+    {
+        private const long Frequency = 1_000_000;
+        private long _now;
+
+        public double NowMs => _now / 1000.0;
+
+        public TickClock Clock(int periodMs) =>
+            new(periodMs, () => _now, Frequency, (ms, _) => _now += ms * (Frequency / 1000));
+
+        public void Work(int ms) => _now += ms * (Frequency / 1000);
     }
 }
