@@ -10,280 +10,158 @@ namespace Watchdog.Protocol.Json
 
         public static byte[] Encode(BoardStatus m)
         {
-            lock (Gate)
-            {
-                Write(Restart(m), m);
-                return SharedWriter.ToUtf8();
-            }
-        }
-
-        public static void Write(JsonWriter w, BoardStatus m)
-        {
-            w.BeginObject();
-            w.Member("board", m.Board);
-            w.Member("status", WireWords.Of(m.Presence));
-            w.Member("epoch", m.Epoch);
-            w.Member("uptime_ms", m.UptimeMs);
-            w.Member("firmware", m.Firmware);
-            w.Member("channels", m.Channels);
-            w.Member("settled", m.Settled);
-            w.Member("settle_left_ms", m.SettleLeftMs);
-            w.Member("ts", m.Timestamp);
-            w.EndObject();
+            return EncodeWith(BoardStatusFields, m);
         }
 
         public static bool TryDecode(byte[] payload, out BoardStatus? message, out CodecError? error)
         {
-            FieldReader? r = Open(payload, out error);
-            BoardStatus? m = r == null ? null : Read(r, new BoardStatus());
-            message = Close(r, ref error) ? m : null;
+            message = (BoardStatus?)DecodeWith(BoardStatusFields, payload, new BoardStatus(), out error);
             return message != null;
         }
 
-        private static BoardStatus Read(FieldReader r, BoardStatus m)
+        private static void BoardStatusFields(MessageFields f, object message)
         {
-            m.Board = r.Text("board", true);
-            m.Presence = (Presence)r.WordIndex("status", true, WireWords.Presences);
-            m.Epoch = r.Integer("epoch", true);
-            m.UptimeMs = r.Integer("uptime_ms", false);
-            m.Firmware = r.Text("firmware", false);
-            m.Channels = r.Count("channels", false);
+            BoardStatus m = (BoardStatus)message;
+            m.Board = f.Text("board", m.Board, Required);
+            m.Presence = (Presence)f.Word("status", (int)m.Presence, WireWords.Presences, Required);
+            m.Epoch = f.Integer("epoch", m.Epoch, Required);
+            m.UptimeMs = f.Integer("uptime_ms", m.UptimeMs, Optional);
+            m.Firmware = f.Text("firmware", m.Firmware, Optional);
+            m.Channels = f.Count("channels", m.Channels, Optional);
             // Both absent from boards before they existed: not settled as far as anyone knows, time left unknown.
-            m.Settled = r.Flag("settled", false);
-            m.SettleLeftMs = r.Has("settle_left_ms") ? r.Integer("settle_left_ms", false) : -1;
-            m.Timestamp = r.Integer("ts", true);
-            return m;
+            m.Settled = f.Flag("settled", m.Settled, Optional);
+            m.SettleLeftMs = f.IntegerOr("settle_left_ms", m.SettleLeftMs, -1);
+            m.Timestamp = f.Integer("ts", m.Timestamp, Required);
         }
 
         // ---- ChannelReading: required board, channel, state, ts ----
 
         public static byte[] Encode(ChannelReading m)
         {
-            lock (Gate)
-            {
-                Write(Restart(m), m);
-                return SharedWriter.ToUtf8();
-            }
-        }
-
-        public static void Write(JsonWriter w, ChannelReading m)
-        {
-            w.BeginObject();
-            w.Member("board", m.Board);
-            w.Member("channel", m.Channel);
-            w.Member("node", m.Node);
-            w.Member("state", WireWords.Of(m.State));
-            w.Member("verdict", WireWords.Of(m.Verdict));
-            w.Member("hb_edges", m.HeartbeatEdges);
-            w.Member("hb_age_ms", m.HeartbeatAgeMs);
-            w.Member("power_good", m.PowerGood);
-            w.Member("link", m.Link);
-            w.Member("outputs", m.Outputs);
-            w.Member("ts", m.Timestamp);
-            w.EndObject();
+            return EncodeWith(ChannelReadingFields, m);
         }
 
         public static bool TryDecode(byte[] payload, out ChannelReading? message, out CodecError? error)
         {
-            FieldReader? r = Open(payload, out error);
-            ChannelReading? m = r == null ? null : Read(r, new ChannelReading());
-            message = Close(r, ref error) ? m : null;
+            message = (ChannelReading?)DecodeWith(ChannelReadingFields, payload, new ChannelReading(), out error);
             return message != null;
         }
 
-        private static ChannelReading Read(FieldReader r, ChannelReading m)
+        private static void ChannelReadingFields(MessageFields f, object message)
         {
-            m.Board = r.Text("board", true);
-            m.Channel = r.Text("channel", true);
-            m.Node = r.Text("node", false);
-            m.State = (ChannelState)r.WordIndex("state", true, WireWords.ChannelStates);
-            string verdict = r.Word("verdict", false); // absent or "": no verdict
-            m.Verdict = verdict.Length == 0 ? Verdict.None : (Verdict)r.IndexOfWord("verdict", verdict, WireWords.Verdicts);
-            m.HeartbeatEdges = r.Count("hb_edges", false);
-            m.HeartbeatAgeMs = r.Integer("hb_age_ms", false);
-            m.PowerGood = r.Flags("power_good");
-            m.Link = r.Flags("link");
-            m.Outputs = r.Texts("outputs");
-            m.Timestamp = r.Integer("ts", true);
-            return m;
+            ChannelReading m = (ChannelReading)message;
+            m.Board = f.Text("board", m.Board, Required);
+            m.Channel = f.Text("channel", m.Channel, Required);
+            m.Node = f.Text("node", m.Node, Optional);
+            m.State = (ChannelState)f.Word("state", (int)m.State, WireWords.ChannelStates, Required);
+            m.Verdict = (Verdict)f.WordOrFirst("verdict", (int)m.Verdict, WireWords.Verdicts); // absent or "": no verdict
+            m.HeartbeatEdges = f.Count("hb_edges", m.HeartbeatEdges, Optional);
+            m.HeartbeatAgeMs = f.Integer("hb_age_ms", m.HeartbeatAgeMs, Optional);
+            m.PowerGood = f.Flags("power_good", m.PowerGood);
+            m.Link = f.Flags("link", m.Link);
+            m.Outputs = f.Texts("outputs", m.Outputs);
+            m.Timestamp = f.Integer("ts", m.Timestamp, Required);
         }
 
         // ---- GroupRoles: required group, mode, epoch, ts ----
 
         public static byte[] Encode(GroupRoles m)
         {
-            lock (Gate)
-            {
-                Write(Restart(m), m);
-                return SharedWriter.ToUtf8();
-            }
-        }
-
-        public static void Write(JsonWriter w, GroupRoles m)
-        {
-            w.BeginObject();
-            w.Member("group", m.Group);
-            w.Member("mode", WireWords.Of(m.Mode));
-            w.Member("epoch", m.Epoch);
-            w.Member("active", m.Active);
-            w.Member("standby", m.Standby);
-            w.Member("ready", m.Ready);
-            w.Member("fenced", m.Fenced);
-            w.Member("reason", m.Reason);
-            w.Member("ts", m.Timestamp);
-            w.EndObject();
+            return EncodeWith(GroupRolesFields, m);
         }
 
         public static bool TryDecode(byte[] payload, out GroupRoles? message, out CodecError? error)
         {
-            FieldReader? r = Open(payload, out error);
-            GroupRoles? m = r == null ? null : Read(r, new GroupRoles());
-            message = Close(r, ref error) ? m : null;
+            message = (GroupRoles?)DecodeWith(GroupRolesFields, payload, new GroupRoles(), out error);
             return message != null;
         }
 
-        private static GroupRoles Read(FieldReader r, GroupRoles m)
+        private static void GroupRolesFields(MessageFields f, object message)
         {
-            m.Group = r.Text("group", true);
-            m.Mode = (GroupMode)r.WordIndex("mode", true, WireWords.GroupModes);
-            m.Epoch = r.Integer("epoch", true);
-            m.Active = r.Texts("active");
-            m.Standby = r.Texts("standby");
-            m.Ready = r.Texts("ready"); // absent from boards before it existed: read as nobody
-            m.Fenced = r.Texts("fenced");
-            m.Reason = r.Text("reason", false);
-            m.Timestamp = r.Integer("ts", true);
-            return m;
+            GroupRoles m = (GroupRoles)message;
+            m.Group = f.Text("group", m.Group, Required);
+            m.Mode = (GroupMode)f.Word("mode", (int)m.Mode, WireWords.GroupModes, Required);
+            m.Epoch = f.Integer("epoch", m.Epoch, Required);
+            m.Active = f.Texts("active", m.Active);
+            m.Standby = f.Texts("standby", m.Standby);
+            m.Ready = f.Texts("ready", m.Ready); // absent from boards before it existed: read as nobody
+            m.Fenced = f.Texts("fenced", m.Fenced);
+            m.Reason = f.Text("reason", m.Reason, Optional);
+            m.Timestamp = f.Integer("ts", m.Timestamp, Required);
         }
 
         // ---- Grant: required group, node, role, epoch, ts ----
 
         public static byte[] Encode(Grant m)
         {
-            lock (Gate)
-            {
-                Write(Restart(m), m);
-                return SharedWriter.ToUtf8();
-            }
-        }
-
-        public static void Write(JsonWriter w, Grant m)
-        {
-            w.BeginObject();
-            w.Member("group", m.Group);
-            w.Member("node", m.Node);
-            w.Member("role", WireWords.Of(m.Role));
-            w.Member("epoch", m.Epoch);
-            w.Member("reason", m.Reason);
-            w.Member("ts", m.Timestamp);
-            w.EndObject();
+            return EncodeWith(GrantFields, m);
         }
 
         public static bool TryDecode(byte[] payload, out Grant? message, out CodecError? error)
         {
-            FieldReader? r = Open(payload, out error);
-            Grant? m = r == null ? null : Read(r, new Grant());
-            message = Close(r, ref error) ? m : null;
+            message = (Grant?)DecodeWith(GrantFields, payload, new Grant(), out error);
             return message != null;
         }
 
-        private static Grant Read(FieldReader r, Grant m)
+        private static void GrantFields(MessageFields f, object message)
         {
-            m.Group = r.Text("group", true);
-            m.Node = r.Text("node", true);
-            m.Role = (NodeRole)r.WordIndex("role", true, WireWords.Roles);
-            m.Epoch = r.Integer("epoch", true);
-            m.Reason = r.Text("reason", false);
-            m.Timestamp = r.Integer("ts", true);
-            return m;
+            Grant m = (Grant)message;
+            m.Group = f.Text("group", m.Group, Required);
+            m.Node = f.Text("node", m.Node, Required);
+            m.Role = (NodeRole)f.Word("role", (int)m.Role, WireWords.Roles, Required);
+            m.Epoch = f.Integer("epoch", m.Epoch, Required);
+            m.Reason = f.Text("reason", m.Reason, Optional);
+            m.Timestamp = f.Integer("ts", m.Timestamp, Required);
         }
 
         // ---- AgentRequest: required id, node, kind, epoch, ts ----
 
         public static byte[] Encode(AgentRequest m)
         {
-            lock (Gate)
-            {
-                Write(Restart(m), m);
-                return SharedWriter.ToUtf8();
-            }
-        }
-
-        public static void Write(JsonWriter w, AgentRequest m)
-        {
-            w.BeginObject();
-            w.Member("id", m.Id);
-            w.Member("node", m.Node);
-            w.Member("kind", WireWords.Of(m.Kind));
-            w.Member("epoch", m.Epoch);
-            w.Member("reason", m.Reason);
-            w.Member("ts", m.Timestamp);
-            w.EndObject();
+            return EncodeWith(AgentRequestFields, m);
         }
 
         public static bool TryDecode(byte[] payload, out AgentRequest? message, out CodecError? error)
         {
-            FieldReader? r = Open(payload, out error);
-            AgentRequest? m = r == null ? null : Read(r, new AgentRequest());
-            message = Close(r, ref error) ? m : null;
+            message = (AgentRequest?)DecodeWith(AgentRequestFields, payload, new AgentRequest(), out error);
             return message != null;
         }
 
-        private static AgentRequest Read(FieldReader r, AgentRequest m)
+        private static void AgentRequestFields(MessageFields f, object message)
         {
-            m.Id = r.Text("id", true);
-            m.Node = r.Text("node", true);
-            m.Kind = (AgentRequestKind)r.WordIndex("kind", true, WireWords.AgentRequests);
-            m.Epoch = r.Integer("epoch", true);
-            m.Reason = r.Text("reason", false);
-            m.Timestamp = r.Integer("ts", true);
-            return m;
+            AgentRequest m = (AgentRequest)message;
+            m.Id = f.Text("id", m.Id, Required);
+            m.Node = f.Text("node", m.Node, Required);
+            m.Kind = (AgentRequestKind)f.Word("kind", (int)m.Kind, WireWords.AgentRequests, Required);
+            m.Epoch = f.Integer("epoch", m.Epoch, Required);
+            m.Reason = f.Text("reason", m.Reason, Optional);
+            m.Timestamp = f.Integer("ts", m.Timestamp, Required);
         }
 
         // ---- EventMessage: required source, kind, severity, ts ----
 
         public static byte[] Encode(EventMessage m)
         {
-            lock (Gate)
-            {
-                Write(Restart(m), m);
-                return SharedWriter.ToUtf8();
-            }
-        }
-
-        public static void Write(JsonWriter w, EventMessage m)
-        {
-            w.BeginObject();
-            w.Member("source", m.Source);
-            w.Member("kind", m.Kind);
-            w.Member("severity", WireWords.Of(m.Severity));
-            w.Member("node", m.Node);
-            w.Member("group", m.Group);
-            w.Member("epoch", m.Epoch);
-            w.Member("detail", m.Detail);
-            w.Member("ts", m.Timestamp);
-            w.EndObject();
+            return EncodeWith(EventMessageFields, m);
         }
 
         public static bool TryDecode(byte[] payload, out EventMessage? message, out CodecError? error)
         {
-            FieldReader? r = Open(payload, out error);
-            EventMessage? m = r == null ? null : Read(r, new EventMessage());
-            message = Close(r, ref error) ? m : null;
+            message = (EventMessage?)DecodeWith(EventMessageFields, payload, new EventMessage(), out error);
             return message != null;
         }
 
-        private static EventMessage Read(FieldReader r, EventMessage m)
+        private static void EventMessageFields(MessageFields f, object message)
         {
-            m.Source = r.Text("source", true);
-            m.Kind = r.Text("kind", true);
-            m.Severity = (Severity)r.WordIndex("severity", true, WireWords.Severities);
-            m.Node = r.Text("node", false);
-            m.Group = r.Text("group", false);
-            m.Epoch = r.Integer("epoch", false);
-            m.Detail = r.Text("detail", false);
-            m.Timestamp = r.Integer("ts", true);
-            return m;
+            EventMessage m = (EventMessage)message;
+            m.Source = f.Text("source", m.Source, Required);
+            m.Kind = f.Text("kind", m.Kind, Required);
+            m.Severity = (Severity)f.Word("severity", (int)m.Severity, WireWords.Severities, Required);
+            m.Node = f.Text("node", m.Node, Optional);
+            m.Group = f.Text("group", m.Group, Optional);
+            m.Epoch = f.Integer("epoch", m.Epoch, Optional);
+            m.Detail = f.Text("detail", m.Detail, Optional);
+            m.Timestamp = f.Integer("ts", m.Timestamp, Required);
         }
     }
 }

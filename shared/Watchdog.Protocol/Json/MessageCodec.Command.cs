@@ -13,90 +13,51 @@ namespace Watchdog.Protocol.Json
 
         public static byte[] Encode(SignedCommand m)
         {
-            lock (Gate)
-            {
-                Write(Restart(m), m);
-                return SharedWriter.ToUtf8();
-            }
-        }
-
-        public static void Write(JsonWriter w, SignedCommand m)
-        {
-            w.BeginObject();
-            w.Member("id", m.Id);
-            w.Member("key_id", m.KeyId);
-            w.Member("target", m.Target);
-            w.Member("action", WireWords.Of(m.Action));
-            w.Member("arg", m.Argument);
-            w.Member("epoch", m.Epoch);
-            w.Member("issued_at", m.IssuedAt);
-            w.Member("expires_at", m.ExpiresAt);
-            w.Member("sig", m.Signature);
-            w.EndObject();
+            return EncodeWith(SignedCommandFields, m);
         }
 
         public static bool TryDecode(byte[] payload, out SignedCommand? message, out CodecError? error)
         {
-            FieldReader? r = Open(payload, out error);
-            SignedCommand? m = r == null ? null : Read(r, new SignedCommand());
-            message = Close(r, ref error) ? m : null;
+            message = (SignedCommand?)DecodeWith(SignedCommandFields, payload, new SignedCommand(), out error);
             return message != null;
         }
 
-        private static SignedCommand Read(FieldReader r, SignedCommand m)
+        private static void SignedCommandFields(MessageFields f, object message)
         {
-            m.Id = r.Text("id", true);
-            m.KeyId = r.Text("key_id", false);
-            m.Target = r.Text("target", true);
-            m.Action = (CommandAction)r.WordIndex("action", true, WireWords.Actions);
-            m.Argument = r.Text("arg", false);
-            m.Epoch = r.Integer("epoch", true);
-            m.IssuedAt = r.Integer("issued_at", true);
-            m.ExpiresAt = r.Integer("expires_at", true);
-            m.Signature = r.Text("sig", false);
-            return m;
+            SignedCommand m = (SignedCommand)message;
+            m.Id = f.Text("id", m.Id, Required);
+            m.KeyId = f.Text("key_id", m.KeyId, Optional);
+            m.Target = f.Text("target", m.Target, Required);
+            m.Action = (CommandAction)f.Word("action", (int)m.Action, WireWords.Actions, Required);
+            m.Argument = f.Text("arg", m.Argument, Optional);
+            m.Epoch = f.Integer("epoch", m.Epoch, Required);
+            m.IssuedAt = f.Integer("issued_at", m.IssuedAt, Required);
+            m.ExpiresAt = f.Integer("expires_at", m.ExpiresAt, Required);
+            m.Signature = f.Text("sig", m.Signature, Optional);
         }
 
         // ---- CommandAck: required id, target, verdict, ts ----
 
         public static byte[] Encode(CommandAck m)
         {
-            lock (Gate)
-            {
-                Write(Restart(m), m);
-                return SharedWriter.ToUtf8();
-            }
-        }
-
-        public static void Write(JsonWriter w, CommandAck m)
-        {
-            w.BeginObject();
-            w.Member("id", m.Id);
-            w.Member("target", m.Target);
-            w.Member("verdict", WireWords.Of(m.Verdict));
-            w.Member("detail", m.Detail);
-            w.Member("epoch", m.Epoch);
-            w.Member("ts", m.Timestamp);
-            w.EndObject();
+            return EncodeWith(CommandAckFields, m);
         }
 
         public static bool TryDecode(byte[] payload, out CommandAck? message, out CodecError? error)
         {
-            FieldReader? r = Open(payload, out error);
-            CommandAck? m = r == null ? null : Read(r, new CommandAck());
-            message = Close(r, ref error) ? m : null;
+            message = (CommandAck?)DecodeWith(CommandAckFields, payload, new CommandAck(), out error);
             return message != null;
         }
 
-        private static CommandAck Read(FieldReader r, CommandAck m)
+        private static void CommandAckFields(MessageFields f, object message)
         {
-            m.Id = r.Text("id", true);
-            m.Target = r.Text("target", true);
-            m.Verdict = (CommandVerdict)r.WordIndex("verdict", true, WireWords.CommandVerdicts);
-            m.Detail = r.Text("detail", false);
-            m.Epoch = r.Integer("epoch", false);
-            m.Timestamp = r.Integer("ts", true);
-            return m;
+            CommandAck m = (CommandAck)message;
+            m.Id = f.Text("id", m.Id, Required);
+            m.Target = f.Text("target", m.Target, Required);
+            m.Verdict = (CommandVerdict)f.Word("verdict", (int)m.Verdict, WireWords.CommandVerdicts, Required);
+            m.Detail = f.Text("detail", m.Detail, Optional);
+            m.Epoch = f.Integer("epoch", m.Epoch, Optional);
+            m.Timestamp = f.Integer("ts", m.Timestamp, Required);
         }
     }
 }

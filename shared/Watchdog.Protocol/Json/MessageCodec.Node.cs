@@ -10,189 +10,137 @@ namespace Watchdog.Protocol.Json
 
         public static byte[] Encode(NodeState m)
         {
-            lock (Gate)
-            {
-                Write(Restart(m), m);
-                return SharedWriter.ToUtf8();
-            }
-        }
-
-        public static void Write(JsonWriter w, NodeState m)
-        {
-            w.BeginObject();
-            w.Member("node", m.Node);
-            w.Member("group", m.Group);
-            w.Member("role", WireWords.Of(m.Role));
-            w.Member("epoch", m.Epoch);
-            w.Member("health", WireWords.Of(m.Health));
-            w.Member("reason", m.Reason);
-            w.Member("feeding", m.Feeding);
-            w.Member("board_lost", m.BoardLost);
-            w.Name("checks");
-            w.BeginArray();
-            CheckResult[] checks = m.Checks;
-            for (int i = 0; checks != null && i < checks.Length; i++)
-            {
-                Write(w, checks[i]);
-            }
-
-            w.EndArray();
-            w.Member("grant", m.GrantProof);
-            w.Member("seq", m.Seq);
-            w.Member("ts", m.Timestamp);
-            w.EndObject();
+            return EncodeWith(NodeStateFields, m);
         }
 
         public static bool TryDecode(byte[] payload, out NodeState? message, out CodecError? error)
         {
-            FieldReader? r = Open(payload, out error);
-            NodeState? m = r == null ? null : Read(r, new NodeState());
-            message = Close(r, ref error) ? m : null;
+            message = (NodeState?)DecodeWith(NodeStateFields, payload, new NodeState(), out error);
             return message != null;
         }
 
-        private static NodeState Read(FieldReader r, NodeState m)
+        private static void NodeStateFields(MessageFields f, object message)
         {
-            m.Node = r.Text("node", true);
-            m.Group = r.Text("group", false);
-            m.Role = (NodeRole)r.WordIndex("role", true, WireWords.Roles);
-            m.Epoch = r.Integer("epoch", true);
-            m.Health = (Health)r.WordIndex("health", true, WireWords.Healths);
-            m.Reason = r.Text("reason", false);
-            m.Feeding = r.Flag("feeding", false);
-            m.BoardLost = r.Flag("board_lost", false);
-            JsonNode? checks = r.Array("checks");
-            if (checks != null)
-            {
-                CheckResult[] list = new CheckResult[checks.Count];
-                for (int i = 0; i < list.Length && r.Ok; i++)
-                {
-                    FieldReader? e = r.Element("checks", checks, i);
-                    list[i] = e == null ? new CheckResult() : Read(e, new CheckResult());
-                }
-
-                m.Checks = list;
-            }
-
-            m.GrantProof = r.Text("grant", false);
-            m.Seq = r.Integer("seq", false);
-            m.Timestamp = r.Integer("ts", true);
-            return m;
+            NodeState m = (NodeState)message;
+            m.Node = f.Text("node", m.Node, Required);
+            m.Group = f.Text("group", m.Group, Optional);
+            m.Role = (NodeRole)f.Word("role", (int)m.Role, WireWords.Roles, Required);
+            m.Epoch = f.Integer("epoch", m.Epoch, Required);
+            m.Health = (Health)f.Word("health", (int)m.Health, WireWords.Healths, Required);
+            m.Reason = f.Text("reason", m.Reason, Optional);
+            m.Feeding = f.Flag("feeding", m.Feeding, Optional);
+            m.BoardLost = f.Flag("board_lost", m.BoardLost, Optional);
+            m.Checks = Checks(f, m.Checks);
+            m.GrantProof = f.Text("grant", m.GrantProof, Optional);
+            m.Seq = f.Integer("seq", m.Seq, Optional);
+            m.Timestamp = f.Integer("ts", m.Timestamp, Required);
         }
 
         // ---- CheckResult (only inside NodeState.checks): required name, ok ----
 
-        public static void Write(JsonWriter w, CheckResult c)
+        /// <summary>
+        /// NodeState's "checks", an array of CheckResult objects (absent reads as none). The one
+        /// member whose two directions differ in shape: writing walks the given array, reading
+        /// builds a new one; each element goes through CheckResultFields either way.
+        /// </summary>
+        private static CheckResult[] Checks(MessageFields f, CheckResult[] checks)
         {
-            w.BeginObject();
-            w.Member("name", c.Name);
-            w.Member("ok", c.Ok);
-            w.Member("required", c.Required);
-            w.Member("detail", c.Detail);
-            w.EndObject();
+            if (f.Writer != null)
+            {
+                JsonWriter w = f.Writer;
+                w.Name("checks");
+                w.BeginArray();
+                for (int i = 0; checks != null && i < checks.Length; i++)
+                {
+                    w.BeginObject();
+                    CheckResultFields(f, checks[i]);
+                    w.EndObject();
+                }
+
+                w.EndArray();
+                return checks!;
+            }
+
+            FieldReader r = f.Reader!;
+            JsonNode? array = r.Array("checks");
+            if (array == null)
+            {
+                return checks;
+            }
+
+            CheckResult[] list = new CheckResult[array.Count];
+            for (int i = 0; i < list.Length && r.Ok; i++)
+            {
+                FieldReader? e = r.Element("checks", array, i);
+                list[i] = new CheckResult();
+                if (e != null)
+                {
+                    CheckResultFields(MessageFields.Reading(e), list[i]);
+                }
+            }
+
+            return list;
         }
 
-        private static CheckResult Read(FieldReader r, CheckResult c)
+        private static void CheckResultFields(MessageFields f, CheckResult c)
         {
-            c.Name = r.Text("name", true);
-            c.Ok = r.Flag("ok", true);
-            c.Required = r.Flag("required", false);
-            c.Detail = r.Text("detail", false);
-            return c;
+            c.Name = f.Text("name", c.Name, Required);
+            c.Ok = f.Flag("ok", c.Ok, Required);
+            c.Required = f.Flag("required", c.Required, Optional);
+            c.Detail = f.Text("detail", c.Detail, Optional);
         }
 
         // ---- NodeMetrics: required node, ts; figures default to 0, response_ms to -1, null means NaN ----
 
         public static byte[] Encode(NodeMetrics m)
         {
-            lock (Gate)
-            {
-                Write(Restart(m), m);
-                return SharedWriter.ToUtf8();
-            }
-        }
-
-        public static void Write(JsonWriter w, NodeMetrics m)
-        {
-            w.BeginObject();
-            w.Member("node", m.Node);
-            w.MemberDouble("cpu_pct", m.CpuPercent);
-            w.MemberDouble("mem_pct", m.MemoryPercent);
-            w.MemberDouble("disk_pct", m.DiskPercent);
-            w.MemberDouble("disk_io_bps", m.DiskIoBytesPerSecond);
-            w.MemberDouble("net_rx_bps", m.NetRxBytesPerSecond);
-            w.MemberDouble("net_tx_bps", m.NetTxBytesPerSecond);
-            w.MemberDouble("load1", m.Load1);
-            w.MemberDouble("response_ms", m.ResponseMs);
-            w.Member("ts", m.Timestamp);
-            w.EndObject();
+            return EncodeWith(NodeMetricsFields, m);
         }
 
         public static bool TryDecode(byte[] payload, out NodeMetrics? message, out CodecError? error)
         {
-            FieldReader? r = Open(payload, out error);
-            NodeMetrics? m = r == null ? null : Read(r, new NodeMetrics());
-            message = Close(r, ref error) ? m : null;
+            message = (NodeMetrics?)DecodeWith(NodeMetricsFields, payload, new NodeMetrics(), out error);
             return message != null;
         }
 
-        private static NodeMetrics Read(FieldReader r, NodeMetrics m)
+        private static void NodeMetricsFields(MessageFields f, object message)
         {
-            m.Node = r.Text("node", true);
-            m.CpuPercent = r.Number("cpu_pct", 0);
-            m.MemoryPercent = r.Number("mem_pct", 0);
-            m.DiskPercent = r.Number("disk_pct", 0);
-            m.DiskIoBytesPerSecond = r.Number("disk_io_bps", 0);
-            m.NetRxBytesPerSecond = r.Number("net_rx_bps", 0);
-            m.NetTxBytesPerSecond = r.Number("net_tx_bps", 0);
-            m.Load1 = r.Number("load1", 0);
-            m.ResponseMs = r.Number("response_ms", -1);
-            m.Timestamp = r.Integer("ts", true);
-            return m;
+            NodeMetrics m = (NodeMetrics)message;
+            m.Node = f.Text("node", m.Node, Required);
+            m.CpuPercent = f.Number("cpu_pct", m.CpuPercent, 0);
+            m.MemoryPercent = f.Number("mem_pct", m.MemoryPercent, 0);
+            m.DiskPercent = f.Number("disk_pct", m.DiskPercent, 0);
+            m.DiskIoBytesPerSecond = f.Number("disk_io_bps", m.DiskIoBytesPerSecond, 0);
+            m.NetRxBytesPerSecond = f.Number("net_rx_bps", m.NetRxBytesPerSecond, 0);
+            m.NetTxBytesPerSecond = f.Number("net_tx_bps", m.NetTxBytesPerSecond, 0);
+            m.Load1 = f.Number("load1", m.Load1, 0);
+            m.ResponseMs = f.Number("response_ms", m.ResponseMs, -1);
+            m.Timestamp = f.Integer("ts", m.Timestamp, Required);
         }
 
         // ---- GrantAck: required node, role, epoch, ok, ts ----
 
         public static byte[] Encode(GrantAck m)
         {
-            lock (Gate)
-            {
-                Write(Restart(m), m);
-                return SharedWriter.ToUtf8();
-            }
-        }
-
-        public static void Write(JsonWriter w, GrantAck m)
-        {
-            w.BeginObject();
-            w.Member("node", m.Node);
-            w.Member("group", m.Group);
-            w.Member("role", WireWords.Of(m.Role));
-            w.Member("epoch", m.Epoch);
-            w.Member("ok", m.Ok);
-            w.Member("detail", m.Detail);
-            w.Member("ts", m.Timestamp);
-            w.EndObject();
+            return EncodeWith(GrantAckFields, m);
         }
 
         public static bool TryDecode(byte[] payload, out GrantAck? message, out CodecError? error)
         {
-            FieldReader? r = Open(payload, out error);
-            GrantAck? m = r == null ? null : Read(r, new GrantAck());
-            message = Close(r, ref error) ? m : null;
+            message = (GrantAck?)DecodeWith(GrantAckFields, payload, new GrantAck(), out error);
             return message != null;
         }
 
-        private static GrantAck Read(FieldReader r, GrantAck m)
+        private static void GrantAckFields(MessageFields f, object message)
         {
-            m.Node = r.Text("node", true);
-            m.Group = r.Text("group", false);
-            m.Role = (NodeRole)r.WordIndex("role", true, WireWords.Roles);
-            m.Epoch = r.Integer("epoch", true);
-            m.Ok = r.Flag("ok", true);
-            m.Detail = r.Text("detail", false);
-            m.Timestamp = r.Integer("ts", true);
-            return m;
+            GrantAck m = (GrantAck)message;
+            m.Node = f.Text("node", m.Node, Required);
+            m.Group = f.Text("group", m.Group, Optional);
+            m.Role = (NodeRole)f.Word("role", (int)m.Role, WireWords.Roles, Required);
+            m.Epoch = f.Integer("epoch", m.Epoch, Required);
+            m.Ok = f.Flag("ok", m.Ok, Required);
+            m.Detail = f.Text("detail", m.Detail, Optional);
+            m.Timestamp = f.Integer("ts", m.Timestamp, Required);
         }
     }
 }

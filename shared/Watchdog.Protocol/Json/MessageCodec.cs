@@ -10,15 +10,27 @@ namespace Watchdog.Protocol.Json
     /// optional fields default) but strict about types, words and required fields, and they
     /// never throw: TryDecode returns false with a CodecError naming the byte or the field.
     /// Encoding shares one writer under a lock, so it allocates only the result.
-    /// The per-message halves live in MessageCodec.Node.cs, .Board.cs and .Command.cs.
+    /// Each message is described once, as a field list (MessageFields) walked both ways; the
+    /// lists live in MessageCodec.Node.cs, .Board.cs and .Command.cs.
     /// </summary>
     public static partial class MessageCodec
     {
         /// <summary>Longest status payload accepted: the words are short, anything longer is junk.</summary>
         public const int MaxPresenceBytes = 64;
 
+        // Readability of the field lists: f.Text("board", m.Board, Required).
+        private const bool Required = true;
+        private const bool Optional = false;
+
         private static readonly object Gate = new object();
         private static readonly JsonWriter SharedWriter = new JsonWriter(512);
+        private static readonly MessageFields SharedWriting = MessageFields.Writing(SharedWriter);
+
+        /// <summary>
+        /// A message's field list: the one description of its members (name, type, required or
+        /// not, in wire order), walked by EncodeWith to write them and by DecodeWith to read them.
+        /// </summary>
+        private delegate void FieldList(MessageFields f, object message);
 
         /// <summary>A status topic carries the bare word, e.g. ready or lost (Homie's convention), not JSON.</summary>
         public static byte[] EncodePresence(Presence p)
@@ -61,6 +73,44 @@ namespace Watchdog.Protocol.Json
             return true;
         }
 
+        /// <summary>
+        /// Encodes m, walking its field list with the shared writer. Under Gate, so the writer and
+        /// its pass are reused and only the result is allocated.
+        /// </summary>
+        private static byte[] EncodeWith(FieldList fields, object m)
+        {
+            if (m == null)
+            {
+                throw new System.ArgumentNullException(nameof(m), "cannot encode a null message");
+            }
+
+            lock (Gate)
+            {
+                SharedWriter.Reset();
+                SharedWriter.BeginObject();
+                fields(SharedWriting, m);
+                SharedWriter.EndObject();
+                return SharedWriter.ToUtf8();
+            }
+        }
+
+        /// <summary>
+        /// Reads the payload into the empty message m by its field list: m when the payload opened
+        /// and no field went wrong, otherwise null with the first problem in error.
+        /// </summary>
+        private static object? DecodeWith(FieldList fields, byte[] payload, object m, out CodecError? error)
+        {
+            FieldReader? r = Open(payload, out error);
+            if (r == null)
+            {
+                return null;
+            }
+
+            fields(MessageFields.Reading(r), m);
+            error = r.Error;
+            return error == null ? m : null;
+        }
+
         /// <summary>Parses the payload and opens its root object, or returns null with the error.</summary>
         private static FieldReader? Open(byte[] payload, out CodecError? error)
         {
@@ -84,33 +134,6 @@ namespace Watchdog.Protocol.Json
             }
 
             return r;
-        }
-
-        /// <summary>
-        /// Hands back the verdict: true when the payload opened (r not null) and no field went
-        /// wrong; otherwise error is Open's or the reader's first problem.
-        /// </summary>
-        private static bool Close(FieldReader? r, ref CodecError? error)
-        {
-            if (r == null)
-            {
-                return false;
-            }
-
-            error = r.Error;
-            return error == null;
-        }
-
-        /// <summary>The shared writer, emptied for m; the caller holds Gate and takes ToUtf8 after writing.</summary>
-        private static JsonWriter Restart(object m)
-        {
-            if (m == null)
-            {
-                throw new System.ArgumentNullException(nameof(m), "cannot encode a null message");
-            }
-
-            SharedWriter.Reset();
-            return SharedWriter;
         }
     }
 }

@@ -1,7 +1,3 @@
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Wire;
-
 namespace Watchdog.Protocol.Tests.Codec;
 
 public delegate bool Decoder(byte[] payload, out object? message, out CodecError? error);

@@ -1,7 +1,4 @@
-using System.Text;
 using System.Text.Json.Nodes;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
 
 namespace Watchdog.Protocol.Tests.Codec;
 

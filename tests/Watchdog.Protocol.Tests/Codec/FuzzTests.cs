@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Text;
-using CsCheck;
-using Watchdog.Protocol.Json;
 using Xunit.Abstractions;
 
 namespace Watchdog.Protocol.Tests.Codec;

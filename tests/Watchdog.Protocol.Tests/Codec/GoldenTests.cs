@@ -1,8 +1,3 @@
-using System.Text;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Signing;
-
 namespace Watchdog.Protocol.Tests.Codec;
 
 /// <summary>Golden/*.json are the documented wire format (docs/protocol.md shows them): the samples must encode to exactly these bytes and decode back.</summary>

@@ -1,9 +1,3 @@
-using System.Text;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Signing;
-using Watchdog.Protocol.Wire;
-
 namespace Watchdog.Protocol.Tests.Codec;
 
 /// <summary>docs/protocol.md quotes the wire format; these checks keep it from drifting.</summary>

@@ -1,8 +1,3 @@
-using CsCheck;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Wire;
-
 namespace Watchdog.Protocol.Tests.Codec;
 
 /// <summary>Every message type survives encode -> decode unchanged, for random contents.</summary>

@@ -1,6 +1,3 @@
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Wire;
-
 namespace Watchdog.Protocol.Tests.Codec;
 
 /// <summary>The sample of every message that docs/protocol.md shows; Golden/*.json hold their exact encodings.</summary>

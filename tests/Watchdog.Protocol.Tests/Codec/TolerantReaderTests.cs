@@ -1,8 +1,5 @@
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
 
 namespace Watchdog.Protocol.Tests.Codec;
 

@@ -1,6 +1,3 @@
-using System.Text;
-using Watchdog.Protocol.Json;
-
 namespace Watchdog.Protocol.Tests.Json;
 
 public class JsonParserTests

@@ -1,7 +1,4 @@
 using System.Globalization;
-using System.Text;
-using CsCheck;
-using Watchdog.Protocol.Json;
 
 namespace Watchdog.Protocol.Tests.Json;
 

@@ -1,7 +1,3 @@
-using System.Text;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Signing;
-
 namespace Watchdog.Protocol.Tests.Signing;
 
 public class CommandCanonicalFormTests

@@ -1,8 +1,4 @@
-using System.Text;
 using Watchdog.Platform.Signing;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Signing;
-using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Protocol.Tests.Signing;
 

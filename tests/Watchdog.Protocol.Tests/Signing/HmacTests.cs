@@ -1,8 +1,5 @@
 using System.Security.Cryptography;
-using System.Text;
-using CsCheck;
 using Watchdog.Platform.Signing;
-using Watchdog.Protocol.Signing;
 
 namespace Watchdog.Protocol.Tests.Signing;
 

@@ -1,10 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Signing;
-using Watchdog.Protocol.Topics;
-using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Protocol.Tests.Signing;
 

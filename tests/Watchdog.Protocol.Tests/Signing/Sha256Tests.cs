@@ -1,7 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
-using CsCheck;
-using Watchdog.Protocol.Signing;
 using PortableSha256 = Watchdog.Protocol.Signing.Sha256;
 
 namespace Watchdog.Protocol.Tests.Signing;

@@ -1,5 +1,3 @@
-using System.Text;
-using CsCheck;
 using Watchdog.Protocol.Text;
 
 namespace Watchdog.Protocol.Tests.Text;

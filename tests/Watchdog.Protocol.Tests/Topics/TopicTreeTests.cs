@@ -1,5 +1,3 @@
-using Watchdog.Protocol.Topics;
-
 namespace Watchdog.Protocol.Tests.Topics;
 
 public class TopicTreeTests
