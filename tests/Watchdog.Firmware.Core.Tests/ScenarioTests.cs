@@ -10,16 +10,8 @@ namespace Watchdog.Firmware.Core.Tests;
 /// </summary>
 public sealed class ScenarioTests
 {
-    public static TheoryData<string> Files()
-    {
-        var data = new TheoryData<string>();
-        foreach (var f in Directory.GetFiles(RepoPaths.Scenarios, "*.txt").OrderBy(f => f, StringComparer.Ordinal))
-        {
-            data.Add(Path.GetFileName(f));
-        }
-
-        return data;
-    }
+    public static TheoryData<string> Files() =>
+        new(Directory.GetFiles(RepoPaths.Scenarios, "*.txt").Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal));
 
     [Theory]
     [MemberData(nameof(Files))]

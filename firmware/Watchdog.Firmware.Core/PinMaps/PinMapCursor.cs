@@ -24,16 +24,10 @@ namespace Watchdog.Firmware.Core.PinMaps
         /// <summary>A string member; <paramref name="prefix"/> goes before the name in messages ("channels[0].").</summary>
         public string String(JsonNode obj, string name, string prefix, bool required)
         {
-            JsonNode? node = obj.Get(name);
-            if (node == null || node.IsNull)
+            string where = prefix + name;
+            JsonNode? node = Member(obj, name, where, required, "a string is required");
+            if (node == null || !Expect(node, node.Kind == JsonKind.String, where, "a string"))
             {
-                if (required) { Fail(prefix + name + ": missing (a string is required)"); }
-                return "";
-            }
-
-            if (node.Kind != JsonKind.String)
-            {
-                Fail(prefix + name + ": expected a string, found " + JsonNode.Describe(node.Kind));
                 return "";
             }
 
@@ -42,16 +36,9 @@ namespace Watchdog.Firmware.Core.PinMaps
 
         public double Number(JsonNode obj, string name, double fallback, bool required)
         {
-            JsonNode? node = obj.Get(name);
-            if (node == null || node.IsNull)
+            JsonNode? node = Member(obj, name, name, required, "a number is required");
+            if (node == null || !Expect(node, node.Kind == JsonKind.Number, name, "a number"))
             {
-                if (required) { Fail(name + ": missing (a number is required)"); }
-                return fallback;
-            }
-
-            if (node.Kind != JsonKind.Number)
-            {
-                Fail(name + ": expected a number, found " + JsonNode.Describe(node.Kind));
                 return fallback;
             }
 
@@ -72,16 +59,9 @@ namespace Watchdog.Firmware.Core.PinMaps
 
         private bool Boolean(JsonNode obj, string name, bool fallback, string where, bool required)
         {
-            JsonNode? node = obj.Get(name);
-            if (node == null || node.IsNull)
+            JsonNode? node = Member(obj, name, where, required, "true or false is required; polarity is never guessed");
+            if (node == null || !Expect(node, node.IsBoolean, where, "true or false"))
             {
-                if (required) { Fail(where + ": missing (true or false is required; polarity is never guessed)"); }
-                return fallback;
-            }
-
-            if (!node.IsBoolean)
-            {
-                Fail(where + ": expected true or false, found " + JsonNode.Describe(node.Kind));
                 return fallback;
             }
 
@@ -90,16 +70,9 @@ namespace Watchdog.Firmware.Core.PinMaps
 
         public JsonNode? Array(JsonNode obj, string name, string where, bool required)
         {
-            JsonNode? node = obj.Get(name);
-            if (node == null || node.IsNull)
+            JsonNode? node = Member(obj, name, where, required, "an array is required");
+            if (node == null || !Expect(node, node.Kind == JsonKind.Array, where, "an array"))
             {
-                if (required) { Fail(where + ": missing (an array is required)"); }
-                return null;
-            }
-
-            if (node.Kind != JsonKind.Array)
-            {
-                Fail(where + ": expected an array, found " + JsonNode.Describe(node.Kind));
                 return null;
             }
 
@@ -110,52 +83,29 @@ namespace Watchdog.Firmware.Core.PinMaps
         public JsonNode? Object(JsonNode array, int index, string where)
         {
             JsonNode item = array.Item(index);
-            if (item.Kind != JsonKind.Object)
-            {
-                Fail(where + ": expected an object, found " + JsonNode.Describe(item.Kind));
-                return null;
-            }
-
-            return item;
+            return Expect(item, item.Kind == JsonKind.Object, where, "an object") ? item : null;
         }
 
         /// <summary>A required GPIO number.</summary>
         public int Pin(JsonNode obj, string name, string where)
         {
-            JsonNode? node = obj.Get(name);
-            if (node == null || node.IsNull)
-            {
-                Fail(where + ": missing (a GPIO number is required)");
-                return -1;
-            }
-
-            return PinValue(node, where);
+            JsonNode? node = Member(obj, name, where, true, "a GPIO number is required");
+            return node == null ? -1 : PinValue(node, where);
         }
 
         /// <summary>An optional GPIO number: absent or null gives -1.</summary>
         public int OptionalPin(JsonNode obj, string name, string where)
         {
-            JsonNode? node = obj.Get(name);
-            if (node == null || node.IsNull)
-            {
-                return -1;
-            }
-
-            return PinValue(node, where);
+            JsonNode? node = Member(obj, name, where, false, "");
+            return node == null ? -1 : PinValue(node, where);
         }
 
         /// <summary>An array of GPIO numbers (may be empty: a server without that signal wired).</summary>
         public int[] PinList(JsonNode obj, string name, string where)
         {
-            JsonNode? node = obj.Get(name);
-            if (node == null || node.IsNull)
+            JsonNode? node = Member(obj, name, where, false, "");
+            if (node == null || !Expect(node, node.Kind == JsonKind.Array, where, "an array of GPIO numbers"))
             {
-                return new int[0];
-            }
-
-            if (node.Kind != JsonKind.Array)
-            {
-                Fail(where + ": expected an array of GPIO numbers, found " + JsonNode.Describe(node.Kind));
                 return new int[0];
             }
 
@@ -172,6 +122,37 @@ namespace Watchdog.Firmware.Core.PinMaps
             }
 
             return pins;
+        }
+
+        /// <summary>
+        /// Member <paramref name="name"/> of <paramref name="obj"/>; null when it is absent or JSON null,
+        /// which fails with "missing (<paramref name="requirement"/>)" only when it is required.
+        /// </summary>
+        private JsonNode? Member(JsonNode obj, string name, string where, bool required, string requirement)
+        {
+            JsonNode? node = obj.Get(name);
+            if (node != null && !node.IsNull)
+            {
+                return node;
+            }
+
+            if (required)
+            {
+                Fail(where + ": missing (" + requirement + ")");
+            }
+
+            return null;
+        }
+
+        /// <summary>Whether <paramref name="node"/> is what the caller wants; when not, fails naming <paramref name="expected"/> and what was found.</summary>
+        private bool Expect(JsonNode node, bool isExpected, string where, string expected)
+        {
+            if (!isExpected)
+            {
+                Fail(where + ": expected " + expected + ", found " + JsonNode.Describe(node.Kind));
+            }
+
+            return isExpected;
         }
 
         private int PinValue(JsonNode node, string where)

@@ -9,8 +9,7 @@ public sealed class EpochSlotsTests
     public void No_slot_is_a_fresh_board()
     {
         using var dir = new TempDirectory();
-        Assert.True(new EpochSlots(dir.Path).TryLoad(out long epoch, out _, out string error), error);
-        Assert.Equal(0, epoch);
+        Assert.Equal(0, EpochAfterReboot(dir.Path));
     }
 
     [Fact]
@@ -45,8 +44,7 @@ public sealed class EpochSlotsTests
         // The next save (12) would go to A: simulate it torn half-way.
         File.WriteAllText(slots.SlotA, "watchdog-epoch 1 1");
 
-        Assert.True(new EpochSlots(dir.Path).TryLoad(out long epoch, out _, out string error), error);
-        Assert.Equal(11, epoch);
+        Assert.Equal(11, EpochAfterReboot(dir.Path));
     }
 
     [Fact]
@@ -62,5 +60,12 @@ public sealed class EpochSlotsTests
         Assert.Contains(slots.SlotA + ": expected 'watchdog-epoch 2 <epoch> <check> [<channel> ...]', found 'garbage'", error, StringComparison.Ordinal);
         Assert.Contains(slots.SlotB + ": check '00000000' does not match the epoch", error, StringComparison.Ordinal);
         Assert.Contains("will not start on a guessed epoch", error, StringComparison.Ordinal);
+    }
+
+    /// <summary>The epoch a rebooted board loads from <paramref name="dir"/>; the load itself must succeed.</summary>
+    private static long EpochAfterReboot(string dir)
+    {
+        Assert.True(new EpochSlots(dir).TryLoad(out long epoch, out _, out string error), error);
+        return epoch;
     }
 }
