@@ -44,14 +44,17 @@ public class BomTests
         Assert.True(expanders <= map.Expansion!.Addresses.Count, "every expander needs an address the map lists");
     }
 
+    /// <summary>The header line of every BOM; the malformed cases below differ only in the lines after it.</summary>
+    private const string Header = "item,part_number,manufacturer,description,qty,unit_price_usd,line_total_usd,used_for\n";
+
     [Theory]
     [InlineData("item,part\n", "needs a header, at least one part and a TOTAL row")]
-    [InlineData("item,part_number,manufacturer,description,qty,unit_price_usd,line_total_usd,used_for\n1,X,Y,Z,2,1.50,3.50,u\nTOTAL,,,,,,3.50,\n", "line 2: line_total_usd 3.50 is not qty 2 x 1.50 = 3.00")]
-    [InlineData("item,part_number,manufacturer,description,qty,unit_price_usd,line_total_usd,used_for\n1,X,Y,Z,2,1.50,3.00,u\nTOTAL,,,,,,4.00,\n", "line 3: TOTAL says 4.00 but the lines add up to 3.00")]
-    [InlineData("item,part_number,manufacturer,description,qty,unit_price_usd,line_total_usd,used_for\n1,X,\"Y, Z\",Z,2,1.5,3.00,u\nTOTAL,,,,,,3.00,\n", "line 2: unit_price_usd \"1.5\" is not an amount like 12.50")]
-    [InlineData("item,part_number,manufacturer,description,qty,unit_price_usd,line_total_usd,used_for\n1,X,Y,Z,two,1.50,3.00,u\nTOTAL,,,,,,3.00,\n", "line 2: qty \"two\" is not a positive whole number")]
-    [InlineData("item,part_number,manufacturer,description,qty,unit_price_usd,line_total_usd,used_for\n1,X,Y,Z,2,1.50,3.00\nTOTAL,,,,,,3.00,\n", "line 2: has 7 fields, the header has 8")]
-    [InlineData("item,part_number,manufacturer,description,qty,unit_price_usd,line_total_usd,used_for\n1,X,\"Y,Z,2,1.50,3.00,u\n", "line 2: a quoted field is never closed")]
+    [InlineData(Header + "1,X,Y,Z,2,1.50,3.50,u\nTOTAL,,,,,,3.50,\n", "line 2: line_total_usd 3.50 is not qty 2 x 1.50 = 3.00")]
+    [InlineData(Header + "1,X,Y,Z,2,1.50,3.00,u\nTOTAL,,,,,,4.00,\n", "line 3: TOTAL says 4.00 but the lines add up to 3.00")]
+    [InlineData(Header + "1,X,\"Y, Z\",Z,2,1.5,3.00,u\nTOTAL,,,,,,3.00,\n", "line 2: unit_price_usd \"1.5\" is not an amount like 12.50")]
+    [InlineData(Header + "1,X,Y,Z,two,1.50,3.00,u\nTOTAL,,,,,,3.00,\n", "line 2: qty \"two\" is not a positive whole number")]
+    [InlineData(Header + "1,X,Y,Z,2,1.50,3.00\nTOTAL,,,,,,3.00,\n", "line 2: has 7 fields, the header has 8")]
+    [InlineData(Header + "1,X,\"Y,Z,2,1.50,3.00,u\n", "line 2: a quoted field is never closed")]
     public void Malformed_bom_is_rejected_with_the_line_and_reason(string csv, string expected)
     {
         var e = Assert.Throws<BomFormatException>(() => BomCsv.Read(csv, "test.csv"));

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using Watchdog.Mqtt;
 using Watchdog.Sim.Broker;
 
@@ -8,21 +7,6 @@ namespace Watchdog.Board.Tests.Mqtt;
 /// <summary>Credentials and TLS against a real mosquitto: a refused CONNACK is noticed (MQTTnet does not throw), a foreign CA is refused.</summary>
 public sealed class MqttLinkSecurityTests
 {
-    private static MqttLink NewLink(MqttBroker broker, List<string> log, string? user = null, string? password = null, string? caFile = null) => new(
-        new MqttLinkOptions
-        {
-            Brokers = [broker with { Tls = caFile is not null, CaFile = caFile }],
-            ClientId = "board-sec-" + Guid.NewGuid().ToString("N"),
-            Username = user,
-            Password = password,
-            WillTopic = "t/status",
-            WillPayload = Encoding.UTF8.GetBytes("lost"),
-            Subscriptions = ["t/in"],
-            RetryMin = TimeSpan.FromMilliseconds(50),
-            RetryMax = TimeSpan.FromMilliseconds(200),
-        },
-        new LineLogger("mqtt: ", line => { lock (log) { log.Add(line); } }));
-
     [Fact]
     public async Task Wrong_password_is_refused_by_the_connack_and_the_right_one_connects()
     {
@@ -32,7 +16,7 @@ public sealed class MqttLinkSecurityTests
         using var broker = MosquittoProcess.Start(passwordFile: passwords);
         var log = new List<string>();
 
-        await using (MqttLink wrong = NewLink(new MqttBroker(broker.Host, broker.Port), log, "board", "nope"))
+        await using (MqttLink wrong = TestLink.Create([new MqttBroker(broker.Host, broker.Port)], log, "board", "nope"))
         {
             using var stop = new CancellationTokenSource();
             Task run = wrong.RunAsync(stop.Token);
@@ -48,7 +32,7 @@ public sealed class MqttLinkSecurityTests
             Assert.Contains(log, l => l.Contains("refused: BadUserNameOrPassword", StringComparison.Ordinal) || l.Contains("refused: NotAuthorized", StringComparison.Ordinal));
         }
 
-        await using MqttLink right = NewLink(new MqttBroker(broker.Host, broker.Port), log, "board", "s3cret");
+        await using MqttLink right = TestLink.Create([new MqttBroker(broker.Host, broker.Port)], log, "board", "s3cret");
         using var stop2 = new CancellationTokenSource();
         Task run2 = right.RunAsync(stop2.Token);
         await WaitUntil(() => right.Connections == 1);
@@ -68,7 +52,7 @@ public sealed class MqttLinkSecurityTests
         });
         var log = new List<string>();
 
-        await using (MqttLink good = NewLink(new MqttBroker("127.0.0.1", broker.Port), log, caFile: ca))
+        await using (MqttLink good = TestLink.Create([new MqttBroker("127.0.0.1", broker.Port, Tls: true, CaFile: ca)], log))
         {
             using var stop = new CancellationTokenSource();
             Task run = good.RunAsync(stop.Token);
@@ -77,7 +61,7 @@ public sealed class MqttLinkSecurityTests
             await run;
         }
 
-        await using MqttLink foreign = NewLink(new MqttBroker("127.0.0.1", broker.Port), log, caFile: otherCa);
+        await using MqttLink foreign = TestLink.Create([new MqttBroker("127.0.0.1", broker.Port, Tls: true, CaFile: otherCa)], log);
         using var stop2 = new CancellationTokenSource();
         Task run2 = foreign.RunAsync(stop2.Token);
         await WaitUntil(() => { lock (log) { return log.Count(l => l.Contains("cannot connect", StringComparison.Ordinal)) >= 2; } });

@@ -9,25 +9,12 @@ public sealed class MqttLinkTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
 
-    private static MqttLink NewLink(IReadOnlyList<MqttBroker> brokers, List<string> log) => new(
-        new MqttLinkOptions
-        {
-            Brokers = brokers,
-            ClientId = "board-test-" + Guid.NewGuid().ToString("N"),
-            WillTopic = "t/board/status",
-            WillPayload = Encoding.UTF8.GetBytes("lost"),
-            Subscriptions = ["t/in/#"],
-            RetryMin = TimeSpan.FromMilliseconds(50),
-            RetryMax = TimeSpan.FromMilliseconds(300),
-        },
-        new LineLogger("mqtt: ", line => { lock (log) { log.Add(line); } }));
-
     [Fact]
     public async Task Broker_killed_and_restarted_link_reconnects_resubscribes_and_republishes_retained_state()
     {
         using var broker = MosquittoProcess.Start();
         var log = new List<string>();
-        await using MqttLink link = NewLink([new MqttBroker(broker.Host, broker.Port)], log);
+        await using MqttLink link = TestLink.Create([new MqttBroker(broker.Host, broker.Port)], log);
         var received = new InboundQueue(100);
         link.Received += received.Add;
         using var stop = new CancellationTokenSource();
@@ -71,7 +58,7 @@ public sealed class MqttLinkTests
         using var broker = MosquittoProcess.Start();
         int deadPort = FreePort.Find();
         var log = new List<string>();
-        await using MqttLink link = NewLink([new MqttBroker("127.0.0.1", deadPort), new MqttBroker(broker.Host, broker.Port)], log);
+        await using MqttLink link = TestLink.Create([new MqttBroker("127.0.0.1", deadPort), new MqttBroker(broker.Host, broker.Port)], log);
         using var stop = new CancellationTokenSource();
         Task run = link.RunAsync(stop.Token);
 
@@ -90,7 +77,7 @@ public sealed class MqttLinkTests
     public async Task Publishing_never_blocks_while_no_broker_is_reachable()
     {
         var log = new List<string>();
-        await using MqttLink link = NewLink([new MqttBroker("127.0.0.1", FreePort.Find())], log);
+        await using MqttLink link = TestLink.Create([new MqttBroker("127.0.0.1", FreePort.Find())], log);
         using var stop = new CancellationTokenSource();
         Task run = link.RunAsync(stop.Token);
 

@@ -2,14 +2,19 @@ using Watchdog.Board.Persistence;
 
 namespace Watchdog.Board.Tests.Persistence;
 
-public sealed class EpochFileTests
+public sealed class EpochFileTests : IDisposable
 {
+    /// <summary>The board's state directory, new for each test, and the epoch store in it.</summary>
+    private readonly TempDirectory dir = new();
+    private readonly EpochFile file;
+
+    public EpochFileTests() => file = new EpochFile(dir.Path);
+
+    public void Dispose() => dir.Dispose();
+
     [Fact]
     public void Missing_file_is_a_fresh_board_at_epoch_zero()
     {
-        using var dir = new TempDirectory();
-        var file = new EpochFile(dir.Path);
-
         Assert.True(file.TryLoad(out long epoch, out _, out bool fresh, out string error), error);
         Assert.Equal(0, epoch);
         Assert.True(fresh);
@@ -18,8 +23,6 @@ public sealed class EpochFileTests
     [Fact]
     public void Saved_epoch_reads_back_and_a_later_save_replaces_it()
     {
-        using var dir = new TempDirectory();
-        var file = new EpochFile(dir.Path);
         file.Save(41, "");
         file.Save(42, "");
 
@@ -33,8 +36,6 @@ public sealed class EpochFileTests
     [Fact]
     public void Crash_after_writing_the_temp_file_but_before_the_rename_keeps_the_old_epoch()
     {
-        using var dir = new TempDirectory();
-        var file = new EpochFile(dir.Path);
         file.Save(7, "");
 
         // The process dies here: step 1 done, rename never happened.
@@ -50,7 +51,6 @@ public sealed class EpochFileTests
     [Fact]
     public void Torn_temp_file_on_a_fresh_board_is_ignored()
     {
-        using var dir = new TempDirectory();
         File.WriteAllText(System.IO.Path.Combine(dir.Path, "epoch.tmp"), "watchdog-ep");
 
         Assert.True(new EpochFile(dir.Path).TryLoad(out long epoch, out _, out bool fresh, out string error), error);
@@ -67,7 +67,6 @@ public sealed class EpochFileTests
     [InlineData("hello world", "expected 'watchdog-epoch")]
     public void Corrupt_file_is_refused_with_a_message_naming_the_file_and_the_fault(string content, string expected)
     {
-        using var dir = new TempDirectory();
         string path = System.IO.Path.Combine(dir.Path, EpochFile.FileName);
         File.WriteAllText(path, content);
 
@@ -82,8 +81,6 @@ public sealed class EpochFileTests
     [Fact]
     public void Changed_digit_fails_the_check()
     {
-        using var dir = new TempDirectory();
-        var file = new EpochFile(dir.Path);
         file.Save(1234, "");
         string text = File.ReadAllText(file.FilePath).Replace(" 1234 ", " 1294 ", StringComparison.Ordinal);
         File.WriteAllText(file.FilePath, text);
@@ -95,7 +92,6 @@ public sealed class EpochFileTests
     [Fact]
     public void Missing_state_directory_is_named()
     {
-        using var dir = new TempDirectory();
         string missing = System.IO.Path.Combine(dir.Path, "nope");
 
         Assert.False(new EpochFile(missing).TryLoad(out _, out _, out _, out string error));
@@ -120,8 +116,6 @@ public sealed class EpochFileTests
     [Fact]
     public void Commissioning_record_survives_a_restart_and_a_store_from_before_it_reads_as_unknown()
     {
-        using var dir = new TempDirectory();
-        var file = new EpochFile(dir.Path);
         file.Save(5, "s1 s2");
         Assert.True(new EpochFile(dir.Path).TryLoad(out long epoch, out string? commissioned, out _, out string error), error);
         Assert.Equal(5, epoch);
@@ -138,8 +132,6 @@ public sealed class EpochFileTests
     [Fact]
     public void A_channel_dropped_from_the_record_fails_the_check()
     {
-        using var dir = new TempDirectory();
-        var file = new EpochFile(dir.Path);
         file.Save(9, "s1 s2");
         File.WriteAllText(file.FilePath, File.ReadAllText(file.FilePath).Replace(" s2\n", "\n", StringComparison.Ordinal));
 

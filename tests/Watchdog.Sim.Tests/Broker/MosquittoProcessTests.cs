@@ -1,5 +1,4 @@
 using Watchdog.Sim.Broker;
-using Watchdog.Sim.Tests.Support;
 
 namespace Watchdog.Sim.Tests.Broker;
 

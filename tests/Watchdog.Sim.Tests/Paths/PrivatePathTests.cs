@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.Versioning;
 using Watchdog.Platform.Posix;
-using Watchdog.Sim.Tests.Support;
 
 namespace Watchdog.Sim.Tests.Paths;
 

@@ -1,7 +1,3 @@
-using Watchdog.Sim.Rack;
-using Watchdog.Sim.Tests.Support;
-using Xunit.Abstractions;
-
 namespace Watchdog.Sim.Tests.Rack;
 
 /// <summary>The fallback without namespaces: plain processes, relays still act, link faults flip wires only.</summary>

@@ -1,5 +1,4 @@
 using System.Text;
-using Watchdog.Sim.Rack;
 
 namespace Watchdog.Sim.Tests.Rack;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Watchdog.Sim.Rack;
 
 namespace Watchdog.Sim.Tests.Rack;
 

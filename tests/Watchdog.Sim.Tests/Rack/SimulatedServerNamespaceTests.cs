@@ -1,7 +1,4 @@
 using Watchdog.Platform.Posix;
-using Watchdog.Sim.Rack;
-using Watchdog.Sim.Tests.Support;
-using Xunit.Abstractions;
 
 namespace Watchdog.Sim.Tests.Rack;
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Watchdog.VirtualWires;
 
 namespace Watchdog.Sim.Tests.Support;
 

@@ -1,8 +1,6 @@
 using System.Device.Gpio;
 using System.Net;
 using System.Net.Sockets;
-using Watchdog.Sim.Rack;
-using Watchdog.VirtualWires;
 
 namespace Watchdog.Sim.Tests.Support;
 

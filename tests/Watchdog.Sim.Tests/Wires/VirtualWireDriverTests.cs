@@ -1,18 +1,10 @@
 using System.Collections.Concurrent;
 using System.Device.Gpio;
-using Watchdog.Sim.Tests.Support;
-using Watchdog.VirtualWires;
 
 namespace Watchdog.Sim.Tests.Wires;
 
-public sealed class VirtualWireDriverTests : IDisposable
+public sealed class VirtualWireDriverTests() : WireFileTestBase("watchdog-gpio-")
 {
-    private readonly TempDirectory dir = new("watchdog-gpio-");
-
-    private string WirePath => dir.File("rack.wires");
-
-    public void Dispose() => dir.Dispose();
-
     [Fact]
     public void A_controller_writes_a_pin_that_another_controller_reads()
     {

@@ -1,17 +1,9 @@
 using System.Diagnostics;
-using Watchdog.Sim.Tests.Support;
-using Watchdog.VirtualWires;
 
 namespace Watchdog.Sim.Tests.Wires;
 
-public sealed class WireFileTests : IDisposable
+public sealed class WireFileTests() : WireFileTestBase("watchdog-wires-")
 {
-    private readonly TempDirectory dir = new("watchdog-wires-");
-
-    private string WirePath => dir.File("rack.wires");
-
-    public void Dispose() => dir.Dispose();
-
     [Fact]
     public void A_new_file_has_all_pins_low_with_no_edges()
     {
