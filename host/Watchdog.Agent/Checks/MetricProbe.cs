@@ -1,6 +1,5 @@
 using System.Globalization;
 using Watchdog.Agent.Metrics;
-using Watchdog.Protocol.Messages;
 
 namespace Watchdog.Agent.Checks;
 
