@@ -75,21 +75,9 @@ public sealed class GpioHeartbeatHardware(string description, Func<GpioControlle
 
     public void Close()
     {
-        GpioController? c = _controller;
+        GpioController? controller = _controller;
         _controller = null;
-        if (c == null)
-        {
-            return;
-        }
-
-        try
-        {
-            c.Dispose();
-        }
-        catch (Exception ex) when (IsDeviceFault(ex))
-        {
-            // The device is already gone; nothing left to release.
-        }
+        DeviceHandle.Release(controller, IsDeviceFault);
     }
 
     public void Dispose() => Close();
