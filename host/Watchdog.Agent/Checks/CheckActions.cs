@@ -1,6 +1,5 @@
 using Watchdog.Agent.Configuration;
 using Watchdog.Agent.Status;
-using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Agent.Checks;
 

@@ -9,18 +9,10 @@ public enum CheckState { Unknown, Passing, Failing }
 /// first result decides at once (an agent that starts on a sick server must not feed the
 /// heartbeat for FailThreshold intervals first).
 /// </summary>
-public sealed class Hysteresis
+public sealed class Hysteresis(int failThreshold, int successThreshold)
 {
-    private readonly int _failThreshold;
-    private readonly int _successThreshold;
     private int _fails;
     private int _successes;
-
-    public Hysteresis(int failThreshold, int successThreshold)
-    {
-        _failThreshold = failThreshold;
-        _successThreshold = successThreshold;
-    }
 
     public CheckState State { get; private set; } = CheckState.Unknown;
 
@@ -32,7 +24,7 @@ public sealed class Hysteresis
         {
             _fails = 0;
             _successes++;
-            if (State == CheckState.Unknown || (State == CheckState.Failing && _successes >= _successThreshold))
+            if (State == CheckState.Unknown || (State == CheckState.Failing && _successes >= successThreshold))
             {
                 State = CheckState.Passing;
             }
@@ -41,7 +33,7 @@ public sealed class Hysteresis
         {
             _successes = 0;
             _fails++;
-            if (State == CheckState.Unknown || (State == CheckState.Passing && _fails >= _failThreshold))
+            if (State == CheckState.Unknown || (State == CheckState.Passing && _fails >= failThreshold))
             {
                 State = CheckState.Failing;
             }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Watchdog.Protocol.Topics;
 
 namespace Watchdog.Agent.Configuration;
 

@@ -9,26 +9,14 @@ namespace Watchdog.Agent.Heartbeat;
 /// chip, FT232H/FT4222 adapter or the virtual wire file. The same class serves all four; only
 /// the factory differs (see HeartbeatHardwareFactory).
 /// </summary>
-public sealed class GpioHeartbeatHardware : IHeartbeatHardware
+public sealed class GpioHeartbeatHardware(string description, Func<GpioController> createController, int outPin, int rolePin = -1, bool roleActiveLow = false)
+    : IHeartbeatHardware
 {
-    private readonly Func<GpioController> _createController;
-    private readonly int _outPin;
-    private readonly int _rolePin;
-    private readonly bool _roleActiveLow;
     private GpioController? _controller;
 
-    public GpioHeartbeatHardware(string description, Func<GpioController> createController, int outPin, int rolePin = -1, bool roleActiveLow = false)
-    {
-        Description = description;
-        _createController = createController;
-        _outPin = outPin;
-        _rolePin = rolePin;
-        _roleActiveLow = roleActiveLow;
-    }
+    public string Description { get; } = description;
 
-    public string Description { get; }
-
-    public bool HasRoleInput => _rolePin >= 0;
+    public bool HasRoleInput => rolePin >= 0;
 
     public void Open()
     {
@@ -36,12 +24,12 @@ public sealed class GpioHeartbeatHardware : IHeartbeatHardware
         GpioController? controller = null;
         try
         {
-            controller = _createController();
-            controller.OpenPin(_outPin, PinMode.Output);
-            controller.Write(_outPin, PinValue.Low);
-            if (_rolePin >= 0)
+            controller = createController();
+            controller.OpenPin(outPin, PinMode.Output);
+            controller.Write(outPin, PinValue.Low);
+            if (rolePin >= 0)
             {
-                controller.OpenPin(_rolePin, PinMode.Input);
+                controller.OpenPin(rolePin, PinMode.Input);
             }
 
             _controller = controller;
@@ -63,7 +51,7 @@ public sealed class GpioHeartbeatHardware : IHeartbeatHardware
         GpioController c = _controller ?? throw new HeartbeatDeviceException(Description + ": not open");
         try
         {
-            c.Write(_outPin, high ? PinValue.High : PinValue.Low);
+            c.Write(outPin, high ? PinValue.High : PinValue.Low);
         }
         catch (Exception ex) when (IsDeviceFault(ex))
         {
@@ -76,8 +64,8 @@ public sealed class GpioHeartbeatHardware : IHeartbeatHardware
         GpioController c = _controller ?? throw new HeartbeatDeviceException(Description + ": not open");
         try
         {
-            bool high = c.Read(_rolePin) == PinValue.High;
-            return high != _roleActiveLow;
+            bool high = c.Read(rolePin) == PinValue.High;
+            return high != roleActiveLow;
         }
         catch (Exception ex) when (IsDeviceFault(ex))
         {
@@ -87,21 +75,9 @@ public sealed class GpioHeartbeatHardware : IHeartbeatHardware
 
     public void Close()
     {
-        GpioController? c = _controller;
+        GpioController? controller = _controller;
         _controller = null;
-        if (c == null)
-        {
-            return;
-        }
-
-        try
-        {
-            c.Dispose();
-        }
-        catch (Exception ex) when (IsDeviceFault(ex))
-        {
-            // The device is already gone; nothing left to release.
-        }
+        DeviceHandle.Release(controller, IsDeviceFault);
     }
 
     public void Dispose() => Close();

@@ -1,7 +1,9 @@
 using System.Device.Gpio;
 using System.Device.Gpio.Drivers;
+using System.Runtime.CompilerServices;
 using Iot.Device.Ft232H;
 using Iot.Device.Ft4222;
+using Iot.Device.FtCommon;
 using Watchdog.Agent.Configuration;
 using Watchdog.VirtualWires;
 
@@ -61,38 +63,32 @@ public static class HeartbeatHardwareFactory
 
     // The FTDI helpers below sit in their own methods, kept out of line, so that Iot.Device.Bindings
     // (1.4 MB mapped) is loaded only on servers that use an FTDI adapter.
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static int Ft232HPinNumber(string name) => Ft232HDevice.GetPinNumberFromString(name);
 
     /// <summary>Opens the FT232H with the given serial number (or the first one) as a GpioController.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    internal static GpioController Ft232HController(string serialNumber)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static GpioController Ft232HController(string serialNumber) =>
+        OpenAdapter("FT232H", serialNumber, Ft232HDevice.GetFt232H, device => device.CreateGpioController());
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static GpioController Ft4222Controller(string serialNumber) =>
+        OpenAdapter("FT4222", serialNumber, Ft4222Device.GetFt4222, device => device.CreateGpioController());
+
+    /// <summary>The adapter of this chip with the given serial number (or the first one found), opened as a GpioController.</summary>
+    private static GpioController OpenAdapter<TDevice>(string chip, string serialNumber, Func<List<TDevice>> listAdapters, Func<TDevice, GpioController> open)
+        where TDevice : FtDevice
     {
-        List<Ft232HDevice> devices = FtdiCall("FT232H", Ft232HDevice.GetFt232H);
-        foreach (Ft232HDevice d in devices)
+        List<TDevice> devices = FtdiCall(chip, listAdapters);
+        foreach (TDevice d in devices)
         {
             if (serialNumber.Length == 0 || d.SerialNumber == serialNumber)
             {
-                return d.CreateGpioController();
+                return open(d);
             }
         }
 
-        throw new HeartbeatDeviceException(NotFound("FT232H", serialNumber, devices.Count));
-    }
-
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    internal static GpioController Ft4222Controller(string serialNumber)
-    {
-        List<Ft4222Device> devices = FtdiCall("FT4222", Ft4222Device.GetFt4222);
-        foreach (Ft4222Device d in devices)
-        {
-            if (serialNumber.Length == 0 || d.SerialNumber == serialNumber)
-            {
-                return d.CreateGpioController();
-            }
-        }
-
-        throw new HeartbeatDeviceException(NotFound("FT4222", serialNumber, devices.Count));
+        throw new HeartbeatDeviceException(NotFound(chip, serialNumber, devices.Count));
     }
 
     private static T FtdiCall<T>(string chip, Func<T> call)

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Watchdog.Agent.Status;
 using Watchdog.Platform.Posix;
-using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Agent.Heartbeat;
 

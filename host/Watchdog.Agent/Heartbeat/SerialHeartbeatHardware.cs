@@ -99,21 +99,10 @@ public sealed class SerialHeartbeatHardware : IHeartbeatHardware
 
     public void Close()
     {
-        SerialPort? p = _port;
+        SerialPort? port = _port;
         _port = null;
-        if (p == null)
-        {
-            return;
-        }
-
-        try
-        {
-            p.Dispose();
-        }
-        catch (Exception ex) when (ex is IOException or InvalidOperationException)
-        {
-            // The adapter was unplugged; the handle is gone either way.
-        }
+        // An unplugged adapter fails its release with one of these.
+        DeviceHandle.Release(port, ex => ex is IOException or InvalidOperationException);
     }
 
     public void Dispose() => Close();

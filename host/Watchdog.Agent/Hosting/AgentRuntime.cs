@@ -7,9 +7,6 @@ using Watchdog.Agent.Metrics;
 using Watchdog.Agent.Roles;
 using Watchdog.Agent.Status;
 using Watchdog.Mqtt;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Topics;
-using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Agent.Hosting;
 

@@ -1,7 +1,6 @@
 using Watchdog.Agent.Configuration;
 using Watchdog.Platform.Posix;
 using Watchdog.Platform.Signing;
-using Watchdog.Protocol.Signing;
 
 namespace Watchdog.Agent.Messaging;
 

@@ -1,9 +1,6 @@
 using Watchdog.Agent.Configuration;
 using Watchdog.Agent.Status;
 using Watchdog.Platform.Signing;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Signing;
-using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Agent.Messaging;
 

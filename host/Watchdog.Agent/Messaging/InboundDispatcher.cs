@@ -4,11 +4,6 @@ using Watchdog.Agent.Checks;
 using Watchdog.Agent.Roles;
 using Watchdog.Agent.Status;
 using Watchdog.Mqtt;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Signing;
-using Watchdog.Protocol.Topics;
-using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Agent.Messaging;
 

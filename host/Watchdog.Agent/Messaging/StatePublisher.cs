@@ -2,11 +2,6 @@ using Microsoft.Extensions.Logging;
 using Watchdog.Agent.Metrics;
 using Watchdog.Agent.Status;
 using Watchdog.Mqtt;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Signing;
-using Watchdog.Protocol.Topics;
-using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Agent.Messaging;
 

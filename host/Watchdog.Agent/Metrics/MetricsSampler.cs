@@ -1,5 +1,3 @@
-using Watchdog.Protocol.Messages;
-
 namespace Watchdog.Agent.Metrics;
 
 /// <summary>

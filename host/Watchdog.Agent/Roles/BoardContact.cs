@@ -1,5 +1,4 @@
 using Watchdog.Agent.Status;
-using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Agent.Roles;
 

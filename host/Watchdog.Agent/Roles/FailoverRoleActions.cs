@@ -1,5 +1,4 @@
 using Watchdog.Failover;
-using Watchdog.Protocol.Messages;
 
 namespace Watchdog.Agent.Roles;
 

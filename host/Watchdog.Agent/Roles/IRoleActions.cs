@@ -1,5 +1,3 @@
-using Watchdog.Protocol.Wire;
-
 namespace Watchdog.Agent.Roles;
 
 /// <summary>A role change the agent is asked to carry out.</summary>

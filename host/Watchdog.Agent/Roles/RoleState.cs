@@ -1,6 +1,4 @@
 using Watchdog.Agent.Status;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Agent.Roles;
 

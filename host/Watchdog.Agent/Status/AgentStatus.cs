@@ -1,6 +1,3 @@
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Wire;
-
 namespace Watchdog.Agent.Status;
 
 /// <summary>

@@ -1,7 +1,5 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Agent.Status;
 

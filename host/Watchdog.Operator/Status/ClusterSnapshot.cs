@@ -12,6 +12,9 @@ namespace Watchdog.Operator.Status;
 /// </summary>
 public sealed class ClusterSnapshot(TopicTree topics)
 {
+    /// <summary>The shape of MessageCodec's decoders, one per message type.</summary>
+    private delegate bool Decoder<T>(byte[] payload, out T message, out CodecError? error);
+
     public SortedDictionary<string, NodeView> Nodes { get; } = new(StringComparer.Ordinal);
     public SortedDictionary<string, BoardView> Boards { get; } = new(StringComparer.Ordinal);
     public SortedDictionary<string, GroupRoles> Groups { get; } = new(StringComparer.Ordinal);
@@ -31,71 +34,36 @@ public sealed class ClusterSnapshot(TopicTree topics)
             return null;
         }
 
+        // A payload that does not decode fails its case's guard (and is kept as a problem).
+        bool Decoded<T>(Decoder<T> decode, out T message) => Decode(topic, decode(payload, out message, out var error), error);
         switch (parsed.Kind)
         {
-            case TopicKind.NodeStatus:
-                if (Decode(topic, MessageCodec.TryDecodePresence(payload, out var nodePresence, out var e1), e1))
-                {
-                    Node(parsed.Name).Presence = nodePresence;
-                }
-
+            case TopicKind.NodeStatus when Decoded(MessageCodec.TryDecodePresence, out Presence nodePresence):
+                Node(parsed.Name).Presence = nodePresence;
                 break;
-            case TopicKind.NodeState:
-                if (Decode(topic, MessageCodec.TryDecode(payload, out NodeState? state, out var e2), e2))
-                {
-                    Node(parsed.Name).State = state;
-                }
-
+            case TopicKind.NodeState when Decoded(MessageCodec.TryDecode, out NodeState? state):
+                Node(parsed.Name).State = state;
                 break;
-            case TopicKind.NodeMetrics:
-                if (Decode(topic, MessageCodec.TryDecode(payload, out NodeMetrics? metrics, out var e3), e3))
-                {
-                    Node(parsed.Name).Metrics = metrics;
-                }
-
+            case TopicKind.NodeMetrics when Decoded(MessageCodec.TryDecode, out NodeMetrics? metrics):
+                Node(parsed.Name).Metrics = metrics;
                 break;
-            case TopicKind.NodeGrant:
-                if (Decode(topic, MessageCodec.TryDecode(payload, out Grant? grant, out var e4), e4))
-                {
-                    Node(parsed.Name).Grant = grant;
-                }
-
+            case TopicKind.NodeGrant when Decoded(MessageCodec.TryDecode, out Grant? grant):
+                Node(parsed.Name).Grant = grant;
                 break;
-            case TopicKind.BoardStatus:
-                if (Decode(topic, MessageCodec.TryDecodePresence(payload, out var boardPresence, out var e5), e5))
-                {
-                    Board(parsed.Name).Presence = boardPresence;
-                }
-
+            case TopicKind.BoardStatus when Decoded(MessageCodec.TryDecodePresence, out Presence boardPresence):
+                Board(parsed.Name).Presence = boardPresence;
                 break;
-            case TopicKind.BoardState:
-                if (Decode(topic, MessageCodec.TryDecode(payload, out BoardStatus? boardState, out var e6), e6))
-                {
-                    Board(parsed.Name).State = boardState;
-                }
-
+            case TopicKind.BoardState when Decoded(MessageCodec.TryDecode, out BoardStatus? boardState):
+                Board(parsed.Name).State = boardState;
                 break;
-            case TopicKind.BoardChannel:
-                if (Decode(topic, MessageCodec.TryDecode(payload, out ChannelReading? reading, out var e7), e7) && reading is not null)
-                {
-                    Board(parsed.Name).Channels[parsed.Channel] = reading;
-                }
-
+            case TopicKind.BoardChannel when Decoded(MessageCodec.TryDecode, out ChannelReading? reading) && reading is not null:
+                Board(parsed.Name).Channels[parsed.Channel] = reading;
                 break;
-            case TopicKind.GroupRoles:
-                if (Decode(topic, MessageCodec.TryDecode(payload, out GroupRoles? roles, out var e8), e8) && roles is not null)
-                {
-                    Groups[parsed.Name] = roles;
-                }
-
+            case TopicKind.GroupRoles when Decoded(MessageCodec.TryDecode, out GroupRoles? roles) && roles is not null:
+                Groups[parsed.Name] = roles;
                 break;
-            case TopicKind.Event:
-                if (Decode(topic, MessageCodec.TryDecode(payload, out EventMessage? ev, out var e9), e9))
-                {
-                    return ev;
-                }
-
-                break;
+            case TopicKind.Event when Decoded(MessageCodec.TryDecode, out EventMessage? ev):
+                return ev;
             default:
                 break;
         }

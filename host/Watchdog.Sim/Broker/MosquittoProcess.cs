@@ -15,7 +15,8 @@ namespace Watchdog.Sim.Broker;
 /// </summary>
 public sealed class MosquittoProcess : IDisposable
 {
-    private static readonly HashSet<MosquittoProcess> Live = [];
+    // A test host that dies with brokers still running must not leave them listening.
+    private static readonly ExitCleanup<MosquittoProcess> Live = new();
     private readonly MosquittoOptions options;
     private readonly string executable;
     private readonly StringBuilder stderr = new();
@@ -23,24 +24,6 @@ public sealed class MosquittoProcess : IDisposable
     private Process? process;
     private long logOffsetAtStart;
     private bool disposed;
-
-    static MosquittoProcess()
-    {
-        // A test host that dies with brokers still running must not leave them listening.
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            MosquittoProcess[] all;
-            lock (Live)
-            {
-                all = [.. Live];
-            }
-
-            foreach (MosquittoProcess broker in all)
-            {
-                broker.Dispose();
-            }
-        };
-    }
 
     private MosquittoProcess(MosquittoOptions options, string executable, int port)
     {
@@ -64,10 +47,7 @@ public sealed class MosquittoProcess : IDisposable
         }
 
         File.WriteAllText(ConfigPath, MosquittoConfig.Render(options, port, Directory, LogPath, PosixSignals.IsRoot));
-        lock (Live)
-        {
-            Live.Add(this);
-        }
+        Live.Add(this);
     }
 
     /// <summary>The TCP port clients connect to (fixed for the life of this object).</summary>
@@ -254,10 +234,7 @@ public sealed class MosquittoProcess : IDisposable
 
         disposed = true;
         Kill();
-        lock (Live)
-        {
-            Live.Remove(this);
-        }
+        Live.Remove(this);
 
         try
         {

@@ -13,7 +13,8 @@ namespace Watchdog.Sim.Rack;
 /// </summary>
 public sealed partial class VirtualRack : IDisposable
 {
-    private static readonly HashSet<VirtualRack> Live = [];
+    // A test host that dies with racks still up must not leave namespaces and processes behind.
+    private static readonly ExitCleanup<VirtualRack> Live = new();
     private readonly RackNetwork network;
     private readonly List<SimulatedServer> servers = [];
     private readonly List<NodeNetwork> extraNodes = [];
@@ -21,24 +22,6 @@ public sealed partial class VirtualRack : IDisposable
     private readonly bool keepDirectory;
     private readonly Lock gate = new();
     private bool disposed;
-
-    static VirtualRack()
-    {
-        // A test host that dies with racks still up must not leave namespaces and processes behind.
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            VirtualRack[] all;
-            lock (Live)
-            {
-                all = [.. Live];
-            }
-
-            foreach (VirtualRack rack in all)
-            {
-                rack.Dispose();
-            }
-        };
-    }
 
     private VirtualRack(RackOptions options, RackPinMap pinMap, RackNetwork network, string directory, bool ownsDirectory)
     {
@@ -102,10 +85,7 @@ public sealed partial class VirtualRack : IDisposable
         System.IO.Directory.CreateDirectory(directory);
         RackNetwork network = RackNetwork.Create(prefix, options.UseNamespaces);
         var rack = new VirtualRack(options, pinMap, network, directory, ownsDirectory);
-        lock (Live)
-        {
-            Live.Add(rack);
-        }
+        Live.Add(rack);
 
         (options.Log ?? Console.Error).WriteLine(rack.DescribeIsolation());
         return rack;
@@ -247,10 +227,7 @@ public sealed partial class VirtualRack : IDisposable
         }
 
         Wires.Dispose();
-        lock (Live)
-        {
-            Live.Remove(this);
-        }
+        Live.Remove(this);
 
         if (ownsDirectory && !keepDirectory)
         {
