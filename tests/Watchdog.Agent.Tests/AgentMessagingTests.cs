@@ -2,12 +2,8 @@ using System.Diagnostics;
 using System.Text;
 using MQTTnet;
 using MQTTnet.Protocol;
-using Watchdog.Agent.Tests.Support;
 using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Signing;
 using Watchdog.Protocol.Topics;
-using Watchdog.Protocol.Wire;
 using Watchdog.Sim.Broker;
 
 namespace Watchdog.Agent.Tests;

@@ -1,5 +1,3 @@
-using Watchdog.Agent.Tests.Support;
-
 namespace Watchdog.Agent.Tests;
 
 /// <summary>The real process refuses a bad configuration: exit code 2, the reasons on stderr, no stack trace.</summary>

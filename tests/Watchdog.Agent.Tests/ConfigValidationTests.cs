@@ -1,6 +1,3 @@
-using Watchdog.Agent.Configuration;
-using Watchdog.Agent.Tests.Support;
-
 namespace Watchdog.Agent.Tests;
 
 /// <summary>Every refusal names the key, the value and what is wrong.</summary>

@@ -1,10 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
-using Watchdog.Agent.Roles;
-using Watchdog.Agent.Status;
-using Watchdog.Agent.Tests.Support;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Wire;
-
 namespace Watchdog.Agent.Tests;
 
 /// <summary>

@@ -1,8 +1,4 @@
 using System.Device.Gpio;
-using Watchdog.Agent.Configuration;
-using Watchdog.Agent.Heartbeat;
-using Watchdog.Agent.Status;
-using Watchdog.Agent.Tests.Support;
 using Watchdog.VirtualWires;
 
 namespace Watchdog.Agent.Tests;

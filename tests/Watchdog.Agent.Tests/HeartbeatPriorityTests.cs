@@ -1,7 +1,3 @@
-using Watchdog.Agent.Configuration;
-using Watchdog.Agent.Heartbeat;
-using Watchdog.Agent.Status;
-using Watchdog.Agent.Tests.Support;
 using Watchdog.Platform.Posix;
 
 namespace Watchdog.Agent.Tests;

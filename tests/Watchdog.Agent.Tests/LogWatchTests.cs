@@ -1,7 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
-using Watchdog.Agent.Checks;
-using Watchdog.Agent.Tests.Support;
-
 namespace Watchdog.Agent.Tests;
 
 /// <summary>Log-pattern checks: lines appended to a file, across rotation by rename and by truncation, and the journal.</summary>

@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Logging.Abstractions;
-using Watchdog.Agent.Configuration;
-using Watchdog.Agent.Tests.Support;
 using Watchdog.Mqtt;
 using Watchdog.Sim.Broker;
 

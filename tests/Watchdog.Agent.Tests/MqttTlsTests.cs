@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.Extensions.Logging.Abstractions;
-using Watchdog.Agent.Configuration;
 using Watchdog.Mqtt;
 
 namespace Watchdog.Agent.Tests;

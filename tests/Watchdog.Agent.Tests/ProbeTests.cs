@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Watchdog.Agent.Checks;
-using Watchdog.Agent.Tests.Support;
 
 namespace Watchdog.Agent.Tests;
 

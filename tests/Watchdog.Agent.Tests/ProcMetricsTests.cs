@@ -1,6 +1,4 @@
 using Watchdog.Agent.Metrics;
-using Watchdog.Agent.Tests.Support;
-using Watchdog.Protocol.Messages;
 
 namespace Watchdog.Agent.Tests;
 

@@ -1,14 +1,5 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
-using Watchdog.Agent.Configuration;
 using Watchdog.Agent.Messaging;
-using Watchdog.Agent.Roles;
-using Watchdog.Agent.Status;
-using Watchdog.Agent.Tests.Support;
 using Watchdog.Platform.Signing;
-using Watchdog.Protocol.Messages;
-using Watchdog.Protocol.Signing;
-using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Agent.Tests;
 

@@ -1,6 +1,3 @@
-using Watchdog.Agent.Heartbeat;
-using Watchdog.Agent.Tests.Support;
-
 namespace Watchdog.Agent.Tests;
 
 /// <summary>

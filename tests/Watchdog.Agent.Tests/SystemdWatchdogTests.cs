@@ -1,9 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Hosting.Systemd;
-using Microsoft.Extensions.Logging.Abstractions;
 using Watchdog.Agent.Hosting;
-using Watchdog.Agent.Tests.Support;
 
 namespace Watchdog.Agent.Tests;
 
@@ -20,8 +18,7 @@ public sealed class SystemdWatchdogTests
     {
         using var dir = new TempDirectory();
         string path = dir.File("notify");
-        using var systemd = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-        systemd.Bind(new UnixDomainSocketEndPoint(path));
+        using Socket systemd = BindNotifySocket(path);
         Environment.SetEnvironmentVariable("NOTIFY_SOCKET", path);
         Environment.SetEnvironmentVariable("WATCHDOG_USEC", "600000");
         try
@@ -58,8 +55,7 @@ public sealed class SystemdWatchdogTests
     {
         using var dir = new TempDirectory();
         string path = dir.File("notify");
-        using var systemd = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-        systemd.Bind(new UnixDomainSocketEndPoint(path));
+        using Socket systemd = BindNotifySocket(path);
         // AddSystemd() switches on only when the parent process is called "systemd": a copy of
         // bash under that name plays the service manager, with the variables systemd sets.
         string fakeSystemd = dir.File("systemd");
@@ -134,6 +130,14 @@ public sealed class SystemdWatchdogTests
             Environment.SetEnvironmentVariable("WATCHDOG_USEC", null);
             Environment.SetEnvironmentVariable("WATCHDOG_PID", null);
         }
+    }
+
+    /// <summary>systemd's end of NOTIFY_SOCKET: the datagram socket the service sends READY=1, WATCHDOG=1 and STOPPING=1 to.</summary>
+    private static Socket BindNotifySocket(string path)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        socket.Bind(new UnixDomainSocketEndPoint(path));
+        return socket;
     }
 
     // Asynchronous on purpose: a test thread blocked in a receive loop delays the feeder's timer

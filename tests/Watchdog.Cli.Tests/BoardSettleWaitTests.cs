@@ -1,6 +1,3 @@
-using Watchdog.Operator.Commands;
-using Watchdog.Operator.Status;
-
 namespace Watchdog.Cli.Tests;
 
 /// <summary>Which board a command waits for, and how long it waits.</summary>

@@ -1,5 +1,3 @@
-using Watchdog.Operator.Status;
-
 namespace Watchdog.Cli.Tests;
 
 public class ClusterSnapshotTests

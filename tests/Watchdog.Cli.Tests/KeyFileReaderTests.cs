@@ -1,5 +1,3 @@
-using Watchdog.Operator.Keys;
-
 namespace Watchdog.Cli.Tests;
 
 public class KeyFileReaderTests

@@ -1,7 +1,3 @@
-using Watchdog.Operator.Commands;
-using Watchdog.Operator.Keys;
-using Watchdog.Protocol.Signing;
-
 namespace Watchdog.Cli.Tests;
 
 /// <summary>What watchdogctl signs must be what a board accepts, and nothing else.</summary>

@@ -16,15 +16,21 @@ public sealed class RoleExecutorHookTests : IDisposable
 
     private static RoleExecutor Executor(FailoverOptions options) => RoleExecutor.ForThisHost(options);
 
+    /// <summary>An executor for this host that runs these hooks, in this order, and nothing else.</summary>
+    private static RoleExecutor Executor(HookOptions[] promote, HookOptions[] demote)
+    {
+        var options = new FailoverOptions();
+        options.Hooks.Promote.AddRange(promote);
+        options.Hooks.Demote.AddRange(demote);
+        return Executor(options);
+    }
+
     [Fact]
     public async Task Promote_runs_the_hooks_in_order_with_the_documented_environment()
     {
-        var options = new FailoverOptions();
-        options.Hooks.Promote.Add(_dir.Recording("first"));
-        options.Hooks.Promote.Add(_dir.Recording("second"));
-        options.Hooks.Promote.Add(_dir.Recording("third"));
-        options.Hooks.Demote.Add(_dir.Recording("down"));
-        using RoleExecutor executor = Executor(options);
+        using RoleExecutor executor = Executor(
+            promote: [_dir.Recording("first"), _dir.Recording("second"), _dir.Recording("third")],
+            demote: [_dir.Recording("down")]);
 
         RoleChangeResult standby = await executor.ApplyAsync(Grant(NodeRole.Standby, 6), CancellationToken.None);
         Assert.True(standby.Ok, standby.Detail);
@@ -40,26 +46,26 @@ public sealed class RoleExecutorHookTests : IDisposable
         Assert.Equal(7, executor.CurrentEpoch);
         Assert.Equal(new[] { "first", "second", "third" }, _dir.Runs());
         Assert.Equal(new[] { "promote hook 0 (first)", "promote hook 1 (second)", "promote hook 2 (third)" }, r.Steps.Select(s => s.Step));
-        for (int i = 0; i < 3; i++)
+        for (int run = 0; run < 3; run++)
         {
-            Dictionary<string, string> env = _dir.EnvOfRun(i);
-            Assert.Equal("promote", env["WATCHDOG_ACTION"]);
-            Assert.Equal("active", env["WATCHDOG_ROLE"]);
-            Assert.Equal("standby", env["WATCHDOG_PREVIOUS_ROLE"]);
-            Assert.Equal("db", env["WATCHDOG_GROUP"]);
-            Assert.Equal("node-a", env["WATCHDOG_NODE"]);
-            Assert.Equal("7", env["WATCHDOG_EPOCH"]);
-            Assert.Equal("failover: node-b power lost", env["WATCHDOG_REASON"]);
+            _dir.AssertRunSaw(
+                run,
+                "WATCHDOG_ACTION=promote",
+                "WATCHDOG_ROLE=active",
+                "WATCHDOG_PREVIOUS_ROLE=standby",
+                "WATCHDOG_GROUP=db",
+                "WATCHDOG_NODE=node-a",
+                "WATCHDOG_EPOCH=7",
+                "WATCHDOG_REASON=failover: node-b power lost");
         }
     }
 
     [Fact]
     public async Task Demote_runs_every_hook_even_after_a_failure_and_reports_it()
     {
-        var options = new FailoverOptions();
-        options.Hooks.Demote.Add(_dir.Recording("stop-writes", exitCode: 4));
-        options.Hooks.Demote.Add(_dir.Recording("stop-service"));
-        using RoleExecutor executor = Executor(options);
+        using RoleExecutor executor = Executor(
+            promote: [],
+            demote: [_dir.Recording("stop-writes", exitCode: 4), _dir.Recording("stop-service")]);
         Assert.True((await executor.ApplyAsync(Grant(NodeRole.Active, 3), CancellationToken.None)).Ok);
 
         RoleChangeResult r = await executor.ApplyAsync(Grant(NodeRole.Standby, 4, "switchover"), CancellationToken.None);
@@ -70,23 +76,15 @@ public sealed class RoleExecutorHookTests : IDisposable
         Assert.Equal(NodeRole.Standby, executor.CurrentRole);
         Assert.Equal(new[] { "stop-writes", "stop-service" }, _dir.Runs());
         Assert.Contains("demote hook 0 (stop-writes): exit 4", r.Detail, StringComparison.Ordinal);
-        Dictionary<string, string> env = _dir.EnvOfRun(1);
-        Assert.Equal("demote", env["WATCHDOG_ACTION"]);
-        Assert.Equal("standby", env["WATCHDOG_ROLE"]);
-        Assert.Equal("active", env["WATCHDOG_PREVIOUS_ROLE"]);
-        Assert.Equal("4", env["WATCHDOG_EPOCH"]);
+        _dir.AssertRunSaw(1, "WATCHDOG_ACTION=demote", "WATCHDOG_ROLE=standby", "WATCHDOG_PREVIOUS_ROLE=active", "WATCHDOG_EPOCH=4");
     }
 
     [Fact]
     public async Task A_failed_promote_stops_the_list_rolls_back_and_is_reported()
     {
-        var options = new FailoverOptions();
-        options.Hooks.Promote.Add(_dir.Recording("mount"));
-        options.Hooks.Promote.Add(_dir.Recording("start-db", exitCode: 3));
-        options.Hooks.Promote.Add(_dir.Recording("never"));
-        options.Hooks.Demote.Add(_dir.Recording("stop-db"));
-        options.Hooks.Demote.Add(_dir.Recording("umount"));
-        using RoleExecutor executor = Executor(options);
+        using RoleExecutor executor = Executor(
+            promote: [_dir.Recording("mount"), _dir.Recording("start-db", exitCode: 3), _dir.Recording("never")],
+            demote: [_dir.Recording("stop-db"), _dir.Recording("umount")]);
         await executor.ApplyAsync(Grant(NodeRole.Standby, 1), CancellationToken.None);
 
         RoleChangeResult r = await executor.ApplyAsync(Grant(NodeRole.Active, 2), CancellationToken.None);
@@ -97,11 +95,8 @@ public sealed class RoleExecutorHookTests : IDisposable
         Assert.Equal(NodeRole.Standby, executor.CurrentRole);
         Assert.Equal(new[] { "mount", "start-db", "stop-db", "umount" }, _dir.Runs());
         Assert.StartsWith("promote failed at promote hook 1 (start-db): exit 3; rolled back", r.Detail, StringComparison.Ordinal);
-        Dictionary<string, string> rollback = _dir.EnvOfRun(2);
-        Assert.Equal("rollback", rollback["WATCHDOG_ACTION"]);
-        Assert.Equal("standby", rollback["WATCHDOG_ROLE"]);
-        Assert.Equal("2", rollback["WATCHDOG_EPOCH"]);
-        Assert.Contains("start-db", rollback["WATCHDOG_REASON"], StringComparison.Ordinal);
+        _dir.AssertRunSaw(2, "WATCHDOG_ACTION=rollback", "WATCHDOG_ROLE=standby", "WATCHDOG_EPOCH=2");
+        Assert.Contains("start-db", _dir.EnvOfRun(2)["WATCHDOG_REASON"], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -135,10 +130,7 @@ public sealed class RoleExecutorHookTests : IDisposable
     [Fact]
     public async Task A_grant_with_an_older_epoch_is_refused_without_side_effects()
     {
-        var options = new FailoverOptions();
-        options.Hooks.Promote.Add(_dir.Recording("up"));
-        options.Hooks.Demote.Add(_dir.Recording("down"));
-        using RoleExecutor executor = Executor(options);
+        using RoleExecutor executor = Executor(promote: [_dir.Recording("up")], demote: [_dir.Recording("down")]);
         Assert.True((await executor.ApplyAsync(Grant(NodeRole.Active, 12), CancellationToken.None)).Ok);
 
         RoleChangeResult r = await executor.ApplyAsync(Grant(NodeRole.Standby, 11), CancellationToken.None);
@@ -157,9 +149,7 @@ public sealed class RoleExecutorHookTests : IDisposable
     [Fact]
     public async Task A_failed_promote_still_raises_the_epoch_so_an_older_grant_stays_refused()
     {
-        var options = new FailoverOptions();
-        options.Hooks.Promote.Add(_dir.Recording("broken", exitCode: 1));
-        using RoleExecutor executor = Executor(options);
+        using RoleExecutor executor = Executor(promote: [_dir.Recording("broken", exitCode: 1)], demote: []);
         Assert.False((await executor.ApplyAsync(Grant(NodeRole.Active, 20), CancellationToken.None)).Ok);
 
         RoleChangeResult late = await executor.ApplyAsync(Grant(NodeRole.Active, 19), CancellationToken.None);
@@ -171,9 +161,7 @@ public sealed class RoleExecutorHookTests : IDisposable
     [Fact]
     public async Task Repeating_the_current_role_and_epoch_runs_nothing()
     {
-        var options = new FailoverOptions();
-        options.Hooks.Promote.Add(_dir.Recording("up"));
-        using RoleExecutor executor = Executor(options);
+        using RoleExecutor executor = Executor(promote: [_dir.Recording("up")], demote: []);
         Assert.True((await executor.ApplyAsync(Grant(NodeRole.Active, 5), CancellationToken.None)).Ok);
 
         RoleChangeResult again = await executor.ApplyAsync(Grant(NodeRole.Active, 5), CancellationToken.None);
@@ -188,17 +176,14 @@ public sealed class RoleExecutorHookTests : IDisposable
     [Fact]
     public async Task Active_at_a_higher_epoch_reruns_the_promote_hooks_with_the_new_fencing_token()
     {
-        var options = new FailoverOptions();
-        options.Hooks.Promote.Add(_dir.Recording("up"));
-        using RoleExecutor executor = Executor(options);
+        using RoleExecutor executor = Executor(promote: [_dir.Recording("up")], demote: []);
         await executor.ApplyAsync(Grant(NodeRole.Active, 5), CancellationToken.None);
 
         RoleChangeResult r = await executor.ApplyAsync(Grant(NodeRole.Active, 6, "board restarted"), CancellationToken.None);
 
         Assert.True(r.Ok, r.Detail);
         Assert.Equal(new[] { "up", "up" }, _dir.Runs());
-        Assert.Equal("active", _dir.EnvOfRun(1)["WATCHDOG_PREVIOUS_ROLE"]);
-        Assert.Equal("6", _dir.EnvOfRun(1)["WATCHDOG_EPOCH"]);
+        _dir.AssertRunSaw(1, "WATCHDOG_PREVIOUS_ROLE=active", "WATCHDOG_EPOCH=6");
     }
 
     [Fact]
@@ -206,10 +191,9 @@ public sealed class RoleExecutorHookTests : IDisposable
     {
         // Each hook writes "begin E", sleeps, writes "end E". Any overlap would interleave them.
         string body = "echo \"begin $WATCHDOG_ACTION $WATCHDOG_EPOCH\" >> \"$LOG\"; sleep 0.15; echo \"end $WATCHDOG_ACTION $WATCHDOG_EPOCH\" >> \"$LOG\"";
-        var options = new FailoverOptions();
-        options.Hooks.Promote.Add(new HookOptions { Path = _dir.Script("up.sh", body) });
-        options.Hooks.Demote.Add(new HookOptions { Path = _dir.Script("down.sh", body) });
-        using RoleExecutor executor = Executor(options);
+        using RoleExecutor executor = Executor(
+            promote: [new HookOptions { Path = _dir.Script("up.sh", body) }],
+            demote: [new HookOptions { Path = _dir.Script("down.sh", body) }]);
 
         var tasks = new List<Task<RoleChangeResult>>();
         for (int epoch = 1; epoch <= 6; epoch++)
@@ -232,10 +216,9 @@ public sealed class RoleExecutorHookTests : IDisposable
     [Fact]
     public async Task A_grant_cancelled_while_queued_throws_and_does_not_block_the_next()
     {
-        var options = new FailoverOptions();
-        options.Hooks.Promote.Add(new HookOptions { Path = _dir.Script("slow.sh", "sleep 0.5; echo \"run slow\" >> \"$LOG\"") });
-        options.Hooks.Demote.Add(_dir.Recording("down"));
-        using RoleExecutor executor = Executor(options);
+        using RoleExecutor executor = Executor(
+            promote: [new HookOptions { Path = _dir.Script("slow.sh", "sleep 0.5; echo \"run slow\" >> \"$LOG\"") }],
+            demote: [_dir.Recording("down")]);
 
         Task<RoleChangeResult> first = executor.ApplyAsync(Grant(NodeRole.Active, 1), CancellationToken.None);
         using var cts = new CancellationTokenSource();
@@ -254,10 +237,9 @@ public sealed class RoleExecutorHookTests : IDisposable
     [Fact]
     public async Task Cancelling_during_a_promote_kills_the_hook_and_rolls_back()
     {
-        var options = new FailoverOptions();
-        options.Hooks.Promote.Add(new HookOptions { Name = "slow-start", Path = _dir.Script("slow-start.sh", "exec sleep 30"), TimeoutMs = 60_000 });
-        options.Hooks.Demote.Add(_dir.Recording("stop"));
-        using RoleExecutor executor = Executor(options);
+        using RoleExecutor executor = Executor(
+            promote: [new HookOptions { Name = "slow-start", Path = _dir.Script("slow-start.sh", "exec sleep 30"), TimeoutMs = 60_000 }],
+            demote: [_dir.Recording("stop")]);
         await executor.ApplyAsync(Grant(NodeRole.Standby, 1), CancellationToken.None);
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
 
@@ -274,17 +256,14 @@ public sealed class RoleExecutorHookTests : IDisposable
     [Fact]
     public async Task Active_to_none_demotes_and_the_hooks_see_role_none()
     {
-        var options = new FailoverOptions();
-        options.Hooks.Demote.Add(_dir.Recording("down"));
-        using RoleExecutor executor = Executor(options);
+        using RoleExecutor executor = Executor(promote: [], demote: [_dir.Recording("down")]);
         await executor.ApplyAsync(Grant(NodeRole.Active, 1), CancellationToken.None);
 
         RoleChangeResult r = await executor.ApplyAsync(Grant(NodeRole.None, 2, "maintenance"), CancellationToken.None);
 
         Assert.True(r.Ok, r.Detail);
         Assert.Equal(NodeRole.None, r.Role);
-        Assert.Equal("none", _dir.EnvOfRun(0)["WATCHDOG_ROLE"]);
-        Assert.Equal("maintenance", _dir.EnvOfRun(0)["WATCHDOG_REASON"]);
+        _dir.AssertRunSaw(0, "WATCHDOG_ROLE=none", "WATCHDOG_REASON=maintenance");
     }
 
     [Fact]

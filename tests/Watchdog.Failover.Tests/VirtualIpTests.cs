@@ -32,13 +32,19 @@ public sealed class VirtualIpTests : IDisposable
         Vip = new VirtualIpOptions { Address = Vip, PrefixLength = prefix, Interface = dev, Netns = ns, ArpCount = 1, Method = method },
     };
 
+    /// <summary>Adds the recording hooks start-service (promote) and stop-service (demote), to see where the address moves among them.</summary>
+    private FailoverOptions WithServiceHooks(FailoverOptions options)
+    {
+        options.Hooks.Promote.Add(_dir.Recording("start-service"));
+        options.Hooks.Demote.Add(_dir.Recording("stop-service"));
+        return options;
+    }
+
     [RootFact(Needs, "ip", "arping")]
     public async Task With_netlink_promote_and_demote_change_the_address_without_running_ip()
     {
         string ns = _lab.Single("10.231.0.1/24");
-        FailoverOptions options = Options(ns, "v0");
-        options.Hooks.Promote.Add(_dir.Recording("start-service"));
-        options.Hooks.Demote.Add(_dir.Recording("stop-service"));
+        FailoverOptions options = WithServiceHooks(Options(ns, "v0"));
         var runner = new RecordingRunner();
         using var executor = new RoleExecutor(options, runner, TimeProvider.System);
 
@@ -63,9 +69,7 @@ public sealed class VirtualIpTests : IDisposable
     public async Task With_ip_promote_adds_the_address_after_the_hooks_and_announces_it_demote_removes_it_before_the_hooks()
     {
         string ns = _lab.Single("10.231.0.1/24");
-        FailoverOptions options = Options(ns, "v0", method: "ip");
-        options.Hooks.Promote.Add(_dir.Recording("start-service"));
-        options.Hooks.Demote.Add(_dir.Recording("stop-service"));
+        FailoverOptions options = WithServiceHooks(Options(ns, "v0", method: "ip"));
         var runner = new RecordingRunner();
         using var executor = new RoleExecutor(options, runner, TimeProvider.System);
         var announced = new TaskCompletionSource<StepReport>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -95,9 +99,7 @@ public sealed class VirtualIpTests : IDisposable
         Assert.Equal(new[] { $"vip del {Vip}/32 dev v0", "demote hook 0 (stop-service)" }, down.Steps.Select(s => s.Step));
         Assert.Equal($"ip netns exec {ns} ip -4 address del {Vip}/32 dev v0", runner.Commands[3]);
         Assert.EndsWith("stop-service.sh", runner.Commands[4], StringComparison.Ordinal);
-        Dictionary<string, string> env = _dir.EnvOfRun(0);
-        Assert.Equal(Vip + "/32", env["WATCHDOG_VIP"]);
-        Assert.Equal("v0", env["WATCHDOG_VIP_INTERFACE"]);
+        _dir.AssertRunSaw(0, $"WATCHDOG_VIP={Vip}/32", "WATCHDOG_VIP_INTERFACE=v0");
     }
 
     [RootFact(Needs, "ip", "arping")]
@@ -136,10 +138,7 @@ public sealed class VirtualIpTests : IDisposable
     public async Task A_failing_address_add_rolls_the_promote_back_and_runs_the_demote_hooks()
     {
         string ns = _lab.Single("10.231.0.1/24");
-        FailoverOptions options = Options(ns, "nosuchdev");
-        options.Hooks.Promote.Add(_dir.Recording("start-service"));
-        options.Hooks.Demote.Add(_dir.Recording("stop-service"));
-        using RoleExecutor executor = new(options, new RecordingRunner(), TimeProvider.System);
+        using RoleExecutor executor = new(WithServiceHooks(Options(ns, "nosuchdev")), new RecordingRunner(), TimeProvider.System);
         await executor.ApplyAsync(Grant("a", NodeRole.Standby, 1), CancellationToken.None);
 
         RoleChangeResult r = await executor.ApplyAsync(Grant("a", NodeRole.Active, 2), CancellationToken.None);
@@ -149,7 +148,7 @@ public sealed class VirtualIpTests : IDisposable
         Assert.Equal(NodeRole.Standby, r.Role);
         Assert.StartsWith($"promote failed at vip add {Vip}/32 dev nosuchdev: netlink: Cannot find device \"nosuchdev\"", r.Detail, StringComparison.Ordinal);
         Assert.Equal(new[] { "start-service", "stop-service" }, _dir.Runs());
-        Assert.Equal("rollback", _dir.EnvOfRun(1)["WATCHDOG_ACTION"]);
+        _dir.AssertRunSaw(1, "WATCHDOG_ACTION=rollback");
     }
 
     [RootFact(Needs, "ip", "arping")]

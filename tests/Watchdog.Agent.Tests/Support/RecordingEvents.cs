@@ -1,6 +1,3 @@
-using Watchdog.Agent.Status;
-using Watchdog.Protocol.Wire;
-
 namespace Watchdog.Agent.Tests.Support;
 
 /// <summary>Collects raised events for assertions.</summary>

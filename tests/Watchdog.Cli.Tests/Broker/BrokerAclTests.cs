@@ -1,5 +1,3 @@
-using Watchdog.Operator.Broker;
-
 namespace Watchdog.Cli.Tests.Broker;
 
 /// <summary>Who may write what, checked against the topic tree itself, and the plans the generator refuses.</summary>

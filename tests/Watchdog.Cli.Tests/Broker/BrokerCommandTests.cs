@@ -1,19 +1,16 @@
 namespace Watchdog.Cli.Tests.Broker;
 
 /// <summary>The real `watchdogctl broker config` as an operator runs it.</summary>
-public sealed class BrokerCommandTests : IDisposable
+public sealed class BrokerCommandTests : ScratchDirectoryTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-    private readonly string _dir = BrokerTestSupport.NewDirectory();
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
     public async Task Writes_the_files_refuses_to_overwrite_them_and_adds_an_operator_with_keep_existing()
     {
-        string boardFile = Path.Combine(_dir, "board.json");
+        string boardFile = Path.Combine(Dir, "board.json");
         File.WriteAllText(boardFile, BrokerTestSupport.BoardJson("prod", "rack1", "db", "db1", "db2"));
-        string outDir = Path.Combine(_dir, "out");
+        string outDir = Path.Combine(Dir, "out");
 
         var (exit, stdout, stderr) = await CliProcess.RunAsync(Timeout, "broker", "config", "--board-config", boardFile, "--operator", "alice", "--out", outDir);
         Assert.True(exit == 0, stderr);
@@ -42,17 +39,17 @@ public sealed class BrokerCommandTests : IDisposable
     [Fact]
     public async Task Tls_generation_needs_the_names_clients_use_and_bad_configurations_are_named()
     {
-        string boardFile = Path.Combine(_dir, "board.json");
+        string boardFile = Path.Combine(Dir, "board.json");
         File.WriteAllText(boardFile, BrokerTestSupport.BoardJson("prod", "rack1", "db", "db1"));
 
-        var (exit, _, stderr) = await CliProcess.RunAsync(Timeout, "broker", "config", "--board-config", boardFile, "--operator", "alice", "--out", _dir + "/a", "--generate-tls");
+        var (exit, _, stderr) = await CliProcess.RunAsync(Timeout, "broker", "config", "--board-config", boardFile, "--operator", "alice", "--out", Dir + "/a", "--generate-tls");
         Assert.NotEqual(0, exit);
         Assert.Contains("--generate-tls needs at least one --tls-host", stderr, StringComparison.Ordinal);
 
-        File.WriteAllText(Path.Combine(_dir, "broken.json"), """{"board":"rack1"}""");
-        (exit, _, stderr) = await CliProcess.RunAsync(Timeout, "broker", "config", "--board-config", Path.Combine(_dir, "broken.json"), "--operator", "alice", "--out", _dir + "/b");
+        File.WriteAllText(Path.Combine(Dir, "broken.json"), """{"board":"rack1"}""");
+        (exit, _, stderr) = await CliProcess.RunAsync(Timeout, "broker", "config", "--board-config", Path.Combine(Dir, "broken.json"), "--operator", "alice", "--out", Dir + "/b");
         Assert.Equal(2, exit);
         Assert.StartsWith("watchdogctl: --board-config '", stderr.Trim(), StringComparison.Ordinal);
-        Assert.False(Directory.Exists(_dir + "/b"));
+        Assert.False(Directory.Exists(Dir + "/b"));
     }
 }

@@ -1,22 +1,17 @@
 using System.Security.Cryptography.X509Certificates;
-using Watchdog.Operator.Broker;
 
 namespace Watchdog.Cli.Tests.Broker;
 
 /// <summary>The files: modes, one secret per user, no overwriting without being told, and adding a node without changing anyone's password.</summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public sealed class BrokerConfigWriterTests : IDisposable
+public sealed class BrokerConfigWriterTests : ScratchDirectoryTests
 {
-    private readonly string _dir = BrokerTestSupport.NewDirectory();
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     private static BrokerPlan Plan(params string[] nodes) => BrokerTestSupport.Plan("prod", [("rack1", "db", nodes)], "alice");
 
     private BrokerConfigRequest Request(BrokerPlan plan, ExistingFiles existing = ExistingFiles.Refuse) => new()
     {
         Plan = plan,
-        OutDirectory = _dir,
+        OutDirectory = Dir,
         Plain = [new ListenAddress("127.0.0.1", 1883)],
         Existing = existing,
     };
@@ -27,27 +22,27 @@ public sealed class BrokerConfigWriterTests : IDisposable
         BrokerConfigResult result = BrokerConfigWriter.Write(Request(Plan("db1", "db2")));
         Assert.True(result.Ok);
 
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.Combine(_dir, "credentials")));
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_dir, "password_file")));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.Combine(Dir, "credentials")));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(Dir, "password_file")));
         string[] users = ["board-rack1", "agent-db1", "agent-db2", "operator-alice"];
         Assert.Equal(users, result.Credentials.Select(c => c.User.User));
-        string[] hashes = File.ReadAllLines(Path.Combine(_dir, "password_file"));
+        string[] hashes = File.ReadAllLines(Path.Combine(Dir, "password_file"));
         Assert.Equal(users, hashes.Select(l => l[..l.IndexOf(':', StringComparison.Ordinal)]));
         foreach (string user in users)
         {
-            string file = Path.Combine(_dir, "credentials", user + ".password");
+            string file = Path.Combine(Dir, "credentials", user + ".password");
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
-            string password = BrokerTestSupport.Password(_dir, user);
+            string password = BrokerTestSupport.Password(Dir, user);
             Assert.Equal(password + "\n", File.ReadAllText(file));
             Assert.True(Matches(hashes.Single(h => h.StartsWith(user + ":", StringComparison.Ordinal)), user, password), user);
         }
 
-        Assert.Equal(4, users.Select(u => BrokerTestSupport.Password(_dir, u)).Distinct().Count());
-        string conf = File.ReadAllText(Path.Combine(_dir, "mosquitto.conf"));
+        Assert.Equal(4, users.Select(u => BrokerTestSupport.Password(Dir, u)).Distinct().Count());
+        string conf = File.ReadAllText(Path.Combine(Dir, "mosquitto.conf"));
         Assert.Contains("allow_anonymous false\n", conf, StringComparison.Ordinal);
         Assert.Contains("per_listener_settings false\n", conf, StringComparison.Ordinal);
-        Assert.Contains($"password_file {_dir}/password_file\n", conf, StringComparison.Ordinal);
-        Assert.Contains($"acl_file {_dir}/acl_file\n", conf, StringComparison.Ordinal);
+        Assert.Contains($"password_file {Dir}/password_file\n", conf, StringComparison.Ordinal);
+        Assert.Contains($"acl_file {Dir}/acl_file\n", conf, StringComparison.Ordinal);
         Assert.Contains("\nlistener 1883 127.0.0.1\n", conf, StringComparison.Ordinal);
         Assert.DoesNotContain("\nuse_username_as_clientid", conf, StringComparison.Ordinal);
     }
@@ -56,44 +51,44 @@ public sealed class BrokerConfigWriterTests : IDisposable
     public void Existing_files_are_refused_and_nothing_is_written()
     {
         Assert.True(BrokerConfigWriter.Write(Request(Plan("db1"))).Ok);
-        string before = BrokerTestSupport.Password(_dir, "agent-db1");
+        string before = BrokerTestSupport.Password(Dir, "agent-db1");
 
         BrokerConfigResult again = BrokerConfigWriter.Write(Request(Plan("db1", "db2")));
 
         Assert.False(again.Ok);
         Assert.Contains("credentials/agent-db1.password", again.Refused);
         Assert.Contains("password_file", again.Refused);
-        Assert.Equal(before, BrokerTestSupport.Password(_dir, "agent-db1"));
-        Assert.False(File.Exists(Path.Combine(_dir, "credentials", "agent-db2.password")));
+        Assert.Equal(before, BrokerTestSupport.Password(Dir, "agent-db1"));
+        Assert.False(File.Exists(Path.Combine(Dir, "credentials", "agent-db2.password")));
     }
 
     [Fact]
     public void Keep_existing_adds_a_node_without_changing_anyones_password_and_force_changes_all()
     {
         Assert.True(BrokerConfigWriter.Write(Request(Plan("db1"))).Ok);
-        string board = BrokerTestSupport.Password(_dir, "board-rack1");
-        string db1 = BrokerTestSupport.Password(_dir, "agent-db1");
+        string board = BrokerTestSupport.Password(Dir, "board-rack1");
+        string db1 = BrokerTestSupport.Password(Dir, "agent-db1");
 
         BrokerConfigResult added = BrokerConfigWriter.Write(Request(Plan("db1", "db2"), ExistingFiles.Keep));
 
         Assert.True(added.Ok);
-        Assert.Equal(board, BrokerTestSupport.Password(_dir, "board-rack1"));
-        Assert.Equal(db1, BrokerTestSupport.Password(_dir, "agent-db1"));
+        Assert.Equal(board, BrokerTestSupport.Password(Dir, "board-rack1"));
+        Assert.Equal(db1, BrokerTestSupport.Password(Dir, "agent-db1"));
         Assert.Contains(added.Credentials, c => c.User.User == "agent-db2" && c.New);
         Assert.Contains(added.Credentials, c => c.User.User == "agent-db1" && !c.New);
-        string[] hashes = File.ReadAllLines(Path.Combine(_dir, "password_file"));
+        string[] hashes = File.ReadAllLines(Path.Combine(Dir, "password_file"));
         Assert.True(Matches(hashes.Single(h => h.StartsWith("agent-db1:", StringComparison.Ordinal)), "agent-db1", db1));
-        Assert.True(Matches(hashes.Single(h => h.StartsWith("agent-db2:", StringComparison.Ordinal)), "agent-db2", BrokerTestSupport.Password(_dir, "agent-db2")));
-        Assert.Contains("topic write watchdog/v1/prod/node/db2/grant", File.ReadAllText(Path.Combine(_dir, "acl_file")), StringComparison.Ordinal);
+        Assert.True(Matches(hashes.Single(h => h.StartsWith("agent-db2:", StringComparison.Ordinal)), "agent-db2", BrokerTestSupport.Password(Dir, "agent-db2")));
+        Assert.Contains("topic write watchdog/v1/prod/node/db2/grant", File.ReadAllText(Path.Combine(Dir, "acl_file")), StringComparison.Ordinal);
 
         // db2 leaves again: its credential file stays, named as orphaned, and its user is gone from password_file.
         BrokerConfigResult removed = BrokerConfigWriter.Write(Request(Plan("db1"), ExistingFiles.Keep));
         Assert.Equal(["credentials/agent-db2.password"], removed.Orphaned);
-        Assert.DoesNotContain(File.ReadAllLines(Path.Combine(_dir, "password_file")), l => l.StartsWith("agent-db2:", StringComparison.Ordinal));
+        Assert.DoesNotContain(File.ReadAllLines(Path.Combine(Dir, "password_file")), l => l.StartsWith("agent-db2:", StringComparison.Ordinal));
 
         Assert.True(BrokerConfigWriter.Write(Request(Plan("db1"), ExistingFiles.Overwrite)).Ok);
-        Assert.NotEqual(board, BrokerTestSupport.Password(_dir, "board-rack1"));
-        Assert.NotEqual(db1, BrokerTestSupport.Password(_dir, "agent-db1"));
+        Assert.NotEqual(board, BrokerTestSupport.Password(Dir, "board-rack1"));
+        Assert.NotEqual(db1, BrokerTestSupport.Password(Dir, "agent-db1"));
     }
 
     [Fact]
@@ -107,7 +102,7 @@ public sealed class BrokerConfigWriterTests : IDisposable
         };
         Assert.True(BrokerConfigWriter.Write(request).Ok);
 
-        string tls = Path.Combine(_dir, "tls");
+        string tls = Path.Combine(Dir, "tls");
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(tls, "ca.key")));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(tls, "server.key")));
         using var ca = X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(tls, "ca.pem")));
@@ -124,7 +119,7 @@ public sealed class BrokerConfigWriterTests : IDisposable
             Assert.True(chain.Build(server), string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation)));
         }
 
-        string conf = File.ReadAllText(Path.Combine(_dir, "mosquitto.conf"));
+        string conf = File.ReadAllText(Path.Combine(Dir, "mosquitto.conf"));
         Assert.Contains("\nlistener 8883\ncafile /etc/mosquitto/watchdog/tls/ca.pem\ncertfile /etc/mosquitto/watchdog/tls/server.pem\nkeyfile /etc/mosquitto/watchdog/tls/server.key\n", conf, StringComparison.Ordinal);
         Assert.Contains("password_file /etc/mosquitto/watchdog/password_file\n", conf, StringComparison.Ordinal);
 
@@ -138,18 +133,18 @@ public sealed class BrokerConfigWriterTests : IDisposable
     [Fact]
     public void Given_tls_files_must_belong_together()
     {
-        string ca1 = Path.Combine(_dir, "ca1.pem");
+        string ca1 = Path.Combine(Dir, "ca1.pem");
         var (ca1Pem, ca1Key) = BrokerTls.CreateCa("prod", DateTimeOffset.UtcNow);
         File.WriteAllText(ca1, ca1Pem);
         var (ca2Pem, ca2Key) = BrokerTls.CreateCa("other", DateTimeOffset.UtcNow);
         var (serverPem, serverKey) = BrokerTls.CreateServer(ca2Pem, ca2Key, ["127.0.0.1"], DateTimeOffset.UtcNow);
-        File.WriteAllText(Path.Combine(_dir, "server.pem"), serverPem);
-        File.WriteAllText(Path.Combine(_dir, "server.key"), serverKey);
-        File.WriteAllText(Path.Combine(_dir, "ca1.key"), ca1Key);
+        File.WriteAllText(Path.Combine(Dir, "server.pem"), serverPem);
+        File.WriteAllText(Path.Combine(Dir, "server.key"), serverKey);
+        File.WriteAllText(Path.Combine(Dir, "ca1.key"), ca1Key);
 
-        var e = Assert.Throws<BrokerConfigException>(() => BrokerTls.CheckGiven(ca1, Path.Combine(_dir, "server.pem"), Path.Combine(_dir, "server.key")));
+        var e = Assert.Throws<BrokerConfigException>(() => BrokerTls.CheckGiven(ca1, Path.Combine(Dir, "server.pem"), Path.Combine(Dir, "server.key")));
         Assert.Contains("does not chain to --tls-ca", e.Message, StringComparison.Ordinal);
-        Assert.Throws<BrokerConfigException>(() => BrokerTls.CheckGiven(ca1, Path.Combine(_dir, "server.pem"), Path.Combine(_dir, "ca1.key")));
+        Assert.Throws<BrokerConfigException>(() => BrokerTls.CheckGiven(ca1, Path.Combine(Dir, "server.pem"), Path.Combine(Dir, "ca1.key")));
     }
 
     /// <summary>Recomputes a password_file line with its own salt: the hash is of this password.</summary>

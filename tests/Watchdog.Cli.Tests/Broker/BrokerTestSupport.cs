@@ -1,12 +1,6 @@
-using System.Buffers;
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using MQTTnet;
-using MQTTnet.Formatter;
-using MQTTnet.Protocol;
-using Watchdog.Operator.Broker;
 using Watchdog.Firmware.Core.Config;
 
 namespace Watchdog.Cli.Tests.Broker;

@@ -1,7 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Watchdog.Agent.Configuration;
-using Watchdog.Operator.Broker;
 using Watchdog.Cli.Mqtt;
 using Watchdog.Mqtt;
 using Watchdog.Sim.Broker;
@@ -13,12 +12,9 @@ namespace Watchdog.Cli.Tests.Broker;
 /// and the agent's MQTT links and watchdogctl's connection log in with their credential files and
 /// the generated CA, each with the client id it uses in production, and their messages go through.
 /// </summary>
-public sealed class BrokerTlsClientsTests : IDisposable
+public sealed class BrokerTlsClientsTests : ScratchDirectoryTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
-    private readonly string _dir = BrokerTestSupport.NewDirectory();
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
     public async Task Board_agent_and_watchdogctl_log_in_over_tls_with_their_own_files()
@@ -29,18 +25,18 @@ public sealed class BrokerTlsClientsTests : IDisposable
         BrokerConfigWriter.Write(new BrokerConfigRequest
         {
             Plan = plan,
-            OutDirectory = _dir,
+            OutDirectory = Dir,
             Tls = [new ListenAddress("127.0.0.1", port)],
             TlsFrom = new TlsSource.Generate(["127.0.0.1"]),
         });
-        string ca = Path.Combine(_dir, BrokerConfigWriter.CaCertFile);
-        string Credential(string user) => Path.Combine(_dir, BrokerConfigWriter.CredentialsDirectory, user + ".password");
-        using MosquittoProcess broker = MosquittoProcess.Start(new MosquittoOptions { Port = port, ConfigFile = Path.Combine(_dir, BrokerConfigWriter.ConfFile) });
+        string ca = Path.Combine(Dir, BrokerConfigWriter.CaCertFile);
+        string Credential(string user) => Path.Combine(Dir, BrokerConfigWriter.CredentialsDirectory, user + ".password");
+        using MosquittoProcess broker = MosquittoProcess.Start(new MosquittoOptions { Port = port, ConfigFile = Path.Combine(Dir, BrokerConfigWriter.ConfFile) });
         using var stop = new CancellationTokenSource();
 
         // watchdogctl, as `watchdogctl status --ca-file ca.pem --username operator-alice`.
         await using ClusterConnection operatorConnection = await ClusterConnection.ConnectAsync(
-            [new BrokerEndpoint("127.0.0.1", port)], "prod", "operator-alice", BrokerTestSupport.Password(_dir, "operator-alice"), ca, stop.Token);
+            [new BrokerEndpoint("127.0.0.1", port)], "prod", "operator-alice", BrokerTestSupport.Password(Dir, "operator-alice"), ca, stop.Token);
         await operatorConnection.SubscribeAsync(t.Everything(), stop.Token);
 
         // The board, as watchdog-board --username board-rack1 --password-file ... --ca-file ca.pem.
@@ -96,7 +92,7 @@ public sealed class BrokerTlsClientsTests : IDisposable
         Assert.True(expected.Count == 0, "not received by watchdogctl: " + string.Join(", ", expected) + "\n" + broker.LogTail());
 
         // The watchdogctl program itself: --ca-file and --username, the password from the environment.
-        var password = new Dictionary<string, string> { ["WATCHDOG_MQTT_PASSWORD"] = BrokerTestSupport.Password(_dir, "operator-alice") };
+        var password = new Dictionary<string, string> { ["WATCHDOG_MQTT_PASSWORD"] = BrokerTestSupport.Password(Dir, "operator-alice") };
         var (exit, _, stderr) = await CliProcess.RunAsync(Timeout, password, "status", "--json", "-b", $"127.0.0.1:{port}", "-c", "prod", "--username", "operator-alice", "--ca-file", ca);
         Assert.True(exit == 0, stderr);
         (exit, _, stderr) = await CliProcess.RunAsync(Timeout, password, "status", "--json", "-b", $"127.0.0.1:{port}", "-c", "prod", "--username", "operator-alice");

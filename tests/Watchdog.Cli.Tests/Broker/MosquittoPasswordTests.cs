@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Watchdog.Operator.Broker;
 
 namespace Watchdog.Cli.Tests.Broker;
 

@@ -1,8 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using Watchdog.Operator.Broker;
 using Watchdog.Cli.Commands;
-using Watchdog.Operator.Commands;
 using Watchdog.Firmware.Core.Config;
 
 namespace Watchdog.Cli.Tests.Docs;

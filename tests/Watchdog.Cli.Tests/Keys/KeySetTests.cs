@@ -1,6 +1,3 @@
-using Watchdog.Operator.Keys;
-using Watchdog.Protocol.Signing;
-
 namespace Watchdog.Cli.Tests.Keys;
 
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]

@@ -1,7 +1,5 @@
 using System.Buffers;
 using MQTTnet;
-using Watchdog.Operator.Keys;
-using Watchdog.Protocol.Signing;
 using Watchdog.Sim.Broker;
 
 namespace Watchdog.Cli.Tests.Support;

@@ -63,6 +63,17 @@ internal sealed class ScriptDir : IDisposable
         return env;
     }
 
+    /// <summary>Asserts the n-th run (0-based) saw each of these "WATCHDOG_NAME=value" variables; others it saw are not checked.</summary>
+    public void AssertRunSaw(int n, params string[] variables)
+    {
+        Dictionary<string, string> env = EnvOfRun(n);
+        foreach (string variable in variables)
+        {
+            string name = variable[..variable.IndexOf('=', StringComparison.Ordinal)];
+            Assert.Equal(variable, env.TryGetValue(name, out string? value) ? name + "=" + value : name + " unset");
+        }
+    }
+
     /// <summary>Removes the scripts and the log (a killed hook's leftovers are left to the OS).</summary>
     public void Dispose() => _dir.Dispose();
 }

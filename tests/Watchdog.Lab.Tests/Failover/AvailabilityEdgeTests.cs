@@ -1,5 +1,3 @@
-using Watchdog.Sim.Rack;
-
 namespace Watchdog.Lab.Tests.Failover;
 
 /// <summary>

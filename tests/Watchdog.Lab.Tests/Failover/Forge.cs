@@ -2,10 +2,7 @@ using System.Buffers;
 using System.Text;
 using MQTTnet;
 using MQTTnet.Protocol;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Signing;
 using Watchdog.Protocol.Topics;
-using Watchdog.Sim.Rack;
 
 namespace Watchdog.Lab.Tests.Failover;
 

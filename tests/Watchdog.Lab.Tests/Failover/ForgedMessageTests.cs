@@ -1,6 +1,4 @@
 using System.Text;
-using Watchdog.Protocol.Json;
-using Watchdog.Protocol.Signing;
 
 namespace Watchdog.Lab.Tests.Failover;
 

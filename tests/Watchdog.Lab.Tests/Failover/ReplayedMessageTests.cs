@@ -1,5 +1,4 @@
 using Watchdog.Operator.Commands;
-using Watchdog.Protocol.Json;
 
 namespace Watchdog.Lab.Tests.Failover;
 

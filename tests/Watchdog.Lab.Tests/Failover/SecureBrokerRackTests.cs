@@ -1,7 +1,6 @@
 using System.Text;
 using MQTTnet;
 using Watchdog.Cli.Tests.Broker;
-using Watchdog.Protocol.Json;
 
 namespace Watchdog.Lab.Tests.Failover;
 
