@@ -8,6 +8,10 @@ public class BrokerEndpointTests
     [InlineData("broker", "broker", 1883)]
     [InlineData("10.0.0.5:8883", "10.0.0.5", 8883)]
     [InlineData("[::1]", "::1", 1883)]
+    [InlineData("[::1]:1884", "::1", 1884)]
+    [InlineData("::1", "::1", 1883)]
+    [InlineData("fd00::5", "fd00::5", 1883)]
+    [InlineData(" broker:1884 ", "broker", 1884)]
     public void Parses_host_and_port(string text, string host, int port)
     {
         Assert.Equal(new BrokerEndpoint(host, port), BrokerEndpoint.Parse(text));
@@ -25,6 +29,9 @@ public class BrokerEndpointTests
     [InlineData("host:70000")]
     [InlineData("host:abc")]
     [InlineData(" ")]
+    [InlineData(":1883")]
+    [InlineData("[::1")]
+    [InlineData("[::1]:")]
     public void Rejects_bad_addresses_with_a_reason(string text)
     {
         var ex = Assert.Throws<FormatException>(() => BrokerEndpoint.Parse(text));

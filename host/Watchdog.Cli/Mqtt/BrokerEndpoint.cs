@@ -1,4 +1,4 @@
-using System.Globalization;
+using Watchdog.Mqtt;
 
 namespace Watchdog.Cli.Mqtt;
 
@@ -10,6 +10,8 @@ public sealed record BrokerEndpoint(string Host, int Port)
 
     public static BrokerEndpoint Parse(string text) => Parse(text, DefaultPort);
 
+    /// <summary>Parses as the board and the agent do (<see cref="MqttBroker.TryParse"/>).</summary>
+    /// <exception cref="FormatException">The address is empty or malformed; the message names it.</exception>
     public static BrokerEndpoint Parse(string text, int defaultPort)
     {
         if (string.IsNullOrWhiteSpace(text))
@@ -17,19 +19,12 @@ public sealed record BrokerEndpoint(string Host, int Port)
             throw new FormatException("broker address is empty (expected host or host:port)");
         }
 
-        var host = text;
-        var port = defaultPort;
-        var colon = text.LastIndexOf(':');
-        if (colon > 0 && !text.EndsWith(']') && text.IndexOf(':') == colon)
+        if (!MqttBroker.TryParse(text, defaultPort, out MqttBroker? broker, out string error))
         {
-            host = text[..colon];
-            if (!int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
-            {
-                throw new FormatException($"broker '{text}': port must be a number from 1 to 65535");
-            }
+            throw new FormatException($"broker {error}");
         }
 
-        return new BrokerEndpoint(host.Trim('[', ']'), port);
+        return new BrokerEndpoint(broker!.Host, broker.Port);
     }
 
     public override string ToString() => $"{Host}:{Port}";
