@@ -19,8 +19,12 @@ namespace Watchdog.Firmware.Glue
     /// The ESP32 app's tick loop: a schedule on Environment.TickCount64 (monotonic; Thread.Sleep
     /// has about 10 ms resolution there, so ticks are 10 ms or more), received messages stepped
     /// into the core (refusals published as events by RefusalReporter), the wires sampled, the output carried out by CoreGlue, the external watchdog
-    /// fed and the supervisor told. A stall longer than 10 ticks re-anchors the schedule (the
-    /// core's time pauses instead of replaying a silence the servers never had).
+    /// fed and the supervisor told. A tick a full period or more late re-anchors the schedule: the
+    /// missed ticks are skipped, never run back to back, because the core counts time in ticks and
+    /// a burst would compress what it measures on the wires (a reset counted as held for
+    /// fence_confirm_ms before it was, a heartbeat silence the servers never had). As on the
+    /// Linux board (TickClock); with Thread.Sleep's coarse resolution here this stretches the
+    /// core's timers a little on a busy device, the safe direction.
     /// </summary>
     public sealed class DeviceTickLoop
     {
@@ -79,7 +83,7 @@ namespace Watchdog.Firmware.Glue
                 {
                     Thread.Sleep((int)wait);
                 }
-                else if (-wait > 10 * _tickMs)
+                else if (-wait >= _tickMs)
                 {
                     next = Environment.TickCount64;
                 }

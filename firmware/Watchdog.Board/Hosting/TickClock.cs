@@ -4,15 +4,17 @@ namespace Watchdog.Board.Hosting;
 
 /// <summary>
 /// The tick schedule on the monotonic clock: tick n is due at start + n * period, so sleep
-/// jitter never accumulates into drift. When the process was stalled for longer than
-/// <see cref="MaxLagTicks"/> ticks (SIGSTOP, a swap storm), the missed ticks are not replayed in a
-/// burst: the schedule is re-anchored, so the core's time pauses with the process. Replaying them
-/// would show the core a silence on every heartbeat wire that the servers never had (rule 4).
+/// jitter never accumulates into drift. A tick that starts a full period or more late (a loaded
+/// machine, a GC, SIGSTOP, a swap storm) re-anchors the schedule: the missed ticks are skipped,
+/// never replayed in a burst, so the core's time pauses with the process. The core counts time
+/// in ticks, and ticks run back to back would compress what it measures on the wires: a reset
+/// driven in the first tick of a burst would count as held for fence_confirm_ms a few
+/// microseconds later, a reset pulse would end early, and a heartbeat whose edges all landed in
+/// the first tick would look silent for the rest (rule 4). Skipping only ever stretches the
+/// core's timers in real time, the safe direction: the board was not looking during the stall anyway.
 /// </summary>
 public sealed class TickClock
 {
-    public const int MaxLagTicks = 10;
-
     private readonly long _periodTicks;
     private readonly long _frequency;
     private readonly Func<long> _now;
@@ -43,14 +45,14 @@ public sealed class TickClock
     /// <summary>Ticks skipped by re-anchoring since start.</summary>
     public long Skipped { get; private set; }
 
-    /// <summary>Re-anchorings since start (each is a stall of the process).</summary>
+    /// <summary>
+    /// Re-anchorings since start: ticks that started a full period or more after they were due
+    /// (each a stall of the process).
+    /// </summary>
     public long Stalls { get; private set; }
 
     /// <summary>Worst lateness of a tick seen, in ms (before any re-anchoring).</summary>
     public double WorstLateMs { get; private set; }
-
-    /// <summary>Ticks that started a full period or more after they were due, since start.</summary>
-    public long LateTicks { get; private set; }
 
     private double _windowWorstLateMs;
 
@@ -62,7 +64,7 @@ public sealed class TickClock
         return worst;
     }
 
-    /// <summary>Sleeps until the next tick is due; returns how many ticks were skipped to catch up (0 normally).</summary>
+    /// <summary>Sleeps until the next tick is due; returns how many ticks were skipped (0 normally).</summary>
     public long WaitNext(CancellationToken stop)
     {
         _index++;
@@ -83,14 +85,9 @@ public sealed class TickClock
         WorstLateMs = Math.Max(WorstLateMs, lateMs);
         _windowWorstLateMs = Math.Max(_windowWorstLateMs, lateMs);
         long behind = -remaining / _periodTicks;
-        if (behind >= 1)
+        if (behind == 0)
         {
-            LateTicks++;
-        }
-
-        if (behind <= MaxLagTicks)
-        {
-            return 0; // a little late: the following ticks catch up without a burst that matters
+            return 0; // late by less than a period: the next tick is still due after this one
         }
 
         _anchor = now - (_index * _periodTicks);
