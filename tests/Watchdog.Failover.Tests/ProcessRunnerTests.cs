@@ -54,8 +54,61 @@ public sealed class ProcessRunnerTests : IDisposable
     {
         ProcessOutcome o = await _runner.RunAsync(Request("/nonexistent/hook.sh"), CancellationToken.None);
         Assert.False(o.Succeeded);
-        Assert.NotEqual(0, o.ExitCode);
-        Assert.Contains("/nonexistent/hook.sh", o.Stderr, StringComparison.Ordinal);
+        Assert.Null(o.ExitCode);
+        Assert.Contains("/nonexistent/hook.sh", o.StartError, StringComparison.Ordinal);
+        Assert.StartsWith("could not start: ", o.Describe(TimeSpan.FromSeconds(5)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_program_name_not_on_PATH_could_not_start_rather_than_exiting_127()
+    {
+        ProcessOutcome o = await _runner.RunAsync(Request("watchdog-no-such-tool", args: new[] { "x" }), CancellationToken.None);
+        Assert.Null(o.ExitCode);
+        Assert.Contains("watchdog-no-such-tool: not found on PATH", o.StartError, StringComparison.Ordinal);
+
+        ProcessOutcome found = await _runner.RunAsync(Request("sh", args: new[] { "-c", "exit 0" }), CancellationToken.None);
+        Assert.True(found.Succeeded, found.Describe(TimeSpan.FromSeconds(5)) + found.StartError);
+    }
+
+    [Fact]
+    public async Task A_file_without_an_execute_bit_could_not_start()
+    {
+        string script = _dir.Script("plain.sh", "exit 0");
+        if (OperatingSystem.IsWindows())
+        {
+            return; // Script() has already refused; this tells the analyzer.
+        }
+
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        ProcessOutcome o = await _runner.RunAsync(Request(script), CancellationToken.None);
+        Assert.Null(o.ExitCode);
+        Assert.Contains(script, o.StartError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verbatim_output_keeps_trailing_line_ends_and_a_large_limit_keeps_everything()
+    {
+        // int.MaxValue as the limit must not allocate it: the capture grows with the output.
+        string script = _dir.Script("lines.sh", "head -c 100000 /dev/zero | tr '\\0' 'x'; echo; echo err >&2");
+        var request = Request(script, limit: int.MaxValue) with { KeepOutputVerbatim = true };
+        ProcessOutcome o = await _runner.RunAsync(request, CancellationToken.None);
+        Assert.True(o.Succeeded);
+        Assert.Equal(new string('x', 100000) + "\n", o.Stdout);
+        Assert.Equal("err\n", o.Stderr);
+    }
+
+    [Fact]
+    public async Task Timeout_kills_a_stopped_program_with_no_grace()
+    {
+        // A stopped process keeps SIGTERM pending; only SIGKILL ends it. The bench's tools are
+        // stopped like this when a simulated server is held in reset.
+        var request = Request("sh", timeoutMs: 300, graceMs: 0, args: new[] { "-c", "kill -STOP $$; echo never" });
+        ProcessOutcome o = await _runner.RunAsync(request, CancellationToken.None);
+        Assert.True(o.TimedOut);
+        Assert.True(o.Killed);
+        Assert.Equal(137, o.ExitCode);
+        Assert.Equal("", o.Stdout);
+        Assert.True(o.Took < TimeSpan.FromSeconds(4), $"took {o.Took}");
     }
 
     [Fact]

@@ -1,10 +1,18 @@
-using System.Diagnostics;
+using Watchdog.Platform.Processes;
 
 namespace Watchdog.Bench.Network;
 
 /// <summary>Runs short host tools (ip, bridge) and fails loudly, naming the command and its stderr.</summary>
+/// <remarks>
+/// A synchronous facade over the shared <see cref="ProcessRunner"/>: the tool runs by name (no
+/// shell) in its own process group, with stdin closed and both pipes drained; on the time limit
+/// the whole group is killed.
+/// </remarks>
 public static class HostCommand
 {
+    private static readonly IProcessRunner Runner = new ProcessRunner(TimeProvider.System);
+    private static readonly IReadOnlyDictionary<string, string> NoEnvironment = new Dictionary<string, string>();
+
     /// <summary>Runs the tool, waits for it, and returns its standard output.</summary>
     /// <exception cref="BenchSetupException">The tool could not start or exited non-zero.</exception>
     public static string Run(string tool, params string[] arguments) => RunCore(tool, arguments, DefaultTimeout).StdOut;
@@ -28,49 +36,35 @@ public static class HostCommand
 
     private static (string StdOut, string StdErr) RunCore(string tool, string[] arguments, TimeSpan timeout)
     {
-        var info = new ProcessStartInfo(tool)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
         string commandLine = tool + " " + string.Join(' ', arguments);
-        Process process;
-        try
+        var request = new ProcessRequest(tool, arguments, NoEnvironment, timeout, TimeSpan.Zero, int.MaxValue)
         {
-            process = Process.Start(info) ?? throw new BenchSetupException($"could not start '{commandLine}'");
-        }
-        catch (System.ComponentModel.Win32Exception e)
+            // Callers parse the output as the tool printed it (tests compare "hello\n").
+            KeepOutputVerbatim = true,
+        };
+
+        // The runner is async; the bench's setup code is synchronous and runs on threads without
+        // a synchronization context, and the runner awaits with ConfigureAwait(false), so blocking
+        // here cannot deadlock. It holds one thread for the length of a short tool run, which
+        // setup code did before as well (Process.WaitForExit).
+        ProcessOutcome outcome = Runner.RunAsync(request, CancellationToken.None).GetAwaiter().GetResult();
+        if (outcome.StartError.Length > 0)
         {
-            throw new BenchSetupException($"could not start '{commandLine}': {e.Message} (is {tool} installed?)", e);
+            throw new BenchSetupException($"could not start '{commandLine}': {outcome.StartError} (is {tool} installed?)");
         }
 
-        using (process)
+        if (outcome.TimedOut)
         {
-            // Read both pipes concurrently so a chatty tool cannot block on a full stderr pipe.
-            Task<string> stderr = process.StandardError.ReadToEndAsync();
-            Task<string> stdoutTask = process.StandardOutput.ReadToEndAsync();
-            if (!process.WaitForExit(timeout))
-            {
-                process.Kill(entireProcessTree: true); // SIGKILL ends a stopped process too
-                process.WaitForExit();
-                throw new BenchSetupException($"'{commandLine}' did not finish within {timeout.TotalSeconds:0.#} s and was killed (stopped with a simulated server held in reset?)");
-            }
-
-            process.WaitForExit(); // drains the output pipes
-            string stdout = stdoutTask.Result;
-            if (process.ExitCode != 0)
-            {
-                throw new BenchSetupException($"'{commandLine}' exited with {process.ExitCode}: {stderr.Result.Trim()}");
-            }
-
-            return (stdout, stderr.Result);
+            // No grace: the group gets SIGKILL at once, which ends a stopped process too.
+            throw new BenchSetupException($"'{commandLine}' did not finish within {timeout.TotalSeconds:0.#} s and was killed (stopped with a simulated server held in reset?)");
         }
+
+        if (outcome.ExitCode != 0)
+        {
+            throw new BenchSetupException($"'{commandLine}' exited with {outcome.ExitCode}: {outcome.Stderr.Trim()}");
+        }
+
+        return (outcome.Stdout, outcome.Stderr);
     }
 
     /// <summary>Like <see cref="Run"/> but returns false instead of throwing when the tool fails.</summary>

@@ -9,13 +9,17 @@ namespace Watchdog.Platform.Processes;
 /// </summary>
 internal sealed class BoundedCapture
 {
-    private readonly byte[] _kept;
-    private int _length;
+    /// <summary>
+    /// The buffer grows with what arrives instead of being allocated at the limit up front, so a
+    /// caller that wants all of a tool's output can pass a limit like int.MaxValue.
+    /// </summary>
+    private readonly MemoryStream _kept = new();
+    private readonly int _limit;
     private long _dropped;
 
     public BoundedCapture(int limit)
     {
-        _kept = new byte[Math.Max(0, limit)];
+        _limit = Math.Max(0, limit);
     }
 
     public async Task DrainAsync(Stream stream)
@@ -50,20 +54,27 @@ internal sealed class BoundedCapture
     {
         lock (_kept)
         {
-            int room = _kept.Length - _length;
+            int room = (int)Math.Min(_limit - _kept.Length, int.MaxValue);
             int take = Math.Min(room, count);
-            Array.Copy(buffer, 0, _kept, _length, take);
-            _length += take;
+            _kept.Write(buffer, 0, take);
             _dropped += count - take;
         }
     }
 
-    /// <summary>The kept text (invalid UTF-8 replaced), with "[... N more bytes]" when cut.</summary>
-    public string Text()
+    /// <summary>
+    /// The kept text (invalid UTF-8 replaced), with "[... N more bytes]" when cut; trailing line
+    /// ends are removed unless <paramref name="verbatim"/>.
+    /// </summary>
+    public string Text(bool verbatim = false)
     {
         lock (_kept)
         {
-            string text = Encoding.UTF8.GetString(_kept, 0, _length).TrimEnd('\n', '\r');
+            string text = Encoding.UTF8.GetString(_kept.GetBuffer(), 0, (int)_kept.Length);
+            if (!verbatim)
+            {
+                text = text.TrimEnd('\n', '\r');
+            }
+
             return _dropped > 0 ? text + $" [... {_dropped} more bytes]" : text;
         }
     }

@@ -25,6 +25,12 @@ public sealed record ProcessRequest(
     TimeSpan KillGrace,
     int OutputLimitBytes)
 {
+    /// <summary>
+    /// Keep stdout and stderr exactly as printed, trailing line ends included (a caller that
+    /// returns a tool's output as it is); by default trailing line ends are removed for logs.
+    /// </summary>
+    public bool KeepOutputVerbatim { get; init; }
+
     /// <summary>The command line for logs (arguments quoted when they hold spaces).</summary>
     public string CommandLine
     {
@@ -59,7 +65,10 @@ public sealed record ProcessOutcome
     /// <summary>True when SIGTERM was not enough and the process group got SIGKILL.</summary>
     public bool Killed { get; init; }
 
-    /// <summary>Why the program could not be started, or "" when it did start.</summary>
+    /// <summary>
+    /// Why the program could not be started (not found, not executable, setsid missing), or ""
+    /// when it did start. ExitCode is then null.
+    /// </summary>
     public string StartError { get; init; } = "";
 
     /// <summary>Captured standard output, at most the request's limit, with a note when cut.</summary>

@@ -5,9 +5,10 @@ using Watchdog.Platform.Posix;
 namespace Watchdog.Platform.Processes;
 
 /// <summary>
-/// Runs real processes for hooks and for ip/arping. Each program runs through
+/// Runs real processes for hooks, for ip/arping and for the bench's host tools. Each program runs through
 /// <c>setsid --wait</c> so it leads its own process group: on timeout or cancellation the
-/// whole group gets SIGTERM, and after the grace period SIGKILL. stdin is closed at once (a
+/// whole group gets SIGTERM, and after the grace period SIGKILL (which also ends a process
+/// that is stopped, where SIGTERM stays pending). stdin is closed at once (a
 /// hook that reads stdin sees end of file instead of hanging), stdout and stderr are drained
 /// to the end and kept up to the request's limit.
 /// </summary>
@@ -33,6 +34,16 @@ public sealed class ProcessRunner : IProcessRunner
     public async Task<ProcessOutcome> RunAsync(ProcessRequest request, CancellationToken ct)
     {
         long started = _time.GetTimestamp();
+
+        // setsid starts fine even when the program does not exist, and then fails its exec with
+        // exit 127, which looks like a program that ran and failed. Look the program up the way
+        // exec will, so a missing one is reported as one that could not start.
+        string? missing = WhyNotExecutable(request);
+        if (missing is not null)
+        {
+            return new ProcessOutcome { StartError = missing, Took = _time.GetElapsedTime(started) };
+        }
+
         var psi = new ProcessStartInfo(_setsid)
         {
             UseShellExecute = false,
@@ -118,10 +129,54 @@ public sealed class ProcessRunner : IProcessRunner
                 TimedOut = timedOut,
                 Cancelled = cancelled,
                 Killed = killed,
-                Stdout = stdout.Text(),
-                Stderr = stderr.Text(),
+                Stdout = stdout.Text(request.KeepOutputVerbatim),
+                Stderr = stderr.Text(request.KeepOutputVerbatim),
                 Took = _time.GetElapsedTime(started),
             };
+        }
+    }
+
+    /// <summary>
+    /// Null when exec will find <see cref="ProcessRequest.FileName"/> (a path, or a name on the
+    /// PATH the child will see) as an executable file; otherwise why not.
+    /// </summary>
+    private static string? WhyNotExecutable(ProcessRequest request)
+    {
+        string file = request.FileName;
+        if (file.Length == 0)
+        {
+            return "no program given";
+        }
+
+        if (file.Contains('/', StringComparison.Ordinal))
+        {
+            return IsExecutableFile(file) ? null : $"{file}: no such executable file";
+        }
+
+        string path = request.Environment.TryGetValue("PATH", out string? own) ? own : System.Environment.GetEnvironmentVariable("PATH") ?? "";
+        foreach (string dir in path.Split(':'))
+        {
+            // An empty PATH entry means the working directory, as for execvp.
+            if (IsExecutableFile(Path.Combine(dir.Length == 0 ? "." : dir, file)))
+            {
+                return null;
+            }
+        }
+
+        return $"{file}: not found on PATH ({path})";
+    }
+
+    /// <summary>A file (not a directory) with an execute bit: exec fails on anything else, even for root.</summary>
+    private static bool IsExecutableFile(string path)
+    {
+        try
+        {
+            const UnixFileMode anyExecute = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+            return File.Exists(path) && (OperatingSystem.IsWindows() || (File.GetUnixFileMode(path) & anyExecute) != 0);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 

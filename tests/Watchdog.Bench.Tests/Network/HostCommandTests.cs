@@ -29,4 +29,21 @@ public class HostCommandTests
         var e = Assert.Throws<BenchSetupException>(() => HostCommand.Run("sh", "-c", "echo broken >&2; exit 3"));
         Assert.Contains("exited with 3: broken", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_tool_that_is_not_installed_says_so_and_TryRun_returns_false()
+    {
+        var e = Assert.Throws<BenchSetupException>(() => HostCommand.Run("watchdog-no-such-tool", "x"));
+        Assert.StartsWith("could not start 'watchdog-no-such-tool x': ", e.Message, StringComparison.Ordinal);
+        Assert.EndsWith("(is watchdog-no-such-tool installed?)", e.Message, StringComparison.Ordinal);
+        Assert.False(HostCommand.TryRun("watchdog-no-such-tool"));
+        Assert.False(HostCommand.TryRun("sh", "-c", "exit 1"));
+        Assert.True(HostCommand.TryRun("sh", "-c", "exit 0"));
+    }
+
+    [Fact]
+    public void RunWithStdErr_returns_stdout_then_stderr_as_printed()
+    {
+        Assert.Equal("out\nerr\n", HostCommand.RunWithStdErr("sh", "-c", "echo out; echo err >&2"));
+    }
 }
