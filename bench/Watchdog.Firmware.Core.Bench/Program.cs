@@ -13,6 +13,8 @@ using Watchdog.Protocol.Signing;
 using Watchdog.Protocol.Wire;
 
 int ticks = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 100_000;
+// First line: the date and commit, as docs/results wants them (build/SourceStamp.cs).
+Console.WriteLine(Watchdog.SourceStamp.Header(DateTimeOffset.UtcNow));
 Console.WriteLine($"watchdog core: {ticks:N0} steady-state ticks per run, {(Debugger.IsAttached ? "debugger attached" : "no debugger")}, " +
     $"{(IsOptimized() ? "optimized (Release)" : "NOT optimized: use -c Release")}");
 Console.WriteLine();

@@ -15,6 +15,8 @@ using Watchdog.Protocol.Topics;
 using Watchdog.Protocol.Wire;
 
 int messages = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20_000;
+// First line: the date and commit, as docs/results wants them (build/SourceStamp.cs).
+Console.WriteLine(Watchdog.SourceStamp.Header(DateTimeOffset.UtcNow));
 Console.WriteLine($"sealed messages: {messages:N0} per measurement, {Environment.ProcessorCount} CPUs, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, " +
     $"{(IsOptimized() ? "optimized (Release)" : "NOT optimized: use -c Release")}");
 var topics = new TopicTree("lab");

@@ -20,7 +20,18 @@ public static class BenchJson
 }
 
 /// <summary>Everything a bench invocation produced.</summary>
-public sealed record BenchReport(MachineInfo Machine, string Command, IReadOnlyList<BenchResult> Runs, IReadOnlyList<ScenarioSummary> Summaries);
+/// <param name="Date">When the invocation started: UTC, ISO 8601 (<see cref="SourceStamp.Date"/>). Older files hold a bare day.</param>
+/// <param name="Commit">The commit the bench was built from (<see cref="SourceStamp.Commit"/>): a hash, "-dirty" when the tree had changes, or "unknown".</param>
+public sealed record BenchReport(string Date, string Commit, MachineInfo Machine, string Command, IReadOnlyList<BenchResult> Runs, IReadOnlyList<ScenarioSummary> Summaries)
+{
+    /// <summary>A report stamped with <paramref name="startedAt"/> and the commit this build carries.</summary>
+    public static BenchReport Stamped(DateTimeOffset startedAt, MachineInfo machine, string command, IReadOnlyList<BenchResult> runs, IReadOnlyList<ScenarioSummary> summaries) =>
+        new(SourceStamp.Date(startedAt), SourceStamp.Commit, machine, command, runs, summaries);
+
+    /// <summary>The header line of the report's text forms (the Markdown tables, the console).</summary>
+    [JsonIgnore]
+    public string Header => SourceStamp.Header(Date, Commit);
+}
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(BenchReport))]

@@ -57,6 +57,8 @@ IReadOnlyList<KeepalivedTuning> tunings = tuning switch
 };
 
 Directory.CreateDirectory(output);
+DateTimeOffset startedAt = DateTimeOffset.UtcNow;
+Console.WriteLine("keepalived bench: " + Watchdog.SourceStamp.Header(startedAt));
 string command = "dotnet run host/Watchdog.Bench/tools/keepalived-bench.cs -- " + string.Join(' ', args);
 IReadOnlyList<BenchResult> results = KeepalivedBench.RunMatrix(
     tunings,
@@ -73,11 +75,14 @@ IReadOnlyList<BenchResult> results = KeepalivedBench.RunMatrix(
     Console.Out);
 
 var summaries = ScenarioSummary.Summarize(results);
-var report = new BenchReport(MachineInfo.Describe(), command, results, summaries);
+var report = BenchReport.Stamped(startedAt, MachineInfo.Describe(), command, results, summaries);
 File.WriteAllText(Path.Combine(output, "keepalived.json"), BenchJson.Write(report));
 string table = Tables(summaries);
-File.WriteAllText(Path.Combine(output, "keepalived.md"), table);
+File.WriteAllText(Path.Combine(output, "keepalived.md"), report.Header + "\n\n" + table);
+Console.WriteLine(report.Header);
+Console.WriteLine();
 Console.WriteLine(table);
+Console.WriteLine($"docs/results name for this report: {Watchdog.SourceStamp.FileName("keepalived", startedAt, "json")} (cp {Path.Combine(output, "keepalived.json")} there)");
 Console.WriteLine($"machine: {report.Machine.Cpus} CPUs, kernel {report.Machine.Kernel}, {report.Machine.KeepalivedVersion}; written to {Path.GetFullPath(output)}");
 
 // Two tables: how fast (detection, takeover, RTO, outage) and how safe (overlap, flaps).

@@ -68,6 +68,8 @@ public static class BenchRun
             throw new FormatException($"--network-failure {networkWord}: not a network-failure policy; use demote or fence");
         }
 
+        var startedAt = DateTimeOffset.UtcNow;
+        Console.Error.WriteLine("bench: " + SourceStamp.Header(startedAt));
         Console.Error.WriteLine(agentPath is null ? "agent: JIT build (dotnet Watchdog.Agent.dll)" : $"agent: {agentPath}");
         var options = new RackClusterOptions
         {
@@ -105,17 +107,48 @@ public static class BenchRun
 
         var summaries = ScenarioSummary.Summarize(report);
         var line = Environment.CommandLine;
-        var full = BenchJson.Write(new BenchReport(MachineInfo.Describe(), line, report, summaries));
+        var stamped = BenchReport.Stamped(startedAt, MachineInfo.Describe(), line, report, summaries);
+        var full = BenchJson.Write(stamped);
+        var text = stamped.Header + Environment.NewLine + Environment.NewLine + MarkdownReport.Table(summaries, Metrics);
         if (outDir is not null)
         {
             File.WriteAllText(Path.Combine(outDir, "bench.json"), full);
-            File.WriteAllText(Path.Combine(outDir, "bench.md"), MarkdownReport.Table(summaries, Metrics));
+            File.WriteAllText(Path.Combine(outDir, "bench.md"), text);
         }
 
-        Console.WriteLine(settings.Json ? full : MarkdownReport.Table(summaries, Metrics));
+        Console.WriteLine(settings.Json ? full : text);
+        Console.Error.WriteLine(SuggestResultsFile(settings, peer, startedAt));
         // Our runs' notes hold safety violations and unmet expectations; any of them, any
         // overlap or any false fence fails the bench. The peer's overlap is what it measures.
         return report.Any(r => r.Peer == BenchRecorder.Peer && (r.Notes is not null || r.OverlapMs > 0 || r.FalseFences > 0)) ? 1 : 0;
+    }
+
+    /// <summary>What the report should be called in docs/results, and how to put it there (--out is a folder).</summary>
+    private static string SuggestResultsFile(BenchSettings settings, IPeerSystem? peer, DateTimeOffset startedAt)
+    {
+        var name = SourceStamp.FileName(ResultsWhat(settings, peer?.Name), startedAt, "json");
+        var how = settings.OutDir is { } dir
+            ? $"cp {Path.Combine(dir, "bench.json")} docs/results/{name}"
+            : $"re-run with --json > docs/results/{name}, or --out DIR and copy DIR/bench.json";
+        var dirty = SourceStamp.IsDirty(SourceStamp.Commit) ? " (built from a tree with uncommitted changes: these figures belong to no commit)" : string.Empty;
+        return $"docs/results name for this report: {name}{dirty}; {how}";
+    }
+
+    /// <summary>The "what" of a docs/results name: soak, chaos, or failover[-scenarios][-vs-peer].</summary>
+    internal static string ResultsWhat(BenchSettings settings, string? peer)
+    {
+        if (settings.Soak is not null)
+        {
+            return "soak";
+        }
+
+        if (settings.Chaos)
+        {
+            return "chaos";
+        }
+
+        var what = settings.Scenario == "all" ? "failover" : "failover-" + string.Join('-', settings.Scenario.Split(',').Select(s => FaultCatalogue.Parse(s).Name));
+        return peer is null ? what : what + "-vs-" + peer;
     }
 
     private static async Task<List<BenchResult>> ScenariosAsync(RackClusterOptions options, IReadOnlyList<Fault> kinds, int runs, string? outDir, CancellationToken ct)

@@ -44,7 +44,7 @@ public class ResultWritersTests
     public void Json_uses_snake_case_keeps_nulls_and_round_trips()
     {
         List<BenchResult> runs = Runs();
-        var report = new BenchReport(new MachineInfo(2, "6.1", "Linux", ".NET 10", "Keepalived v2.2.7"), "bench --runs 3", runs, ScenarioSummary.Summarize(runs));
+        var report = new BenchReport("2026-11-26T10:00:00Z", "a978c35", new MachineInfo(2, "6.1", "Linux", ".NET 10", "Keepalived v2.2.7"), "bench --runs 3", runs, ScenarioSummary.Summarize(runs));
 
         string json = BenchJson.Write(report);
         using JsonDocument doc = JsonDocument.Parse(json);
