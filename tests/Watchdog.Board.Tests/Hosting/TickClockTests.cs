@@ -44,37 +44,25 @@ public sealed class TickClockTests
         Assert.Equal(30.0, time.NowMs);
     }
 
-    [Fact]
-    public void A_tick_a_full_period_late_skips_rather_than_running_ticks_back_to_back()
+    [Theory]
+    [InlineData(25, 1, 45)] // at 35 ms: tick 2 (due 20) runs late, tick 3 (due 30) is skipped
+    [InlineData(300, 29, 320)] // frozen for 300 ms: 29 ticks skipped
+    public void A_tick_a_period_or_more_late_skips_the_missed_ticks_instead_of_running_them_back_to_back(
+        int stalledMs, long skipped, double nextTickAtMs)
     {
         var time = new FakeTime();
         var clock = time.Clock(periodMs: 10);
         clock.WaitNext(CancellationToken.None); // tick 1 at 10 ms
-        time.Work(25); // tick 2 was due at 20 ms, tick 3 at 30 ms: it is 35 ms
+        time.Work(stalledMs);
 
-        // One missed tick is skipped, and the next comes a full period later. Run back to back,
-        // the core would count a reset driven in the first as held for a period in no time.
-        Assert.Equal(1, clock.WaitNext(CancellationToken.None));
+        Assert.Equal(skipped, clock.WaitNext(CancellationToken.None));
         Assert.Equal(1, clock.Stalls);
+        Assert.Equal(skipped, clock.Skipped);
+
+        // The next tick comes a full period later. Run back to back, the core would count a
+        // reset driven in the first of them as held for a period in no time.
         Assert.Equal(0, clock.WaitNext(CancellationToken.None));
-        Assert.Equal(45.0, time.NowMs);
-    }
-
-    [Fact]
-    public void A_stall_longer_than_the_lag_limit_re_anchors_instead_of_bursting()
-    {
-        var time = new FakeTime();
-        var clock = time.Clock(periodMs: 10);
-        clock.WaitNext(CancellationToken.None); // tick 1 at 10 ms
-        time.Work(300); // the process was frozen; tick 2 was due at 20 ms, it is now 310 ms
-
-        Assert.Equal(29, clock.WaitNext(CancellationToken.None));
-        Assert.Equal(1, clock.Stalls);
-        Assert.Equal(29, clock.Skipped);
-
-        // The next tick is a full period later, not at once (no burst of catch-up ticks).
-        Assert.Equal(0, clock.WaitNext(CancellationToken.None));
-        Assert.Equal(320.0, time.NowMs);
+        Assert.Equal(nextTickAtMs, time.NowMs);
     }
 
     [Fact]
