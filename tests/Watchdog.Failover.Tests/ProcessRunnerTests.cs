@@ -39,6 +39,39 @@ public sealed class ProcessRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task Standard_input_is_written_then_closed()
+    {
+        var request = Request("cat", timeoutMs: 3000) with { StandardInput = "line 1\nzwei – 2\n", KeepOutputVerbatim = true };
+        ProcessOutcome o = await _runner.RunAsync(request, CancellationToken.None);
+        Assert.True(o.Succeeded, o.Describe(TimeSpan.FromSeconds(3)) + o.StartError);
+        Assert.Equal("line 1\nzwei – 2\n", o.Stdout);
+    }
+
+    [Fact]
+    public async Task A_large_input_echoed_back_does_not_deadlock_because_output_is_read_meanwhile()
+    {
+        // 1 MiB in and out: far more than a pipe holds, so writing all of stdin before reading
+        // stdout would leave cat blocked on a full stdout and us blocked on a full stdin.
+        string input = new('y', 1 << 20);
+        var request = Request("cat", timeoutMs: 10000, limit: int.MaxValue) with { StandardInput = input, KeepOutputVerbatim = true };
+        ProcessOutcome o = await _runner.RunAsync(request, CancellationToken.None);
+        Assert.False(o.TimedOut, "deadlocked until the timeout");
+        Assert.True(o.Succeeded, o.Describe(TimeSpan.FromSeconds(10)));
+        Assert.Equal(input.Length, o.Stdout.Length);
+        Assert.Equal(input, o.Stdout);
+    }
+
+    [Fact]
+    public async Task A_program_that_exits_without_reading_its_input_is_not_an_error()
+    {
+        // The write then meets a broken pipe; the outcome is the program's exit, nothing thrown.
+        var request = Request("sh", timeoutMs: 5000, args: new[] { "-c", "exit 4" }) with { StandardInput = new string('z', 1 << 20) };
+        ProcessOutcome o = await _runner.RunAsync(request, CancellationToken.None);
+        Assert.Equal(4, o.ExitCode);
+        Assert.False(o.TimedOut);
+    }
+
+    [Fact]
     public async Task Output_is_bounded_and_the_rest_is_counted()
     {
         // 100000 bytes: far more than the pipe buffer, so this also proves the pipe is drained.

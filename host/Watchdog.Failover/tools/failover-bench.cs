@@ -12,6 +12,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Watchdog.Failover;
+using Watchdog.Platform.Posix;
 using Watchdog.Platform.Processes;
 using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Wire;
@@ -152,15 +153,13 @@ static void Print(string name, List<double> values)
     Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0,-10} {1,6:0.0} {2,7:0.0} {3,7:0.0} {4,7:0.0}", name, values[0], P(0.5), P(0.9), values[^1]));
 }
 
+// Through the shared process runner (Platform's HostCommand): the shell leads its own process
+// group, stdout and stderr are drained together (reading one to the end first could stall on the
+// other's full pipe) and a shell stuck for 30 s is killed with its children and fails the bench.
 static (int Code, string Out) Run(string command)
 {
-    var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true };
-    psi.ArgumentList.Add("-c");
-    psi.ArgumentList.Add(command);
-    using Process p = Process.Start(psi)!;
-    string output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
-    p.WaitForExit();
-    return (p.ExitCode, output);
+    CommandResult r = HostCommand.Run("/bin/sh", ["-c", command]);
+    return (r.ExitCode, r.StandardOutput + r.StandardError);
 }
 
 static string Must(string command)

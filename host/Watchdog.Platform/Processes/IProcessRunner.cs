@@ -31,6 +31,12 @@ public sealed record ProcessRequest(
     /// </summary>
     public bool KeepOutputVerbatim { get; init; }
 
+    /// <summary>
+    /// Written to the program's stdin (UTF-8) while its output is read, then stdin is closed
+    /// (e.g. <c>ip -batch -</c>). Null: stdin is closed at once, so a program reading it sees end of file.
+    /// </summary>
+    public string? StandardInput { get; init; }
+
     /// <summary>The command line for logs (arguments quoted when they hold spaces).</summary>
     public string CommandLine
     {

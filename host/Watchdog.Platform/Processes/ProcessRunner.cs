@@ -8,9 +8,10 @@ namespace Watchdog.Platform.Processes;
 /// Runs real processes for hooks, for ip/arping and for the bench's host tools. Each program runs through
 /// <c>setsid --wait</c> so it leads its own process group: on timeout or cancellation the
 /// whole group gets SIGTERM, and after the grace period SIGKILL (which also ends a process
-/// that is stopped, where SIGTERM stays pending). stdin is closed at once (a
-/// hook that reads stdin sees end of file instead of hanging), stdout and stderr are drained
-/// to the end and kept up to the request's limit.
+/// that is stopped, where SIGTERM stays pending). stdin gets the request's input and is then
+/// closed, or is closed at once when there is none (a hook that reads stdin sees end of file
+/// instead of hanging); stdout and stderr are drained to the end, while stdin is written, and
+/// kept up to the request's limit.
 /// </summary>
 public sealed class ProcessRunner : IProcessRunner
 {
@@ -19,6 +20,9 @@ public sealed class ProcessRunner : IProcessRunner
 
     /// <summary>How long to wait for exit after SIGKILL before giving up (a process in uninterruptible sleep).</summary>
     private static readonly TimeSpan ReapLimit = TimeSpan.FromSeconds(5);
+
+    /// <summary>UTF-8 without a byte order mark: a BOM would be the first bytes the program reads.</summary>
+    private static readonly System.Text.Encoding StdinEncoding = new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
 
     private readonly TimeProvider _time;
     private readonly string _setsid;
@@ -79,12 +83,15 @@ public sealed class ProcessRunner : IProcessRunner
         using (process)
         {
             int groupId = process.Id;
-            process.StandardInput.Close();
             var stdout = new BoundedCapture(request.OutputLimitBytes);
             var stderr = new BoundedCapture(request.OutputLimitBytes);
             Task drained = Task.WhenAll(
                 stdout.DrainAsync(process.StandardOutput.BaseStream),
                 stderr.DrainAsync(process.StandardError.BaseStream));
+
+            // Written while the output is drained: a program that answers as it reads would
+            // otherwise fill its stdout pipe and stop reading, and both sides would wait forever.
+            Task fed = FeedAsync(process.StandardInput.BaseStream, request.StandardInput);
             Task exited = process.WaitForExitAsync(CancellationToken.None);
 
             bool timedOut = false, cancelled = false, killed = false;
@@ -116,7 +123,7 @@ public sealed class ProcessRunner : IProcessRunner
 
             try
             {
-                await drained.WaitAsync(PipeDrainLimit, _time, CancellationToken.None).ConfigureAwait(false);
+                await Task.WhenAll(drained, fed).WaitAsync(PipeDrainLimit, _time, CancellationToken.None).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
@@ -133,6 +140,41 @@ public sealed class ProcessRunner : IProcessRunner
                 Stderr = stderr.Text(request.KeepOutputVerbatim),
                 Took = _time.GetElapsedTime(started),
             };
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="input"/> (if any) and closes stdin. A program that exits, or is
+    /// killed, without reading all of it breaks the pipe: that is the program's business, not
+    /// an error here (the runtime ignores SIGPIPE, so the write just fails).
+    /// </summary>
+    private static async Task FeedAsync(Stream stdin, string? input)
+    {
+        try
+        {
+            if (input is not null)
+            {
+                await stdin.WriteAsync(StdinEncoding.GetBytes(input)).ConfigureAwait(false);
+            }
+        }
+        catch (IOException)
+        {
+            // Broken pipe: the program stopped reading.
+        }
+        catch (ObjectDisposedException)
+        {
+            // The process was disposed while a write to a child that never read was pending.
+        }
+        finally
+        {
+            try
+            {
+                await stdin.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (IOException)
+            {
+                // Closing a broken pipe flushes nothing and may still report it.
+            }
         }
     }
 
