@@ -25,6 +25,20 @@ namespace Watchdog.Protocol.Messages
         /// long to wait; -1 when not reported (a board from before this field).
         /// </summary>
         public long SettleLeftMs { get; set; } = -1;
+
+        /// <summary>The board's place in its pair; Authority for a board without a peer (and from a board before this field).</summary>
+        public PairState Pair { get; set; } = PairState.Authority;
+
+        /// <summary>The other board of the pair; empty without one.</summary>
+        public string Peer { get; set; } = "";
+
+        /// <summary>The authority: whether the passive board is in sync (may take over). A passive board: whether it is.</summary>
+        public bool PeerInSync { get; set; }
+
+        /// <summary>Whether the peer's heartbeat wire and the data link carry its signs of life now.</summary>
+        public bool PeerHeartbeat { get; set; }
+
+        public bool PeerLink { get; set; }
         public long Timestamp { get; set; }
     }
 

@@ -44,4 +44,12 @@ namespace Watchdog.Protocol.Wire
 
     /// <summary>What the board asks an agent to do (not a signed command: the board owns the wires anyway).</summary>
     public enum AgentRequestKind { RestartService = 0, Demote = 1 }
+
+    /// <summary>
+    /// A board's place in a pair of boards. Only the Authority drives a server's wires, grants
+    /// roles or answers commands; a Passive board watches and keeps its outputs released;
+    /// Confirming holds the peer in reset before taking authority; Booting has not yet heard
+    /// enough to know which it is. A board without a peer is always Authority.
+    /// </summary>
+    public enum PairState { Booting = 0, Passive = 1, Confirming = 2, Authority = 3 }
 }

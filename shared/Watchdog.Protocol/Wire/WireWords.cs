@@ -17,6 +17,7 @@ namespace Watchdog.Protocol.Wire
         internal static readonly string[] Actions = { "switchover", "failback", "fence", "unfence", "reset", "power-cycle", "maintenance-on", "maintenance-off" };
         internal static readonly string[] CommandVerdicts = { "accepted", "malformed", "unknown-key", "bad-signature", "expired", "not-yet-valid", "replayed", "stale-epoch", "wrong-target", "not-allowed" };
         internal static readonly string[] AgentRequests = { "restart-service", "demote" };
+        internal static readonly string[] PairStates = { "booting", "passive", "confirming", "authority" };
 
         public static string Of(NodeRole value) { return Roles[(int)value]; }
         public static string Of(Health value) { return Healths[(int)value]; }
@@ -28,6 +29,7 @@ namespace Watchdog.Protocol.Wire
         public static string Of(CommandAction value) { return Actions[(int)value]; }
         public static string Of(CommandVerdict value) { return CommandVerdicts[(int)value]; }
         public static string Of(AgentRequestKind value) { return AgentRequests[(int)value]; }
+        public static string Of(PairState value) { return PairStates[(int)value]; }
 
         public static bool TryParse(string word, out NodeRole value) { int i = IndexOf(Roles, word); value = (NodeRole)(i < 0 ? 0 : i); return i >= 0; }
         public static bool TryParse(string word, out Health value) { int i = IndexOf(Healths, word); value = (Health)(i < 0 ? 0 : i); return i >= 0; }
@@ -39,6 +41,7 @@ namespace Watchdog.Protocol.Wire
         public static bool TryParse(string word, out CommandAction value) { int i = IndexOf(Actions, word); value = (CommandAction)(i < 0 ? 0 : i); return i >= 0; }
         public static bool TryParse(string word, out CommandVerdict value) { int i = IndexOf(CommandVerdicts, word); value = (CommandVerdict)(i < 0 ? 0 : i); return i >= 0; }
         public static bool TryParse(string word, out AgentRequestKind value) { int i = IndexOf(AgentRequests, word); value = (AgentRequestKind)(i < 0 ? 0 : i); return i >= 0; }
+        public static bool TryParse(string word, out PairState value) { int i = IndexOf(PairStates, word); value = (PairState)(i < 0 ? 0 : i); return i >= 0; }
 
         /// <summary>All words of one table, for documentation and tests.</summary>
         public static string[] AllRoles() { return (string[])Roles.Clone(); }
@@ -51,6 +54,7 @@ namespace Watchdog.Protocol.Wire
         public static string[] AllGroupModes() { return (string[])GroupModes.Clone(); }
         public static string[] AllSeverities() { return (string[])Severities.Clone(); }
         public static string[] AllAgentRequests() { return (string[])AgentRequests.Clone(); }
+        public static string[] AllPairStates() { return (string[])PairStates.Clone(); }
 
         /// <summary>The words of a table as "a, b, c", for error messages.</summary>
         public static string Join(string[] words)
