@@ -66,6 +66,7 @@ namespace Watchdog.Firmware.Core.Pair
         private long _requestedAt;
         private long _acked;
         private bool _syncedAtLastFrame;
+        private bool _syncChanged;
         private bool _saidHeartbeat = true;
         private bool _saidLink = true;
 
@@ -157,6 +158,13 @@ namespace Watchdog.Firmware.Core.Pair
                 _nextToggle = _now + _heartbeatPeriod;
             }
 
+            if (_syncChanged)
+            {
+                // Frames and persists arrive between ticks; their consequences (and events) are judged here.
+                _syncChanged = false;
+                NoteSync();
+            }
+
             bool heartbeat = PeerHeartbeat;
             bool link = PeerLink;
             NotePaths(heartbeat, link);
@@ -188,7 +196,7 @@ namespace Watchdog.Firmware.Core.Pair
             if (frame.State == PairState.Authority && State != PairState.Authority)
             {
                 if (frame.Ceiling > _durable && frame.Ceiling > _pendingPersist) { _pendingPersist = frame.Ceiling; }
-                NoteSync();
+                _syncChanged = true;
             }
             else if (frame.State == PairState.Passive && State == PairState.Authority && frame.Ceiling > _acked)
             {
@@ -202,7 +210,7 @@ namespace Watchdog.Firmware.Core.Pair
             if (ceiling > _durable) { _durable = ceiling; }
             if (_pendingPersist <= _durable) { _pendingPersist = 0; }
             _sendNow = true;
-            NoteSync();
+            _syncChanged = true;
         }
 
         private static long Ticks(int ms, int tickMs)

@@ -137,6 +137,7 @@ internal sealed class BoardRig : IDisposable
             : typeof(T) == typeof(BoardStatus) ? (MessageCodec.TryDecode(bytes, out BoardStatus? s, out error) ? s : null)
             : typeof(T) == typeof(GroupRoles) ? (MessageCodec.TryDecode(bytes, out GroupRoles? r, out error) ? r : null)
             : typeof(T) == typeof(CommandAck) ? (MessageCodec.TryDecode(bytes, out CommandAck? a, out error) ? a : null)
+            : typeof(T) == typeof(EventMessage) ? (MessageCodec.TryDecode(bytes, out EventMessage? e, out error) ? e : null)
             : throw new ArgumentException("no decoder for " + typeof(T).Name);
         Assert.True(message is not null, error?.Text);
         return Assert.IsType<T>(message);
