@@ -27,7 +27,14 @@ namespace Watchdog.Firmware.Glue
         private readonly EdgeTotalReader? _edgeTotals;
         private readonly GpioPin? _feed;
         private readonly GpioPin? _led;
+        private readonly bool _releaseAtOpen;
+        private readonly GpioPin? _pairHeartbeatOut;
+        private readonly GpioPin? _peerHeartbeat;
+        private readonly GpioPin? _peerReset;
+        private readonly EdgeCounter? _peerCounter;
+        private int _peerLastTotal;
         private bool _feedLevel;
+        private bool _drove;
 
         public const int OutReset = 1;
         public const int OutPower = 2;
@@ -41,8 +48,19 @@ namespace Watchdog.Firmware.Glue
         /// otherwise they are read from it (the virtual rack).
         /// </summary>
         public ChannelWiring(GpioController controller, PinMap map, EdgeTotalReader? edgeTotals)
+            : this(controller, map, edgeTotals, true)
+        {
+        }
+
+        /// <summary>
+        /// As above; <paramref name="releaseAtOpen"/> false for a board of a pair: its server
+        /// outputs are wired in parallel with the other board's, so it leaves them untouched until
+        /// it holds authority and drives them (and, stopping, releases only what it drove).
+        /// </summary>
+        public ChannelWiring(GpioController controller, PinMap map, EdgeTotalReader? edgeTotals, bool releaseAtOpen)
         {
             _map = map;
+            _releaseAtOpen = releaseAtOpen;
             _edgeTotals = edgeTotals;
             int n = map.Channels.Length;
             _heartbeat = new GpioPin[n];
@@ -67,6 +85,16 @@ namespace Watchdog.Firmware.Glue
 
             _feed = map.WatchdogFeed >= 0 ? controller.OpenPin(map.WatchdogFeed, PinMode.Output) : null;
             _led = map.StatusLed >= 0 ? controller.OpenPin(map.StatusLed, PinMode.Output) : null;
+            if (map.Pair != null)
+            {
+                _pairHeartbeatOut = controller.OpenPin(map.Pair.HeartbeatOut, PinMode.Output);
+                _peerReset = controller.OpenPin(map.Pair.PeerReset, PinMode.Output);
+                _peerReset.Write(Level(false));
+                _peerHeartbeat = controller.OpenPin(map.Pair.PeerHeartbeat, PinMode.Input);
+                _peerCounter = new EdgeCounter();
+                if (edgeTotals == null) { _peerHeartbeat.ValueChanged += _peerCounter.OnValueChanged; }
+                else { _peerLastTotal = edgeTotals(map.Pair.PeerHeartbeat); }
+            }
 
             for (int i = 0; i < n; i++)
             {
@@ -123,6 +151,7 @@ namespace Watchdog.Firmware.Glue
         /// </summary>
         public void SetOutputs(int channel, int outputs)
         {
+            _drove = true;
             Drive(_reset[channel], (outputs & OutReset) != 0);
             Drive(_power[channel], (outputs & OutPower) != 0);
             Drive(_fence[channel], (outputs & OutFence) != 0);
@@ -143,6 +172,24 @@ namespace Watchdog.Firmware.Glue
             }
         }
 
+        /// <summary>Heartbeat edges on the pair peer's heartbeat wire since the last call (0 without a pair).</summary>
+        public int TakePeerHeartbeatEdges()
+        {
+            if (_peerHeartbeat == null || _peerCounter == null) { return 0; }
+            if (_edgeTotals == null) { return _peerCounter.Take(); }
+            int total = _edgeTotals(_map.Pair!.PeerHeartbeat);
+            int edges = unchecked(total - _peerLastTotal);
+            _peerLastTotal = total;
+            return edges;
+        }
+
+        /// <summary>Drives the pair wires: our heartbeat to the peer, and the peer's reset line.</summary>
+        public void SetPairOutputs(bool heartbeatLevel, bool holdPeerInReset)
+        {
+            if (_pairHeartbeatOut != null) { _pairHeartbeatOut.Write(heartbeatLevel ? PinValue.High : PinValue.Low); }
+            if (_peerReset != null) { _peerReset.Write(Level(holdPeerInReset)); }
+        }
+
         public void SetStatusLed(bool on)
         {
             if (_led != null)
@@ -154,6 +201,8 @@ namespace Watchdog.Firmware.Glue
         /// <summary>De-asserts every relay: a board that stops leaves every server running (fail-safe outputs).</summary>
         public void ReleaseAll()
         {
+            if (_peerReset != null) { _peerReset.Write(Level(false)); }
+            if (!_drove && !_releaseAtOpen) { return; }
             for (int i = 0; i < _reset.Length; i++)
             {
                 SetOutputs(i, 0);
@@ -182,7 +231,7 @@ namespace Watchdog.Firmware.Glue
         private GpioPin OpenOutput(GpioController controller, int gpio)
         {
             GpioPin pin = controller.OpenPin(gpio, PinMode.Output);
-            pin.Write(Level(false));
+            if (_releaseAtOpen) { pin.Write(Level(false)); }
             return pin;
         }
 

@@ -42,6 +42,8 @@ namespace Watchdog.Firmware.Glue
         private readonly string _stateTopic;
         private readonly int _tickMs;
         private readonly int _statusEveryTicks;
+        private PairGlue? _pair;
+        private RetainedInbox? _kept;
         private bool _stopped;
 
         public DeviceTickLoop(WatchdogCore core, CoreGlue glue, ChannelWiring wiring, TopicTree topics, string board, int tickMs,
@@ -62,6 +64,17 @@ namespace Watchdog.Firmware.Glue
             _status.Presence = Presence.Ready;
             _status.Firmware = firmware;
             _status.Channels = core.Input.Count;
+        }
+
+        /// <summary>
+        /// This board is one of a pair: the pair ticks first each tick, and the core runs (and gets
+        /// the broker's messages) only while the pair says it holds authority; meanwhile the node
+        /// states are kept and handed to the core when it takes authority. Call before Run.
+        /// </summary>
+        public void UsePair(PairGlue pair, RetainedInbox kept)
+        {
+            _pair = pair;
+            _kept = kept;
         }
 
         /// <summary>Wall clock in ms since the Unix epoch (valid once SNTP has set the clock).</summary>
@@ -91,24 +104,42 @@ namespace Watchdog.Firmware.Glue
                 next += _tickMs;
                 long wall = WallClockMs();
                 long now = Environment.TickCount64;
+                bool authority = true;
+                if (_pair != null)
+                {
+                    authority = _pair.Tick(wall);
+                    if (!_pair.Healthy)
+                    {
+                        return false;
+                    }
+
+                    if (_pair.TookAuthority && _kept != null)
+                    {
+                        for (int k = 0; k < _kept.Count; k++) { Dispatch(_kept.Topic(k), _kept.Payload(k), now, wall); }
+                        _kept.Clear();
+                    }
+                }
+
                 string topic;
                 byte[] payload;
                 for (int i = 0; i < 16 && _inbound.TryTake(out topic, out payload); i++)
                 {
-                    CoreOutput? output = _dispatcher.Dispatch(topic, payload, wall);
-                    if (output != null)
+                    if (!authority)
                     {
-                        _glue.Apply(output);
+                        if (_kept != null) { _kept.Offer(topic, payload); }
+                        continue;
                     }
-                    else if (_dispatcher.Refused)
-                    {
-                        _refusals.Refused(_dispatcher.RefusedKind, _dispatcher.RefusedExpected, topic, _dispatcher.RefusedNode, _dispatcher.RefusedReason, now, wall);
-                    }
+
+                    Dispatch(topic, payload, now, wall);
                 }
 
                 _refusals.Flush(now, wall);
 
-                _glue.Tick(wall);
+                if (authority)
+                {
+                    _glue.Tick(wall);
+                }
+
                 if (!_glue.Healthy)
                 {
                     return false;
@@ -124,12 +155,35 @@ namespace Watchdog.Firmware.Glue
                     // The same retained topic as the core's own status: say what the core says about settling.
                     _status.Settled = _core.Settled;
                     _status.SettleLeftMs = _core.SettleLeftMs;
+                    if (_pair != null)
+                    {
+                        _status.Pair = _pair.Pair.State;
+                        _status.Peer = _pair.Pair.Peer;
+                        _status.PeerInSync = _pair.Pair.PeerInSync;
+                        _status.PeerHeartbeat = _pair.Pair.PeerHeartbeat;
+                        _status.PeerLink = _pair.Pair.PeerLink;
+                        _status.Settled = authority && _core.Settled;
+                    }
+
                     _status.Timestamp = wall;
                     _sink.Publish(_stateTopic, MessageCodec.Encode(_status), true);
                 }
             }
 
             return true;
+        }
+
+        private void Dispatch(string topic, byte[] payload, long now, long wall)
+        {
+            CoreOutput? output = _dispatcher.Dispatch(topic, payload, wall);
+            if (output != null)
+            {
+                _glue.Apply(output);
+            }
+            else if (_dispatcher.Refused)
+            {
+                _refusals.Refused(_dispatcher.RefusedKind, _dispatcher.RefusedExpected, topic, _dispatcher.RefusedNode, _dispatcher.RefusedReason, now, wall);
+            }
         }
 
         public void Stop()

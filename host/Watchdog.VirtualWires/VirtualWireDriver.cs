@@ -49,7 +49,8 @@ public sealed class VirtualWireDriver : GpioDriver
 
     /// <summary>
     /// The pin's edge counter (both directions; wraps, subtract unchecked). The board's heartbeat
-    /// path reads this where the ESP32 reads its hardware pulse counter.
+    /// path reads this where the ESP32 reads its hardware pulse counter. It is the readers' count:
+    /// it stands still while the wire is cut.
     /// </summary>
     public int ReadEdgeCount(int pin) => unchecked((int)wires.ReadEdgeCount(pin));
 
@@ -95,9 +96,14 @@ public sealed class VirtualWireDriver : GpioDriver
     protected override bool IsPinModeSupported(int pinNumber, PinMode mode) =>
         mode is PinMode.Input or PinMode.Output or PinMode.InputPullUp or PinMode.InputPullDown;
 
-    protected override PinValue Read(int pinNumber) => wires.Read(RequireOpen(pinNumber)) ? PinValue.High : PinValue.Low;
+    /// <summary>
+    /// An input reads the wire as its readers see it (frozen while cut: WireFile.SetCut); an output
+    /// reads back its own latch, the level it drives, as a real pin does, cut or not.
+    /// </summary>
+    protected override PinValue Read(int pinNumber) => ReadLevel(pinNumber) ? PinValue.High : PinValue.Low;
 
-    protected override void Toggle(int pinNumber) => Write(pinNumber, !wires.Read(RequireOpen(pinNumber)));
+    // From the latch: toggling an output whose wire is cut must keep toggling the driven level.
+    protected override void Toggle(int pinNumber) => Write(pinNumber, !wires.ReadDriven(RequireOpen(pinNumber)));
 
     protected override void Write(int pinNumber, PinValue value)
     {
@@ -220,6 +226,12 @@ public sealed class VirtualWireDriver : GpioDriver
             due.Clear();
             Thread.Sleep(PollInterval);
         }
+    }
+
+    private bool ReadLevel(int pinNumber)
+    {
+        RequireOpen(pinNumber);
+        return GetPinMode(pinNumber) == PinMode.Output ? wires.ReadDriven(pinNumber) : wires.Read(pinNumber);
     }
 
     private void CheckPin(int pinNumber)

@@ -10,6 +10,7 @@ namespace Watchdog.VirtualWires;
 /// change (the simulated pulse counter: a reader that polls slowly still knows how many edges it
 /// missed), who drove it last, that writer's pid and when it changed. Updates are lock-free CPU
 /// atomics on the shared pages, so a writer killed mid-write cannot leave a lock held.
+/// A wire can be cut (<see cref="SetCut"/>): its driver keeps writing, its readers see nothing move.
 /// Layout: <see cref="WireFileLayout"/> and host/Watchdog.Sim/README.md.
 /// </summary>
 public sealed unsafe class WireFile : IDisposable
@@ -75,13 +76,27 @@ public sealed unsafe class WireFile : IDisposable
         }
     }
 
-    /// <summary>The line level.</summary>
+    /// <summary>The line level as its readers see it (while cut: the level it had when cut).</summary>
     public bool Read(int pin) => (Volatile.Read(ref State(pin)) & WireFileLayout.ValueBit) != 0;
 
-    /// <summary>Edges since creation (wraps at 2^32; subtract unchecked).</summary>
+    /// <summary>
+    /// The level the driver last put on the line, cut or not: what an output pin reads back on a
+    /// real board (its own latch), so a driver toggling its output keeps toggling while cut.
+    /// </summary>
+    public bool ReadDriven(int pin)
+    {
+        long state = Volatile.Read(ref State(pin));
+        long bit = (state & WireFileLayout.CutBit) != 0 ? WireFileLayout.DrivenValueBit : WireFileLayout.ValueBit;
+        return (state & bit) != 0;
+    }
+
+    /// <summary>Edges seen by the readers since creation (wraps at 2^32; subtract unchecked). Does not move while cut.</summary>
     public uint ReadEdgeCount(int pin) => (uint)(Volatile.Read(ref State(pin)) & WireFileLayout.CounterMask);
 
-    /// <summary>Value, edge count, writer and time of last change.</summary>
+    /// <summary>
+    /// Value, edge count and cut as the readers see them (one atomic reading), and who drove the
+    /// line last and when that driver last changed it (the driver's side, also while cut).
+    /// </summary>
     public WireSample Sample(int pin)
     {
         long state = Volatile.Read(ref State(pin));
@@ -92,13 +107,69 @@ public sealed unsafe class WireFile : IDisposable
             (uint)(state & WireFileLayout.CounterMask),
             (WireWriter)Volatile.Read(ref record[WireFileLayout.DrivenByOffset]),
             Volatile.Read(ref *(int*)(record + WireFileLayout.WriterPidOffset)),
-            Volatile.Read(ref *(long*)(record + WireFileLayout.LastChangeTimestampOffset)));
+            Volatile.Read(ref *(long*)(record + WireFileLayout.LastChangeTimestampOffset)),
+            (state & WireFileLayout.CutBit) != 0);
+    }
+
+    /// <summary>True while the wire is cut between its driver and its readers.</summary>
+    public bool IsCut(int pin) => (Volatile.Read(ref State(pin)) & WireFileLayout.CutBit) != 0;
+
+    /// <summary>
+    /// Cuts the wire between its driver and its readers, or reconnects it. While cut the readers
+    /// keep the level and edge count of the moment of the cut: a floating input that holds its last
+    /// level (a bus keeper, or the input's own capacitance), chosen over a pull-up or pull-down
+    /// because the cut itself then makes no edge and the level keeps agreeing with the count (odd
+    /// count = high, which edge replay relies on to tell rising from falling). The driver's writes
+    /// still land (its level, its name, its pid). Reconnecting shows the driver's current level,
+    /// counting one edge if it differs from the frozen one, never the edges made while cut: a
+    /// reader sees at most one edge, as a real input would when the wire is joined again.
+    /// The flag lives in the file, so every process sees it. Returns true when the cut changed.
+    /// </summary>
+    public bool SetCut(int pin, bool cut)
+    {
+        ref long state = ref State(pin);
+        while (true)
+        {
+            long old = Volatile.Read(ref state);
+            if (((old & WireFileLayout.CutBit) != 0) == cut)
+            {
+                return false;
+            }
+
+            bool seen = (old & WireFileLayout.ValueBit) != 0;
+            long next;
+            bool edge = false;
+            if (cut)
+            {
+                // The readers' half stays as it is; the driven level starts where the line was.
+                next = old | WireFileLayout.CutBit | (seen ? WireFileLayout.DrivenValueBit : 0);
+            }
+            else
+            {
+                bool driven = (old & WireFileLayout.DrivenValueBit) != 0;
+                edge = driven != seen;
+                long count = edge ? unchecked((old + 1) & WireFileLayout.CounterMask) : old & WireFileLayout.CounterMask;
+                next = count | (driven ? WireFileLayout.ValueBit : 0);
+            }
+
+            if (Interlocked.CompareExchange(ref state, next, old) == old)
+            {
+                if (edge)
+                {
+                    // The readers' edge happens now, at the reconnection, not when the driver moved.
+                    Volatile.Write(ref *(long*)(Record(pin) + WireFileLayout.LastChangeTimestampOffset), Stopwatch.GetTimestamp());
+                }
+
+                return true;
+            }
+        }
     }
 
     /// <summary>
     /// Drives the line. A change increments the edge counter in the same atomic step; writing the
     /// level the line already has is not an edge (but still records the writer, who now holds it).
-    /// Returns true when the level changed.
+    /// While the wire is cut only the driven level moves (see <see cref="SetCut"/>).
+    /// Returns true when the driven level changed.
     /// </summary>
     public bool Write(int pin, bool value, WireWriter writer)
     {
@@ -107,15 +178,17 @@ public sealed unsafe class WireFile : IDisposable
         while (true)
         {
             long old = Volatile.Read(ref state);
-            bool current = (old & WireFileLayout.ValueBit) != 0;
+            bool cut = (old & WireFileLayout.CutBit) != 0;
+            bool current = (old & (cut ? WireFileLayout.DrivenValueBit : WireFileLayout.ValueBit)) != 0;
             if (current == value)
             {
                 changed = false;
                 break;
             }
 
-            long count = unchecked((old + 1) & WireFileLayout.CounterMask);
-            long next = count | (value ? WireFileLayout.ValueBit : 0);
+            long next = cut
+                ? (old & ~WireFileLayout.DrivenValueBit) | (value ? WireFileLayout.DrivenValueBit : 0)
+                : unchecked((old + 1) & WireFileLayout.CounterMask) | (value ? WireFileLayout.ValueBit : 0);
             if (Interlocked.CompareExchange(ref state, next, old) == old)
             {
                 changed = true;
@@ -139,7 +212,7 @@ public sealed unsafe class WireFile : IDisposable
     {
         // A read-then-write race with another writer only matters for a wire with two drivers,
         // which the rack never wires (each wire has one output and any number of inputs).
-        Write(pin, !Read(pin), writer);
+        Write(pin, !ReadDriven(pin), writer);
     }
 
     /// <summary>

@@ -1,6 +1,8 @@
 using Watchdog.Board.Gpio;
+using Watchdog.Board.Pair;
 using Watchdog.Board.Persistence;
 using Watchdog.Firmware.Core;
+using Watchdog.Firmware.Core.Pair;
 using Watchdog.Firmware.Core.Config;
 using Watchdog.Firmware.Core.PinMaps;
 using Watchdog.Firmware.Glue;
@@ -25,10 +27,16 @@ public sealed class BoardParts : IDisposable
     /// <summary>Seals what the board publishes and checks what agents send; null when the key file holds no key of this board (messages unauthenticated).</summary>
     public SealedChannel? Seals { get; init; }
 
+    /// <summary>The pair of boards this one belongs to, or null for a board that runs alone.</summary>
+    public BoardPair? Pair { get; init; }
+
+    public UnixPairLink? PairLink { get; init; }
+
     public void Dispose()
     {
         Wiring.ReleaseAll();
         Gpio.Dispose();
+        PairLink?.Dispose();
     }
 }
 
@@ -109,6 +117,11 @@ public static class BoardLoader
             ? $"no epoch file in {epochFile.StateDirectory}: a fresh board, starting at epoch 0"
             : $"epoch {epoch} read from {epochFile.FilePath}");
 
+        if (!TryCheckPair(options, config, map, out error))
+        {
+            return false;
+        }
+
         if (!BoardGpio.TryOpen(map, options.WiresPath, out BoardGpio? gpio, out error) || gpio is null)
         {
             return false;
@@ -116,7 +129,8 @@ public static class BoardLoader
 
         try
         {
-            var wiring = new ChannelWiring(gpio.Controller, map, gpio.EdgeTotals);
+            // A board of a pair leaves the servers' outputs alone until it holds authority: they are wired in parallel with the other board's.
+            var wiring = new ChannelWiring(gpio.Controller, map, gpio.EdgeTotals, releaseAtOpen: config.Pair is null);
             var commands = new CommandVerifier(keys, new PlatformHmacSha256(), ReplayWindow, MaxClockSkewMs)
             {
                 // The replay ring starts empty: whatever was issued before this start may have been carried out already.
@@ -136,6 +150,8 @@ public static class BoardLoader
                 Topics = new TopicTree(config.Cluster),
                 PersistedEpoch = epoch,
                 Seals = SealsFor(config.Board, keys),
+                Pair = config.Pair is null ? null : new BoardPair(config.Board, config.Pair, config.Timing.TickMs, epoch),
+                PairLink = options.PairSocket is null ? null : new UnixPairLink(options.PairSocket, options.PeerSocket!),
             };
             return true;
         }
@@ -145,6 +161,33 @@ public static class BoardLoader
             error = $"cannot open the pins of pin map '{map.Board}' on {gpio.Description}: {e.Message}";
             return false;
         }
+    }
+
+    // A pair needs its wires in the pin map and its data link on the command line; a board alone
+    // must not be given either (it would drive a peer's reset line it has no rules for).
+    private static bool TryCheckPair(BoardOptions options, BoardConfig config, PinMap map, out string error)
+    {
+        error = "";
+        if (config.Pair is null)
+        {
+            if (options.PairSocket is not null)
+            {
+                error = $"--pair-socket given, but --config '{options.ConfigPath}' has no \"pair\" section: a board alone has no data link";
+            }
+
+            return error.Length == 0;
+        }
+
+        if (map.Pair is null)
+        {
+            error = $"--config '{options.ConfigPath}' pairs this board with '{config.Pair.Peer}', but --pins '{options.PinMapPath}' has no \"pair\" section (heartbeat_out, peer_heartbeat, peer_reset)";
+        }
+        else if (options.PairSocket is null)
+        {
+            error = $"--config '{options.ConfigPath}' pairs this board with '{config.Pair.Peer}': give the data link with --pair-socket <own.sock> --peer-socket <peer.sock>";
+        }
+
+        return error.Length == 0;
     }
 
     // Sealed traffic needs this board's own key; a key file without one (the form before key

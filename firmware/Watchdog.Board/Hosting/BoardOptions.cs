@@ -13,7 +13,8 @@ public sealed class BoardOptions
         "usage: watchdog-board --config <board.json> --pins <pinmap.json> [--wires <file>] [--state-dir <dir>]\n" +
         "                      [--broker host[:port] ...] [--cluster-key-file <file>] [--ca-file <pem>]\n" +
         "                      [--username <name> --password-file <file>] [--client-id <id>] [--tick-ms <n>]\n" +
-        "                      [--epoch-floor <n>] [--status-interval-ms <n>]";
+        "                      [--epoch-floor <n>] [--status-interval-ms <n>]\n" +
+        "                      [--pair-socket <own.sock> --peer-socket <peer.sock>]";
 
     public string ConfigPath { get; private set; } = "";
     public string PinMapPath { get; private set; } = "";
@@ -33,6 +34,11 @@ public sealed class BoardOptions
     public int? TickMs { get; private set; }
     /// <summary>How often the retained board state and channel readings are refreshed even when nothing changed (their ts proves freshness).</summary>
     public int StatusIntervalMs { get; private set; } = 1000;
+
+    /// <summary>The data link to the other board of a pair as two Unix datagram sockets: ours (bound here) and the peer's.</summary>
+    public string? PairSocket { get; private set; }
+
+    public string? PeerSocket { get; private set; }
 
     public bool UseTls => CaFile is not null;
 
@@ -80,6 +86,12 @@ public sealed class BoardOptions
             return false;
         }
 
+        if ((options.PairSocket is null) != (options.PeerSocket is null))
+        {
+            error = "--pair-socket and --peer-socket go together: the board binds the first and sends to the second";
+            return false;
+        }
+
         if (options.Brokers.Count == 0)
         {
             options.Brokers.Add(new MqttBroker("127.0.0.1", options.UseTls ? 8883 : 1883));
@@ -102,6 +114,8 @@ public sealed class BoardOptions
             case "--username": Username = value; return true;
             case "--password-file": PasswordFile = value; return true;
             case "--client-id": ClientId = value; return true;
+            case "--pair-socket": PairSocket = value; return true;
+            case "--peer-socket": PeerSocket = value; return true;
             case "--broker":
                 if (!MqttBroker.TryParse(value, CaFile is null ? 1883 : 8883, out MqttBroker? broker, out error))
                 {

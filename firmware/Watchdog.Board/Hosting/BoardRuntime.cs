@@ -27,6 +27,8 @@ public sealed class BoardRuntime : IBoardSink
     private readonly InboundDispatcher _inbound;
     private readonly RefusalReporter _refusals;
     private readonly CoreGlue _glue;
+    private readonly PairGlue? _pair;
+    private readonly RetainedInbox? _kept;
     private readonly BoardStatus _status = new();
     private readonly long _startTimestamp = Stopwatch.GetTimestamp();
 
@@ -55,6 +57,11 @@ public sealed class BoardRuntime : IBoardSink
         _status.Presence = Presence.Ready;
         _status.Firmware = "watchdog-board/" + typeof(BoardRuntime).Assembly.GetName().Version;
         _status.Channels = parts.Config.Channels.Length;
+        if (parts.Pair is not null && parts.PairLink is not null)
+        {
+            _pair = new PairGlue(parts.Pair, parts.Core, parts.Wiring, parts.PairLink, parts.Topics, this);
+            _kept = new RetainedInbox(parts.Topics, 4 * parts.Config.Channels.Length + 8);
+        }
     }
 
     /// <summary>The presence word retained on board/&lt;board&gt;/status while we run; the will replaces it with "lost".</summary>
@@ -92,8 +99,17 @@ public sealed class BoardRuntime : IBoardSink
             }
 
             long wall = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            DrainInbound(Environment.TickCount64, wall);
-            _glue.Tick(wall);
+            if (!TickPair(wall, out bool authority))
+            {
+                return 3;
+            }
+
+            DrainInbound(Environment.TickCount64, wall, authority);
+            if (authority)
+            {
+                _glue.Tick(wall);
+            }
+
             if (!_glue.Healthy)
             {
                 return 3;
@@ -167,24 +183,66 @@ public sealed class BoardRuntime : IBoardSink
 
     public void Log(string line) => BoardLog.Write(line);
 
+    // A board alone always holds authority. A board of a pair ticks its pair first; in the tick it
+    // takes authority, the core gets the node states it kept meanwhile, as a restarted board would.
+    private bool TickPair(long wall, out bool authority)
+    {
+        authority = true;
+        if (_pair is null)
+        {
+            return true;
+        }
+
+        authority = _pair.Tick(wall);
+        if (!_pair.Healthy)
+        {
+            return false;
+        }
+
+        if (_pair.TookAuthority && _kept is not null)
+        {
+            Log($"authority taken: the core continues above epoch {_parts.Pair!.EpochFloor}, with {_kept.Count} kept node state(s)");
+            for (int i = 0; i < _kept.Count; i++)
+            {
+                Dispatch(_kept.Topic(i), _kept.Payload(i), Environment.TickCount64, wall);
+            }
+
+            _kept.Clear();
+        }
+
+        return true;
+    }
+
     /// <param name="now">Monotonic ms for the refusal events' rate limit (the ESP32 loop passes the same clock).</param>
-    private void DrainInbound(long now, long wall)
+    private void DrainInbound(long now, long wall, bool authority)
     {
         // Bounded per tick so a flood of messages cannot stretch one tick.
         for (int i = 0; i < 64 && _received.TryTake(out MqttInbound message); i++)
         {
-            CoreOutput? output = _inbound.Dispatch(message.Topic, message.Payload, wall);
-            if (output is not null)
+            if (!authority)
             {
-                _glue.Apply(output);
+                // A passive board's core does not run: it keeps what a restarted board would be handed.
+                _kept?.Offer(message.Topic, message.Payload);
+                continue;
             }
-            else if (_inbound.Refused)
-            {
-                _refusals.Refused(_inbound.RefusedKind, _inbound.RefusedExpected, message.Topic, _inbound.RefusedNode, _inbound.RefusedReason, now, wall);
-            }
+
+            Dispatch(message.Topic, message.Payload, now, wall);
         }
 
         _refusals.Flush(now, wall);
+    }
+
+    private void Dispatch(string topic, byte[] payload, long now, long wall)
+    {
+        CoreOutput? output = _inbound.Dispatch(topic, payload, wall);
+        if (output is not null)
+        {
+            _glue.Apply(output);
+        }
+        else if (_inbound.Refused)
+        {
+            _refusals.Refused(_inbound.RefusedKind, _inbound.RefusedExpected, topic, _inbound.RefusedNode, _inbound.RefusedReason, now, wall);
+        }
     }
 
     private void PublishStatus(long wall)
@@ -194,6 +252,17 @@ public sealed class BoardRuntime : IBoardSink
         // The same retained topic as the core's own status: say what the core says about settling.
         _status.Settled = _parts.Core.Settled;
         _status.SettleLeftMs = _parts.Core.SettleLeftMs;
+        if (_parts.Pair is { } pair)
+        {
+            _status.Pair = pair.State;
+            _status.Peer = pair.Peer;
+            _status.PeerInSync = pair.PeerInSync;
+            _status.PeerHeartbeat = pair.PeerHeartbeat;
+            _status.PeerLink = pair.PeerLink;
+            // A passive board's core has not settled anything: it says so only once it holds authority.
+            _status.Settled = pair.IsAuthority && _parts.Core.Settled;
+        }
+
         _status.Timestamp = wall;
         _link.Publish(_parts.Topics.BoardState(_parts.Config.Board), MessageCodec.Encode(_status), retain: true);
     }

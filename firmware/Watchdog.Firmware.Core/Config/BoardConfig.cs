@@ -28,6 +28,9 @@ namespace Watchdog.Firmware.Core.Config
 
         public EscalationConfig Escalation { get; set; } = new EscalationConfig();
 
+        /// <summary>The other board of a pair, or null for a board that runs alone (always the authority).</summary>
+        public PairConfig? Pair { get; set; }
+
         /// <summary>Index of the channel wired to <paramref name="node"/>, or -1.</summary>
         public int ChannelOfNode(string node)
         {

@@ -11,7 +11,12 @@ namespace Watchdog.Firmware.Core.Config
     /// </summary>
     public static class BoardConfigReader
     {
-        private static readonly string[] RootFields = { "board", "cluster", "channels", "groups", "timing", "escalation" };
+        private static readonly string[] RootFields = { "board", "cluster", "channels", "groups", "timing", "escalation", "pair" };
+        private static readonly string[] PairFields =
+        {
+            "peer", "preferred", "heartbeat_period_ms", "peer_timeout_ms", "link_period_ms", "link_timeout_ms", "priority_delay_ms",
+            "confirm_ms", "peer_boot_grace_ms", "epoch_block",
+        };
         private static readonly string[] ChannelFields = { "name", "node", "power_good_inputs", "link_inputs", "has_fence", "has_role" };
         private static readonly string[] GroupFields = { "name", "mode", "members", "failback", "failback_stable_ms", "network_failure", "allow_fence_last_healthy" };
         private static readonly string[] TimingFields =
@@ -60,6 +65,7 @@ namespace Watchdog.Firmware.Core.Config
                 ReadEscalation(f, root!.Get("escalation"), c.Escalation);
                 c.Channels = ReadChannels(f, root!.Get("channels"));
                 c.Groups = ReadGroups(f, root!.Get("groups"));
+                c.Pair = ReadPair(f, root!.Get("pair"));
             }
 
             if (f.Error.Length > 0)
@@ -117,6 +123,24 @@ namespace Watchdog.Firmware.Core.Config
             e.BackoffMaxMs = f.Int(node, At, "backoff_max_ms", e.BackoffMaxMs);
             e.CapAttempts = f.Int(node, At, "cap_attempts", e.CapAttempts);
             e.CapWindowMs = f.Int(node, At, "cap_window_ms", e.CapWindowMs);
+        }
+
+        private static PairConfig? ReadPair(Fields f, JsonNode? node)
+        {
+            if (node == null || !f.Object(node, "pair", PairFields)) { return null; }
+            const string At = "pair.";
+            PairConfig p = new PairConfig();
+            p.Peer = f.String(node, At, "peer", true, "");
+            p.Preferred = f.Bool(node, At, "preferred", false);
+            p.HeartbeatPeriodMs = f.Int(node, At, "heartbeat_period_ms", p.HeartbeatPeriodMs);
+            p.PeerTimeoutMs = f.Int(node, At, "peer_timeout_ms", p.PeerTimeoutMs);
+            p.LinkPeriodMs = f.Int(node, At, "link_period_ms", p.LinkPeriodMs);
+            p.LinkTimeoutMs = f.Int(node, At, "link_timeout_ms", p.LinkTimeoutMs);
+            p.PriorityDelayMs = f.Int(node, At, "priority_delay_ms", p.PriorityDelayMs);
+            p.ConfirmMs = f.Int(node, At, "confirm_ms", p.ConfirmMs);
+            p.PeerBootGraceMs = f.Int(node, At, "peer_boot_grace_ms", p.PeerBootGraceMs);
+            p.EpochBlock = f.Int(node, At, "epoch_block", p.EpochBlock);
+            return p;
         }
 
         private static ChannelConfig[] ReadChannels(Fields f, JsonNode? node)

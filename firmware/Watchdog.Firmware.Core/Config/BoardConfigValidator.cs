@@ -26,7 +26,61 @@ namespace Watchdog.Firmware.Core.Config
             if (error.Length > 0) { return error; }
             error = CheckGroups(config);
             if (error.Length > 0) { return error; }
+            error = CheckPair(config);
+            if (error.Length > 0) { return error; }
             return CheckEscalation(config);
+        }
+
+        // The pair's timings obey the same sampling rules as a server's heartbeat, and one more:
+        // the passive's takeover rule (BoardPair) needs the link to be judged silent well after a
+        // heartbeat period, or a crash that stops both at once could look like two faults.
+        private static string CheckPair(BoardConfig config)
+        {
+            PairConfig? p = config.Pair;
+            if (p == null) { return ""; }
+            string error = CheckName("pair.peer", p.Peer);
+            if (error.Length > 0) { return error; }
+            if (p.Peer == config.Board) { return "pair.peer (" + p.Peer + ") names this board itself: name the other board of the pair"; }
+            int tick = config.Timing.TickMs;
+            if (p.HeartbeatPeriodMs < 2 * tick)
+            {
+                return "pair.heartbeat_period_ms (" + p.HeartbeatPeriodMs.ToString() + ") must be at least 2 ticks (2 x " + tick.ToString() + " ms) so every period is sampled";
+            }
+
+            if (p.PeerTimeoutMs < 3 * p.HeartbeatPeriodMs)
+            {
+                return "pair.peer_timeout_ms (" + p.PeerTimeoutMs.ToString() + ") must be at least 3 pair heartbeat periods (3 x " + p.HeartbeatPeriodMs.ToString() + " ms)";
+            }
+
+            if (p.LinkPeriodMs < tick)
+            {
+                return "pair.link_period_ms (" + p.LinkPeriodMs.ToString() + ") must be at least one tick (" + tick.ToString() + " ms)";
+            }
+
+            if (p.LinkTimeoutMs < 3 * p.LinkPeriodMs || p.LinkTimeoutMs < 2 * (p.HeartbeatPeriodMs + tick))
+            {
+                return "pair.link_timeout_ms (" + p.LinkTimeoutMs.ToString() + ") must be at least 3 link periods (3 x " + p.LinkPeriodMs.ToString() + " ms) and twice a pair heartbeat period plus a tick (2 x " + (p.HeartbeatPeriodMs + tick).ToString() + " ms)";
+            }
+
+            if (p.ConfirmMs < p.PeerTimeoutMs || p.ConfirmMs < p.LinkTimeoutMs)
+            {
+                return "pair.confirm_ms (" + p.ConfirmMs.ToString() + ") must be at least pair.peer_timeout_ms (" + p.PeerTimeoutMs.ToString() + ") and pair.link_timeout_ms (" + p.LinkTimeoutMs.ToString() + "): a held peer must have had time to show it is still alive";
+            }
+
+            // Both boards see the other fall silent up to one timeout apart (sampling, a frame in
+            // flight); the delay must cover that skew, or the preferred board could lose the race.
+            if (p.PriorityDelayMs < p.PeerTimeoutMs || p.PriorityDelayMs < p.LinkTimeoutMs)
+            {
+                return "pair.priority_delay_ms (" + p.PriorityDelayMs.ToString() + ") must be at least pair.peer_timeout_ms and pair.link_timeout_ms: the authority must hold a silent passive in reset before the passive's delay ends";
+            }
+
+            if (p.PeerBootGraceMs < p.LinkTimeoutMs + p.PeerTimeoutMs || p.PeerBootGraceMs > 600000)
+            {
+                return "pair.peer_boot_grace_ms (" + p.PeerBootGraceMs.ToString() + ") must be at least link_timeout_ms + peer_timeout_ms (" + (p.LinkTimeoutMs + p.PeerTimeoutMs).ToString() + ") and at most 600000";
+            }
+
+            if (p.EpochBlock < 4 || p.EpochBlock > 1000000) { return Range("pair.epoch_block", p.EpochBlock, 4, 1000000); }
+            return "";
         }
 
         private static string CheckTiming(TimingConfig t)

@@ -12,6 +12,14 @@ namespace Watchdog.Firmware.Core.PinMaps
         public PinMap(string board, string title, PinPlatform platform, string nanoffTarget, string gpioChip, double logicVolts,
             bool inputsActiveLow, bool outputsActiveHigh, PinInfo[] pins, ReservedPin[] reserved, int watchdogFeed, int statusLed,
             ChannelPins[] channels, string[] warnings)
+            : this(board, title, platform, nanoffTarget, gpioChip, logicVolts, inputsActiveLow, outputsActiveHigh, pins, reserved, watchdogFeed, statusLed,
+                channels, null, warnings)
+        {
+        }
+
+        public PinMap(string board, string title, PinPlatform platform, string nanoffTarget, string gpioChip, double logicVolts,
+            bool inputsActiveLow, bool outputsActiveHigh, PinInfo[] pins, ReservedPin[] reserved, int watchdogFeed, int statusLed,
+            ChannelPins[] channels, PairPins? pair, string[] warnings)
         {
             Board = board;
             Title = title;
@@ -26,6 +34,7 @@ namespace Watchdog.Firmware.Core.PinMaps
             WatchdogFeed = watchdogFeed;
             StatusLed = statusLed;
             Channels = channels;
+            Pair = pair;
             Warnings = warnings;
         }
 
@@ -48,6 +57,8 @@ namespace Watchdog.Firmware.Core.PinMaps
         /// <summary>Status LED output; -1 when none.</summary>
         public int StatusLed { get; }
         public ChannelPins[] Channels { get; }
+        /// <summary>The wires to the other board of a pair (the file's "pair" section); null when the board runs alone.</summary>
+        public PairPins? Pair { get; }
         /// <summary>Things that are allowed but worth a look (an output on a strapping pin); printed at start.</summary>
         public string[] Warnings { get; }
 
@@ -160,5 +171,26 @@ namespace Watchdog.Firmware.Core.PinMaps
         public int Power { get; }
         public int Fence { get; }
         public int Role { get; }
+    }
+
+    /// <summary>
+    /// The wires between the two boards of a pair: our heartbeat out to the peer, the peer's
+    /// heartbeat in, and the peer's reset line (driven by us, so a hung peer can be held out).
+    /// </summary>
+    public sealed class PairPins
+    {
+        public PairPins(int heartbeatOut, int peerHeartbeat, int peerReset)
+        {
+            HeartbeatOut = heartbeatOut;
+            PeerHeartbeat = peerHeartbeat;
+            PeerReset = peerReset;
+        }
+
+        /// <summary>Output: toggled every pair heartbeat period, wired to the peer's PeerHeartbeat.</summary>
+        public int HeartbeatOut { get; }
+        /// <summary>Input: the peer's heartbeat output.</summary>
+        public int PeerHeartbeat { get; }
+        /// <summary>Output: asserted holds the peer board in reset (wired to its EN/RUN line).</summary>
+        public int PeerReset { get; }
     }
 }

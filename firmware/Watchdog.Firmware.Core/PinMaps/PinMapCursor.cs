@@ -244,7 +244,11 @@ namespace Watchdog.Firmware.Core.PinMaps
 
             if (output && pin.Strapping)
             {
-                _warnings.Add(where + ": GPIO " + gpio.ToString() + " is a strapping pin: its relay may twitch while the board boots; use a relay input that ignores short pulses or another pin");
+                // The peer's reset line is the one output whose twitch costs more than a relay click: it restarts the other board.
+                string effect = where == "pair.peer_reset"
+                    ? "the other board's reset line may twitch while this board boots and restart it; use another pin"
+                    : "its relay may twitch while the board boots; use a relay input that ignores short pulses or another pin";
+                _warnings.Add(where + ": GPIO " + gpio.ToString() + " is a strapping pin: " + effect);
             }
 
             _claimedPins.Add(gpio);

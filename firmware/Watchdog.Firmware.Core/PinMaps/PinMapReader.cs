@@ -83,6 +83,7 @@ namespace Watchdog.Firmware.Core.PinMaps
             int feed = c.OptionalPin(root, "watchdog_feed", "watchdog_feed");
             int led = c.OptionalPin(root, "status_led", "status_led");
             ChannelPins[] channels = ReadChannels(root, c);
+            PairPins? pair = ReadPair(root, c);
             if (!c.Ok)
             {
                 return null;
@@ -97,6 +98,13 @@ namespace Watchdog.Firmware.Core.PinMaps
                 ClaimChannel(channels[i], "channels[" + i.ToString() + "]", use, c);
             }
 
+            if (pair != null)
+            {
+                use.Claim(pair.HeartbeatOut, true, "pair.heartbeat_out", c);
+                use.Claim(pair.PeerHeartbeat, false, "pair.peer_heartbeat", c);
+                use.Claim(pair.PeerReset, true, "pair.peer_reset", c);
+            }
+
             if (!c.Ok)
             {
                 return null;
@@ -108,7 +116,7 @@ namespace Watchdog.Firmware.Core.PinMaps
                 warningArray[i] = (string)warnings[i]!;
             }
 
-            return new PinMap(board, title, platform, nanoff, chip, volts, inputsActiveLow, outputsActiveHigh, pins, reserved, feed, led, channels, warningArray);
+            return new PinMap(board, title, platform, nanoff, chip, volts, inputsActiveLow, outputsActiveHigh, pins, reserved, feed, led, channels, pair, warningArray);
         }
 
         private static string ReadChip(JsonNode root, Cursor c, bool required)
@@ -247,6 +255,27 @@ namespace Watchdog.Firmware.Core.PinMaps
             }
 
             return channels;
+        }
+
+        /// <summary>The optional "pair" section; when present all three wires are required (half a pair cannot fence).</summary>
+        private static PairPins? ReadPair(JsonNode root, Cursor c)
+        {
+            JsonNode? node = root.Get("pair");
+            if (node == null || node.IsNull)
+            {
+                return null;
+            }
+
+            if (node.Kind != JsonKind.Object)
+            {
+                c.Fail("pair: expected an object {heartbeat_out, peer_heartbeat, peer_reset}, found " + JsonNode.Describe(node.Kind));
+                return null;
+            }
+
+            int heartbeatOut = c.Pin(node, "heartbeat_out", "pair.heartbeat_out");
+            int peerHeartbeat = c.Pin(node, "peer_heartbeat", "pair.peer_heartbeat");
+            int peerReset = c.Pin(node, "peer_reset", "pair.peer_reset");
+            return c.Ok ? new PairPins(heartbeatOut, peerHeartbeat, peerReset) : null;
         }
 
         private static void ClaimChannel(ChannelPins ch, string where, PinUse use, Cursor c)

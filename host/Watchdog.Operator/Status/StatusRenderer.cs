@@ -13,13 +13,15 @@ public static class StatusRenderer
     {
         var rows = new List<IRenderable>();
 
-        var boards = new Table().Title("[bold]boards[/]").AddColumns("board", "status", "epoch", "uptime", "updated");
+        var boards = new Table().Title("[bold]boards[/]").AddColumns("board", "status", "pair", "peer", "epoch", "uptime", "updated");
         foreach (var board in snapshot.Boards.Values)
         {
             var ts = board.State?.Timestamp ?? 0;
             boards.AddRow(
                 Markup.Escape(board.Name),
                 PresenceMarkup(board.Presence, Freshness.IsStale(ts, now, staleAfter)),
+                board.State is null ? "-" : PairMarkup(board.State.Pair),
+                board.State is null ? "-" : PeerMarkup(board.State),
                 (board.State?.Epoch ?? 0).ToString(),
                 board.State is null ? "-" : TimeSpan.FromMilliseconds(board.State.UptimeMs).ToString(@"d\.hh\:mm\:ss"),
                 AgeMarkup(ts, now, staleAfter));
@@ -75,6 +77,12 @@ public static class StatusRenderer
                 ["board"] = b.Name,
                 ["status"] = b.Presence is { } p ? WireWords.Of(p) : null,
                 ["epoch"] = b.State?.Epoch,
+                ["pair"] = b.State is null ? null : WireWords.Of(b.State.Pair),
+                ["peer"] = b.State?.Peer,
+                // Without a peer there is nothing to be in sync with or to hear: null, not a false alarm.
+                ["peer_in_sync"] = HasPeer(b.State) ? b.State!.PeerInSync : null,
+                ["peer_heartbeat"] = HasPeer(b.State) ? b.State!.PeerHeartbeat : null,
+                ["peer_link"] = HasPeer(b.State) ? b.State!.PeerLink : null,
                 ["uptime_ms"] = b.State?.UptimeMs,
                 ["ts"] = b.State?.Timestamp,
                 ["stale"] = Freshness.IsStale(b.State?.Timestamp ?? 0, now, staleAfter),
@@ -119,6 +127,39 @@ public static class StatusRenderer
             ["problems"] = new JsonArray(snapshot.Problems.Select(p => (JsonNode?)p).ToArray()),
         };
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
+    }
+
+    private static bool HasPeer(Protocol.Messages.BoardStatus? state) => state is not null && state.Peer.Length > 0;
+
+    // Only the authority drives outputs: any other word says this board would not act now.
+    private static string PairMarkup(PairState pair) => pair switch
+    {
+        PairState.Authority => "[green]authority[/]",
+        PairState.Passive => "passive",
+        _ => "[yellow]" + WireWords.Of(pair) + "[/]",
+    };
+
+    // The peer, whether the passive board is in sync (only then may it take over) and which of
+    // the two paths to the peer is silent (one alone is a wire fault, both a dead peer).
+    private static string PeerMarkup(Protocol.Messages.BoardStatus state)
+    {
+        if (!HasPeer(state))
+        {
+            return "";
+        }
+
+        var text = Markup.Escape(state.Peer) + (state.PeerInSync ? " [green]in sync[/]" : " [red]out of sync[/]");
+        if (!state.PeerHeartbeat)
+        {
+            text += " [red]heartbeat silent[/]";
+        }
+
+        if (!state.PeerLink)
+        {
+            text += " [red]link silent[/]";
+        }
+
+        return text;
     }
 
     // In active-standby, nobody ready means a failure of the active now leaves the group without one.

@@ -14,19 +14,31 @@ public sealed record ChannelWiring(
     int? RolePin);
 
 /// <summary>
+/// The wires between the two boards of a pair, from the map's optional "pair" section: this
+/// board's heartbeat output, the peer's heartbeat input, and the peer's reset line this board drives.
+/// </summary>
+public sealed record PairWiring(int HeartbeatOutPin, int PeerHeartbeatPin, int PeerResetPin);
+
+/// <summary>
 /// The board pin map the rack wires itself by: hardware/boards/virtual-rack.json (the same format
-/// as the real boards' files). Only the parts the rack needs are read: polarity and channels.
+/// as the real boards' files). Only the parts the rack needs are read: polarity, channels and the
+/// optional pair section; other sections are ignored. Board B of the virtual pair is
+/// hardware/boards/virtual-rack-b.json: the same channel pins, its own feed, LED and pair wires.
 /// </summary>
 public sealed class RackPinMap
 {
     public const string VirtualRackRelativePath = "hardware/boards/virtual-rack.json";
 
-    private RackPinMap(string source, bool inputsActiveLow, bool outputsActiveHigh, IReadOnlyList<ChannelWiring> channels, int highestPin)
+    /// <summary>Board B of the virtual rack's pair (rack1-b).</summary>
+    public const string VirtualRackBRelativePath = "hardware/boards/virtual-rack-b.json";
+
+    private RackPinMap(string source, bool inputsActiveLow, bool outputsActiveHigh, IReadOnlyList<ChannelWiring> channels, PairWiring? pair, int highestPin)
     {
         Source = source;
         InputsActiveLow = inputsActiveLow;
         OutputsActiveHigh = outputsActiveHigh;
         Channels = channels;
+        Pair = pair;
         HighestPin = highestPin;
     }
 
@@ -41,7 +53,10 @@ public sealed class RackPinMap
 
     public IReadOnlyList<ChannelWiring> Channels { get; }
 
-    /// <summary>The highest gpio number any channel uses (the wire file needs at least this many + 1 pins).</summary>
+    /// <summary>The pair wires; null when the map has no "pair" section.</summary>
+    public PairWiring? Pair { get; }
+
+    /// <summary>The highest gpio number a channel or the pair uses (the wire file needs at least this many + 1 pins).</summary>
     public int HighestPin { get; }
 
     /// <summary>The wiring of a channel by name (s1..s8), with a clear error naming the known ones.</summary>
@@ -56,28 +71,59 @@ public sealed class RackPinMap
     public bool OutputAsserted(bool level) => OutputsActiveHigh ? level : !level;
 
     /// <summary>Finds hardware/boards/virtual-rack.json by walking up from the app and the working directory.</summary>
-    public static RackPinMap LoadVirtualRack()
+    public static RackPinMap LoadVirtualRack() => Load(FindVirtualRack());
+
+    /// <summary>Board B of the pair: hardware/boards/virtual-rack-b.json, found like <see cref="LoadVirtualRack"/>.</summary>
+    public static RackPinMap LoadVirtualRackB() => Load(FindVirtualRackB());
+
+    /// <summary>
+    /// The path of hardware/boards/virtual-rack.json: WATCHDOG_VIRTUAL_RACK when set, else the
+    /// first one above the app's directory or the working directory.
+    /// </summary>
+    public static string FindVirtualRack() =>
+        Find(VirtualRackRelativePath, Environment.GetEnvironmentVariable("WATCHDOG_VIRTUAL_RACK"), "WATCHDOG_VIRTUAL_RACK");
+
+    /// <summary>
+    /// The path of hardware/boards/virtual-rack-b.json: WATCHDOG_VIRTUAL_RACK_B when set, else
+    /// next to a WATCHDOG_VIRTUAL_RACK file, else found by walking up like board A's map.
+    /// </summary>
+    public static string FindVirtualRackB()
     {
-        string? env = Environment.GetEnvironmentVariable("WATCHDOG_VIRTUAL_RACK");
-        if (!string.IsNullOrEmpty(env))
+        string? env = Environment.GetEnvironmentVariable("WATCHDOG_VIRTUAL_RACK_B");
+        string? a = Environment.GetEnvironmentVariable("WATCHDOG_VIRTUAL_RACK");
+        if (string.IsNullOrEmpty(env) && !string.IsNullOrEmpty(a))
         {
-            return Load(env);
+            string sibling = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(a)) ?? ".", Path.GetFileName(VirtualRackBRelativePath));
+            if (File.Exists(sibling))
+            {
+                env = sibling;
+            }
+        }
+
+        return Find(VirtualRackBRelativePath, env, "WATCHDOG_VIRTUAL_RACK_B");
+    }
+
+    private static string Find(string relativePath, string? overridePath, string variable)
+    {
+        if (!string.IsNullOrEmpty(overridePath))
+        {
+            return overridePath;
         }
 
         foreach (string start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
         {
             for (DirectoryInfo? dir = new(start); dir is not null; dir = dir.Parent)
             {
-                string candidate = Path.Combine(dir.FullName, VirtualRackRelativePath);
+                string candidate = Path.Combine(dir.FullName, relativePath);
                 if (File.Exists(candidate))
                 {
-                    return Load(candidate);
+                    return candidate;
                 }
             }
         }
 
         throw new FileNotFoundException(
-            $"{VirtualRackRelativePath} not found above {AppContext.BaseDirectory} or {Directory.GetCurrentDirectory()}; set WATCHDOG_VIRTUAL_RACK to its path");
+            $"{relativePath} not found above {AppContext.BaseDirectory} or {Directory.GetCurrentDirectory()}; set {variable} to its path");
     }
 
     public static RackPinMap Load(string path)
@@ -121,7 +167,30 @@ public sealed class RackPinMap
             channels.Add(wiring);
         }
 
-        return new RackPinMap(source, activeLow, activeHigh, channels, highest);
+        PairWiring? pair = ReadPair(root, source);
+        if (pair is not null)
+        {
+            highest = Math.Max(highest, Math.Max(pair.HeartbeatOutPin, Math.Max(pair.PeerHeartbeatPin, pair.PeerResetPin)));
+        }
+
+        return new RackPinMap(source, activeLow, activeHigh, channels, pair, highest);
+    }
+
+    /// <summary>The optional "pair" section: absent or null is no pair; present, all three pins are required.</summary>
+    private static PairWiring? ReadPair(JsonElement root, string source)
+    {
+        if (!root.TryGetProperty("pair", out JsonElement p) || p.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (p.ValueKind != JsonValueKind.Object)
+        {
+            throw new InvalidDataException($"pin map {source}: \"pair\" must be an object with heartbeat_out, peer_heartbeat and peer_reset");
+        }
+
+        int Pin(string field) => OptionalPin(p, field) ?? throw new InvalidDataException($"pin map {source}: pair has no \"{field}\" pin");
+        return new PairWiring(Pin("heartbeat_out"), Pin("peer_heartbeat"), Pin("peer_reset"));
     }
 
     private static int RequiredPin(JsonElement channel, string field, string source, string name) =>

@@ -31,6 +31,12 @@ namespace Watchdog.Protocol.Json
             // Both absent from boards before they existed: not settled as far as anyone knows, time left unknown.
             m.Settled = f.Flag("settled", m.Settled, Optional);
             m.SettleLeftMs = f.IntegerOr("settle_left_ms", m.SettleLeftMs, -1);
+            // All absent from boards before pairs: such a board is alone, so it holds authority.
+            m.Pair = (PairState)f.WordOr("pair", (int)m.Pair, WireWords.PairStates, (int)PairState.Authority);
+            m.Peer = f.Text("peer", m.Peer, Optional);
+            m.PeerInSync = f.Flag("peer_in_sync", m.PeerInSync, Optional);
+            m.PeerHeartbeat = f.Flag("peer_heartbeat", m.PeerHeartbeat, Optional);
+            m.PeerLink = f.Flag("peer_link", m.PeerLink, Optional);
             m.Timestamp = f.Integer("ts", m.Timestamp, Required);
         }
 

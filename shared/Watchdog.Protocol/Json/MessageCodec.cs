@@ -11,7 +11,8 @@ namespace Watchdog.Protocol.Json
     /// never throw: TryDecode returns false with a CodecError naming the byte or the field.
     /// Encoding shares one writer under a lock, so it allocates only the result.
     /// Each message is described once, as a field list (MessageFields) walked both ways; the
-    /// lists live in MessageCodec.Node.cs, .Board.cs and .Command.cs.
+    /// lists live in MessageCodec.Node.cs, .Board.cs, .Command.cs and .Pair.cs (the frames of the
+    /// board-to-board link, which never travel on MQTT).
     /// </summary>
     public static partial class MessageCodec
     {

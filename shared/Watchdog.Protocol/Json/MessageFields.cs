@@ -118,6 +118,21 @@ namespace Watchdog.Protocol.Json
         }
 
         /// <summary>
+        /// As Word for an optional field whose absence means <paramref name="absent"/> (an enum
+        /// value) rather than the table's first word; "" or an unknown word is still an error.
+        /// </summary>
+        internal int WordOr(string name, int value, string[] words, int absent)
+        {
+            if (Reader != null)
+            {
+                return Reader.Has(name) ? Reader.WordIndex(name, false, words) : absent;
+            }
+
+            Writer!.Member(name, words[value]);
+            return value;
+        }
+
+        /// <summary>
         /// As Word for an optional field that may also be sent as "": both that and an absent
         /// member read as 0, the table's first word (such as the verdict "none").
         /// </summary>

@@ -8,6 +8,7 @@ public class BomTests
     [Theory]
     [InlineData("bom-2-servers.csv")]
     [InlineData("bom-8-servers.csv")]
+    [InlineData("bom-2-servers-two-boards.csv")]
     public void Bom_is_well_formed_and_adds_up(string file)
     {
         var bom = BomCsv.Read(File.ReadAllText(Path.Combine(RepoPaths.Hardware, file)), file);
@@ -29,6 +30,24 @@ public class BomTests
         Assert.True(Qty("PC817C") >= servers * 3, "an opto per heartbeat, power-good and link input");
         Assert.True(Qty("AQY212EH") >= servers * 2, "a PhotoMOS per reset and power output");
         Assert.Equal(1, Qty("TPL5010"));
+    }
+
+    [Fact]
+    public void Two_boards_double_the_board_side_and_add_the_pair_wires()
+    {
+        const string file = "bom-2-servers-two-boards.csv";
+        var bom = BomCsv.Read(File.ReadAllText(Path.Combine(RepoPaths.Hardware, file)), file);
+        int Qty(string part) => bom.Lines.Where(l => l.PartNumber.StartsWith(part, StringComparison.Ordinal)).Sum(l => l.Qty);
+        bool Mentions(string words) => bom.Lines.Any(l => l.UsedFor.Contains(words, StringComparison.Ordinal));
+
+        Assert.Equal(2, Qty("WT32-ETH01"));
+        Assert.Equal(2, Qty("TPL5010"));
+        Assert.Equal(2, Qty("FT232RL"));
+        Assert.True(Qty("PC817C") >= (2 * 2 * 3) + 4, "an opto per fanned-out input on each board, plus each board's pair heartbeat in and peer reset out");
+        Assert.True(Qty("AQY212EH") >= 2 * 2 * 2, "each board has its own PhotoMOS per reset and power output");
+        Assert.True(Qty("MCP23017") >= 2, "the WT32-ETH01 has no free header pins for the pair unless its channels move to an expander");
+        Assert.True(Mentions("UART"), "the data link cable");
+        Assert.True(Mentions("B's EN"), "the reset wires between the boards");
     }
 
     [Fact]

@@ -45,7 +45,7 @@ internal static class BoardDiagram
         }
 
         y += 24;
-        y = Legend(svg, y);
+        y = Legend(svg, y, map.Pair is not null);
         svg.Text(20, y, "Spare header pins: " + (spare.Count == 0 ? "none" : string.Join(", ", spare.Select(g => $"GPIO{g}"))), 12);
         y += 17;
         svg.Text(20, y, reserved.Count == 0 ? "Reserved pins: none" : "Reserved, do not connect:", 12, bold: true);
@@ -73,7 +73,12 @@ internal static class BoardDiagram
         var groups = map.Channels
             .Select(c => new Group($"server {c.Name}", uses.Where(u => u.What.StartsWith(c.Name + ".", StringComparison.Ordinal)).ToList(), true))
             .ToList();
-        var aux = uses.Where(u => u.Kind == PinUseKind.AuxOutput).ToList();
+        var pair = uses.Where(u => u.What.StartsWith("pair.", StringComparison.Ordinal)).ToList();
+        if (pair.Count > 0)
+        {
+            groups.Add(new Group("other board of the pair", pair, false));
+        }
+        var aux = uses.Where(u => u.Kind == PinUseKind.AuxOutput && !pair.Contains(u)).ToList();
         if (aux.Count > 0)
         {
             groups.Add(new Group("board support", aux, false));
@@ -113,13 +118,17 @@ internal static class BoardDiagram
         }
     }
 
-    private static double Legend(SvgWriter svg, double y)
+    private static double Legend(SvgWriter svg, double y, bool pair)
     {
         (string Name, string Colour)[] items =
         [
             ("heartbeat", "#1f77b4"), ("power-good", "#2ca02c"), ("link", "#9467bd"), ("reset", "#d62728"),
             ("power", "#ff7f0e"), ("fence", "#8c564b"), ("role", "#17becf"), ("board support", "#555555"),
         ];
+        if (pair)
+        {
+            items = [.. items[..^1], ("pair", "#e377c2"), items[^1]];
+        }
         var x = 20.0;
         foreach (var (name, colour) in items)
         {

@@ -27,6 +27,9 @@ internal static class SignalStyles
             "role" => new("#17becf", "PC817 out (330 R)", "CTS of USB-serial adapter", false),
             "watchdog_feed" => new("#555555", "watchdog IC WDI", "TPL5010 / TPS3823 -> EN", false),
             "status_led" => new("#555555", "LED + 1 k to GND", "status LED", false),
+            "heartbeat_out" => new("#e377c2", "PC817 out (330 R)", "other board's peer heartbeat in", false),
+            "peer_heartbeat" => new("#e377c2", "PC817 in (10 k up)", "other board's heartbeat out", true),
+            "peer_reset" => new("#e377c2", "PC817 out (330 R)", "other board's EN / RUN (reset)", false),
             _ => new("#555555", "", what, false),
         };
     }

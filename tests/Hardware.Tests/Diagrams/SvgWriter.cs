@@ -50,6 +50,14 @@ internal sealed class SvgWriter
             $"  <polygon points=\"{N(x)},{N(y)} {N(back)},{N(y - 5)} {N(back)},{N(y + 5)}\" fill=\"{fill}\"/>\n");
     }
 
+    /// <summary>A filled arrow head at (x, y) pointing down (+1) or up (-1).</summary>
+    public void ArrowVertical(double x, double y, int direction, string fill)
+    {
+        var back = y - (direction * 9);
+        _body.Append(CultureInfo.InvariantCulture,
+            $"  <polygon points=\"{N(x)},{N(y)} {N(x - 5)},{N(back)} {N(x + 5)},{N(back)}\" fill=\"{fill}\"/>\n");
+    }
+
     public void Circle(double cx, double cy, double r, string fill, string stroke) =>
         _body.Append(CultureInfo.InvariantCulture,
             $"  <circle cx=\"{N(cx)}\" cy=\"{N(cy)}\" r=\"{N(r)}\" fill=\"{fill}\" stroke=\"{stroke}\"/>\n");

@@ -15,7 +15,8 @@ internal sealed record PinMap(
     int? WatchdogFeed,
     int? StatusLed,
     IReadOnlyList<ChannelMap> Channels,
-    ExpansionMap? Expansion)
+    ExpansionMap? Expansion,
+    PairMap? Pair = null)
 {
     public PinInfo? Pin(int gpio) => Pins.FirstOrDefault(p => p.Gpio == gpio);
 
@@ -53,13 +54,19 @@ internal sealed record ChannelMap(
 /// <summary>The I2C bus for MCP23017 expanders; optional.</summary>
 internal sealed record ExpansionMap(string Chip, int Sda, int Scl, IReadOnlyList<int> Addresses, bool ReplacesDirectChannels, string Note);
 
+/// <summary>
+/// The wires to the other board of a pair (optional "pair" section): our heartbeat out, the
+/// peer's heartbeat in, and the output that holds the peer's EN/RUN line (its reset).
+/// </summary>
+internal sealed record PairMap(int HeartbeatOut, int PeerHeartbeat, int PeerReset);
+
 /// <summary>What a pin is used for, so rules and messages can name the use ("s1.reset").</summary>
 internal enum PinUseKind
 {
     /// <summary>Heartbeat, power-good, link: read through an opto with a pull-up.</summary>
     Input,
 
-    /// <summary>Reset, power, fence, role: a level that must stay off while the board boots.</summary>
+    /// <summary>Reset, power, fence, role, the peer's reset: a level that must stay off while the board boots.</summary>
     ChannelOutput,
 
     /// <summary>Watchdog feed and status LED: outputs whose boot-time level harms nothing.</summary>

@@ -48,6 +48,9 @@ internal static class PinMapReader
                 Channels: r.Array(root, "channels", (e, p) => ReadChannel(r, e, p)),
                 Expansion: root.TryGetProperty("expansion", out var x) && x.ValueKind != JsonValueKind.Null
                     ? ReadExpansion(r, x, "expansion")
+                    : null,
+                Pair: root.TryGetProperty("pair", out var pair) && pair.ValueKind != JsonValueKind.Null
+                    ? ReadPair(r, pair, "pair")
                     : null);
         }
     }
@@ -72,6 +75,15 @@ internal static class PinMapReader
         Power: r.Int(e, "power", path),
         Fence: r.OptionalInt(e, "fence", path),
         Role: r.OptionalInt(e, "role", path));
+
+    private static PairMap ReadPair(Reader r, JsonElement e, string path)
+    {
+        r.ExpectKind(e, JsonValueKind.Object, path);
+        return new PairMap(
+            HeartbeatOut: r.Int(e, "heartbeat_out", path),
+            PeerHeartbeat: r.Int(e, "peer_heartbeat", path),
+            PeerReset: r.Int(e, "peer_reset", path));
+    }
 
     private static ExpansionMap ReadExpansion(Reader r, JsonElement e, string path) => new(
         Chip: r.String(e, "chip", path),

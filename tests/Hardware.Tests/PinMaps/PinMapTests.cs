@@ -6,7 +6,7 @@ namespace Hardware.Tests.PinMapChecks;
 public class PinMapTests
 {
     private static readonly string[] ExpectedBoards =
-        ["esp32-devkitc", "olimex-esp32-poe-iso", "raspberry-pi", "virtual-rack", "wt32-eth01"];
+        ["esp32-devkitc", "olimex-esp32-poe-iso", "raspberry-pi", "virtual-rack-b", "virtual-rack", "wt32-eth01"];
 
     public static TheoryData<string> BoardNames()
     {
@@ -72,6 +72,7 @@ public class PinMapTests
         Assert.Empty(map.Reserved);
         Assert.All(map.Pins, p => Assert.True(p.Input && p.Output, $"GPIO {p.Gpio} must be input and output"));
         Assert.Equal(Enumerable.Range(0, map.Pins.Count), map.Pins.Select(p => p.Gpio));
+        Assert.Equal(new PairMap(82, 83, 84), map.Pair);
         Assert.All(map.Channels, c =>
         {
             Assert.Equal(2, c.PowerGood.Count);
@@ -79,6 +80,70 @@ public class PinMapTests
             Assert.NotNull(c.Fence);
             Assert.NotNull(c.Role);
         });
+    }
+
+    [Theory]
+    [InlineData("virtual-rack")]
+    [InlineData("virtual-rack-b")]
+    public void Virtual_rack_boards_number_their_pins_without_gaps(string board)
+    {
+        var map = PinMapReader.ReadFile(Path.Combine(RepoPaths.Boards, board + ".json"));
+
+        Assert.Equal(Enumerable.Range(0, 88), map.Pins.Select(p => p.Gpio));
+        Assert.NotNull(map.Pair);
+    }
+
+    [Fact]
+    public void Virtual_rack_pair_shares_the_channel_wires_and_crosses_the_pair_wires()
+    {
+        var a = PinMapReader.ReadFile(Path.Combine(RepoPaths.Boards, "virtual-rack.json"));
+        var b = PinMapReader.ReadFile(Path.Combine(RepoPaths.Boards, "virtual-rack-b.json"));
+
+        // Same channels on the same pins: on hardware the two boards' contacts are in parallel.
+        Assert.Equal(a.Channels, b.Channels, new ChannelComparer());
+        Assert.Equal(new PairMap(82, 83, 84), a.Pair);
+        Assert.Equal(new PairMap(83, 82, 85), b.Pair);
+        Assert.Equal(a.Pair!.HeartbeatOut, b.Pair!.PeerHeartbeat);
+        Assert.Equal(b.Pair.HeartbeatOut, a.Pair.PeerHeartbeat);
+
+        // Both boards share one wire file: apart from the channels and the two heartbeat wires,
+        // no pin is written by one board and used for anything else by the other.
+        var shared = PinMapValidator.Uses(a with { Pair = null, WatchdogFeed = null, StatusLed = null }).Select(u => u.Gpio)
+            .Append(82).Append(83).ToHashSet();
+        var onlyA = PinMapValidator.Uses(a).Select(u => u.Gpio).Where(g => !shared.Contains(g)).ToList();
+        var onlyB = PinMapValidator.Uses(b).Select(u => u.Gpio).Where(g => !shared.Contains(g)).ToList();
+        Assert.Equal([80, 81, 84], onlyA.Order());
+        Assert.Equal([85, 86, 87], onlyB.Order());
+    }
+
+    [Theory]
+    [InlineData("wt32-eth01")]
+    [InlineData("olimex-esp32-poe-iso")]
+    [InlineData("esp32-devkitc")]
+    [InlineData("raspberry-pi")]
+    public void Real_board_maps_say_how_a_pair_is_wired(string board)
+    {
+        var path = Path.Combine(RepoPaths.Boards, board + ".json");
+        var map = PinMapReader.ReadFile(path);
+        var notes = File.ReadAllText(path);
+
+        // Either the map wires a pair, or its notes say why not and where the pair's pins would go;
+        // both name the UART of the data link.
+        Assert.Contains("Pair:", notes, StringComparison.Ordinal);
+        Assert.Contains("UART", notes, StringComparison.Ordinal);
+        if (map.Pair is null)
+        {
+            Assert.Contains("no pair section", notes, StringComparison.Ordinal);
+        }
+    }
+
+    private sealed class ChannelComparer : IEqualityComparer<ChannelMap>
+    {
+        public bool Equals(ChannelMap? x, ChannelMap? y) =>
+            x is not null && y is not null && x.Name == y.Name && x.Heartbeat == y.Heartbeat && x.PowerGood.SequenceEqual(y.PowerGood)
+            && x.Link.SequenceEqual(y.Link) && x.Reset == y.Reset && x.Power == y.Power && x.Fence == y.Fence && x.Role == y.Role;
+
+        public int GetHashCode(ChannelMap obj) => obj.Name.GetHashCode(StringComparison.Ordinal);
     }
 
     [Theory]

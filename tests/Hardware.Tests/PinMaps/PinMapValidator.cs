@@ -71,6 +71,14 @@ internal static class PinMapValidator
         {
             uses.Add(new PinUse(led, "status_led", PinUseKind.AuxOutput));
         }
+        if (map.Pair is { } pair)
+        {
+            // The heartbeat out only makes edges (a twitch at boot is a few stray edges); the peer's
+            // reset must stay off through our boot like a button, or our restart restarts the peer.
+            uses.Add(new PinUse(pair.HeartbeatOut, "pair.heartbeat_out", PinUseKind.AuxOutput));
+            uses.Add(new PinUse(pair.PeerHeartbeat, "pair.peer_heartbeat", PinUseKind.Input));
+            uses.Add(new PinUse(pair.PeerReset, "pair.peer_reset", PinUseKind.ChannelOutput));
+        }
         return uses;
     }
 
@@ -199,7 +207,7 @@ internal static class PinMapValidator
             // Behind an opto with a pull-up the line can be at either level when the board resets.
             fail($"{use.What} on GPIO {pin.Gpio}: an input can hold this strapping pin {pin.UpsetsBootWhen} at reset, which stops the board from booting");
         }
-        if (pin.GlitchProne && use.What.EndsWith(".heartbeat", StringComparison.Ordinal))
+        if (pin.GlitchProne && (use.What.EndsWith(".heartbeat", StringComparison.Ordinal) || use.What == "pair.peer_heartbeat"))
         {
             fail($"{use.What} on GPIO {pin.Gpio}: the heartbeat is counted edge by edge and this pin can glitch (ESP32 GPIO36/39 erratum); put a level signal here instead");
         }
@@ -228,7 +236,10 @@ internal static class PinMapValidator
         if (use.Kind == PinUseKind.ChannelOutput && (pin.Boot == active || pin.Boot == "pulses"))
         {
             var how = pin.Boot == "pulses" ? "is driven (pulses) during boot" : $"is {active} during boot";
-            fail($"{use.What} on GPIO {pin.Gpio}: the pin {how}, which would assert the output while the board starts (press the button, drop the fence, grant the role)");
+            var effect = use.What == "pair.peer_reset"
+                ? "hold the other board in reset while this one starts"
+                : "assert the output while the board starts (press the button, drop the fence, grant the role)";
+            fail($"{use.What} on GPIO {pin.Gpio}: the pin {how}, which would {effect}");
         }
     }
 
@@ -264,7 +275,7 @@ internal static class PinMapValidator
             }
             foreach (var u in uses.Where(u => u.Gpio == gpio))
             {
-                if (u.Kind == PinUseKind.AuxOutput || !x.ReplacesDirectChannels)
+                if (u.Kind == PinUseKind.AuxOutput || u.What.StartsWith("pair.", StringComparison.Ordinal) || !x.ReplacesDirectChannels)
                 {
                     fail($"{what} uses GPIO {gpio}, which {u.What} also uses");
                 }

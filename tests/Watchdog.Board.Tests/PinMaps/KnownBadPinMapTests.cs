@@ -17,6 +17,8 @@ public sealed class KnownBadPinMapTests
     [InlineData("pin-used-twice.json", "is already used by")]
     [InlineData("reserved-pin-used.json", "is reserved")]
     [InlineData("watchdog-feed-on-channel-pin.json", "is already used by watchdog_feed")]
+    [InlineData("pair-missing-peer-reset.json", "pair.peer_reset: missing")]
+    [InlineData("pair-pin-used-twice.json", "pair.peer_reset: GPIO 13 is already used by status_led")]
     public void Known_bad_map_is_refused(string file, string expected)
     {
         byte[] json = File.ReadAllBytes(Repository.Path("tests/Hardware.Tests/BadPinMaps/" + file));

@@ -140,6 +140,104 @@ public sealed class PinMapReaderTests
     }
 
     [Fact]
+    public void Virtual_rack_pair_boards_cross_their_heartbeats_and_reset_each_other()
+    {
+        Assert.True(PinMapReader.TryRead(File.ReadAllBytes(Repository.Path("hardware/boards/virtual-rack.json")), out PinMap? a, out string error), error);
+        Assert.True(PinMapReader.TryRead(File.ReadAllBytes(Repository.Path("hardware/boards/virtual-rack-b.json")), out PinMap? b, out error), error);
+
+        PairPins pa = a!.Pair!;
+        PairPins pb = b!.Pair!;
+        Assert.Equal((82, 83, 84), (pa.HeartbeatOut, pa.PeerHeartbeat, pa.PeerReset));
+        Assert.Equal((83, 82, 85), (pb.HeartbeatOut, pb.PeerHeartbeat, pb.PeerReset));
+        Assert.Equal((80, 81, 86, 87), (a.WatchdogFeed, a.StatusLed, b.WatchdogFeed, b.StatusLed));
+
+        // Both boards drive the same channel wires (relay contacts in parallel on hardware).
+        Assert.Equal(a.Channels.Length, b.Channels.Length);
+        for (int i = 0; i < a.Channels.Length; i++)
+        {
+            Assert.Equal(a.Channels[i].Channel, b.Channels[i].Channel);
+            Assert.Equal((a.Channels[i].Reset, a.Channels[i].Power, a.Channels[i].Fence, a.Channels[i].Role), (b.Channels[i].Reset, b.Channels[i].Power, b.Channels[i].Fence, b.Channels[i].Role));
+            Assert.Equal(a.Channels[i].Heartbeat, b.Channels[i].Heartbeat);
+        }
+    }
+
+    private const string PairSection = ",\"pair\":{\"heartbeat_out\":4,\"peer_heartbeat\":35,\"peer_reset\":5}}";
+
+    [Fact]
+    public void Map_without_a_pair_section_has_no_pair()
+    {
+        Assert.True(PinMapReader.TryRead(Encoding.UTF8.GetBytes(Good), out PinMap? map, out string error), error);
+        Assert.Null(map!.Pair);
+    }
+
+    [Fact]
+    public void Pair_section_reads_on_free_pins()
+    {
+        Assert.True(PinMapReader.TryRead(Encoding.UTF8.GetBytes(PairMap(PairSection)), out PinMap? map, out string error), error);
+        Assert.Equal(4, map!.Pair!.HeartbeatOut);
+        Assert.Equal(35, map.Pair.PeerHeartbeat);
+        Assert.Equal(5, map.Pair.PeerReset);
+        Assert.Empty(map.Warnings);
+    }
+
+    [Theory]
+    [InlineData("\"peer_reset\":5", "\"peer_reset\":37", "pair.peer_reset: GPIO 37 cannot drive an output (pins[] says input only: input only)")]
+    [InlineData("\"heartbeat_out\":4", "\"heartbeat_out\":37", "pair.heartbeat_out: GPIO 37 cannot drive an output (pins[] says input only: input only)")]
+    [InlineData("\"peer_heartbeat\":35", "\"peer_heartbeat\":39", "pair.peer_heartbeat: GPIO 39 cannot be read as an input: output only")]
+    [InlineData("\"peer_reset\":5", "\"peer_reset\":6", "pair.peer_reset: GPIO 6 is reserved (flash)")]
+    [InlineData("\"peer_reset\":5", "\"peer_reset\":33", "pair.peer_reset: GPIO 33 is not in pins[] (the board does not offer it)")]
+    [InlineData("\"peer_reset\":5", "\"peer_reset\":4", "pair.peer_reset: GPIO 4 is already used by pair.heartbeat_out")]
+    [InlineData("\"heartbeat_out\":4", "\"heartbeat_out\":13", "pair.heartbeat_out: GPIO 13 is already used by channels[0].reset")]
+    [InlineData("\"peer_heartbeat\":35", "\"peer_heartbeat\":34", "pair.peer_heartbeat: GPIO 34 is already used by channels[0].heartbeat")]
+    [InlineData("\"heartbeat_out\":4", "\"heartbeat_out\":2", "pair.heartbeat_out: GPIO 2 is already used by watchdog_feed")]
+    [InlineData("\"peer_reset\":5", "\"peer_reset\":14", "pair.peer_reset: GPIO 14 is already used by status_led")]
+    [InlineData(",\"peer_reset\":5", "", "pair.peer_reset: missing (a GPIO number is required)")]
+    [InlineData("\"heartbeat_out\":4,", "", "pair.heartbeat_out: missing (a GPIO number is required)")]
+    [InlineData("\"peer_heartbeat\":35", "\"peer_heartbeat\":\"35\"", "pair.peer_heartbeat: expected a GPIO number, found a string")]
+    [InlineData("{\"heartbeat_out\":4,\"peer_heartbeat\":35,\"peer_reset\":5}", "[4,35,5]", "pair: expected an object {heartbeat_out, peer_heartbeat, peer_reset}, found an array")]
+    public void Pair_faults_are_named(string from, string to, string expected)
+    {
+        string json = PairMap(PairSection.Replace(from, to, StringComparison.Ordinal));
+        Assert.False(PinMapReader.TryRead(Encoding.UTF8.GetBytes(json), out PinMap? map, out string error), "accepted: " + json);
+        Assert.Null(map);
+        Assert.Equal("pin map: " + expected, error);
+    }
+
+    [Fact]
+    public void Peer_reset_on_a_strapping_pin_warns_that_it_may_restart_the_other_board()
+    {
+        string json = PairMap(PairSection.Replace("\"peer_reset\":5", "\"peer_reset\":12", StringComparison.Ordinal));
+        Assert.True(PinMapReader.TryRead(Encoding.UTF8.GetBytes(json), out PinMap? map, out string error), error);
+        string warning = Assert.Single(map!.Warnings);
+        Assert.StartsWith("pair.peer_reset: GPIO 12 is a strapping pin: the other board's reset line may twitch", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Null_pair_section_means_no_pair()
+    {
+        Assert.True(PinMapReader.TryRead(Encoding.UTF8.GetBytes(PairMap(",\"pair\":null}")), out PinMap? map, out string error), error);
+        Assert.Null(map!.Pair);
+    }
+
+    /// <summary>
+    /// A board with one channel (s1 on 34, 36, 39, 13, 16), the feed on 2, the LED on 14, and
+    /// free pins 4, 5, 12 (outputs) and 35, 37 (input only) for the pair; <paramref name="tail"/> closes the object.
+    /// </summary>
+    private static string PairMap(string tail) => """
+        {"board":"b1","platform":"esp32","nanoff_target":"ESP32_WT32_ETH01","logic_volts":3.3,
+         "inputs_active_low":true,"outputs_active_high":true,
+         "pins":[{"gpio":2,"input":true,"output":true},{"gpio":4,"input":true,"output":true},{"gpio":5,"input":true,"output":true},
+                 {"gpio":12,"input":true,"output":true,"strapping":true},{"gpio":13,"input":true,"output":true},
+                 {"gpio":14,"input":true,"output":true},{"gpio":16,"input":true,"output":true},
+                 {"gpio":34,"input":true,"output":false},{"gpio":35,"input":true,"output":false},
+                 {"gpio":36,"input":true,"output":false},{"gpio":37,"input":true,"output":false,"note":"input only"},
+                 {"gpio":39,"input":false,"output":true,"note":"output only"}],
+         "reserved":[{"gpio":6,"reason":"flash"}],
+         "watchdog_feed":2,"status_led":14,
+         "channels":[{"channel":"s1","heartbeat":34,"power_good":[36],"link":[],"reset":13,"power":16}]
+        """ + tail;
+
+    [Fact]
     public void Empty_input_is_refused()
     {
         Assert.False(PinMapReader.TryRead([], out _, out string error));

@@ -5,7 +5,7 @@ namespace Watchdog.Protocol.Tests.Codec;
 /// <summary>Malformed messages give a typed error whose sentence names the field or the byte.</summary>
 public class CodecErrorTests
 {
-    private static readonly string[] WordFields = ["role", "health", "status", "state", "verdict", "mode", "kind", "severity", "action"];
+    private static readonly string[] WordFields = ["role", "health", "status", "state", "verdict", "mode", "kind", "severity", "action", "pair"];
 
     private static JsonObject Golden(CodecCase c) => System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllBytes(c.GoldenPath))!.AsObject();
 
@@ -71,8 +71,8 @@ public class CodecErrorTests
             tried++;
         }
 
-        // node-state has role and health, channel-reading state and verdict, metrics none, the rest one.
-        Assert.Equal(c.Name switch { "node-state" or "channel-reading" => 2, "node-metrics" => 0, _ => 1 }, tried);
+        // node-state has role and health, channel-reading state and verdict, board-status status and pair, metrics none, the rest one.
+        Assert.Equal(c.Name switch { "node-state" or "channel-reading" or "board-status" => 2, "node-metrics" => 0, _ => 1 }, tried);
     }
 
     [Fact]

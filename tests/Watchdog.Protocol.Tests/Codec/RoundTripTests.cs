@@ -69,10 +69,13 @@ public class RoundTripTests
     [Fact]
     public void BoardStatus_round_trips()
     {
-        var gen = Gen.Select(Gen.Select(Text, Word<Presence>(5), Long, Long), Gen.Select(Text, Count, Gen.Bool, Long, Long), (a, b) => new BoardStatus
+        var pair = Gen.Select(Word<PairState>(4), Text, Gen.Bool, Gen.Bool, Gen.Bool);
+        var gen = Gen.Select(Gen.Select(Text, Word<Presence>(5), Long, Long), Gen.Select(Text, Count, Gen.Bool, Long, Long), pair, (a, b, p) => new BoardStatus
         {
             Board = a.Item1, Presence = a.Item2, Epoch = a.Item3, UptimeMs = a.Item4, Firmware = b.Item1, Channels = b.Item2,
-            Settled = b.Item3, SettleLeftMs = b.Item4, Timestamp = b.Item5,
+            Settled = b.Item3, SettleLeftMs = b.Item4,
+            Pair = p.Item1, Peer = p.Item2, PeerInSync = p.Item3, PeerHeartbeat = p.Item4, PeerLink = p.Item5,
+            Timestamp = b.Item5,
         });
         RoundTrip(gen, MessageCodec.Encode, MessageCodec.TryDecode);
     }
@@ -156,6 +159,39 @@ public class RoundTripTests
             Id = id, Target = t, Verdict = v, Detail = d, Epoch = e, Timestamp = ts,
         });
         RoundTrip(gen, MessageCodec.Encode, MessageCodec.TryDecode);
+    }
+
+    [Fact]
+    public void PairFrame_round_trips()
+    {
+        var gen = Gen.Select(Gen.Select(Text, Long, Word<PairState>(4), Long), Gen.Select(Long, Long, Gen.Bool, Long), (a, b) => new PairFrame
+        {
+            From = a.Item1, Seq = a.Item2, State = a.Item3, Epoch = a.Item4, Ceiling = b.Item1, AckSeq = b.Item2, PeerInSync = b.Item3, Timestamp = b.Item4,
+        });
+        RoundTrip(gen, MessageCodec.Encode, MessageCodec.TryDecode);
+    }
+
+    [Fact]
+    public void A_pair_frame_is_one_line_whatever_its_name_holds()
+    {
+        // The serial link ends each frame with '\n': the encoding itself must never contain one
+        // (nor '\r', which a terminal-minded reader might also take as an end of line).
+        var gen = Gen.Select(Text, Gen.String[Gen.Char["\n\r\u2028x"], 0, 8], Long, (a, b, seq) => new PairFrame { From = a + b, Seq = seq, Ceiling = seq });
+        gen.Sample(frame =>
+        {
+            var bytes = MessageCodec.Encode(frame);
+            Assert.DoesNotContain((byte)'\n', bytes);
+            Assert.DoesNotContain((byte)'\r', bytes);
+
+            // What a line reader gets back (the line without its terminator) decodes to the frame.
+            var line = bytes.Concat("\n"u8.ToArray()).ToArray();
+            Assert.Equal(line.Length - 1, Array.IndexOf(line, (byte)'\n'));
+            Assert.True(MessageCodec.TryDecode(line[..^1], out PairFrame? back, out var error), error?.Text);
+            Assert.Equal(frame.From, back!.From);
+        }, iter: Iterations);
+
+        var named = MessageCodec.Encode(new PairFrame { From = "rack1\nrack1-b", State = PairState.Passive });
+        Assert.Contains("\"from\":\"rack1\\nrack1-b\"", Encoding.UTF8.GetString(named), StringComparison.Ordinal);
     }
 
     [Fact]

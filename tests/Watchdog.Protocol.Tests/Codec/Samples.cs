@@ -59,6 +59,24 @@ public static class Samples
         Channels = 2,
         Settled = true,
         SettleLeftMs = 0,
+        Pair = PairState.Authority,
+        Peer = "rack1-b",
+        PeerInSync = true,
+        PeerHeartbeat = true,
+        PeerLink = true,
+        Timestamp = Ts,
+    };
+
+    /// <summary>The authority's frame on the board-to-board link: it asks the passive rack1-b to make 64 epochs ahead durable.</summary>
+    public static PairFrame PairFrame => new()
+    {
+        From = "rack1",
+        Seq = 4211,
+        State = PairState.Authority,
+        Epoch = 7,
+        Ceiling = 71,
+        AckSeq = 4198,
+        PeerInSync = true,
         Timestamp = Ts,
     };
 

@@ -114,6 +114,47 @@ public class TolerantReaderTests
     }
 
     [Fact]
+    public void A_board_status_from_before_pairs_reads_as_an_authority_without_a_peer()
+    {
+        var old = "{\"board\":\"rack1\",\"status\":\"ready\",\"epoch\":7,\"channels\":2,\"settled\":true,\"settle_left_ms\":0,\"ts\":1}";
+        Assert.True(MessageCodec.TryDecode(Encoding.UTF8.GetBytes(old), out BoardStatus? status, out var error), error?.Text);
+        Assert.Equal(PairState.Authority, status!.Pair);
+        Assert.Equal("", status.Peer);
+        Assert.False(status.PeerInSync);
+        Assert.False(status.PeerHeartbeat);
+        Assert.False(status.PeerLink);
+
+        // null counts as absent: authority again, not the table's first word (booting).
+        Assert.True(MessageCodec.TryDecode("{\"board\":\"b\",\"status\":\"ready\",\"epoch\":1,\"pair\":null,\"ts\":1}"u8.ToArray(), out status, out error), error?.Text);
+        Assert.Equal(PairState.Authority, status!.Pair);
+
+        var passive = "{\"board\":\"rack1-b\",\"status\":\"ready\",\"epoch\":7,\"pair\":\"passive\",\"peer\":\"rack1\",\"peer_in_sync\":true,\"peer_heartbeat\":true,\"peer_link\":false,\"ts\":1}";
+        Assert.True(MessageCodec.TryDecode(Encoding.UTF8.GetBytes(passive), out status, out error), error?.Text);
+        Assert.Equal(PairState.Passive, status!.Pair);
+        Assert.Equal("rack1", status.Peer);
+        Assert.True(status.PeerInSync);
+        Assert.True(status.PeerHeartbeat);
+        Assert.False(status.PeerLink);
+    }
+
+    [Fact]
+    public void A_bad_pair_word_is_refused_naming_the_field()
+    {
+        Assert.False(MessageCodec.TryDecode("{\"board\":\"b\",\"status\":\"ready\",\"epoch\":1,\"pair\":\"leader\",\"ts\":1}"u8.ToArray(), out BoardStatus? _, out var error));
+        Assert.Equal(CodecErrorCode.UnknownWord, error!.Code);
+        Assert.Equal("pair", error.Field);
+        Assert.Equal("field 'pair': unknown word 'leader', expected one of booting, passive, confirming, authority", error.Text);
+
+        // "" is not "absent" for this field: a board that sends it is broken, not old.
+        Assert.False(MessageCodec.TryDecode("{\"board\":\"b\",\"status\":\"ready\",\"epoch\":1,\"pair\":\"\",\"ts\":1}"u8.ToArray(), out BoardStatus? _, out error));
+        Assert.Equal("pair", error!.Field);
+
+        Assert.False(MessageCodec.TryDecode("{\"from\":\"rack1\",\"seq\":1,\"state\":\"master\",\"epoch\":7,\"ceiling\":71,\"ts\":1}"u8.ToArray(), out PairFrame? frame, out error));
+        Assert.Null(frame);
+        Assert.Equal("field 'state': unknown word 'master', expected one of booting, passive, confirming, authority", error!.Text);
+    }
+
+    [Fact]
     public void The_settled_fields_must_have_their_types()
     {
         Assert.False(MessageCodec.TryDecode("{\"board\":\"b\",\"status\":\"ready\",\"epoch\":1,\"settled\":\"yes\",\"ts\":1}"u8.ToArray(), out BoardStatus? _, out var error));

@@ -135,6 +135,37 @@ public sealed class VirtualWireDriverTests() : WireFileTestBase("watchdog-gpio-"
     }
 
     [Fact]
+    public void A_cut_wire_raises_no_callback_and_reconnecting_raises_one_edge()
+    {
+        using var reader = new VirtualWireDriver(WirePath, WireWriter.Board);
+        using var board = new GpioController(reader);
+        using var peer = new GpioController(new VirtualWireDriver(WirePath, WireWriter.Board));
+        using WireFile rack = WireFile.Open(WirePath);
+        board.OpenPin(15, PinMode.Input);
+        peer.OpenPin(15, PinMode.Output, PinValue.Low);
+        var seen = new ConcurrentQueue<PinEventTypes>();
+        board.RegisterCallbackForPinValueChangedEvent(15, PinEventTypes.Rising | PinEventTypes.Falling, (_, e) => seen.Enqueue(e.ChangeType));
+
+        rack.SetCut(15, true);
+        for (int i = 0; i < 21; i++)
+        {
+            peer.Toggle(15); // from the output's latch: keeps toggling although nobody sees it
+        }
+
+        Assert.Equal(PinValue.High, peer.Read(15)); // the output reads back what it drives
+        Assert.Equal(PinValue.Low, board.Read(15)); // the input holds the level of the cut
+        Assert.Equal(0, reader.ReadEdgeCount(15));
+        WaitForPollerPass(board, rack, 16);
+        Assert.Empty(seen);
+
+        rack.SetCut(15, false);
+        WaitForPollerPass(board, rack, 16);
+        Assert.Equal([PinEventTypes.Rising], seen.ToArray());
+        Assert.Equal(PinValue.High, board.Read(15));
+        Assert.Equal(1, reader.ReadEdgeCount(15));
+    }
+
+    [Fact]
     public void Opening_a_pin_beyond_the_file_is_refused()
     {
         using var controller = new GpioController(new VirtualWireDriver(WirePath, WireWriter.Test, pinCountIfCreated: 4));
