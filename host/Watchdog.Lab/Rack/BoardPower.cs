@@ -1,29 +1,9 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Watchdog.Platform.Posix;
 using Watchdog.Sim.Rack;
 using Watchdog.VirtualWires;
 
 namespace Watchdog.Lab.Rack;
-
-/// <summary>The "pair" section of a pin map: the pair heartbeat output, the peer's heartbeat input, the peer's reset output.</summary>
-public sealed record PairPins(int HeartbeatOut, int PeerHeartbeat, int PeerReset)
-{
-    /// <summary>Reads the pair section of the pin map at <paramref name="path"/>; throws naming the file when it has none.</summary>
-    public static PairPins Read(string path)
-    {
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-        if (!doc.RootElement.TryGetProperty("pair", out var pair))
-        {
-            throw new InvalidDataException($"pin map {path} has no \"pair\" section: a pair of boards needs one on each board's map");
-        }
-
-        int Pin(string field) => pair.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.Number
-            ? v.GetInt32()
-            : throw new InvalidDataException($"pin map {path}: \"pair\" has no \"{field}\" pin");
-        return new PairPins(Pin("heartbeat_out"), Pin("peer_heartbeat"), Pin("peer_reset"));
-    }
-}
 
 /// <summary>
 /// The pair's board reset lines on the virtual rack: a thread samples each board's reset line

@@ -37,9 +37,6 @@ public static class ClusterConfigs
     /// <summary>The other board of the pair.</summary>
     public static string PeerOf(string board) => board == BoardName ? PeerBoardName : BoardName;
 
-    /// <summary>The pin map a board runs with: the pair's second board has its own feed, LED and pair pins, the same channels.</summary>
-    public const string PeerPinMapFile = "virtual-rack-b.json";
-
     /// <summary>How long a power-good or link change must last before the board believes it.</summary>
     public static int DebounceMs(RackClusterOptions o) => Math.Max(o.TickMs * 2, 20);
 

@@ -38,7 +38,7 @@ public sealed partial class RackCluster
     public void CutPairHeartbeat(string fromBoard, bool cut)
     {
         _ = PairPower;
-        var pin = PairPins.Read(Board(fromBoard).Launch.PinMapPath).HeartbeatOut;
+        var pin = PairWiringOf(fromBoard).HeartbeatOutPin;
         Rack.Timeline.Record(TimelineKind.Fault, fromBoard, cut ? $"pair heartbeat wire from {fromBoard} cut" : $"pair heartbeat wire from {fromBoard} mended", $"gpio {pin}");
         CutWire(pin, cut);
     }
@@ -87,8 +87,10 @@ public sealed partial class RackCluster
         }
     }
 
-    // The heartbeat-wire-cut fault needs WireFile.SetCut (a cut pin reads its idle level whatever
-    // its driver writes), which another change adds; until it lands this says so instead of lying.
-    private void CutWire(int pin, bool cut) =>
-        throw new NotSupportedException($"cutting gpio {pin} needs WireFile.SetCut, which this build does not have yet (cut={cut})");
+    private void CutWire(int pin, bool cut) => Rack.Wires.SetCut(pin, cut);
+
+    /// <summary>The pair wires of <paramref name="board"/>'s pin map (its heartbeat out, the peer's heartbeat in, the peer's reset out).</summary>
+    private PairWiring PairWiringOf(string board) =>
+        RackPinMap.Load(Board(board).Launch.PinMapPath).Pair
+        ?? throw new InvalidDataException($"pin map {Board(board).Launch.PinMapPath} of {board} has no \"pair\" section: a pair of boards needs one on each board's map");
 }

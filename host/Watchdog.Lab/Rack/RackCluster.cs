@@ -193,7 +193,7 @@ public sealed partial class RackCluster : IAsyncDisposable
         if (Options.Boards == 2)
         {
             // Each board's reset line is driven by its peer: the peer's peer_reset pin.
-            _boardPower = new BoardPower(Rack.Wires, Rack.Timeline, BoardNames.Select(b => (Board(b), PairPins.Read(Board(ClusterConfigs.PeerOf(b)).Launch.PinMapPath).PeerReset, ClusterConfigs.PeerOf(b))));
+            _boardPower = new BoardPower(Rack.Wires, Rack.Timeline, BoardNames.Select(b => (Board(b), PairWiringOf(ClusterConfigs.PeerOf(b)).PeerResetPin, ClusterConfigs.PeerOf(b))));
         }
 
         if (namespaces)
@@ -299,7 +299,6 @@ public sealed partial class RackCluster : IAsyncDisposable
     private void CreateBoards()
     {
         var pair = Options.Boards == 2;
-        var pinDirectory = Path.GetDirectoryName(Rack.PinMap.Source)!;
         foreach (var board in BoardNames)
         {
             var preferred = board == ClusterConfigs.BoardName;
@@ -307,7 +306,7 @@ public sealed partial class RackCluster : IAsyncDisposable
             {
                 Name = board,
                 ConfigPath = BoardConfigOf(board),
-                PinMapPath = preferred ? Rack.PinMap.Source : Path.Combine(pinDirectory, ClusterConfigs.PeerPinMapFile),
+                PinMapPath = preferred ? Rack.PinMap.Source : RackPinMap.FindVirtualRackB(),
                 WiresPath = Rack.WireFilePath,
                 StateDirectory = BoardStateDirectoryOf(board),
                 LogPath = BoardLogOf(board),

@@ -61,7 +61,6 @@ public sealed class BrokerPlan
     public static BrokerPlan Read(IReadOnlyList<string> boardConfigPaths, IReadOnlyList<string> operators)
     {
         var configs = new List<(string Source, BoardConfig Config)>();
-        var peers = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (string path in boardConfigPaths)
         {
             byte[] bytes;
@@ -80,29 +79,9 @@ public sealed class BrokerPlan
             }
 
             configs.Add((path, config));
-            if (PairPeer(bytes) is { } peer)
-            {
-                peers[config.Board] = peer;
-            }
         }
 
-        return From(configs, operators, peers);
-    }
-
-    /// <summary>The "pair" section's peer, read from the file's JSON (the broker only needs the name).</summary>
-    private static string? PairPeer(byte[] json)
-    {
-        try
-        {
-            using var doc = System.Text.Json.JsonDocument.Parse(json);
-            return doc.RootElement.TryGetProperty("pair", out var pair) && pair.TryGetProperty("peer", out var peer) && peer.ValueKind == System.Text.Json.JsonValueKind.String
-                ? peer.GetString()
-                : null;
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return null;
-        }
+        return From(configs, operators);
     }
 
     /// <summary>
@@ -110,10 +89,10 @@ public sealed class BrokerPlan
     /// share a topic: two boards of one name, a node or group on two boards, and a name used for
     /// two things (boards and nodes share <c>events/&lt;name&gt;</c>; boards, nodes and groups share
     /// <c>command/&lt;name&gt;</c>). The one exception: the two boards of a pair (each naming the
-    /// other its peer in <paramref name="peers"/>) watch the same nodes and groups; only the one
+    /// other its peer in its "pair" section) watch the same nodes and groups; only the one
     /// holding authority publishes their grants and roles, and each board's user may write them.
     /// </summary>
-    public static BrokerPlan From(IReadOnlyList<(string Source, BoardConfig Config)> configs, IReadOnlyList<string> operators, IReadOnlyDictionary<string, string>? peers = null)
+    public static BrokerPlan From(IReadOnlyList<(string Source, BoardConfig Config)> configs, IReadOnlyList<string> operators)
     {
         if (configs.Count == 0)
         {
@@ -136,7 +115,7 @@ public sealed class BrokerPlan
             }
 
             Claim(owner, config.Board, new Claimed("board", config.Board, $"board {config.Board} ({source})"), null);
-            string? pairedWith = PairedWith(config.Board, peers, configs);
+            string? pairedWith = PairedWith(config, configs);
             foreach (ChannelConfig channel in config.Channels)
             {
                 Claim(owner, channel.Node, new Claimed("node", config.Board, $"node {channel.Node} (channel {channel.Name} of board {config.Board})"), pairedWith);
@@ -168,10 +147,9 @@ public sealed class BrokerPlan
     }
 
     /// <summary>The board's pair peer when both name each other and the peer is among the configs read; otherwise null.</summary>
-    private static string? PairedWith(string board, IReadOnlyDictionary<string, string>? peers, IReadOnlyList<(string Source, BoardConfig Config)> configs) =>
-        peers is not null && peers.TryGetValue(board, out string? peer) && peers.TryGetValue(peer, out string? back) && back == board &&
-        configs.Any(c => c.Config.Board == peer)
-            ? peer
+    private static string? PairedWith(BoardConfig config, IReadOnlyList<(string Source, BoardConfig Config)> configs) =>
+        config.Pair is { } pair && configs.Any(c => c.Config.Board == pair.Peer && c.Config.Pair?.Peer == config.Board)
+            ? pair.Peer
             : null;
 
     /// <summary>What a name was first used for: its kind (board, node, group), the board it came from, the words for a message.</summary>

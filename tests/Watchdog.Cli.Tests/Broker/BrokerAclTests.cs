@@ -96,10 +96,9 @@ public sealed class BrokerAclTests
     [Fact]
     public void The_two_boards_of_a_pair_share_their_nodes_and_group_and_each_may_write_their_grants_and_roles()
     {
-        var configs = new[] { ("a.json", PairConfig("rack1")), ("b.json", PairConfig("rack1-b")) };
-        var peers = new Dictionary<string, string> { ["rack1"] = "rack1-b", ["rack1-b"] = "rack1" };
+        var configs = new[] { ("a.json", PairConfig("rack1", "rack1-b")), ("b.json", PairConfig("rack1-b", "rack1")) };
 
-        var plan = BrokerPlan.From(configs, ["alice"], peers);
+        var plan = BrokerPlan.From(configs, ["alice"]);
 
         Assert.Equal(["board-rack1", "board-rack1-b", "agent-web1", "agent-web2", "operator-alice"], plan.Users.Select(u => u.User));
         var writes = BrokerAcl.Writes(plan).ToDictionary(w => w.User.User, w => w.Writes);
@@ -109,16 +108,17 @@ public sealed class BrokerAclTests
             Assert.Contains(plan.Topics.GroupRoles("web"), writes[board]);
         }
 
-        // Without the pair (or with a one-sided claim) the shared node is refused as before.
-        Assert.Throws<BrokerConfigException>(() => BrokerPlan.From(configs, ["alice"]));
-        Assert.Throws<BrokerConfigException>(() => BrokerPlan.From(configs, ["alice"], new Dictionary<string, string> { ["rack1-b"] = "rack1" }));
+        // Without the pair, or with a one-sided claim, the shared node is refused as before.
+        Assert.Throws<BrokerConfigException>(() => BrokerPlan.From([("a.json", PairConfig("rack1", null)), ("b.json", PairConfig("rack1-b", null))], ["alice"]));
+        Assert.Throws<BrokerConfigException>(() => BrokerPlan.From([("a.json", PairConfig("rack1", null)), ("b.json", PairConfig("rack1-b", "rack1"))], ["alice"]));
     }
 
-    private static Watchdog.Firmware.Core.Config.BoardConfig PairConfig(string board)
+    private static Watchdog.Firmware.Core.Config.BoardConfig PairConfig(string board, string? peer)
     {
         Assert.True(Watchdog.Firmware.Core.Config.BoardConfigReader.TryRead(
             System.Text.Encoding.UTF8.GetBytes(BrokerTestSupport.BoardJson("prod", board, "web", "web1", "web2")), out var c, out string error), error);
-        return c!;
+        c!.Pair = peer is null ? null : new Watchdog.Firmware.Core.Config.PairConfig { Peer = peer };
+        return c;
     }
 
     [Fact]
