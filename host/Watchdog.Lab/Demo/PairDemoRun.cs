@@ -59,15 +59,19 @@ internal static class PairDemoRun
         say($"two boards: {first} (preferred) and {second}, heartbeat wires, reset lines and a data link between them");
         say($"waiting for {first} to hold authority, {second} to be passive and in sync, and {first} to grant {preferred} the active role ...");
         if (!await cluster.WaitUntilSettledAsync(preferred, SettleTimeout, ct).ConfigureAwait(false) ||
-            !await o.WaitForAsync(x => PairReady(x, first, second), SettleTimeout, ct).ConfigureAwait(false))
+            !await o.WaitForAsync(x => PairReady(x, first, second) || PairReady(x, second, first), SettleTimeout, ct).ConfigureAwait(false))
         {
             throw new LabFailedException($"the pair did not settle within {SettleTimeout.TotalSeconds} s: {Describe(o, first)}; {Describe(o, second)}; board logs: {cluster.BoardLogOf(first)}, {cluster.BoardLogOf(second)}");
         }
 
-        say($"settled: {first} authority, {second} passive and in sync; {preferred} active, epoch {o.LatestRoles(cluster.Options.Group)?.Epoch}");
+        // The preferred board takes authority when both boot together; one that is slow to boot
+        // (a JIT start on a loaded machine) is fenced by the other and comes back passive: then the
+        // demo fails whichever board holds authority.
+        var authorityBefore = PairReady(o, first, second) ? first : second;
+        say($"settled: {authorityBefore} authority, {ClusterConfigs.PeerOf(authorityBefore)} passive and in sync; {preferred} active, epoch {o.LatestRoles(cluster.Options.Group)?.Epoch}" +
+            (authorityBefore == first ? "" : $" ({first} was fenced while it booted)"));
         await Task.Delay(1000, ct).ConfigureAwait(false);
 
-        var authorityBefore = AuthorityNow(cluster) ?? first;
         var t0Wall = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         say($"board fault: {boardFault.Name} on {authorityBefore} ({boardFault.Description})");
         boardFault.Inject(cluster, authorityBefore);
