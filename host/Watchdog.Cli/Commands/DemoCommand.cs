@@ -9,7 +9,13 @@ public static class DemoCommand
 {
     public static Command Create()
     {
-        var fault = new Option<string>("--fault") { Description = string.Join(" | ", FaultCatalogue.Demo.Select(f => f.Name)) + " (or power, link)", DefaultValueFactory = _ => FaultCatalogue.AgentCrash.Name };
+        var fault = new Option<string>("--fault")
+        {
+            Description = string.Join(" | ", FaultCatalogue.Demo.Select(f => f.Name)) + " (or power, link); with --boards 2 also " +
+                          string.Join(" | ", BoardFaults.All.Select(f => f.Name)) + " (the authority board fails, then agent-crash under the other)",
+            DefaultValueFactory = _ => FaultCatalogue.AgentCrash.Name,
+        };
+        var boards = new Option<int>("--boards") { Description = "1, or 2: a pair of boards (rack1 preferred, rack1-b) with wires, reset lines and a link between them", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with the timings as the last line" };
         var heartbeat = new Option<int>("--heartbeat-ms") { Description = "Heartbeat period in ms (detection timeout is three periods)", DefaultValueFactory = _ => 50 };
         var noNamespaces = new Option<bool>("--no-namespaces") { Description = "Run servers as plain processes on loopback (no virtual IP)" };
@@ -19,15 +25,18 @@ public static class DemoCommand
                           "no anonymous clients; the board, each agent and the demo's operator log in as board-rack1, agent-<node>, operator-rack; the ACL limits what each may publish",
         };
         var anonymous = new Option<bool>("--anonymous-broker") { Description = "With --mosquitto: no users and no ACL, every client connects anonymously (the embedded broker always does)" };
-        var command = new Command("demo", "Run the demo rack: a failure, the failover with timings, and the failback") { fault, json, heartbeat, noNamespaces, mosquitto, anonymous };
+        var command = new Command("demo", "Run the demo rack: a failure, the failover with timings, and the failback") { fault, boards, json, heartbeat, noNamespaces, mosquitto, anonymous };
         command.SetAction((result, ct) => DemoRun.RunAsync(
             new DemoSettings(
-                FaultCatalogue.Parse(result.GetValue(fault)!),
+                // A board fault is shown first; the server fault after it is the agent crash.
+                BoardFaults.Find(result.GetValue(fault)!) is null ? FaultCatalogue.Parse(result.GetValue(fault)!) : FaultCatalogue.AgentCrash,
                 result.GetValue(json),
                 result.GetValue(heartbeat),
                 UseNamespaces: !result.GetValue(noNamespaces),
                 Mosquitto: result.GetValue(mosquitto),
-                SecureBroker: !result.GetValue(anonymous)),
+                SecureBroker: !result.GetValue(anonymous),
+                Boards: result.GetValue(boards),
+                BoardFault: BoardFaults.Find(result.GetValue(fault)!)),
             ct));
         return command;
     }

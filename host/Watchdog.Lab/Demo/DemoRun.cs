@@ -25,6 +25,16 @@ public static class DemoRun
             throw new FormatException("--anonymous-broker goes with --mosquitto: the embedded broker has no users anyway");
         }
 
+        if (settings.Boards is not (1 or 2))
+        {
+            throw new FormatException($"--boards {settings.Boards}: a rack has one board or a pair (2)");
+        }
+
+        if (settings.BoardFault is { } boardFault && settings.Boards != 2)
+        {
+            throw new FormatException($"--fault {boardFault.Name} fails one board of a pair: it needs --boards 2");
+        }
+
         if (!settings.Fault.InDemo)
         {
             throw new FormatException($"--fault {settings.Fault.Name}: the demo shows {string.Join(", ", FaultCatalogue.Demo.Select(f => f.Name))} (the bench runs the rest)");
@@ -39,8 +49,11 @@ public static class DemoRun
             Broker = settings.Mosquitto ? BrokerKind.Mosquitto : BrokerKind.Embedded,
             SecureBroker = settings.SecureBroker,
             Log = log.Writer,
+            Boards = settings.Boards,
         };
-        return RunAsync(options, settings.Fault, settings.Json, live, log, ct);
+        return settings.BoardFault is { } board
+            ? PairDemoRun.RunAsync(options, board, settings.Fault, settings.Json, live, log, ct)
+            : RunAsync(options, settings.Fault, settings.Json, live, log, ct);
     }
 
     private static async Task<int> RunAsync(RackClusterOptions options, Fault kind, bool asJson, bool live, DemoLog log, CancellationToken ct)
@@ -164,7 +177,7 @@ public static class DemoRun
         return ok ? 0 : 1;
     }
 
-    private static IRenderable View(RackCluster cluster, DemoLog log) =>
+    internal static IRenderable View(RackCluster cluster, DemoLog log) =>
         new Rows(
             cluster.Observer.WithSnapshot(s => StatusRenderer.Render(s, DateTimeOffset.UtcNow, TimeSpan.FromSeconds(15))),
             new Panel(new Markup(Markup.Escape(string.Join('\n', log.Tail(12))))).Header("demo").Expand());
@@ -226,4 +239,6 @@ internal sealed class DemoLog
 /// <param name="UseNamespaces">Servers in network namespaces with a virtual IP; false: plain processes on loopback.</param>
 /// <param name="Mosquitto">A real mosquitto instead of the embedded broker.</param>
 /// <param name="SecureBroker">With <paramref name="Mosquitto"/>: the users and ACL of `watchdogctl broker config`.</param>
-public sealed record DemoSettings(Fault Fault, bool Json, int HeartbeatMs, bool UseNamespaces, bool Mosquitto, bool SecureBroker);
+/// <param name="Boards">1, or 2: a pair of boards (rack1 preferred, rack1-b).</param>
+/// <param name="BoardFault">With a pair: the board fault shown first (the authority fails), then <paramref name="Fault"/> under the new authority; null: the server fault alone.</param>
+public sealed record DemoSettings(Fault Fault, bool Json, int HeartbeatMs, bool UseNamespaces, bool Mosquitto, bool SecureBroker, int Boards = 1, BoardFault? BoardFault = null);

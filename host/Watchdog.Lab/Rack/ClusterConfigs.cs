@@ -20,18 +20,32 @@ public static class ClusterConfigs
     /// <summary>The rack's agents republish their state every 2 s (StatePublishMs below): two missed and 1 s slack.</summary>
     public const int NodeSilenceMs = 5000;
 
-    /// <summary>The rack's one board.</summary>
+    /// <summary>The rack's one board; of a pair, the preferred one.</summary>
     public const string BoardName = "rack1";
+
+    /// <summary>The second board of a pair (RackClusterOptions.Boards = 2).</summary>
+    public const string PeerBoardName = "rack1-b";
+
+    /// <summary>The rack's boards: rack1, and rack1-b with a pair.</summary>
+    public static IReadOnlyList<string> BoardNames(RackClusterOptions o) => o.Boards switch
+    {
+        1 => [BoardName],
+        2 => [BoardName, PeerBoardName],
+        _ => throw new ArgumentOutOfRangeException(nameof(o), o.Boards, "a rack has 1 board or a pair (2)"),
+    };
+
+    /// <summary>The other board of the pair.</summary>
+    public static string PeerOf(string board) => board == BoardName ? PeerBoardName : BoardName;
 
     /// <summary>How long a power-good or link change must last before the board believes it.</summary>
     public static int DebounceMs(RackClusterOptions o) => Math.Max(o.TickMs * 2, 20);
 
-    public static string Board(RackClusterOptions o, IReadOnlyList<(string Channel, string Node)> members)
+    public static string Board(RackClusterOptions o, IReadOnlyList<(string Channel, string Node)> members, string board = BoardName)
     {
         var period = o.HeartbeatPeriodMs;
         var root = new JsonObject
         {
-            ["board"] = BoardName,
+            ["board"] = board,
             ["cluster"] = o.Cluster,
             ["timing"] = new JsonObject
             {
@@ -79,8 +93,31 @@ public static class ClusterConfigs
                 ["network_failure"] = ConfigWords.Of(o.NetworkFailure),
             }),
         };
+        if (o.Boards == 2)
+        {
+            root["pair"] = Pair(board);
+        }
+
         return root.ToJsonString();
     }
+
+    /// <summary>
+    /// The pair section of a board of the pair (the shared design's values): rack1 is preferred,
+    /// so it takes authority when both boot together.
+    /// </summary>
+    public static JsonObject Pair(string board) => new()
+    {
+        ["peer"] = PeerOf(board),
+        ["preferred"] = board == BoardName,
+        ["heartbeat_period_ms"] = 20,
+        ["peer_timeout_ms"] = 80,
+        ["link_period_ms"] = 20,
+        ["link_timeout_ms"] = 100,
+        ["priority_delay_ms"] = 200,
+        ["confirm_ms"] = 100,
+        ["peer_boot_grace_ms"] = 5000,
+        ["epoch_block"] = 64,
+    };
 
     public static string Agent(
         RackClusterOptions o, string node, int heartbeatPin, string wireFile, string brokerHost, int brokerPort,

@@ -12,6 +12,9 @@ namespace Watchdog.Lab.Rack;
 /// <summary>One thing the observer saw, stamped with the wall clock of its arrival.</summary>
 public sealed record Observation(long ReceivedAtMs, string Topic, object Message);
 
+/// <summary>One board status (board/&lt;b&gt;/state) as it arrived: the pair's authority checks read their history.</summary>
+public sealed record BoardStatusSeen(long ReceivedAtMs, string Board, BoardStatus Status);
+
 /// <summary>
 /// Watches a cluster over MQTT like an operator's dashboard would, and keeps the record the
 /// failover measurements and the safety checker read: every grant, acknowledgement, role
@@ -23,6 +26,7 @@ public sealed class ClusterObserver : IAsyncDisposable
     private readonly TopicTree _topics;
     private readonly Lock _gate = new();
     private readonly List<Observation> _observations = [];
+    private readonly List<BoardStatusSeen> _boardStatuses = [];
     private readonly StreamWriter? _journal;
 
     /// <summary>Completed (and replaced) on every message received: what <see cref="WaitForAsync"/> waits on.</summary>
@@ -182,14 +186,35 @@ public sealed class ClusterObserver : IAsyncDisposable
         }
     }
 
-    /// <summary>The reading of the channel <paramref name="node"/> is wired to, as last published.</summary>
+    /// <summary>
+    /// The reading of the channel <paramref name="node"/> is wired to, as last published. With a
+    /// pair, the board that last said it holds authority is asked first: the other's may be stale.
+    /// </summary>
     public ChannelReading? LatestReading(string node)
     {
         lock (_gate)
         {
-            return Snapshot.Boards.Values.SelectMany(b => b.Channels.Values).FirstOrDefault(c => c.Node == node);
+            return Snapshot.Boards.Values
+                .OrderBy(b => b.State is { Pair: PairState.Authority } ? 0 : 1).ThenByDescending(b => b.State?.Timestamp ?? 0)
+                .SelectMany(b => b.Channels.Values).FirstOrDefault(c => c.Node == node);
         }
     }
+
+    /// <summary>Every board status received, in arrival order (each board's in its publishing order).</summary>
+    public IReadOnlyList<BoardStatusSeen> BoardStatuses()
+    {
+        lock (_gate)
+        {
+            return [.. _boardStatuses];
+        }
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="board"/>'s latest status says it holds authority, stamped no
+    /// earlier than <paramref name="notBeforeWallMs"/> (a retained status from before proves nothing).
+    /// </summary>
+    public Task<bool> WaitForAuthorityAsync(string board, TimeSpan timeout, CancellationToken ct, long notBeforeWallMs = 0) =>
+        WaitForAsync(o => o.LatestBoard(board) is { Pair: PairState.Authority } s && s.Timestamp >= notBeforeWallMs, timeout, ct);
 
     public NodeState? LatestState(string node)
     {
@@ -257,6 +282,13 @@ public sealed class ClusterObserver : IAsyncDisposable
         {
             _journal?.WriteLine($"{DateTimeOffset.FromUnixTimeMilliseconds(now):HH:mm:ss.fff} {topic} {System.Text.Encoding.UTF8.GetString(payload)}");
             var ev = Snapshot.Apply(topic, payload);
+            if (_topics.TryParse(topic, out var board) && board is { Kind: TopicKind.BoardState } &&
+                Snapshot.Boards.TryGetValue(board.Name, out var view) && view.State is { } status &&
+                (_boardStatuses.Count == 0 || !ReferenceEquals(_boardStatuses[^1].Status, status)))
+            {
+                _boardStatuses.Add(new BoardStatusSeen(now, board.Name, status));
+            }
+
             if (ev is not null)
             {
                 _observations.Add(new Observation(now, topic, ev));

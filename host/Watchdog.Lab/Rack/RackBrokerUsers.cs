@@ -16,7 +16,7 @@ public sealed record BrokerLogin(string User, string PasswordFile)
 /// (<see cref="BrokerPlan"/>, <see cref="BrokerConfigWriter"/>) reads the board's configuration
 /// file and writes mosquitto.conf (no anonymous clients), the password file, the ACL and one
 /// credential file per user into the rack's folder; mosquitto runs that configuration. The users:
-/// <c>board-rack1</c>, <c>agent-&lt;node&gt;</c> per node, and <c>operator-rack</c>, which the
+/// <c>board-rack1</c> (and <c>board-rack1-b</c> with a pair), <c>agent-&lt;node&gt;</c> per node, and <c>operator-rack</c>, which the
 /// observer logs in as (it reads everything and sends the rack's signed commands, which is what an
 /// operator may do).
 /// </summary>
@@ -55,14 +55,14 @@ public sealed class RackBrokerUsers
     }
 
     /// <summary>
-    /// Writes the configuration for <paramref name="boardConfigPath"/> with one plain listener on
+    /// Writes the configuration for the boards of <paramref name="boardConfigPaths"/> (one, or a pair) with one plain listener on
     /// <paramref name="host"/> and a free port, and starts mosquitto on it; a port another process
     /// took between the probe and mosquitto's bind is picked again (new files, new passwords: no
     /// client has read the old ones yet).
     /// </summary>
-    public static (RackBrokerUsers Users, MosquittoProcess Broker) Start(string directory, string boardConfigPath, string host)
+    public static (RackBrokerUsers Users, MosquittoProcess Broker) Start(string directory, IReadOnlyList<string> boardConfigPaths, string host)
     {
-        BrokerPlan plan = BrokerPlan.Read([boardConfigPath], [OperatorName]);
+        BrokerPlan plan = BrokerPlan.Read(boardConfigPaths, [OperatorName]);
         for (int attempt = 1; ; attempt++)
         {
             int port = FreePort(host);

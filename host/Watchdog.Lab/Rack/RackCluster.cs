@@ -5,26 +5,27 @@ using Watchdog.Bench.Probe;
 using Watchdog.Bench.Timing;
 using Watchdog.Lab.Checks;
 using Watchdog.Operator.Keys;
+using Watchdog.Protocol.Wire;
 using Watchdog.Sim.Broker;
 using Watchdog.Sim.Rack;
 
 namespace Watchdog.Lab.Rack;
 
 /// <summary>
-/// A running cluster on the virtual rack: a broker, one board process, and servers (each in its
+/// A running cluster on the virtual rack: a broker, one board process (or a pair of them,
+/// <see cref="RackClusterOptions.Boards"/>), and servers (each in its
 /// own network namespace) running a real agent and a tiny service behind a virtual IP, plus an
 /// independent client probing that virtual IP and an observer on MQTT. Used by `watchdogctl
 /// demo`, the failover integration tests and the bench. Dispose tears everything down.
 /// </summary>
-public sealed class RackCluster : IAsyncDisposable
+public sealed partial class RackCluster : IAsyncDisposable
 {
     private readonly List<IDisposable> _disposables = [];
     private EmbeddedBroker? _embedded;
     private MosquittoProcess? _mosquitto;
-    private Process? _board;
+    private readonly Dictionary<string, BoardProcess> _boards = new(StringComparer.Ordinal);
+    private BoardPower? _boardPower;
     private readonly Dictionary<string, ServiceSpec> _agents = new(StringComparer.Ordinal);
-    private string _boardConfigPath = "";
-    private long _boardStartedAtWallMs;
 
     private RackCluster(RackClusterOptions options, VirtualRack rack)
     {
@@ -80,9 +81,29 @@ public sealed class RackCluster : IAsyncDisposable
     /// </summary>
     public long SafetyReportedUntilWallMs { get; set; }
 
-    public string BoardStateDirectory => Path.Combine(Rack.Directory, "board-state");
+    public string BoardStateDirectory => BoardStateDirectoryOf(ClusterConfigs.BoardName);
 
-    public string BoardLog => Path.Combine(Rack.Directory, "board.log");
+    /// <summary>rack1's log (the one board's, or the preferred board's of a pair).</summary>
+    public string BoardLog => BoardLogOf(ClusterConfigs.BoardName);
+
+    /// <summary>The rack's boards: rack1, and rack1-b with a pair.</summary>
+    public IReadOnlyList<string> BoardNames => ClusterConfigs.BoardNames(Options);
+
+    public static string BoardStateDirectoryOf(string rackDirectory, string board) =>
+        Path.Combine(rackDirectory, board == ClusterConfigs.BoardName ? "board-state" : "board-b-state");
+
+    public string BoardStateDirectoryOf(string board) => BoardStateDirectoryOf(Rack.Directory, board);
+
+    public string BoardLogOf(string board) => Path.Combine(Rack.Directory, board == ClusterConfigs.BoardName ? "board.log" : "board-b.log");
+
+    public string BoardConfigOf(string board) => Path.Combine(Rack.Directory, board == ClusterConfigs.BoardName ? "board.json" : "board-b.json");
+
+    /// <summary>The board's end of the pair's data link (a Unix datagram socket in the rack's folder).</summary>
+    public string LinkSocketOf(string board) => Path.Combine(Rack.Directory, $"link-{board}.sock");
+
+    /// <summary>A board's process (started, killed, frozen by the faults below).</summary>
+    public BoardProcess Board(string board) =>
+        _boards.TryGetValue(board, out var process) ? process : throw new ArgumentException($"the rack has no board '{board}' (it has {string.Join(", ", _boards.Keys)})", nameof(board));
 
     public IEnumerable<SimulatedServer> Servers => Rack.Servers;
 
@@ -104,8 +125,20 @@ public sealed class RackCluster : IAsyncDisposable
 
     private async Task StartPartsAsync(CancellationToken ct)
     {
-        Keys = KeySet.Generate("rack", [ClusterConfigs.BoardName], Options.Nodes, Key.AsRoleKey());
+        // Every node's file holds every board's key (KeySet.NodeFile): an agent takes a grant sealed by either board of a pair.
+        Keys = KeySet.Generate("rack", BoardNames, Options.Nodes, Key.AsRoleKey());
         Keys.WriteAll(KeyDirectory);
+        if (Options.Boards == 2)
+        {
+            // Each board of the pair also holds its peer's key: a board taking authority inherits
+            // grants its peer sealed, and must recognise them (or it demotes an active it cannot verify).
+            foreach (var board in BoardNames)
+            {
+                var path = Path.Combine(KeyDirectory, KeySet.BoardFileName(board));
+                File.Delete(path);
+                Watchdog.Platform.Posix.PrivateFiles.WriteNew(path, Keys.BoardFile(board, ClusterConfigs.PeerOf(board)));
+            }
+        }
 
         // The board's configuration first: a secure broker's users and ACL are made from it.
         var members = new List<(string Channel, string Node)>();
@@ -114,8 +147,10 @@ public sealed class RackCluster : IAsyncDisposable
             members.Add(($"s{i + 1}", Options.Nodes[i]));
         }
 
-        _boardConfigPath = Path.Combine(Rack.Directory, "board.json");
-        File.WriteAllText(_boardConfigPath, ClusterConfigs.Board(Options, members));
+        foreach (var board in BoardNames)
+        {
+            File.WriteAllText(BoardConfigOf(board), ClusterConfigs.Board(Options, members, board));
+        }
 
         // Every client below connects to it: the broker comes up first.
         await StartBrokerAsync().ConfigureAwait(false);
@@ -160,7 +195,17 @@ public sealed class RackCluster : IAsyncDisposable
         // The board after the servers, so it hears them within its grace: building the namespaces
         // on a loaded machine can outlast the grace, and a member the board has not heard by then
         // is absent until its agent speaks (no reset any more, but a slower settle).
-        StartBoard();
+        CreateBoards();
+        foreach (var board in BoardNames)
+        {
+            Board(board).Start();
+        }
+
+        if (Options.Boards == 2)
+        {
+            // Each board's reset line is driven by its peer: the peer's peer_reset pin.
+            _boardPower = new BoardPower(Rack.Wires, Rack.Timeline, BoardNames.Select(b => (Board(b), PairWiringOf(ClusterConfigs.PeerOf(b)).PeerResetPin, ClusterConfigs.PeerOf(b))));
+        }
 
         if (namespaces)
         {
@@ -212,9 +257,12 @@ public sealed class RackCluster : IAsyncDisposable
     public Task<bool> WaitForBoardSettledAsync(long notBeforeWallMs, TimeSpan timeout, CancellationToken ct) =>
         Observer.WaitForAsync(o => BoardSettled(o, notBeforeWallMs), timeout, ct);
 
-    // The retained status of a killed board says whatever it said last: only the running process's counts.
-    private bool BoardSettled(ClusterObserver o, long notBeforeWallMs) =>
-        o.LatestBoard(ClusterConfigs.BoardName) is { Settled: true } s && s.Timestamp >= Math.Max(notBeforeWallMs, Volatile.Read(ref _boardStartedAtWallMs));
+    // The retained status of a killed board says whatever it said last: only the running process's
+    // counts. Of a pair, the board that says it holds authority (the other never grants).
+    private bool BoardSettled(ClusterObserver o, long notBeforeWallMs) => Options.Boards == 1
+        ? o.LatestBoard(ClusterConfigs.BoardName) is { Settled: true } one && one.Timestamp >= Math.Max(notBeforeWallMs, _boards[ClusterConfigs.BoardName].StartedAtWallMs)
+        : BoardNames.Any(b => o.LatestBoard(b) is { Settled: true, Pair: PairState.Authority } s && _boards[b].IsRunning &&
+                            s.Timestamp >= Math.Max(notBeforeWallMs, _boards[b].StartedAtWallMs));
 
     public SimulatedServer Server(string node) => Rack.Server(node);
 
@@ -253,55 +301,43 @@ public sealed class RackCluster : IAsyncDisposable
         await Observer.ReconnectAsync(ct).ConfigureAwait(false);
     }
 
-    /// <summary>Board fault: SIGKILL of the board process (its relays drop out), then a fresh start on the same state directory.</summary>
-    public void KillBoard()
+    /// <summary>Board fault: SIGKILL of rack1's process (its relays drop out); StartBoard starts it again on the same state directory.</summary>
+    public void KillBoard() => Board(ClusterConfigs.BoardName).Kill("kill -9 board");
+
+    /// <summary>Starts <paramref name="board"/> (rack1 when null) again on its state directory; nothing when it runs.</summary>
+    public void StartBoard(string? board = null) => Board(board ?? ClusterConfigs.BoardName).Start();
+
+    private void CreateBoards()
     {
-        Rack.Timeline.Record(TimelineKind.Fault, "board", "kill -9 board", "pid " + _board?.Id);
-        _board?.Kill();
-        _board?.WaitForExit();
-    }
-
-    public void StartBoard()
-    {
-        Directory.CreateDirectory(BoardStateDirectory);
-        var start = new ProcessStartInfo("dotnet")
+        var pair = Options.Boards == 2;
+        foreach (var board in BoardNames)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var arg in new[]
-                 {
-                     Binary("Watchdog.Board.dll"), "--config", _boardConfigPath, "--pins", Rack.PinMap.Source,
-                     "--wires", Rack.WireFilePath, "--state-dir", BoardStateDirectory, "--broker", $"{BrokerHost}:{BrokerPort}",
-                     "--cluster-key-file", Path.Combine(KeyDirectory, KeySet.BoardFileName(ClusterConfigs.BoardName)), "--tick-ms", Options.TickMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                 })
-        {
-            start.ArgumentList.Add(arg);
+            var preferred = board == ClusterConfigs.BoardName;
+            _boards[board] = new BoardProcess(new BoardLaunch
+            {
+                Name = board,
+                ConfigPath = BoardConfigOf(board),
+                PinMapPath = preferred ? Rack.PinMap.Source : RackPinMap.FindVirtualRackB(),
+                WiresPath = Rack.WireFilePath,
+                StateDirectory = BoardStateDirectoryOf(board),
+                LogPath = BoardLogOf(board),
+                KeyFile = Path.Combine(KeyDirectory, KeySet.BoardFileName(board)),
+                Broker = $"{BrokerHost}:{BrokerPort}",
+                TickMs = Options.TickMs,
+                Login = BrokerUsers?.Board(board),
+                // Two boards on one broker must not share a client id (the broker would drop one for the other).
+                ClientId = pair ? $"board-{board}" : null,
+                PairSocket = pair ? LinkSocketOf(board) : null,
+                PeerSocket = pair ? LinkSocketOf(ClusterConfigs.PeerOf(board)) : null,
+            }, Rack.Timeline);
         }
-
-        if (BrokerUsers?.Board(ClusterConfigs.BoardName) is { } login)
-        {
-            start.ArgumentList.Add("--username");
-            start.ArgumentList.Add(login.User);
-            start.ArgumentList.Add("--password-file");
-            start.ArgumentList.Add(login.PasswordFile);
-        }
-
-        Volatile.Write(ref _boardStartedAtWallMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-        var log = new StreamWriter(BoardLog, append: true) { AutoFlush = true };
-        _board = Process.Start(start) ?? throw new InvalidOperationException("could not start the board process");
-        _board.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
-        _board.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
-        _board.BeginOutputReadLine();
-        _board.BeginErrorReadLine();
-        _disposables.Add(log);
     }
 
     private async Task StartBrokerAsync()
     {
         if (Options.Broker == BrokerKind.Mosquitto && Options.SecureBroker)
         {
-            (BrokerUsers, _mosquitto) = RackBrokerUsers.Start(Path.Combine(Rack.Directory, "broker"), _boardConfigPath, BrokerHost);
+            (BrokerUsers, _mosquitto) = RackBrokerUsers.Start(Path.Combine(Rack.Directory, "broker"), BoardNames.Select(BoardConfigOf).ToList(), BrokerHost);
             BrokerPort = _mosquitto.Port;
         }
         else if (Options.Broker == BrokerKind.Embedded)
@@ -335,13 +371,13 @@ public sealed class RackCluster : IAsyncDisposable
             }
         }
 
-        if (_board is { HasExited: false })
+        // The reset lines first: nothing may start a board again while they are torn down.
+        _boardPower?.Dispose();
+        foreach (var board in _boards.Values)
         {
-            _board.Kill();
-            await _board.WaitForExitAsync().ConfigureAwait(false);
+            board.Dispose();
         }
 
-        _board?.Dispose();
         if (Observer is not null)
         {
             await Observer.DisposeAsync().ConfigureAwait(false);

@@ -71,4 +71,11 @@ public sealed record RackClusterOptions
     /// are installed): the servers run their service only, and RackCluster.InstallAgent adds one.
     /// </summary>
     public bool InstallAgents { get; init; } = true;
+
+    /// <summary>
+    /// Boards watching the servers: 1 (rack1 alone, always the authority) or 2, a pair: rack1
+    /// (preferred) and rack1-b with heartbeat wires, reset lines and a data link between them
+    /// (docs: "two boards, one authority"). Both watch the same servers over fanned-out wires.
+    /// </summary>
+    public int Boards { get; init; } = 1;
 }

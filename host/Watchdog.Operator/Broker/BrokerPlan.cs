@@ -44,8 +44,8 @@ public sealed class BrokerPlan
 
     public IReadOnlyList<BoardPrincipal> Boards { get; }
 
-    /// <summary>Every node of every board, in the order of the boards and their channels.</summary>
-    public IReadOnlyList<string> Nodes => Boards.SelectMany(b => b.Nodes).ToList();
+    /// <summary>Every node of every board, in the order of the boards and their channels; once, though both boards of a pair watch it.</summary>
+    public IReadOnlyList<string> Nodes => Boards.SelectMany(b => b.Nodes).Distinct(StringComparer.Ordinal).ToList();
 
     public IReadOnlyList<string> Operators { get; }
 
@@ -88,7 +88,9 @@ public sealed class BrokerPlan
     /// Builds the plan from board configurations already read. Refuses what would make two users
     /// share a topic: two boards of one name, a node or group on two boards, and a name used for
     /// two things (boards and nodes share <c>events/&lt;name&gt;</c>; boards, nodes and groups share
-    /// <c>command/&lt;name&gt;</c>).
+    /// <c>command/&lt;name&gt;</c>). The one exception: the two boards of a pair (each naming the
+    /// other its peer in its "pair" section) watch the same nodes and groups; only the one
+    /// holding authority publishes their grants and roles, and each board's user may write them.
     /// </summary>
     public static BrokerPlan From(IReadOnlyList<(string Source, BoardConfig Config)> configs, IReadOnlyList<string> operators)
     {
@@ -103,7 +105,7 @@ public sealed class BrokerPlan
         }
 
         string cluster = configs[0].Config.Cluster;
-        var owner = new Dictionary<string, string>(StringComparer.Ordinal);
+        var owner = new Dictionary<string, Claimed>(StringComparer.Ordinal);
         var boards = new List<BoardPrincipal>();
         foreach (var (source, config) in configs)
         {
@@ -112,15 +114,16 @@ public sealed class BrokerPlan
                 throw new BrokerConfigException($"'{source}' is for cluster '{config.Cluster}', '{configs[0].Source}' for '{cluster}': one broker configuration serves one cluster");
             }
 
-            Claim(owner, config.Board, $"board {config.Board} ({source})");
+            Claim(owner, config.Board, new Claimed("board", config.Board, $"board {config.Board} ({source})"), null);
+            string? pairedWith = PairedWith(config, configs);
             foreach (ChannelConfig channel in config.Channels)
             {
-                Claim(owner, channel.Node, $"node {channel.Node} (channel {channel.Name} of board {config.Board})");
+                Claim(owner, channel.Node, new Claimed("node", config.Board, $"node {channel.Node} (channel {channel.Name} of board {config.Board})"), pairedWith);
             }
 
             foreach (GroupConfig group in config.Groups)
             {
-                Claim(owner, group.Name, $"group {group.Name} (board {config.Board})");
+                Claim(owner, group.Name, new Claimed("group", config.Board, $"group {group.Name} (board {config.Board})"), pairedWith);
             }
 
             boards.Add(new BoardPrincipal(
@@ -143,15 +146,30 @@ public sealed class BrokerPlan
         return new BrokerPlan(cluster, boards, [.. operators]);
     }
 
-    private static void Claim(Dictionary<string, string> owner, string name, string what)
+    /// <summary>The board's pair peer when both name each other and the peer is among the configs read; otherwise null.</summary>
+    private static string? PairedWith(BoardConfig config, IReadOnlyList<(string Source, BoardConfig Config)> configs) =>
+        config.Pair is { } pair && configs.Any(c => c.Config.Board == pair.Peer && c.Config.Pair?.Peer == config.Board)
+            ? pair.Peer
+            : null;
+
+    /// <summary>What a name was first used for: its kind (board, node, group), the board it came from, the words for a message.</summary>
+    private sealed record Claimed(string Kind, string Board, string What);
+
+    private static void Claim(Dictionary<string, Claimed> owner, string name, Claimed claim, string? pairedWith)
     {
-        CheckUserName(name, what);
-        if (owner.TryGetValue(name, out string? first))
+        CheckUserName(name, claim.What);
+        if (owner.TryGetValue(name, out Claimed? first))
         {
-            throw new BrokerConfigException($"'{name}' is both {first} and {what}: names share events/<name> and command/<name>, so each may be used once in a cluster");
+            // A pair's second board claims what its peer already did: the same node or group, watched twice.
+            if (pairedWith is not null && first.Board == pairedWith && first.Kind == claim.Kind && claim.Kind != "board")
+            {
+                return;
+            }
+
+            throw new BrokerConfigException($"'{name}' is both {first.What} and {claim.What}: names share events/<name> and command/<name>, so each may be used once in a cluster");
         }
 
-        owner[name] = what;
+        owner[name] = claim;
     }
 
     /// <summary>A name becomes part of a user name: the topic rules, and no ':' (password_file separates user and hash with it).</summary>

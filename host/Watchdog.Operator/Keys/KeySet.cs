@@ -38,7 +38,9 @@ public sealed class KeySet
 
     public IEnumerable<string> Nodes => _keys.Where(k => k.Role == KeyRole.Node).Select(k => k.Owner).Distinct();
 
-    public string BoardFile(string board) => Text(k => k.Role == KeyRole.Operator || k.Role == KeyRole.Node || (k.Role == KeyRole.Board && k.Owner == board), $"board '{board}'");
+    /// <param name="peer">With a pair of boards: the other board, whose key this one needs to check the grants it inherits when it takes authority.</param>
+    public string BoardFile(string board, string? peer = null) =>
+        Text(k => k.Role == KeyRole.Operator || k.Role == KeyRole.Node || (k.Role == KeyRole.Board && (k.Owner == board || (peer is not null && k.Owner == peer))), $"board '{board}'");
 
     public string NodeFile(string node) => Text(k => k.Role == KeyRole.Operator || k.Role == KeyRole.Board || (k.Role == KeyRole.Node && k.Owner == node), $"node '{node}'");
 

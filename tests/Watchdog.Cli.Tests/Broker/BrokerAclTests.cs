@@ -94,6 +94,34 @@ public sealed class BrokerAclTests
     }
 
     [Fact]
+    public void The_two_boards_of_a_pair_share_their_nodes_and_group_and_each_may_write_their_grants_and_roles()
+    {
+        var configs = new[] { ("a.json", PairConfig("rack1", "rack1-b")), ("b.json", PairConfig("rack1-b", "rack1")) };
+
+        var plan = BrokerPlan.From(configs, ["alice"]);
+
+        Assert.Equal(["board-rack1", "board-rack1-b", "agent-web1", "agent-web2", "operator-alice"], plan.Users.Select(u => u.User));
+        var writes = BrokerAcl.Writes(plan).ToDictionary(w => w.User.User, w => w.Writes);
+        foreach (string board in new[] { "board-rack1", "board-rack1-b" })
+        {
+            Assert.Contains(plan.Topics.NodeGrant("web1"), writes[board]);
+            Assert.Contains(plan.Topics.GroupRoles("web"), writes[board]);
+        }
+
+        // Without the pair, or with a one-sided claim, the shared node is refused as before.
+        Assert.Throws<BrokerConfigException>(() => BrokerPlan.From([("a.json", PairConfig("rack1", null)), ("b.json", PairConfig("rack1-b", null))], ["alice"]));
+        Assert.Throws<BrokerConfigException>(() => BrokerPlan.From([("a.json", PairConfig("rack1", null)), ("b.json", PairConfig("rack1-b", "rack1"))], ["alice"]));
+    }
+
+    private static Watchdog.Firmware.Core.Config.BoardConfig PairConfig(string board, string? peer)
+    {
+        Assert.True(Watchdog.Firmware.Core.Config.BoardConfigReader.TryRead(
+            System.Text.Encoding.UTF8.GetBytes(BrokerTestSupport.BoardJson("prod", board, "web", "web1", "web2")), out var c, out string error), error);
+        c!.Pair = peer is null ? null : new Watchdog.Firmware.Core.Config.PairConfig { Peer = peer };
+        return c;
+    }
+
+    [Fact]
     public void Boards_of_two_clusters_and_bad_operator_names_are_refused()
     {
         var configs = new[] { ("a.json", Config("prod", "rack1", "db1")), ("b.json", Config("lab", "rack9", "n9")) };
