@@ -68,10 +68,11 @@ namespace Watchdog.Firmware.Core.Config
             }
 
             // Both boards see the other fall silent up to one timeout apart (sampling, a frame in
-            // flight); the delay must cover that skew, or the preferred board could lose the race.
-            if (p.PriorityDelayMs < p.PeerTimeoutMs || p.PriorityDelayMs < p.LinkTimeoutMs)
+            // flight). The authority holds a silent passive after half this delay, the passive the
+            // authority after all of it: half must cover the skew, or the authority could lose the race.
+            if (p.PriorityDelayMs < 2 * p.PeerTimeoutMs || p.PriorityDelayMs < 2 * p.LinkTimeoutMs)
             {
-                return "pair.priority_delay_ms (" + p.PriorityDelayMs.ToString() + ") must be at least pair.peer_timeout_ms and pair.link_timeout_ms: the authority must hold a silent passive in reset before the passive's delay ends";
+                return "pair.priority_delay_ms (" + p.PriorityDelayMs.ToString() + ") must be at least twice pair.peer_timeout_ms and pair.link_timeout_ms: the authority holds a silent passive after half of it, and must do so before the passive's delay ends";
             }
 
             if (p.PeerBootGraceMs < p.LinkTimeoutMs + p.PeerTimeoutMs || p.PeerBootGraceMs > 600000)

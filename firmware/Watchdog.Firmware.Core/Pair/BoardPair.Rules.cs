@@ -110,7 +110,10 @@ namespace Watchdog.Firmware.Core.Pair
         {
             if (heartbeat || link)
             {
-                _releasedAt = -1;
+                _silentSince = -1;
+                // A released peer is back once it says it is passive: a board still starting is
+                // heard in bursts (its runtime pauses while it loads), and must not be fenced for that.
+                if (link && _peer.State == PairState.Passive) { _releasedAt = -1; }
                 if (_holdForGood && !_saidIneffective)
                 {
                     _saidIneffective = true;
@@ -119,13 +122,22 @@ namespace Watchdog.Firmware.Core.Pair
             }
             else if (_holdStart < 0)
             {
-                if (_releasedAt < 0) { Hold(false, "silent on both paths: holding it in reset (the authority does not wait)"); }
-                else if (_now - _releasedAt >= _peerBootGrace) { Hold(true, "still silent " + ((_now - _releasedAt) * TickMs()).ToString() + " ms after its reset: held in reset until an operator restarts this board or mends it"); }
+                if (_silentSince < 0) { _silentSince = _now; }
+                if (_releasedAt >= 0)
+                {
+                    if (_now - _releasedAt >= _peerBootGrace) { Hold(true, "not back as passive " + ((_now - _releasedAt) * TickMs()).ToString() + " ms after its reset: held in reset until an operator restarts this board or mends it"); }
+                }
+                else if (_now - _silentSince >= _priorityDelay / 2)
+                {
+                    // Half the passive's delay: a passive that stalls that long is spared, and one
+                    // that is alive and cut off is held before its own delay could end.
+                    Hold(false, "silent on both paths for " + ((_now - _silentSince) * TickMs()).ToString() + " ms: holding it in reset");
+                }
             }
 
             if (_holdStart >= 0 && !_holdForGood && _now - _holdStart >= _confirm)
             {
-                Release("reset pulse over; it has " + _cfg.PeerBootGraceMs.ToString() + " ms to be heard again");
+                Release("reset pulse over; it has " + _cfg.PeerBootGraceMs.ToString() + " ms to come back as passive");
             }
 
             if (link && _peer.State == PairState.Authority && !_cfg.Preferred)
@@ -217,6 +229,7 @@ namespace Watchdog.Firmware.Core.Pair
             if (floor > _durable) { _pendingPersist = floor; }
             AuthorityUnsynced = _bootedAlone;
             State = PairState.Authority;
+            _silentSince = -1;
             PeerInSync = false;
             _acked = 0;
             _requested = 0;

@@ -113,7 +113,7 @@ public static class ClusterConfigs
         ["peer_timeout_ms"] = 80,
         ["link_period_ms"] = 20,
         ["link_timeout_ms"] = 100,
-        ["priority_delay_ms"] = 200,
+        ["priority_delay_ms"] = 300,
         ["confirm_ms"] = 100,
         ["peer_boot_grace_ms"] = 5000,
         ["epoch_block"] = 64,
