@@ -127,18 +127,8 @@ public sealed partial class RackCluster : IAsyncDisposable
     {
         // Every node's file holds every board's key (KeySet.NodeFile): an agent takes a grant sealed by either board of a pair.
         Keys = KeySet.Generate("rack", BoardNames, Options.Nodes, Key.AsRoleKey());
+        // Each board's file holds both boards' keys (KeySet.BoardFile): a board taking authority checks the grants its peer sealed.
         Keys.WriteAll(KeyDirectory);
-        if (Options.Boards == 2)
-        {
-            // Each board of the pair also holds its peer's key: a board taking authority inherits
-            // grants its peer sealed, and must recognise them (or it demotes an active it cannot verify).
-            foreach (var board in BoardNames)
-            {
-                var path = Path.Combine(KeyDirectory, KeySet.BoardFileName(board));
-                File.Delete(path);
-                Watchdog.Platform.Posix.PrivateFiles.WriteNew(path, Keys.BoardFile(board, ClusterConfigs.PeerOf(board)));
-            }
-        }
 
         // The board's configuration first: a secure broker's users and ACL are made from it.
         var members = new List<(string Channel, string Node)>();

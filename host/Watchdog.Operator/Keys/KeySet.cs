@@ -38,9 +38,15 @@ public sealed class KeySet
 
     public IEnumerable<string> Nodes => _keys.Where(k => k.Role == KeyRole.Node).Select(k => k.Owner).Distinct();
 
-    /// <param name="peer">With a pair of boards: the other board, whose key this one needs to check the grants it inherits when it takes authority.</param>
-    public string BoardFile(string board, string? peer = null) =>
-        Text(k => k.Role == KeyRole.Operator || k.Role == KeyRole.Node || (k.Role == KeyRole.Board && (k.Owner == board || (peer is not null && k.Owner == peer))), $"board '{board}'");
+    /// <summary>
+    /// A board's file: the operator keys, every node's key, and every board's key of the set. A
+    /// board of a pair that takes authority inherits the grants its peer sealed and must recognise
+    /// them (or it demotes an active it cannot verify), and key rotation rewrites every file from
+    /// the set alone, so every board holds them all. It adds no power a node lacks: every node's
+    /// file holds every board's key already (docs/safety-rules.md, "Not kept yet": the seals are symmetric).
+    /// </summary>
+    public string BoardFile(string board) =>
+        Text(k => k.Role is KeyRole.Operator or KeyRole.Node or KeyRole.Board, $"board '{board}'");
 
     public string NodeFile(string node) => Text(k => k.Role == KeyRole.Operator || k.Role == KeyRole.Board || (k.Role == KeyRole.Node && k.Owner == node), $"node '{node}'");
 

@@ -35,6 +35,20 @@ public sealed class KeySetTests : IDisposable
     }
 
     [Fact]
+    public void Each_board_of_a_pair_holds_the_other_boards_key_and_keeps_it_through_a_rotation()
+    {
+        KeySet.Generate("old", ["rack1", "rack1-b"], ["web1"]).WriteAll(_dir);
+        var b = Ring(Path.Combine(_dir, KeySet.BoardFileName("rack1-b")));
+        Assert.Equal("board-rack1-b-old", b.FirstOf(KeyRole.Board, "rack1-b"));
+        Assert.Equal("board-rack1-old", b.FirstOf(KeyRole.Board, "rack1")); // checks the grants rack1 sealed once it takes over
+
+        KeySet.Read(_dir).Rotate("new").WriteAll(_dir, replace: true);
+        var rotated = Ring(Path.Combine(_dir, KeySet.BoardFileName("rack1-b")));
+        Assert.Equal("board-rack1-new", rotated.FirstOf(KeyRole.Board, "rack1"));
+        Assert.NotNull(rotated.Find("board-rack1-old"));
+    }
+
+    [Fact]
     public void A_rotation_puts_new_keys_first_keeps_the_old_ones_and_retiring_drops_them()
     {
         KeySet.Generate("old", ["rack1"], ["web1"]).WriteAll(_dir);
