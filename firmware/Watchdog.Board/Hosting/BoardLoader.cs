@@ -30,13 +30,14 @@ public sealed class BoardParts : IDisposable
     /// <summary>The pair of boards this one belongs to, or null for a board that runs alone.</summary>
     public BoardPair? Pair { get; init; }
 
-    public UnixPairLink? PairLink { get; init; }
+    /// <summary>The data link to the peer board (a UART, or a socket pair on the virtual rack); null without a pair.</summary>
+    public IPairLink? PairLink { get; init; }
 
     public void Dispose()
     {
         Wiring.ReleaseAll();
         Gpio.Dispose();
-        PairLink?.Dispose();
+        (PairLink as IDisposable)?.Dispose();
     }
 }
 
@@ -151,7 +152,7 @@ public static class BoardLoader
                 PersistedEpoch = epoch,
                 Seals = SealsFor(config.Board, keys),
                 Pair = config.Pair is null ? null : new BoardPair(config.Board, config.Pair, config.Timing.TickMs, epoch),
-                PairLink = options.PairSocket is null ? null : new UnixPairLink(options.PairSocket, options.PeerSocket!),
+                PairLink = OpenPairLink(options),
             };
             return true;
         }
@@ -170,9 +171,9 @@ public static class BoardLoader
         error = "";
         if (config.Pair is null)
         {
-            if (options.PairSocket is not null)
+            if (options.PairSocket is not null || options.PairSerial is not null)
             {
-                error = $"--pair-socket given, but --config '{options.ConfigPath}' has no \"pair\" section: a board alone has no data link";
+                error = $"a pair data link given, but --config '{options.ConfigPath}' has no \"pair\" section: a board alone has no data link";
             }
 
             return error.Length == 0;
@@ -182,13 +183,22 @@ public static class BoardLoader
         {
             error = $"--config '{options.ConfigPath}' pairs this board with '{config.Pair.Peer}', but --pins '{options.PinMapPath}' has no \"pair\" section (heartbeat_out, peer_heartbeat, peer_reset)";
         }
-        else if (options.PairSocket is null)
+        else if (options.PairSocket is null && options.PairSerial is null)
         {
-            error = $"--config '{options.ConfigPath}' pairs this board with '{config.Pair.Peer}': give the data link with --pair-socket <own.sock> --peer-socket <peer.sock>";
+            error = $"--config '{options.ConfigPath}' pairs this board with '{config.Pair.Peer}': give the data link with --pair-serial <device> (a UART) or --pair-socket <own.sock> --peer-socket <peer.sock>";
+        }
+        else if (options.PairSerial is { } device && !File.Exists(device))
+        {
+            error = $"--pair-serial '{device}': no such device";
         }
 
         return error.Length == 0;
     }
+
+    private static IPairLink? OpenPairLink(BoardOptions options) =>
+        options.PairSerial is { } device ? new SerialPairLink(device)
+        : options.PairSocket is { } own ? new UnixPairLink(own, options.PeerSocket!)
+        : null;
 
     // Sealed traffic needs this board's own key; a key file without one (the form before key
     // roles) leaves grants and node states unauthenticated, which the log and an event say.

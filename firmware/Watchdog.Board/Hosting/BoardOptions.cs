@@ -14,7 +14,7 @@ public sealed class BoardOptions
         "                      [--broker host[:port] ...] [--cluster-key-file <file>] [--ca-file <pem>]\n" +
         "                      [--username <name> --password-file <file>] [--client-id <id>] [--tick-ms <n>]\n" +
         "                      [--epoch-floor <n>] [--status-interval-ms <n>]\n" +
-        "                      [--pair-socket <own.sock> --peer-socket <peer.sock>]";
+        "                      [--pair-serial <device> | --pair-socket <own.sock> --peer-socket <peer.sock>]";
 
     public string ConfigPath { get; private set; } = "";
     public string PinMapPath { get; private set; } = "";
@@ -39,6 +39,9 @@ public sealed class BoardOptions
     public string? PairSocket { get; private set; }
 
     public string? PeerSocket { get; private set; }
+
+    /// <summary>The data link to the other board of a pair over a UART (its speed set with stty before the board starts).</summary>
+    public string? PairSerial { get; private set; }
 
     public bool UseTls => CaFile is not null;
 
@@ -92,6 +95,12 @@ public sealed class BoardOptions
             return false;
         }
 
+        if (options.PairSerial is not null && options.PairSocket is not null)
+        {
+            error = "--pair-serial and --pair-socket both given: the data link to the peer board is one or the other";
+            return false;
+        }
+
         if (options.Brokers.Count == 0)
         {
             options.Brokers.Add(new MqttBroker("127.0.0.1", options.UseTls ? 8883 : 1883));
@@ -116,6 +125,7 @@ public sealed class BoardOptions
             case "--client-id": ClientId = value; return true;
             case "--pair-socket": PairSocket = value; return true;
             case "--peer-socket": PeerSocket = value; return true;
+            case "--pair-serial": PairSerial = value; return true;
             case "--broker":
                 if (!MqttBroker.TryParse(value, CaFile is null ? 1883 : 8883, out MqttBroker? broker, out error))
                 {

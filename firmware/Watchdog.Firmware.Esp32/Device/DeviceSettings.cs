@@ -37,6 +37,15 @@ namespace Watchdog.Firmware.Esp32
         public const string DefaultBoardJson = "";
         public const string DefaultPinMapJson = "";
 
+        /// <summary>
+        /// A board of a pair (a "pair" section in board.json and pins.json): UART2's pins to the
+        /// other board (TX to its RX, RX to its TX, common ground) and the line speed. At 115200 baud
+        /// a frame every 20 ms fills about two thirds of the line; 230400 leaves room.
+        /// </summary>
+        public const int PairUartTxPin = 22;
+        public const int PairUartRxPin = 19;
+        public const int PairUartBaud = 230400;
+
         /// <summary>The supervisor reboots the device when the tick loop has not run for this long.</summary>
         public const int TickStallLimitMs = 3000;
     }

@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Threading;
 using nanoFramework.Runtime.Native;
 using Watchdog.Firmware.Core;
+using Watchdog.Firmware.Core.Pair;
 using Watchdog.Firmware.Core.Config;
 using Watchdog.Firmware.Core.PinMaps;
 using Watchdog.Firmware.Glue;
@@ -54,7 +55,8 @@ namespace Watchdog.Firmware.Esp32
             }
 
             // Relays first, de-asserted: the constructor writes every output before anything else runs.
-            ChannelWiring wiring = new ChannelWiring(new GpioController(), map, null);
+            // A board of a pair leaves them alone until it holds authority (wired in parallel with its peer's).
+            ChannelWiring wiring = new ChannelWiring(new GpioController(), map, null, config.Pair == null);
 
             EpochSlots epochSlots = new EpochSlots(DeviceSettings.FlashDirectory);
             long epoch;
@@ -110,6 +112,13 @@ namespace Watchdog.Firmware.Esp32
             CoreGlue glue = new CoreGlue(core, wiring, pinChannel, new OutboxEncoder(topics, config.Board, seals), sink);
             DeviceTickLoop loop = new DeviceTickLoop(core, glue, wiring, topics, config.Board, config.Timing.TickMs, 1000, mqtt, sink, supervisor,
                 WatchdogCore.FirmwareVersion + " esp32", seals);
+
+            if (config.Pair != null)
+            {
+                BoardPair pair = new BoardPair(config.Board, config.Pair, config.Timing.TickMs, epoch);
+                IPairLink link = new UartPairLink(DeviceSettings.PairUartTxPin, DeviceSettings.PairUartRxPin, DeviceSettings.PairUartBaud);
+                loop.UsePair(new PairGlue(pair, core, wiring, link, topics, sink), new RetainedInbox(topics, 4 * config.Channels.Length + 8));
+            }
 
             new Thread(mqtt.Run).Start();
 

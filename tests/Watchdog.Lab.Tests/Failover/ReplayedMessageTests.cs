@@ -32,10 +32,13 @@ public sealed class ReplayedMessageTests(ITestOutputHelper output)
 
         var before = await bus.BaselineAsync(web2Ready: false);
         // The one wait on the wall clock: a lifetime runs out on it (1 s at most from the issue).
-        var left = command.ExpiresAt + 1 - Forge.Now();
-        if (left > 0)
+        // Task.Delay runs on the monotonic clock, which an NTP slew moves apart from the wall clock
+        // the agent and the board judge expiry by: a delay that ended a few ms "early" let the agent
+        // see the command still alive (and refuse it as a replay). So wait until the wall clock says
+        // so, with a margin for the reading in the other processes.
+        while (Forge.Now() <= command.ExpiresAt + 50)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(left));
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(1, command.ExpiresAt + 51 - Forge.Now())));
         }
 
         await ReplayAsync(cluster, bus, before, command, payload, CommandVerdict.Expired, "expired", "expired");
