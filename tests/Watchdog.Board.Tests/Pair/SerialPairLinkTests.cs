@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 using Watchdog.Board.Pair;
@@ -11,19 +10,20 @@ namespace Watchdog.Board.Tests.Pair;
 /// /dev/ttyAMA0 (set raw with stty first, as the docs tell operators), the test plays the peer
 /// board on the other side.
 /// </summary>
-public sealed partial class SerialPairLinkTests
+public sealed class SerialPairLinkTests
 {
     [Fact]
     public void Frames_cross_a_serial_line_both_ways_and_noise_is_dropped()
     {
-        using var pty = PseudoTerminal.Open();
-        Stty(pty.DevicePath, "raw", "-echo");
-        using var link = new SerialPairLink(pty.DevicePath);
+        using var pty = new PseudoTerminal();
+        using var peer = new FileStream(new SafeFileHandle(pty.MasterFd, ownsHandle: false), FileAccess.ReadWrite, 1);
+        Stty(pty.SlavePath, "raw", "-echo");
+        using var link = new SerialPairLink(pty.SlavePath);
 
         // The peer's frames, cut where the line happens to cut them, with a burst of noise between.
-        pty.Peer.Write(Encoding.UTF8.GetBytes("{\"from\":\"b\",\"seq\":1}\n" + new string('~', 3000) + "\n{\"from\":\"b\","));
-        pty.Peer.Write(Encoding.UTF8.GetBytes("\"seq\":2}\n"));
-        pty.Peer.Flush();
+        peer.Write(Encoding.UTF8.GetBytes("{\"from\":\"b\",\"seq\":1}\n" + new string('~', 3000) + "\n{\"from\":\"b\","));
+        peer.Write(Encoding.UTF8.GetBytes("\"seq\":2}\n"));
+        peer.Flush();
         var received = new List<string>();
         var clock = Stopwatch.StartNew();
         while (received.Count < 2 && clock.Elapsed < TimeSpan.FromSeconds(10))
@@ -39,7 +39,7 @@ public sealed partial class SerialPairLinkTests
         Task reading = Task.Run(() =>
         {
             var one = new byte[1];
-            while (pty.Peer.Read(one, 0, 1) == 1 && one[0] != (byte)'\n') { line.Add(one[0]); }
+            while (peer.Read(one, 0, 1) == 1 && one[0] != (byte)'\n') { line.Add(one[0]); }
         });
         Assert.True(reading.Wait(TimeSpan.FromSeconds(10)), "no line ending came back within 10 s: " + Encoding.UTF8.GetString([.. line]));
         Assert.Equal("{\"from\":\"a\",\"seq\":7}", Encoding.UTF8.GetString([.. line]));
@@ -54,42 +54,5 @@ public sealed partial class SerialPairLinkTests
         using Process p = Process.Start(start)!;
         p.WaitForExit();
         Assert.True(p.ExitCode == 0, "stty: " + p.StandardError.ReadToEnd());
-    }
-
-    /// <summary>A pseudo-terminal pair: DevicePath is the side a board opens, Peer the other end.</summary>
-    private sealed partial class PseudoTerminal : IDisposable
-    {
-        private PseudoTerminal(FileStream peer, string devicePath)
-        {
-            Peer = peer;
-            DevicePath = devicePath;
-        }
-
-        public FileStream Peer { get; }
-
-        public string DevicePath { get; }
-
-        public static PseudoTerminal Open()
-        {
-            const int ReadWrite = 2, NoControllingTerminal = 0x100;
-            int fd = PosixOpenpt(ReadWrite | NoControllingTerminal);
-            Assert.True(fd >= 0 && Grantpt(fd) == 0 && Unlockpt(fd) == 0, "no pseudo-terminal: errno " + Marshal.GetLastPInvokeError());
-            string path = Marshal.PtrToStringAnsi(Ptsname(fd))!;
-            return new PseudoTerminal(new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.ReadWrite, 1), path);
-        }
-
-        public void Dispose() => Peer.Dispose();
-
-        [LibraryImport("libc", EntryPoint = "posix_openpt", SetLastError = true)]
-        private static partial int PosixOpenpt(int flags);
-
-        [LibraryImport("libc", EntryPoint = "grantpt", SetLastError = true)]
-        private static partial int Grantpt(int fd);
-
-        [LibraryImport("libc", EntryPoint = "unlockpt", SetLastError = true)]
-        private static partial int Unlockpt(int fd);
-
-        [LibraryImport("libc", EntryPoint = "ptsname", SetLastError = true)]
-        private static partial IntPtr Ptsname(int fd);
     }
 }

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Watchdog.Agent.Tests.Support;
+namespace Watchdog.Testing;
 
 /// <summary>
 /// A pseudo-terminal pair made with posix_openpt/grantpt/unlockpt/ptsname_r (no socat needed):
