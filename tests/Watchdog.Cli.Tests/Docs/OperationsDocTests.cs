@@ -1,4 +1,5 @@
 using System.Text;
+using JsonNode = System.Text.Json.Nodes.JsonNode;
 using System.Text.RegularExpressions;
 using Watchdog.Cli.Commands;
 using Watchdog.Firmware.Core.Config;
@@ -44,6 +45,53 @@ public partial class OperationsDocTests
         }
     }
 
+    [Fact]
+    public void The_two_board_examples_make_a_valid_pair_with_one_preferred_board()
+    {
+        var doc = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "operations.md"));
+        var blocks = JsonBlock().Matches(doc).Select(m => m.Groups[1].Value).ToList();
+        var board = JsonNode.Parse(blocks.First(b => b.Contains("\"groups\"", StringComparison.Ordinal)))!;
+        var pairs = blocks.Where(b => b.Contains("\"pair\"", StringComparison.Ordinal) && !b.Contains("\"groups\"", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, pairs.Count);
+        var configs = pairs.Select(text =>
+        {
+            // Each example is section 3's file with its own board name and pair section.
+            var merged = board.DeepClone().AsObject();
+            foreach (var (key, value) in JsonNode.Parse(text)!.AsObject())
+            {
+                merged[key] = value?.DeepClone();
+            }
+
+            Assert.True(BoardConfigReader.TryRead(Encoding.UTF8.GetBytes(merged.ToJsonString()), out var config, out var error), error);
+            return config!;
+        }).ToList();
+        Assert.Single(configs, c => c.Pair!.Preferred);
+        Assert.Equal(configs[1].Board, configs[0].Pair!.Peer);
+        Assert.Equal(configs[0].Board, configs[1].Pair!.Peer);
+    }
+
+    [Fact]
+    public void Every_pair_event_is_in_the_alert_tables()
+    {
+        var doc = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "operations.md"));
+        int alerts = doc.IndexOf("## 5. ", StringComparison.Ordinal);
+        int settling = doc.IndexOf("## 6. ", StringComparison.Ordinal);
+        int pair = doc.IndexOf("## 8. Two boards", StringComparison.Ordinal);
+        Assert.True(alerts >= 0 && settling > alerts && pair > settling, "operations.md has no sections 5, 6 and 8 in that order");
+        var source = string.Concat(Directory.GetFiles(Path.Combine(RepoRoot(), "firmware", "Watchdog.Firmware.Core", "Pair"), "*.cs").Select(File.ReadAllText));
+        var kinds = PairEvent().Matches(source).Select(m => m.Groups[1].Value).Distinct().ToList();
+        Assert.True(kinds.Count >= 10, $"only {kinds.Count} pair events found in BoardPair: the pattern lost them");
+        foreach (var kind in kinds)
+        {
+            Assert.Contains($"`{kind}`", EventRows(doc[alerts..settling]), StringComparison.Ordinal);
+            Assert.Contains($"`{kind}`", EventRows(doc[pair..]), StringComparison.Ordinal);
+        }
+    }
+
+    // The first cell of every table row that names an event (one or several kinds, each in backquotes).
+    private static string EventRows(string section) =>
+        string.Join("\n", section.Split('\n').Where(l => l.StartsWith("| `", StringComparison.Ordinal)).Select(l => l.Split(" | ")[0]));
+
     private static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
@@ -62,4 +110,7 @@ public partial class OperationsDocTests
 
     [GeneratedRegex("--[a-z-]+[a-z]")]
     private static partial Regex OptionName();
+
+    [GeneratedRegex("\"(pair-[a-z-]+)\"")]
+    private static partial Regex PairEvent();
 }
