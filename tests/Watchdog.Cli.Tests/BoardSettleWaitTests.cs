@@ -20,6 +20,19 @@ public class BoardSettleWaitTests
     }
 
     [Fact]
+    public void With_a_pair_of_boards_the_one_holding_authority_is_the_one_even_when_the_passive_kept_old_readings()
+    {
+        var snapshot = new ClusterSnapshot(_topics);
+        snapshot.Apply(_topics.BoardState("rack1"), MessageCodec.Encode(new BoardStatus { Board = "rack1", Presence = Presence.Ready, Pair = PairState.Passive, Peer = "rack1-b", SettleLeftMs = 3000, Timestamp = 1 }));
+        snapshot.Apply(_topics.BoardState("rack1-b"), MessageCodec.Encode(new BoardStatus { Board = "rack1-b", Presence = Presence.Ready, Pair = PairState.Authority, Peer = "rack1", Settled = true, SettleLeftMs = 0, Timestamp = 1 }));
+        // rack1 published these while it held authority; rack1-b's are newer.
+        snapshot.Apply(_topics.BoardChannel("rack1", "s1"), MessageCodec.Encode(new ChannelReading { Board = "rack1", Channel = "s1", Node = "db1", Timestamp = 1 }));
+        snapshot.Apply(_topics.BoardChannel("rack1-b", "s1"), MessageCodec.Encode(new ChannelReading { Board = "rack1-b", Channel = "s1", Node = "db1", Timestamp = 2 }));
+
+        Assert.Equal("rack1-b", BoardSettleWait.BoardFor(snapshot, "db1"));
+    }
+
+    [Fact]
     public void With_one_board_and_no_readings_yet_that_board_is_the_one()
     {
         var snapshot = new ClusterSnapshot(_topics);

@@ -26,14 +26,17 @@ namespace Watchdog.Firmware.Core.Config
         /// <summary>No frame from the peer for this long: the data link is silent.</summary>
         public int LinkTimeoutMs { get; set; } = 100;
 
-        /// <summary>A passive board waits this long, both paths silent, before it holds the authority in reset; the authority does not wait.</summary>
+        /// <summary>A passive board waits this long, both paths silent, before it holds the authority in reset; the authority waits half of it before holding a silent passive.</summary>
         public int PriorityDelayMs { get; set; } = 200;
 
         /// <summary>The peer's reset is held this long, both paths staying silent, before authority is taken.</summary>
         public int ConfirmMs { get; set; } = 100;
 
-        /// <summary>After a fenced peer is released: the time it has to be heard again before it is held in reset for good.</summary>
-        public int PeerBootGraceMs { get; set; } = 5000;
+        /// <summary>
+        /// After a fenced peer is released: the time it has to come back as passive before it is held
+        /// in reset for good. Longer than the board's own boot (a Linux board takes many seconds).
+        /// </summary>
+        public int PeerBootGraceMs { get; set; } = 30000;
 
         /// <summary>How many epochs ahead the authority reserves with the passive board.</summary>
         public int EpochBlock { get; set; } = 64;

@@ -14,8 +14,8 @@ namespace Watchdog.Firmware.Core.Pair
     /// The rules (docs/safety-rules.md, "Two boards"):
     /// - The peer failed only when both of its paths are silent: its heartbeat wire and the link.
     ///   One path silent is a wire fault: said, never acted on.
-    /// - The authority holds a silent passive in reset at once; a passive waits PriorityDelayMs
-    ///   first, so when both are alive and cut off from each other the authority wins the race.
+    /// - The authority holds a silent passive in reset after half of PriorityDelayMs; a passive
+    ///   waits all of it, so when both are alive and cut off from each other the authority wins.
     /// - A passive takes authority only after holding the peer in reset for ConfirmMs with both
     ///   paths staying silent, and only when in sync: the authority hands it every epoch it may use
     ///   (a ceiling, made durable here before it is acknowledged) before using it. The new

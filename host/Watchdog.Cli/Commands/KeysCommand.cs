@@ -87,7 +87,7 @@ public static class KeysCommand
     private static string Install(string folder) => $"""
 
         Install (each file mode 0600; a holder refuses a key file others can read):
-          boards (Linux):  {folder}/board-<name>.keys -> /etc/watchdog/board.keys, start with --cluster-key-file /etc/watchdog/board.keys
+          boards (Linux):  {folder}/board-<name>.keys -> /etc/watchdog-board/board.keys, start with --cluster-key-file /etc/watchdog-board/board.keys
           boards (ESP32):  the lines of board-<name>.keys go into DeviceSettings.KeyLines (firmware/Watchdog.Firmware.Esp32/README.md)
           agents:          {folder}/node-<name>.keys -> /etc/watchdog/node.keys, named by Commands:KeyFile in the agent's config
           operators:       {folder}/{KeySet.OperatorFileName}; export WATCHDOG_KEY_FILE=/path/to/{KeySet.OperatorFileName} for watchdogctl

@@ -116,6 +116,11 @@ public sealed class BrokerPlan
 
             Claim(owner, config.Board, new Claimed("board", config.Board, $"board {config.Board} ({source})"), null);
             string? pairedWith = PairedWith(config, configs);
+            if (pairedWith is not null)
+            {
+                CheckPair(source, config, configs.First(c => c.Config.Board == pairedWith));
+            }
+
             foreach (ChannelConfig channel in config.Channels)
             {
                 Claim(owner, channel.Node, new Claimed("node", config.Board, $"node {channel.Node} (channel {channel.Name} of board {config.Board})"), pairedWith);
@@ -144,6 +149,31 @@ public sealed class BrokerPlan
         }
 
         return new BrokerPlan(cluster, boards, [.. operators]);
+    }
+
+    // Each board of a pair reads only its own file, so what the two must agree on is checked here,
+    // where both are read: two preferred boards booting together would both take authority, two
+    // boards neither preferred would both wait, and different timings break the race the delay
+    // decides (docs/safety-rules.md, "Two boards").
+    private static void CheckPair(string source, BoardConfig config, (string Source, BoardConfig Config) peer)
+    {
+        PairConfig a = config.Pair!, b = peer.Config.Pair!;
+        if (a.Preferred == b.Preferred)
+        {
+            throw new BrokerConfigException($"'{source}' and '{peer.Source}' are a pair, and {(a.Preferred ? "both" : "neither")} say \"preferred\": true; exactly one board of a pair is preferred");
+        }
+
+        string[] differ = new (string Name, int A, int B)[]
+        {
+            ("heartbeat_period_ms", a.HeartbeatPeriodMs, b.HeartbeatPeriodMs), ("peer_timeout_ms", a.PeerTimeoutMs, b.PeerTimeoutMs),
+            ("link_period_ms", a.LinkPeriodMs, b.LinkPeriodMs), ("link_timeout_ms", a.LinkTimeoutMs, b.LinkTimeoutMs),
+            ("priority_delay_ms", a.PriorityDelayMs, b.PriorityDelayMs), ("confirm_ms", a.ConfirmMs, b.ConfirmMs),
+            ("peer_boot_grace_ms", a.PeerBootGraceMs, b.PeerBootGraceMs), ("epoch_block", a.EpochBlock, b.EpochBlock),
+        }.Where(t => t.A != t.B).Select(t => $"pair.{t.Name} ({t.A} and {t.B})").ToArray();
+        if (differ.Length > 0)
+        {
+            throw new BrokerConfigException($"'{source}' and '{peer.Source}' are a pair with different timings: {string.Join(", ", differ)}; both boards must use the same");
+        }
     }
 
     /// <summary>The board's pair peer when both name each other and the peer is among the configs read; otherwise null.</summary>

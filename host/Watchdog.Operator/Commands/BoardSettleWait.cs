@@ -27,12 +27,13 @@ public static class BoardSettleWait
             nodes.UnionWith(roles.Active.Concat(roles.Standby).Concat(roles.Fenced));
         }
 
-        foreach (var board in snapshot.Boards.Values)
+        // With two boards both have read the node's wires (a passive board keeps the readings it
+        // published while it held authority): the one whose state says authority answers commands.
+        var wired = snapshot.Boards.Values.Where(b => b.Channels.Values.Any(c => nodes.Contains(c.Node))).ToList();
+        var owner = wired.FirstOrDefault(b => b.State is { Pair: PairState.Authority } s && s.Peer.Length > 0) ?? wired.FirstOrDefault();
+        if (owner is not null)
         {
-            if (board.Channels.Values.Any(c => nodes.Contains(c.Node)))
-            {
-                return board.Name;
-            }
+            return owner.Name;
         }
 
         return snapshot.Boards.Count == 1 ? snapshot.Boards.Keys.First() : null;

@@ -13,7 +13,7 @@ public sealed record RoleKey(KeyRole Role, string Owner, string KeyId, byte[] Ke
 /// <summary>
 /// The keys of one cluster and which holder gets which (the secret of a key is in every file that
 /// verifies it, so each file holds only what its holder must check or sign):
-/// a board's file: the operator keys, its own board key, every node's key;
+/// a board's file: the operator keys, every board's key (its own seals, its pair peer's it checks), every node's key;
 /// a node's file: the operator keys, every board key, its own node key;
 /// the operator's file: the operator keys.
 /// Within a role and owner the first key signs; during a rotation a newer key goes first.

@@ -46,7 +46,8 @@ public static class StatusRenderer
         foreach (var node in snapshot.Nodes.Values)
         {
             var state = node.State;
-            var reading = snapshot.Boards.Values.SelectMany(b => b.Channels.Values).FirstOrDefault(c => c.Node == node.Name);
+            // The newest reading of the node's wires: with two boards, a passive one keeps what it published while it held authority.
+            var reading = snapshot.Boards.Values.SelectMany(b => b.Channels.Values).Where(c => c.Node == node.Name).MaxBy(c => c.Timestamp);
             nodes.AddRow(
                 Markup.Escape(node.Name),
                 PresenceMarkup(node.Presence, state is null || Freshness.IsStale(state.Timestamp, now, staleAfter)),

@@ -96,7 +96,7 @@ public sealed class BrokerAclTests
     [Fact]
     public void The_two_boards_of_a_pair_share_their_nodes_and_group_and_each_may_write_their_grants_and_roles()
     {
-        var configs = new[] { ("a.json", PairConfig("rack1", "rack1-b")), ("b.json", PairConfig("rack1-b", "rack1")) };
+        var configs = new[] { ("a.json", PairConfig("rack1", "rack1-b", preferred: true)), ("b.json", PairConfig("rack1-b", "rack1")) };
 
         var plan = BrokerPlan.From(configs, ["alice"]);
 
@@ -113,11 +113,25 @@ public sealed class BrokerAclTests
         Assert.Throws<BrokerConfigException>(() => BrokerPlan.From([("a.json", PairConfig("rack1", null)), ("b.json", PairConfig("rack1-b", "rack1"))], ["alice"]));
     }
 
-    private static Watchdog.Firmware.Core.Config.BoardConfig PairConfig(string board, string? peer)
+    [Fact]
+    public void A_pair_with_two_preferred_boards_none_or_different_timings_is_refused_naming_both_files()
+    {
+        string both = Assert.Throws<BrokerConfigException>(() => BrokerPlan.From([("a.json", PairConfig("rack1", "rack1-b", preferred: true)), ("b.json", PairConfig("rack1-b", "rack1", preferred: true))], ["alice"])).Message;
+        Assert.Contains("'a.json' and 'b.json' are a pair, and both say", both, StringComparison.Ordinal);
+        string neither = Assert.Throws<BrokerConfigException>(() => BrokerPlan.From([("a.json", PairConfig("rack1", "rack1-b")), ("b.json", PairConfig("rack1-b", "rack1"))], ["alice"])).Message;
+        Assert.Contains("neither say", neither, StringComparison.Ordinal);
+
+        var slow = PairConfig("rack1-b", "rack1");
+        slow.Pair!.ConfirmMs = 400;
+        string timings = Assert.Throws<BrokerConfigException>(() => BrokerPlan.From([("a.json", PairConfig("rack1", "rack1-b", preferred: true)), ("b.json", slow)], ["alice"])).Message;
+        Assert.Contains("pair.confirm_ms (100 and 400)", timings, StringComparison.Ordinal);
+    }
+
+    private static Watchdog.Firmware.Core.Config.BoardConfig PairConfig(string board, string? peer, bool preferred = false)
     {
         Assert.True(Watchdog.Firmware.Core.Config.BoardConfigReader.TryRead(
             System.Text.Encoding.UTF8.GetBytes(BrokerTestSupport.BoardJson("prod", board, "web", "web1", "web2")), out var c, out string error), error);
-        c!.Pair = peer is null ? null : new Watchdog.Firmware.Core.Config.PairConfig { Peer = peer };
+        c!.Pair = peer is null ? null : new Watchdog.Firmware.Core.Config.PairConfig { Peer = peer, Preferred = preferred };
         return c;
     }
 
