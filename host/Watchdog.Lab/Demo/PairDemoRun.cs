@@ -75,7 +75,7 @@ internal static class PairDemoRun
         // demo fails whichever board holds authority.
         var authorityBefore = PairReady(o, first, second) ? first : second;
         say($"settled: {authorityBefore} authority, {ClusterConfigs.PeerOf(authorityBefore)} passive and in sync; {o.LatestRoles(cluster.Options.Group)?.Active.FirstOrDefault()} active, epoch {o.LatestRoles(cluster.Options.Group)?.Epoch}" +
-            (authorityBefore == first ? "" : $" ({first} was fenced while it booted)"));
+            (authorityBefore == first || anyActive ? "" : $" ({first} was fenced while it booted)"));
         await Task.Delay(1000, ct).ConfigureAwait(false);
 
         var t0Wall = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
