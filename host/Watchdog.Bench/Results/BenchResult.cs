@@ -21,6 +21,8 @@ namespace Watchdog.Bench.Results;
 /// <param name="AnswerChanges">All answering-node changes seen by the client after the fault.</param>
 /// <param name="WindowMs">Length of the observation window after the fault (overlap is capped by it).</param>
 /// <param name="Notes">Free text: what went unexpected in this run.</param>
+/// <param name="AuthorityMs">A pair of boards: when the other board held authority, from the board fault (null without one).</param>
+/// <param name="TwoAuthoritiesMs">A pair of boards: how long two boards both held authority in the run (0 is the safe answer; null with one board).</param>
 public sealed record BenchResult(
     string Scenario,
     string Peer,
@@ -35,4 +37,6 @@ public sealed record BenchResult(
     double? OutageMs = null,
     int? AnswerChanges = null,
     double? WindowMs = null,
-    string? Notes = null);
+    string? Notes = null,
+    double? AuthorityMs = null,
+    double? TwoAuthoritiesMs = null);

@@ -15,7 +15,9 @@ public sealed record ScenarioSummary(
     Distribution Flaps,
     Distribution FalseFences,
     Distribution OutageMs,
-    Distribution AnswerChanges)
+    Distribution AnswerChanges,
+    Distribution AuthorityMs,
+    Distribution TwoAuthoritiesMs)
 {
     /// <summary>Groups results by (scenario, peer), in first-seen order, and summarises each group.</summary>
     public static IReadOnlyList<ScenarioSummary> Summarize(IEnumerable<BenchResult> results) =>
@@ -33,6 +35,8 @@ public sealed record ScenarioSummary(
                 Distribution.Of(g.Select(r => (double?)r.Flaps)),
                 Distribution.Of(g.Select(r => (double?)r.FalseFences)),
                 Distribution.Of(g.Select(r => r.OutageMs)),
-                Distribution.Of(g.Select(r => (double?)r.AnswerChanges))))
+                Distribution.Of(g.Select(r => (double?)r.AnswerChanges)),
+                Distribution.Of(g.Select(r => r.AuthorityMs)),
+                Distribution.Of(g.Select(r => r.TwoAuthoritiesMs))))
             .ToList();
 }

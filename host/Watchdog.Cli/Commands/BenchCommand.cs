@@ -10,7 +10,14 @@ public static class BenchCommand
 {
     public static Command Create()
     {
-        var scenario = new Option<string>("--scenario", "-s") { Description = string.Join(" | ", FaultCatalogue.All.Select(f => f.Name)) + " | all (comma-separated for several)", DefaultValueFactory = _ => "all" };
+        var scenario = new Option<string>("--scenario", "-s")
+        {
+            Description = string.Join(" | ", FaultCatalogue.All.Select(f => f.Name)) + " | all (comma-separated for several); with --boards 2 also " +
+                          string.Join(" | ", BoardFaults.All.Select(f => f.Name)) + " (the authority board fails, then agent-crash under the other) and " +
+                          string.Join(" | ", PairWireFaults.All.Select(f => f.Name)),
+            DefaultValueFactory = _ => "all",
+        };
+        var boards = new Option<int>("--boards") { Description = "1, or 2: a pair of boards (rack1 preferred, rack1-b); chaos then also draws the board faults and the pair's wire faults", DefaultValueFactory = _ => 1 };
         var runs = new Option<int>("--runs", "-n") { Description = "Runs per scenario (or chaos runs)", DefaultValueFactory = _ => 5 };
         var json = new Option<bool>("--json") { Description = "Print the whole report as one JSON object" };
         var peer = new Option<string?>("--peer") { Description = "Also run a peer system on the same faults: " + string.Join(", ", PeerSystems.All.Select(p => p.Name)) };
@@ -26,9 +33,12 @@ public static class BenchCommand
             Description = "Run mosquitto with no users and no ACL, every client anonymous. Without it mosquitto runs the configuration `watchdogctl broker config` writes: " +
                           "the board, each agent and the bench's operator log in as board-rack1, agent-<node>, operator-rack, and the ACL limits what each may publish",
         };
-        var command = new Command("bench", "Measure failover on the virtual rack, optionally side by side with keepalived") { scenario, runs, json, peer, chaos, seed, soak, heartbeat, output, agent, network, anonymous };
-        command.SetAction((result, ct) => BenchRun.RunAsync(
-            new BenchSettings
+        var command = new Command("bench", "Measure failover on the virtual rack, optionally side by side with keepalived") { scenario, boards, runs, json, peer, chaos, seed, soak, heartbeat, output, agent, network, anonymous };
+        command.SetAction((result, ct) => BenchRun.RunAsync(Settings(result), ct));
+        return command;
+
+        BenchSettings Settings(ParseResult result) =>
+            new()
             {
                 Scenario = result.GetValue(scenario)!,
                 Runs = result.GetValue(runs),
@@ -42,8 +52,7 @@ public static class BenchCommand
                 Agent = result.GetValue(agent),
                 NetworkFailure = result.GetValue(network)!,
                 SecureBroker = !result.GetValue(anonymous),
-            },
-            ct));
-        return command;
+                Boards = result.GetValue(boards),
+            };
     }
 }

@@ -30,9 +30,23 @@ public static class BenchRun
         new("false fences", s => s.FalseFences, string.Empty),
     ];
 
+    /// <summary>With a pair of boards: how long authority took to move, and how long two boards held it at once.</summary>
+    private static readonly IReadOnlyList<MarkdownReport.Metric> PairMetrics =
+    [
+        new("authority", s => s.AuthorityMs, "ms"),
+        new("RTO", s => s.RtoMs, "ms"),
+        new("two authorities", s => s.TwoAuthoritiesMs, "ms"),
+        new("overlap", s => s.OverlapMs, "ms"),
+        new("false fences", s => s.FalseFences, string.Empty),
+        new("detection", s => s.DetectionMs, "ms"),
+        new("takeover", s => s.TakeoverMs, "ms"),
+    ];
+
     /// <summary>Runs the bench; returns the exit code (0: none of our runs broke a rule, overlapped or fenced falsely).</summary>
     public static async Task<int> RunAsync(BenchSettings settings, CancellationToken ct)
     {
+        // The schedule first: a wrong --scenario or --boards is said before anything needs root.
+        var faults = BenchSchedule.Parse(settings.Scenario, settings.Boards);
         if (!Platform.Posix.PosixSignals.IsRoot)
         {
             throw new FormatException("bench needs root: it puts servers in network namespaces (sudo watchdogctl bench ...)");
@@ -79,6 +93,7 @@ public static class BenchRun
             Log = Console.Error,
             AgentExecutable = agentPath,
             NetworkFailure = networkFailure,
+            Boards = settings.Boards,
         };
         var outDir = settings.OutDir;
         if (outDir is not null)
@@ -87,21 +102,23 @@ public static class BenchRun
         }
 
         var report = new List<BenchResult>();
+        var outcomes = new List<string>();
         if (settings.Soak is { } duration)
         {
             report.Add(await SoakAsync(options, duration, ct).ConfigureAwait(false));
         }
         else if (settings.Chaos)
         {
-            report.AddRange(await ChaosAsync(options, n, settings.Seed, ct).ConfigureAwait(false));
+            report.AddRange(await ChaosAsync(options, n, settings.Seed, outcomes, ct).ConfigureAwait(false));
         }
         else
         {
-            var faults = settings.Scenario == "all" ? FaultCatalogue.All : settings.Scenario.Split(',').Select(FaultCatalogue.Parse).ToList();
-            report.AddRange(await ScenariosAsync(options, faults, n, outDir, ct).ConfigureAwait(false));
-            if (peer is not null)
+            report.AddRange(await ScenariosAsync(options, faults, n, outDir, outcomes, ct).ConfigureAwait(false));
+            // A peer has no boards of ours: it runs the server faults only.
+            var serverFaults = faults.Where(f => f.Server is not null).Select(f => f.Server!).ToList();
+            if (peer is not null && serverFaults.Count > 0)
             {
-                report.AddRange(peer.Run(faults, n, outDir, Console.Error));
+                report.AddRange(peer.Run(serverFaults, n, outDir, Console.Error));
             }
         }
 
@@ -109,7 +126,8 @@ public static class BenchRun
         var line = Environment.CommandLine;
         var stamped = BenchReport.Stamped(startedAt, MachineInfo.Describe(), line, report, summaries);
         var full = BenchJson.Write(stamped);
-        var text = stamped.Header + Environment.NewLine + Environment.NewLine + MarkdownReport.Table(summaries, Metrics);
+        var text = stamped.Header + Environment.NewLine + Environment.NewLine + MarkdownReport.Table(summaries, settings.Boards == 2 ? PairMetrics : Metrics) +
+                   (outcomes.Count == 0 ? "" : Environment.NewLine + "Every run:" + Environment.NewLine + Environment.NewLine + string.Join(Environment.NewLine, outcomes.Select(o => "- " + o)) + Environment.NewLine);
         if (outDir is not null)
         {
             File.WriteAllText(Path.Combine(outDir, "bench.json"), full);
@@ -120,7 +138,7 @@ public static class BenchRun
         Console.Error.WriteLine(SuggestResultsFile(settings, peer, startedAt));
         // Our runs' notes hold safety violations and unmet expectations; any of them, any
         // overlap or any false fence fails the bench. The peer's overlap is what it measures.
-        return report.Any(r => r.Peer == BenchRecorder.Peer && (r.Notes is not null || r.OverlapMs > 0 || r.FalseFences > 0)) ? 1 : 0;
+        return report.Any(r => r.Peer == BenchRecorder.Peer && (r.Notes is not null || r.OverlapMs > 0 || r.FalseFences > 0 || r.TwoAuthoritiesMs > 0)) ? 1 : 0;
     }
 
     /// <summary>What the report should be called in docs/results, and how to put it there (--out is a folder).</summary>
@@ -134,44 +152,49 @@ public static class BenchRun
         return $"docs/results name for this report: {name}{dirty}; {how}";
     }
 
-    /// <summary>The "what" of a docs/results name: soak, chaos, or failover[-scenarios][-vs-peer].</summary>
+    /// <summary>The "what" of a docs/results name: soak, chaos, or failover[-scenarios][-vs-peer]; with a pair of boards prefixed two-boards-.</summary>
     internal static string ResultsWhat(BenchSettings settings, string? peer)
     {
+        var pair = settings.Boards == 2 ? "two-boards-" : "";
         if (settings.Soak is not null)
         {
-            return "soak";
+            return pair + "soak";
         }
 
         if (settings.Chaos)
         {
-            return "chaos";
+            return pair + "chaos";
         }
 
-        var what = settings.Scenario == "all" ? "failover" : "failover-" + string.Join('-', settings.Scenario.Split(',').Select(s => FaultCatalogue.Parse(s).Name));
-        return peer is null ? what : what + "-vs-" + peer;
+        var what = settings.Scenario == "all" ? "failover" : "failover-" + string.Join('-', BenchSchedule.Parse(settings.Scenario, settings.Boards).Select(f => f.Name));
+        return pair + (peer is null ? what : what + "-vs-" + peer);
     }
 
-    private static async Task<List<BenchResult>> ScenariosAsync(RackClusterOptions options, IReadOnlyList<Fault> kinds, int runs, string? outDir, CancellationToken ct)
+    private static async Task<List<BenchResult>> ScenariosAsync(RackClusterOptions options, IReadOnlyList<BenchFault> kinds, int runs, string? outDir, List<string> outcomes, CancellationToken ct)
     {
         var results = new List<BenchResult>();
         await using var cluster = await SettledAsync(options, ct).ConfigureAwait(false);
+        var windowStart = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         foreach (var kind in kinds)
         {
             for (var i = 0; i < runs; i++)
             {
-                var r = await FailoverRun.RunAsync(cluster, kind, line => Console.Error.WriteLine($"[{kind.Name} {i + 1}/{runs}] {line}"), ct).ConfigureAwait(false);
-                results.Add(BenchRecorder.ToBench(cluster, r, i));
-                Console.Error.WriteLine($"[{kind.Name} {i + 1}/{runs}] {r.ToJson().ToJsonString()}");
-                if (i == 0 && outDir is not null)
+                var tag = $"[{kind.Name} {i + 1}/{runs}]";
+                var (run, failover, outcome) = await OneRunAsync(cluster, kind, i, windowStart, line => Console.Error.WriteLine($"{tag} {line}"), ct).ConfigureAwait(false);
+                windowStart = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                results.Add(run);
+                outcomes.Add($"{kind.Name} {i + 1}/{runs}: {outcome}");
+                Console.Error.WriteLine($"{tag} {(failover is null ? "" : failover.ToJson().ToJsonString() + " ")}{outcome}");
+                if (i == 0 && outDir is not null && failover is not null)
                 {
-                    File.WriteAllText(Path.Combine(outDir, $"timeline-{kind.Name}.svg"), TimelineSvg.Draw(BenchRecorder.Timeline(cluster, r, $"watchdog: {kind.Name} (run 1)")));
+                    File.WriteAllText(Path.Combine(outDir, $"timeline-{kind.Name}.svg"), TimelineSvg.Draw(BenchRecorder.Timeline(cluster, failover, $"watchdog: {kind.Name} (run 1)")));
                 }
 
                 // The next run starts from a settled rack (one active serving, the others standby,
                 // the board settled), not from whatever half a second after this one left.
                 if (!await cluster.WaitUntilSettledAsync(null, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false))
                 {
-                    Console.Error.WriteLine($"[{kind.Name} {i + 1}/{runs}] the rack did not settle again within 60 s: " +
+                    Console.Error.WriteLine($"{tag} the rack did not settle again within 60 s: " +
                                             string.Join("; ", options.Nodes.Select(n => FailoverRun.Describe(cluster, n))));
                 }
             }
@@ -180,29 +203,83 @@ public static class BenchRun
         return results;
     }
 
-    /// <summary>Random fault schedules from a seed; every run goes through the safety checker (its violations land in the run's notes).</summary>
-    private static async Task<List<BenchResult>> ChaosAsync(RackClusterOptions options, int runs, int seed, CancellationToken ct)
+    /// <summary>
+    /// One run of any bench fault: a server fault as ever (with a pair, two authorities counted
+    /// over its window and the pair restored before it), or a board or wire fault of the pair (PairBench).
+    /// </summary>
+    private static async Task<PairBenchRun> OneRunAsync(RackCluster cluster, BenchFault kind, int index, long windowStartWall, Action<string> say, CancellationToken ct)
+    {
+        if (kind.Board is { } board)
+        {
+            return await PairBench.BoardFaultAsync(cluster, board, index, windowStartWall, say, ct).ConfigureAwait(false);
+        }
+
+        if (kind.Wire is { } wire)
+        {
+            return await PairBench.WireFaultAsync(cluster, wire, index, windowStartWall, say, ct).ConfigureAwait(false);
+        }
+
+        var pair = cluster.Options.Boards == 2;
+        if (pair && !await PairBench.RestoreAsync(cluster, say, ct).ConfigureAwait(false))
+        {
+            say("the pair is not settled (one authority, the other passive and in sync); this run starts without it");
+        }
+
+        var r = await FailoverRun.RunAsync(cluster, kind.Server!, say, ct).ConfigureAwait(false);
+        var run = BenchRecorder.ToBench(cluster, r, index);
+        if (pair)
+        {
+            run = PairBench.WithAuthorities(cluster, run, windowStartWall);
+        }
+
+        var outcome = (run.Notes is null ? "ok" : "FAILED") + $": {r.Fault} on {r.Victim} -> {r.NewActive ?? "none"}, rto {(r.RtoMs is { } rto ? $"{rto:0} ms" : "-")}, overlap {r.OverlapMs:0} ms" +
+                      (pair ? $", two authorities {run.TwoAuthoritiesMs:0} ms" : "") + (run.Notes is null ? "" : "; " + run.Notes);
+        return new PairBenchRun(run, r, outcome);
+    }
+
+    /// <summary>
+    /// Random fault schedules from a seed; every run goes through the safety checker (its violations
+    /// land in the run's notes). With a pair the pool also holds the board faults and the pair's wire
+    /// faults (<see cref="BenchSchedule.ChaosPool"/>), and two authorities at once fail a run.
+    /// </summary>
+    private static async Task<List<BenchResult>> ChaosAsync(RackClusterOptions options, int runs, int seed, List<string> outcomes, CancellationToken ct)
     {
         var random = new Random(seed);
-        var kinds = FaultCatalogue.All;
+        var kinds = BenchSchedule.ChaosPool(options.Boards);
         var results = new List<BenchResult>();
         await using var cluster = await SettledAsync(options, ct).ConfigureAwait(false);
+        var windowStart = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         for (var i = 0; i < runs; i++)
         {
             var kind = kinds[random.Next(kinds.Count)];
             var jitter = random.Next(2) == 1;
             var pause = random.Next(0, 1000);
-            if (!await FailoverRun.RestoreAsync(cluster, line => Console.Error.WriteLine($"[chaos {i + 1}/{runs} seed {seed}] {line}"), ct).ConfigureAwait(false))
+            var tag = $"[chaos {i + 1}/{runs} seed {seed}]";
+            if (!await FailoverRun.RestoreAsync(cluster, line => Console.Error.WriteLine($"{tag} {line}"), ct).ConfigureAwait(false))
             {
                 Console.Error.WriteLine($"[chaos {i + 1}/{runs}] the rack could not be restored to one active and one standby; this run starts from a degraded rack");
             }
 
             // Part of the seeded fault schedule (when in the rack's rhythm the fault lands), not a wait for anything.
             await Task.Delay(pause, ct).ConfigureAwait(false);
-            using var load = jitter ? CpuLoad.Start(2) : null;
-            var r = await FailoverRun.RunAsync(cluster, kind, line => Console.Error.WriteLine($"[chaos {i + 1}/{runs} seed {seed}] {line}"), ct).ConfigureAwait(false);
-            results.Add(BenchRecorder.ToBench(cluster, r, i) with { Scenario = "chaos:" + kind.Name + (jitter ? "+load" : "") });
-            Console.Error.WriteLine($"[chaos {i + 1}/{runs}] {kind.Name}{(jitter ? " under load" : "")}: {(r.Violations.Count == 0 ? "safe" : "VIOLATION " + string.Join("; ", r.Violations))}");
+            PairBenchRun one;
+            using (jitter ? CpuLoad.Start(2) : null)
+            {
+                one = await OneRunAsync(cluster, kind, i, windowStart, line => Console.Error.WriteLine($"{tag} {line}"), ct).ConfigureAwait(false);
+            }
+
+            windowStart = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            var name = kind.Name + (jitter ? "+load" : "");
+            results.Add(one.Result with { Scenario = "chaos:" + name });
+            var violations = one.Failover?.Violations ?? [];
+            var safe = violations.Count == 0 && one.Result.TwoAuthoritiesMs is null or 0;
+            Console.Error.WriteLine($"[chaos {i + 1}/{runs}] {kind.Name}{(jitter ? " under load" : "")}: " +
+                                    (safe ? "safe" : "VIOLATION " + string.Join("; ", violations.Append(one.Result.TwoAuthoritiesMs > 0 ? $"two authorities {one.Result.TwoAuthoritiesMs} ms" : "").Where(v => v.Length > 0))) +
+                                    (options.Boards == 2 ? $"; {one.Outcome}" : ""));
+            if (options.Boards == 2)
+            {
+                outcomes.Add($"chaos {i + 1}/{runs} {name}: {one.Outcome}");
+            }
         }
 
         return results;
@@ -250,6 +327,12 @@ public static class BenchRun
             throw new LabFailedException($"the bench rack did not settle within 60 s: {where} (WATCHDOG_KEEP_RACK=1 keeps the rack's logs)");
         }
 
+        if (options.Boards == 2 && !await PairBench.RestoreAsync(cluster, options.Log.WriteLine, ct).ConfigureAwait(false))
+        {
+            await cluster.DisposeAsync().ConfigureAwait(false);
+            throw new LabFailedException("the bench's pair of boards did not settle within 60 s (one authority, the other passive and in sync); WATCHDOG_KEEP_RACK=1 keeps the boards' logs");
+        }
+
         return cluster;
     }
 }
@@ -257,7 +340,7 @@ public static class BenchRun
 /// <summary>What `watchdogctl bench` was asked for; see its options for each.</summary>
 public sealed record BenchSettings
 {
-    /// <summary>"all", or catalogue names (aliases accepted), comma-separated.</summary>
+    /// <summary>"all", or catalogue names (aliases accepted), board faults and pair wire faults (with Boards = 2), comma-separated (<see cref="BenchSchedule.Parse"/>).</summary>
     public string Scenario { get; init; } = "all";
 
     public int Runs { get; init; } = 5;
@@ -284,4 +367,7 @@ public sealed record BenchSettings
 
     /// <summary>Mosquitto with the users and ACL of `watchdogctl broker config`; false: anonymous clients.</summary>
     public bool SecureBroker { get; init; } = true;
+
+    /// <summary>1, or 2: a pair of boards (rack1 preferred, rack1-b); the board faults and the pair's wire faults need it.</summary>
+    public int Boards { get; init; } = 1;
 }

@@ -49,16 +49,22 @@ internal static class PairDemoRun
         return Summarize(result!, asJson);
     }
 
-    /// <summary>The whole run: settle, board fault, authority moved, settle again, server fault. Used by the demo and the rack test.</summary>
-    public static async Task<PairResult> MeasureAsync(RackCluster cluster, BoardFault boardFault, Fault serverFault, long startWall, Action<string> say, CancellationToken ct)
+    /// <summary>
+    /// The whole run: settle, board fault, authority moved, settle again, server fault. Used by the
+    /// demo, the rack test and the bench; the bench (<paramref name="anyActive"/>) takes the rack
+    /// with whichever member active, as an earlier run left it, not only the preferred one.
+    /// </summary>
+    public static async Task<PairResult> MeasureAsync(RackCluster cluster, BoardFault boardFault, Fault serverFault, long startWall, Action<string> say, CancellationToken ct, bool anyActive = false)
     {
         var o = cluster.Observer;
         var (first, second) = (ClusterConfigs.BoardName, ClusterConfigs.PeerBoardName);
         var preferred = cluster.Options.Nodes[0];
         say($"rack: {cluster.Rack.DescribeIsolation()}");
         say($"two boards: {first} (preferred) and {second}, heartbeat wires, reset lines and a data link between them");
-        say($"waiting for {first} to hold authority, {second} to be passive and in sync, and {first} to grant {preferred} the active role ...");
-        if (!await cluster.WaitUntilSettledAsync(preferred, SettleTimeout, ct).ConfigureAwait(false) ||
+        say(anyActive
+            ? "waiting for one board to hold authority, the other to be passive and in sync, and the group to be settled ..."
+            : $"waiting for {first} to hold authority, {second} to be passive and in sync, and {first} to grant {preferred} the active role ...");
+        if (!await cluster.WaitUntilSettledAsync(anyActive ? null : preferred, SettleTimeout, ct).ConfigureAwait(false) ||
             !await o.WaitForAsync(x => PairReady(x, first, second) || PairReady(x, second, first), SettleTimeout, ct).ConfigureAwait(false))
         {
             throw new LabFailedException($"the pair did not settle within {SettleTimeout.TotalSeconds} s: {Describe(o, first)}; {Describe(o, second)}; board logs: {cluster.BoardLogOf(first)}, {cluster.BoardLogOf(second)}");
@@ -68,8 +74,8 @@ internal static class PairDemoRun
         // (a JIT start on a loaded machine) is fenced by the other and comes back passive: then the
         // demo fails whichever board holds authority.
         var authorityBefore = PairReady(o, first, second) ? first : second;
-        say($"settled: {authorityBefore} authority, {ClusterConfigs.PeerOf(authorityBefore)} passive and in sync; {preferred} active, epoch {o.LatestRoles(cluster.Options.Group)?.Epoch}" +
-            (authorityBefore == first ? "" : $" ({first} was fenced while it booted)"));
+        say($"settled: {authorityBefore} authority, {ClusterConfigs.PeerOf(authorityBefore)} passive and in sync; {o.LatestRoles(cluster.Options.Group)?.Active.FirstOrDefault()} active, epoch {o.LatestRoles(cluster.Options.Group)?.Epoch}" +
+            (authorityBefore == first || anyActive ? "" : $" ({first} was fenced while it booted)"));
         await Task.Delay(1000, ct).ConfigureAwait(false);
 
         var t0Wall = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -118,7 +124,7 @@ internal static class PairDemoRun
 
     // The passive says whether it holds the authority's state; either board's word is taken (the
     // authority's status may carry it too).
-    private static bool PairReady(ClusterObserver o, string authority, string passive) =>
+    internal static bool PairReady(ClusterObserver o, string authority, string passive) =>
         o.LatestBoard(authority) is { Pair: PairState.Authority } a &&
         o.LatestBoard(passive) is { Pair: PairState.Passive } p &&
         (p.PeerInSync || a.PeerInSync);

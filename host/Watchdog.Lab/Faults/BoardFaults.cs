@@ -53,3 +53,47 @@ public static class BoardFaults
     /// <summary>A board fault by name, or null when the name is not one (a server fault, perhaps).</summary>
     public static BoardFault? Find(string name) => All.FirstOrDefault(f => f.Name == name);
 }
+
+/// <summary>
+/// A fault of the wires between the two boards of a pair: cut while a server fault is handled,
+/// then mended. Nothing may change hands (docs/safety-rules.md, "Two boards": one silent path is
+/// a wire fault, an alert, never an action).
+/// </summary>
+public sealed record PairWireFault
+{
+    public required string Name { get; init; }
+
+    public required string Description { get; init; }
+
+    /// <summary>The board-side alert the cut should raise (reported, not required).</summary>
+    public required string Alert { get; init; }
+
+    /// <summary>Cuts (true) or mends (false) the wire; the board named holds authority at the cut.</summary>
+    public required Action<RackCluster, string, bool> Cut { get; init; }
+
+    public override string ToString() => Name;
+}
+
+/// <summary>The pair's wire faults the bench's chaos draws with --boards 2.</summary>
+public static class PairWireFaults
+{
+    public static PairWireFault HeartbeatCut { get; } = new()
+    {
+        Name = "pair-heartbeat-cut",
+        Description = "the heartbeat wire from the authority board to its peer is cut: an alert on the passive, nothing else",
+        Alert = "pair-peer-heartbeat-silent",
+        Cut = (c, authority, cut) => c.CutPairHeartbeat(authority, cut),
+    };
+
+    public static PairWireFault LinkCut { get; } = new()
+    {
+        Name = "pair-link-cut",
+        Description = "the pair's data link is cut: alerts, the authority works alone, the passive is out of sync until the link is back",
+        Alert = "pair-link-silent",
+        Cut = (c, _, cut) => c.CutPairLink(cut),
+    };
+
+    public static IReadOnlyList<PairWireFault> All { get; } = [HeartbeatCut, LinkCut];
+
+    public static PairWireFault? Find(string name) => All.FirstOrDefault(f => f.Name == name);
+}

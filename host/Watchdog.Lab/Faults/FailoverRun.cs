@@ -264,12 +264,19 @@ public static class FailoverRun
 
     private static string Word(Presence? p) => p is { } known ? WireWords.Of(known) : "unknown";
 
-    /// <summary>Waits until <paramref name="node"/> is back: healthy, standby under the current epoch.</summary>
+    /// <summary>
+    /// Waits until <paramref name="node"/> is back: healthy, standby under the current epoch, and
+    /// healthy on the board that decides (of a pair, the one holding authority: the passive's
+    /// channel may say healthy while the authority's still says recovering, and the authority
+    /// then refuses a switchover to it).
+    /// </summary>
     public static Task<bool> WaitForStandbyAsync(RackCluster cluster, string node, TimeSpan timeout, CancellationToken ct) =>
         cluster.Observer.WaitForAsync(x =>
             x.LatestRoles(cluster.Options.Group) is { } r && r.Standby.Contains(node) &&
             x.LatestState(node) is { } s && s.Role == NodeRole.Standby && s.Health == Health.Healthy &&
-            x.WithSnapshot(snap => snap.Boards.Values.SelectMany(b => b.Channels.Values).Any(c => c.Node == node && c.State == ChannelState.Healthy)),
+            x.WithSnapshot(snap => snap.Boards.Values
+                .Where(b => cluster.Options.Boards == 1 || x.LatestBoard(b.Name) is { Pair: PairState.Authority })
+                .SelectMany(b => b.Channels.Values).Any(c => c.Node == node && c.State == ChannelState.Healthy)),
             timeout, ct);
 
     private static async Task RecoverAsync(FaultScene scene, Fault fault, long since)

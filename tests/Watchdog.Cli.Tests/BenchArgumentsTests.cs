@@ -1,0 +1,36 @@
+using Watchdog.Cli.Commands;
+
+namespace Watchdog.Cli.Tests;
+
+/// <summary>`watchdogctl bench --boards`: what it takes, and the one line it says when a board fault lacks a pair (no rack is started).</summary>
+public sealed class BenchArgumentsTests
+{
+    [Fact]
+    public void Boards_2_with_board_scenarios_parses()
+    {
+        var result = BenchCommand.Create().Parse(["--boards", "2", "--scenario", "board-crash,board-freeze,board-power-loss", "--runs", "5", "--json"]);
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(2, result.GetValue<int>("--boards"));
+        Assert.Equal("board-crash,board-freeze,board-power-loss", result.GetValue<string>("--scenario"));
+    }
+
+    [Fact]
+    public void Boards_defaults_to_one()
+    {
+        var result = BenchCommand.Create().Parse(["--chaos", "--seed", "3"]);
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(1, result.GetValue<int>("--boards"));
+    }
+
+    [Fact]
+    public async Task A_board_scenario_without_a_pair_is_one_clear_line()
+    {
+        var result = await CliProcess.RunAsync(TimeSpan.FromSeconds(60), "bench", "--scenario", "agent-crash,board-crash", "--runs", "1");
+
+        Assert.Equal(2, result.ExitCode);
+        var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("watchdogctl: --scenario board-crash fails one board of a pair or the wires between them: it needs --boards 2", line);
+    }
+}
