@@ -115,7 +115,7 @@ public static class ClusterConfigs
         ["link_timeout_ms"] = 100,
         ["priority_delay_ms"] = 300,
         ["confirm_ms"] = 100,
-        ["peer_boot_grace_ms"] = 5000,
+        ["peer_boot_grace_ms"] = 15000,
         ["epoch_block"] = 64,
     };
 
