@@ -10,14 +10,13 @@ namespace Watchdog.Firmware.Core
         /// <summary>
         /// The board took authority: continue above <paramref name="floor"/> (already durable: the
         /// passive board persisted it when it acknowledged the ceiling). Call before the first Tick
-        /// after taking authority; the core then starts as a restarted board does (settling first).
+        /// after taking authority; the core then starts as a restarted board does (settling first),
+        /// and as for a restart, a member whose report is older than the floor may hold a grant the
+        /// old authority issued at the last moment: it counts as claiming until it shows otherwise.
         /// </summary>
         public void ContinueAbove(long floor)
         {
-            if (floor > _ctx.Epoch)
-            {
-                _ctx.Adopt(floor);
-            }
+            _ctx.ContinueAbove(floor);
         }
 
         /// <summary>The pair fields of the board state the core publishes (a board without a peer leaves them as they are).</summary>

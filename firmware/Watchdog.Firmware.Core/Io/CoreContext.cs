@@ -54,8 +54,22 @@ namespace Watchdog.Firmware.Core
         /// <summary>The highest epoch this board has issued or seen; survives restarts through EpochToPersist.</summary>
         public long Epoch { get; private set; }
 
-        /// <summary>The epoch persisted before this start (0 on a fresh board).</summary>
-        public long PersistedAtStart { get; }
+        /// <summary>
+        /// The epoch persisted before this start (0 on a fresh board), or, on a board of a pair that
+        /// took authority, the ceiling it made durable: the highest epoch a grant may have gone out
+        /// with that this board did not issue itself (GroupArbiter.Settle's claims count from it).
+        /// </summary>
+        public long PersistedAtStart { get; private set; }
+
+        /// <summary>A board of a pair took authority: its predecessor may have issued any epoch up to <paramref name="floor"/>.</summary>
+        public void ContinueAbove(long floor)
+        {
+            Adopt(floor);
+            if (floor > PersistedAtStart)
+            {
+                PersistedAtStart = floor;
+            }
+        }
 
         public bool BoardGraceOver { get { return Now >= Timing.BoardBootGrace; } }
 
