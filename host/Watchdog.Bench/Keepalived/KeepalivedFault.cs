@@ -37,6 +37,10 @@ public static class KeepalivedFaults
     /// <summary>SIGKILL to the master's keepalived (VRRP child, then parent). Its service keeps running.</summary>
     public static KeepalivedFault DaemonCrash { get; } = new("agent-crash", 0, t =>
     {
+        // Stopped first, parent before child, then killed: a parent that saw its child die before
+        // its own SIGKILL arrived could fork a new child, whose start removes the VIP (no crash
+        // leaves that clean a state, and the test of the overlap once read 0 for it).
+        t.Keepalived.StopAllParentFirst();
         t.Keepalived.SignalAll(PosixSignals.SigKill);
         return $"kill -9 of {t.Node}'s keepalived";
     }) { KillsDaemon = true, Condition = "keepalived killed" };

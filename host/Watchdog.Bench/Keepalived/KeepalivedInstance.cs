@@ -98,6 +98,15 @@ public sealed class KeepalivedInstance : IDisposable
         return pids;
     }
 
+    /// <summary>SIGSTOP to the parent, then the VRRP child: nothing of keepalived runs after it, not even a handler.</summary>
+    public void StopAllParentFirst()
+    {
+        foreach (int pid in Pids().Reverse())
+        {
+            PosixSignals.Send(pid, PosixSignals.SigStop);
+        }
+    }
+
     /// <summary>Signals the VRRP child and the parent (SIGKILL, SIGSTOP, SIGCONT ...).</summary>
     public void SignalAll(int signal)
     {
