@@ -122,14 +122,20 @@ namespace Watchdog.Firmware.Glue
         /// <summary>Heartbeat edges on channel <paramref name="channel"/> since the previous call.</summary>
         public int TakeHeartbeatEdges(int channel)
         {
+            return TakeEdges(_counters[channel], _map.Channels[channel].Heartbeat, ref _lastTotals[channel]);
+        }
+
+        // Interrupt counts, or the wire file's running totals (the virtual rack) since the last call.
+        private int TakeEdges(EdgeCounter counter, int gpio, ref int lastTotal)
+        {
             if (_edgeTotals == null)
             {
-                return _counters[channel].Take();
+                return counter.Take();
             }
 
-            int total = _edgeTotals(_map.Channels[channel].Heartbeat);
-            int delta = total - _lastTotals[channel]; // wraps correctly in unchecked int arithmetic
-            _lastTotals[channel] = total;
+            int total = _edgeTotals(gpio);
+            int delta = total - lastTotal; // wraps correctly in unchecked int arithmetic
+            lastTotal = total;
             return delta < 0 ? 0 : delta;
         }
 
@@ -176,11 +182,7 @@ namespace Watchdog.Firmware.Glue
         public int TakePeerHeartbeatEdges()
         {
             if (_peerHeartbeat == null || _peerCounter == null) { return 0; }
-            if (_edgeTotals == null) { return _peerCounter.Take(); }
-            int total = _edgeTotals(_map.Pair!.PeerHeartbeat);
-            int edges = unchecked(total - _peerLastTotal);
-            _peerLastTotal = total;
-            return edges;
+            return TakeEdges(_peerCounter, _map.Pair!.PeerHeartbeat, ref _peerLastTotal);
         }
 
         /// <summary>Drives the pair wires: our heartbeat to the peer, and the peer's reset line.</summary>
