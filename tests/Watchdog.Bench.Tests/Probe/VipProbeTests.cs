@@ -54,16 +54,20 @@ public sealed class VipProbeTests : IDisposable
         var clock = new BenchClock();
         using var probe = new VipProbe(new VipProbeOptions { Target = new IPEndPoint(IPAddress.Loopback, Port), IntervalMs = 20 }, clock);
 
+        var ran = System.Diagnostics.Stopwatch.StartNew();
         probe.Start();
         Thread.Sleep(500);
         IReadOnlyList<ProbeSample> samples = probe.Stop();
+        ran.Stop();
 
-        // 500 ms at 20 ms is 25 probes; allow for a loaded machine but never a burst above schedule.
-        Assert.InRange(samples.Count, 10, 27);
+        // 500 ms at 20 ms is 25 probes; allow for a loaded machine (fewer, or a late wake-up that
+        // ran longer) but never more starts than the schedule had room for in the time it ran.
+        int scheduled = (int)(ran.ElapsedMilliseconds / 20) + 2;
+        Assert.InRange(samples.Count, 10, scheduled);
         Assert.All(samples, s => Assert.Equal("node-x", s.Node));
         Assert.All(samples, s => Assert.True(s.EndMs >= s.StartMs));
         double[] gaps = samples.Zip(samples.Skip(1), (x, y) => y.StartMs - x.StartMs).ToArray();
-        Assert.InRange(gaps.Average(), 18, 50);
+        Assert.True(gaps.Average() >= 18, $"probes started every {gaps.Average():0.0} ms on average: faster than the 20 ms schedule");
         // Starts follow a fixed schedule, so one late start (the machine paused the thread) makes
         // the next gap as short as the lateness leaves it, but only that one: a loop that bursts
         // to catch up starts several probes back to back, two short gaps in a row.
