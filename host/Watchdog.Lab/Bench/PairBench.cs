@@ -57,7 +57,7 @@ public static class PairBench
 
         var run = Record(cluster, fault.Name, r?.Failover, runIndex, windowStartWall, notes) with { AuthorityMs = r?.AuthorityMs is { } a ? Math.Round(a, 1) : null };
         var outcome = (run.Notes is null ? "ok" : "FAILED") +
-                      $": authority {r?.AuthorityBefore ?? "?"} -> {r?.AuthorityAfter ?? "none"} after {Ms(run.AuthorityMs)}, then {Server(r?.Failover)}" +
+                      $": authority {r?.AuthorityBefore ?? "?"} -> {r?.AuthorityAfter ?? "none"} after {Ms(run.AuthorityMs)}, virtual IP unanswered {Ms(r?.AuthorityChangeOutageMs)} meanwhile, then {Server(r?.Failover)}" +
                       $", two authorities {run.TwoAuthoritiesMs:0} ms, {(restored ? $"{r?.AuthorityBefore} back passive in sync" : "NOT restored")}" +
                       (run.Notes is null ? "" : $"; {run.Notes}");
         return new PairBenchRun(run, r?.Failover, outcome);

@@ -79,6 +79,7 @@ internal static class PairDemoRun
         await Task.Delay(1000, ct).ConfigureAwait(false);
 
         var t0Wall = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var t0Clock = cluster.Clock.NowMs;
         say($"board fault: {boardFault.Name} on {authorityBefore} ({boardFault.Description})");
         boardFault.Inject(cluster, authorityBefore);
 
@@ -92,6 +93,7 @@ internal static class PairDemoRun
         boardFault.Recover(cluster, authorityBefore);
 
         FailoverResult? failover = null;
+        double? outageMs = null;
         if (moved)
         {
             say($"waiting for the group to settle under {successor} ...");
@@ -101,6 +103,12 @@ internal static class PairDemoRun
             }
             else
             {
+                outageMs = ServiceOutageMs(cluster, t0Clock);
+                if (outageMs is not null)
+                {
+                    say($"the virtual IP went unanswered for {outageMs:0} ms in all from the board fault until the group settled under {successor}");
+                }
+
                 var active = o.LatestRoles(cluster.Options.Group)!.Active[0];
                 say($"settled under {successor}: {active} active, epoch {o.LatestRoles(cluster.Options.Group)?.Epoch}; now a server fault");
                 await Task.Delay(1000, ct).ConfigureAwait(false);
@@ -117,7 +125,7 @@ internal static class PairDemoRun
             say($"TWO AUTHORITIES for {span.Ms} ms from +{span.StartWallMs - t0Wall} ms after the board fault: {string.Join(", ", span.Boards)}");
         }
 
-        var result = new PairResult(boardFault.Name, authorityBefore, AuthorityNow(cluster), authorityMs, AuthorityOverlap.TotalMs(spans), failover);
+        var result = new PairResult(boardFault.Name, authorityBefore, AuthorityNow(cluster), authorityMs, AuthorityOverlap.TotalMs(spans), failover) { AuthorityChangeOutageMs = outageMs };
         say($"authority {result.AuthorityBefore} -> {result.AuthorityAfter ?? "none"}, two authorities {result.TwoAuthoritiesMs} ms");
         return result;
     }
@@ -128,6 +136,18 @@ internal static class PairDemoRun
         o.LatestBoard(authority) is { Pair: PairState.Authority } a &&
         o.LatestBoard(passive) is { Pair: PairState.Passive } p &&
         (p.PeerInSync || a.PeerInSync);
+
+    /// <summary>
+    /// How long the client got no answer from the virtual IP between the board fault and now (the
+    /// group settled under the new authority): the price of an authority change for the service.
+    /// A new authority cannot tell whether its peer granted something it never heard of, so it
+    /// makes every member step down before it grants again (docs/safety-rules.md, "Two boards").
+    /// Null on a rack without a virtual IP.
+    /// </summary>
+    private static double? ServiceOutageMs(RackCluster cluster, double faultClockMs) =>
+        cluster.Probe is { } probe
+            ? Watchdog.Bench.Analysis.ProbeSeriesAnalysis.Analyze(probe.Snapshot(), faultClockMs, cluster.Clock.NowMs).OutageMs
+            : null;
 
     /// <summary>When <paramref name="board"/> took authority: its pair-authority-taken event, else its first status saying so.</summary>
     private static long AuthorityTakenAt(ClusterObserver o, string board, long sinceWall) =>
@@ -152,6 +172,7 @@ internal static class PairDemoRun
         table.AddRow("authority", $"{r.AuthorityBefore} -> {r.AuthorityAfter ?? "none"}");
         table.AddRow("authority moved after", Ms(r.AuthorityMs));
         table.AddRow("two authorities at once", $"{r.TwoAuthoritiesMs} ms");
+        table.AddRow("virtual IP unanswered during the authority change", Ms(r.AuthorityChangeOutageMs));
         if (f is not null)
         {
             table.AddRow("then", $"{f.Fault} on {f.Victim} under {r.AuthorityAfter}");
@@ -181,6 +202,7 @@ internal static class PairDemoRun
             json["authority_after"] = r.AuthorityAfter;
             json["authority_ms"] = r.AuthorityMs is null ? null : Math.Round(r.AuthorityMs.Value, 1);
             json["two_authorities_ms"] = r.TwoAuthoritiesMs;
+            json["authority_change_outage_ms"] = r.AuthorityChangeOutageMs is null ? null : Math.Round(r.AuthorityChangeOutageMs.Value, 1);
             json["ok"] = r.Ok;
             AnsiConsole.Console.Profile.Out.Writer.Flush();
             Console.Error.Flush();
@@ -200,6 +222,9 @@ internal static class PairDemoRun
 /// <summary>What a pair demo measured: the authority's move (from the board fault) and the server failover after it.</summary>
 public sealed record PairResult(string BoardFault, string AuthorityBefore, string? AuthorityAfter, double? AuthorityMs, long TwoAuthoritiesMs, FailoverResult? Failover)
 {
+    /// <summary>The virtual IP's time without answers from the board fault until the group settled under the new authority (null: not measured).</summary>
+    public double? AuthorityChangeOutageMs { get; init; }
+
     public bool Ok => AuthorityMs is not null && AuthorityAfter is not null && AuthorityAfter != AuthorityBefore && TwoAuthoritiesMs == 0 &&
                       Failover is { Ok: true, PreExisting.Count: 0 };
 }
