@@ -76,7 +76,7 @@ internal sealed class PgCommand
             // Root creates it and hands it over; install(1) does both in one step.
             await RunCheckedAsync($"create {directory}", ["install", "-d", "-m", "0700", "-o", _options.OsUser, "-g", _options.OsUser, directory], ct).ConfigureAwait(false);
         }
-        else
+        else if (OperatingSystem.IsLinux())
         {
             Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
@@ -88,7 +88,10 @@ internal sealed class PgCommand
         if (!File.Exists(file))
         {
             await File.WriteAllTextAsync(file, "", ct).ConfigureAwait(false);
-            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            if (OperatingSystem.IsLinux()) // the only system these servers run on (runuser, /proc)
+            {
+                File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
         }
 
         await ChownAsync([file], ct).ConfigureAwait(false);

@@ -52,6 +52,10 @@ public sealed partial class PostgresServer
         var clock = Stopwatch.StartNew();
         await StopAsync(StopMode.Fast, ct).ConfigureAwait(false);
 
+        // A just-promoted source writes its new timeline into pg_control only at the end-of-
+        // recovery checkpoint, which runs in the background; pg_rewind reads pg_control and
+        // would see no divergence ("same timeline") and leave the old history in place.
+        await source.ExecuteAsync("CHECKPOINT", ct).ConfigureAwait(false);
         string sourceServer = $"host={StandbyConfig.ConnectAddress(source.Options)} port={source.Options.Port} user=postgres dbname=postgres connect_timeout=10";
         var rewind = await _command.TryRunAsUserAsync(_binaries.Path("pg_rewind"),
             ["--target-pgdata=" + Options.DataDirectory, "--source-server=" + sourceServer], CopyTimeout, ct).ConfigureAwait(false);

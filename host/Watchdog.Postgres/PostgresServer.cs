@@ -94,9 +94,17 @@ public sealed partial class PostgresServer : IAsyncDisposable
                 "-k", Quote(Options.SocketDirectory),
                 "-c", "listen_addresses=" + Quote(Options.ListenAddress),
                 "-c", "cluster_name=" + Quote(Name)); // shows in ps, so a stray process says whose it is
-            await _command.RunAsUserAsync("start", _binaries.Path("pg_ctl"),
-                ["start", "-w", "-t", ((int)StartTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture), "-D", Options.DataDirectory, "-l", LogFile, "-o", serverOptions],
-                StartTimeout + TimeSpan.FromSeconds(10), ct).ConfigureAwait(false);
+            try
+            {
+                await _command.RunAsUserAsync("start", _binaries.Path("pg_ctl"),
+                    ["start", "-w", "-t", ((int)StartTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture), "-D", Options.DataDirectory, "-l", LogFile, "-o", serverOptions],
+                    StartTimeout + TimeSpan.FromSeconds(10), ct).ConfigureAwait(false);
+            }
+            catch (PostgresCommandException e)
+            {
+                // pg_ctl only says "examine the log output": the reason is in the log.
+                throw new PostgresCommandException($"{e.Message}\nlog {LogFile} ends:\n{LogTail()}", e);
+            }
         }
 
         await WaitAcceptingAsync(ct).ConfigureAwait(false);
@@ -123,6 +131,9 @@ public sealed partial class PostgresServer : IAsyncDisposable
     public void Kill()
     {
         int pid = PostmasterPid ?? throw new InvalidOperationException($"{Name}: cannot kill: not running (no live postmaster in {Options.DataDirectory}/postmaster.pid)");
+
+        // Stopped first, the postmaster forks no child between the listing and the kill.
+        PosixSignals.Send(pid, PosixSignals.SigStop);
         List<int> tree = PostmasterProcesses.Tree(pid);
         PostmasterProcesses.SignalAll(tree, PosixSignals.SigKill);
         _frozen = [];
@@ -130,12 +141,22 @@ public sealed partial class PostgresServer : IAsyncDisposable
         {
             throw new InvalidOperationException($"{Name}: processes {string.Join(", ", tree.Where(PostmasterProcesses.IsAlive))} still alive {ProcessExitTimeout.TotalSeconds} s after SIGKILL");
         }
+
+        // Dead is not yet reaped: the postmaster stays a zombie until its parent (whoever
+        // inherited it from pg_ctl) waits for it, and a zombie's pid still answers kill(pid, 0),
+        // which the next start's lock-file check (or pg_rewind's crash recovery) would take for
+        // a live postmaster. The lock files (data directory and socket) go, with the shared
+        // memory they name; after a real power loss they would be stale in the same way.
+        SharedMemory.RemoveLeftoverAsync(Options.DataDirectory).GetAwaiter().GetResult();
+        File.Delete(Path.Combine(Options.DataDirectory, "postmaster.pid"));
+        File.Delete(Path.Combine(Options.SocketDirectory, $".s.PGSQL.{Options.Port}.lock"));
     }
 
     /// <summary>SIGSTOP to the postmaster and all its children: the server hangs, its sockets stay open.</summary>
     public void Freeze()
     {
         int pid = PostmasterPid ?? throw new InvalidOperationException($"{Name}: cannot freeze: not running");
+        PosixSignals.Send(pid, PosixSignals.SigStop); // first, so it forks nothing while its children are listed
         _frozen = PostmasterProcesses.Tree(pid);
         PostmasterProcesses.SignalAll(_frozen, PosixSignals.SigStop);
     }
@@ -159,6 +180,15 @@ public sealed partial class PostgresServer : IAsyncDisposable
         await using var command = new NpgsqlCommand(sql, connection);
         object? value = await command.ExecuteScalarAsync(ct).ConfigureAwait(false);
         return value is T typed ? typed : throw new InvalidOperationException($"{Name}: '{sql}' returned {value ?? "null"}, not a {typeof(T).Name}");
+    }
+
+    /// <summary>Runs SQL that returns nothing (one or more statements, autocommit) on this server (database postgres).</summary>
+    public async Task ExecuteAsync(string sql, CancellationToken ct = default)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString());
+        await connection.OpenAsync(ct).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
     /// <summary>
