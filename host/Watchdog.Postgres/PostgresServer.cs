@@ -147,7 +147,7 @@ public sealed partial class PostgresServer : IAsyncDisposable
         // which the next start's lock-file check (or pg_rewind's crash recovery) would take for
         // a live postmaster. The lock files (data directory and socket) go, with the shared
         // memory they name; after a real power loss they would be stale in the same way.
-        SharedMemory.RemoveLeftoverAsync(Options.DataDirectory).GetAwaiter().GetResult();
+        SharedMemory.RemoveIfUnusedAsync(SharedMemory.IdOf(Options.DataDirectory)).GetAwaiter().GetResult();
         File.Delete(Path.Combine(Options.DataDirectory, "postmaster.pid"));
         File.Delete(Path.Combine(Options.SocketDirectory, $".s.PGSQL.{Options.Port}.lock"));
     }
@@ -198,6 +198,7 @@ public sealed partial class PostgresServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Thaw();
+        int? sharedMemory = SharedMemory.IdOf(Options.DataDirectory);
         if (IsRunning)
         {
             try
@@ -210,7 +211,7 @@ public sealed partial class PostgresServer : IAsyncDisposable
             }
         }
 
-        await SharedMemory.RemoveLeftoverAsync(Options.DataDirectory).ConfigureAwait(false);
+        await SharedMemory.RemoveIfUnusedAsync(sharedMemory).ConfigureAwait(false);
     }
 
     public override string ToString() => $"{Name} ({StandbyConfig.ConnectAddress(Options)}:{Options.Port}, {Options.DataDirectory})";

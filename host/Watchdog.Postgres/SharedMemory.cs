@@ -6,14 +6,18 @@ namespace Watchdog.Postgres;
 /// <summary>
 /// The small System V shared memory segment a postmaster keeps (its key and id are on line 7 of
 /// postmaster.pid). A clean stop removes it; SIGKILL cannot, and the next start of the same data
-/// directory would. An instance killed and never started again would leak one per test run, so
-/// disposal removes it when nothing is attached to it any more.
+/// directory would. Measured here: an immediate stop can leave it too. An instance ended that
+/// way would leak one per test run, so kill and disposal remove it once nothing is attached.
 /// </summary>
 internal static class SharedMemory
 {
-    public static async Task RemoveLeftoverAsync(string dataDirectory)
+    /// <summary>The segment's id as postmaster.pid names it (read it before a stop: a clean stop deletes the file).</summary>
+    public static int? IdOf(string dataDirectory) => LeftoverId(dataDirectory);
+
+    /// <summary>Removes the segment when it still exists and nothing is attached to it.</summary>
+    public static async Task RemoveIfUnusedAsync(int? shmId)
     {
-        if (PostmasterProcesses.RunningPid(dataDirectory) is not null || LeftoverId(dataDirectory) is not int shmId || Attached(shmId) != 0)
+        if (shmId is not int id || Attached(id) != 0)
         {
             return;
         }
@@ -21,11 +25,11 @@ internal static class SharedMemory
         // ipcrm rather than shmctl(2): one command, no interop; a failure only leaves the leak.
         try
         {
-            await Task.Run(() => HostCommand.Run("ipcrm", ["-m", shmId.ToString(CultureInfo.InvariantCulture)])).ConfigureAwait(false);
+            await Task.Run(() => HostCommand.Run("ipcrm", ["-m", id.ToString(CultureInfo.InvariantCulture)])).ConfigureAwait(false);
         }
         catch (Exception e) when (e is InvalidOperationException or TimeoutException)
         {
-            // ipcrm missing or stuck: a few bytes stay allocated until the next start or reboot.
+            // ipcrm missing or stuck: a few bytes stay allocated until reboot.
         }
     }
 
