@@ -11,7 +11,12 @@ public sealed record RpoResult
     /// <summary>From the first to the last acknowledgement of a missing row (0 with one or none missing), in ms.</summary>
     public required long RpoSpanMs { get; init; }
 
-    /// <summary>First acknowledgement after the fault minus the fault's time, in ms; null when no write was acknowledged after it.</summary>
+    /// <summary>
+    /// How long writes were out, in ms: from the fault to the first acknowledgement after the
+    /// writer's first failure past the fault (a row the doomed primary acknowledged in the
+    /// instant after the fault time was taken is not the service coming back). With no failure
+    /// after the fault, to the first acknowledgement after it. Null: none came.
+    /// </summary>
     public required long? WriteOutageMs { get; init; }
 
     /// <summary>How many rows were acknowledged in all.</summary>
@@ -57,7 +62,8 @@ public static class RpoReport
         ArgumentNullException.ThrowIfNull(log);
         ArgumentNullException.ThrowIfNull(present);
         List<RpoAck> missing = [.. log.Acked.Where(a => !present.Contains(a.N))];
-        RpoAck? firstAfterFault = log.Acked.Where(a => a.AckWallMs >= faultWallMs).Select(a => (RpoAck?)a).FirstOrDefault();
+        long outageSeenFrom = log.Errors.Where(e => e.AtWallMs >= faultWallMs).Select(e => (long?)e.AtWallMs).FirstOrDefault() ?? faultWallMs;
+        RpoAck? firstAfterFault = log.Acked.Where(a => a.AckWallMs >= outageSeenFrom).Select(a => (RpoAck?)a).FirstOrDefault();
         return new RpoResult
         {
             RpoRows = missing.Count,

@@ -23,6 +23,19 @@ public sealed class RpoReportTests
     }
 
     [Fact]
+    public void An_ack_from_the_old_primary_just_after_the_fault_time_does_not_end_the_outage()
+    {
+        var log = new RpoLog(
+            [new RpoAck(1, 0, 9_990), new RpoAck(2, 0, 10_002), new RpoAck(4, 0, 13_000)],
+            [new RpoError(3, 10_040, "insert: end of stream")],
+            lastN: 4);
+
+        RpoResult result = RpoReport.Count(log, new HashSet<long> { 1, 2, 4 }, Fault);
+
+        Assert.Equal(3_000, result.WriteOutageMs);
+    }
+
+    [Fact]
     public void Nothing_missing_and_no_write_after_the_fault_say_so()
     {
         var log = new RpoLog([new RpoAck(1, 0, 9_000)], [], lastN: 2);
