@@ -126,6 +126,44 @@ public sealed class PostgresProbeTests : IClassFixture<PostgresPairFixture>
         Assert.True(await Poll.UntilAsync(() => (caughtUp = probe.ProbeAsync(CancellationToken.None).GetAwaiter().GetResult()).Value.Ok, Patience, TimeSpan.FromMilliseconds(200)), "never caught up");
         _out.WriteLine(caughtUp!.Value.Detail);
     }
+
+    [RootFact(Why)]
+    public async Task The_configured_check_fails_at_its_timeout_when_the_local_server_hangs()
+    {
+        PostgresPair p = await _pair.GetAsync();
+        // Pooled, so the hung probe is a query on a reused connection: without the probe's own
+        // bound on the wait, this returned after 35 s, not at the 1 s timeout.
+        string pooled = new NpgsqlConnectionStringBuilder(p.Standby.ConnectionString()) { Pooling = true }.ConnectionString;
+        var options = new CheckOptions { Name = "pg", Kind = "postgres", ConnectionString = pooled, IntervalMs = 5000, TimeoutMs = 1000, PrimaryTimeoutMs = 500, FailThreshold = 1, SuccessThreshold = 1, Required = true };
+        var status = new AgentStatus();
+        var events = new RecordingEvents();
+        using var runner = new CheckRunner(options, ProbeFactory.Create(options, new MetricsOptions(), TimeProvider.System), status, new CheckActions(options, events), TimeProvider.System);
+        ProbeOutcome before = await runner.RunOnceAsync(CancellationToken.None);
+        Assert.True(before.Ok, before.Detail);
+        Assert.True(status.RequiredChecksPass);
+
+        p.Standby.Freeze();
+        long hungMs;
+        ProbeOutcome hung;
+        try
+        {
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            hung = await runner.RunOnceAsync(CancellationToken.None);
+            hungMs = sw.ElapsedMilliseconds;
+        }
+        finally
+        {
+            p.Standby.Thaw();
+        }
+
+        _out.WriteLine("local server frozen: " + hung.Detail + " after " + hungMs + " ms");
+        Assert.Equal("timed out after 1000 ms", hung.Detail);
+        Assert.False(status.RequiredChecksPass);
+        Assert.InRange(hungMs, 900, 2500);
+
+        Assert.True(await Poll.UntilAsync(() => runner.RunOnceAsync(CancellationToken.None).GetAwaiter().GetResult().Ok, Patience, TimeSpan.FromMilliseconds(200)), "never passed again after the thaw");
+        Assert.True(status.RequiredChecksPass);
+    }
 }
 
 /// <summary>The standby's view when its primary dies: the verdict rests on the primary's last word.</summary>
