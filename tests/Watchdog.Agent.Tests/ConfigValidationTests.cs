@@ -43,7 +43,33 @@ public sealed class ConfigValidationTests
         { "Checks:1:Name = 'x'", o => { o.Checks.Add(new CheckOptions { Name = "x", Kind = "carrier", Interface = "eth0" }); o.Checks.Add(new CheckOptions { Name = "x", Kind = "carrier", Interface = "eth1" }); }, "names must be unique" },
         { "Checks:0:Interface = '../../etc'", o => o.Checks.Add(new CheckOptions { Name = "x", Kind = "carrier", Interface = "../../etc" }), "must name a network interface" },
         { "Checks:0:FailThreshold = 0", o => o.Checks.Add(new CheckOptions { Name = "x", Kind = "carrier", Interface = "eth0", FailThreshold = 0 }), "consecutive failures" },
+        { "Checks:0:ConnectionString = ''", o => o.Checks.Add(new CheckOptions { Name = "x", Kind = "postgres" }), "must hold an Npgsql connection string" },
+        { "Checks:0:ConnectionString = '(hidden, 23 characters)'", o => o.Checks.Add(Pg(c => c.ConnectionString = "Host=db;Pasword=secret1")), "is not a valid Npgsql connection string" },
+        { "Checks:0:PrimaryTimeoutMs = 2000", o => o.Checks.Add(Pg(c => c.PrimaryTimeoutMs = 2000)), "below TimeoutMs (2000)" },
+        { "Checks:0:MaxLagBytes = 0", o => o.Checks.Add(Pg(c => c.MaxLagBytes = 0)), "must be between 8192 and" },
+        { "Checks:0:MaxLagMs = 10", o => o.Checks.Add(Pg(c => c.MaxLagMs = 10)), "must be between 100 and" },
+        { "Checks:0:MaxContactAgeMs = 10", o => o.Checks.Add(Pg(c => c.MaxContactAgeMs = 10)), "0 lets the primary's last word count for ever" },
+        { "Checks:0:ApplicationName = 'web 2'", o => o.Checks.Add(Pg(c => c.ApplicationName = "web 2")), "no spaces" },
     };
+
+    private static CheckOptions Pg(Action<CheckOptions> spoil)
+    {
+        var c = new CheckOptions { Name = "x", Kind = "postgres", ConnectionString = "Host=/var/run/postgresql;Username=watchdog" };
+        spoil(c);
+        return c;
+    }
+
+    [Fact]
+    public void A_postgres_check_with_its_defaults_is_valid_and_the_example_loads()
+    {
+        AgentOptions o = ValidOptions();
+        o.Checks.Add(Pg(_ => { }));
+        Assert.Empty(ConfigValidator.Validate(o));
+
+        AgentOptions example = ConfigLoader.Load(Repository.Path("host", "Watchdog.Agent", "deploy", "agent.postgres.example.json"));
+        CheckOptions pg = Assert.Single(example.Checks, c => c.Kind == "postgres");
+        Assert.True(pg.RequireSync);
+    }
 
     [Theory]
     [MemberData(nameof(BadValues))]

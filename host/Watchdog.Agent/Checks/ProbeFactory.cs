@@ -17,6 +17,7 @@ public static class ProbeFactory
         "metric" => new MetricProbe(new MetricsSampler(new ProcReader(disks: metrics.Disks, interfaces: metrics.Interfaces), metrics.DiskPath), c.Metric, c.Max, time),
         "log-file" => new LogFileProbe(c.Path, c.Pattern, c.MaxMatches, c.WindowMs, time),
         "journal" => new JournalProbe(c.Pattern, c.MaxMatches, c.WindowMs, c.JournalUnit, time),
+        "postgres" => new PostgresReplicationProbe(c.ConnectionString, new Watchdog.Postgres.ReplicationLimits(c.MaxLagBytes, c.MaxLagMs, c.RequireSync, c.MaxContactAgeMs), c.PrimaryTimeoutMs, c.ApplicationName, time),
         _ => throw new ArgumentException("unknown check kind '" + c.Kind + "'", nameof(c)),
     };
 }

@@ -8,7 +8,7 @@ public sealed class CheckOptions
 {
     public string Name { get; set; } = "";
 
-    /// <summary>process | systemd-unit | tcp | http | command | carrier | metric | log-file | journal.</summary>
+    /// <summary>process | systemd-unit | tcp | http | command | carrier | metric | log-file | journal | postgres.</summary>
     public string Kind { get; set; } = "";
 
     /// <summary>A required check that is failing stops the heartbeat (the board then escalates).</summary>
@@ -69,6 +69,28 @@ public sealed class CheckOptions
 
     /// <summary>journal: optional unit filter (journalctl -u).</summary>
     public string JournalUnit { get; set; } = "";
+
+    // postgres (docs/agent.md, "The postgres check")
+    /// <summary>postgres: Npgsql connection string of this node's server; the same credentials are used at the primary.</summary>
+    public string ConnectionString { get; set; } = "";
+
+    /// <summary>postgres: WAL the primary has that this standby has not replayed (one 16 MiB segment by default).</summary>
+    public long MaxLagBytes { get; set; } = 16L * 1024 * 1024;
+
+    /// <summary>postgres: how far replay may be behind in time, counted only while there is WAL to replay.</summary>
+    public int MaxLagMs { get; set; } = 10000;
+
+    /// <summary>postgres: a standby is ready only when the primary lists it as its synchronous standby.</summary>
+    public bool RequireSync { get; set; }
+
+    /// <summary>postgres: how long the primary's last word counts after it stops answering; 0 = for ever.</summary>
+    public int MaxContactAgeMs { get; set; } = 30000;
+
+    /// <summary>postgres: the share of TimeoutMs the question to the primary may take, so a hung primary still leaves time for a verdict.</summary>
+    public int PrimaryTimeoutMs { get; set; } = 1000;
+
+    /// <summary>postgres: the name the primary lists this standby under; empty reads it from primary_conninfo, then cluster_name.</summary>
+    public string ApplicationName { get; set; } = "";
 
     public CheckActionOptions Actions { get; set; } = new();
 }

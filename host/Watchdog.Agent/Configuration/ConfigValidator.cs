@@ -12,7 +12,7 @@ public static class ConfigValidator
 {
     public static readonly string[] Drivers = { "gpio", "ft232h", "ft4222", "serial", "virtual" };
     public static readonly string[] RoleSources = { "none", "serial-cts", "serial-dsr", "gpio", "virtual" };
-    public static readonly string[] CheckKinds = { "process", "systemd-unit", "tcp", "http", "command", "carrier", "metric", "log-file", "journal" };
+    public static readonly string[] CheckKinds = { "process", "systemd-unit", "tcp", "http", "command", "carrier", "metric", "log-file", "journal", "postgres" };
     public static readonly string[] MetricNames = { "cpu", "memory", "disk", "disk-io", "net-rx", "net-tx", "load1" };
 
     public static IReadOnlyList<string> Validate(AgentOptions o)
@@ -319,6 +319,47 @@ public static class ConfigValidator
                 p.Range(k + "MaxMatches", c.MaxMatches, 1, 1_000_000, "matches per window");
                 p.Range(k + "WindowMs", c.WindowMs, 100, 86_400_000, "ms");
                 break;
+            case "postgres":
+                Postgres(p, k, c);
+                break;
+        }
+    }
+
+    private static void Postgres(Problems p, string k, CheckOptions c)
+    {
+        if (string.IsNullOrWhiteSpace(c.ConnectionString))
+        {
+            p.Add(k + "ConnectionString", c.ConnectionString, "must hold an Npgsql connection string to this node's PostgreSQL, e.g. Host=/var/run/postgresql;Username=watchdog;Database=postgres");
+        }
+        else
+        {
+            try
+            {
+                _ = new Npgsql.NpgsqlConnectionStringBuilder(c.ConnectionString);
+            }
+            catch (ArgumentException ex)
+            {
+                // Never echo a connection string: it may carry a password.
+                p.Add(k + "ConnectionString", "(hidden, " + c.ConnectionString.Length + " characters)", "is not a valid Npgsql connection string: " + ex.Message);
+            }
+        }
+
+        // Below one WAL page the primary's own position, read a moment after ours, already exceeds it under writes.
+        p.Range(k + "MaxLagBytes", c.MaxLagBytes, 8192, 1L << 40, "bytes");
+        p.Range(k + "MaxLagMs", c.MaxLagMs, 100, 86_400_000, "ms");
+        if (c.MaxContactAgeMs != 0)
+        {
+            p.Range(k + "MaxContactAgeMs", c.MaxContactAgeMs, 1000, 86_400_000, "ms (0 lets the primary's last word count for ever)");
+        }
+
+        if (c.PrimaryTimeoutMs < 50 || c.PrimaryTimeoutMs >= c.TimeoutMs)
+        {
+            p.Add(k + "PrimaryTimeoutMs", c.PrimaryTimeoutMs, "must be at least 50 and below TimeoutMs (" + c.TimeoutMs + "): a primary that hangs must leave time for the verdict");
+        }
+
+        if (c.ApplicationName.Any(char.IsWhiteSpace))
+        {
+            p.Add(k + "ApplicationName", c.ApplicationName, "must be the standby's application_name as pg_stat_replication shows it (no spaces)");
         }
     }
 
