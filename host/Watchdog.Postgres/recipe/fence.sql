@@ -19,6 +19,8 @@ INSERT INTO watchdog.fence (only_row, epoch) VALUES (true, 0) ON CONFLICT (only_
 
 -- Raises the fence to new_epoch; never lowers it (a late or replayed promote hook of an older
 -- epoch must not reopen the door). Returns the fence after the call.
+-- Its commit waits only for the local disk: right after a failover in synchronous mode no
+-- standby is connected yet, and the fence must go up before any client arrives, not after.
 CREATE OR REPLACE FUNCTION watchdog.raise_fence(new_epoch bigint) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -27,6 +29,7 @@ BEGIN
     IF new_epoch IS NULL OR new_epoch < 0 THEN
         RAISE EXCEPTION 'watchdog.raise_fence: epoch must be a number >= 0, got %', coalesce(new_epoch::text, 'NULL');
     END IF;
+    PERFORM set_config('synchronous_commit', 'local', true); -- true: for this transaction only
     UPDATE watchdog.fence SET epoch = greatest(epoch, new_epoch) RETURNING epoch INTO fenced_at;
     RETURN fenced_at;
 END

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Promote hook: makes this node's PostgreSQL the primary, then raises the epoch fence to this
+# grant's epoch (WATCHDOG_EPOCH, set by the agent), so writers still presenting an older epoch
+# are refused from now on. The agent adds the virtual IP only after this succeeds: clients
+# reach the new primary only once it takes writes and the fence is up.
+#
+# Also run on active -> active at a higher epoch: then there is nothing to promote, and only the
+# fence moves. Fails (non-zero, reason on stderr) when PostgreSQL is not running, the promotion
+# does not finish, fence.sql is not installed, or the database already knows a newer epoch.
+#
+#   WATCHDOG_PG_PROMOTED_MODE  keep (default): keep synchronous_standby_names; in synchronous
+#                              mode commits then wait until a listed standby connects (rejoin.sh).
+#                              async: clear it, so writes flow at once with no standby to wait for.
+#   WATCHDOG_PG_PROMOTE_TIMEOUT seconds pg_ctl promote waits (default 60)
+set -euo pipefail
+source "$(dirname "$(readlink -f "$0")")/pg-env.sh"
+
+epoch="${WATCHDOG_EPOCH:-}"
+[[ "$epoch" =~ ^[0-9]{1,18}$ ]] || die "WATCHDOG_EPOCH='$epoch' is not an epoch: run this as the agent's promote hook, which sets it"
+mode="${WATCHDOG_PG_PROMOTED_MODE:-keep}"
+[[ "$mode" = keep || "$mode" = async ]] || die "WATCHDOG_PG_PROMOTED_MODE='$mode': use keep or async"
+
+running || die "PostgreSQL is not running in $PGDATA: nothing to promote (bring it up as a standby with rejoin.sh first)"
+
+if [ "$(query 'SELECT pg_is_in_recovery()')" = t ]; then
+  log "promoting $PGDATA for epoch $epoch"
+  as_pg "$PGBIN/pg_ctl" promote -w -t "${WATCHDOG_PG_PROMOTE_TIMEOUT:-60}" -D "$PGDATA" >&2
+  [ "$(query 'SELECT pg_is_in_recovery()')" = f ] || die "pg_ctl promote returned but $PGDATA is still in recovery"
+else
+  log "already the primary; moving the fence to epoch $epoch"
+fi
+
+if [ "$mode" = async ]; then
+  query "ALTER SYSTEM SET synchronous_standby_names = ''" >/dev/null
+  query "SELECT pg_reload_conf()" >/dev/null
+  log "synchronous_standby_names cleared (WATCHDOG_PG_PROMOTED_MODE=async)"
+fi
+
+fence="$(query "SELECT watchdog.raise_fence($epoch)")" \
+  || die "could not raise the fence: is fence.sql installed on the primary? (psql -f fence.sql)"
+if [ "$fence" != "$epoch" ]; then
+  die "the database's fence is at epoch $fence, above this grant's epoch $epoch: a newer promotion reached it; refusing"
+fi
+log "primary at epoch $epoch (fence raised)"

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Brings this node's PostgreSQL, a former primary, back as a standby of the current primary:
+# run it once the board has unfenced the node (at boot, before the agent, or by hand). Not an
+# agent hook: the agent runs none when a node becomes standby.
+#
+# pg_rewind first: it takes back the writes the new primary never saw (the old primary's
+# divergent tail) and copies only what changed; it runs crash recovery itself when the server
+# was killed. When rewind cannot (history too far apart, WAL gone, a damaged data directory),
+# the data directory is moved aside to $PGDATA.before-clone and cloned afresh with pg_basebackup.
+# Then standby.signal and primary_conninfo, start, and wait until it streams.
+#
+#   WATCHDOG_PG_PRIMARY_HOST  the current primary (default: the address of WATCHDOG_VIP)
+#   WATCHDOG_PG_PRIMARY_PORT  its port (default PGPORT)
+#   WATCHDOG_PG_NAME          this standby's application_name, as synchronous_standby_names
+#                             lists it (default WATCHDOG_NODE, else the host name)
+#   WATCHDOG_PG_LOG           the server log pg_ctl start writes (default $PGDATA.log)
+#   WATCHDOG_PG_CTL_OPTIONS   passed to the server as pg_ctl start -o (e.g. "-c config_file=...")
+set -euo pipefail
+source "$(dirname "$(readlink -f "$0")")/pg-env.sh"
+
+vip="${WATCHDOG_VIP:-}"
+primary_host="${WATCHDOG_PG_PRIMARY_HOST:-${vip%%/*}}"
+[ -n "$primary_host" ] || die "set WATCHDOG_PG_PRIMARY_HOST (or WATCHDOG_VIP) to the current primary's address"
+primary_port="${WATCHDOG_PG_PRIMARY_PORT:-$PGPORT}"
+[[ "$primary_port" =~ ^[0-9]{1,5}$ ]] || die "WATCHDOG_PG_PRIMARY_PORT='$primary_port' is not a port number"
+name="${WATCHDOG_PG_NAME:-${WATCHDOG_NODE:-$(hostname -s)}}"
+[[ "$name" =~ ^[A-Za-z0-9_.-]{1,63}$ ]] || die "standby name '$name' is not a usable application_name (1-63 letters, digits, _ . -)"
+server_log="${WATCHDOG_PG_LOG:-${PGDATA%/}.log}"
+source_server="host=$primary_host port=$primary_port user=$PGUSER dbname=postgres connect_timeout=10"
+
+if running; then
+  if [ "$(query 'SELECT pg_is_in_recovery()')" = t ]; then
+    log "$PGDATA already runs as a standby; stopping it to rejoin $primary_host:$primary_port"
+  else
+    log "$PGDATA runs as a PRIMARY; stopping it at once (immediate) before it rejoins as a standby"
+  fi
+  as_pg "$PGBIN/pg_ctl" stop -m immediate -w -t 60 -D "$PGDATA" >&2
+fi
+
+# A just-promoted primary writes its new timeline into pg_control only at its end-of-recovery
+# checkpoint, which runs in the background; pg_rewind reads pg_control, and before that
+# checkpoint it sees "same timeline" and rewinds nothing. A CHECKPOINT there settles it.
+as_pg "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$source_server" -c CHECKPOINT \
+  || die "cannot reach the primary at $primary_host:$primary_port to checkpoint it (a superuser connection is needed)"
+
+started=$(date +%s%N)
+if as_pg "$PGBIN/pg_rewind" --target-pgdata="$PGDATA" --source-server="$source_server" >&2; then
+  how=rewound
+else
+  log "pg_rewind failed (see above); moving $PGDATA aside to $PGDATA.before-clone and cloning afresh"
+  rm -rf "${PGDATA%/}.before-clone"
+  if [ -e "$PGDATA" ]; then mv "$PGDATA" "${PGDATA%/}.before-clone"; fi
+  if [ "$(id -u)" -eq 0 ]; then
+    install -d -m 0700 -o "$WATCHDOG_PG_OS_USER" -g "$WATCHDOG_PG_OS_USER" "$PGDATA"
+  else
+    mkdir -m 0700 "$PGDATA"
+  fi
+  # Its own application_name: under the standby's, the backup's WAL stream could be taken for
+  # the synchronous standby.
+  as_pg "$PGBIN/pg_basebackup" -D "$PGDATA" -d "$source_server application_name=$name-basebackup" \
+    --wal-method=stream --checkpoint=fast --no-password >&2
+  how=cloned
+fi
+
+# After pg_rewind, postgresql.auto.conf is the primary's own copy, whose primary_conninfo (from
+# when it was a standby) may point at this very node: drop every primary_conninfo, then add ours.
+auto_conf="$PGDATA/postgresql.auto.conf"
+as_pg sed -i '/^[[:space:]]*primary_conninfo[[:space:]]*=/d' "$auto_conf"
+echo "primary_conninfo = 'host=$primary_host port=$primary_port user=$PGUSER application_name=$name connect_timeout=5'" \
+  | as_pg tee -a "$auto_conf" >/dev/null
+as_pg touch "$PGDATA/standby.signal"
+took_ms=$(( ($(date +%s%N) - started) / 1000000 ))
+log "$how from $primary_host:$primary_port in $took_ms ms; starting as standby '$name'"
+
+as_pg "$PGBIN/pg_ctl" start -w -t 300 -D "$PGDATA" -l "$server_log" ${WATCHDOG_PG_CTL_OPTIONS:+-o "$WATCHDOG_PG_CTL_OPTIONS"} >&2 \
+  || die "the standby did not start; $server_log ends with: $(tail -n 5 "$server_log" 2>/dev/null)"
+
+for _ in $(seq 1 120); do
+  if [ "$(query "SELECT coalesce((SELECT status FROM pg_stat_wal_receiver), 'none')")" = streaming ]; then
+    log "standby '$name' streams from $primary_host:$primary_port ($how)"
+    exit 0
+  fi
+  sleep 0.5
+done
+die "started, but not streaming from $primary_host:$primary_port after 60 s; see $server_log"
