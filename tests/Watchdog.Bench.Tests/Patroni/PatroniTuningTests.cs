@@ -30,11 +30,12 @@ public class PatroniTuningTests
     }
 
     [Fact]
-    public void The_cluster_refuses_a_bad_tuning_before_starting_anything()
+    public void The_cluster_and_the_bench_refuse_a_bad_tuning_before_starting_anything()
     {
         var bad = new PatroniTuning("bad", 25, 5, 11);
 
         Assert.Throws<ArgumentException>(() => PatroniCluster.Start(bad, new Timing.BenchClock(), TimeSpan.FromSeconds(1)));
+        Assert.Throws<ArgumentException>(() => PatroniBench.RunMatrix([bad], [PatroniFaults.Hang], runs: 1));
         Assert.Throws<ArgumentException>(() => PatroniConfig.Render(bad, new PatroniNodeLayout("node-a", IPAddress.Loopback, "/tmp/x"), "127.0.0.1:2379", "/usr/lib/postgresql/15/bin"));
     }
 
