@@ -3,7 +3,10 @@ using Watchdog.Platform.Posix;
 namespace Watchdog.Bench.Patroni;
 
 /// <summary>The primary's side of a Patroni run, handed to a fault: the cluster and the node that was primary.</summary>
-public sealed record PatroniTarget(PatroniCluster Cluster, PatroniNode Primary);
+/// <param name="Mark">Stamps the fault's time; a fault calls it right before its first signal or
+/// link change, after slow preparation (listing pids spawns `ip`, tens of ms on a loaded machine,
+/// during which the primary still acknowledges writes).</param>
+public sealed record PatroniTarget(PatroniCluster Cluster, PatroniNode Primary, Action Mark);
 
 /// <summary>
 /// One fault of issue #16's list, always injected into the current primary by the means an
@@ -35,8 +38,10 @@ public static class PatroniFaults
     /// </summary>
     public static PatroniFault Hang { get; } = new("hang", 1, t =>
     {
+        IReadOnlyList<int> postgres = t.Primary.PostgresPids();
+        t.Mark();
         PosixSignals.Send(t.Primary.PatroniPid, PosixSignals.SigStop);
-        foreach (int pid in t.Primary.PostgresPids())
+        foreach (int pid in postgres)
         {
             PosixSignals.Send(pid, PosixSignals.SigStop);
         }
@@ -67,6 +72,7 @@ public static class PatroniFaults
     public static PatroniFault PrimaryCrash { get; } = new("primary-crash", 0, t =>
     {
         var pids = t.Primary.PostgresPids().Prepend(t.Primary.PatroniPid).ToList();
+        t.Mark();
         foreach (int pid in pids)
         {
             PosixSignals.Send(pid, PosixSignals.SigStop);
@@ -88,6 +94,7 @@ public static class PatroniFaults
     public static PatroniFault PowerLoss { get; } = new("power-loss", 2, t =>
     {
         string node = t.Primary.Name;
+        t.Mark();
         t.Cluster.Network.SetLink(node, up: false);
         t.Cluster.Network.SignalAll(t.Cluster.Network.NamespaceOf(node), PosixSignals.SigKill);
         t.Cluster.Network.FlushAddresses(node);
@@ -101,6 +108,7 @@ public static class PatroniFaults
     /// </summary>
     public static PatroniFault LinkLoss { get; } = new("link-loss", 3, t =>
     {
+        t.Mark();
         t.Cluster.Network.SetLink(t.Primary.Name, up: false);
         return $"link down on {t.Primary.Name}";
     })

@@ -32,8 +32,8 @@ public static class PatroniScenario
         var writer = new RpoWriter(cluster.ClientConnectionString);
         RpoLog writes;
         IReadOnlyList<DirectWrite> direct;
-        double faultMs, endMs, baselineStart;
-        long faultWallMs;
+        double faultMs = double.NaN, endMs, baselineStart;
+        long faultWallMs = 0;
         double? takeoverPollMs = null, recoveryMs = null;
         try
         {
@@ -45,10 +45,17 @@ public static class PatroniScenario
             var phase = new Random((runIndex * 7919) + (options.Fault.PhaseSeed * 131) + options.Tuning.TtlSeconds);
             clock.SleepUntil(baselineStart + options.BaselineMs + (phase.NextDouble() * options.JitterMs));
 
-            var target = new PatroniTarget(cluster, primary);
-            faultWallMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            faultMs = clock.NowMs;
+            // The fault's time is stamped by the fault itself, right before its first action.
+            var target = new PatroniTarget(cluster, primary, () =>
+            {
+                if (double.IsNaN(faultMs))
+                {
+                    faultWallMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                    faultMs = clock.NowMs;
+                }
+            });
             string faultLabel = options.Fault.Inject(target);
+            target.Mark(); // a fault that did not stamp itself
             log?.WriteLine($"  {options.Tuning.Name} {options.Fault.Name} run {runIndex}: fault at {faultMs:0} ms ({faultLabel})");
 
             // Poll the replica's REST API for the takeover; end a healable fault once the client
