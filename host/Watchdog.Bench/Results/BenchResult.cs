@@ -23,6 +23,9 @@ namespace Watchdog.Bench.Results;
 /// <param name="Notes">Free text: what went unexpected in this run.</param>
 /// <param name="AuthorityMs">A pair of boards: when the other board held authority, from the board fault (null without one).</param>
 /// <param name="TwoAuthoritiesMs">A pair of boards: how long two boards both held authority in the run (0 is the safe answer; null with one board).</param>
+/// <param name="RpoRows">A database behind the failover: acknowledged rows missing on the new primary after the fault (0 is the safe answer; null without a database).</param>
+/// <param name="RpoSpanMs">The time span the missing acknowledged rows cover, first to last ack (0 when none is missing; null without a database).</param>
+/// <param name="TwoPrimariesMs">A database: how long both nodes accepted a write after the fault, each written to directly (0 is the safe answer; null without a database).</param>
 public sealed record BenchResult(
     string Scenario,
     string Peer,
@@ -39,4 +42,7 @@ public sealed record BenchResult(
     double? WindowMs = null,
     string? Notes = null,
     double? AuthorityMs = null,
-    double? TwoAuthoritiesMs = null);
+    double? TwoAuthoritiesMs = null,
+    int? RpoRows = null,
+    double? RpoSpanMs = null,
+    double? TwoPrimariesMs = null);

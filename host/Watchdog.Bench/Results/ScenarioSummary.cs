@@ -2,7 +2,11 @@ using Watchdog.Bench.Analysis;
 
 namespace Watchdog.Bench.Results;
 
-/// <summary>The percentiles of every metric over the runs of one (scenario, peer) pair.</summary>
+/// <summary>
+/// The percentiles of every metric over the runs of one (scenario, peer) pair. The database
+/// metrics (RpoRows, RpoSpanMs, TwoPrimariesMs) are optional: reports written before they existed
+/// read as null.
+/// </summary>
 public sealed record ScenarioSummary(
     string Scenario,
     string Peer,
@@ -17,7 +21,10 @@ public sealed record ScenarioSummary(
     Distribution OutageMs,
     Distribution AnswerChanges,
     Distribution AuthorityMs,
-    Distribution TwoAuthoritiesMs)
+    Distribution TwoAuthoritiesMs,
+    Distribution? RpoRows = null,
+    Distribution? RpoSpanMs = null,
+    Distribution? TwoPrimariesMs = null)
 {
     /// <summary>Groups results by (scenario, peer), in first-seen order, and summarises each group.</summary>
     public static IReadOnlyList<ScenarioSummary> Summarize(IEnumerable<BenchResult> results) =>
@@ -37,6 +44,9 @@ public sealed record ScenarioSummary(
                 Distribution.Of(g.Select(r => r.OutageMs)),
                 Distribution.Of(g.Select(r => (double?)r.AnswerChanges)),
                 Distribution.Of(g.Select(r => r.AuthorityMs)),
-                Distribution.Of(g.Select(r => r.TwoAuthoritiesMs))))
+                Distribution.Of(g.Select(r => r.TwoAuthoritiesMs)),
+                Distribution.Of(g.Select(r => (double?)r.RpoRows)),
+                Distribution.Of(g.Select(r => r.RpoSpanMs)),
+                Distribution.Of(g.Select(r => r.TwoPrimariesMs))))
             .ToList();
 }

@@ -1,4 +1,5 @@
 using Watchdog.Bench.Keepalived;
+using Watchdog.Bench.Patroni;
 using Watchdog.Lab.Rack;
 using Watchdog.Sim.Rack;
 
@@ -55,6 +56,9 @@ public sealed record Fault
 
     /// <summary>keepalived's side of the same fault, or null when keepalived has no counterpart (no broker, no board).</summary>
     public KeepalivedFault? Keepalived { get; init; }
+
+    /// <summary>Patroni's side of the same fault, or null when issue #16 names none (no broker, no board, no partition between two live servers).</summary>
+    public PatroniFault? Patroni { get; init; }
 
     public override string ToString() => Name;
 }

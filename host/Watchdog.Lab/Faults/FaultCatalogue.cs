@@ -1,4 +1,5 @@
 using Watchdog.Bench.Keepalived;
+using Watchdog.Bench.Patroni;
 using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Wire;
 
@@ -22,6 +23,9 @@ public static class FaultCatalogue
         InDemo = true,
         Inject = s => Done(() => s.VictimServer.KillProcess("agent")),
         Keepalived = KeepalivedFaults.DaemonCrash,
+        // Issue #16's counterpart: Patroni and its PostgreSQL killed (Patroni alone killed would
+        // leave PostgreSQL a primary with nobody to demote it).
+        Patroni = PatroniFaults.PrimaryCrash,
     };
 
     public static Fault Hang { get; } = new()
@@ -34,6 +38,7 @@ public static class FaultCatalogue
         Inject = s => Done(s.VictimServer.Freeze),
         Recover = s => s.VictimServer.Thaw(),
         Keepalived = KeepalivedFaults.Hang,
+        Patroni = PatroniFaults.Hang,
     };
 
     public static Fault PowerLoss { get; } = new()
@@ -46,6 +51,7 @@ public static class FaultCatalogue
         Inject = s => Done(s.VictimServer.PowerLoss),
         Recover = s => s.VictimServer.PowerRestore(pressPowerButton: true),
         Keepalived = KeepalivedFaults.PowerLoss,
+        Patroni = PatroniFaults.PowerLoss,
     };
 
     public static Fault LinkLoss { get; } = new()
@@ -58,6 +64,7 @@ public static class FaultCatalogue
         Inject = s => Done(() => s.VictimServer.LinkDown()),
         Recover = s => s.VictimServer.LinkUp(),
         Keepalived = KeepalivedFaults.LinkLoss,
+        Patroni = PatroniFaults.LinkLoss,
     };
 
     public static Fault BrokerLoss { get; } = new()

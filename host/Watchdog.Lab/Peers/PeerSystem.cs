@@ -19,7 +19,7 @@ public interface IPeerSystem
 
 public static class PeerSystems
 {
-    public static IReadOnlyList<IPeerSystem> All { get; } = [new KeepalivedPeer()];
+    public static IReadOnlyList<IPeerSystem> All { get; } = [new KeepalivedPeer(), new PatroniPeer()];
 
     public static IPeerSystem Parse(string name) =>
         All.FirstOrDefault(p => p.Name == name)
