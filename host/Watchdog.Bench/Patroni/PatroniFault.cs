@@ -9,7 +9,7 @@ namespace Watchdog.Bench.Patroni;
 public sealed record PatroniTarget(PatroniCluster Cluster, PatroniNode Primary, Action Mark);
 
 /// <summary>
-/// One fault of issue #16's list, always injected into the current primary by the means an
+/// One fault of the database comparison, always injected into the current primary by the means an
 /// operator would see. Names follow the lab's catalogue where the action is the same (hang,
 /// power-loss, link-loss), so Patroni's rows land beside ours and keepalived's.
 /// </summary>
@@ -27,7 +27,7 @@ public sealed record PatroniFault(string Name, int PhaseSeed, Func<PatroniTarget
     public override string ToString() => Name;
 }
 
-/// <summary>The faults Patroni is measured on (issue #16, item 5).</summary>
+/// <summary>The faults Patroni is measured on: freeze, crash of postgres and Patroni, power loss, partition of the primary.</summary>
 public static class PatroniFaults
 {
     /// <summary>
@@ -129,7 +129,7 @@ public static class PatroniFaults
         ["crash"] = "primary-crash",
         ["kill-9"] = "primary-crash",
         // `--scenario agent-crash --peer patroni`: Patroni's process is its agent, but killing it
-        // alone leaves PostgreSQL a primary; issue #16 asks for postgres and Patroni killed.
+        // alone leaves PostgreSQL a primary: the crash kills postgres and Patroni.
         ["agent-crash"] = "primary-crash",
         ["power"] = "power-loss",
         ["partition-of-primary"] = "link-loss",

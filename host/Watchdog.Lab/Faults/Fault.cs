@@ -57,7 +57,7 @@ public sealed record Fault
     /// <summary>keepalived's side of the same fault, or null when keepalived has no counterpart (no broker, no board).</summary>
     public KeepalivedFault? Keepalived { get; init; }
 
-    /// <summary>Patroni's side of the same fault, or null when issue #16 names none (no broker, no board, no partition between two live servers).</summary>
+    /// <summary>Patroni's side of the same fault, or null when it has none (no broker, no board, no partition between two live servers).</summary>
     public PatroniFault? Patroni { get; init; }
 
     public override string ToString() => Name;
