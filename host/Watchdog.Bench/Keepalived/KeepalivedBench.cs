@@ -23,41 +23,17 @@ public static class KeepalivedBench
         Action<KeepalivedRun>? onRun = null,
         TextWriter? log = null)
     {
-        if (runs is < 1 or > 10_000)
-        {
-            throw new ArgumentOutOfRangeException(nameof(runs), runs, "runs must be between 1 and 10000");
-        }
-
-        if (firstRunIndex < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(firstRunIndex), firstRunIndex, "the first run index cannot be negative");
-        }
-
         options ??= (tuning, fault) => new KeepalivedRunOptions { Tuning = tuning, Fault = fault };
-        var results = new List<BenchResult>();
-        foreach (KeepalivedTuning tuning in tunings)
-        {
-            foreach (KeepalivedFault fault in faults)
-            {
-                for (int run = firstRunIndex; run < firstRunIndex + runs; run++)
-                {
-                    try
-                    {
-                        KeepalivedRun finished = KeepalivedScenario.Run(options(tuning, fault), run, log);
-                        results.Add(finished.Result);
-                        onRun?.Invoke(finished);
-                        BenchResult r = finished.Result;
-                        log?.WriteLine($"    detection {Show(r.DetectionMs)}, takeover {Show(r.TakeoverMs)}, RTO {Show(r.RtoMs)}, outage {Show(r.OutageMs)}, overlap {Show(r.OverlapMs)}, flaps {r.Flaps}, changes {r.AnswerChanges}{(r.Notes is null ? string.Empty : " (" + r.Notes + ")")}");
-                    }
-                    catch (Network.BenchSetupException e)
-                    {
-                        log?.WriteLine($"  {tuning.Name} {fault.Name} run {run}: setup failed, run skipped: {e.Message}");
-                    }
-                }
-            }
-        }
+        return BenchMatrix.Run(
+            tunings, faults, runs, firstRunIndex,
+            (tuning, fault, run) => KeepalivedScenario.Run(options(tuning, fault), run, log),
+            finished => finished.Result, Describe, (tuning, fault) => $"{tuning.Name} {fault.Name}", onRun, log);
+    }
 
-        return results;
+    private static string Describe(KeepalivedRun run)
+    {
+        BenchResult r = run.Result;
+        return $"detection {Show(r.DetectionMs)}, takeover {Show(r.TakeoverMs)}, RTO {Show(r.RtoMs)}, outage {Show(r.OutageMs)}, overlap {Show(r.OverlapMs)}, flaps {r.Flaps}, changes {r.AnswerChanges}{(r.Notes is null ? string.Empty : " (" + r.Notes + ")")}";
     }
 
     private static string Show(double? ms) => ms is double v ? v.ToString("0", System.Globalization.CultureInfo.InvariantCulture) + " ms" : "-";

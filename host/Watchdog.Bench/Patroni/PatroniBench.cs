@@ -1,5 +1,4 @@
 using System.Globalization;
-using Watchdog.Bench.Network;
 using Watchdog.Bench.Results;
 
 namespace Watchdog.Bench.Patroni;
@@ -25,16 +24,6 @@ public static class PatroniBench
         Action<PatroniRun>? onRun = null,
         TextWriter? log = null)
     {
-        if (runs is < 1 or > 10_000)
-        {
-            throw new ArgumentOutOfRangeException(nameof(runs), runs, "runs must be between 1 and 10000");
-        }
-
-        if (firstRunIndex < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(firstRunIndex), firstRunIndex, "the first run index cannot be negative");
-        }
-
         // Refused before anything starts: a bad tuning is the caller's error, not a setup failure to skip.
         foreach (PatroniTuning tuning in tunings)
         {
@@ -42,29 +31,10 @@ public static class PatroniBench
         }
 
         options ??= (tuning, fault) => new PatroniRunOptions { Tuning = tuning, Fault = fault };
-        var results = new List<BenchResult>();
-        foreach (PatroniTuning tuning in tunings)
-        {
-            foreach (PatroniFault fault in faults)
-            {
-                for (int run = firstRunIndex; run < firstRunIndex + runs; run++)
-                {
-                    try
-                    {
-                        PatroniRun finished = PatroniScenario.Run(options(tuning, fault), run, log);
-                        results.Add(finished.Result);
-                        onRun?.Invoke(finished);
-                        log?.WriteLine("    " + Describe(finished));
-                    }
-                    catch (BenchSetupException e)
-                    {
-                        log?.WriteLine($"  {tuning.Name} {fault.Name} run {run}: setup failed, run skipped: {e.Message}");
-                    }
-                }
-            }
-        }
-
-        return results;
+        return BenchMatrix.Run(
+            tunings, faults, runs, firstRunIndex,
+            (tuning, fault, run) => PatroniScenario.Run(options(tuning, fault), run, log),
+            finished => finished.Result, Describe, (tuning, fault) => $"{tuning.Name} {fault.Name}", onRun, log);
     }
 
     /// <summary>One line per run: the figures and what was unexpected.</summary>
