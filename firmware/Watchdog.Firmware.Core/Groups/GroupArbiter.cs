@@ -250,7 +250,10 @@ namespace Watchdog.Firmware.Core
             {
                 if (u.State == ChannelState.Healthy)
                 {
+                    // A demotion it may still owe (a several-claims round) is overruled by this
+                    // newer grant: its late acknowledgement must not end the claim confirmed here.
                     _role[x] = NodeRole.Active;
+                    _demoteEpoch[x] = 0;
                     Round("adopted " + u.Config.Node + ": it claims the active role");
                 }
 

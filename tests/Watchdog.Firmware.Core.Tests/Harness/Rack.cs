@@ -380,14 +380,27 @@ internal sealed class Rack
         if (s.Acks)
         {
             var ack = new GrantAck { Node = s.Node, Group = g.Group, Role = g.Role, Epoch = g.Epoch, Ok = true, Timestamp = WallMs };
-            _pending.Enqueue(() =>
-            {
-                Note($"<- grant-ack {ack.Node} {WireWords.Of(ack.Role)}@{ack.Epoch}");
-                Step(ack);
-            });
+            if (s.HoldAcks) { s.HeldAcks.Enqueue(ack); }
+            else { SendAck(ack); }
         }
 
         PublishState(s);
+    }
+
+    private void SendAck(GrantAck ack)
+    {
+        _pending.Enqueue(() =>
+        {
+            Note($"<- grant-ack {ack.Node} {WireWords.Of(ack.Role)}@{ack.Epoch}");
+            Step(ack);
+        });
+    }
+
+    /// <summary>The acknowledgements a server held back arrive now, in the order it sent them.</summary>
+    public void ReleaseHeldAcks(SimServer s)
+    {
+        s.HoldAcks = false;
+        while (s.HeldAcks.Count > 0) { SendAck(s.HeldAcks.Dequeue()); }
     }
 
     private static string Diff(int before, int after)

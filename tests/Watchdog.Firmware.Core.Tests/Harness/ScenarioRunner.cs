@@ -283,7 +283,8 @@ internal sealed class ScenarioRunner
         foreach (var opt in a.Skip(1))
         {
             if (opt == "acks=off") { s.Acks = false; }
-            else if (opt == "acks=on") { s.Acks = true; }
+            else if (opt == "acks=on") { s.Acks = true; Rack.ReleaseHeldAcks(s); }
+            else if (opt == "acks=late") { s.Acks = true; s.HoldAcks = true; }
             else if (opt == "publish") { Rack.PublishState(s); }
             else if (opt == "installed=no") { s.Installed = false; }
             else if (opt == "installed=yes") { s.Installed = true; }

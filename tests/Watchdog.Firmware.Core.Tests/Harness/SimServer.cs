@@ -66,6 +66,13 @@ internal sealed class SimServer
     public bool ServiceFailing { get; set; }
     public bool RestartHeals { get; set; } = true;
     public bool Acks { get; set; } = true;
+
+    /// <summary>
+    /// True while its acknowledgements are sent but late: each waits in <see cref="HeldAcks"/>
+    /// until the scenario lets them through (a slow link, a busy agent), after later grants went out.
+    /// </summary>
+    public bool HoldAcks { get; set; }
+    public Queue<GrantAck> HeldAcks { get; } = new();
     public bool BrokerOk { get; set; } = true;
 
     /// <summary>False until the agent is installed: the server runs, but nothing feeds the heartbeat or talks MQTT.</summary>
