@@ -68,6 +68,35 @@ public sealed class SafetyPropertyTests
             iter: Iterations);
     }
 
+    /// <summary>
+    /// Sequences a long fuzz run (30,000 iterations) once found breaking a rule, replayed as they
+    /// were: the shape, then (kind, node, amount) per operation. Each failed before its fix.
+    /// </summary>
+    public static TheoryData<string> FoundSequences() => new()
+    {
+        // A member flagged for a claim without a grant is demoted, then acts on a forged grant
+        // above that demotion before its acknowledgement arrives: the acknowledgement must not
+        // end the claim (n2 was promoted beside it).
+        "5 (1,0,189) (17,0,252) (12,1,378) (0,0,1) (11,0,362) (9,1,163) (14,1,326) (12,2,44) (9,2,42) (10,1,111) (17,2,339) (6,2,28)",
+        // After a board restart both retained states claim active below the persisted epoch (one
+        // of them stale, the real active unheard): the higher stale claim must not be kept.
+        "5 (6,2,395) (9,1,378) (5,0,17) (7,2,114) (10,0,134) (0,1,30) (1,1,310) (16,1,289) (2,2,360) (18,1,224) (19,0,271) (11,2,255) (16,1,144) (10,0,232) (15,1,383) (10,0,56) (15,0,59) (6,0,138) (19,0,339) (1,0,332) (5,0,23) (3,2,14) (13,0,267) (21,2,67) (13,0,331) (10,1,9) (7,0,106) (10,1,334) (8,1,366) (4,1,358) (6,2,22) (20,1,233) (17,2,257) (10,1,131) (1,0,396) (15,0,11)",
+    };
+
+    [Theory]
+    [MemberData(nameof(FoundSequences))]
+    public void Sequences_the_fuzzer_once_found_stay_safe(string sequence)
+    {
+        string[] parts = sequence.Split(' ', 2);
+        var ops = System.Text.RegularExpressions.Regex.Matches(parts[1], @"\((\d+),(\d+),(\d+)\)")
+            .Select(m => (int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), int.Parse(m.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture)))
+            .ToArray();
+        var rack = Run(int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), ops, commands: true, logging: true);
+        int at = rack.Log.ToList().FindIndex(l => l.Contains("VIOLATION", StringComparison.Ordinal));
+        Assert.True(rack.Referee.Violations.Count == 0,
+            string.Join("\n", rack.Referee.Violations) + "\n--- log before the first breach ---\n" + string.Join("\n", rack.Log.Skip(Math.Max(0, at - 40)).Take(44)));
+    }
+
     [Fact]
     public void Rule1_never_two_actives_in_an_active_standby_group() => Check("two actives", commands: true);
 

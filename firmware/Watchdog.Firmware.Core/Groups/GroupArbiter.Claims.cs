@@ -131,7 +131,10 @@ namespace Watchdog.Firmware.Core
                 }
             }
 
-            if (unheard || (keep >= 0 && (_members[keep].Unfit || _members[keep].ReportedRole != NodeRole.Active)))
+            // A claim older than the epoch persisted before this start may be stale news: a later
+            // round (granted, unheard) may have given the role to another member, so such a claim
+            // is never kept over the others.
+            if (unheard || (keep >= 0 && (_members[keep].Unfit || _members[keep].ReportedRole != NodeRole.Active || _members[keep].ReportedEpoch < _ctx.PersistedAtStart)))
             {
                 keep = -1;
             }

@@ -136,11 +136,13 @@ namespace Watchdog.Firmware.Core
                     return;
                 }
 
-                if (_unexpected[m] && ack.Epoch <= _unexpectedAt[m])
+                if (_unexpected[m] && (ack.Epoch <= _unexpectedAt[m] || (u.ReportedRole == NodeRole.Active && u.ReportedEpoch > ack.Epoch)))
                 {
-                    // It said active without a grant after this demotion was granted: the
-                    // acknowledgement is older news than that claim, which stands until a later
-                    // demotion is acknowledged or it is fenced.
+                    // It said active without a grant after this demotion was granted (noted then,
+                    // or its latest state claims an epoch above the demotion's: it acted on a
+                    // forged or replayed grant after stepping down): the acknowledgement is older
+                    // news than that claim, which stands until a later demotion is acknowledged
+                    // or it is fenced.
                     return;
                 }
 
