@@ -3,7 +3,7 @@ using Watchdog.Protocol.Wire;
 namespace Watchdog.Firmware.Core
 {
     /// <summary>
-    /// Promotion readiness (docs/safety-rules.md, rule 10): a member whose agent's latest state
+    /// Promotion readiness (docs/safety-rules.md, rule 11): a member whose agent's latest state
     /// says it is not ready (a check that gates promotion fails, such as a database standby not
     /// in sync) is never granted active: not by a failover, a switchover, a failback nor when the
     /// group has no active. It is not unfit for that: it keeps feeding its heartbeat, nobody

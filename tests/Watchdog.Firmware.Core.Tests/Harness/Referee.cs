@@ -18,7 +18,7 @@ namespace Watchdog.Firmware.Core.Tests.Harness;
 /// rule 5: wire actions per channel within any cap window stay at or below the cap plus the final hold;
 /// power cycles: the power button is never pressed before its power cycle was persisted as under way;
 /// replay: a command id is accepted at most once;
-/// rule 10: active is never granted to a member whose latest state the board had said it is not
+/// rule 11: active is never granted to a member whose latest state the board had said it is not
 /// ready to be promoted (granting it again to the member that already holds the role is not a promotion).
 /// </summary>
 internal sealed class Referee
