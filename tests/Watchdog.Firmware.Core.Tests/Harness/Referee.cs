@@ -19,7 +19,8 @@ namespace Watchdog.Firmware.Core.Tests.Harness;
 /// power cycles: the power button is never pressed before its power cycle was persisted as under way;
 /// replay: a command id is accepted at most once;
 /// rule 11: active is never granted to a member whose latest state the board had said it is not
-/// ready to be promoted (granting it again to the member that already holds the role is not a promotion).
+/// ready to be promoted (granting it again to the member that holds the role, or held it last in
+/// an active-standby group, as when a switchover away from it is aborted, is not a promotion).
 /// </summary>
 internal sealed class Referee
 {
@@ -143,7 +144,7 @@ internal sealed class Referee
         var group = _rack.Config.Groups.First(x => x.Name == g.Group);
         CheckActiveGrant(g, group);
         CheckReadiness(g);
-        if (g.Role == NodeRole.Active) { _lastGrantActive.Add(g.Node); } else { _lastGrantActive.Remove(g.Node); }
+        if (g.Role == NodeRole.Active) { _lastGrantActive.Add(g.Node); _lastActive[g.Group] = g.Node; } else { _lastGrantActive.Remove(g.Node); }
         if (g.Role == NodeRole.Active)
         {
             _activeGrantee[g.Group] = g.Node;
@@ -179,6 +180,9 @@ internal sealed class Referee
     // Members whose last grant was active: a round that grants them active again keeps the role, it promotes nobody.
     private readonly HashSet<string> _lastGrantActive = new(StringComparer.Ordinal);
 
+    // The member each group last granted active, kept while it steps down: nobody else has held the role since.
+    private readonly Dictionary<string, string> _lastActive = new(StringComparer.Ordinal);
+
     private void CheckReadiness(Grant g)
     {
         if (g.Role != NodeRole.Active || !_heard.TryGetValue(g.Node, out var state) || state.Ready)
@@ -186,7 +190,9 @@ internal sealed class Referee
             return;
         }
 
-        if (!_rack.Server(g.Node).ActsActive && !_lastGrantActive.Contains(g.Node))
+        bool incumbent = _rack.Server(g.Node).ActsActive || _lastGrantActive.Contains(g.Node)
+            || (_lastActive.TryGetValue(g.Group, out string? last) && last == g.Node && _rack.Config.Groups.First(x => x.Name == g.Group).Mode == GroupMode.ActiveStandby);
+        if (!incumbent)
         {
             Violation($"{g.Node} granted active although its latest state said it is not ready ({state.Reason})");
         }
