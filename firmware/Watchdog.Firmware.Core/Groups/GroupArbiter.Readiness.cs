@@ -15,6 +15,8 @@ namespace Watchdog.Firmware.Core
         // An agent's reason can hold every check's detail; an event quotes only its start.
         private const int ReasonQuoted = 160;
 
+        private const string ReadinessAlert = "standby-not-ready";
+
         /// <summary>
         /// Members that would be fit to become active but for their agent's word that they are
         /// not ready, with its reason: "db2 (not ready: pg-sync: ...)"; "" when there are none.
@@ -24,16 +26,28 @@ namespace Watchdog.Firmware.Core
             string list = "";
             for (int m = 0; m < _members.Length; m++)
             {
-                ChannelUnit u = _members[m];
-                if (m == exclude || _claim[m] || u.Ready || u.State != ChannelState.Healthy)
+                if (HeldBackByReadiness(m, exclude))
                 {
-                    continue;
+                    list = (list.Length == 0 ? "" : list + ", ") + _members[m].Config.Node + " (" + NotReadyWhy(_members[m]) + ")";
                 }
-
-                list = (list.Length == 0 ? "" : list + ", ") + u.Config.Node + " (" + NotReadyWhy(u) + ")";
             }
 
             return list;
+        }
+
+        private bool HeldBackByReadiness(int m, int exclude)
+        {
+            return m != exclude && !_claim[m] && !_members[m].Ready && _members[m].State == ChannelState.Healthy;
+        }
+
+        private bool AnyHeldBackByReadiness(int exclude)
+        {
+            for (int m = 0; m < _members.Length; m++)
+            {
+                if (HeldBackByReadiness(m, exclude)) { return true; }
+            }
+
+            return false;
         }
 
         /// <summary>
@@ -42,21 +56,27 @@ namespace Watchdog.Firmware.Core
         /// </summary>
         private void AlertNobodyFit(int exclude, string kind, string detail, string waiting)
         {
-            string notReady = NotReadyList(exclude);
-            if (notReady.Length == 0)
+            if (!AnyHeldBackByReadiness(exclude))
             {
                 AlertOnce(kind, detail);
-                return;
             }
-
-            AlertOnce("standby-not-ready", waiting + "; not ready to be promoted: " + notReady + "; nobody is promoted until a member is ready");
+            else if (_alerted != ReadinessAlert)
+            {
+                // Checked first: this runs every tick while nobody is fit, and the list is built only for the alert.
+                AlertOnce(ReadinessAlert, waiting + "; not ready to be promoted: " + NotReadyList(exclude) + "; nobody is promoted until a member is ready");
+            }
         }
 
         /// <summary>The one claimant <paramref name="x"/> would be granted the role it claims, but says it is not ready.</summary>
         private void AlertClaimNotReady(int x)
         {
             ChannelUnit u = _members[x];
-            AlertOnce("standby-not-ready", u.Config.Node + " claims the active role but is not ready to be promoted (" + NotReadyWhy(u)
+            if (_alerted == ReadinessAlert)
+            {
+                return;
+            }
+
+            AlertOnce(ReadinessAlert, u.Config.Node + " claims the active role but is not ready to be promoted (" + NotReadyWhy(u)
                 + "): it is not granted the role until it is ready, and nobody else is promoted past its claim");
         }
 
