@@ -42,6 +42,9 @@ namespace Watchdog.Firmware.Core
         /// <summary>Wire actions (reset, power cycle) inside the current cap window.</summary>
         public int AttemptsInWindow { get { return _unit.Ladder.Cap.Count; } }
 
+        /// <summary>False while the node's agent says it is not ready to be promoted (NodeState.Ready); it is then never granted active.</summary>
+        public bool Ready { get { return _unit.Ready; } }
+
         /// <summary>True while reset is held or the node is powered off and confirmed so: it cannot act.</summary>
         public bool ConfirmedOut { get { return _unit.ConfirmedOut; } }
 

@@ -200,6 +200,8 @@ namespace Watchdog.Firmware.Core
                     u.Health = message.Health;
                     u.ReportedRole = message.Role;
                     u.ReportedEpoch = message.Epoch;
+                    u.Ready = message.Ready;
+                    u.NotReadyReason = message.Ready ? "" : message.Reason;
                     bool proven = grantProven || message.Role != NodeRole.Active && message.Epoch <= _ctx.Epoch;
                     u.ClaimProven = proven;
                     if (message.Epoch > _ctx.Epoch && proven)

@@ -49,6 +49,7 @@ public sealed class ConfigValidationTests
         { "Checks:0:MaxLagBytes = 0", o => o.Checks.Add(Pg(c => c.MaxLagBytes = 0)), "must be between 8192 and" },
         { "Checks:0:MaxLagMs = 10", o => o.Checks.Add(Pg(c => c.MaxLagMs = 10)), "must be between 100 and" },
         { "Checks:0:MaxContactAgeMs = 10", o => o.Checks.Add(Pg(c => c.MaxContactAgeMs = 10)), "0 lets the primary's last word count for ever" },
+        { "Checks:0:GatesPromotion = True", o => o.Checks.Add(Pg(c => { c.GatesPromotion = true; c.Required = true; })), "cannot be combined with Required" },
         { "Checks:0:ApplicationName = 'web 2'", o => o.Checks.Add(Pg(c => c.ApplicationName = "web 2")), "no spaces" },
     };
 
@@ -69,6 +70,11 @@ public sealed class ConfigValidationTests
         AgentOptions example = ConfigLoader.Load(Repository.Path("host", "Watchdog.Agent", "deploy", "agent.postgres.example.json"));
         CheckOptions pg = Assert.Single(example.Checks, c => c.Kind == "postgres");
         Assert.True(pg.RequireSync);
+
+        // The example's postgres check holds a lagging standby back from promotion instead of getting it reset.
+        Assert.True(pg.GatesPromotion);
+        Assert.False(pg.Required);
+        Assert.Empty(ConfigValidator.Validate(example));
     }
 
     [Theory]

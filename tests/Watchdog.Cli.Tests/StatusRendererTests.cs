@@ -63,6 +63,30 @@ public class StatusRendererTests
     }
 
     [Fact]
+    public void A_node_that_is_not_ready_to_be_promoted_says_so_in_the_table_and_the_json()
+    {
+        var snapshot = new ClusterSnapshot(_topics);
+        foreach (var (node, ready) in new[] { ("db1", true), ("db2", false) })
+        {
+            snapshot.Apply(_topics.NodeState(node), MessageCodec.Encode(new NodeState
+            {
+                Node = node, Group = "db", Role = ready ? NodeRole.Active : NodeRole.Standby, Epoch = 3, Health = Health.Healthy,
+                Ready = ready, Reason = ready ? "all checks pass" : "not ready: pg-sync: replay 40 MB behind", Feeding = true, Timestamp = Now,
+            }));
+        }
+
+        Assert.Empty(snapshot.Problems);
+        var table = Text(StatusRenderer.Render(snapshot, DateTimeOffset.FromUnixTimeMilliseconds(Now), StaleAfter));
+        Assert.Matches(@"│ healthy not ready\s+│ feeding", Row(table, "db2"));
+        Assert.DoesNotContain("not ready", Row(table, "db1"), StringComparison.Ordinal);
+
+        using var json = JsonDocument.Parse(StatusRenderer.ToJson(snapshot, DateTimeOffset.FromUnixTimeMilliseconds(Now), StaleAfter));
+        var nodes = json.RootElement.GetProperty("nodes").EnumerateArray().ToDictionary(n => n.GetProperty("node").GetString()!);
+        Assert.False(nodes["db2"].GetProperty("ready").GetBoolean());
+        Assert.True(nodes["db1"].GetProperty("ready").GetBoolean());
+    }
+
+    [Fact]
     public void The_json_gives_pair_state_peer_and_sync_and_null_sync_without_a_peer()
     {
         using var json = JsonDocument.Parse(StatusRenderer.ToJson(PairAndSolo(), DateTimeOffset.FromUnixTimeMilliseconds(Now), StaleAfter));

@@ -14,10 +14,12 @@ namespace Watchdog.Firmware.Core.Tests;
 public sealed class AllocationTests
 {
     [Theory]
-    [InlineData(1)]
-    [InlineData(8)]
-    [InlineData(32)]
-    public void Steady_state_ticks_allocate_nothing(int channels)
+    [InlineData(1, false)]
+    [InlineData(8, false)]
+    [InlineData(32, false)]
+    // No member of the group ready to be promoted: the group without an active, every tick.
+    [InlineData(8, true)]
+    public void Steady_state_ticks_allocate_nothing(int channels, bool notReady)
     {
         var config = TestConfigs.Channels(channels);
         var core = new WatchdogCore(config, 0, new ProtocolCommandVerifier(new KeyRing(), new PortableHmacSha256(), 8, 1000));
@@ -28,7 +30,7 @@ public sealed class AllocationTests
         // Agents republish their state every 5 s (or the board would judge them silent); the
         // messages are made once, so the steady state measures the core's Step, not the test.
         int stateEvery = 5000 / config.Timing.TickMs;
-        var states = Enumerable.Range(1, channels).Select(i => new NodeState { Node = "n" + i, Health = Health.Healthy, Timestamp = now }).ToArray();
+        var states = Enumerable.Range(1, channels).Select(i => new NodeState { Node = "n" + i, Health = Health.Healthy, Ready = !notReady, Reason = notReady ? "not ready: sync: behind" : "", Timestamp = now }).ToArray();
 
         void TickOnce(long tick)
         {
@@ -85,6 +87,11 @@ public sealed class AllocationTests
         for (int i = 0; i < core.ChannelCount; i++)
         {
             Assert.Equal(ChannelState.Healthy, core.Channel(i).State);
+        }
+
+        if (channels >= 2)
+        {
+            Assert.Equal(notReady ? 0 : 1, core.Group(0).ActiveCount);
         }
 
         published = 0;

@@ -38,6 +38,28 @@ public sealed class RefereeTests
     }
 
     [Fact]
+    public void A_promotion_of_a_member_that_said_it_is_not_ready_is_reported_but_keeping_the_active_is_not()
+    {
+        var rack = Settled();
+        var standby = rack.Servers.Single(s => s.Role != NodeRole.Active);
+        var active = rack.Servers.Single(s => s.Role == NodeRole.Active);
+        standby.NotReady = true;
+        active.NotReady = true;
+        rack.PublishStateNow(standby);
+        rack.PublishStateNow(active);
+        Assert.Empty(rack.Referee.Violations);
+
+        // The active granted again in a new round keeps its role: no promotion, no breach.
+        rack.Referee.Persisted(rack.Persisted + 1);
+        rack.Referee.GrantPublished(new Grant { Group = "g", Node = active.Node, Role = NodeRole.Active, Epoch = rack.Persisted + 1 });
+        Assert.Empty(rack.Referee.Violations);
+
+        rack.Referee.Persisted(rack.Persisted + 2);
+        rack.Referee.GrantPublished(new Grant { Group = "g", Node = standby.Node, Role = NodeRole.Active, Epoch = rack.Persisted + 2 });
+        Assert.Contains(rack.Referee.Violations, v => v.Contains(standby.Node + " granted active although its latest state said it is not ready", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_grant_above_the_persisted_epoch_or_below_the_last_round_is_reported()
     {
         var rack = Settled();

@@ -117,6 +117,9 @@ public sealed class SafetyPropertyTests
     public void The_power_button_is_never_left_pressed() => Check("held for more than power_hold_ms", commands: true);
 
     [Fact]
+    public void Rule11_a_member_that_said_it_is_not_ready_is_never_promoted() => Check("not ready", commands: true);
+
+    [Fact]
     public void Rule5_ladder_caps_hold() => Check("cap window", commands: false);
 
     /// <summary>

@@ -60,6 +60,17 @@ namespace Watchdog.Firmware.Core
         public NodeRole ReportedRole { get; set; }
         public long ReportedEpoch { get; set; }
 
+        /// <summary>
+        /// The agent's last word on promotion (NodeState.Ready): false while a check that gates
+        /// promotion fails. The arbiter never grants such a member active, and never demotes or
+        /// fences one for it. True until a state says otherwise: a member never heard over MQTT
+        /// is judged by its wires alone, as before the field existed.
+        /// </summary>
+        public bool Ready { get; set; } = true;
+
+        /// <summary>The agent's reason from the state that said it is not ready ("" while ready).</summary>
+        public string NotReadyReason { get; set; } = "";
+
         /// <summary>Whether the grant behind the last reported role and epoch checked out (always, without a board key).</summary>
         public bool ClaimProven { get; set; } = true;
 

@@ -101,7 +101,11 @@ namespace Watchdog.Firmware.Core
                 return;
             }
 
-            if (_members[x].State == ChannelState.Healthy)
+            if (_members[x].State == ChannelState.Healthy && !_members[x].Ready)
+            {
+                AlertClaimNotReady(x);
+            }
+            else if (_members[x].State == ChannelState.Healthy)
             {
                 Promote(x, "granting " + _members[x].Config.Node + " the role it claimed without a grant (no other member is fit)");
             }

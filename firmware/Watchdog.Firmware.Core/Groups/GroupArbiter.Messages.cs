@@ -53,7 +53,7 @@ namespace Watchdog.Firmware.Core
                         if (u.CanFence()) { u.TakeoverHold("fence before announcing " + u.Config.Node + " out"); }
                     }
                 }
-                else if (u.State == ChannelState.Healthy && (!_claim[m] || _role[m] != NodeRole.Active))
+                else if (u.State == ChannelState.Healthy && u.Ready && (!_claim[m] || _role[m] != NodeRole.Active))
                 {
                     _role[m] = NodeRole.Active;
                     _claim[m] = true;
@@ -109,7 +109,7 @@ namespace Watchdog.Firmware.Core
             }
         }
 
-        /// <summary>A signed, verified switchover (to <paramref name="node"/>, or the next healthy member when empty).</summary>
+        /// <summary>A signed, verified switchover to <paramref name="node"/> (refused while it is not healthy or not ready to be promoted), or to the next fit member when empty.</summary>
         public CommandVerdict Switchover(string node, string why, out string detail)
         {
             detail = "";
@@ -127,17 +127,28 @@ namespace Watchdog.Firmware.Core
             else
             {
                 t = Best(x);
-                if (t < 0) { detail = "no healthy standby in group " + Config.Name; return CommandVerdict.NotAllowed; }
+                if (t < 0)
+                {
+                    string notReady = NotReadyList(x);
+                    detail = notReady.Length == 0 ? "no healthy standby in group " + Config.Name : "no standby in group " + Config.Name + " is ready to be promoted: " + notReady;
+                    return CommandVerdict.NotAllowed;
+                }
             }
 
             if (t == x) { detail = node + " is already active"; return CommandVerdict.NotAllowed; }
-            if (_members[t].State != ChannelState.Healthy) { detail = _members[t].Config.Node + " is " + WireWords.Of(_members[t].State) + ", not healthy"; return CommandVerdict.NotAllowed; }
+            detail = NotPromotable(t);
+            if (detail.Length > 0) { return CommandVerdict.NotAllowed; }
             StartDemote(x, t, false, why);
             detail = "demoting " + _members[x].Config.Node + ", then granting " + _members[t].Config.Node;
             return CommandVerdict.Accepted;
         }
 
-        /// <summary>A signed, verified failback: a switchover to the highest-priority healthy member.</summary>
+        /// <summary>
+        /// A signed, verified failback: a switchover to the highest-priority healthy member. When
+        /// that member is not ready to be promoted the command is refused with its reason (not
+        /// turned into a switchover to someone else, nor kept waiting): the operator sends it again
+        /// once it is ready.
+        /// </summary>
         public CommandVerdict Failback(out string detail)
         {
             for (int m = 0; m < _members.Length; m++)

@@ -48,10 +48,10 @@ namespace Watchdog.Firmware.Core
             return list.Length == 0 ? "none" : list;
         }
 
-        /// <summary>A standby that could take over now: healthy, not claiming the role (the same test as Best).</summary>
+        /// <summary>A standby that could take over now: healthy, ready by its agent's word, not claiming the role (the same test as Best).</summary>
         private bool IsReady(int m)
         {
-            return _role[m] != NodeRole.Active && !_claim[m] && _members[m].State == ChannelState.Healthy;
+            return _role[m] != NodeRole.Active && !_claim[m] && _members[m].State == ChannelState.Healthy && _members[m].Ready;
         }
 
         private bool ReadyChanged()

@@ -210,7 +210,7 @@ namespace Watchdog.Firmware.Core
                 }
                 else
                 {
-                    AlertOnce("no-candidate", "no member is healthy enough to be active");
+                    AlertNobodyFit(-1, "no-candidate", "no member is healthy enough to be active", "no member is active");
                 }
 
                 return;
@@ -248,7 +248,13 @@ namespace Watchdog.Firmware.Core
 
             if (_role[x] != NodeRole.Active)
             {
-                if (u.State == ChannelState.Healthy)
+                if (u.State == ChannelState.Healthy && !u.Ready)
+                {
+                    // Confirming it would grant active to a member that says it is not ready; its
+                    // claim stands (nobody is promoted past it, nothing is done to it) until it is.
+                    AlertClaimNotReady(x);
+                }
+                else if (u.State == ChannelState.Healthy)
                 {
                     // A demotion it may still owe (a several-claims round) is overruled by this
                     // newer grant: its late acknowledgement must not end the claim confirmed here.
@@ -294,7 +300,8 @@ namespace Watchdog.Firmware.Core
             int cand = Best(x);
             if (cand < 0)
             {
-                AlertOnce("no-standby", u.Config.Node + " is " + WireWords.Of(u.State) + " and no other member is healthy: no failover, the ladder works on it");
+                AlertNobodyFit(x, "no-standby", u.Config.Node + " is " + WireWords.Of(u.State) + " and no other member is healthy: no failover, the ladder works on it",
+                    u.Config.Node + " is " + WireWords.Of(u.State) + ": no failover, the ladder works on it");
                 return;
             }
 
@@ -384,7 +391,8 @@ namespace Watchdog.Firmware.Core
             else if (Best(x) < 0)
             {
                 // Nobody could take over: fencing it would only take the service down.
-                AlertOnce("no-standby", u.Config.Node + " did not acknowledge its demotion and no other member is healthy; it keeps its claim");
+                AlertNobodyFit(x, "no-standby", u.Config.Node + " did not acknowledge its demotion and no other member is healthy; it keeps its claim",
+                    u.Config.Node + " did not acknowledge its demotion and keeps its claim");
             }
             else if (u.CanFence())
             {
@@ -424,7 +432,7 @@ namespace Watchdog.Firmware.Core
         private void CompleteMove(string reason)
         {
             Phase = GroupPhase.Stable;
-            int t = _target >= 0 && !_claim[_target] && _members[_target].State == ChannelState.Healthy ? _target : Best(-1);
+            int t = _target >= 0 && !_claim[_target] && _members[_target].State == ChannelState.Healthy && _members[_target].Ready ? _target : Best(-1);
             _moving = -1;
             _target = -1;
             if (t >= 0 && ClaimCount == 0)
@@ -490,20 +498,20 @@ namespace Watchdog.Firmware.Core
             return unreachable;
         }
 
-        /// <summary>Member <paramref name="m"/> could be granted active now: healthy, not claiming, not passed over.</summary>
+        /// <summary>Member <paramref name="m"/> could be granted active now: healthy, ready by its agent's word, not claiming, not passed over.</summary>
         private bool Fit(int m, int exclude)
         {
-            return m != exclude && !_claim[m] && _members[m].State == ChannelState.Healthy && _ctx.Now >= _passedOverUntil[m];
+            return m != exclude && !_claim[m] && _members[m].State == ChannelState.Healthy && _members[m].Ready && _ctx.Now >= _passedOverUntil[m];
         }
 
-        /// <summary>The highest-priority member healthy for the failback-stable time.</summary>
+        /// <summary>The highest-priority member healthy for the failback-stable time and ready to be promoted.</summary>
         private int PreferredReady()
         {
             long stable = _ctx.Timing.Ticks(Config.FailbackStableMs);
             for (int m = 0; m < _members.Length; m++)
             {
                 ChannelUnit u = _members[m];
-                if (u.State == ChannelState.Healthy && _ctx.Now - u.StateSince >= stable) { return m; }
+                if (u.State == ChannelState.Healthy && u.Ready && _ctx.Now - u.StateSince >= stable) { return m; }
             }
 
             return -1;

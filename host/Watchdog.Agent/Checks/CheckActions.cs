@@ -33,7 +33,7 @@ public sealed class CheckActions
             _events.Raise(
                 "check-failing",
                 _check.Required ? Severity.Alert : Severity.Warning,
-                _check.Name + (_check.Required ? " (required: heartbeat stopped)" : "") + ": " + detail);
+                _check.Name + (_check.Required ? " (required: heartbeat stopped)" : _check.GatesPromotion ? " (gates promotion: not ready, the board will not make this node active)" : "") + ": " + detail);
         }
 
         if (_check.Actions.Remediate.Length == 0 && _check.Actions.RestartUnit.Length == 0)
@@ -54,7 +54,7 @@ public sealed class CheckActions
     {
         if (_check.Actions.Alert)
         {
-            _events.Raise("check-recovered", Severity.Info, _check.Name + ": " + detail);
+            _events.Raise("check-recovered", Severity.Info, _check.Name + (_check.GatesPromotion ? " (gates promotion: ready again)" : "") + ": " + detail);
         }
     }
 

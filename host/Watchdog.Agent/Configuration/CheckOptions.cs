@@ -14,6 +14,14 @@ public sealed class CheckOptions
     /// <summary>A required check that is failing stops the heartbeat (the board then escalates).</summary>
     public bool Required { get; set; }
 
+    /// <summary>
+    /// A check that gates promotion: while it is failing (or has no result yet) the node reports
+    /// itself not ready (NodeState.Ready) and the board never grants it the active role. The
+    /// heartbeat goes on, so nothing is reset or fenced for it, and an active keeps its role.
+    /// Not together with Required (docs/agent.md).
+    /// </summary>
+    public bool GatesPromotion { get; set; }
+
     public int IntervalMs { get; set; } = 5000;
     public int TimeoutMs { get; set; } = 2000;
 

@@ -241,6 +241,14 @@ public static class ConfigValidator
             p.Add(k + "Kind", c.Kind, "must be one of " + string.Join(", ", CheckKinds));
         }
 
+        if (c.GatesPromotion && c.Required)
+        {
+            // Required would stop the heartbeat on the very failure that should only hold the
+            // node back from promotion: the board would reset it, and a lagging standby that is
+            // reset again and again never catches up.
+            p.Add(k + "GatesPromotion", c.GatesPromotion, "cannot be combined with Required: a failing required check stops the heartbeat and gets the node reset, a check that gates promotion only keeps it from becoming active; set Required false");
+        }
+
         p.Range(k + "IntervalMs", c.IntervalMs, 100, 86_400_000, "ms");
         p.Range(k + "TimeoutMs", c.TimeoutMs, 10, 3_600_000, "ms");
         if (c.TimeoutMs > c.IntervalMs)

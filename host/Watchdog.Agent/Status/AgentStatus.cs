@@ -22,13 +22,16 @@ public sealed class AgentStatus
 
     public event Action? Changed;
 
-    /// <summary>Registers a check before its first result; a required check counts as not passing until it has one.</summary>
-    public void Declare(string name, bool required)
+    /// <summary>
+    /// Registers a check before its first result; a required check counts as not passing until
+    /// it has one, and a check that gates promotion keeps the node not ready until it passes.
+    /// </summary>
+    public void Declare(string name, bool required, bool gatesPromotion = false)
     {
         lock (_gate)
         {
             _order.Add(name);
-            _checks[name] = new CheckResult { Name = name, Ok = false, Required = required, Detail = "no result yet" };
+            _checks[name] = new CheckResult { Name = name, Ok = false, Required = required, GatesPromotion = gatesPromotion, Detail = "no result yet" };
             if (required)
             {
                 _pendingRequired.Add(name);
@@ -51,6 +54,29 @@ public sealed class AgentStatus
                 foreach (CheckResult c in _checks.Values)
                 {
                     if (c.Required && !c.Ok)
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            }
+        }
+    }
+
+    /// <summary>
+    /// True when every check that gates promotion passes: the board may grant this node the
+    /// active role (NodeState.Ready). Its failure does not touch the heartbeat.
+    /// </summary>
+    public bool Ready
+    {
+        get
+        {
+            lock (_gate)
+            {
+                foreach (CheckResult c in _checks.Values)
+                {
+                    if (c.GatesPromotion && !c.Ok)
                     {
                         return false;
                     }
@@ -120,18 +146,28 @@ public sealed class AgentStatus
             var checks = new CheckResult[_order.Count];
             var failingRequired = new List<string>();
             var failingOther = new List<string>();
+            var notReady = new List<string>();
             for (int i = 0; i < _order.Count; i++)
             {
                 CheckResult c = _checks[_order[i]];
-                checks[i] = new CheckResult { Name = c.Name, Ok = c.Ok, Required = c.Required, Detail = c.Detail };
+                checks[i] = new CheckResult { Name = c.Name, Ok = c.Ok, Required = c.Required, GatesPromotion = c.GatesPromotion, Detail = c.Detail };
                 if (!c.Ok)
                 {
-                    (c.Required ? failingRequired : failingOther).Add(c.Name + ": " + c.Detail);
+                    // A check that gates promotion says whether this node may become active, not
+                    // whether it serves: it sets readiness and leaves the health alone.
+                    (c.GatesPromotion ? notReady : c.Required ? failingRequired : failingOther).Add(c.Name + ": " + c.Detail);
                 }
             }
 
             Health health;
             var reasons = new List<string>();
+
+            // First, so that a reader quoting only the start of the reason (the board's alerts) quotes this.
+            if (notReady.Count > 0)
+            {
+                reasons.Add("not ready: " + string.Join(", ", notReady));
+            }
+
             if (_deviceProblem.Length > 0)
             {
                 reasons.Add("heartbeat device: " + _deviceProblem);
@@ -176,6 +212,7 @@ public sealed class AgentStatus
                 Epoch = _epoch,
                 GrantProof = _grantProof,
                 Health = health,
+                Ready = notReady.Count == 0,
                 Reason = reasons.Count == 0 ? "all checks pass" : string.Join("; ", reasons),
                 Feeding = _feeding,
                 BoardLost = _boardLost,

@@ -53,7 +53,7 @@ public static class StatusRenderer
                 PresenceMarkup(node.Presence, state is null || Freshness.IsStale(state.Timestamp, now, staleAfter)),
                 state is null ? "-" : RoleMarkup(state.Role),
                 state?.Epoch.ToString() ?? "-",
-                state is null ? "-" : HealthMarkup(state.Health),
+                state is null ? "-" : HealthMarkup(state.Health) + (state.Ready ? "" : " [yellow]not ready[/]"),
                 state is null ? "-" : state.Feeding ? "feeding" : "[red]stopped[/]",
                 reading is null ? "-" : WiresMarkup(reading),
                 Markup.Escape(state?.Reason ?? ""),
@@ -119,6 +119,7 @@ public static class StatusRenderer
                 ["role"] = n.State is null ? null : WireWords.Of(n.State.Role),
                 ["epoch"] = n.State?.Epoch,
                 ["health"] = n.State is null ? null : WireWords.Of(n.State.Health),
+                ["ready"] = n.State?.Ready,
                 ["feeding"] = n.State?.Feeding,
                 ["board_lost"] = n.State?.BoardLost,
                 ["reason"] = n.State?.Reason,
@@ -187,6 +188,7 @@ public static class StatusRenderer
         _ => "[grey]none[/]",
     };
 
+    // "not ready" follows the health: the board will not promote the node (a check that gates promotion fails), whatever its health.
     private static string HealthMarkup(Health health) => health switch
     {
         Health.Healthy => "[green]healthy[/]",

@@ -6,7 +6,7 @@ namespace Watchdog.Protocol.Json
     // Messages an agent publishes: NodeState (with its CheckResults), NodeMetrics, GrantAck.
     public static partial class MessageCodec
     {
-        // ---- NodeState: required node, role, epoch, health, ts ----
+        // ---- NodeState: required node, role, epoch, health, ts; ready absent reads as true ----
 
         public static byte[] Encode(NodeState m)
         {
@@ -27,6 +27,7 @@ namespace Watchdog.Protocol.Json
             m.Role = (NodeRole)f.Word("role", (int)m.Role, WireWords.Roles, Required);
             m.Epoch = f.Integer("epoch", m.Epoch, Required);
             m.Health = (Health)f.Word("health", (int)m.Health, WireWords.Healths, Required);
+            m.Ready = f.FlagOr("ready", m.Ready, true);
             m.Reason = f.Text("reason", m.Reason, Optional);
             m.Feeding = f.Flag("feeding", m.Feeding, Optional);
             m.BoardLost = f.Flag("board_lost", m.BoardLost, Optional);
@@ -87,6 +88,7 @@ namespace Watchdog.Protocol.Json
             c.Name = f.Text("name", c.Name, Required);
             c.Ok = f.Flag("ok", c.Ok, Required);
             c.Required = f.Flag("required", c.Required, Optional);
+            c.GatesPromotion = f.Flag("gates_promotion", c.GatesPromotion, Optional);
             c.Detail = f.Text("detail", c.Detail, Optional);
         }
 

@@ -91,6 +91,18 @@ namespace Watchdog.Protocol.Json
             return value;
         }
 
+        /// <summary>An optional flag whose absence (or null) means <paramref name="absent"/> rather than false.</summary>
+        internal bool FlagOr(string name, bool value, bool absent)
+        {
+            if (Reader != null)
+            {
+                return Reader.Has(name) ? Reader.Flag(name, false) : absent;
+            }
+
+            Writer!.Member(name, value);
+            return value;
+        }
+
         internal bool Flag(string name, bool value, bool required)
         {
             if (Reader != null)

@@ -13,6 +13,8 @@ namespace Watchdog.Protocol.Messages
         public bool Ok { get; set; }
         /// <summary>A required check that fails stops the heartbeat.</summary>
         public bool Required { get; set; }
+        /// <summary>A check that gates promotion: while it fails the node is not ready (NodeState.Ready).</summary>
+        public bool GatesPromotion { get; set; }
         public string Detail { get; set; } = "";
     }
 
@@ -24,6 +26,13 @@ namespace Watchdog.Protocol.Messages
         public NodeRole Role { get; set; }
         public long Epoch { get; set; }
         public Health Health { get; set; }
+        /// <summary>
+        /// May the board grant this node the active role now? False while a check that gates
+        /// promotion fails (a database standby not in sync): the board then never promotes it,
+        /// but does not fence it or take the role away when it already holds it. Absent on the
+        /// wire reads as true (agents from before the field gate nothing).
+        /// </summary>
+        public bool Ready { get; set; } = true;
         /// <summary>Why the health or role is what it is, in words for an operator.</summary>
         public string Reason { get; set; } = "";
         /// <summary>True while the agent toggles its heartbeat line.</summary>

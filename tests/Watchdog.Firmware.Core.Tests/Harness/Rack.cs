@@ -119,6 +119,7 @@ internal sealed class Rack
     private void Step(NodeState m, bool proven)
     {
         _retainedStates[m.Node] = (m, proven);
+        Referee.StateDelivered(m);
         Process(Core.Step(m, proven, WallMs), false);
     }
 

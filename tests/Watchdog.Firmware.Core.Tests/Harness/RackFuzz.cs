@@ -7,11 +7,11 @@ namespace Watchdog.Firmware.Core.Tests.Harness;
 /// faults, agents that stop acknowledging, broker loss, board restarts (also right after an epoch
 /// was persisted), signed operator commands, an agent that acts on a forged grant (active at the
 /// current epoch or far above it, with no grant a board key sealed) and a captured command sent
-/// again.
+/// again, and an agent whose readiness to be promoted comes and goes.
 /// </summary>
 internal static class RackFuzz
 {
-    public const int Kinds = 22;
+    public const int Kinds = 23;
 
     public static void Apply(Rack rack, int kind, int nodeIndex, int amount, bool commands)
     {
@@ -96,6 +96,11 @@ internal static class RackFuzz
                     rack.Command(captured);
                 }
 
+                break;
+            case 19:
+                // A check that gates promotion fails or recovers (a standby falls behind or catches up).
+                s.NotReady = amount % 2 == 0;
+                rack.PublishState(s);
                 break;
             default:
                 if (commands)

@@ -17,7 +17,10 @@ namespace Watchdog.Firmware.Core.Tests.Harness;
 /// absent: no automatic reset/power action on a server whose agent never ran (not installed yet);
 /// rule 5: wire actions per channel within any cap window stay at or below the cap plus the final hold;
 /// power cycles: the power button is never pressed before its power cycle was persisted as under way;
-/// replay: a command id is accepted at most once.
+/// replay: a command id is accepted at most once;
+/// rule 11: active is never granted to a member whose latest state the board had said it is not
+/// ready to be promoted (granting it again to the member that holds the role, or held it last in
+/// an active-standby group, as when a switchover away from it is aborted, is not a promotion).
 /// </summary>
 internal sealed class Referee
 {
@@ -70,8 +73,22 @@ internal sealed class Referee
         _rack.Note("VIOLATION " + what);
     }
 
+    // The latest state of each agent the current board took in (by the core's own rule: not older than the last one).
+    private readonly Dictionary<string, NodeState> _heard = new(StringComparer.Ordinal);
+
+    public void StateDelivered(NodeState s)
+    {
+        if (!_heard.TryGetValue(s.Node, out var last) || s.Timestamp >= last.Timestamp)
+        {
+            _heard[s.Node] = s;
+        }
+    }
+
     public void BoardRestarted()
     {
+        // A new board knows only the states delivered to it from now on.
+        _heard.Clear();
+
         // The ladder record carries the ladder's own wire actions across a restart (scenario
         // board-restart-loop-keeps-the-cap), but not a STONITH hold the board was in when it died:
         // such a hold counts as a ladder attempt only when it is released, which the dead board
@@ -126,6 +143,8 @@ internal sealed class Referee
         _roundEpoch[g.Group] = g.Epoch;
         var group = _rack.Config.Groups.First(x => x.Name == g.Group);
         CheckActiveGrant(g, group);
+        CheckReadiness(g);
+        if (g.Role == NodeRole.Active) { _lastGrantActive.Add(g.Node); _lastActive[g.Group] = g.Node; } else { _lastGrantActive.Remove(g.Node); }
         if (g.Role == NodeRole.Active)
         {
             _activeGrantee[g.Group] = g.Node;
@@ -155,6 +174,27 @@ internal sealed class Referee
                     Violation($"{g.Node} granted active while {member} still acts as active (STONITH before takeover)");
                 }
             }
+        }
+    }
+
+    // Members whose last grant was active: a round that grants them active again keeps the role, it promotes nobody.
+    private readonly HashSet<string> _lastGrantActive = new(StringComparer.Ordinal);
+
+    // The member each group last granted active, kept while it steps down: nobody else has held the role since.
+    private readonly Dictionary<string, string> _lastActive = new(StringComparer.Ordinal);
+
+    private void CheckReadiness(Grant g)
+    {
+        if (g.Role != NodeRole.Active || !_heard.TryGetValue(g.Node, out var state) || state.Ready)
+        {
+            return;
+        }
+
+        bool incumbent = _rack.Server(g.Node).ActsActive || _lastGrantActive.Contains(g.Node)
+            || (_lastActive.TryGetValue(g.Group, out string? last) && last == g.Node && _rack.Config.Groups.First(x => x.Name == g.Group).Mode == GroupMode.ActiveStandby);
+        if (!incumbent)
+        {
+            Violation($"{g.Node} granted active although its latest state said it is not ready ({state.Reason})");
         }
     }
 

@@ -289,6 +289,7 @@ internal sealed class ScenarioRunner
             else if (opt == "installed=no") { s.Installed = false; }
             else if (opt == "installed=yes") { s.Installed = true; }
             else if (opt == "powered-on") { s.PowerOnNow(); }
+            else if (opt == "ready=no" || opt == "ready=yes") { s.NotReady = opt == "ready=no"; Rack.PublishState(s); }
             else if (opt == "proof=none") { s.Unproven = true; }
             else if (opt == "proof=sealed") { s.Unproven = false; }
             else if (opt.StartsWith("boot=", StringComparison.Ordinal)) { s.BootTicks = (int)Ticks(opt[5..]); }
@@ -381,7 +382,7 @@ internal sealed class ScenarioRunner
             var c = core.Channel(i);
             var relays = Rack.Core.Output.Relay(i);
             string ladder = c.LadderIndex < 0 ? "-" : $"{c.LadderIndex}:{ConfigWords.Of(c.LadderStep)}";
-            lines.Add($"channel {c.Node} {WireWords.Of(c.State)} verdict={WireWords.Of(c.Verdict)} ladder={ladder} attempts={c.AttemptsInWindow} relays=[{Relays(relays)}] sim={Sim(Rack.Servers[i])}");
+            lines.Add($"channel {c.Node} {WireWords.Of(c.State)}{(c.Ready ? "" : " not-ready")} verdict={WireWords.Of(c.Verdict)} ladder={ladder} attempts={c.AttemptsInWindow} relays=[{Relays(relays)}] sim={Sim(Rack.Servers[i])}");
         }
 
         for (int g = 0; g < core.GroupCount; g++)

@@ -64,6 +64,15 @@ internal sealed class SimServer
     /// </summary>
     public bool Unproven { get; set; }
     public bool ServiceFailing { get; set; }
+
+    /// <summary>
+    /// Its agent says it is not ready to be promoted (a check that gates promotion fails: a
+    /// database standby behind its primary). A property of its data, so a reboot keeps it.
+    /// </summary>
+    public bool NotReady { get; set; }
+
+    public const string NotReadyReason = "not ready: pg-sync: replay 40 MB behind the primary";
+
     public bool RestartHeals { get; set; } = true;
     public bool Acks { get; set; } = true;
 
@@ -275,6 +284,8 @@ internal sealed class SimServer
         Role = Role,
         Epoch = Epoch,
         Health = ServiceFailing ? Health.Failing : Health.Healthy,
+        Ready = !NotReady,
+        Reason = NotReady ? NotReadyReason : "",
         Feeding = !Hung,
         Seq = ++Seq,
         Timestamp = wallMs,

@@ -36,10 +36,10 @@ public class RoundTripTests
     [Fact]
     public void NodeState_round_trips()
     {
-        var check = Gen.Select(Text, Gen.Bool, Gen.Bool, Text, (n, ok, req, d) => new CheckResult { Name = n, Ok = ok, Required = req, Detail = d });
-        var gen = Gen.Select(Gen.Select(Text, Text, Word<NodeRole>(3), Long, Word<Health>(4)), Gen.Select(Text, Gen.Bool, Gen.Bool, check.Array[0, 3], Long, Long), (a, b) => new NodeState
+        var check = Gen.Select(Text, Gen.Bool, Gen.Bool, Gen.Bool, Text, (n, ok, req, gates, d) => new CheckResult { Name = n, Ok = ok, Required = req, GatesPromotion = gates, Detail = d });
+        var gen = Gen.Select(Gen.Select(Text, Text, Word<NodeRole>(3), Long, Word<Health>(4), Gen.Bool), Gen.Select(Text, Gen.Bool, Gen.Bool, check.Array[0, 3], Long, Long), (a, b) => new NodeState
         {
-            Node = a.Item1, Group = a.Item2, Role = a.Item3, Epoch = a.Item4, Health = a.Item5,
+            Node = a.Item1, Group = a.Item2, Role = a.Item3, Epoch = a.Item4, Health = a.Item5, Ready = a.Item6,
             Reason = b.Item1, Feeding = b.Item2, BoardLost = b.Item3, Checks = b.Item4, Seq = b.Item5, Timestamp = b.Item6,
         });
         RoundTrip(gen, MessageCodec.Encode, MessageCodec.TryDecode);

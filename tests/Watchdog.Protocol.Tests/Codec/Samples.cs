@@ -12,6 +12,7 @@ public static class Samples
         Role = NodeRole.Active,
         Epoch = 7,
         Health = Health.Healthy,
+        Ready = true,
         Reason = "",
         Feeding = true,
         BoardLost = false,
@@ -19,6 +20,7 @@ public static class Samples
         [
             new CheckResult { Name = "http", Ok = true, Required = true, Detail = "200 in 3 ms" },
             new CheckResult { Name = "disk", Ok = true, Required = false, Detail = "/var 41% used" },
+            new CheckResult { Name = "pg-sync", Ok = true, GatesPromotion = true, Detail = "primary, 1 synchronous standby" },
         ],
         Seq = 12,
         Timestamp = Ts,

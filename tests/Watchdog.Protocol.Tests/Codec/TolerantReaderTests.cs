@@ -97,6 +97,30 @@ public class TolerantReaderTests
     }
 
     [Fact]
+    public void A_node_state_from_before_the_ready_field_reads_as_ready_and_false_reads_as_not_ready()
+    {
+        // An agent from before promotion gating gates nothing: absent (or null) must not keep it from being promoted.
+        var old = "{\"node\":\"db2\",\"role\":\"standby\",\"epoch\":7,\"health\":\"healthy\",\"checks\":[{\"name\":\"pg\",\"ok\":false}],\"ts\":1}";
+        Assert.True(MessageCodec.TryDecode(Encoding.UTF8.GetBytes(old), out NodeState? state, out var error), error?.Text);
+        Assert.True(state!.Ready);
+        Assert.False(state.Checks[0].GatesPromotion);
+        Assert.True(MessageCodec.TryDecode(Encoding.UTF8.GetBytes(old.Replace("\"ts\"", "\"ready\":null,\"ts\"", StringComparison.Ordinal)), out state, out error), error?.Text);
+        Assert.True(state!.Ready);
+
+        var lagging = old.Replace("\"ts\"", "\"ready\":false,\"reason\":\"not ready: pg: 40 MB behind\",\"ts\"", StringComparison.Ordinal)
+            .Replace("\"ok\":false", "\"ok\":false,\"gates_promotion\":true", StringComparison.Ordinal);
+        Assert.True(MessageCodec.TryDecode(Encoding.UTF8.GetBytes(lagging), out state, out error), error?.Text);
+        Assert.False(state!.Ready);
+        Assert.True(state.Checks[0].GatesPromotion);
+        Assert.Equal("not ready: pg: 40 MB behind", state.Reason);
+
+        // A not-ready state encodes the flag, so a reader defaulting to ready still sees it.
+        Assert.Contains("\"ready\":false", Encoding.UTF8.GetString(MessageCodec.Encode(state)), StringComparison.Ordinal);
+        Assert.False(MessageCodec.TryDecode(Encoding.UTF8.GetBytes(old.Replace("\"ts\"", "\"ready\":\"no\",\"ts\"", StringComparison.Ordinal)), out NodeState? _, out error));
+        Assert.Contains("ready", error!.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_board_status_from_before_the_settled_fields_reads_as_not_settled_with_the_time_left_unknown()
     {
         var old = "{\"board\":\"rack1\",\"status\":\"ready\",\"epoch\":7,\"uptime_ms\":1200,\"firmware\":\"watchdog-core/1\",\"channels\":2,\"ts\":1}";
