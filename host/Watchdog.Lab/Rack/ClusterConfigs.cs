@@ -121,7 +121,7 @@ public static class ClusterConfigs
 
     public static string Agent(
         RackClusterOptions o, string node, int heartbeatPin, string wireFile, string brokerHost, int brokerPort,
-        string keyFile, string epochFile, string vip, int vipPrefix, string vipInterface, string? netns, BrokerLogin? login = null)
+        string keyFile, string epochFile, string vip, int vipPrefix, string vipInterface, string? netns, BrokerLogin? login = null, RackPostgres? database = null)
     {
         var root = new JsonObject
         {
@@ -148,7 +148,9 @@ public static class ClusterConfigs
             ["Board"] = new JsonObject { ["LostAfterMs"] = 10000, ["EpochFile"] = epochFile },
             ["Commands"] = new JsonObject { ["KeyFile"] = keyFile },
             ["Metrics"] = new JsonObject { ["IntervalMs"] = 5000 },
-            ["Checks"] = new JsonArray(new JsonObject
+            // With PostgreSQL the database is the service that must be alive (the node-name
+            // service beside it only answers the VIP probe).
+            ["Checks"] = database?.Checks(node) ?? new JsonArray(new JsonObject
             {
                 ["Name"] = "service",
                 ["Kind"] = "tcp",
@@ -170,6 +172,11 @@ public static class ClusterConfigs
                 },
             },
         };
+        if (database is not null)
+        {
+            root["Hooks"] = database.Hooks();
+        }
+
         return root.ToJsonString();
     }
 }
