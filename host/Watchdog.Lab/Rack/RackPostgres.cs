@@ -212,6 +212,22 @@ public sealed class RackPostgres
             ["PrimaryTimeoutMs"] = 800,
         });
 
+    /// <summary>The --service word: http or postgres.</summary>
+    public static RackService ParseService(string word) => word.Trim().ToLowerInvariant() switch
+    {
+        "http" => RackService.Http,
+        "postgres" or "postgresql" => RackService.Postgres,
+        _ => throw new FormatException($"--service {word}: use http (the node-name service) or postgres (PostgreSQL 15 streaming replication)"),
+    };
+
+    /// <summary>The --postgres-mode word: sync or async.</summary>
+    public static ReplicationMode ParseMode(string word) => word.Trim().ToLowerInvariant() switch
+    {
+        "sync" or "synchronous" => ReplicationMode.Synchronous,
+        "async" or "asynchronous" => ReplicationMode.Asynchronous,
+        _ => throw new FormatException($"--postgres-mode {word}: use sync or async"),
+    };
+
     /// <summary>A superuser connection to <paramref name="address"/> (a node's, or the virtual IP), unpooled: a failover leaves pooled connections dead.</summary>
     public static string ConnectionString(string address) => new NpgsqlConnectionStringBuilder
     {
