@@ -41,7 +41,20 @@ internal sealed class RpoRun
         }
 
         var group = cluster.Options.Group;
-        var writer = new RpoWriter(RackPostgres.ConnectionString(cluster.Vip.ToString()), () => cluster.Observer.LatestRoles(group)?.Epoch ?? 0);
+        var vip = RackPostgres.ConnectionString(cluster.Vip.ToString());
+        long Epoch() => cluster.Observer.LatestRoles(group)?.Epoch ?? 0;
+
+        // Every run numbers its rows from 1: an earlier run's rows would stand in for this one's
+        // missing ones (and collide with its new ones). TRUNCATE is fenced too: it presents the epoch.
+        await using (var connection = new Npgsql.NpgsqlConnection(vip))
+        {
+            await connection.OpenAsync(ct).ConfigureAwait(false);
+            await EpochFence.SetSessionEpochAsync(connection, Epoch(), ct).ConfigureAwait(false);
+            await using var truncate = new Npgsql.NpgsqlCommand($"TRUNCATE {RpoWriter.Table}", connection);
+            await truncate.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+
+        var writer = new RpoWriter(vip, Epoch);
         writer.Start();
         if (!await WaitForAcksAsync(writer, RowsBeforeFault, ct).ConfigureAwait(false))
         {
