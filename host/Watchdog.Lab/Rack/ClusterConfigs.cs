@@ -66,7 +66,10 @@ public static class ClusterConfigs
                 ["node_boot_grace_ms"] = o.Service == RackService.Postgres ? 30000 : 5000,
                 ["recovery_stable_ms"] = 1500,
                 // A demotion request to an active that lost its link cannot be answered: fence soon.
-                ["demote_ack_timeout_ms"] = 500,
+                // With PostgreSQL the agent acknowledges after its demote hook (pg_ctl stop, as the
+                // postgres user): 0.7-1.4 s on a loaded machine, and a planned failback given 500 ms
+                // was aborted and retried through a rolled-back promote (epoch 2 -> 6).
+                ["demote_ack_timeout_ms"] = o.Service == RackService.Postgres ? 5000 : 500,
                 ["grant_ack_timeout_ms"] = o.Service == RackService.Postgres ? PostgresGrantAckTimeoutMs : GrantAckTimeoutMs,
                 ["node_silence_ms"] = NodeSilenceMs,
                 // Reset held one tick (10 ms) before the node counts as out. The rack models the
