@@ -150,6 +150,11 @@ public static class FailoverRun
         {
             problems.Add("the rows the writer got acknowledged could not be counted on a new primary");
         }
+        else if (rows is { RpoRows: > 0 } && cluster.Options.PostgresMode == Watchdog.Postgres.ReplicationMode.Synchronous)
+        {
+            // Synchronous replication promises exactly this: no acknowledged commit lost.
+            problems.Add($"{rows.RpoRows} acknowledged rows lost in synchronous mode (first missing: {string.Join(",", rows.Missing)})");
+        }
 
         var result = new FailoverResult
         {

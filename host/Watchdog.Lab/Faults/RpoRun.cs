@@ -80,6 +80,20 @@ internal sealed class RpoRun
             return null;
         }
 
+        // The writer's own view of the outage, for a figure that needs explaining: when its errors
+        // began and ended, relative to the fault, and the acknowledgements around them.
+        var errors = log.Errors.Where(e => e.AtWallMs >= faultWallMs).ToList();
+        if (errors.Count > 0)
+        {
+            var before = log.Acked.Where(a => a.AckWallMs < errors[0].AtWallMs).Select(a => (RpoAck?)a).LastOrDefault();
+            var after = log.Acked.Where(a => a.AckWallMs > errors[^1].AtWallMs).Select(a => (RpoAck?)a).FirstOrDefault();
+            var among = log.Acked.Count(a => a.AckWallMs > errors[0].AtWallMs && a.AckWallMs < errors[^1].AtWallMs);
+            say($"rpo: {errors.Count} errors from +{errors[0].AtWallMs - faultWallMs} to +{errors[^1].AtWallMs - faultWallMs} ms after the fault, {among} acks among them " +
+                $"(first: {errors[0].Message}; last: {errors[^1].Message}); " +
+                $"last ack before them: {(before is { } b ? $"row {b.N} at +{b.AckWallMs - faultWallMs} ms" : "none")}, " +
+                $"first after them: {(after is { } a ? $"row {a.N} at +{a.AckWallMs - faultWallMs} ms, epoch {a.Epoch}" : "none")}");
+        }
+
         try
         {
             var result = await RpoReport.CountAsync(log, RackPostgres.ConnectionString(_cluster.Server(newPrimary).Address), faultWallMs, ct).ConfigureAwait(false);

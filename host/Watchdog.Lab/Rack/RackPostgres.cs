@@ -23,9 +23,10 @@ public enum RackService
 /// PostgreSQL on the rack (docs/postgres.md): each server's namespace runs one instance as its
 /// service "postgres", in the foreground through the recipe's boot.sh, so it lives and dies with
 /// the simulated server (power loss, reset, hang). The first boot starts the directories set up
-/// here (the first node primary, the other a clone streaming from it); every later start waits
-/// for the primary at the virtual IP and rejoins it as a standby (pg_rewind, else a clone). The
-/// agents promote with promote.sh (then the VIP) and demote with demote.sh.
+/// here (one initdb, cloned to the other nodes), every one a standby of the virtual IP, so that
+/// only the board's grant (promote.sh) makes a primary; every later start waits for the primary
+/// at the virtual IP and rejoins it (pg_rewind, else a clone). The agents promote with
+/// promote.sh (then the VIP) and demote with demote.sh.
 /// </summary>
 public sealed class RackPostgres
 {
@@ -111,6 +112,7 @@ public sealed class RackPostgres
         await first.StartAsync(ct).ConfigureAwait(false);
         // No standby streams yet: in synchronous mode every commit of the set-up would wait for one.
         var setup = new NpgsqlConnectionStringBuilder(first.ConnectionString()) { Options = "-c synchronous_commit=local" }.ConnectionString;
+        var clones = new List<PostgresServer>();
         try
         {
             await using (var connection = new NpgsqlConnection(setup))
@@ -128,22 +130,77 @@ public sealed class RackPostgres
 
             foreach (var node in options.Nodes.Skip(1))
             {
-                await db.Instance(rack.Server(node)).CloneFromAsync(first, ct).ConfigureAwait(false);
+                var clone = db.Instance(rack.Server(node));
+                await clone.CloneFromAsync(first, ct).ConfigureAwait(false);
+                clones.Add(clone);
             }
+
+            // Every node must end its WAL where the others do: a standby that has replayed past
+            // the point where another node is promoted cannot follow it ("new timeline forked off
+            // before current recovery point"). Streaming while the first one shuts down brings
+            // each clone its final shutdown checkpoint (a fast stop waits for its standbys to
+            // confirm it), which the clone's backup alone would lack.
+            foreach (var clone in clones)
+            {
+                await clone.StartAsync(ct).ConfigureAwait(false);
+            }
+
+            await WaitStreamingAsync(first, clones.Select(c => c.Name).ToList(), ct).ConfigureAwait(false);
         }
         finally
         {
             await first.StopAsync(StopMode.Fast, CancellationToken.None).ConfigureAwait(false);
+            foreach (var clone in clones)
+            {
+                await clone.StopAsync(StopMode.Fast, CancellationToken.None).ConfigureAwait(false);
+            }
         }
 
+        // Every node, the first too, starts as a standby of the virtual IP: no database is a
+        // primary until the board grants its node and the promote hook promotes it. (Started as a
+        // primary, web1 stayed one beside web2 when the board granted web2 first, a web1 still
+        // starting up; web1 later took over with none of web2's rows: 31 acknowledged rows lost.)
         foreach (var node in options.Nodes)
         {
+            await db.FollowVipAsync(node, ct).ConfigureAwait(false);
             await File.WriteAllTextAsync(db.FirstBootMark(node), "", ct).ConfigureAwait(false);
         }
 
-        options.Log.WriteLine($"postgres: {options.Nodes[0]} primary, {string.Join(", ", options.Nodes.Skip(1))} streaming standby, " +
+        options.Log.WriteLine($"postgres: {string.Join(", ", options.Nodes)} set up as standbys of the virtual IP (the board's first grant promotes one), " +
                               $"{(options.PostgresMode == ReplicationMode.Synchronous ? $"synchronous ({db.StandbyNames})" : "asynchronous")}, port {Port}, {db._root}");
         return db;
+    }
+
+    /// <summary>Waits until <paramref name="primary"/> lists every one of <paramref name="standbys"/> as streaming; PostgreSQL raises no event for it, so its view is polled.</summary>
+    private static async Task WaitStreamingAsync(PostgresServer primary, IReadOnlyList<string> standbys, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        var names = string.Join(", ", standbys.Select(n => $"'{n}'"));
+        long streaming = 0;
+        while ((streaming = await primary.QueryAsync<long>($"SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming' AND application_name IN ({names})", ct).ConfigureAwait(false)) < standbys.Count)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new LabFailedException($"postgres set-up: {primary.Name} lists {streaming} of {standbys.Count} standbys ({names}) as streaming after 60 s; logs next to the data directories");
+            }
+
+            await Task.Delay(100, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Makes <paramref name="node"/>'s (stopped) data directory a standby streaming from whoever holds the virtual IP, under its own application_name.</summary>
+    private async Task FollowVipAsync(string node, CancellationToken ct)
+    {
+        var data = DataDirectory(node);
+        var autoConf = Path.Combine(data, "postgresql.auto.conf");
+        var lines = (await File.ReadAllLinesAsync(autoConf, ct).ConfigureAwait(false))
+            .Where(line => !line.TrimStart().StartsWith("primary_conninfo", StringComparison.Ordinal))
+            .Append($"primary_conninfo = 'host={_vip} port={Port} user=postgres application_name={node} connect_timeout=5'");
+        // Rewriting keeps the file's owner (PostgreSQL's user); the signal file is new: handed over below.
+        await File.WriteAllLinesAsync(autoConf, lines, ct).ConfigureAwait(false);
+        var signal = Path.Combine(data, "standby.signal");
+        await File.WriteAllTextAsync(signal, "", ct).ConfigureAwait(false);
+        Watchdog.Bench.Network.HostCommand.Run("chown", "postgres:postgres", signal);
     }
 
     /// <summary>The server's boot unit: boot.sh, restarted a second after it exits (after the demote hook's stop, say), as systemd's Restart=always would.</summary>

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Boot unit: runs this node's PostgreSQL in the foreground (systemd Type=simple, Restart=always),
 # and never as a second primary. Only the very first boot after installation starts the data
-# directory as it was set up (the installer leaves WATCHDOG_PG_FIRST_BOOT_MARK; this consumes it).
+# directory as it was set up (the installer leaves WATCHDOG_PG_FIRST_BOOT_MARK; this consumes it):
+# set it up as a standby of the virtual IP on every node, so that only the promote hook, run on
+# the board's grant, ever makes a primary.
 # Every later start (a reboot after a fence, a power loss, a restart after the demote hook
 # stopped the server) waits for the current primary at the virtual IP, rejoins it as a standby
 # (rejoin.sh: pg_rewind, else a fresh clone) and only then starts the server.
@@ -12,8 +14,9 @@
 #   WATCHDOG_PG_FIRST_BOOT_MARK     a file: present = start as set up, once (default: none, always rejoin)
 #   WATCHDOG_PG_PRIMARY_WAIT        seconds to wait for a primary before giving up (default 120)
 #   WATCHDOG_PG_SYNC_STANDBY_NAMES  when set, written to the primary's synchronous_standby_names
-#                                   once this standby streams: re-arms synchronous replication
-#                                   that promote.sh (WATCHDOG_PG_PROMOTED_MODE=async) cleared
+#                                   once this node streams as a standby: re-arms synchronous
+#                                   replication that promote.sh (WATCHDOG_PG_PROMOTED_MODE=async)
+#                                   cleared
 #   WATCHDOG_PG_CTL_OPTIONS         more server options (e.g. "-c cluster_name=db1")
 #   and rejoin.sh's: WATCHDOG_PG_PRIMARY_HOST (default the address of WATCHDOG_VIP),
 #   WATCHDOG_PG_PRIMARY_PORT, WATCHDOG_PG_NAME
@@ -42,13 +45,13 @@ if [ -f "$pidfile" ]; then
   fi
 fi
 
+source_server="host=$primary_host port=$primary_port user=$PGUSER dbname=postgres connect_timeout=2"
 mark="${WATCHDOG_PG_FIRST_BOOT_MARK:-}"
 if [ -n "$mark" ] && [ -e "$mark" ]; then
   rm -f "$mark"
   log "first boot: starting $PGDATA as it was set up"
 else
   [ -n "$primary_host" ] || die "set WATCHDOG_PG_PRIMARY_HOST (or WATCHDOG_VIP) to where the current primary answers"
-  source_server="host=$primary_host port=$primary_port user=$PGUSER dbname=postgres connect_timeout=2"
   log "waiting for a primary at $primary_host:$primary_port to rejoin (at most $wait_s s)"
   started=$(date +%s)
   until [ "$(as_pg "$PGBIN/psql" -X -q -At -d "$source_server" -c 'SELECT pg_is_in_recovery()' 2>/dev/null)" = f ]; do
@@ -56,24 +59,28 @@ else
     sleep 0.5
   done
   WATCHDOG_PG_REJOIN_START=no WATCHDOG_PG_PRIMARY_HOST="$primary_host" WATCHDOG_PG_PRIMARY_PORT="$primary_port" "$here/rejoin.sh"
+fi
 
-  if [ -n "$names" ]; then
-    # In the background, because this shell becomes the server below: once the WAL receiver
-    # streams, the primary may wait for this standby again. Dies with the unit.
-    (
-      for _ in $(seq 1 240); do
-        sleep 0.5
-        if [ "$(query "SELECT coalesce((SELECT status FROM pg_stat_wal_receiver), 'none')" 2>/dev/null)" = streaming ]; then
-          as_pg "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$source_server" \
-            -c "ALTER SYSTEM SET synchronous_standby_names = '$names'" -c "SELECT pg_reload_conf()" >/dev/null \
-            && log "streaming; synchronous_standby_names = '$names' on $primary_host again" \
-            || log "streaming, but could not set synchronous_standby_names on $primary_host"
-          exit 0
-        fi
-      done
-      log "not streaming after 120 s: synchronous_standby_names on $primary_host left as it is"
-    ) &
-  fi
+# In the background, because this shell becomes the server below: once this node streams as a
+# standby (a rejoin, or a first boot as a standby while another node was promoted), the primary
+# may wait for it again. A node that is itself promoted never streams: the loop ends. Dies with
+# the unit.
+if [ -n "$names" ] && [ -f "$PGDATA/standby.signal" ]; then
+  (
+    for _ in $(seq 1 $(( wait_s * 2 ))); do
+      sleep 0.5
+      state="$(query "SELECT CASE WHEN pg_is_in_recovery() THEN coalesce((SELECT status FROM pg_stat_wal_receiver), 'none') ELSE 'primary' END" 2>/dev/null || true)"
+      [ "$state" != primary ] || exit 0
+      if [ "$state" = streaming ]; then
+        as_pg "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$source_server" \
+          -c "ALTER SYSTEM SET synchronous_standby_names = '$names'" -c "SELECT pg_reload_conf()" >/dev/null \
+          && log "streaming; synchronous_standby_names = '$names' on $primary_host again" \
+          || log "streaming, but could not set synchronous_standby_names on $primary_host"
+        exit 0
+      fi
+    done
+    log "not streaming after $(( wait_s )) s: synchronous_standby_names on $primary_host left as it is"
+  ) &
 fi
 
 # setpriv execs (runuser would stay behind as the parent): the unit's process is the postmaster.
