@@ -107,6 +107,14 @@ public sealed partial class PostgresServer
             TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// synchronous_standby_names for <paramref name="mode"/> towards <paramref name="names"/> (their
+    /// application_names): 'FIRST 1 ("a", "b")', or empty when asynchronous. Checked like
+    /// <see cref="InitPrimaryAsync"/> checks it.
+    /// </summary>
+    public static string SynchronousStandbyNames(ReplicationMode mode, IReadOnlyList<string> names) =>
+        ReplicationSettings.StandbyNames(mode, names);
+
     private async Task BecomeStandbyOfAsync(PostgresServer primary, CancellationToken ct)
     {
         string[] written = StandbyConfig.Write(Options.DataDirectory, StandbyConfig.PrimaryConnInfo(primary.Options, Name));

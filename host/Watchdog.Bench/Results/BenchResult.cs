@@ -26,6 +26,7 @@ namespace Watchdog.Bench.Results;
 /// <param name="RpoRows">A database behind the failover: acknowledged rows missing on the new primary after the fault (0 is the safe answer; null without a database).</param>
 /// <param name="RpoSpanMs">The time span the missing acknowledged rows cover, first to last ack (0 when none is missing; null without a database).</param>
 /// <param name="TwoPrimariesMs">A database: how long both nodes accepted a write after the fault, each written to directly (0 is the safe answer; null without a database).</param>
+/// <param name="WriteOutageMs">A database: from the fault to the measuring client's first acknowledged write after its outage began (null without a database, or when none came).</param>
 public sealed record BenchResult(
     string Scenario,
     string Peer,
@@ -45,4 +46,5 @@ public sealed record BenchResult(
     double? TwoAuthoritiesMs = null,
     int? RpoRows = null,
     double? RpoSpanMs = null,
-    double? TwoPrimariesMs = null);
+    double? TwoPrimariesMs = null,
+    double? WriteOutageMs = null);

@@ -4,7 +4,7 @@ namespace Watchdog.Bench.Results;
 
 /// <summary>
 /// The percentiles of every metric over the runs of one (scenario, peer) pair. The database
-/// metrics (RpoRows, RpoSpanMs, TwoPrimariesMs) are optional: reports written before they existed
+/// metrics (RpoRows, RpoSpanMs, TwoPrimariesMs, WriteOutageMs) are optional: reports written before they existed
 /// read as null.
 /// </summary>
 public sealed record ScenarioSummary(
@@ -24,7 +24,8 @@ public sealed record ScenarioSummary(
     Distribution TwoAuthoritiesMs,
     Distribution? RpoRows = null,
     Distribution? RpoSpanMs = null,
-    Distribution? TwoPrimariesMs = null)
+    Distribution? TwoPrimariesMs = null,
+    Distribution? WriteOutageMs = null)
 {
     /// <summary>Groups results by (scenario, peer), in first-seen order, and summarises each group.</summary>
     public static IReadOnlyList<ScenarioSummary> Summarize(IEnumerable<BenchResult> results) =>
@@ -47,6 +48,7 @@ public sealed record ScenarioSummary(
                 Distribution.Of(g.Select(r => r.TwoAuthoritiesMs)),
                 Distribution.Of(g.Select(r => (double?)r.RpoRows)),
                 Distribution.Of(g.Select(r => r.RpoSpanMs)),
-                Distribution.Of(g.Select(r => r.TwoPrimariesMs))))
+                Distribution.Of(g.Select(r => r.TwoPrimariesMs)),
+                Distribution.Of(g.Select(r => r.WriteOutageMs))))
             .ToList();
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Watchdog.Lab.Bench;
 using Watchdog.Lab.Faults;
 using Watchdog.Lab.Peers;
+using Watchdog.Lab.Rack;
 
 namespace Watchdog.Cli.Commands;
 
@@ -33,7 +34,13 @@ public static class BenchCommand
             Description = "Run mosquitto with no users and no ACL, every client anonymous. Without it mosquitto runs the configuration `watchdogctl broker config` writes: " +
                           "the board, each agent and the bench's operator log in as board-rack1, agent-<node>, operator-rack, and the ACL limits what each may publish",
         };
-        var command = new Command("bench", "Measure failover on the virtual rack, optionally side by side with keepalived") { scenario, boards, runs, json, peer, chaos, seed, soak, heartbeat, output, agent, network, anonymous };
+        var service = new Option<string>("--service")
+        {
+            Description = "What runs behind the virtual IP: http (the node-name service) or postgres (PostgreSQL 15 streaming replication; adds rpo_rows, rpo_span_ms and write_outage_ms)",
+            DefaultValueFactory = _ => "http",
+        };
+        var mode = new Option<string>("--postgres-mode") { Description = "With --service postgres: sync or async replication", DefaultValueFactory = _ => "sync" };
+        var command = new Command("bench", "Measure failover on the virtual rack, optionally side by side with keepalived") { scenario, boards, runs, json, peer, chaos, seed, soak, heartbeat, output, agent, network, anonymous, service, mode };
         command.SetAction((result, ct) => BenchRun.RunAsync(Settings(result), ct));
         return command;
 
@@ -53,6 +60,8 @@ public static class BenchCommand
                 NetworkFailure = result.GetValue(network)!,
                 SecureBroker = !result.GetValue(anonymous),
                 Boards = result.GetValue(boards),
+                Service = RackPostgres.ParseService(result.GetValue(service)!),
+                PostgresMode = RackPostgres.ParseMode(result.GetValue(mode)!),
             };
     }
 }

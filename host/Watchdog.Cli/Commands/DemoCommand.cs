@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Watchdog.Lab.Demo;
 using Watchdog.Lab.Faults;
+using Watchdog.Lab.Rack;
 
 namespace Watchdog.Cli.Commands;
 
@@ -25,7 +26,13 @@ public static class DemoCommand
                           "no anonymous clients; the board, each agent and the demo's operator log in as board-rack1, agent-<node>, operator-rack; the ACL limits what each may publish",
         };
         var anonymous = new Option<bool>("--anonymous-broker") { Description = "With --mosquitto: no users and no ACL, every client connects anonymously (the embedded broker always does)" };
-        var command = new Command("demo", "Run the demo rack: a failure, the failover with timings, and the failback") { fault, boards, json, heartbeat, noNamespaces, mosquitto, anonymous };
+        var service = new Option<string>("--service")
+        {
+            Description = "What runs behind the virtual IP: http (the node-name service) or postgres (PostgreSQL 15 streaming replication failed over by the recipe's hooks; shows RPO and the write outage)",
+            DefaultValueFactory = _ => "http",
+        };
+        var mode = new Option<string>("--postgres-mode") { Description = "With --service postgres: sync (no acknowledged row may be lost) or async", DefaultValueFactory = _ => "sync" };
+        var command = new Command("demo", "Run the demo rack: a failure, the failover with timings, and the failback") { fault, boards, json, heartbeat, noNamespaces, mosquitto, anonymous, service, mode };
         command.SetAction((result, ct) => DemoRun.RunAsync(
             new DemoSettings(
                 // A board fault is shown first; the server fault after it is the agent crash.
@@ -36,7 +43,9 @@ public static class DemoCommand
                 Mosquitto: result.GetValue(mosquitto),
                 SecureBroker: !result.GetValue(anonymous),
                 Boards: result.GetValue(boards),
-                BoardFault: BoardFaults.Find(result.GetValue(fault)!)),
+                BoardFault: BoardFaults.Find(result.GetValue(fault)!),
+                Service: RackPostgres.ParseService(result.GetValue(service)!),
+                PostgresMode: RackPostgres.ParseMode(result.GetValue(mode)!)),
             ct));
         return command;
     }

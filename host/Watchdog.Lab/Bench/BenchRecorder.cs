@@ -29,7 +29,7 @@ public static class BenchRecorder
         return new BenchResult(
             r.Fault, Peer, runIndex, r.DetectionMs, r.FenceMs, r.TakeoverMs, r.RtoMs, r.OverlapMs,
             probe?.Flaps, r.FalseFences, probe?.OutageMs, probe?.AnswerChanges, windowEnd - r.FaultAtMs,
-            notes.Length == 0 ? null : notes);
+            notes.Length == 0 ? null : notes, RpoRows: r.RpoRows, RpoSpanMs: r.RpoSpanMs, WriteOutageMs: r.WriteOutageMs);
     }
 
     /// <summary>One run as a picture: roles the agents claimed, who held the virtual IP, the client's answers, and the markers.</summary>

@@ -42,6 +42,19 @@ public static class BenchRun
         new("takeover", s => s.TakeoverMs, "ms"),
     ];
 
+    /// <summary>With PostgreSQL behind the address: the database's figures after the failover's.</summary>
+    private static readonly IReadOnlyList<MarkdownReport.Metric> DatabaseMetrics =
+    [
+        new("detection", s => s.DetectionMs, "ms"),
+        new("fence", s => s.FenceMs, "ms"),
+        new("takeover", s => s.TakeoverMs, "ms"),
+        new("RTO", s => s.RtoMs, "ms"),
+        new("write outage", s => s.WriteOutageMs!, "ms"),
+        new("rpo_rows", s => s.RpoRows!, string.Empty),
+        new("rpo span", s => s.RpoSpanMs!, "ms"),
+        new("overlap", s => s.OverlapMs, "ms"),
+    ];
+
     /// <summary>Runs the bench; returns the exit code (0: none of our runs broke a rule, overlapped or fenced falsely).</summary>
     public static async Task<int> RunAsync(BenchSettings settings, CancellationToken ct)
     {
@@ -82,6 +95,20 @@ public static class BenchRun
             throw new FormatException($"--network-failure {networkWord}: not a network-failure policy; use demote or fence");
         }
 
+        if (settings.Service == RackService.Postgres)
+        {
+            if (settings.Boards != 1 || settings.Chaos || settings.Soak is not null || settings.Peer is not null)
+            {
+                throw new FormatException("--service postgres runs the server scenarios on one board (no --boards 2, --chaos, --soak or --peer)");
+            }
+
+            if (!Watchdog.Postgres.PgBinaries.AreInstalled())
+            {
+                throw new FormatException("--service postgres needs PostgreSQL 15's server programs (initdb, pg_ctl, postgres, pg_rewind ...) in " +
+                                          $"{Watchdog.Postgres.PgBinaries.DefaultDirectory} or ${Watchdog.Postgres.PgBinaries.DirectoryVariable}: install them with ./scripts/install-test-deps.sh, or apt-get install postgresql-15");
+            }
+        }
+
         var startedAt = DateTimeOffset.UtcNow;
         Console.Error.WriteLine("bench: " + SourceStamp.Header(startedAt));
         Console.Error.WriteLine(agentPath is null ? "agent: JIT build (dotnet Watchdog.Agent.dll)" : $"agent: {agentPath}");
@@ -94,6 +121,8 @@ public static class BenchRun
             AgentExecutable = agentPath,
             NetworkFailure = networkFailure,
             Boards = settings.Boards,
+            Service = settings.Service,
+            PostgresMode = settings.PostgresMode,
         };
         var outDir = settings.OutDir;
         if (outDir is not null)
@@ -126,7 +155,7 @@ public static class BenchRun
         var line = Environment.CommandLine;
         var stamped = BenchReport.Stamped(startedAt, MachineInfo.Describe(), line, report, summaries);
         var full = BenchJson.Write(stamped);
-        var text = stamped.Header + Environment.NewLine + Environment.NewLine + MarkdownReport.Table(summaries, settings.Boards == 2 ? PairMetrics : Metrics) +
+        var text = stamped.Header + Environment.NewLine + Environment.NewLine + MarkdownReport.Table(summaries, settings.Boards == 2 ? PairMetrics : settings.Service == RackService.Postgres ? DatabaseMetrics : Metrics) +
                    (outcomes.Count == 0 ? "" : Environment.NewLine + "Every run:" + Environment.NewLine + Environment.NewLine + string.Join(Environment.NewLine, outcomes.Select(o => "- " + o)) + Environment.NewLine);
         if (outDir is not null)
         {
@@ -166,7 +195,8 @@ public static class BenchRun
             return pair + "chaos";
         }
 
-        var what = settings.Scenario == "all" ? "failover" : "failover-" + string.Join('-', BenchSchedule.Parse(settings.Scenario, settings.Boards).Select(f => f.Name));
+        var what = (settings.Scenario == "all" ? "failover" : "failover-" + string.Join('-', BenchSchedule.Parse(settings.Scenario, settings.Boards).Select(f => f.Name))) +
+                   (settings.Service == RackService.Postgres ? (settings.PostgresMode == Watchdog.Postgres.ReplicationMode.Synchronous ? "-postgres-sync" : "-postgres-async") : "");
         return pair + (peer is null ? what : what + "-vs-" + peer);
     }
 
@@ -370,4 +400,10 @@ public sealed record BenchSettings
 
     /// <summary>1, or 2: a pair of boards (rack1 preferred, rack1-b); the board faults and the pair's wire faults need it.</summary>
     public int Boards { get; init; } = 1;
+
+    /// <summary>What runs behind the virtual IP (RackClusterOptions.Service); Postgres adds the RPO figures.</summary>
+    public RackService Service { get; init; } = RackService.Http;
+
+    /// <summary>With PostgreSQL: synchronous or asynchronous replication.</summary>
+    public Watchdog.Postgres.ReplicationMode PostgresMode { get; init; } = Watchdog.Postgres.ReplicationMode.Synchronous;
 }

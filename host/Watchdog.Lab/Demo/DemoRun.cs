@@ -5,6 +5,7 @@ using Watchdog.Lab.Checks;
 using Watchdog.Lab.Faults;
 using Watchdog.Lab.Rack;
 using Watchdog.Operator.Status;
+using Watchdog.Postgres;
 using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Lab.Demo;
@@ -40,6 +41,25 @@ public static class DemoRun
             throw new FormatException($"--fault {settings.Fault.Name}: the demo shows {string.Join(", ", FaultCatalogue.Demo.Select(f => f.Name))} (the bench runs the rest)");
         }
 
+        if (settings.Service == RackService.Postgres)
+        {
+            if (!settings.UseNamespaces)
+            {
+                throw new FormatException("--service postgres needs the network namespaces (no --no-namespaces): the standby rejoins the primary at the virtual IP");
+            }
+
+            if (settings.BoardFault is not null)
+            {
+                throw new FormatException("--service postgres shows a server fault; the board faults of a pair run with the http service");
+            }
+
+            if (!PgBinaries.AreInstalled())
+            {
+                throw new FormatException("--service postgres needs PostgreSQL 15's server programs (initdb, pg_ctl, postgres, pg_rewind ...) in " +
+                                          $"{PgBinaries.DefaultDirectory} or ${PgBinaries.DirectoryVariable}: install them with ./scripts/install-test-deps.sh, or apt-get install postgresql-15");
+            }
+        }
+
         var live = !settings.Json && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
         var log = new DemoLog(echo: !live);
         var options = new RackClusterOptions
@@ -50,6 +70,8 @@ public static class DemoRun
             SecureBroker = settings.SecureBroker,
             Log = log.Writer,
             Boards = settings.Boards,
+            Service = settings.Service,
+            PostgresMode = settings.PostgresMode,
         };
         return settings.BoardFault is { } board
             ? PairDemoRun.RunAsync(options, board, settings.Fault, settings.Json, live, log, ct)
@@ -78,7 +100,8 @@ public static class DemoRun
             await Task.Delay(1000, ct).ConfigureAwait(false);
             failover = await FailoverRun.RunAsync(cluster, kind, log.Say, ct).ConfigureAwait(false);
             log.Say($"failover: detection {Ms(failover.DetectionMs)}, fence {Ms(failover.FenceMs)}, takeover {Ms(failover.TakeoverMs)}, " +
-                    $"virtual IP back {Ms(failover.RtoMs)}, overlap {failover.OverlapMs:0} ms, epoch {failover.EpochBefore} -> {failover.EpochAfter}");
+                    $"virtual IP back {Ms(failover.RtoMs)}, overlap {failover.OverlapMs:0} ms, epoch {failover.EpochBefore} -> {failover.EpochAfter}" +
+                    (failover.RpoMeasured ? $", rpo_rows {failover.RpoRows?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}, write outage {Ms(failover.WriteOutageMs)}" : ""));
             failback = await FailbackAsync(cluster, preferred, log.Say, ct).ConfigureAwait(false);
         }
 
@@ -143,6 +166,12 @@ public static class DemoRun
         table.AddRow("takeover (new active acknowledged)", Ms(failover.TakeoverMs));
         table.AddRow("virtual IP answering again (RTO)", Ms(failover.RtoMs));
         table.AddRow("overlap of two actives", failover.OverlapMeasured ? $"{failover.OverlapMs:0} ms" : "not measured (loopback rack: no virtual IP)");
+        if (failover.RpoMeasured)
+        {
+            table.AddRow("acknowledged rows lost (RPO)", failover.RpoRows is { } rows ? $"{rows} (span {failover.RpoSpanMs} ms)" : "not counted");
+            table.AddRow("database writes out (write outage)", Ms(failover.WriteOutageMs));
+        }
+
         table.AddRow("epoch", $"{failover.EpochBefore} -> {failover.EpochAfter} -> {failback.EpochAfter} (failback)");
         var failbackOverlap = failover.OverlapMeasured ? $"overlap {failback.OverlapMs:0} ms" : "overlap not measured";
         table.AddRow("failback", failback.Ok ? $"{Ms(failback.TookMs)}, {failbackOverlap}" : failback.Detail);
@@ -181,6 +210,8 @@ public static class DemoRun
         new Rows(
             cluster.Observer.WithSnapshot(s => StatusRenderer.Render(s, DateTimeOffset.UtcNow, TimeSpan.FromSeconds(15))),
             new Panel(new Markup(Markup.Escape(string.Join('\n', log.Tail(12))))).Header("demo").Expand());
+
+    private static string Ms(long? ms) => Ms((double?)ms);
 
     private static string Ms(double? ms) => ms is null ? "-" : $"{ms.Value:0} ms";
 
@@ -241,4 +272,8 @@ internal sealed class DemoLog
 /// <param name="SecureBroker">With <paramref name="Mosquitto"/>: the users and ACL of `watchdogctl broker config`.</param>
 /// <param name="Boards">1, or 2: a pair of boards (rack1 preferred, rack1-b).</param>
 /// <param name="BoardFault">With a pair: the board fault shown first (the authority fails), then <paramref name="Fault"/> under the new authority; null: the server fault alone.</param>
-public sealed record DemoSettings(Fault Fault, bool Json, int HeartbeatMs, bool UseNamespaces, bool Mosquitto, bool SecureBroker, int Boards = 1, BoardFault? BoardFault = null);
+/// <param name="Service">What runs behind the virtual IP: the node-name service, or PostgreSQL (RPO and write outage shown too).</param>
+/// <param name="PostgresMode">With PostgreSQL: synchronous or asynchronous replication.</param>
+public sealed record DemoSettings(
+    Fault Fault, bool Json, int HeartbeatMs, bool UseNamespaces, bool Mosquitto, bool SecureBroker, int Boards = 1, BoardFault? BoardFault = null,
+    RackService Service = RackService.Http, ReplicationMode PostgresMode = ReplicationMode.Synchronous);

@@ -44,9 +44,34 @@ public sealed record FailoverResult
     /// <summary>What was expected and did not happen (a takeover that never came, a timeout).</summary>
     public IReadOnlyList<string> Problems { get; init; } = [];
 
+    /// <summary>True on a rack with a database: the RPO writer wrote through the fault and the three figures below were sought.</summary>
+    public bool RpoMeasured { get; init; }
+
+    /// <summary>Acknowledged rows the new primary lacks (0 is the safe answer in synchronous mode); null: not counted.</summary>
+    public int? RpoRows { get; init; }
+
+    /// <summary>First to last acknowledgement of the missing rows, in ms.</summary>
+    public long? RpoSpanMs { get; init; }
+
+    /// <summary>From the fault to the writer's first acknowledged row after its outage began, in ms; null: none came.</summary>
+    public long? WriteOutageMs { get; init; }
+
     public bool Ok => Violations.Count == 0 && Problems.Count == 0;
 
-    public JsonObject ToJson() => new()
+    public JsonObject ToJson()
+    {
+        var json = Figures();
+        if (RpoMeasured)
+        {
+            json["rpo_rows"] = RpoRows;
+            json["rpo_span_ms"] = RpoSpanMs;
+            json["write_outage_ms"] = WriteOutageMs;
+        }
+
+        return json;
+    }
+
+    private JsonObject Figures() => new()
     {
         ["fault"] = Fault,
         ["victim"] = Victim,

@@ -45,6 +45,8 @@ public static class FailoverRun
             say($"{successor} is not a ready standby after 20 s, injecting anyway: {Describe(cluster, successor)}");
         }
 
+        // A database behind the address: its writer runs across the fault (rpo_rows, write outage).
+        var rpo = await RpoRun.StartAsync(cluster, say, ct).ConfigureAwait(false);
         var t0Wall = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var t0 = cluster.Clock.NowMs;
         say($"fault: {fault.Name} on {victim}");
@@ -143,6 +145,17 @@ public static class FailoverRun
         var safety = SafetyChecker.CheckRun(o.Observations(), t0Wall, cluster.SafetyReportedUntilWallMs, overlap);
         cluster.SafetyReportedUntilWallMs = checkedAtWall;
         var falseFences = expected == Outcome.StayActive ? FenceEvents(o, t0Wall).Count : 0;
+        var rows = rpo is null ? null : await rpo.FinishAsync(newActive, t0Wall, say, ct).ConfigureAwait(false);
+        if (rpo is not null && rows is null)
+        {
+            problems.Add("the rows the writer got acknowledged could not be counted on a new primary");
+        }
+        else if (rows is { RpoRows: > 0 } && cluster.Options.PostgresMode == Watchdog.Postgres.ReplicationMode.Synchronous)
+        {
+            // Synchronous replication promises exactly this: no acknowledged commit lost.
+            problems.Add($"{rows.RpoRows} acknowledged rows lost in synchronous mode (first missing: {string.Join(",", rows.Missing)})");
+        }
+
         var result = new FailoverResult
         {
             Fault = fault.Name,
@@ -163,6 +176,10 @@ public static class FailoverRun
             Violations = safety.Violations,
             PreExisting = safety.PreExisting,
             Problems = problems,
+            RpoMeasured = rpo is not null,
+            RpoRows = rows?.RpoRows,
+            RpoSpanMs = rows?.RpoSpanMs,
+            WriteOutageMs = rows?.WriteOutageMs,
         };
 
         await RecoverAsync(scene, fault, t0Wall).ConfigureAwait(false);

@@ -17,6 +17,12 @@ public static class ClusterConfigs
     /// </summary>
     public const int GrantAckTimeoutMs = 5000;
 
+    /// <summary>
+    /// With PostgreSQL the promote hook runs first (pg_ctl promote, psql for the fence): measured
+    /// at 0.3-10 s on a loaded 2-core machine. A lost grant must not be assumed while it runs.
+    /// </summary>
+    public const int PostgresGrantAckTimeoutMs = 30000;
+
     /// <summary>The rack's agents republish their state every 2 s (StatePublishMs below): two missed and 1 s slack.</summary>
     public const int NodeSilenceMs = 5000;
 
@@ -55,11 +61,16 @@ public static class ClusterConfigs
                 ["heartbeat_timeout_ms"] = period * 3,
                 ["debounce_ms"] = DebounceMs(o),
                 ["board_boot_grace_ms"] = BoardBootGraceMs,
-                ["node_boot_grace_ms"] = 5000,
+                // A database server's boot includes its rejoin (wait for the primary, pg_rewind
+                // or a clone, start): seconds on a loaded machine, with its port check failing.
+                ["node_boot_grace_ms"] = o.Service == RackService.Postgres ? 30000 : 5000,
                 ["recovery_stable_ms"] = 1500,
                 // A demotion request to an active that lost its link cannot be answered: fence soon.
-                ["demote_ack_timeout_ms"] = 500,
-                ["grant_ack_timeout_ms"] = GrantAckTimeoutMs,
+                // With PostgreSQL the agent acknowledges after its demote hook (pg_ctl stop, as the
+                // postgres user): 0.7-1.4 s on a loaded machine, and a planned failback given 500 ms
+                // was aborted and retried through a rolled-back promote (epoch 2 -> 6).
+                ["demote_ack_timeout_ms"] = o.Service == RackService.Postgres ? 5000 : 500,
+                ["grant_ack_timeout_ms"] = o.Service == RackService.Postgres ? PostgresGrantAckTimeoutMs : GrantAckTimeoutMs,
                 ["node_silence_ms"] = NodeSilenceMs,
                 // Reset held one tick (10 ms) before the node counts as out. The rack models the
                 // BOM's outputs (hardware/README.md): a PhotoMOS relay (AQY212EH) that closes within
@@ -121,7 +132,7 @@ public static class ClusterConfigs
 
     public static string Agent(
         RackClusterOptions o, string node, int heartbeatPin, string wireFile, string brokerHost, int brokerPort,
-        string keyFile, string epochFile, string vip, int vipPrefix, string vipInterface, string? netns, BrokerLogin? login = null)
+        string keyFile, string epochFile, string vip, int vipPrefix, string vipInterface, string? netns, BrokerLogin? login = null, RackPostgres? database = null)
     {
         var root = new JsonObject
         {
@@ -148,7 +159,9 @@ public static class ClusterConfigs
             ["Board"] = new JsonObject { ["LostAfterMs"] = 10000, ["EpochFile"] = epochFile },
             ["Commands"] = new JsonObject { ["KeyFile"] = keyFile },
             ["Metrics"] = new JsonObject { ["IntervalMs"] = 5000 },
-            ["Checks"] = new JsonArray(new JsonObject
+            // With PostgreSQL the database is the service that must be alive (the node-name
+            // service beside it only answers the VIP probe).
+            ["Checks"] = database?.Checks(node) ?? new JsonArray(new JsonObject
             {
                 ["Name"] = "service",
                 ["Kind"] = "tcp",
@@ -170,6 +183,11 @@ public static class ClusterConfigs
                 },
             },
         };
+        if (database is not null)
+        {
+            root["Failover"]!["Hooks"] = database.Hooks();
+        }
+
         return root.ToJsonString();
     }
 }

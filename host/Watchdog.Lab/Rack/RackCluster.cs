@@ -67,6 +67,9 @@ public sealed partial class RackCluster : IAsyncDisposable
 
     public VipProbe? Probe { get; private set; }
 
+    /// <summary>PostgreSQL on the servers (<see cref="RackClusterOptions.Service"/> Postgres), else null.</summary>
+    public RackPostgres? Database { get; private set; }
+
     public VipHolderSampler? Holders { get; private set; }
 
     public ActiveOverlapMeter? Overlap { get; private set; }
@@ -164,18 +167,42 @@ public sealed partial class RackCluster : IAsyncDisposable
                 BootOnPowerRestore = true,
             });
             server.AddService(new ServiceSpec("service", "python3", "-u", NodeNameService.ScriptFile, node, Options.ServicePort.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        if (Options.Service == RackService.Postgres)
+        {
+            // Every server's namespace exists now and runs no database yet: set both up, then let
+            // each server's boot unit own its instance.
+            if (Vip is null)
+            {
+                throw new LabFailedException("--service postgres needs network namespaces (root): the standby rejoins the primary at the virtual IP");
+            }
+
+            Database = await RackPostgres.PrepareAsync(Options, Rack, Vip.ToString(), ct).ConfigureAwait(false);
+            foreach (var server in Rack.Servers)
+            {
+                server.AddService(Database.Service(server));
+            }
+        }
+
+        foreach (var (_, node) in members)
+        {
+            var server = Rack.Server(node);
             var agentConfig = Path.Combine(Rack.Directory, $"{node}-agent.json");
             File.WriteAllText(agentConfig, ClusterConfigs.Agent(
                 Options, node, server.Wiring.HeartbeatPin, Rack.WireFilePath, BrokerHost, BrokerPort, Path.Combine(KeyDirectory, KeySet.NodeFileName(node)),
                 Path.Combine(Rack.Directory, $"{node}.epoch"),
-                Vip?.ToString() ?? "", 32, server.Network.Interfaces[0], netns: null, BrokerUsers?.Agent(node)));
+                Vip?.ToString() ?? "", 32, server.Network.Interfaces[0], netns: null, BrokerUsers?.Agent(node), Database));
             ServiceSpec agent = Options.AgentExecutable is { } native
                 ? new ServiceSpec("agent", native, "--config", agentConfig)
                 : new ServiceSpec("agent", "dotnet", Binary("Watchdog.Agent.dll"), "--config", agentConfig);
-            _agents[node] = agent with
+            var environment = new Dictionary<string, string> { ["DOTNET_TieredPGO"] = "0", ["DOTNET_gcServer"] = "0" };
+            foreach (var (key, value) in Database?.AgentEnvironment(node) ?? [])
             {
-                Environment = new Dictionary<string, string> { ["DOTNET_TieredPGO"] = "0", ["DOTNET_gcServer"] = "0" },
-            };
+                environment[key] = value;
+            }
+
+            _agents[node] = agent with { Environment = environment };
             if (Options.InstallAgents)
             {
                 server.AddService(_agents[node]);

@@ -1,4 +1,5 @@
 using Watchdog.Firmware.Core.Config;
+using Watchdog.Postgres;
 
 namespace Watchdog.Lab.Rack;
 
@@ -62,6 +63,23 @@ public sealed record RackClusterOptions
 
     /// <summary>The group's network_failure policy: demote (the core's default) or fence (hold an active that lost every link at once).</summary>
     public NetworkFailurePolicy NetworkFailure { get; init; } = NetworkFailurePolicy.Demote;
+
+    /// <summary>
+    /// What runs behind the virtual IP: the node-name service alone (the default), or with it
+    /// PostgreSQL 15 streaming replication that the agents fail over with the recipe's hooks
+    /// (<see cref="RackPostgres"/>, docs/postgres.md). The VIP probe (RTO) keeps reading the
+    /// node-name service either way; the database's own outage is the RPO writer's write_outage_ms.
+    /// </summary>
+    public RackService Service { get; init; } = RackService.Http;
+
+    /// <summary>
+    /// With <see cref="RackService.Postgres"/>: synchronous (the default; a commit returns once the
+    /// standby has it, so a failover loses no acknowledged row) or asynchronous replication. Either
+    /// way a promoted standby clears synchronous_standby_names (the hooks' promoted mode async),
+    /// so the new primary takes writes while the old one is fenced; the old one re-arms it when it
+    /// streams again as a standby. Meanwhile the lone primary's commits are on one machine only.
+    /// </summary>
+    public ReplicationMode PostgresMode { get; init; } = ReplicationMode.Synchronous;
 
     /// <summary>The TCP port of the service behind the virtual IP.</summary>
     public int ServicePort { get; init; } = 7070;

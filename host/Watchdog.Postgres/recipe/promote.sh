@@ -10,7 +10,8 @@
 #
 #   WATCHDOG_PG_PROMOTED_MODE  keep (default): keep synchronous_standby_names; in synchronous
 #                              mode commits then wait until a listed standby connects (rejoin.sh).
-#                              async: clear it, so writes flow at once with no standby to wait for.
+#                              async: clear it when this run promotes a standby, so writes flow at
+#                              once with no standby to wait for (an already primary node keeps it).
 #   WATCHDOG_PG_PROMOTE_TIMEOUT seconds pg_ctl promote waits (default 60)
 set -euo pipefail
 source "$(dirname "$(readlink -f "$0")")/pg-env.sh"
@@ -22,15 +23,19 @@ mode="${WATCHDOG_PG_PROMOTED_MODE:-keep}"
 
 running || die "PostgreSQL is not running in $PGDATA: nothing to promote (bring it up as a standby with rejoin.sh first)"
 
+promoted=no
 if [ "$(query 'SELECT pg_is_in_recovery()')" = t ]; then
   log "promoting $PGDATA for epoch $epoch"
   as_pg "$PGBIN/pg_ctl" promote -w -t "${WATCHDOG_PG_PROMOTE_TIMEOUT:-60}" -D "$PGDATA" >&2
   [ "$(query 'SELECT pg_is_in_recovery()')" = f ] || die "pg_ctl promote returned but $PGDATA is still in recovery"
+  promoted=yes
 else
   log "already the primary; moving the fence to epoch $epoch"
 fi
 
-if [ "$mode" = async ]; then
+# Only a standby just promoted has lost its standby (the old primary): a node that already was
+# the primary (the first grant, a new epoch for the same active) keeps its synchronous standby.
+if [ "$mode" = async ] && [ "$promoted" = yes ]; then
   query "ALTER SYSTEM SET synchronous_standby_names = ''" >/dev/null
   query "SELECT pg_reload_conf()" >/dev/null
   log "synchronous_standby_names cleared (WATCHDOG_PG_PROMOTED_MODE=async)"

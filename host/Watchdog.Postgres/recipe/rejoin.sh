@@ -15,6 +15,9 @@
 #                             lists it (default WATCHDOG_NODE, else the host name)
 #   WATCHDOG_PG_LOG           the server log pg_ctl start writes (default $PGDATA.log)
 #   WATCHDOG_PG_CTL_OPTIONS   passed to the server as pg_ctl start -o (e.g. "-c config_file=...")
+#   WATCHDOG_PG_REJOIN_START  yes (default): start the standby and wait until it streams; no: stop
+#                             once the data directory is ready, for a caller that runs the server
+#                             itself in the foreground (boot.sh)
 set -euo pipefail
 source "$(dirname "$(readlink -f "$0")")/pg-env.sh"
 
@@ -70,6 +73,10 @@ echo "primary_conninfo = 'host=$primary_host port=$primary_port user=$PGUSER app
   | as_pg tee -a "$auto_conf" >/dev/null
 as_pg touch "$PGDATA/standby.signal"
 took_ms=$(( ($(date +%s%N) - started) / 1000000 ))
+if [ "${WATCHDOG_PG_REJOIN_START:-yes}" = no ]; then
+  log "$how from $primary_host:$primary_port in $took_ms ms; ready to start as standby '$name'"
+  exit 0
+fi
 log "$how from $primary_host:$primary_port in $took_ms ms; starting as standby '$name'"
 
 as_pg "$PGBIN/pg_ctl" start -w -t 300 -D "$PGDATA" -l "$server_log" ${WATCHDOG_PG_CTL_OPTIONS:+-o "$WATCHDOG_PG_CTL_OPTIONS"} >&2 \
