@@ -77,8 +77,10 @@ public sealed class PostgresRackTests(ITestOutputHelper output)
                 "the rack did not settle: " + FailoverRun.Describe(cluster, "web1") + "; " + FailoverRun.Describe(cluster, "web2"));
             var active = cluster.Observer.LatestRoles(cluster.Options.Group)!.Active[0];
             var standby = cluster.Options.Nodes.Single(n => n != active);
-            Assert.False(Query<bool>(RackPostgres.ConnectionString(cluster.Server(active).Address), "SELECT pg_is_in_recovery()"), $"{active} is active but its database is not a primary");
-            Assert.True(Query<bool>(RackPostgres.ConnectionString(cluster.Server(standby).Address), "SELECT pg_is_in_recovery()"), $"{standby} is standby but its database is a primary");
+            // The roles settle on the agents' word; a database may still be starting (a standby
+            // that was reset during the boot grace rejoins first): wait for each to answer.
+            await AssertRecoveryAsync(cluster, active, inRecovery: false, $"{active} is active but its database is not a primary");
+            await AssertRecoveryAsync(cluster, standby, inRecovery: true, $"{standby} is standby but its database is a primary");
             return cluster;
         }
         catch
@@ -107,6 +109,25 @@ public sealed class PostgresRackTests(ITestOutputHelper output)
         Assert.Equal(0, result.OverlapMs);
         Assert.True(result.EpochAfter > result.EpochBefore, $"epoch {result.EpochBefore} -> {result.EpochAfter}");
         Assert.NotNull(result.RtoMs);
+    }
+
+    private static async Task AssertRecoveryAsync(RackCluster cluster, string node, bool inRecovery, string message)
+    {
+        var connectionString = RackPostgres.ConnectionString(cluster.Server(node).Address);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            try
+            {
+                Assert.True(Query<bool>(connectionString, "SELECT pg_is_in_recovery()") == inRecovery, message);
+                return;
+            }
+            catch (NpgsqlException) when (DateTime.UtcNow < deadline)
+            {
+                // Not accepting connections yet (starting, or rejoining after a reset): ask again.
+                await Task.Delay(250);
+            }
+        }
     }
 
     private static T Query<T>(string connectionString, string sql)
