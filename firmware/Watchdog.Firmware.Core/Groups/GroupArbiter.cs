@@ -254,6 +254,13 @@ namespace Watchdog.Firmware.Core
                     // claim stands (nobody is promoted past it, nothing is done to it) until it is.
                     AlertClaimNotReady(x);
                 }
+                else if (u.State == ChannelState.Healthy && u.ReportedRole != NodeRole.Active && _demoteEpoch[x] > 0 && _ctx.Now < _demoteDeadline[x])
+                {
+                    // It says standby and was asked to step down (a possible claim: its report
+                    // predates the epoch floor): its acknowledgement ends the claim and the best
+                    // member is promoted then; adopting it now would move the role for nothing.
+                    // Only an acknowledgement later than the deadline makes it adopted.
+                }
                 else if (u.State == ChannelState.Healthy)
                 {
                     // A demotion it may still owe (a several-claims round) is overruled by this
