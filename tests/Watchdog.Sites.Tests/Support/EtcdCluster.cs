@@ -141,6 +141,60 @@ internal sealed class EtcdCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Makes <paramref name="member"/> the raft leader (etcd's move-leader, asked of the current
+    /// leader) and waits until every member reports it: a test can then kill or cut the leader
+    /// itself, the case that costs an election.
+    /// </summary>
+    public async Task MakeLeaderAsync(string member, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            StatusResponse target = await StatusAsync(member);
+            if (target.Leader == target.Header.MemberId)
+            {
+                return;
+            }
+
+            string? current = null;
+            foreach (string other in members.Where(m => m != member && processes.ContainsKey(m)))
+            {
+                StatusResponse status = await StatusAsync(other);
+                if (status.Leader == status.Header.MemberId)
+                {
+                    current = other;
+                }
+            }
+
+            if (current is not null)
+            {
+                using var client = new EtcdClient(Endpoint(current));
+                try
+                {
+                    await client.MoveLeaderAsync(new MoveLeaderRequest { TargetID = target.Header.MemberId }, deadline: DateTime.UtcNow.AddSeconds(2));
+                }
+                catch (RpcException)
+                {
+                    // Leadership moved meanwhile; look again.
+                }
+            }
+
+            if (clock.Elapsed > timeout)
+            {
+                throw new TimeoutException($"etcd member {member} did not become the leader within {timeout.TotalSeconds:F0} s.");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    private async Task<StatusResponse> StatusAsync(string member)
+    {
+        using var client = new EtcdClient(Endpoint(member));
+        return await client.StatusAsync(new StatusRequest(), deadline: DateTime.UtcNow.AddSeconds(2));
+    }
+
     /// <summary>The member's last log lines, for failure messages.</summary>
     public string Log(string member) => logs.TryGetValue(member, out ConcurrentQueue<string>? lines) ? string.Join('\n', lines) : "";
 

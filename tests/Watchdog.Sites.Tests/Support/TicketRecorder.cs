@@ -13,6 +13,7 @@ internal sealed class TicketRecorder : IAsyncDisposable
     private readonly Lock gate = new();
     private readonly List<TicketHeld> helds = [];
     private readonly List<TicketLost> losts = [];
+    private readonly List<TicketRenewed> renewed = [];
     private readonly List<(long Count, TaskCompletionSource Done)> renewalWaits = [];
     private readonly TaskCompletionSource<TicketHeld> firstHeld = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<TicketLost> firstLost = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -39,14 +40,15 @@ internal sealed class TicketRecorder : IAsyncDisposable
 
             firstLost.TrySetResult(lost);
         };
-        keeper.Renewed += renewed =>
+        keeper.Renewed += renewal =>
         {
             List<TaskCompletionSource> done;
             lock (gate)
             {
-                renewals = renewed.Count;
-                done = [.. renewalWaits.Where(w => w.Count <= renewed.Count).Select(w => w.Done)];
-                renewalWaits.RemoveAll(w => w.Count <= renewed.Count);
+                renewed.Add(renewal);
+                renewals = renewal.Count;
+                done = [.. renewalWaits.Where(w => w.Count <= renewal.Count).Select(w => w.Done)];
+                renewalWaits.RemoveAll(w => w.Count <= renewal.Count);
             }
 
             done.ForEach(d => d.TrySetResult());
@@ -58,6 +60,17 @@ internal sealed class TicketRecorder : IAsyncDisposable
     public IReadOnlyList<TicketHeld> Helds { get { lock (gate) { return [.. helds]; } } }
 
     public IReadOnlyList<TicketLost> Losts { get { lock (gate) { return [.. losts]; } } }
+
+    public IReadOnlyList<TicketRenewed> Renewals { get { lock (gate) { return [.. renewed]; } } }
+
+    /// <summary>The longest time between the sending of two successive successful renewals, from the last one before <paramref name="since"/> (a timestamp) on.</summary>
+    public double LongestRenewalGapMs(long since)
+    {
+        long[] all = [.. Renewals.Select(r => r.Sent)];
+        int first = Math.Max(0, Array.FindIndex(all, s => s >= since) - 1);
+        long[] sent = all[first..];
+        return sent.Zip(sent.Skip(1), Ms).DefaultIfEmpty(0).Max();
+    }
 
     public Task<TicketHeld> FirstHeld(TimeSpan within) => Bounded(firstHeld.Task, within, "held");
 
