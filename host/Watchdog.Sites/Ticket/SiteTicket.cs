@@ -28,12 +28,13 @@ public sealed partial class SiteTicket : IAsyncDisposable
     private readonly SiteTicketOptions options;
     private readonly Func<CancellationToken, Task<bool>> beforeAcquire;
     private readonly TimeProvider clock;
-    private readonly TicketStore store;
+    private readonly ITicketStore store;
     private readonly Lock gate = new();
     private readonly SemaphoreSlim turn = new(1, 1);
     private readonly CancellationTokenSource stopping = new();
     private TaskCompletionSource wakeUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? loop;
+    private int disposed;
 
     private long? absentSince;
     private long absentCeilingRevision;
@@ -44,6 +45,12 @@ public sealed partial class SiteTicket : IAsyncDisposable
     /// <param name="beforeAcquire">Asked before each acquisition: true when this site's members are ready and in sync to run the active.</param>
     /// <param name="clock">The clock for deadlines, waits and timers (the system clock when null).</param>
     public SiteTicket(SiteTicketOptions options, Func<CancellationToken, Task<bool>> beforeAcquire, TimeProvider? clock = null)
+        : this(options, beforeAcquire, clock, null)
+    {
+    }
+
+    /// <summary>With <paramref name="store"/> instead of etcd at the options' endpoints (tests).</summary>
+    internal SiteTicket(SiteTicketOptions options, Func<CancellationToken, Task<bool>> beforeAcquire, TimeProvider? clock, ITicketStore? store)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(beforeAcquire);
@@ -56,7 +63,7 @@ public sealed partial class SiteTicket : IAsyncDisposable
         this.options = options;
         this.beforeAcquire = beforeAcquire;
         this.clock = clock ?? TimeProvider.System;
-        store = new TicketStore(options);
+        this.store = store ?? new TicketStore(options);
     }
 
     /// <summary>The site took the ticket (raised on the keeper's loop; handlers must be quick).</summary>
@@ -69,6 +76,9 @@ public sealed partial class SiteTicket : IAsyncDisposable
     public event Action<TicketRenewed>? Renewed;
 
     public SiteTicketOptions Options => options;
+
+    /// <summary>The loop starts to wait this long (tests on a fake clock advance it then).</summary>
+    internal event Action<TimeSpan>? Sleeping;
 
     /// <summary>
     /// Whether the keeper takes a free ticket by itself (true at start). <see cref="ReleaseAsync"/>
@@ -128,6 +138,11 @@ public sealed partial class SiteTicket : IAsyncDisposable
     /// </summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        {
+            return;
+        }
+
         await stopping.CancelAsync();
         if (loop is not null)
         {
@@ -198,6 +213,7 @@ public sealed partial class SiteTicket : IAsyncDisposable
 
         using var sleeping = CancellationTokenSource.CreateLinkedTokenSource(stop);
         Task slept = Task.Delay(wait, clock, sleeping.Token);
+        Sleeping?.Invoke(wait);
         await Task.WhenAny(slept, woken);
         await sleeping.CancelAsync();
         lock (gate)

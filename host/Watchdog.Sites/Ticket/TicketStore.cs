@@ -19,13 +19,31 @@ internal sealed record TicketSnapshot(KeyValue? Holder, KeyValue? Ceiling)
     public string? HolderSite => Holder?.Value.ToStringUtf8();
 }
 
+/// <summary>The requests the keeper makes of etcd (an interface so the keeper's timing can be tested on a fake clock).</summary>
+internal interface ITicketStore : IDisposable
+{
+    Task<TicketSnapshot> ReadAsync(TimeSpan timeout, CancellationToken cancel);
+
+    Task<LeaseGrantResponse> GrantAsync(TimeSpan timeout, CancellationToken cancel);
+
+    Task<LeaseKeepAliveResponse> KeepAliveOnceAsync(long lease, TimeSpan timeout, CancellationToken cancel);
+
+    Task<bool> HolderIsAsync(long lease, TimeSpan timeout, CancellationToken cancel);
+
+    Task<bool> AcquireAsync(long lease, long holderRevision, long ceilingRevision, long newCeiling, string? forced, TimeSpan timeout, CancellationToken cancel);
+
+    Task<bool> ExtendCeilingAsync(long lease, long newCeiling, TimeSpan timeout, CancellationToken cancel);
+
+    Task RevokeAsync(long lease, TimeSpan timeout, CancellationToken cancel);
+}
+
 /// <summary>
 /// The etcd requests the keeper makes, each bounded by a timeout. Every request carries
 /// "hasleader", so a member that lost its leader (the minority side of a cut) answers "no
 /// leader" at once instead of holding the request: a site's own member cut off from the others
 /// must not look merely slow.
 /// </summary>
-internal sealed class TicketStore : IDisposable
+internal sealed class TicketStore : ITicketStore
 {
     private static readonly Metadata RequireLeader = new() { { "hasleader", "true" } };
     private readonly EtcdClient client;
