@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Watchdog.Cli.Commands.Dr;
+using Watchdog.Cli.Tests.Dr;
 using Watchdog.Sites.Config;
 
 namespace Watchdog.Cli.Tests.Docs;
@@ -7,18 +8,7 @@ namespace Watchdog.Cli.Tests.Docs;
 /// <summary>docs/dr.md shows a configuration, what `dr check` prints for it and a figures line: all three must be what the code does.</summary>
 public sealed partial class DrDocTests
 {
-    private static string Doc()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Watchdog.sln")))
-            {
-                return File.ReadAllText(Path.Combine(dir.FullName, "docs", "dr.md"));
-            }
-        }
-
-        throw new InvalidOperationException("no Watchdog.sln above the test's folder");
-    }
+    private static string Doc() => File.ReadAllText(DrFiles.Doc);
 
     [GeneratedRegex("```(json)?\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex Fences();

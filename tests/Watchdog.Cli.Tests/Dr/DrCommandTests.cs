@@ -9,19 +9,6 @@ public sealed class DrCommandTests : ScratchDirectoryTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
-    private static string Example()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Watchdog.sln")))
-            {
-                return Path.Combine(dir.FullName, "host", "Watchdog.Sites", "dr.example.json");
-            }
-        }
-
-        throw new InvalidOperationException("no Watchdog.sln above the test's folder");
-    }
-
     /// <summary>Three sites and one DR group per kind of standby site.</summary>
     private const string FourKinds = """
         {
@@ -56,7 +43,7 @@ public sealed class DrCommandTests : ScratchDirectoryTests
     [Fact]
     public async Task Check_accepts_the_example_and_prints_the_derived_timings()
     {
-        var (exit, stdout, stderr) = await CliProcess.RunAsync(Timeout, "dr", "check", "--config", Example());
+        var (exit, stdout, stderr) = await CliProcess.RunAsync(Timeout, "dr", "check", "--config", DrFiles.ExampleConfig);
         Assert.True(exit == 0, stderr);
         Assert.Contains("valid. cluster lab; sites east, west, arbiter (arbiter); etcd 3 member(s)", stdout, StringComparison.Ordinal);
         Assert.Contains("group db (board group db): east preferred, west second; sync replication, standby site running, automatic failover; mirror site, tier 6", stdout, StringComparison.Ordinal);
