@@ -61,10 +61,12 @@ public sealed class RackBrokerUsers
     /// Writes the configuration for the boards of <paramref name="boardConfigPaths"/> (one, or a pair) with one plain listener on
     /// <paramref name="host"/> and <paramref name="port"/> (0: a free one), and starts mosquitto on it; a free port another process
     /// took between the probe and mosquitto's bind is picked again (no client has read the files yet).
-    /// Other sites' bridges log in with the passwords of <paramref name="bridgePeers"/>; this broker bridges out to <paramref name="bridges"/>.
+    /// Other sites' bridges log in with the passwords of <paramref name="bridgePeers"/>; this broker bridges out to <paramref name="bridges"/>;
+    /// it also listens on <paramref name="alsoListenOn"/> (same port).
     /// </summary>
     public static (RackBrokerUsers Users, MosquittoProcess Broker) Start(
-        string directory, IReadOnlyList<string> boardConfigPaths, string host, int port = 0, IReadOnlyList<BridgePeerLogin>? bridgePeers = null, IReadOnlyList<BridgeTarget>? bridges = null)
+        string directory, IReadOnlyList<string> boardConfigPaths, string host, int port = 0,
+        IReadOnlyList<BridgePeerLogin>? bridgePeers = null, IReadOnlyList<BridgeTarget>? bridges = null, IReadOnlyList<string>? alsoListenOn = null)
     {
         bridgePeers ??= [];
         BrokerPlan plan = BrokerPlan.Read(boardConfigPaths, [OperatorName], [.. bridgePeers.Select(p => p.Cluster)]);
@@ -85,7 +87,7 @@ public sealed class RackBrokerUsers
             {
                 Plan = plan,
                 OutDirectory = directory,
-                Plain = [new ListenAddress(host, listen)],
+                Plain = [new ListenAddress(host, listen), .. (alsoListenOn ?? []).Select(a => new ListenAddress(a, listen))],
                 // Keep: the peers' bridge passwords placed above; everything else is new in a new folder.
                 Existing = ExistingFiles.Keep,
                 Bridges = bridges ?? [],

@@ -365,7 +365,7 @@ public sealed partial class RackCluster : IAsyncDisposable
 
     private async Task StartBrokerAsync()
     {
-        if ((Options.BridgePeers.Count > 0 || Options.Bridges.Count > 0) && !(Options.Broker == BrokerKind.Mosquitto && Options.SecureBroker))
+        if ((Options.BridgePeers.Count > 0 || Options.Bridges.Count > 0 || Options.BrokerAlsoListensOn.Count > 0) && !(Options.Broker == BrokerKind.Mosquitto && Options.SecureBroker))
         {
             throw new LabFailedException("bridges to other sites need the secure mosquitto (BrokerKind.Mosquitto with SecureBroker): a bridge logs in as its own user");
         }
@@ -373,7 +373,7 @@ public sealed partial class RackCluster : IAsyncDisposable
         if (Options.Broker == BrokerKind.Mosquitto && Options.SecureBroker)
         {
             (BrokerUsers, _mosquitto) = RackBrokerUsers.Start(
-                Path.Combine(Rack.Directory, "broker"), BoardNames.Select(BoardConfigOf).ToList(), BrokerHost, Options.BrokerPort, Options.BridgePeers, Options.Bridges);
+                Path.Combine(Rack.Directory, "broker"), BoardNames.Select(BoardConfigOf).ToList(), BrokerHost, Options.BrokerPort, Options.BridgePeers, Options.Bridges, Options.BrokerAlsoListensOn);
             BrokerPort = _mosquitto.Port;
         }
         else if (Options.Broker == BrokerKind.Embedded)

@@ -107,6 +107,9 @@ public sealed record RackClusterOptions
     /// </summary>
     public IReadOnlyList<BridgePeerLogin> BridgePeers { get; init; } = [];
 
+    /// <summary>Further addresses the secure mosquitto listens on, at the same port (another site's bridge comes in on one of its own).</summary>
+    public IReadOnlyList<string> BrokerAlsoListensOn { get; init; } = [];
+
     /// <summary>With the secure mosquitto: this broker's bridges to other sites' brokers (<see cref="BrokerBridge"/>).</summary>
     public IReadOnlyList<BridgeTarget> Bridges { get; init; } = [];
 }

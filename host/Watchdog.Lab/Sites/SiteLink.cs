@@ -5,13 +5,13 @@ using Watchdog.Platform.Posix;
 namespace Watchdog.Lab.Sites;
 
 /// <summary>
-/// The link between two sites' brokers, both in the host's network namespace on their racks'
-/// host addresses. A cut drops every packet between the two addresses, both ways, as a failed WAN
-/// drops them (no reset: each side learns of it from its keepalive), with an nftables table of its
-/// own: it touches no other rule, and deleting it mends the link. Each bridge binds its own site's
-/// address (bridge_bind_address), so the rules see it: without that the kernel would send from
-/// the peer's address, which is local too. Nothing else talks between the two addresses: every
-/// other client of a broker is on its own site's network.
+/// The link between two sites' brokers, both in the host's network namespace, each listening for
+/// the other site's bridge at an address of its own that nothing else uses. A cut drops every
+/// packet from or to either address, as a failed WAN drops them (no reset: each side learns of it
+/// from keepalives), with an nftables table of its own: it touches no other rule, and deleting it
+/// mends the link. The rules match the addresses, not a direction: a connection between two local
+/// addresses leaves from the address it goes to (the kernel's choice, which mosquitto 2.0.11's
+/// bridge_bind_address does not change), so both its ends carry the listener's address.
 /// </summary>
 public sealed partial class SiteLink : IDisposable
 {
@@ -46,7 +46,7 @@ public sealed partial class SiteLink : IDisposable
         }
     }
 
-    /// <summary>Drops every packet between the two addresses from now on; nothing when already cut.</summary>
+    /// <summary>Drops every packet from or to the two addresses from now on; nothing when already cut.</summary>
     public void Cut()
     {
         lock (_gate)
@@ -60,8 +60,8 @@ public sealed partial class SiteLink : IDisposable
                 table inet {{Table}} {
                   chain output {
                     type filter hook output priority 0; policy accept;
-                    ip saddr {{AddressA}} ip daddr {{AddressB}} drop
-                    ip saddr {{AddressB}} ip daddr {{AddressA}} drop
+                    ip saddr { {{AddressA}}, {{AddressB}} } drop
+                    ip daddr { {{AddressA}}, {{AddressB}} } drop
                   }
                 }
 

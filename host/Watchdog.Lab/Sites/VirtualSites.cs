@@ -36,6 +36,9 @@ public sealed class VirtualSites : IAsyncDisposable
     public const string EastName = "east";
     public const string WestName = "west";
 
+    /// <summary>The host part of each broker's address for the other site (10.213.N.2): servers use 10 and up.</summary>
+    private const int WanHostPart = 2;
+
     private readonly string _directory;
 
     private VirtualSites(string directory, RackCluster east, RackCluster west, SiteLink link)
@@ -50,7 +53,7 @@ public sealed class VirtualSites : IAsyncDisposable
 
     public RackCluster West { get; }
 
-    /// <summary>The link between the two brokers (their racks' host addresses).</summary>
+    /// <summary>The link between the two brokers: the addresses each listens on for the other site's bridge.</summary>
     public SiteLink Link { get; }
 
     /// <summary>The site named <paramref name="name"/> (east or west).</summary>
@@ -95,8 +98,12 @@ public sealed class VirtualSites : IAsyncDisposable
                 }
             }
 
-            link = new SiteLink(racks[0].HostAddress, racks[1].HostAddress);
-            var ports = racks.Select(r => RackBrokerUsers.FreePort(r.HostAddress)).ToArray();
+            // Each broker also listens at an address of its own on its rack's network, the other
+            // site's bridge comes in there and nothing else uses it: the link between the sites.
+            string[] hosts = [.. racks.Select(r => r.HostAddress)];
+            string[] wan = [.. racks.Select(r => r.AddHostAddress(WanHostPart))];
+            link = new SiteLink(wan[0], wan[1]);
+            int[] ports = [.. hosts.Select(RackBrokerUsers.FreePort)];
             foreach (string name in names)
             {
                 // The password of bridge-<name> on the peer's broker, set here for both ends (the folder is 0700).
@@ -109,15 +116,15 @@ public sealed class VirtualSites : IAsyncDisposable
                 RackClusterOptions site = siteOptions[name] with
                 {
                     BrokerPort = ports[i],
+                    BrokerAlsoListensOn = [wan[i]],
                     BridgePeers = [new BridgePeerLogin(peer, Path.Combine(directory, BrokerBridge.UserOf(peer) + ".password"))],
                     Bridges =
                     [
                         new BridgeTarget
                         {
                             PeerCluster = peer,
-                            Peer = new ListenAddress(racks[1 - i].HostAddress, ports[1 - i]),
+                            Peer = new ListenAddress(wan[1 - i], ports[1 - i]),
                             PasswordFile = Path.Combine(directory, BrokerBridge.UserOf(name) + ".password"),
-                            BindAddress = racks[i].HostAddress,
                             KeepaliveSeconds = options.BridgeKeepaliveSeconds,
                             // Quick retries: the peer's broker may not be up yet, and a mended link should carry again soon.
                             RestartBaseSeconds = 1,
@@ -125,7 +132,7 @@ public sealed class VirtualSites : IAsyncDisposable
                         },
                     ],
                 };
-                options.Log.WriteLine($"site {name}: rack {racks[i].Prefix}, broker {racks[i].HostAddress}:{ports[i]}, bridged to {peer} at {racks[1 - i].HostAddress}:{ports[1 - i]}");
+                options.Log.WriteLine($"site {name}: rack {racks[i].Prefix}, broker {hosts[i]}:{ports[i]} (and {wan[i]} for the other site's bridge), bridged to {peer} at {wan[1 - i]}:{ports[1 - i]}");
                 VirtualRack rack = racks[i];
                 racks[i] = null!; // the cluster owns it now, started or not
                 clusters.Add(await RackCluster.StartAsync(site, rack, ct).ConfigureAwait(false));

@@ -23,9 +23,6 @@ public sealed record BridgeTarget
     /// </summary>
     public required string PasswordFile { get; init; }
 
-    /// <summary>The local address the bridge connects from (mosquitto's bridge_bind_address); null: the kernel's choice.</summary>
-    public string? BindAddress { get; init; }
-
     /// <summary>The peer's CA certificate when its listener is TLS (bridge_cafile); null: plain MQTT.</summary>
     public string? CaFile { get; init; }
 
@@ -66,9 +63,11 @@ public static class BrokerBridge
 
     /// <summary>
     /// Where mosquitto says whether the bridge of site <paramref name="cluster"/> is up ("1") or
-    /// down ("0"), retained, on both brokers: its own names the topic after the bridge's client id.
-    /// On the bridge's own broker the word is the bridge's view; on the peer's, "0" is the will the
-    /// peer publishes once it has lost the bridge's connection.
+    /// down ("0"), retained, on both brokers (the topic is named after the bridge's client id).
+    /// Read it on the peer's broker: there "1" is published by the bridge as it connects and "0"
+    /// is its will, which the peer publishes once it has lost the bridge (about 1.5 keepalives of
+    /// silence). On the bridge's own broker mosquitto 2.0 says "1" on connecting but never "0"
+    /// when the link is lost, so the word there may be stale.
     /// </summary>
     public static string StateTopic(string cluster) => $"$SYS/broker/connection/{UserOf(cluster)}/state";
 
@@ -111,11 +110,6 @@ public static class BrokerBridge
             notifications true
 
             """);
-        if (target.BindAddress is not null)
-        {
-            conf.Append("bridge_bind_address ").Append(target.BindAddress).Append('\n');
-        }
-
         if (target.CaFile is not null)
         {
             conf.Append("bridge_cafile ").Append(Path.GetFullPath(target.CaFile)).Append('\n');
