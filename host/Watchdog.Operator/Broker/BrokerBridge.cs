@@ -51,6 +51,24 @@ public static class BrokerBridge
 {
     public const string UserPrefix = "bridge-";
 
+    /// <summary>Reads <c>&lt;site&gt;=&lt;address&gt;:&lt;port&gt;</c>, the other site's cluster and its broker's listener.</summary>
+    public static (string Site, ListenAddress Peer) ParseTarget(string text, string option)
+    {
+        int equals = text.IndexOf('=', StringComparison.Ordinal);
+        if (equals <= 0)
+        {
+            throw new BrokerConfigException($"{option} '{text}': expected <site>=<address>:<port>, the other site's cluster and its broker");
+        }
+
+        ListenAddress peer = ListenAddress.Parse(text[(equals + 1)..], option);
+        if (peer.Address is null)
+        {
+            throw new BrokerConfigException($"{option} '{text}': the other site's broker needs an address as well as a port");
+        }
+
+        return (text[..equals], peer);
+    }
+
     /// <summary>The user a site's bridge logs in to the peer's broker as, also its client id there.</summary>
     public static string UserOf(string cluster) => UserPrefix + cluster;
 
