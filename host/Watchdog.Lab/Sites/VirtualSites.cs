@@ -182,9 +182,22 @@ public sealed class VirtualSites : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        Link.Dispose();
-        await East.DisposeAsync().ConfigureAwait(false);
-        await West.DisposeAsync().ConfigureAwait(false);
-        Directory.Delete(_directory, recursive: true);
+        // Each part even when one before it fails: a rack left up keeps its namespaces and processes.
+        try
+        {
+            Link.Dispose();
+        }
+        finally
+        {
+            try
+            {
+                await East.DisposeAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                await West.DisposeAsync().ConfigureAwait(false);
+                Directory.Delete(_directory, recursive: true);
+            }
+        }
     }
 }
