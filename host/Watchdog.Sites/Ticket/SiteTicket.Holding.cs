@@ -80,6 +80,43 @@ public sealed partial class SiteTicket
         }
     }
 
+    /// <summary>
+    /// At start: when the holder key names this site on a lease still alive at the server (the
+    /// process that held it restarted within the lease), keep that lease instead of waiting for it
+    /// to expire. Without this a restarted board would leave its site's active running while the
+    /// other site waited out the old lease and took the ticket. The floor is 0: the site's own
+    /// epochs continue from what its board persisted, all at most the ceiling.
+    /// </summary>
+    private async Task<bool> ResumeAsync(CancellationToken stop)
+    {
+        TicketSnapshot seen = await store.ReadAsync(RequestTimeout, stop);
+        Volatile.Write(ref mayResume, 0);
+        if (seen.Holder is null || seen.HolderSite != options.Site || seen.Holder.Lease == 0)
+        {
+            return false;
+        }
+
+        long lease = seen.Holder.Lease;
+        long sent = clock.GetTimestamp();
+        LeaseKeepAliveResponse answer;
+        try
+        {
+            answer = await store.KeepAliveOnceAsync(lease, RequestTimeout, stop);
+            if (answer.TTL <= 0 || !await store.HolderIsAsync(lease, RequestTimeout, stop))
+            {
+                return false;
+            }
+        }
+        catch (Exception e) when (!stop.IsCancellationRequested)
+        {
+            NoteError(e);
+            return false;
+        }
+
+        BeginTenure(lease, sent, answer.TTL, 0, seen.CeilingValue, forced: false);
+        return true;
+    }
+
     private TimeSpan DueIn()
     {
         TimeSpan due = clock.GetElapsedTime(clock.GetTimestamp(), deadline);

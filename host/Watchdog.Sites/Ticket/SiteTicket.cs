@@ -37,6 +37,10 @@ public sealed partial class SiteTicket : IAsyncDisposable
     private int disposed;
 
     private long? absentSince;
+
+    // 1 until the first candidate turn: a keeper started afresh (the board restarted) may take
+    // back the lease its site still holds; never later, so a loss stays a loss.
+    private int mayResume = 1;
     private long absentCeilingRevision;
     private long checksRefused;
     private string? lastError;
@@ -237,6 +241,11 @@ public sealed partial class SiteTicket : IAsyncDisposable
     private async Task<TimeSpan> CandidateTurnAsync(CancellationToken stop)
     {
         await RevokeStaleLeaseAsync(stop);
+        if (Volatile.Read(ref mayResume) == 1 && await ResumeAsync(stop))
+        {
+            return TimeSpan.Zero;
+        }
+
         if (!Candidate)
         {
             absentSince = null;

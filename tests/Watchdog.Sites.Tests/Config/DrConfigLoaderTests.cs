@@ -88,15 +88,15 @@ public sealed class DrConfigLoaderTests
     public static TheoryData<string, Action<JsonObject>, string> ShapeCases => new()
     {
         { "unknown top-level field", r => r["site"] = "east", "site: unknown field (known here: cluster, etcd, sites, dr_groups)" },
-        { "unknown ticket field", r => Ticket(r)["lease"] = 10, "dr_groups[0].ticket.lease: unknown field (known here: lease_ms, renew_ms, acquire_after_ms, stop_margin_ms)" },
+        { "unknown ticket field", r => TicketOf(r)["lease"] = 10, "dr_groups[0].ticket.lease: unknown field (known here: lease_ms, renew_ms, acquire_after_ms, stop_margin_ms)" },
         { "unknown site field", r => r["sites"]![1]!["colour"] = "red", "sites[1].colour: unknown field" },
         { "unknown member field", r => r["etcd"]!["members"]![2]!["peer_url"] = "x", "etcd.members[2].peer_url: unknown field" },
         { "missing cluster", r => r.Remove("cluster"), "cluster: is missing" },
         { "missing objectives", r => Group(r).Remove("objectives"), "dr_groups[0].objectives: is missing" },
         { "missing rto", r => Group(r)["objectives"]!.AsObject().Remove("rto_ms"), "dr_groups[0].objectives.rto_ms: is missing" },
-        { "string for a number", r => Ticket(r)["lease_ms"] = "10s", "dr_groups[0].ticket.lease_ms: must be a whole number (milliseconds), not the string \"10s\"" },
-        { "fraction", r => Ticket(r)["renew_ms"] = 2.5, "dr_groups[0].ticket.renew_ms: must be a whole number (milliseconds), not the number 2.5" },
-        { "negative", r => Ticket(r)["acquire_after_ms"] = -1, "dr_groups[0].ticket.acquire_after_ms: -1 is negative" },
+        { "string for a number", r => TicketOf(r)["lease_ms"] = "10s", "dr_groups[0].ticket.lease_ms: must be a whole number (milliseconds), not the string \"10s\"" },
+        { "fraction", r => TicketOf(r)["renew_ms"] = 2.5, "dr_groups[0].ticket.renew_ms: must be a whole number (milliseconds), not the number 2.5" },
+        { "negative", r => TicketOf(r)["acquire_after_ms"] = -1, "dr_groups[0].ticket.acquire_after_ms: -1 is negative" },
         { "unknown word", r => Group(r)["replication"] = "semi-sync", "dr_groups[0].replication: 'semi-sync' is not one of sync, async, log-shipping, backup, none" },
         { "standby word", r => Group(r)["standby_site"] = "hot", "dr_groups[0].standby_site: 'hot' is not one of running, provisioned, none" },
         { "failover word", r => Group(r)["failover"] = "auto", "dr_groups[0].failover: 'auto' is not one of automatic, manual" },
@@ -127,8 +127,8 @@ public sealed class DrConfigLoaderTests
         {
             r["sites"]![0] = 5;
             r["sites"]![1]!["colour"] = "red";
-            Ticket(r)["renew_ms"] = 6000;
-            Ticket(r)["acquire_after_ms"] = 0;
+            TicketOf(r)["renew_ms"] = 6000;
+            TicketOf(r)["acquire_after_ms"] = 0;
             Group(r)["replication"] = "semi-sync";
             r["etcd"]!["members"]![0] = "east";
             r["etcd"]!["members"]![2]!["endpoint"] = "10.0.3.10:2379";

@@ -25,17 +25,17 @@ public sealed class DrConfigRulesTests
     public static TheoryData<string, Action<JsonObject>, string> RuleCases => new()
     {
         // Ticket timings (booth's rules).
-        { "renew over half the lease", r => Ticket(r)["renew_ms"] = 5001,
+        { "renew over half the lease", r => TicketOf(r)["renew_ms"] = 5001,
             "dr_groups[0].ticket.renew_ms: 5001 is more than half of lease_ms 10000; the holder renews at half the lease at most (booth's rule) so one lost renewal is survived" },
-        { "renew zero", r => Ticket(r)["renew_ms"] = 0, "dr_groups[0].ticket.renew_ms: is 0: the holder must renew now and then" },
-        { "margin plus renew reaches the lease", r => { Ticket(r)["lease_ms"] = 8000; Ticket(r)["renew_ms"] = 4000; },
+        { "renew zero", r => TicketOf(r)["renew_ms"] = 0, "dr_groups[0].ticket.renew_ms: is 0: the holder must renew now and then" },
+        { "margin plus renew reaches the lease", r => { TicketOf(r)["lease_ms"] = 8000; TicketOf(r)["renew_ms"] = 4000; },
             "dr_groups[0].ticket.stop_margin_ms: stop_margin_ms 4000 + renew_ms 4000 = 8000 is not less than lease_ms 8000: the holder gives up at lease - stop_margin (4000 ms after its last renewal)" },
-        { "margin under the board's stop time", r => Ticket(r)["stop_margin_ms"] = 3499,
+        { "margin under the board's stop time", r => TicketOf(r)["stop_margin_ms"] = 3499,
             "dr_groups[0].ticket.stop_margin_ms: 3499 is less than 3500: the board needs that long to take the active down" },
-        { "acquire-after zero", r => Ticket(r)["acquire_after_ms"] = 0,
+        { "acquire-after zero", r => TicketOf(r)["acquire_after_ms"] = 0,
             "dr_groups[0].ticket.acquire_after_ms: is 0: the other site must wait after the lease expired, to cover a difference in clock rates and a holder slow to stop" },
-        { "lease not whole seconds", r => Ticket(r)["lease_ms"] = 10500, "dr_groups[0].ticket.lease_ms: 10500 is not a whole number of seconds of at least 2000: etcd grants leases in whole seconds" },
-        { "lease under etcd's minimum", r => { Ticket(r)["lease_ms"] = 1000; Ticket(r)["renew_ms"] = 500; Ticket(r)["stop_margin_ms"] = 3500; },
+        { "lease not whole seconds", r => TicketOf(r)["lease_ms"] = 10500, "dr_groups[0].ticket.lease_ms: 10500 is not a whole number of seconds of at least 2000: etcd grants leases in whole seconds" },
+        { "lease under etcd's minimum", r => { TicketOf(r)["lease_ms"] = 1000; TicketOf(r)["renew_ms"] = 500; TicketOf(r)["stop_margin_ms"] = 3500; },
             "dr_groups[0].ticket.lease_ms: 1000 is not a whole number of seconds of at least 2000" },
 
         // The vote for automatic failover.
@@ -100,10 +100,10 @@ public sealed class DrConfigRulesTests
     {
         // renew exactly half the lease, margin + renew one ms under the lease, margin at its minimum.
         var root = Node();
-        Ticket(root)["lease_ms"] = 9000;
-        Ticket(root)["renew_ms"] = 4500;
-        Ticket(root)["stop_margin_ms"] = DrConfigRules.MinStopMarginMs;
-        Ticket(root)["acquire_after_ms"] = 1;
+        TicketOf(root)["lease_ms"] = 9000;
+        TicketOf(root)["renew_ms"] = 4500;
+        TicketOf(root)["stop_margin_ms"] = DrConfigRules.MinStopMarginMs;
+        TicketOf(root)["acquire_after_ms"] = 1;
         Group(root)["objectives"]!["rto_ms"] = 9001;
         var load = Load(root);
         Assert.True(load.Ok, string.Join("\n", load.Errors));

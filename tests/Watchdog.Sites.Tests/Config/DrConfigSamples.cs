@@ -29,7 +29,7 @@ internal static class DrConfigSamples
 
     public static JsonObject Group(JsonObject root, int i = 0) => root["dr_groups"]![i]!.AsObject();
 
-    public static JsonObject Ticket(JsonObject root, int i = 0) => Group(root, i)["ticket"]!.AsObject();
+    public static JsonObject TicketOf(JsonObject root, int i = 0) => Group(root, i)["ticket"]!.AsObject();
 
     public static DrConfigLoad Load(JsonObject root) => DrConfigLoader.Parse(root.ToJsonString());
 

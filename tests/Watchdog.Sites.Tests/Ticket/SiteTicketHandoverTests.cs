@@ -128,4 +128,27 @@ public sealed class SiteTicketHandoverTests(ITestOutputHelper output)
         Assert.Equal(TicketState.NotHeld, alone.Keeper.State);
         output.WriteLine($"forced without a quorum: refused after {Ms(askedAt, Stopwatch.GetTimestamp()):F0} ms: {why}");
     }
+    [RootFact(EtcdCollection.Why, "etcd")]
+    public async Task A_restarted_holder_keeps_its_live_lease_and_the_other_site_never_takes_it()
+    {
+        await using EtcdCluster cluster = await EtcdCluster.StartAsync("east", "west", "arbiter");
+        TicketRecorder east = Tickets.Start(Tickets.Options(cluster, "east"));
+        TicketHeld first = await east.FirstHeld(Soon);
+        await using TicketRecorder west = Tickets.Start(Tickets.Options(cluster, "west"));
+
+        // The board holding the keeper dies: its keeper stops without releasing, the lease runs on.
+        long crashedAt = Stopwatch.GetTimestamp();
+        await east.DisposeAsync();
+        await using TicketRecorder restarted = Tickets.Start(Tickets.Options(cluster, "east"));
+        TicketHeld resumed = await restarted.FirstHeld(Soon);
+
+        // Well inside the old lease: no wait for its expiry and the acquire-after time, which
+        // would have let west race for the ticket while east's active ran on.
+        Assert.True(Ms(crashedAt, resumed.At) < Tickets.LeaseMs, $"resumed {Ms(crashedAt, resumed.At):F0} ms after the crash");
+        Assert.Equal(0, resumed.Floor);
+        Assert.True(resumed.Ceiling >= first.Ceiling);
+        await restarted.MoreRenewals(3, Soon);
+        Assert.Empty(west.Helds);
+        output.WriteLine($"restarted keeper held again {Ms(crashedAt, resumed.At):F0} ms after the crash; west never held");
+    }
 }
