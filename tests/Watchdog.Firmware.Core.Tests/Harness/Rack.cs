@@ -165,21 +165,22 @@ internal sealed class Rack
 
     /// <summary>
     /// The glue's ticket keeper: on acquiring, ContinueAbove(floor) first (the highest epoch the
-    /// other site may have used; 0: none given), then SetSiteTicket. Returns the core's answer.
+    /// other site may have used; 0: none new), then SetSiteTicket. The ticket's floor only grows,
+    /// so an acquisition passes the highest floor given so far. Returns the core's answer.
     /// </summary>
     public string SetTicket(string group, bool held, long floor = 0)
     {
-        if (held && floor > 0)
+        long keptFloor = Math.Max(floor, _tickets.TryGetValue(group, out var t) ? t.Floor : 0);
+        if (held && keptFloor > 0)
         {
-            Core.ContinueAbove(floor);
+            Core.ContinueAbove(keptFloor);
         }
 
         string error = Core.SetSiteTicket(group, held);
         if (error.Length == 0)
         {
-            long keptFloor = Math.Max(floor, _tickets.TryGetValue(group, out var t) ? t.Floor : 0);
             _tickets[group] = (held, keptFloor);
-            Referee.TicketChanged(group, held, floor);
+            Referee.TicketChanged(group, held, keptFloor);
         }
 
         return error;

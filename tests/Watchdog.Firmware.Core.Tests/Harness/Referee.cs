@@ -22,11 +22,11 @@ namespace Watchdog.Firmware.Core.Tests.Harness;
 /// ready to be promoted (granting it again to the member that holds the role, or held it last in
 /// an active-standby group, as when a switchover away from it is aborted, is not a promotion);
 /// rule 12: in a group with a site ticket, active is never granted while the glue's last word is
-/// that the site does not hold it, every grant after the glue passed an epoch floor is above it,
+/// that the site does not hold it, every grant while it is held is above the epoch floor passed with it,
 /// and after a loss no server acts as active for longer than demote_ack_timeout_ms +
 /// fence_confirm_ms + a tick (counted from the loss, from when it began acting, and from the end
 /// of any quiet time, when nothing automatic may be done to it; a last healthy member the group
-/// may not fence is only alerted on).
+/// may not fence is only alerted on; a member acting on a grant no board sealed is left to rule 9).
 /// </summary>
 internal sealed class Referee
 {
@@ -53,6 +53,7 @@ internal sealed class Referee
         _stuckReported = Enumerable.Repeat(-1L, rack.Config.Channels.Length).ToArray();
         _actingSince = Enumerable.Repeat(-1L, rack.Config.Channels.Length).ToArray();
         _lastQuiet = new long[rack.Config.Channels.Length];
+        _lastUnfenceable = new long[rack.Config.Channels.Length];
         _ticketReported = Enumerable.Repeat(-1L, rack.Config.Channels.Length).ToArray();
     }
 
@@ -328,11 +329,13 @@ internal sealed class Referee
 
     // Rule 12, the site ticket: when the glue said it was lost (absent: never held since the rack
     // started), the highest floor it passed with an acquisition, and per channel since when its
-    // server acts as active, the tick its last quiet time ended, and which stretch was reported.
+    // server acts as active, the tick its last quiet time ended (and its last time as a last
+    // healthy member the group may not fence), and which stretch was reported.
     private readonly Dictionary<string, long> _ticketLostAt = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _ticketFloor = new(StringComparer.Ordinal);
     private readonly long[] _actingSince;
     private readonly long[] _lastQuiet;
+    private readonly long[] _lastUnfenceable;
     private readonly long[] _ticketReported;
 
     /// <summary>The glue said the site holds (or lost) <paramref name="group"/>'s ticket, after ContinueAbove(<paramref name="floor"/>) when above 0.</summary>
@@ -359,7 +362,9 @@ internal sealed class Referee
             Violation($"{g.Node} granted active while the site does not hold the site ticket of {group.Name}");
         }
 
-        if (_ticketFloor.TryGetValue(group.Name, out long floor) && g.Epoch <= floor)
+        // While the ticket is held: a grant made without it (a standby round) only has to be above
+        // this board's own epochs, which rule 3 checks.
+        if (_rack.TicketHeld(group.Name) && _ticketFloor.TryGetValue(group.Name, out long floor) && g.Epoch <= floor)
         {
             Violation($"grant {g.Node} epoch {g.Epoch} not above the site ticket floor {floor} of {group.Name}");
         }
@@ -373,7 +378,9 @@ internal sealed class Referee
         foreach (string node in group.Members)
         {
             int i = Array.FindIndex(_rack.Servers, s => s.Node == node);
-            if (!_rack.Servers[i].ActsActive)
+            // A member acting on a grant no board sealed is the intruder's doing, as for rule 1
+            // (rule 9 has the board end it once it hears the claim).
+            if (!_rack.Servers[i].ActsActive || _rack.Servers[i].Unproven)
             {
                 _actingSince[i] = -1;
                 continue;
@@ -384,8 +391,14 @@ internal sealed class Referee
                 _actingSince[i] = _rack.TotalTicks;
             }
 
-            long since = Math.Max(lostAt, Math.Max(_actingSince[i], _lastQuiet[i]));
-            if (!lost || _rack.TotalTicks - since <= bound || _ticketReported[i] == since || LastHealthyNotFenceable(group, node))
+            if (LastHealthyNotFenceable(group, node))
+            {
+                // Counted afresh once it may be fenced: the core acts on that at its next tick.
+                _lastUnfenceable[i] = _rack.TotalTicks + 1;
+            }
+
+            long since = Math.Max(Math.Max(lostAt, _actingSince[i]), Math.Max(_lastQuiet[i], _lastUnfenceable[i]));
+            if (!lost || _rack.TotalTicks - since <= bound || _ticketReported[i] == since)
             {
                 continue;
             }
@@ -395,7 +408,8 @@ internal sealed class Referee
         }
     }
 
-    // The group may not fence its last healthy member: such a member is alerted on, not held.
+    // The group may not fence its last healthy member: one alive on the wires (heartbeat fresh,
+    // some power good) with no other member healthy and alive is alerted on, not held.
     private bool LastHealthyNotFenceable(GroupConfig group, string node)
     {
         if (group.AllowFenceLastHealthy)
@@ -405,13 +419,28 @@ internal sealed class Referee
 
         for (int c = 0; c < _rack.Servers.Length; c++)
         {
-            if (_rack.Servers[c].Node != node && group.Members.Contains(_rack.Servers[c].Node) && _rack.Core.Channel(c).State == ChannelState.Healthy)
+            var view = _rack.Core.Channel(c);
+            bool alive = AliveOnWires(c);
+            if (view.Node == node && !alive)
+            {
+                return false;
+            }
+
+            if (view.Node != node && group.Members.Contains(view.Node) && view.State == ChannelState.Healthy && alive)
             {
                 return false;
             }
         }
 
         return true;
+    }
+
+    private bool AliveOnWires(int channel)
+    {
+        var view = _rack.Core.Channel(channel);
+        var t = _rack.Config.Timing;
+        bool power = Enumerable.Range(0, _rack.Config.Channels[channel].PowerGoodInputs).Any(view.PowerGood);
+        return power && view.HeartbeatAgeTicks < Ceiling(t.HeartbeatSuspectMs, t.TickMs);
     }
 
     private static long Ceiling(int ms, int tickMs) => (ms + tickMs - 1) / tickMs;
