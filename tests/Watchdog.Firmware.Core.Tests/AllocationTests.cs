@@ -14,14 +14,17 @@ namespace Watchdog.Firmware.Core.Tests;
 public sealed class AllocationTests
 {
     [Theory]
-    [InlineData(1, false)]
-    [InlineData(8, false)]
-    [InlineData(32, false)]
+    [InlineData(1, false, false)]
+    [InlineData(8, false, false)]
+    [InlineData(32, false, false)]
     // No member of the group ready to be promoted: the group without an active, every tick.
-    [InlineData(8, true)]
-    public void Steady_state_ticks_allocate_nothing(int channels, bool notReady)
+    [InlineData(8, true, false)]
+    // A group with a site ticket its site does not hold: no active, every tick.
+    [InlineData(8, false, true)]
+    public void Steady_state_ticks_allocate_nothing(int channels, bool notReady, bool withoutTicket)
     {
         var config = TestConfigs.Channels(channels);
+        if (withoutTicket) { config.Groups[0].SiteTicket = true; }
         var core = new WatchdogCore(config, 0, new ProtocolCommandVerifier(new KeyRing(), new PortableHmacSha256(), 8, 1000));
         int period = config.Timing.HeartbeatPeriodMs / config.Timing.TickMs;
         long now = Rack.WallBase;
@@ -91,7 +94,7 @@ public sealed class AllocationTests
 
         if (channels >= 2)
         {
-            Assert.Equal(notReady ? 0 : 1, core.Group(0).ActiveCount);
+            Assert.Equal(notReady || withoutTicket ? 0 : 1, core.Group(0).ActiveCount);
         }
 
         published = 0;
