@@ -13,7 +13,10 @@ namespace Watchdog.Firmware.Core.Tests;
 /// </summary>
 public sealed class SafetyPropertyTests
 {
-    private const int Iterations = 300;
+    // 300 in every test run; a long run (WATCHDOG_FUZZ_ITERATIONS=30000, a few minutes) finds
+    // the rarer sequences, which then join FoundSequences below.
+    private static readonly int Iterations =
+        int.TryParse(Environment.GetEnvironmentVariable("WATCHDOG_FUZZ_ITERATIONS"), out int n) && n > 0 ? n : 300;
 
     private static readonly Gen<(int Kind, int Node, int Amount)[]> Sequences =
         Gen.Select(Gen.Int[0, RackFuzz.Kinds - 1], Gen.Int[0, 2], Gen.Int[1, 400]).Array[4, 40];
@@ -61,7 +64,7 @@ public sealed class SafetyPropertyTests
                     // Deterministic: run again with the log on and show what led to the first breach.
                     var log = Run(shape, ops, commands, true).Log;
                     int at = log.ToList().FindIndex(l => l.Contains("VIOLATION", StringComparison.Ordinal) && l.Contains(fragment, StringComparison.Ordinal));
-                    var tail = log.Skip(Math.Max(0, at - 60)).Take(64);
+                    var tail = log.Skip(Math.Max(0, at - 400)).Take(404);
                     Assert.Fail(string.Join("\n", hits) + "\n--- log before the first breach ---\n" + string.Join("\n", tail));
                 }
             },
@@ -81,6 +84,14 @@ public sealed class SafetyPropertyTests
         // After a board restart both retained states claim active below the persisted epoch (one
         // of them stale, the real active unheard): the higher stale claim must not be kept.
         "5 (6,2,395) (9,1,378) (5,0,17) (7,2,114) (10,0,134) (0,1,30) (1,1,310) (16,1,289) (2,2,360) (18,1,224) (19,0,271) (11,2,255) (16,1,144) (10,0,232) (15,1,383) (10,0,56) (15,0,59) (6,0,138) (19,0,339) (1,0,332) (5,0,23) (3,2,14) (13,0,267) (21,2,67) (13,0,331) (10,1,9) (7,0,106) (10,1,334) (8,1,366) (4,1,358) (6,2,22) (20,1,233) (17,2,257) (10,1,131) (1,0,396) (15,0,11)",
+        // A member claims active on a forged grant between two board restarts; the broker keeps
+        // that claim as its retained state, and the second board must hear it (the simulated
+        // broker once handed the restarted board an older state instead).
+        "1 (14,2,341) (11,0,27) (15,1,147) (12,1,197) (20,2,381) (8,0,59) (18,2,55) (12,2,189) (17,1,323) (22,1,15) (22,0,228) (4,0,88) (4,1,221) (1,1,5) (7,0,215) (15,0,112)",
+        // Both power-good sensors of a hung server read low: the STONITH hold on it is released
+        // as "no power", but it reset a running server and must count against the cap (a fifth
+        // wire action in one cap window otherwise).
+        "5 (16,0,134) (4,1,373) (7,0,157) (4,1,234) (11,2,241) (17,0,369) (17,0,209) (0,2,181) (3,1,235) (18,2,152) (1,0,304) (11,0,74) (2,2,148) (4,2,357) (14,2,65) (7,0,186) (0,1,364) (1,2,207) (3,0,121) (3,2,237) (11,1,283) (6,2,333) (0,1,181) (4,0,248) (7,2,117) (0,2,216) (3,0,317) (4,1,355) (0,1,304) (0,0,323) (7,0,168) (0,1,190)",
     };
 
     [Theory]

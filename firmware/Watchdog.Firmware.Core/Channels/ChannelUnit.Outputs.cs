@@ -55,10 +55,13 @@ namespace Watchdog.Firmware.Core
                 Fire(ChannelTrigger.ActionTaken, "takeover hold released: it served as the reset");
                 EnterGrace();
             }
-            else if (State == ChannelState.Fenced && Ladder.Verdict == Verdict.PowerFailure && Ladder.Index >= 0)
+            else if (State == ChannelState.Fenced && Ladder.Verdict == Verdict.PowerFailure && Ladder.Index >= 0 && !Ladder.Cap.Reached)
             {
                 // It lost power: holding reset on a dead server protects nothing once its grant
-                // says standby; when power returns it boots and its agent reads that grant.
+                // says standby; when power returns it boots and its agent reads that grant. The
+                // hold still counts against the cap: "no power" is what the power-good wires
+                // say, and with broken sensors the hold reset a running server.
+                Ladder.Cap.Record();
                 HoldReset = false;
                 HoldFence = false;
                 Fire(ChannelTrigger.ActionTaken, "takeover hold released: the node has no power; it will boot as standby");

@@ -197,11 +197,17 @@ internal sealed class Rack
         Core = NewCore();
         Referee.BoardRestarted();
 
-        // The broker still holds every agent's last retained state (maybe stale) and delivers it to the new board.
-        foreach (var state in _retainedStates.Values.ToList())
+        // The broker still holds every agent's last retained state (maybe stale) and delivers it to
+        // the new board: the one retained when it is delivered, not when the board restarted (a
+        // state published in between replaces it), and the delivery itself stores nothing.
+        foreach (string node in _retainedStates.Keys.ToList())
         {
-            var retained = state;
-            _pending.Enqueue(() => Step(retained.State, retained.Proven));
+            _pending.Enqueue(() =>
+            {
+                var (state, proven) = _retainedStates[node];
+                Referee.StateDelivered(state);
+                Process(Core.Step(state, proven, WallMs), false);
+            });
         }
     }
 
