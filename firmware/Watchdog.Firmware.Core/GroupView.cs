@@ -51,5 +51,14 @@ namespace Watchdog.Firmware.Core
 
         /// <summary>Members that count as active now.</summary>
         public int ActiveCount { get { return _arbiter.ClaimCount; } }
+
+        /// <summary>The group is configured with "site_ticket": true (it may have an active only while its site holds the ticket).</summary>
+        public bool SiteTicket { get { return _arbiter.Config.SiteTicket; } }
+
+        /// <summary>
+        /// True while this site holds the group's site ticket, as of the last Tick (WatchdogCore.SetSiteTicket
+        /// is acted on at the next one); always false for a group without a site ticket.
+        /// </summary>
+        public bool TicketHeld { get { return _arbiter.TicketHeld; } }
     }
 }

@@ -13,6 +13,8 @@ namespace Watchdog.Firmware.Core
         /// after taking authority; the core then starts as a restarted board does (settling first),
         /// and as for a restart, a member whose report is older than the floor may hold a grant the
         /// old authority issued at the last moment: it counts as claiming until it shows otherwise.
+        /// A site that takes a group's site ticket calls it too (any time, before SetSiteTicket
+        /// says held), with the highest epoch the other site may have used.
         /// </summary>
         public void ContinueAbove(long floor)
         {

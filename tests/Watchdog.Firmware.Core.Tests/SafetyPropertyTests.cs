@@ -21,7 +21,10 @@ public sealed class SafetyPropertyTests
     private static readonly Gen<(int Kind, int Node, int Amount)[]> Sequences =
         Gen.Select(Gen.Int[0, RackFuzz.Kinds - 1], Gen.Int[0, 2], Gen.Int[1, 400]).Array[4, 40];
 
-    private static readonly Gen<int> Shapes = Gen.Int[0, 5];
+    private static readonly Gen<int> Shapes = Gen.Int[0, 7];
+
+    // The shapes whose group has a site ticket (held at the start, then flipped by the fuzzer).
+    private static readonly Gen<int> TicketShapes = Gen.Int[6, 7];
 
     private static Rack Build(int shape) => shape switch
     {
@@ -31,6 +34,10 @@ public sealed class SafetyPropertyTests
         3 => new Rack(TestConfigs.Group(GroupMode.ActiveActive, 3)),
         // network_failure "fence": an active that loses every link is held at once, no demotion.
         5 => new Rack(TestConfigs.Group(GroupMode.ActiveStandby, 2, FailbackPolicy.Automatic, fence: true, network: NetworkFailurePolicy.Fence)),
+        // A group with a site ticket: three members that may all be fenced, and two that may not
+        // lose the last healthy one (its unacknowledged demotion is alerted on, not fenced).
+        6 => new Rack(TestConfigs.Group(GroupMode.ActiveStandby, 3, FailbackPolicy.Automatic, allowFenceLast: true, siteTicket: true)),
+        7 => new Rack(TestConfigs.Group(GroupMode.ActiveStandby, 2, FailbackPolicy.Manual, fence: true, siteTicket: true), persistedEpoch: 7),
         _ => new Rack(TestConfigs.Group(GroupMode.ActiveStandby, 2, FailbackPolicy.Manual, allowFenceLast: true), persistedEpoch: 7),
     };
 
@@ -38,6 +45,11 @@ public sealed class SafetyPropertyTests
     {
         var rack = Build(shape);
         rack.Logging = logging;
+        if (rack.Config.Groups[0].SiteTicket)
+        {
+            rack.SetTicket(rack.Config.Groups[0].Name, true);
+        }
+
         rack.Run(80);
         foreach (var (kind, node, amount) in ops)
         {
@@ -53,9 +65,11 @@ public sealed class SafetyPropertyTests
         return rack;
     }
 
-    private static void Check(string fragment, bool commands)
+    private static void Check(string fragment, bool commands) => Check(fragment, commands, Shapes);
+
+    private static void Check(string fragment, bool commands, Gen<int> shapes)
     {
-        Gen.Select(Shapes, Sequences).Sample(
+        Gen.Select(shapes, Sequences).Sample(
             (shape, ops) =>
             {
                 var hits = Run(shape, ops, commands, false).Referee.Violations.Where(v => v.Contains(fragment, StringComparison.Ordinal)).ToList();
@@ -129,6 +143,14 @@ public sealed class SafetyPropertyTests
 
     [Fact]
     public void Rule11_a_member_that_said_it_is_not_ready_is_never_promoted() => Check("not ready", commands: true);
+
+    /// <summary>
+    /// Rule 12 on the groups with a site ticket: no grant of active while the glue says the site
+    /// does not hold it, every grant above the floor passed with an acquisition, and after a loss
+    /// no server acting as active longer than the demotion's deadline, a fence confirmation and a tick.
+    /// </summary>
+    [Fact]
+    public void Rule12_no_active_at_a_site_without_the_ticket() => Check("site ticket", commands: true, TicketShapes);
 
     [Fact]
     public void Rule5_ladder_caps_hold() => Check("cap window", commands: false);

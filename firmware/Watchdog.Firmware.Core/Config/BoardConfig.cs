@@ -111,6 +111,14 @@ namespace Watchdog.Firmware.Core.Config
 
         /// <summary>Whether the board may fence the last healthy member of this group (default false).</summary>
         public bool AllowFenceLastHealthy { get; set; }
+
+        /// <summary>
+        /// The group spans sites and only the site holding its site ticket may run its active
+        /// (default false): the board grants active only while the glue says, through
+        /// WatchdogCore.SetSiteTicket, that this site holds the ticket, and demotes (or fences)
+        /// the active when it is lost. Active-standby groups only.
+        /// </summary>
+        public bool SiteTicket { get; set; }
     }
 
     /// <summary>Timing in milliseconds. See Defaults for each value's reason and BoardConfigValidator for the ranges.</summary>

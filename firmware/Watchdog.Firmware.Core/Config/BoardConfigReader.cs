@@ -18,7 +18,7 @@ namespace Watchdog.Firmware.Core.Config
             "confirm_ms", "peer_boot_grace_ms", "epoch_block",
         };
         private static readonly string[] ChannelFields = { "name", "node", "power_good_inputs", "link_inputs", "has_fence", "has_role" };
-        private static readonly string[] GroupFields = { "name", "mode", "members", "failback", "failback_stable_ms", "network_failure", "allow_fence_last_healthy" };
+        private static readonly string[] GroupFields = { "name", "mode", "members", "failback", "failback_stable_ms", "network_failure", "allow_fence_last_healthy", "site_ticket" };
         private static readonly string[] TimingFields =
         {
             "tick_ms", "heartbeat_period_ms", "heartbeat_suspect_ms", "heartbeat_timeout_ms", "debounce_ms", "board_boot_grace_ms",
@@ -200,6 +200,7 @@ namespace Watchdog.Firmware.Core.Config
                 if (ConfigWords.TryParse(network, out onNetwork)) { g.NetworkFailure = onNetwork; }
                 else { f.Fail(at + "network_failure: '" + network + "' is not a network-failure policy; use demote or fence"); }
                 g.AllowFenceLastHealthy = f.Bool(item, at, "allow_fence_last_healthy", false);
+                g.SiteTicket = f.Bool(item, at, "site_ticket", false);
                 g.Members = f.Strings(item, at, "members");
             }
 

@@ -188,6 +188,13 @@ namespace Watchdog.Firmware.Core.Config
                     return at + ".failback_stable_ms (" + group.FailbackStableMs.ToString() + ") must be at least timing.recovery_stable_ms (" + config.Timing.RecoveryStableMs.ToString() + ")";
                 }
 
+                if (group.SiteTicket && group.Mode != GroupMode.ActiveStandby)
+                {
+                    // The ticket decides which site may run the one active; in active-active every
+                    // healthy member is active, so there is no single role for a ticket to gate.
+                    return at + ".site_ticket: group '" + group.Name + "' is " + WireWords.Of(group.Mode) + "; a site ticket is for active-standby groups only";
+                }
+
                 for (int h = 0; h < g; h++)
                 {
                     if (groups[h].Name == group.Name) { return at + ".name: '" + group.Name + "' is used by groups[" + h.ToString() + "] too"; }

@@ -114,6 +114,8 @@ namespace Watchdog.Firmware.Core
         {
             detail = "";
             if (Config.Mode != GroupMode.ActiveStandby) { detail = "switchover is for active-standby groups"; return CommandVerdict.NotAllowed; }
+            detail = TicketRefusal();
+            if (detail.Length > 0) { return CommandVerdict.NotAllowed; }
             if (Phase != GroupPhase.Stable) { detail = "group " + Config.Name + " is busy (" + PhaseWord() + ")"; return CommandVerdict.NotAllowed; }
             if (ClaimCount != 1) { detail = "group " + Config.Name + " has " + ClaimCount.ToString() + " active members; a switchover needs exactly one"; return CommandVerdict.NotAllowed; }
             int x = FirstClaimant();
@@ -151,6 +153,8 @@ namespace Watchdog.Firmware.Core
         /// </summary>
         public CommandVerdict Failback(out string detail)
         {
+            detail = TicketRefusal();
+            if (detail.Length > 0) { return CommandVerdict.NotAllowed; }
             for (int m = 0; m < _members.Length; m++)
             {
                 if (_members[m].State == ChannelState.Healthy)

@@ -120,6 +120,7 @@ namespace Watchdog.Firmware.Core
                 }
             }
 
+            TakeTicket();
             switch (Phase)
             {
                 case GroupPhase.Settling:
@@ -132,7 +133,9 @@ namespace Watchdog.Firmware.Core
                     TickFencing();
                     break;
                 default:
-                    if (Config.Mode == GroupMode.ActiveStandby) { TickActiveStandby(); } else { TickActiveActive(); }
+                    if (Config.Mode != GroupMode.ActiveStandby) { TickActiveActive(); }
+                    else if (MayGrantActive()) { TickActiveStandby(); }
+                    else { TickWithoutTicket(); }
                     break;
             }
 
@@ -188,7 +191,7 @@ namespace Watchdog.Firmware.Core
                 if (_claim[m] && _members[m].HeardState) { NoteUnexpectedClaim(m); }
             }
 
-            if (claims == 1 && _members[claimant].HeardState && _members[claimant].ClaimProven && _members[claimant].ReportedEpoch == highest && highest > 0 && !_members[claimant].Unfit)
+            if (claims == 1 && MayGrantActive() && _members[claimant].HeardState && _members[claimant].ClaimProven && _members[claimant].ReportedEpoch == highest && highest > 0 && !_members[claimant].Unfit)
             {
                 // The active we find is the one the last epoch made: nothing new to grant.
                 Epoch = highest;
@@ -450,6 +453,13 @@ namespace Watchdog.Firmware.Core
 
         private void Promote(int cand, string reason)
         {
+            if (!MayGrantActive())
+            {
+                // The ticket was lost since this move began (a message can end it before the next
+                // tick takes the loss over): nobody is promoted; the next tick handles the claims.
+                return;
+            }
+
             for (int m = 0; m < _members.Length; m++)
             {
                 if (_role[m] == NodeRole.Active && m != cand) { _role[m] = NodeRole.Standby; }

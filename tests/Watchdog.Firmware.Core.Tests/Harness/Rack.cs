@@ -157,6 +157,35 @@ internal sealed class Rack
         }
     }
 
+    // What the glue's ticket keeper last said for each site-ticket group, with the epoch floor it passed.
+    private readonly Dictionary<string, (bool Held, long Floor)> _tickets = new(StringComparer.Ordinal);
+
+    /// <summary>Whether this site holds <paramref name="group"/>'s site ticket, by the glue's last word.</summary>
+    public bool TicketHeld(string group) => _tickets.TryGetValue(group, out var t) && t.Held;
+
+    /// <summary>
+    /// The glue's ticket keeper: on acquiring, ContinueAbove(floor) first (the highest epoch the
+    /// other site may have used; 0: none new), then SetSiteTicket. The ticket's floor only grows,
+    /// so an acquisition passes the highest floor given so far. Returns the core's answer.
+    /// </summary>
+    public string SetTicket(string group, bool held, long floor = 0)
+    {
+        long keptFloor = Math.Max(floor, _tickets.TryGetValue(group, out var t) ? t.Floor : 0);
+        if (held && keptFloor > 0)
+        {
+            Core.ContinueAbove(keptFloor);
+        }
+
+        string error = Core.SetSiteTicket(group, held);
+        if (error.Length == 0)
+        {
+            _tickets[group] = (held, keptFloor);
+            Referee.TicketChanged(group, held, keptFloor);
+        }
+
+        return error;
+    }
+
     /// <summary>The last signed command delivered (what an eavesdropper could capture and send again).</summary>
     public SignedCommand? LastCommand { get; private set; }
 
@@ -196,6 +225,16 @@ internal sealed class Rack
 
         Core = NewCore();
         Referee.BoardRestarted();
+
+        // The glue tells the new core what its ticket keeper holds before the first tick.
+        foreach (var (group, ticket) in _tickets)
+        {
+            if (ticket.Held)
+            {
+                if (ticket.Floor > 0) { Core.ContinueAbove(ticket.Floor); }
+                Core.SetSiteTicket(group, true);
+            }
+        }
 
         // The broker still holds every agent's last retained state (maybe stale) and delivers it to
         // the new board: the one retained when it is delivered, not when the board restarted (a

@@ -7,11 +7,12 @@ namespace Watchdog.Firmware.Core.Tests.Harness;
 /// faults, agents that stop acknowledging, broker loss, board restarts (also right after an epoch
 /// was persisted), signed operator commands, an agent that acts on a forged grant (active at the
 /// current epoch or far above it, with no grant a board key sealed) and a captured command sent
-/// again, and an agent whose readiness to be promoted comes and goes.
+/// again, an agent whose readiness to be promoted comes and goes, and the site ticket of a group
+/// that has one coming and going (taken at times above an epoch floor the other site reached).
 /// </summary>
 internal static class RackFuzz
 {
-    public const int Kinds = 23;
+    public const int Kinds = 24;
 
     public static void Apply(Rack rack, int kind, int nodeIndex, int amount, bool commands)
     {
@@ -102,6 +103,9 @@ internal static class RackFuzz
                 s.NotReady = amount % 2 == 0;
                 rack.PublishState(s);
                 break;
+            case 23:
+                FlipTicket(rack, amount);
+                break;
             default:
                 if (commands)
                 {
@@ -113,6 +117,26 @@ internal static class RackFuzz
                 }
 
                 break;
+        }
+    }
+
+    // The glue's ticket keeper loses the ticket, or takes it (a third of the time above a floor:
+    // the other site used epochs beyond this board's). A group without a ticket just runs on.
+    private static void FlipTicket(Rack rack, int amount)
+    {
+        var group = rack.Config.Groups[0];
+        if (!group.SiteTicket)
+        {
+            rack.Run(amount);
+            return;
+        }
+
+        bool held = !rack.TicketHeld(group.Name);
+        long floor = held && amount % 3 == 0 ? rack.Core.Epoch + amount : 0;
+        string error = rack.SetTicket(group.Name, held, floor);
+        if (error.Length > 0)
+        {
+            throw new InvalidOperationException(error);
         }
     }
 

@@ -20,7 +20,13 @@ namespace Watchdog.Firmware.Core.Tests.Harness;
 /// replay: a command id is accepted at most once;
 /// rule 11: active is never granted to a member whose latest state the board had said it is not
 /// ready to be promoted (granting it again to the member that holds the role, or held it last in
-/// an active-standby group, as when a switchover away from it is aborted, is not a promotion).
+/// an active-standby group, as when a switchover away from it is aborted, is not a promotion);
+/// rule 12: in a group with a site ticket, active is never granted while the glue's last word is
+/// that the site does not hold it, every grant while it is held is above the epoch floor passed with it,
+/// and after a loss no server acts as active for longer than demote_ack_timeout_ms +
+/// fence_confirm_ms + a tick (counted from the loss, from when it began acting, and from the end
+/// of any quiet time, when nothing automatic may be done to it; a last healthy member the group
+/// may not fence is only alerted on; a member acting on a grant no board sealed is left to rule 9).
 /// </summary>
 internal sealed class Referee
 {
@@ -45,6 +51,10 @@ internal sealed class Referee
         _stateBefore = new ChannelState[rack.Config.Channels.Length];
         _powerRise = new long[rack.Config.Channels.Length];
         _stuckReported = Enumerable.Repeat(-1L, rack.Config.Channels.Length).ToArray();
+        _actingSince = Enumerable.Repeat(-1L, rack.Config.Channels.Length).ToArray();
+        _lastQuiet = new long[rack.Config.Channels.Length];
+        _lastUnfenceable = new long[rack.Config.Channels.Length];
+        _ticketReported = Enumerable.Repeat(-1L, rack.Config.Channels.Length).ToArray();
     }
 
     public List<string> Violations { get; } = new();
@@ -110,6 +120,10 @@ internal sealed class Referee
             var state = _rack.Core.Channel(i).State;
             _stateBefore[i] = state;
             _quietBefore[i] = boardGrace || state == ChannelState.Booting || state == ChannelState.Maintenance || state == ChannelState.Unknown;
+            if (_quietBefore[i])
+            {
+                _lastQuiet[i] = _rack.TotalTicks + 1;
+            }
         }
     }
 
@@ -144,6 +158,11 @@ internal sealed class Referee
         var group = _rack.Config.Groups.First(x => x.Name == g.Group);
         CheckActiveGrant(g, group);
         CheckReadiness(g);
+        if (group.SiteTicket)
+        {
+            CheckTicketGrant(g, group);
+        }
+
         if (g.Role == NodeRole.Active) { _lastGrantActive.Add(g.Node); _lastActive[g.Group] = g.Node; } else { _lastGrantActive.Remove(g.Node); }
         if (g.Role == NodeRole.Active)
         {
@@ -288,6 +307,11 @@ internal sealed class Referee
             }
         }
 
+        foreach (var group in _rack.Config.Groups.Where(g => g.SiteTicket))
+        {
+            CheckTicketLoss(group);
+        }
+
         foreach (var group in _rack.Config.Groups.Where(g => g.Mode == GroupMode.ActiveStandby))
         {
             // Members acting on a grant no board sealed (a forged grant a scenario injects) are the
@@ -302,4 +326,122 @@ internal sealed class Referee
             _lastOverlap = text;
         }
     }
+
+    // Rule 12, the site ticket: when the glue said it was lost (absent: never held since the rack
+    // started), the highest floor it passed with an acquisition, and per channel since when its
+    // server acts as active, the tick its last quiet time ended (and its last time as a last
+    // healthy member the group may not fence), and which stretch was reported.
+    private readonly Dictionary<string, long> _ticketLostAt = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _ticketFloor = new(StringComparer.Ordinal);
+    private readonly long[] _actingSince;
+    private readonly long[] _lastQuiet;
+    private readonly long[] _lastUnfenceable;
+    private readonly long[] _ticketReported;
+
+    /// <summary>The glue said the site holds (or lost) <paramref name="group"/>'s ticket, after ContinueAbove(<paramref name="floor"/>) when above 0.</summary>
+    public void TicketChanged(string group, bool held, long floor)
+    {
+        if (held)
+        {
+            _ticketLostAt.Remove(group);
+            if (floor > _ticketFloor.GetValueOrDefault(group))
+            {
+                _ticketFloor[group] = floor;
+            }
+        }
+        else if (!_ticketLostAt.ContainsKey(group))
+        {
+            _ticketLostAt[group] = _rack.TotalTicks;
+        }
+    }
+
+    private void CheckTicketGrant(Grant g, GroupConfig group)
+    {
+        if (g.Role == NodeRole.Active && !_rack.TicketHeld(group.Name))
+        {
+            Violation($"{g.Node} granted active while the site does not hold the site ticket of {group.Name}");
+        }
+
+        // While the ticket is held: a grant made without it (a standby round) only has to be above
+        // this board's own epochs, which rule 3 checks.
+        if (_rack.TicketHeld(group.Name) && _ticketFloor.TryGetValue(group.Name, out long floor) && g.Epoch <= floor)
+        {
+            Violation($"grant {g.Node} epoch {g.Epoch} not above the site ticket floor {floor} of {group.Name}");
+        }
+    }
+
+    private void CheckTicketLoss(GroupConfig group)
+    {
+        var t = _rack.Config.Timing;
+        long bound = Ceiling(t.DemoteAckTimeoutMs, t.TickMs) + Ceiling(t.FenceConfirmMs, t.TickMs) + 1;
+        bool lost = _ticketLostAt.TryGetValue(group.Name, out long lostAt);
+        foreach (string node in group.Members)
+        {
+            int i = Array.FindIndex(_rack.Servers, s => s.Node == node);
+            // A member acting on a grant no board sealed is the intruder's doing, as for rule 1
+            // (rule 9 has the board end it once it hears the claim).
+            if (!_rack.Servers[i].ActsActive || _rack.Servers[i].Unproven)
+            {
+                _actingSince[i] = -1;
+                continue;
+            }
+
+            if (_actingSince[i] < 0)
+            {
+                _actingSince[i] = _rack.TotalTicks;
+            }
+
+            if (LastHealthyNotFenceable(group, node))
+            {
+                // Counted afresh once it may be fenced: the core acts on that at its next tick.
+                _lastUnfenceable[i] = _rack.TotalTicks + 1;
+            }
+
+            long since = Math.Max(Math.Max(lostAt, _actingSince[i]), Math.Max(_lastQuiet[i], _lastUnfenceable[i]));
+            if (!lost || _rack.TotalTicks - since <= bound || _ticketReported[i] == since)
+            {
+                continue;
+            }
+
+            _ticketReported[i] = since;
+            Violation($"{node} still acts as active {(_rack.TotalTicks - since) * t.TickMs} ms after the site ticket of {group.Name} was lost (at most demote_ack_timeout_ms + fence_confirm_ms + a tick)");
+        }
+    }
+
+    // The group may not fence its last healthy member: one alive on the wires (heartbeat fresh,
+    // some power good) with no other member healthy and alive is alerted on, not held.
+    private bool LastHealthyNotFenceable(GroupConfig group, string node)
+    {
+        if (group.AllowFenceLastHealthy)
+        {
+            return false;
+        }
+
+        for (int c = 0; c < _rack.Servers.Length; c++)
+        {
+            var view = _rack.Core.Channel(c);
+            bool alive = AliveOnWires(c);
+            if (view.Node == node && !alive)
+            {
+                return false;
+            }
+
+            if (view.Node != node && group.Members.Contains(view.Node) && view.State == ChannelState.Healthy && alive)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private bool AliveOnWires(int channel)
+    {
+        var view = _rack.Core.Channel(channel);
+        var t = _rack.Config.Timing;
+        bool power = Enumerable.Range(0, _rack.Config.Channels[channel].PowerGoodInputs).Any(view.PowerGood);
+        return power && view.HeartbeatAgeTicks < Ceiling(t.HeartbeatSuspectMs, t.TickMs);
+    }
+
+    private static long Ceiling(int ms, int tickMs) => (ms + tickMs - 1) / tickMs;
 }

@@ -151,6 +151,9 @@ internal sealed class ScenarioRunner
             case "command":
                 Command(args);
                 break;
+            case "ticket":
+                Ticket(args);
+                break;
             case "restart-board":
                 Rack.RestartBoard("scripted");
                 break;
@@ -301,6 +304,19 @@ internal sealed class ScenarioRunner
         Rack.Note($"agent {string.Join(' ', a)}");
     }
 
+    // ticket <group> held|lost [floor=N]: the glue's ticket keeper (floor: ContinueAbove before held).
+    private void Ticket(string[] a)
+    {
+        if (a.Length < 2 || (a[1] != "held" && a[1] != "lost"))
+        {
+            throw new FormatException("ticket needs a group and held or lost: ticket <group> held|lost [floor=N]");
+        }
+
+        long floor = long.Parse(Option(a, "floor", "0"), CultureInfo.InvariantCulture);
+        string error = Rack.SetTicket(a[0], a[1] == "held", floor);
+        Rack.Note($"ticket {string.Join(' ', a)}" + (error.Length == 0 ? "" : $": refused: {error}"));
+    }
+
     private void Command(string[] a)
     {
         if (!WireWords.TryParse(a[0], out CommandAction action))
@@ -389,7 +405,8 @@ internal sealed class ScenarioRunner
         {
             var v = core.Group(g);
             var active = Enumerable.Range(0, v.MemberCount).Where(v.CountsAsActive).Select(v.Member);
-            lines.Add($"group {v.Name}@{v.Epoch} {v.Phase.ToString().ToLowerInvariant()} counts-as-active=[{string.Join(",", active)}]");
+            string ticket = v.SiteTicket ? (v.TicketHeld ? " ticket=held" : " ticket=not-held") : "";
+            lines.Add($"group {v.Name}@{v.Epoch} {v.Phase.ToString().ToLowerInvariant()}{ticket} counts-as-active=[{string.Join(",", active)}]");
         }
 
         lines.Add($"board epoch={core.Epoch} persisted={Rack.Persisted}");

@@ -6,7 +6,7 @@ namespace Watchdog.Firmware.Core.Tests.Harness;
 /// <summary>Configurations for property tests and unit tests: the scenarios' fast timing, built in code.</summary>
 internal static class TestConfigs
 {
-    public static BoardConfig Group(GroupMode mode, int members, FailbackPolicy failback = FailbackPolicy.Manual, bool fence = false, bool allowFenceLast = false, NetworkFailurePolicy network = NetworkFailurePolicy.Demote)
+    public static BoardConfig Group(GroupMode mode, int members, FailbackPolicy failback = FailbackPolicy.Manual, bool fence = false, bool allowFenceLast = false, NetworkFailurePolicy network = NetworkFailurePolicy.Demote, bool siteTicket = false)
     {
         var config = new BoardConfig { Board = "rack1", Cluster = "lab" };
         var t = config.Timing;
@@ -38,6 +38,7 @@ internal static class TestConfigs
                 FailbackStableMs = 5000,
                 AllowFenceLastHealthy = allowFenceLast,
                 NetworkFailure = network,
+                SiteTicket = siteTicket,
             },
         };
         return config;
