@@ -2,7 +2,8 @@
 # Installs what the tests need on a fresh Debian machine: a real MQTT broker and its clients,
 # the tools the virtual rack uses for network namespaces (iproute2, arping), python3 for the
 # small service behind the virtual IP, keepalived for the bench, and for the database tests and
-# the Patroni comparison: PostgreSQL 15, Patroni and etcd.
+# the Patroni comparison: PostgreSQL 15, Patroni and etcd (the site ticket's tests run their own
+# etcd members from it too, in network namespaces).
 # Idempotent: does nothing when everything is there already.
 set -euo pipefail
 

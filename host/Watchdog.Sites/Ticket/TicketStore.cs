@@ -1,0 +1,189 @@
+using System.Globalization;
+using dotnet_etcd;
+using Etcdserverpb;
+using Google.Protobuf;
+using Grpc.Core;
+using Mvccpb;
+
+namespace Watchdog.Sites.Ticket;
+
+/// <summary>What the ticket's keys held at one revision: the holder and the epoch ceiling (null when absent).</summary>
+internal sealed record TicketSnapshot(KeyValue? Holder, KeyValue? Ceiling)
+{
+    /// <summary>The ceiling's value (0 before any site ever held the ticket).</summary>
+    public long CeilingValue => Ceiling is null ? 0 : TicketStore.ParseCeiling(Ceiling);
+
+    /// <summary>The ceiling's modification revision (0 when absent): changes with every acquisition.</summary>
+    public long CeilingRevision => Ceiling?.ModRevision ?? 0;
+
+    public string? HolderSite => Holder?.Value.ToStringUtf8();
+}
+
+/// <summary>The requests the keeper makes of etcd (an interface so the keeper's timing can be tested on a fake clock).</summary>
+internal interface ITicketStore : IDisposable
+{
+    Task<TicketSnapshot> ReadAsync(TimeSpan timeout, CancellationToken cancel);
+
+    Task<LeaseGrantResponse> GrantAsync(TimeSpan timeout, CancellationToken cancel);
+
+    Task<LeaseKeepAliveResponse> KeepAliveOnceAsync(long lease, TimeSpan timeout, CancellationToken cancel);
+
+    Task<bool> HolderIsAsync(long lease, TimeSpan timeout, CancellationToken cancel);
+
+    Task<bool> AcquireAsync(long lease, long holderRevision, long ceilingRevision, long newCeiling, string? forced, TimeSpan timeout, CancellationToken cancel);
+
+    Task<bool> ExtendCeilingAsync(long lease, long newCeiling, TimeSpan timeout, CancellationToken cancel);
+
+    Task RevokeAsync(long lease, TimeSpan timeout, CancellationToken cancel);
+}
+
+/// <summary>
+/// The etcd requests the keeper makes, each bounded by a timeout. Every request carries
+/// "hasleader", so a member that lost its leader (the minority side of a cut) answers "no
+/// leader" at once instead of holding the request: a site's own member cut off from the others
+/// must not look merely slow.
+/// </summary>
+internal sealed class TicketStore : ITicketStore
+{
+    private static readonly Metadata RequireLeader = new() { { "hasleader", "true" } };
+    private readonly EtcdClient client;
+    private readonly SiteTicketOptions options;
+    private readonly ByteString holderKey;
+    private readonly ByteString ceilingKey;
+    private readonly ByteString site;
+
+    public TicketStore(SiteTicketOptions options)
+    {
+        this.options = options;
+        client = new EtcdClient(string.Join(',', options.Endpoints));
+        holderKey = ByteString.CopyFromUtf8(options.HolderKey);
+        ceilingKey = ByteString.CopyFromUtf8(options.CeilingKey);
+        site = ByteString.CopyFromUtf8(options.Site);
+    }
+
+    public static long ParseCeiling(KeyValue kv)
+    {
+        string text = kv.Value.ToStringUtf8();
+        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long value)
+            ? value
+            : throw new InvalidDataException($"etcd key {kv.Key.ToStringUtf8()} holds '{text}', not an epoch.");
+    }
+
+    /// <summary>Reads the holder and the ceiling at one revision (a linearizable read: it needs a quorum).</summary>
+    public async Task<TicketSnapshot> ReadAsync(TimeSpan timeout, CancellationToken cancel)
+    {
+        var request = new TxnRequest
+        {
+            Success =
+            {
+                new RequestOp { RequestRange = new RangeRequest { Key = holderKey } },
+                new RequestOp { RequestRange = new RangeRequest { Key = ceilingKey } },
+            },
+        };
+        TxnResponse response = await client.TransactionAsync(request, RequireLeader, Deadline(timeout), cancel);
+        return new TicketSnapshot(
+            response.Responses[0].ResponseRange.Kvs.FirstOrDefault(),
+            response.Responses[1].ResponseRange.Kvs.FirstOrDefault());
+    }
+
+    public async Task<LeaseGrantResponse> GrantAsync(TimeSpan timeout, CancellationToken cancel)
+    {
+        LeaseGrantResponse grant = await client.LeaseGrantAsync(
+            new LeaseGrantRequest { TTL = options.LeaseMs / 1000 }, RequireLeader, Deadline(timeout), cancel);
+        if (!string.IsNullOrEmpty(grant.Error))
+        {
+            throw new InvalidOperationException("etcd refused the lease: " + grant.Error);
+        }
+
+        return grant;
+    }
+
+    /// <summary>
+    /// One keepalive: one request on a fresh stream, its one answer. The answer's TTL is what the
+    /// server set the lease to at the time it received the request (0 or less: the lease is gone).
+    /// </summary>
+    public async Task<LeaseKeepAliveResponse> KeepAliveOnceAsync(long lease, TimeSpan timeout, CancellationToken cancel)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        bounded.CancelAfter(timeout);
+        LeaseKeepAliveResponse? answer = null;
+        await client.LeaseKeepAlive(new LeaseKeepAliveRequest { ID = lease }, r => answer ??= r, bounded.Token, RequireLeader);
+        return answer ?? throw new IOException($"etcd closed the keepalive stream for lease {lease:x} without an answer.");
+    }
+
+    /// <summary>Whether the holder key still names this site on <paramref name="lease"/>.</summary>
+    public async Task<bool> HolderIsAsync(long lease, TimeSpan timeout, CancellationToken cancel)
+    {
+        RangeResponse response = await client.GetAsync(new RangeRequest { Key = holderKey }, RequireLeader, Deadline(timeout), cancel);
+        KeyValue? holder = response.Kvs.FirstOrDefault();
+        return holder is not null && holder.Value == site && holder.Lease == lease;
+    }
+
+    /// <summary>
+    /// Takes the ticket if the holder key is as seen (absent, or at <paramref name="holderRevision"/>)
+    /// and the ceiling was not written since <paramref name="ceilingRevision"/>: the holder key goes
+    /// on the new lease, the ceiling up by the reserve, and for a forced take the statement is recorded.
+    /// </summary>
+    public async Task<bool> AcquireAsync(long lease, long holderRevision, long ceilingRevision, long newCeiling, string? forced, TimeSpan timeout, CancellationToken cancel)
+    {
+        var request = new TxnRequest
+        {
+            Compare =
+            {
+                holderRevision == 0
+                    ? new Compare { Key = holderKey, Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 }
+                    : new Compare { Key = holderKey, Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = holderRevision },
+                new Compare { Key = ceilingKey, Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = ceilingRevision },
+            },
+            Success =
+            {
+                new RequestOp { RequestPut = new PutRequest { Key = holderKey, Value = site, Lease = lease } },
+                PutCeiling(newCeiling),
+            },
+        };
+        if (forced is not null)
+        {
+            request.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = ByteString.CopyFromUtf8(options.ForcedKey), Value = ByteString.CopyFromUtf8(forced) } });
+        }
+
+        TxnResponse response = await client.TransactionAsync(request, RequireLeader, Deadline(timeout), cancel);
+        return response.Succeeded;
+    }
+
+    /// <summary>Raises the ceiling, only while the holder key names this site on <paramref name="lease"/>.</summary>
+    public async Task<bool> ExtendCeilingAsync(long lease, long newCeiling, TimeSpan timeout, CancellationToken cancel)
+    {
+        var request = new TxnRequest
+        {
+            Compare =
+            {
+                new Compare { Key = holderKey, Target = Compare.Types.CompareTarget.Value, Result = Compare.Types.CompareResult.Equal, Value = site },
+                new Compare { Key = holderKey, Target = Compare.Types.CompareTarget.Lease, Result = Compare.Types.CompareResult.Equal, Lease = lease },
+            },
+            Success = { PutCeiling(newCeiling) },
+        };
+        TxnResponse response = await client.TransactionAsync(request, RequireLeader, Deadline(timeout), cancel);
+        return response.Succeeded;
+    }
+
+    public async Task RevokeAsync(long lease, TimeSpan timeout, CancellationToken cancel)
+    {
+        try
+        {
+            await client.LeaseRevokeAsync(new LeaseRevokeRequest { ID = lease }, RequireLeader, Deadline(timeout), cancel);
+        }
+        catch (RpcException e) when (e.Status.Detail.Contains("lease not found", StringComparison.Ordinal))
+        {
+            // Already expired or revoked: what was asked for.
+        }
+    }
+
+    public void Dispose() => client.Dispose();
+
+    private RequestOp PutCeiling(long value) => new()
+    {
+        RequestPut = new PutRequest { Key = ceilingKey, Value = ByteString.CopyFromUtf8(value.ToString(CultureInfo.InvariantCulture)) },
+    };
+
+    private static DateTime Deadline(TimeSpan timeout) => DateTime.UtcNow + timeout;
+}

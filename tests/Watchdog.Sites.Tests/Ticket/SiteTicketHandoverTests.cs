@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using dotnet_etcd;
+using Etcdserverpb;
+using Google.Protobuf;
+using Watchdog.Sites.Tests.Support;
+using Watchdog.Sites.Ticket;
+using Watchdog.Testing;
+using Xunit.Abstractions;
+using static Watchdog.Sites.Tests.Support.TicketRecorder;
+
+namespace Watchdog.Sites.Tests.Ticket;
+
+/// <summary>Taking and handing over the ticket on a real etcd cluster: the epoch ceiling, release, the before-acquire check, force.</summary>
+[Collection(EtcdCollection.Name)]
+public sealed class SiteTicketHandoverTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Soon = TimeSpan.FromSeconds(10);
+
+    [RootFact(EtcdCollection.Why, "etcd")]
+    public async Task The_next_holders_floor_is_above_every_epoch_the_last_one_used()
+    {
+        await using EtcdCluster cluster = await EtcdCluster.StartAsync("east", "west", "arbiter");
+        await using TicketRecorder east = Tickets.Start(Tickets.Options(cluster, "east", reserve: 10));
+        TicketHeld held = await east.FirstHeld(Soon);
+        Assert.Equal(held.Floor + 10, held.Ceiling);
+
+        // Within half the reserve of the ceiling, the keeper raises it (by the reserve).
+        long used = held.Floor;
+        for (int i = 0; i < 6; i++)
+        {
+            Assert.True(east.Keeper.NoteEpoch(++used), $"epoch {used} is below the ceiling {east.Keeper.Ceiling}");
+        }
+
+        Assert.True(await Poll.UntilAsync(() => east.Keeper.Ceiling >= held.Floor + 20, Soon, TimeSpan.FromMilliseconds(20)), $"the ceiling stayed at {east.Keeper.Ceiling} with epoch {used} noted");
+        while (used < held.Floor + 14)
+        {
+            Assert.True(east.Keeper.NoteEpoch(++used));
+        }
+
+        await using TicketRecorder west = Tickets.Start(Tickets.Options(cluster, "west", reserve: 10));
+        long releasedAt = Stopwatch.GetTimestamp();
+        Assert.True(await east.Keeper.ReleaseAsync(), "etcd confirmed the revoke");
+        TicketLost lost = await east.FirstLost(Soon);
+        Assert.Equal("released", lost.Reason);
+        TicketHeld westHeld = await west.FirstHeld(Soon);
+
+        Assert.True(westHeld.At > lost.At);
+        Assert.True(westHeld.Floor >= used, $"west's floor {westHeld.Floor} is below epoch {used} east used");
+        Assert.True(westHeld.Floor >= east.Keeper.Ceiling);
+        Assert.True(Ms(releasedAt, westHeld.At) >= Tickets.AcquireAfterMs, "west waited the acquire-after time");
+
+        // East released, so it is no longer a candidate and does not take the ticket back.
+        Assert.False(east.Keeper.Candidate);
+        await west.MoreRenewals(3, Soon);
+        Assert.Single(east.Helds);
+        output.WriteLine($"released: west held {Ms(releasedAt, westHeld.At):F0} ms later, floor {westHeld.Floor} (east used up to {used})");
+    }
+
+    [RootFact(EtcdCollection.Why, "etcd")]
+    public async Task A_site_whose_check_fails_does_not_take_a_free_ticket()
+    {
+        await using EtcdCluster cluster = await EtcdCluster.StartAsync("east", "west", "arbiter");
+        bool ready = false;
+        int asked = 0;
+        var askedThrice = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using TicketRecorder west = Tickets.Start(Tickets.Options(cluster, "west"), _ =>
+        {
+            if (Interlocked.Increment(ref asked) >= 3)
+            {
+                askedThrice.TrySetResult();
+            }
+
+            return Task.FromResult(Volatile.Read(ref ready));
+        });
+
+        await askedThrice.Task.WaitAsync(Soon);
+        Assert.Equal(TicketState.NotHeld, west.Keeper.State);
+        Assert.Empty(west.Helds);
+        using (var client = new EtcdClient(cluster.Endpoint("east")))
+        {
+            RangeResponse holder = await client.GetAsync(new RangeRequest { Key = ByteString.CopyFromUtf8(west.Keeper.Options.HolderKey) });
+            Assert.Empty(holder.Kvs);
+        }
+
+        // The same keeper takes it once its members are ready: the check was what held it back.
+        Volatile.Write(ref ready, true);
+        TicketHeld held = await west.FirstHeld(Soon);
+        Assert.Equal(0, held.Floor);
+        Assert.True(west.Keeper.ChecksRefused >= 3);
+    }
+
+    [RootFact(EtcdCollection.Why, "etcd")]
+    public async Task A_forced_take_skips_the_wait_but_needs_a_quorum()
+    {
+        await using EtcdCluster cluster = await EtcdCluster.StartAsync("east", "west", "arbiter");
+        TicketHeld eastHeld;
+        long eastCeiling;
+        long downAt;
+        await using (TicketRecorder east = Tickets.Start(Tickets.Options(cluster, "east")))
+        {
+            eastHeld = await east.FirstHeld(Soon);
+            eastCeiling = east.Keeper.Ceiling;
+            downAt = Stopwatch.GetTimestamp();
+        } // east's keeper stops without releasing: its lease is still alive
+
+        await using TicketRecorder west = Tickets.Start(Tickets.Options(cluster, "west"), candidate: false);
+        string refused = await west.Keeper.ForceAcquireAsync("operator: site east is powered off");
+        Assert.Equal("", refused);
+        TicketHeld westHeld = await west.FirstHeld(Soon);
+        Assert.True(westHeld.Forced);
+        Assert.True(westHeld.Floor >= eastCeiling);
+        Assert.True(Ms(downAt, westHeld.At) < Tickets.LeaseMs, "forced before east's lease could have run out");
+        using (var client = new EtcdClient(cluster.Endpoint("west")))
+        {
+            RangeResponse forced = await client.GetAsync(new RangeRequest { Key = ByteString.CopyFromUtf8(west.Keeper.Options.ForcedKey) });
+            Assert.Contains("site east is powered off", Assert.Single(forced.Kvs).Value.ToStringUtf8(), StringComparison.Ordinal);
+        }
+
+        output.WriteLine($"forced: west held {Ms(downAt, westHeld.At):F0} ms after east's keeper stopped (floor {westHeld.Floor}, east's ceiling {eastCeiling}, east's floor {eastHeld.Floor})");
+
+        // West's member alone is no majority: forcing another ticket there fails, in bounded time.
+        cluster.Kill("east");
+        cluster.Kill("arbiter");
+        await using TicketRecorder alone = Tickets.Start(Tickets.Options(cluster, "west", ticket: "group-b"), candidate: false);
+        long askedAt = Stopwatch.GetTimestamp();
+        string why = await alone.Keeper.ForceAcquireAsync("operator: the others are down");
+        Assert.NotEqual("", why);
+        Assert.Equal(TicketState.NotHeld, alone.Keeper.State);
+        output.WriteLine($"forced without a quorum: refused after {Ms(askedAt, Stopwatch.GetTimestamp()):F0} ms: {why}");
+    }
+}
