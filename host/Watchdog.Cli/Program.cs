@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Watchdog.Cli.Commands;
+using Watchdog.Cli.Commands.Dr;
 using Watchdog.Cli.Mqtt;
 using Watchdog.Lab;
 using Watchdog.Operator.Broker;
@@ -16,6 +17,7 @@ foreach (var command in ControlCommands.Create())
 
 root.Subcommands.Add(KeysCommand.Create());
 root.Subcommands.Add(BrokerCommand.Create());
+root.Subcommands.Add(DrCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 

@@ -1,0 +1,36 @@
+using System.Text.RegularExpressions;
+using Watchdog.Cli.Commands.Dr;
+using Watchdog.Cli.Tests.Dr;
+using Watchdog.Sites.Config;
+
+namespace Watchdog.Cli.Tests.Docs;
+
+/// <summary>docs/dr.md shows a configuration, what `dr check` prints for it and a figures line: all three must be what the code does.</summary>
+public sealed partial class DrDocTests
+{
+    private static string Doc() => File.ReadAllText(DrFiles.Doc);
+
+    [GeneratedRegex("```(json)?\n(.*?)```", RegexOptions.Singleline)]
+    private static partial Regex Fences();
+
+    [Fact]
+    public void The_configuration_shown_is_valid_and_check_prints_what_the_doc_shows()
+    {
+        var blocks = Fences().Matches(Doc()).Select(m => m.Groups[2].Value).ToList();
+        var load = DrConfigLoader.Parse(blocks.First(b => b.TrimStart().StartsWith('{') && b.Contains("dr_groups", StringComparison.Ordinal)));
+        Assert.True(load.Ok, string.Join("\n", load.Errors));
+
+        string printed = DrCheckText.Render("dr.json", load.Config!);
+        string shown = blocks.First(b => b.StartsWith("group db", StringComparison.Ordinal));
+        Assert.Contains(shown.TrimEnd(), printed.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_figures_line_shown_reads_back()
+    {
+        string line = Fences().Matches(Doc()).Select(m => m.Groups[2].Value.Trim()).First(b => b.StartsWith("{\"group\"", StringComparison.Ordinal));
+        var (figures, errors) = DrillFigure.ReadLines([line]);
+        Assert.Empty(errors);
+        Assert.Equal(line, Assert.Single(figures).ToJsonLine());
+    }
+}
