@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Watchdog.Firmware.Core;
 using Watchdog.Firmware.Core.Config;
+using Watchdog.Protocol.Wire;
 using Watchdog.Sites.Config;
 using Watchdog.Sites.Ticket;
 
