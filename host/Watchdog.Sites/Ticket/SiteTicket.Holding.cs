@@ -75,7 +75,7 @@ public sealed partial class SiteTicket
         {
             if (tenure == mine && state == TicketState.Held)
             {
-                deadlineTimer = clock.CreateTimer(OnDeadline, mine, DueIn(), Timeout.InfiniteTimeSpan);
+                deadlineTimer = DeadlineTimer.Create(clock, OnDeadline, mine, DueIn());
             }
         }
     }

@@ -5,18 +5,18 @@ using Watchdog.Sites.Config;
 
 namespace Watchdog.Cli.Commands.Dr;
 
-/// <summary>`dr report` as a table (flags listed under it, one line each) or as one JSON object.</summary>
+/// <summary>`dr report` as a table (sites preferred first; flags listed under it, one line each) or as one JSON object.</summary>
 internal static class DrReportView
 {
     public static void Render(DrConfig config, IReadOnlyList<DrGroupReport> report, IReadOnlyList<string> unmatched)
     {
         var table = new Table().Title($"[bold]DR groups of {Markup.Escape(config.Cluster)}[/]")
-            .AddColumns("group", "sites", "kind", "tier", "objectives", "last unplanned", "last planned", "flags");
+            .AddColumns("group", "sites", "kind", "tier", "objective", "unplanned", "planned", "flags");
         foreach (var r in report)
         {
             table.AddRow(
                 Markup.Escape(r.Group.Name),
-                Markup.Escape(string.Join(" > ", r.Group.Sites)),
+                Markup.Escape(string.Join("\n", r.Group.Sites)),
                 DrClassification.Word(r.Kind),
                 TierMarkup(r),
                 $"RTO {Span(r.Group.Objectives.RtoMs)}\nRPO {Span(r.Group.Objectives.RpoMs)}",
@@ -86,7 +86,7 @@ internal static class DrReportView
 
     private static string Figure(DrillFigure? f) => f is null
         ? "[grey]never[/]"
-        : $"RTO {Span(f.SiteRtoMs)}\nRPO {Span(f.RpoMs)}, {f.RpoRows} rows{(f.OverlapMs > 0 ? $"\n[red]overlap {f.OverlapMs} ms[/]" : "")}\n{f.Date.UtcDateTime:yyyy-MM-dd}";
+        : $"RTO {Span(f.SiteRtoMs)}\nRPO {Span(f.RpoMs)}\n{f.RpoRows} rows{(f.OverlapMs > 0 ? $"\n[red]overlap {f.OverlapMs} ms[/]" : "")}\n{f.Date.UtcDateTime:yyyy-MM-dd}";
 
     /// <summary>A duration as an operator reads it: 850 ms, 15.2 s, 5 min, 1 h.</summary>
     internal static string Span(long ms) => ms switch
