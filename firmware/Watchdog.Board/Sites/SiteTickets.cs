@@ -66,41 +66,52 @@ public sealed class SiteTickets : IAsyncDisposable
 
         var keepers = new List<Keeper>();
         var problems = new List<string>();
-        foreach (DrGroup g in dr.DrGroups.Where(g => g.Sites.Contains(site)))
+        foreach (SiteTicketTimings t in dr.TicketTimingsFor(site))
         {
-            GroupConfig? group = board.Groups.FirstOrDefault(x => x.Name == g.Group);
+            GroupConfig? group = board.Groups.FirstOrDefault(x => x.Name == t.BoardGroup);
             if (group is null)
             {
-                problems.Add($"DR group '{g.Name}' names board group '{g.Group}', which board '{board.Board}' does not have");
+                problems.Add($"DR group '{t.DrGroup}' names board group '{t.BoardGroup}', which board '{board.Board}' does not have");
                 continue;
             }
 
             if (!group.SiteTicket)
             {
-                problems.Add($"DR group '{g.Name}': board group '{g.Group}' needs \"site_ticket\": true in the board's configuration, or its active would run without the ticket");
+                problems.Add($"DR group '{t.DrGroup}': board group '{t.BoardGroup}' needs \"site_ticket\": true in the board's configuration, or its active would run without the ticket");
+                continue;
+            }
+
+            if (t.Failover == FailoverMode.Manual)
+            {
+                // A manual ticket moves only on an operator's word (watchdogctl dr promote), which
+                // is not built yet: refusing beats a keeper that would take it by itself.
+                problems.Add($"DR group '{t.DrGroup}': failover \"manual\" is not supported by the board yet (the operator's promote command is not built); use \"automatic\" with an arbiter site");
                 continue;
             }
 
             var options = new SiteTicketOptions
             {
                 Cluster = dr.Cluster,
-                Ticket = g.Name,
+                Ticket = t.DrGroup,
                 Site = site,
-                Endpoints = [.. dr.EtcdMembers.Select(m => m.Endpoint)],
-                LeaseMs = g.Ticket.LeaseMs,
-                RenewMs = g.Ticket.RenewMs,
-                AcquireAfterMs = g.Ticket.AcquireAfterMs,
-                StopMarginMs = g.Ticket.StopMarginMs,
+                Endpoints = t.EtcdEndpoints,
+                LeaseMs = t.LeaseMs,
+                RenewMs = t.RenewMs,
+                AcquireAfterMs = t.AcquireAfterMs,
+                StopMarginMs = t.StopMarginMs,
             };
             IReadOnlyList<string> wrong = SiteTicketOptions.Validate(options);
             if (wrong.Count > 0)
             {
-                problems.Add($"DR group '{g.Name}': " + string.Join("; ", wrong));
+                problems.Add($"DR group '{t.DrGroup}': " + string.Join("; ", wrong));
                 continue;
             }
 
-            var keeper = new Keeper(g.Group);
-            keeper.Ticket = new SiteTicket(options, _ => Task.FromResult(Volatile.Read(ref keeper.MembersReady)));
+            // The preferred site competes at once; the other waits a lease and an acquire-after
+            // more at start, so when both start together the preferred one wins (as Pacemaker's
+            // priority-fencing-delay), and when the preferred one is down the other still takes it.
+            var keeper = new Keeper(t.BoardGroup, t.Rank == 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(t.LeaseMs + t.AcquireAfterMs));
+            keeper.Ticket = new SiteTicket(options, _ => Task.FromResult(Volatile.Read(ref keeper.MembersReady))) { Candidate = keeper.StartDelay == TimeSpan.Zero };
             keepers.Add(keeper);
         }
 
@@ -131,6 +142,10 @@ public sealed class SiteTickets : IAsyncDisposable
         foreach (Keeper k in _keepers)
         {
             k.Ticket.Start();
+            if (k.StartDelay > TimeSpan.Zero)
+            {
+                _ = Task.Delay(k.StartDelay).ContinueWith(_ => k.Ticket.Candidate = true, TaskScheduler.Default);
+            }
         }
     }
 
@@ -206,9 +221,11 @@ public sealed class SiteTickets : IAsyncDisposable
 
     private sealed record Change(string Group, bool Held, long Floor, string Why);
 
-    private sealed class Keeper(string group)
+    private sealed class Keeper(string group, TimeSpan startDelay)
     {
         public string Group { get; } = group;
+
+        public TimeSpan StartDelay { get; } = startDelay;
 
         public SiteTicket Ticket = null!;
 
