@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine: a real MQTT broker and its clients,
-# the tools the virtual rack uses for network namespaces (iproute2, arping), python3 for the
-# small service behind the virtual IP, keepalived for the bench, and for the database tests and
-# the Patroni comparison: PostgreSQL 15, Patroni and etcd (the site ticket's tests run their own
-# etcd members from it too, in network namespaces).
+# the tools the virtual rack uses for network namespaces (iproute2, arping) and for the link
+# between two virtual sites (nftables), python3 for the small service behind the virtual IP,
+# keepalived for the bench, and for the database tests and the Patroni comparison: PostgreSQL 15,
+# Patroni and etcd (the site ticket's tests run their own etcd members from it too, in network
+# namespaces).
 # Idempotent: does nothing when everything is there already.
 set -euo pipefail
 
-needed=(mosquitto mosquitto-clients iproute2 iputils-arping keepalived procps python3
+needed=(mosquitto mosquitto-clients iproute2 iputils-arping keepalived procps python3 nftables
         postgresql-15 postgresql-client-15 patroni etcd-server etcd-client)
 missing=()
 for pkg in "${needed[@]}"; do

@@ -12,7 +12,8 @@ public static class BrokerCommand
         "watchdogctl broker config --board-config <board.json>... --operator <name>... --out <dir>\n" +
         "    [--listen [<address>:]<port>]... [--tls-listen [<address>:]<port>]...\n" +
         "    [--generate-tls --tls-host <name-or-ip>... | --tls-ca <ca.pem> --tls-cert <server.pem> --tls-key <server.key>]\n" +
-        "    [--install-dir <dir>] [--keep-existing | --force]";
+        "    [--install-dir <dir>] [--keep-existing | --force]\n" +
+        "    [--bridge-peer <site>]... [--bridge-to <site>=<address>:<port> --bridge-password-file <file> [--bridge-ca <ca.pem>]]";
 
     public static Command Create()
     {
@@ -51,10 +52,24 @@ public static class BrokerCommand
             Description = "Keep credential and TLS files already in --out (to add a node or an operator) and rewrite mosquitto.conf, password_file and acl_file",
         };
         var force = new Option<bool>("--force") { Description = "Overwrite files already in --out: new passwords for everyone (and a new CA with --generate-tls)" };
+        var bridgePeers = new Option<string[]>("--bridge-peer")
+        {
+            Description = "Another site (its cluster name) whose broker bridges its status and events into this one, as user bridge-<site>; repeatable",
+        };
+        var bridgeTo = new Option<string?>("--bridge-to")
+        {
+            Description = "Bridge this site's status and events out to another site's broker, <site>=<address>:<port> (implies --bridge-peer <site>); grants and commands are never bridged",
+        };
+        var bridgePassword = new Option<string?>("--bridge-password-file")
+        {
+            Description = "With --bridge-to: the other site's credentials/bridge-<this cluster>.password, written by its own run with --bridge-peer <this cluster>",
+        };
+        var bridgeCa = new Option<string?>("--bridge-ca") { Description = "With --bridge-to: the CA certificate of the other site's TLS listener" };
 
         var config = new Command("config", "Write mosquitto.conf, password_file, acl_file and one credential file per board, agent and operator")
         {
             boardConfigs, operators, output, installDir, listen, tlsListen, generateTls, tlsHosts, tlsCa, tlsCert, tlsKey, keepExisting, force,
+            bridgePeers, bridgeTo, bridgePassword, bridgeCa,
         };
         config.Validators.Add(result =>
         {
@@ -89,10 +104,32 @@ public static class BrokerCommand
             {
                 result.AddError("--keep-existing and --force exclude each other");
             }
+
+            if (result.GetValue(bridgeTo) is not null && result.GetValue(bridgePassword) is null)
+            {
+                result.AddError("--bridge-to needs --bridge-password-file: the password the other site's broker has for this site's bridge");
+            }
+
+            if (result.GetValue(bridgeTo) is null && (result.GetValue(bridgePassword) is not null || result.GetValue(bridgeCa) is not null))
+            {
+                result.AddError("--bridge-password-file and --bridge-ca are for --bridge-to");
+            }
         });
         config.SetAction(result =>
         {
-            var plan = BrokerPlan.Read(result.GetValue(boardConfigs)!, result.GetValue(operators)!);
+            var peers = (result.GetValue(bridgePeers) ?? []).ToList();
+            var bridges = new List<BridgeTarget>();
+            if (result.GetValue(bridgeTo) is string to)
+            {
+                var (site, peer) = BrokerBridge.ParseTarget(to, "--bridge-to");
+                bridges.Add(new BridgeTarget { PeerCluster = site, Peer = peer, PasswordFile = result.GetValue(bridgePassword)!, CaFile = result.GetValue(bridgeCa) });
+                if (!peers.Contains(site, StringComparer.Ordinal))
+                {
+                    peers.Add(site);
+                }
+            }
+
+            var plan = BrokerPlan.Read(result.GetValue(boardConfigs)!, result.GetValue(operators)!, peers);
             TlsSource? tls = result.GetValue(generateTls)
                 ? new TlsSource.Generate(result.GetValue(tlsHosts)!)
                 : result.GetValue(tlsCa) is string ca ? new TlsSource.Given(ca, result.GetValue(tlsCert)!, result.GetValue(tlsKey)!) : null;
@@ -118,6 +155,7 @@ public static class BrokerCommand
                 Tls = secure,
                 TlsFrom = tls,
                 Existing = result.GetValue(force) ? ExistingFiles.Overwrite : result.GetValue(keepExisting) ? ExistingFiles.Keep : ExistingFiles.Refuse,
+                Bridges = bridges,
             });
             if (!written.Ok)
             {
@@ -150,6 +188,11 @@ public static class BrokerCommand
         }
 
         Console.WriteLine("listeners: " + string.Join(", ", plain.Select(l => l + " (plain)").Concat(secure.Select(l => l + " (TLS)"))));
+        foreach (string peer in plan.BridgePeers)
+        {
+            Console.WriteLine($"site {peer}'s bridge may push its status and events here as {BrokerBridge.UserOf(peer)} (give that site credentials/{BrokerBridge.UserOf(peer)}.password)");
+        }
+
         Console.WriteLine("users (each gets its own credential file, nobody else's):");
         foreach (var (user, file, isNew) in result.Credentials)
         {

@@ -48,6 +48,9 @@ public sealed class RackBrokerUsers
 
     public BrokerLogin Operator => Login(BrokerPlan.OperatorUserPrefix + OperatorName);
 
+    /// <summary>The login of site <paramref name="peer"/>'s bridge on this broker.</summary>
+    public BrokerLogin Bridge(string peer) => Login(BrokerBridge.UserOf(peer));
+
     private BrokerLogin Login(string user)
     {
         BrokerUser known = Plan.Users.SingleOrDefault(u => u.User == user) ?? throw new ArgumentException($"'{user}' is not a user of the rack's broker", nameof(user));
@@ -56,35 +59,52 @@ public sealed class RackBrokerUsers
 
     /// <summary>
     /// Writes the configuration for the boards of <paramref name="boardConfigPaths"/> (one, or a pair) with one plain listener on
-    /// <paramref name="host"/> and a free port, and starts mosquitto on it; a port another process
-    /// took between the probe and mosquitto's bind is picked again (new files, new passwords: no
-    /// client has read the old ones yet).
+    /// <paramref name="host"/> and <paramref name="port"/> (0: a free one), and starts mosquitto on it; a free port another process
+    /// took between the probe and mosquitto's bind is picked again (no client has read the files yet).
+    /// Other sites' bridges log in with the passwords of <paramref name="bridgePeers"/>; this broker bridges out to <paramref name="bridges"/>;
+    /// it also listens on <paramref name="alsoListenOn"/> (same port).
     /// </summary>
-    public static (RackBrokerUsers Users, MosquittoProcess Broker) Start(string directory, IReadOnlyList<string> boardConfigPaths, string host)
+    public static (RackBrokerUsers Users, MosquittoProcess Broker) Start(
+        string directory, IReadOnlyList<string> boardConfigPaths, string host, int port = 0,
+        IReadOnlyList<BridgePeerLogin>? bridgePeers = null, IReadOnlyList<BridgeTarget>? bridges = null, IReadOnlyList<string>? alsoListenOn = null)
     {
-        BrokerPlan plan = BrokerPlan.Read(boardConfigPaths, [OperatorName]);
+        bridgePeers ??= [];
+        BrokerPlan plan = BrokerPlan.Read(boardConfigPaths, [OperatorName], [.. bridgePeers.Select(p => p.Cluster)]);
+
+        // A peer's bridge password is set by the peer's side (it is in the peer's bridge section):
+        // placed as this user's credential file, the writer keeps it and hashes it into password_file.
+        System.IO.Directory.CreateDirectory(Path.Combine(directory, BrokerConfigWriter.CredentialsDirectory));
+        foreach (BridgePeerLogin peer in bridgePeers)
+        {
+            var user = new BrokerUser(BrokerBridge.UserOf(peer.Cluster), PrincipalKind.Bridge, peer.Cluster);
+            File.Copy(peer.PasswordFile, Path.Combine(directory, BrokerConfigWriter.CredentialFile(user)), overwrite: true);
+        }
+
         for (int attempt = 1; ; attempt++)
         {
-            int port = FreePort(host);
+            int listen = port != 0 ? port : FreePort(host);
             BrokerConfigWriter.Write(new BrokerConfigRequest
             {
                 Plan = plan,
                 OutDirectory = directory,
-                Plain = [new ListenAddress(host, port)],
-                Existing = ExistingFiles.Overwrite,
+                Plain = [new ListenAddress(host, listen), .. (alsoListenOn ?? []).Select(a => new ListenAddress(a, listen))],
+                // Keep: the peers' bridge passwords placed above; everything else is new in a new folder.
+                Existing = ExistingFiles.Keep,
+                Bridges = bridges ?? [],
             });
-            var users = new RackBrokerUsers(directory, plan, port);
+            var users = new RackBrokerUsers(directory, plan, listen);
             try
             {
-                return (users, MosquittoProcess.Start(new MosquittoOptions { Port = port, BindAddress = host, ConfigFile = users.ConfFile }));
+                return (users, MosquittoProcess.Start(new MosquittoOptions { Port = listen, BindAddress = host, ConfigFile = users.ConfFile }));
             }
-            catch (InvalidOperationException e) when (attempt < 3 && e.Message.Contains("in use", StringComparison.OrdinalIgnoreCase))
+            catch (InvalidOperationException e) when (port == 0 && attempt < 3 && e.Message.Contains("in use", StringComparison.OrdinalIgnoreCase))
             {
             }
         }
     }
 
-    private static int FreePort(string host)
+    /// <summary>A port free on <paramref name="host"/> now (the kernel's pick; nothing holds it after).</summary>
+    public static int FreePort(string host)
     {
         using var listener = new TcpListener(IPAddress.Parse(host), 0);
         listener.Start();

@@ -59,6 +59,9 @@ public sealed partial class RackCluster : IAsyncDisposable
 
     public int BrokerPort { get; private set; }
 
+    /// <summary>Mosquitto's log file, or null with the embedded broker.</summary>
+    public string? BrokerLog => _mosquitto?.LogPath;
+
     /// <summary>The broker's users and their credential files (mosquitto with <see cref="RackClusterOptions.SecureBroker"/>), or null: everyone connects anonymously.</summary>
     public RackBrokerUsers? BrokerUsers { get; private set; }
 
@@ -110,9 +113,19 @@ public sealed partial class RackCluster : IAsyncDisposable
 
     public IEnumerable<SimulatedServer> Servers => Rack.Servers;
 
-    public static async Task<RackCluster> StartAsync(RackClusterOptions options, CancellationToken ct)
+    public static Task<RackCluster> StartAsync(RackClusterOptions options, CancellationToken ct) => StartAsync(options, CreateRack(options), ct);
+
+    /// <summary>The rack (network, wire file, folder) a cluster of <paramref name="options"/> runs on, with nothing started on it yet.</summary>
+    public static VirtualRack CreateRack(RackClusterOptions options) =>
+        VirtualRack.Create(new RackOptions { UseNamespaces = options.UseNamespaces, Log = options.Log, KeepDirectory = options.KeepDirectory });
+
+    /// <summary>
+    /// Starts the cluster on <paramref name="rack"/>, made by <see cref="CreateRack"/> beforehand
+    /// (two bridged sites make both racks first: each broker's bridge names the other's address).
+    /// The cluster owns the rack from here on, even when the start fails.
+    /// </summary>
+    public static async Task<RackCluster> StartAsync(RackClusterOptions options, VirtualRack rack, CancellationToken ct)
     {
-        var rack = VirtualRack.Create(new RackOptions { UseNamespaces = options.UseNamespaces, Log = options.Log, KeepDirectory = options.KeepDirectory });
         var cluster = new RackCluster(options, rack);
         try
         {
@@ -352,9 +365,15 @@ public sealed partial class RackCluster : IAsyncDisposable
 
     private async Task StartBrokerAsync()
     {
+        if ((Options.BridgePeers.Count > 0 || Options.Bridges.Count > 0 || Options.BrokerAlsoListensOn.Count > 0) && !(Options.Broker == BrokerKind.Mosquitto && Options.SecureBroker))
+        {
+            throw new LabFailedException("bridges to other sites need the secure mosquitto (BrokerKind.Mosquitto with SecureBroker): a bridge logs in as its own user");
+        }
+
         if (Options.Broker == BrokerKind.Mosquitto && Options.SecureBroker)
         {
-            (BrokerUsers, _mosquitto) = RackBrokerUsers.Start(Path.Combine(Rack.Directory, "broker"), BoardNames.Select(BoardConfigOf).ToList(), BrokerHost);
+            (BrokerUsers, _mosquitto) = RackBrokerUsers.Start(
+                Path.Combine(Rack.Directory, "broker"), BoardNames.Select(BoardConfigOf).ToList(), BrokerHost, Options.BrokerPort, Options.BridgePeers, Options.Bridges, Options.BrokerAlsoListensOn);
             BrokerPort = _mosquitto.Port;
         }
         else if (Options.Broker == BrokerKind.Embedded)
@@ -364,7 +383,7 @@ public sealed partial class RackCluster : IAsyncDisposable
         }
         else
         {
-            _mosquitto = Rack.StartBroker();
+            _mosquitto = Rack.StartBroker(Options.BrokerPort);
             BrokerPort = _mosquitto.Port;
         }
     }

@@ -1,4 +1,5 @@
 using Watchdog.Firmware.Core.Config;
+using Watchdog.Operator.Broker;
 using Watchdog.Postgres;
 
 namespace Watchdog.Lab.Rack;
@@ -96,4 +97,22 @@ public sealed record RackClusterOptions
     /// (docs: "two boards, one authority"). Both watch the same servers over fanned-out wires.
     /// </summary>
     public int Boards { get; init; } = 1;
+
+    /// <summary>Mosquitto's port on the rack's host address; 0 picks a free one (the embedded broker always does). A bridged site's peer must know it before this broker starts.</summary>
+    public int BrokerPort { get; init; }
+
+    /// <summary>
+    /// With the secure mosquitto: other sites whose brokers bridge their status into this one, each
+    /// with the password of its user bridge-&lt;cluster&gt; (Watchdog.Lab.Sites.VirtualSites sets them).
+    /// </summary>
+    public IReadOnlyList<BridgePeerLogin> BridgePeers { get; init; } = [];
+
+    /// <summary>Further addresses the secure mosquitto listens on, at the same port (another site's bridge comes in on one of its own).</summary>
+    public IReadOnlyList<string> BrokerAlsoListensOn { get; init; } = [];
+
+    /// <summary>With the secure mosquitto: this broker's bridges to other sites' brokers (<see cref="BrokerBridge"/>).</summary>
+    public IReadOnlyList<BridgeTarget> Bridges { get; init; } = [];
 }
+
+/// <summary>Another site's bridge as this rack's broker knows it: that site's cluster and the file holding its password here.</summary>
+public sealed record BridgePeerLogin(string Cluster, string PasswordFile);

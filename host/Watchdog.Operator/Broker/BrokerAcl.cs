@@ -1,4 +1,5 @@
 using System.Text;
+using Watchdog.Protocol.Topics;
 
 namespace Watchdog.Operator.Broker;
 
@@ -11,7 +12,10 @@ namespace Watchdog.Operator.Broker;
 /// its nodes and its groups (the targets it subscribes to);</item>
 /// <item>an agent: its node's status (also its will), state, metrics and grant acks, its events,
 /// and the acks of commands for its node;</item>
-/// <item>an operator: commands (<c>command/+</c>, which does not match <c>command/&lt;target&gt;/ack</c>).</item>
+/// <item>an operator: commands (<c>command/+</c>, which does not match <c>command/&lt;target&gt;/ack</c>);
+/// with bridged sites it also reads their trees and the bridges' state topics;</item>
+/// <item>another site's bridge: that site's status and event topics and its bridge state topic,
+/// and reads nothing (its bridge only pushes, <see cref="BrokerBridge"/>).</item>
 /// </list>
 /// Everything is written under <c>user</c> lines, none as a <c>pattern</c>: mosquitto applies a
 /// pattern to every user, and <c>%u</c> stands for the whole user name, so with user names that
@@ -59,6 +63,11 @@ public static class BrokerAcl
                 case PrincipalKind.Operator:
                     writes.Add(t.AllCommands());
                     break;
+                case PrincipalKind.Bridge:
+                    // The peer's own status and events, and mosquitto's word on its bridge: nothing of this site's tree.
+                    writes.AddRange(BrokerBridge.Topics(new TopicTree(user.Name)));
+                    writes.Add(BrokerBridge.StateTopic(user.Name));
+                    break;
             }
 
             result.Add((user, writes));
@@ -73,8 +82,9 @@ public static class BrokerAcl
         acl.Append(
             $"""
             # mosquitto acl_file for Watchdog cluster "{plan.Cluster}", written by `watchdogctl broker config`.
-            # Every user may read {plan.Topics.Everything()} and write only the topics listed under it.
-            # User names: board-<board>, agent-<node>, operator-<name>. No line before the first user
+            # Every user of this site may read {plan.Topics.Everything()} and write only the topics listed under it;
+            # another site's bridge (bridge-<cluster>) reads nothing and writes its own site's status.
+            # User names: board-<board>, agent-<node>, operator-<name>, bridge-<cluster>. No line before the first user
             # line: anonymous clients get nothing (and allow_anonymous is false anyway).
 
             """);
@@ -82,7 +92,21 @@ public static class BrokerAcl
         {
             acl.Append('\n').Append("# ").Append(Describe(user, plan)).Append('\n');
             acl.Append("user ").Append(user.User).Append('\n');
-            acl.Append("topic read ").Append(plan.Topics.Everything()).Append('\n');
+            if (user.Kind != PrincipalKind.Bridge)
+            {
+                acl.Append("topic read ").Append(plan.Topics.Everything()).Append('\n');
+            }
+
+            if (user.Kind == PrincipalKind.Operator && plan.BridgePeers.Count > 0)
+            {
+                foreach (string peer in plan.BridgePeers)
+                {
+                    acl.Append("topic read ").Append(new TopicTree(peer).Everything()).Append('\n');
+                }
+
+                acl.Append("topic read ").Append(BrokerBridge.AllStateTopics).Append('\n');
+            }
+
             foreach (string topic in writes)
             {
                 acl.Append("topic write ").Append(topic).Append('\n');
@@ -96,6 +120,7 @@ public static class BrokerAcl
     {
         PrincipalKind.Board => $"board {user.Name}: nodes {string.Join(", ", plan.Boards.Single(b => b.Board == user.Name).Nodes)}",
         PrincipalKind.Agent => $"agent of node {user.Name}",
+        PrincipalKind.Bridge => $"bridge of site {user.Name}: its own status and events only",
         _ => $"operator {user.Name}: commands only",
     };
 }

@@ -46,6 +46,9 @@ public sealed record BrokerConfigRequest
 
     public ExistingFiles Existing { get; init; } = ExistingFiles.Refuse;
 
+    /// <summary>This broker's bridges to other sites' brokers; each peer must be one of the plan's <see cref="BrokerPlan.BridgePeers"/> (it bridges back).</summary>
+    public IReadOnlyList<BridgeTarget> Bridges { get; init; } = [];
+
     public DateTimeOffset Now { get; init; } = DateTimeOffset.UtcNow;
 }
 
@@ -109,6 +112,22 @@ public static class BrokerConfigWriter
         if (request.Tls.Count > 0 && request.TlsFrom is null)
         {
             throw new BrokerConfigException("--tls-listen needs --generate-tls or --tls-ca, --tls-cert and --tls-key");
+        }
+
+        var bridges = new StringBuilder();
+        foreach (BridgeTarget bridge in request.Bridges)
+        {
+            if (!plan.BridgePeers.Contains(bridge.PeerCluster, StringComparer.Ordinal))
+            {
+                throw new BrokerConfigException($"bridge to '{bridge.PeerCluster}': the plan has no user bridge-{bridge.PeerCluster} for that site's bridge back (its peers: {string.Join(", ", plan.BridgePeers)})");
+            }
+
+            if (!File.Exists(bridge.PasswordFile))
+            {
+                throw new BrokerConfigException($"bridge to '{bridge.PeerCluster}': password file '{bridge.PasswordFile}' does not exist (the peer's credentials/{BrokerBridge.UserOf(plan.Cluster)}.password)");
+            }
+
+            bridges.Append(BrokerBridge.Render(plan, bridge, ReadCredential(bridge.PasswordFile, bridge.PasswordFile)));
         }
 
         string In(string relative) => Path.Combine(outDir, relative);
@@ -189,7 +208,8 @@ public static class BrokerConfigWriter
 
         WriteFile(In(PasswordFile), passwordLines.ToString(), Secret);
         WriteFile(In(AclFile), BrokerAcl.Render(plan), Public);
-        WriteFile(In(ConfFile), MosquittoConf.Render(plan, At(PasswordFile), At(AclFile), request.Plain, request.Tls, tlsPaths), Public);
+        // A bridge's section holds the peer's password in clear: then the file is its owner's alone (mosquitto reads it as root).
+        WriteFile(In(ConfFile), MosquittoConf.Render(plan, At(PasswordFile), At(AclFile), request.Plain, request.Tls, tlsPaths) + bridges, bridges.Length > 0 ? Secret : Public);
         written.AddRange(derived);
 
         // Credential files of users no longer in the configuration: their passwords are no longer in password_file.

@@ -3,12 +3,15 @@ using Watchdog.Protocol.Topics;
 
 namespace Watchdog.Operator.Broker;
 
-/// <summary>What a broker user is: a board, the agent of a node, or an operator (watchdogctl).</summary>
+/// <summary>What a broker user is: a board, the agent of a node, an operator (watchdogctl), or the bridge of another site's broker.</summary>
 public enum PrincipalKind
 {
     Board,
     Agent,
     Operator,
+
+    /// <summary>Another site's broker pushing its own cluster's status and events here (<see cref="BrokerBridge"/>); its name is that cluster's.</summary>
+    Bridge,
 }
 
 /// <summary>One MQTT user of the cluster's broker: its user name, what it is and the name it has in topics.</summary>
@@ -30,11 +33,12 @@ public sealed class BrokerPlan
     public const string AgentUserPrefix = "agent-";
     public const string OperatorUserPrefix = "operator-";
 
-    private BrokerPlan(string cluster, IReadOnlyList<BoardPrincipal> boards, IReadOnlyList<string> operators)
+    private BrokerPlan(string cluster, IReadOnlyList<BoardPrincipal> boards, IReadOnlyList<string> operators, IReadOnlyList<string> bridgePeers)
     {
         Cluster = cluster;
         Boards = boards;
         Operators = operators;
+        BridgePeers = bridgePeers;
         Topics = new TopicTree(cluster);
     }
 
@@ -49,16 +53,20 @@ public sealed class BrokerPlan
 
     public IReadOnlyList<string> Operators { get; }
 
-    /// <summary>Every user, boards first, then agents, then operators.</summary>
+    /// <summary>The clusters of other sites whose brokers bridge their status into this one (user bridge-&lt;cluster&gt; each).</summary>
+    public IReadOnlyList<string> BridgePeers { get; }
+
+    /// <summary>Every user, boards first, then agents, then operators, then other sites' bridges.</summary>
     public IReadOnlyList<BrokerUser> Users =>
     [
         .. Boards.Select(b => new BrokerUser(BoardUserPrefix + b.Board, PrincipalKind.Board, b.Board)),
         .. Nodes.Select(n => new BrokerUser(AgentUserPrefix + n, PrincipalKind.Agent, n)),
         .. Operators.Select(o => new BrokerUser(OperatorUserPrefix + o, PrincipalKind.Operator, o)),
+        .. BridgePeers.Select(p => new BrokerUser(BrokerBridge.UserOf(p), PrincipalKind.Bridge, p)),
     ];
 
     /// <summary>Reads and checks the boards' configuration files; throws <see cref="BrokerConfigException"/> naming the file and the problem.</summary>
-    public static BrokerPlan Read(IReadOnlyList<string> boardConfigPaths, IReadOnlyList<string> operators)
+    public static BrokerPlan Read(IReadOnlyList<string> boardConfigPaths, IReadOnlyList<string> operators, IReadOnlyList<string>? bridgePeers = null)
     {
         var configs = new List<(string Source, BoardConfig Config)>();
         foreach (string path in boardConfigPaths)
@@ -81,7 +89,7 @@ public sealed class BrokerPlan
             configs.Add((path, config));
         }
 
-        return From(configs, operators);
+        return From(configs, operators, bridgePeers);
     }
 
     /// <summary>
@@ -92,7 +100,7 @@ public sealed class BrokerPlan
     /// other its peer in its "pair" section) watch the same nodes and groups; only the one
     /// holding authority publishes their grants and roles, and each board's user may write them.
     /// </summary>
-    public static BrokerPlan From(IReadOnlyList<(string Source, BoardConfig Config)> configs, IReadOnlyList<string> operators)
+    public static BrokerPlan From(IReadOnlyList<(string Source, BoardConfig Config)> configs, IReadOnlyList<string> operators, IReadOnlyList<string>? bridgePeers = null)
     {
         if (configs.Count == 0)
         {
@@ -148,7 +156,22 @@ public sealed class BrokerPlan
             }
         }
 
-        return new BrokerPlan(cluster, boards, [.. operators]);
+        var seenPeers = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string peer in bridgePeers ?? [])
+        {
+            CheckUserName(peer, $"bridge peer '{peer}'");
+            if (peer == cluster)
+            {
+                throw new BrokerConfigException($"bridge peer '{peer}' is this broker's own cluster: a bridged site must have a cluster name of its own, or its topics would land in this site's tree");
+            }
+
+            if (!seenPeers.Add(peer))
+            {
+                throw new BrokerConfigException($"bridge peer '{peer}' is given twice");
+            }
+        }
+
+        return new BrokerPlan(cluster, boards, [.. operators], [.. bridgePeers ?? []]);
     }
 
     // Each board of a pair reads only its own file, so what the two must agree on is checked here,

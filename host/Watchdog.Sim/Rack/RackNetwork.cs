@@ -88,6 +88,22 @@ public sealed partial class RackNetwork : IDisposable
         }
     }
 
+    /// <summary>
+    /// Gives the host namespace a further address on the rack network (on the uplink, as a /32),
+    /// for a service that must be reached at an address of its own; it goes with the rack.
+    /// </summary>
+    public string AddHostAddress(int hostPart)
+    {
+        if (Mode != IsolationMode.NetworkNamespaces)
+        {
+            throw new InvalidOperationException($"rack {Prefix} runs on loopback: the host has no rack network to add {AddressFor(hostPart)} to");
+        }
+
+        string address = AddressFor(hostPart);
+        HostCommand.Ip("address", "add", address + "/32", "dev", UplinkInterface!);
+        return address;
+    }
+
     /// <summary>Adds a machine: a namespace with <paramref name="linkCount"/> links to the bridge.</summary>
     public NodeNetwork AddNode(string name, int hostPart, int linkCount)
     {

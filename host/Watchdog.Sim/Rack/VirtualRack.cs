@@ -100,6 +100,11 @@ public sealed partial class VirtualRack : IDisposable
     /// <summary>An address on the rack subnet (host part 2-254; servers use 10+, a virtual IP e.g. 100).</summary>
     public string AddressFor(int hostPart) => network.AddressFor(hostPart);
 
+    /// <summary>A further address of the host side on the rack network (host part 2-9: servers use 10 and up), e.g. for a broker's second listener; namespaces only.</summary>
+    public string AddHostAddress(int hostPart) => hostPart is >= 2 and <= 9
+        ? network.AddHostAddress(hostPart)
+        : throw new ArgumentException($"host part {hostPart}: the host side may add 2-9 (servers use 10 and up)", nameof(hostPart));
+
     /// <summary>Adds a server wired to a channel (s1..s8) and starts simulating it.</summary>
     public SimulatedServer AddServer(string name, string channel, ServerOptions? options = null)
     {

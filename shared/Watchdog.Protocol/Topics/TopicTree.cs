@@ -46,6 +46,11 @@ namespace Watchdog.Protocol.Topics
         // Subscription filters.
         public string AllNodes() { return _prefix + "node/#"; }
         public string AllBoards() { return _prefix + "board/#"; }
+        public string AllNodeStatus() { return _prefix + "node/+/status"; }
+        public string AllNodeStates() { return _prefix + "node/+/state"; }
+        public string AllBoardStatus() { return _prefix + "board/+/status"; }
+        public string AllBoardStates() { return _prefix + "board/+/state"; }
+        public string AllBoardChannels() { return _prefix + "board/+/channel/+"; }
         public string AllGroups() { return _prefix + "group/+/roles"; }
         public string AllEvents() { return _prefix + "events/+"; }
         public string AllCommands() { return _prefix + "command/+"; }

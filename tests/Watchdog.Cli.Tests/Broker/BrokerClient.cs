@@ -75,26 +75,33 @@ public sealed class BrokerClient : IAsyncDisposable
     }
 
     /// <summary>Completes when a message on <paramref name="topic"/> with <paramref name="payload"/> has arrived (already, or later).</summary>
-    public async Task WaitForAsync(string topic, string payload, TimeSpan timeout)
+    public Task WaitForAsync(string topic, string payload, TimeSpan timeout) =>
+        WaitForAsync(topic, p => p == payload, $"'{payload}'", timeout);
+
+    /// <summary>Returns the first payload on <paramref name="topic"/> that <paramref name="match"/> takes (arrived already, or later).</summary>
+    public async Task<string> WaitForAsync(string topic, Func<string, bool> match, string what, TimeSpan timeout)
     {
         var done = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_waits)
         {
-            if (_seen.Any(m => m.Topic == topic && m.Payload == payload))
+            foreach (var (t, p) in _seen)
             {
-                return;
+                if (t == topic && match(p))
+                {
+                    return p;
+                }
             }
 
-            _waits.Add(((t, p) => t == topic && p == payload, done));
+            _waits.Add(((t, p) => t == topic && match(p), done));
         }
 
         try
         {
-            await done.Task.WaitAsync(timeout);
+            return await done.Task.WaitAsync(timeout);
         }
         catch (TimeoutException)
         {
-            throw new TimeoutException($"no '{payload}' on {topic} within {timeout}; seen:\n" + string.Join("\n", _seen.Select(m => m.Topic + " " + m.Payload)));
+            throw new TimeoutException($"no {what} on {topic} within {timeout}; seen:\n" + string.Join("\n", _seen.Select(m => m.Topic + " " + m.Payload)));
         }
     }
 

@@ -37,6 +37,39 @@ public sealed class BrokerCommandTests : ScratchDirectoryTests
     }
 
     [Fact]
+    public async Task Two_sites_are_bridged_in_three_runs_and_each_keeps_the_password_the_other_uses()
+    {
+        string eastBoard = Path.Combine(Dir, "east.json"), westBoard = Path.Combine(Dir, "west.json");
+        File.WriteAllText(eastBoard, BrokerTestSupport.BoardJson("east", "rack1", "web", "east-web1"));
+        File.WriteAllText(westBoard, BrokerTestSupport.BoardJson("west", "rack1", "web", "west-web1"));
+        string eastOut = Path.Combine(Dir, "east"), westOut = Path.Combine(Dir, "west");
+
+        // East first: a user for west's bridge. West then: a user for east's, and its bridge to east with the password east made.
+        var (exit, stdout, stderr) = await CliProcess.RunAsync(Timeout, "broker", "config", "--board-config", eastBoard, "--operator", "alice", "--out", eastOut, "--bridge-peer", "west");
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("site west's bridge may push its status and events here as bridge-west", stdout, StringComparison.Ordinal);
+        (exit, _, stderr) = await CliProcess.RunAsync(Timeout, "broker", "config", "--board-config", westBoard, "--operator", "alice", "--out", westOut,
+            "--bridge-to", "east=10.1.0.5:1883", "--bridge-password-file", Path.Combine(eastOut, "credentials", "bridge-west.password"));
+        Assert.True(exit == 0, stderr);
+
+        // East again, keeping its files, with its bridge to west.
+        (exit, _, stderr) = await CliProcess.RunAsync(Timeout, "broker", "config", "--board-config", eastBoard, "--operator", "alice", "--out", eastOut, "--keep-existing",
+            "--bridge-to", "west=10.2.0.5:1883", "--bridge-password-file", Path.Combine(westOut, "credentials", "bridge-east.password"));
+        Assert.True(exit == 0, stderr);
+
+        string westConf = File.ReadAllText(Path.Combine(westOut, "mosquitto.conf")), eastConf = File.ReadAllText(Path.Combine(eastOut, "mosquitto.conf"));
+        Assert.Contains("address 10.1.0.5:1883\n", westConf, StringComparison.Ordinal);
+        Assert.Contains("remote_password " + BrokerTestSupport.Password(eastOut, "bridge-west") + "\n", westConf, StringComparison.Ordinal);
+        Assert.Contains("address 10.2.0.5:1883\n", eastConf, StringComparison.Ordinal);
+        Assert.Contains("remote_password " + BrokerTestSupport.Password(westOut, "bridge-east") + "\n", eastConf, StringComparison.Ordinal);
+        Assert.Contains("user bridge-west\n", File.ReadAllText(Path.Combine(eastOut, "acl_file")), StringComparison.Ordinal);
+
+        (exit, _, stderr) = await CliProcess.RunAsync(Timeout, "broker", "config", "--board-config", eastBoard, "--operator", "alice", "--out", Dir + "/c", "--bridge-to", "west=10.2.0.5:1883");
+        Assert.NotEqual(0, exit);
+        Assert.Contains("--bridge-to needs --bridge-password-file", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Tls_generation_needs_the_names_clients_use_and_bad_configurations_are_named()
     {
         string boardFile = Path.Combine(Dir, "board.json");
