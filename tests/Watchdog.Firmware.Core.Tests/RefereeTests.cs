@@ -94,4 +94,49 @@ public sealed class RefereeTests
 
         Assert.Contains(rack.Referee.Violations, v => v.Contains("within one cap window", StringComparison.Ordinal));
     }
+
+    private static Rack SettledWithTicket(long floor)
+    {
+        var rack = new Rack(TestConfigs.Group(GroupMode.ActiveStandby, 2, siteTicket: true));
+        rack.Logging = false;
+        Assert.Equal("", rack.SetTicket("g", true, floor));
+        rack.Run(80);
+        return rack;
+    }
+
+    [Fact]
+    public void A_grant_of_active_without_the_site_ticket_or_below_its_floor_is_reported()
+    {
+        var rack = SettledWithTicket(floor: 50);
+        Assert.Empty(rack.Referee.Violations);
+        Assert.True(rack.Persisted > 50, $"the first grant at {rack.Persisted} is not above the floor");
+
+        // Held: a grant at or below the floor the glue passed is a breach (the other site may have used it).
+        rack.Referee.Persisted(rack.Persisted + 1);
+        rack.Referee.GrantPublished(new Grant { Group = "g", Node = "n2", Role = NodeRole.Standby, Epoch = 50 });
+        Assert.Contains(rack.Referee.Violations, v => v.Contains("not above the site ticket floor 50", StringComparison.Ordinal));
+
+        // Lost: granting active at all is a breach, whatever the epoch.
+        rack.SetTicket("g", false);
+        rack.Run(40);
+        Assert.All(rack.Servers, s => Assert.False(s.ActsActive, s.Node + " still acts as active after the loss"));
+        rack.Referee.Persisted(rack.Persisted + 1);
+        rack.Referee.GrantPublished(new Grant { Group = "g", Node = "n2", Role = NodeRole.Active, Epoch = rack.Persisted + 1 });
+        Assert.Contains(rack.Referee.Violations, v => v.Contains("n2 granted active while the site does not hold the site ticket of g", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void An_active_that_outlives_a_lost_ticket_is_reported()
+    {
+        var rack = SettledWithTicket(floor: 0);
+        var active = rack.Servers.Single(s => s.ActsActive);
+
+        // The referee hears of the loss, the core does not: its active goes on acting.
+        rack.Referee.TicketChanged("g", held: false, floor: 0);
+        var t = rack.Config.Timing;
+        rack.Run((t.DemoteAckTimeoutMs + t.FenceConfirmMs) / t.TickMs);
+        Assert.Empty(rack.Referee.Violations);
+        rack.Run(2);
+        Assert.Contains(rack.Referee.Violations, v => v.Contains(active.Node + " still acts as active", StringComparison.Ordinal) && v.Contains("site ticket of g was lost", StringComparison.Ordinal));
+    }
 }

@@ -32,6 +32,8 @@ public sealed class ScenarioTests
             "agent-dies", "node-hangs", "power-lost", "one-psu-lost", "link-lost-on-active", "broker-path-lost",
             "board-restart-mid-failover", "heartbeat-flap-inside-debounce", "reset-does-not-help", "both-members-fail",
             "switchover", "failback-automatic", "failback-manual", "commands-replayed-and-stale",
+            "site-ticket-not-held-no-active", "site-ticket-lost-demotes-active", "site-ticket-lost-active-does-not-ack-fenced",
+            "site-ticket-acquired-continues-above-floor",
         };
         var present = Directory.GetFiles(RepoPaths.Scenarios, "*.txt").Select(Path.GetFileNameWithoutExtension).ToHashSet(StringComparer.Ordinal);
         var missing = required.Where(r => !present.Contains(r)).ToList();
