@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Watchdog.Board.Hosting;
 using Watchdog.Board.Mqtt;
 using Watchdog.Board.Persistence;
+using Watchdog.Board.Sites;
 using Watchdog.Mqtt;
 using Watchdog.Protocol.Wire;
 
@@ -42,6 +43,13 @@ if (options.CaFile is not null && !File.Exists(options.CaFile))
     return 2;
 }
 
+await using SiteTickets? tickets = LoadSiteTickets(options, parts);
+if (options.DrPath is not null && tickets is null)
+{
+    parts.Dispose();
+    return 2;
+}
+
 string board = parts.Config.Board;
 string statusTopic = parts.Topics.BoardStatus(board);
 var linkOptions = new MqttLinkOptions
@@ -64,7 +72,8 @@ using PosixSignalRegistration onTerm = PosixSignalRegistration.Create(PosixSigna
 using PosixSignalRegistration onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
 
 Task linkTask = link.RunAsync(stop.Token);
-var runtime = new BoardRuntime(parts, link, received, epochFile, systemd);
+var runtime = new BoardRuntime(parts, link, received, epochFile, systemd, tickets);
+tickets?.Start();
 int exitCode = 0;
 var tickThread = new Thread(() => exitCode = runtime.Run(options.StatusIntervalMs, stop.Token))
 {
@@ -82,3 +91,20 @@ parts.Dispose();
 await link.CloseAsync(statusTopic, BoardRuntime.PresenceWord(Presence.Disconnected));
 await linkTask;
 return exitCode;
+
+static SiteTickets? LoadSiteTickets(BoardOptions options, BoardParts parts)
+{
+    if (options.DrPath is null || options.Site is null)
+    {
+        return null;
+    }
+
+    if (!SiteTickets.TryCreate(options.DrPath, options.Site, parts.Config, BoardLog.Write, out SiteTickets? tickets, out string error))
+    {
+        Console.Error.WriteLine("watchdog-board: " + error);
+        return null;
+    }
+
+    BoardLog.Write($"site '{options.Site}': keeping the site ticket of {string.Join(", ", tickets!.Describe())}");
+    return tickets;
+}

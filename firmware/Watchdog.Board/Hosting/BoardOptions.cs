@@ -14,7 +14,8 @@ public sealed class BoardOptions
         "                      [--broker host[:port] ...] [--cluster-key-file <file>] [--ca-file <pem>]\n" +
         "                      [--username <name> --password-file <file>] [--client-id <id>] [--tick-ms <n>]\n" +
         "                      [--epoch-floor <n>] [--status-interval-ms <n>]\n" +
-        "                      [--pair-serial <device> | --pair-socket <own.sock> --peer-socket <peer.sock>]";
+        "                      [--pair-serial <device> | --pair-socket <own.sock> --peer-socket <peer.sock>]\n" +
+        "                      [--dr <dr.json> --site <name>]";
 
     public string ConfigPath { get; private set; } = "";
     public string PinMapPath { get; private set; } = "";
@@ -42,6 +43,12 @@ public sealed class BoardOptions
 
     /// <summary>The data link to the other board of a pair over a UART (its speed set with stty before the board starts).</summary>
     public string? PairSerial { get; private set; }
+
+    /// <summary>The DR configuration (docs/dr.md): with <see cref="Site"/>, the board keeps its DR groups' site tickets in etcd.</summary>
+    public string? DrPath { get; private set; }
+
+    /// <summary>Which site of the DR configuration this board is in.</summary>
+    public string? Site { get; private set; }
 
     public bool UseTls => CaFile is not null;
 
@@ -101,6 +108,19 @@ public sealed class BoardOptions
             return false;
         }
 
+        if ((options.DrPath is null) != (options.Site is null))
+        {
+            error = "--dr and --site go together: the DR configuration and the site of it this board is in";
+            return false;
+        }
+
+        if (options.DrPath is not null && (options.PairSocket is not null || options.PairSerial is not null))
+        {
+            // Both boards of a pair would keep the ticket; only the authority may. Not built yet.
+            error = "--dr with a pair of boards is not supported yet: a DR site's rack has one board";
+            return false;
+        }
+
         if (options.Brokers.Count == 0)
         {
             options.Brokers.Add(new MqttBroker("127.0.0.1", options.UseTls ? 8883 : 1883));
@@ -126,6 +146,8 @@ public sealed class BoardOptions
             case "--pair-socket": PairSocket = value; return true;
             case "--peer-socket": PeerSocket = value; return true;
             case "--pair-serial": PairSerial = value; return true;
+            case "--dr": DrPath = value; return true;
+            case "--site": Site = value; return true;
             case "--broker":
                 if (!MqttBroker.TryParse(value, CaFile is null ? 1883 : 8883, out MqttBroker? broker, out error))
                 {

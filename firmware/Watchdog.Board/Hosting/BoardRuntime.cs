@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Watchdog.Board.Persistence;
+using Watchdog.Board.Sites;
 using Watchdog.Firmware.Core;
 using Watchdog.Firmware.Glue;
 using Watchdog.Mqtt;
@@ -29,6 +30,7 @@ public sealed class BoardRuntime : IBoardSink
     private readonly CoreGlue _glue;
     private readonly PairGlue? _pair;
     private readonly RetainedInbox? _kept;
+    private readonly SiteTickets? _tickets;
     private readonly BoardStatus _status = new();
     private readonly long _startTimestamp = Stopwatch.GetTimestamp();
 
@@ -41,8 +43,9 @@ public sealed class BoardRuntime : IBoardSink
     private long _lastPersisted;
     private string? _lastCommissioned;
 
-    public BoardRuntime(BoardParts parts, MqttLink link, InboundQueue received, EpochFile epochFile, SystemdNotifier systemd)
+    public BoardRuntime(BoardParts parts, MqttLink link, InboundQueue received, EpochFile epochFile, SystemdNotifier systemd, SiteTickets? tickets = null)
     {
+        _tickets = tickets;
         _parts = parts;
         _link = link;
         _received = received;
@@ -105,6 +108,7 @@ public sealed class BoardRuntime : IBoardSink
             }
 
             DrainInbound(Environment.TickCount64, wall, authority);
+            _tickets?.Apply(_parts.Core);
             if (authority)
             {
                 _glue.Tick(wall);
@@ -156,6 +160,7 @@ public sealed class BoardRuntime : IBoardSink
             _epochFile.Save(epoch, commissioned);
             _lastPersisted = epoch;
             _lastCommissioned = commissioned;
+            _tickets?.NoteEpoch(epoch);
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -1,0 +1,234 @@
+using System.Collections.Concurrent;
+using Watchdog.Firmware.Core;
+using Watchdog.Firmware.Core.Config;
+using Watchdog.Protocol.Wire;
+using Watchdog.Sites.Config;
+using Watchdog.Sites.Ticket;
+
+namespace Watchdog.Board.Sites;
+
+/// <summary>
+/// The board's side of disaster recovery across sites: one etcd keeper (<see cref="SiteTicket"/>)
+/// per DR group this site takes part in, and the hand-over of what they learn to the core. The
+/// keepers run on the thread pool; the tick loop applies their news in <see cref="Apply"/>, so the
+/// core stays single-threaded. A won ticket raises the core's epoch floor above every epoch the
+/// previous holder could have used before the group may grant active; a lost one (the keeper says
+/// so before the lease could expire) makes the core demote the group's active.
+/// </summary>
+public sealed class SiteTickets : IAsyncDisposable
+{
+    private readonly List<Keeper> _keepers;
+    private readonly ConcurrentQueue<Change> _changes = new();
+    private readonly Action<string> _log;
+
+    private SiteTickets(List<Keeper> keepers, Action<string> log)
+    {
+        _keepers = keepers;
+        _log = log;
+        foreach (Keeper k in keepers)
+        {
+            k.Ticket.Held += held => _changes.Enqueue(new Change(k.Group, true, held.Floor, held.Forced ? "taken by an operator's statement" : "won"));
+            k.Ticket.Lost += lost => _changes.Enqueue(new Change(k.Group, false, 0, lost.Reason));
+        }
+    }
+
+    /// <summary>The DR groups this board keeps a ticket for, as "dr-group -> board group".</summary>
+    public IEnumerable<string> Describe() => _keepers.Select(k => $"{k.Ticket.Options.Ticket} -> {k.Group}");
+
+    /// <summary>
+    /// Reads the DR configuration and makes one keeper for each DR group that names
+    /// <paramref name="site"/>. Every DR group of the site must name a group of this board marked
+    /// "site_ticket": true, or the board would run an active the ticket does not govern.
+    /// </summary>
+    public static bool TryCreate(string drPath, string site, BoardConfig board, Action<string> log, out SiteTickets? tickets, out string error)
+    {
+        tickets = null;
+        DrConfigLoad load = DrConfigLoader.Load(drPath);
+        if (!load.Ok || load.Config is null)
+        {
+            error = $"--dr '{drPath}': " + string.Join("; ", load.Errors);
+            return false;
+        }
+
+        DrConfig dr = load.Config;
+        Site? own = dr.Sites.FirstOrDefault(s => s.Name == site);
+        if (own is null)
+        {
+            error = $"--site '{site}': the DR configuration '{drPath}' has no such site (it has {string.Join(", ", dr.Sites.Select(s => s.Name))})";
+            return false;
+        }
+
+        if (own.Arbiter)
+        {
+            error = $"--site '{site}': an arbiter site runs only its etcd member, not a board";
+            return false;
+        }
+
+        var keepers = new List<Keeper>();
+        var problems = new List<string>();
+        foreach (SiteTicketTimings t in dr.TicketTimingsFor(site))
+        {
+            GroupConfig? group = board.Groups.FirstOrDefault(x => x.Name == t.BoardGroup);
+            if (group is null)
+            {
+                problems.Add($"DR group '{t.DrGroup}' names board group '{t.BoardGroup}', which board '{board.Board}' does not have");
+                continue;
+            }
+
+            if (!group.SiteTicket)
+            {
+                problems.Add($"DR group '{t.DrGroup}': board group '{t.BoardGroup}' needs \"site_ticket\": true in the board's configuration, or its active would run without the ticket");
+                continue;
+            }
+
+            if (t.Failover == FailoverMode.Manual)
+            {
+                // A manual ticket moves only on an operator's word (watchdogctl dr promote), which
+                // is not built yet: refusing beats a keeper that would take it by itself.
+                problems.Add($"DR group '{t.DrGroup}': failover \"manual\" is not supported by the board yet (the operator's promote command is not built); use \"automatic\" with an arbiter site");
+                continue;
+            }
+
+            var options = new SiteTicketOptions
+            {
+                Cluster = dr.Cluster,
+                Ticket = t.DrGroup,
+                Site = site,
+                Endpoints = t.EtcdEndpoints,
+                LeaseMs = t.LeaseMs,
+                RenewMs = t.RenewMs,
+                AcquireAfterMs = t.AcquireAfterMs,
+                StopMarginMs = t.StopMarginMs,
+            };
+            IReadOnlyList<string> wrong = SiteTicketOptions.Validate(options);
+            if (wrong.Count > 0)
+            {
+                problems.Add($"DR group '{t.DrGroup}': " + string.Join("; ", wrong));
+                continue;
+            }
+
+            // The preferred site competes at once; the other waits a lease and an acquire-after
+            // more at start, so when both start together the preferred one wins (as Pacemaker's
+            // priority-fencing-delay), and when the preferred one is down the other still takes it.
+            var keeper = new Keeper(t.BoardGroup, t.Rank == 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(t.LeaseMs + t.AcquireAfterMs));
+            keeper.Ticket = new SiteTicket(options, _ => Task.FromResult(Volatile.Read(ref keeper.MembersReady))) { Candidate = keeper.StartDelay == TimeSpan.Zero };
+            keepers.Add(keeper);
+        }
+
+        if (problems.Count > 0)
+        {
+            foreach (Keeper k in keepers)
+            {
+                k.Ticket.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+
+            error = $"--dr '{drPath}' --site '{site}': " + string.Join("; ", problems);
+            return false;
+        }
+
+        if (keepers.Count == 0)
+        {
+            error = $"--site '{site}': no DR group in '{drPath}' includes this site";
+            return false;
+        }
+
+        tickets = new SiteTickets(keepers, log);
+        error = "";
+        return true;
+    }
+
+    public void Start()
+    {
+        foreach (Keeper k in _keepers)
+        {
+            k.Ticket.Start();
+            if (k.StartDelay > TimeSpan.Zero)
+            {
+                _ = Task.Delay(k.StartDelay).ContinueWith(_ => k.Ticket.Candidate = true, TaskScheduler.Default);
+            }
+        }
+    }
+
+    /// <summary>
+    /// On the tick thread, before the core's tick: tells the keepers whether the group has a
+    /// member ready to take the active role (the before-acquire check), and hands the core what
+    /// the keepers learned since the last tick, in order.
+    /// </summary>
+    public void Apply(WatchdogCore core)
+    {
+        foreach (Keeper k in _keepers)
+        {
+            Volatile.Write(ref k.MembersReady, AnyMemberReady(core, k.Group));
+        }
+
+        while (_changes.TryDequeue(out Change? c))
+        {
+            if (c.Held)
+            {
+                // Above every epoch the previous holder could have used, before anything is granted.
+                core.ContinueAbove(c.Floor);
+            }
+
+            string refused = core.SetSiteTicket(c.Group, c.Held);
+            _log(refused.Length > 0
+                ? $"site ticket for group '{c.Group}' ({c.Why}) refused by the core: {refused}"
+                : c.Held ? $"site ticket for group '{c.Group}' {c.Why}: epochs continue above {c.Floor}" : $"site ticket for group '{c.Group}' lost: {c.Why}");
+        }
+    }
+
+    /// <summary>After the glue persisted an epoch: each keeper keeps its reserved ceiling above it.</summary>
+    public void NoteEpoch(long epoch)
+    {
+        foreach (Keeper k in _keepers)
+        {
+            k.Ticket.NoteEpoch(epoch);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (Keeper k in _keepers)
+        {
+            await k.Ticket.DisposeAsync();
+        }
+    }
+
+    private static bool AnyMemberReady(WatchdogCore core, string group)
+    {
+        for (int g = 0; g < core.GroupCount; g++)
+        {
+            GroupView view = core.Group(g);
+            if (view.Name != group)
+            {
+                continue;
+            }
+
+            for (int m = 0; m < view.MemberCount; m++)
+            {
+                for (int c = 0; c < core.ChannelCount; c++)
+                {
+                    ChannelView ch = core.Channel(c);
+                    if (ch.Node == view.Member(m) && ch.State == ChannelState.Healthy && ch.Ready)
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private sealed record Change(string Group, bool Held, long Floor, string Why);
+
+    private sealed class Keeper(string group, TimeSpan startDelay)
+    {
+        public string Group { get; } = group;
+
+        public TimeSpan StartDelay { get; } = startDelay;
+
+        public SiteTicket Ticket = null!;
+
+        public bool MembersReady;
+    }
+}
