@@ -136,6 +136,16 @@ public sealed class BoardOptions
     /// <summary>No grant, request or ROLE-wire change for this long sets BoardLost and raises a warning. 0 disables.</summary>
     public int LostAfterMs { get; set; } = 60000;
 
+    /// <summary>
+    /// For a group that spans sites (a site ticket, docs/dr.md): an active that has heard nothing
+    /// from its board for this long steps down by itself, because its site may have lost the
+    /// ticket without the board being able to say so (the board dead, or cut from this node).
+    /// Set it below the ticket's lease - renew + acquire-after, less the demote hooks' time
+    /// (`watchdogctl dr check` prints the bound). 0 (the default) disables it: inside a rack an
+    /// active keeps its role while the board is silent.
+    /// </summary>
+    public int DemoteWhenSilentMs { get; set; }
+
     /// <summary>systemd unit restarted when the board asks (AgentRequest restart-service); empty refuses such requests.</summary>
     public string RestartUnit { get; set; } = "";
 

@@ -29,6 +29,11 @@ public static class ConfigValidator
             p.Range("Board:LostAfterMs", o.Board.LostAfterMs, 1000, 86_400_000, "ms (0 disables the board-lost warning)");
         }
 
+        if (o.Board.DemoteWhenSilentMs != 0)
+        {
+            p.Range("Board:DemoteWhenSilentMs", o.Board.DemoteWhenSilentMs, 1000, 86_400_000, "ms (0 disables stepping down when the board is silent)");
+        }
+
         p.Range("Board:RestartTimeoutMs", o.Board.RestartTimeoutMs, 1000, 3_600_000, "ms");
         Commands(p, o.Commands);
         p.Range("Metrics:IntervalMs", o.Metrics.IntervalMs, 500, 3_600_000, "ms");

@@ -34,7 +34,7 @@ public sealed class AgentRuntime : IDisposable
         Status = new AgentStatus();
         RoleState? roles = null;
         Events = new EventOutbox(options.Node, options.Group, time, logs.CreateLogger("Watchdog.Agent.Events"), () => roles?.HighestEpoch ?? 0);
-        Contact = new BoardContact(Status, Events, time, options.Board.LostAfterMs);
+        Contact = new BoardContact(Status, Events, time, options.Board.LostAfterMs, options.Board.DemoteWhenSilentMs);
         Keys = AgentKeys.Load(options.Commands, options.Node);
         roles = new RoleState(options.Node, options.Group, roleActions ?? new NoRoleActions(), Status, Events, Contact, time, new EpochMemory(options.Board.EpochFile));
         Roles = roles;
@@ -166,9 +166,16 @@ public sealed class AgentRuntime : IDisposable
         while (!stopping.IsCancellationRequested)
         {
             Contact.Evaluate(Roles.Role);
+            if (Contact.ShouldStepDown(Roles.Role))
+            {
+                await Roles.DemoteAsync("the board has been silent for Board:DemoteWhenSilentMs: the site may have lost its ticket", Roles.HighestEpoch, stopping).ConfigureAwait(false);
+            }
+
             try
             {
-                await Task.Delay(TimeSpan.FromSeconds(1), _time, stopping).ConfigureAwait(false);
+                // Looked at often enough that stepping down is late by a tenth of its bound at most.
+                int everyMs = _o.Board.DemoteWhenSilentMs > 0 ? Math.Min(1000, _o.Board.DemoteWhenSilentMs / 10) : 1000;
+                await Task.Delay(TimeSpan.FromMilliseconds(everyMs), _time, stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

@@ -77,6 +77,15 @@ public sealed record TicketTiming(int LeaseMs, int RenewMs, int AcquireAfterMs, 
 
     /// <summary>The same for a site lost just before it would have renewed: the best case.</summary>
     public int BestSiteRtoMs => LeaseMs - RenewMs + AcquireAfterMs;
+
+    /// <summary>
+    /// The longest Board:DemoteWhenSilentMs the agents of the group may use. If the holder's board
+    /// dies (its keeper with it) the lease was last renewed at most renew_ms before, so the other
+    /// site runs the active no earlier than lease - renew + acquire-after after the board's last
+    /// word; the agent must have stepped down by then: its silence bound, a tenth of it for how
+    /// often it looks, and the board's own allowance for a demotion.
+    /// </summary>
+    public int AgentStepDownBoundMs => (LeaseMs - RenewMs + AcquireAfterMs - DrConfigRules.BoardStopMs) * 10 / 11;
 }
 
 /// <summary>What the group promises: the longest site outage and the most recent writes a site switch may lose.</summary>

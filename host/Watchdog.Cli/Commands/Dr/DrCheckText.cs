@@ -22,6 +22,7 @@ internal static class DrCheckText
             text.AppendLine($"  cut-off active runs    {t.ActiveStoppedByMs,6} ms at most after the holder's last renewal (give-up + {DrConfigRules.BoardStopMs} ms for the board to demote and fence)");
             text.AppendLine($"  earliest takeover      {t.EarliestTakeoverMs,6} ms after the holder's last renewal (lease + acquire-after){(g.Failover == FailoverMode.Manual ? ", and only once an operator grants the ticket" : "")}");
             text.AppendLine($"  gap between the two    {t.SafetyGapMs,6} ms with no active at either site");
+            text.AppendLine($"  agents step down       {t.AgentStepDownBoundMs,6} ms of board silence at most (their Board:DemoteWhenSilentMs): the board may die with the keeper");
             text.AppendLine(g.Failover == FailoverMode.Automatic
                 ? $"  minimum site RTO       {t.MinSiteRtoMs,6} ms plus the other site's promotion (a site lost just before renewing: {t.BestSiteRtoMs} ms); objective {g.Objectives.RtoMs} ms"
                 : $"  minimum site RTO       {t.MinSiteRtoMs,6} ms plus the operator's decision and the other site's promotion; objective {g.Objectives.RtoMs} ms");

@@ -1,0 +1,86 @@
+namespace Watchdog.Agent.Tests;
+
+/// <summary>
+/// Board:DemoteWhenSilentMs: in a group that spans sites an active that hears nothing from its
+/// board steps down, since its site may have lost the ticket without the board saying so.
+/// </summary>
+public sealed class SilentBoardStepDownTests
+{
+    private static BoardContact Contact(FakeTimeProvider time, RecordingEvents events, long demoteWhenSilentMs) =>
+        new(new AgentStatus(), events, time, lostAfterMs: 60_000, demoteWhenSilentMs);
+
+    [Fact]
+    public void An_active_steps_down_once_the_board_is_silent_for_the_bound_and_again_only_after_hearing_it()
+    {
+        var time = new FakeTimeProvider();
+        var events = new RecordingEvents();
+        BoardContact contact = Contact(time, events, 6000);
+
+        time.Advance(TimeSpan.FromMilliseconds(5999));
+        Assert.False(contact.ShouldStepDown(NodeRole.Active));
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.True(contact.ShouldStepDown(NodeRole.Active));
+        Assert.Contains(events.All, e => e.Kind == "board-silent-step-down" && e.Severity == Severity.Critical);
+
+        // Once per silence: the next look says nothing more.
+        time.Advance(TimeSpan.FromSeconds(10));
+        Assert.False(contact.ShouldStepDown(NodeRole.Active));
+
+        // Heard again (say a new grant of active), then silent again: it steps down again.
+        contact.Heard("grant");
+        time.Advance(TimeSpan.FromMilliseconds(5000));
+        Assert.False(contact.ShouldStepDown(NodeRole.Active));
+        time.Advance(TimeSpan.FromMilliseconds(1000));
+        Assert.True(contact.ShouldStepDown(NodeRole.Active));
+    }
+
+    [Fact]
+    public void A_standby_or_a_contact_without_the_bound_never_steps_down()
+    {
+        var time = new FakeTimeProvider();
+        var events = new RecordingEvents();
+        BoardContact ticketed = Contact(time, events, 6000);
+        BoardContact rack = Contact(time, events, 0);
+        time.Advance(TimeSpan.FromMinutes(5));
+        Assert.False(ticketed.ShouldStepDown(NodeRole.Standby));
+        Assert.False(rack.ShouldStepDown(NodeRole.Active));
+        Assert.DoesNotContain(events.All, e => e.Kind == "board-silent-step-down");
+    }
+
+    [Fact]
+    public async Task The_step_down_runs_the_demote_actions_at_the_highest_epoch()
+    {
+        var time = new FakeTimeProvider();
+        var events = new RecordingEvents();
+        var status = new AgentStatus();
+        BoardContact contact = new(status, events, time, lostAfterMs: 60_000, demoteWhenSilentMs: 6000);
+        var actions = new RecordingActions();
+        var roles = new RoleState("n1", "g1", actions, status, events, contact, time);
+        await roles.HandleGrantAsync(new Grant { Group = "g1", Node = "n1", Role = NodeRole.Active, Epoch = 7, Reason = "test", Timestamp = 1 }, live: true, CancellationToken.None);
+
+        time.Advance(TimeSpan.FromSeconds(6));
+        Assert.True(contact.ShouldStepDown(roles.Role));
+        await roles.DemoteAsync("board silent", roles.HighestEpoch, CancellationToken.None);
+
+        Assert.Equal(NodeRole.Standby, roles.Role);
+        Assert.Equal(NodeRole.Standby, actions.Calls[^1].To);
+        Assert.Equal(7, actions.Calls[^1].Epoch);
+    }
+
+    private sealed class RecordingActions : IRoleActions
+    {
+        public List<RoleChange> Calls { get; } = [];
+
+        public Task<RoleActionResult> PromoteAsync(RoleChange change, CancellationToken ct)
+        {
+            Calls.Add(change);
+            return Task.FromResult(RoleActionResult.Done("promoted"));
+        }
+
+        public Task<RoleActionResult> DemoteAsync(RoleChange change, CancellationToken ct)
+        {
+            Calls.Add(change);
+            return Task.FromResult(RoleActionResult.Done("demoted"));
+        }
+    }
+}
