@@ -31,7 +31,7 @@ public static class PairBench
         PairResult? r = null;
         try
         {
-            r = await PairDemoRun.MeasureAsync(cluster, fault, FaultCatalogue.AgentCrash, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), say, ct, anyActive: true).ConfigureAwait(false);
+            r = await PairDemoRun.MeasureAsync(cluster, fault, FaultCatalogue.AgentCrash, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), say, ct).ConfigureAwait(false);
         }
         catch (LabFailedException e)
         {

@@ -51,23 +51,24 @@ internal static class PairDemoRun
 
     /// <summary>
     /// The whole run: settle, board fault, authority moved, settle again, server fault. Used by the
-    /// demo, the rack test and the bench; the bench (<paramref name="anyActive"/>) takes the rack
-    /// with whichever member active, as an earlier run left it, not only the preferred one.
+    /// demo, the rack test and the bench. The rack is taken with whichever member active: the board
+    /// grants the preferred member unless it is still recovering from a first service check that
+    /// ran before its service was up (a loaded machine), and then the next one serves; the server
+    /// fault later hits whichever member the new authority made active.
     /// </summary>
-    public static async Task<PairResult> MeasureAsync(RackCluster cluster, BoardFault boardFault, Fault serverFault, long startWall, Action<string> say, CancellationToken ct, bool anyActive = false)
+    public static async Task<PairResult> MeasureAsync(RackCluster cluster, BoardFault boardFault, Fault serverFault, long startWall, Action<string> say, CancellationToken ct)
     {
         var o = cluster.Observer;
         var (first, second) = (ClusterConfigs.BoardName, ClusterConfigs.PeerBoardName);
-        var preferred = cluster.Options.Nodes[0];
         say($"rack: {cluster.Rack.DescribeIsolation()}");
         say($"two boards: {first} (preferred) and {second}, heartbeat wires, reset lines and a data link between them");
-        say(anyActive
-            ? "waiting for one board to hold authority, the other to be passive and in sync, and the group to be settled ..."
-            : $"waiting for {first} to hold authority, {second} to be passive and in sync, and {first} to grant {preferred} the active role ...");
-        if (!await cluster.WaitUntilSettledAsync(anyActive ? null : preferred, SettleTimeout, ct).ConfigureAwait(false) ||
+        say("waiting for one board to hold authority, the other to be passive and in sync, and the group to be settled ...");
+        if (!await cluster.WaitUntilSettledAsync(null, SettleTimeout, ct).ConfigureAwait(false) ||
             !await o.WaitForAsync(x => PairReady(x, first, second) || PairReady(x, second, first), SettleTimeout, ct).ConfigureAwait(false))
         {
-            throw new LabFailedException($"the pair did not settle within {SettleTimeout.TotalSeconds} s: {Describe(o, first)}; {Describe(o, second)}; board logs: {cluster.BoardLogOf(first)}, {cluster.BoardLogOf(second)}");
+            throw new LabFailedException($"the pair did not settle within {SettleTimeout.TotalSeconds} s: {Describe(o, first)}; {Describe(o, second)}; " +
+                                         string.Join("; ", cluster.Options.Nodes.Select(n => FailoverRun.Describe(cluster, n))) +
+                                         $"; board logs: {cluster.BoardLogOf(first)}, {cluster.BoardLogOf(second)}");
         }
 
         // The preferred board takes authority when both boot together; one that is slow to boot
@@ -75,7 +76,7 @@ internal static class PairDemoRun
         // demo fails whichever board holds authority.
         var authorityBefore = PairReady(o, first, second) ? first : second;
         say($"settled: {authorityBefore} authority, {ClusterConfigs.PeerOf(authorityBefore)} passive and in sync; {o.LatestRoles(cluster.Options.Group)?.Active.FirstOrDefault()} active, epoch {o.LatestRoles(cluster.Options.Group)?.Epoch}" +
-            (authorityBefore == first || anyActive ? "" : $" ({first} was fenced while it booted)"));
+            (authorityBefore == first ? "" : $" ({first} was fenced while it booted)"));
         await Task.Delay(1000, ct).ConfigureAwait(false);
 
         var t0Wall = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -99,7 +100,7 @@ internal static class PairDemoRun
             say($"waiting for the group to settle under {successor} ...");
             if (!await cluster.WaitUntilSettledAsync(null, SettleTimeout, ct).ConfigureAwait(false))
             {
-                say($"the group did not settle under {successor} within {SettleTimeout.TotalSeconds} s: {FailoverRun.Describe(cluster, preferred)}");
+                say($"the group did not settle under {successor} within {SettleTimeout.TotalSeconds} s: {string.Join("; ", cluster.Options.Nodes.Select(n => FailoverRun.Describe(cluster, n)))}");
             }
             else
             {

@@ -66,9 +66,17 @@ internal static class RackClusterFixture
     /// <summary>What a failover from web1 must end with: web2 active under a newer epoch, serving the address, no overlap, no breach, nothing unmet.</summary>
     public static void AssertCleanTakeoverByWeb2(FailoverResult result)
     {
+        Assert.Equal("web1", result.Victim);
+        AssertCleanTakeover(result);
+    }
+
+    /// <summary>A clean failover from whichever member was active: the other one active under a newer epoch, no overlap, no breach, nothing unmet.</summary>
+    public static void AssertCleanTakeover(FailoverResult result)
+    {
         Assert.Empty(result.Violations);
         Assert.Empty(result.Problems);
-        Assert.Equal("web2", result.NewActive);
+        Assert.NotNull(result.NewActive);
+        Assert.NotEqual(result.Victim, result.NewActive);
         Assert.Equal(0, result.OverlapMs);
         Assert.True(result.EpochAfter > result.EpochBefore, $"epoch {result.EpochBefore} -> {result.EpochAfter}");
         Assert.NotNull(result.RtoMs);
