@@ -21,7 +21,8 @@ public sealed class ClusterOptions
 
     public Option<string?> Username { get; } = new("--username")
     {
-        Description = "MQTT user name (password from env WATCHDOG_MQTT_PASSWORD)",
+        Description = "MQTT user name (env WATCHDOG_MQTT_USERNAME; password from env WATCHDOG_MQTT_PASSWORD)",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("WATCHDOG_MQTT_USERNAME") is { Length: > 0 } user ? user : null,
     };
 
     public Option<string?> CaFile { get; } = new("--ca-file")
