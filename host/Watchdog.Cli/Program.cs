@@ -20,6 +20,7 @@ root.Subcommands.Add(BrokerCommand.Create());
 root.Subcommands.Add(DrCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(RackCommand.Create());
+root.Subcommands.Add(HomeAssistantCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 
 try

@@ -39,7 +39,8 @@ public sealed class ClusterOptions
         command.Options.Add(CaFile);
     }
 
-    public Task<ClusterConnection> ConnectAsync(ParseResult result, CancellationToken ct)
+    /// <param name="cluster">The cluster to connect for, when the command knows it from elsewhere (a board configuration); null: --cluster.</param>
+    public Task<ClusterConnection> ConnectAsync(ParseResult result, CancellationToken ct, string? cluster = null)
     {
         var caFile = result.GetValue(CaFile);
         if (string.IsNullOrEmpty(caFile))
@@ -51,7 +52,7 @@ public sealed class ClusterOptions
         var brokers = (result.GetValue(Brokers) ?? []).Select(b => BrokerEndpoint.Parse(b, defaultPort)).ToList();
         return ClusterConnection.ConnectAsync(
             brokers,
-            result.GetValue(Cluster)!,
+            cluster ?? result.GetValue(Cluster)!,
             result.GetValue(Username),
             Environment.GetEnvironmentVariable("WATCHDOG_MQTT_PASSWORD"),
             caFile,

@@ -12,7 +12,8 @@ namespace Watchdog.Operator.Broker;
 /// its nodes and its groups (the targets it subscribes to);</item>
 /// <item>an agent: its node's status (also its will), state, metrics and grant acks, its events,
 /// and the acks of commands for its node;</item>
-/// <item>an operator: commands (<c>command/+</c>, which does not match <c>command/&lt;target&gt;/ack</c>);
+/// <item>an operator: commands (<c>command/+</c>, which does not match <c>command/&lt;target&gt;/ack</c>)
+/// and Home Assistant's discovery configs (<c>homeassistant/#</c>);
 /// with bridged sites it also reads their trees and the bridges' state topics;</item>
 /// <item>another site's bridge: that site's status and event topics and its bridge state topic,
 /// and reads nothing (its bridge only pushes, <see cref="BrokerBridge"/>).</item>
@@ -25,6 +26,9 @@ namespace Watchdog.Operator.Broker;
 /// </summary>
 public static class BrokerAcl
 {
+    /// <summary>Home Assistant's default discovery prefix, which operators may write.</summary>
+    public const string HomeAssistantDiscoveryTopics = "homeassistant/#";
+
     /// <summary>The topics each user may write, in the order they are written to the file.</summary>
     public static IReadOnlyList<(BrokerUser User, IReadOnlyList<string> Writes)> Writes(BrokerPlan plan)
     {
@@ -62,6 +66,8 @@ public static class BrokerAcl
                     break;
                 case PrincipalKind.Operator:
                     writes.Add(t.AllCommands());
+                    // Home Assistant's discovery configs (`watchdogctl homeassistant`): outside the cluster's tree, read by nobody of it.
+                    writes.Add(HomeAssistantDiscoveryTopics);
                     break;
                 case PrincipalKind.Bridge:
                     // The peer's own status and events, and mosquitto's word on its bridge: nothing of this site's tree.
@@ -105,6 +111,12 @@ public static class BrokerAcl
                 }
 
                 acl.Append("topic read ").Append(BrokerBridge.AllStateTopics).Append('\n');
+            }
+
+            if (user.Kind == PrincipalKind.Operator)
+            {
+                // `watchdogctl homeassistant` reads the configs it wrote before, to remove those of members that left.
+                acl.Append("topic read ").Append(HomeAssistantDiscoveryTopics).Append('\n');
             }
 
             foreach (string topic in writes)

@@ -118,7 +118,9 @@ public sealed class BrokerAclAgainstMosquittoTests(GeneratedBroker fixture) : IC
             new Forgery(_t.Command("rack1")),
             new Forgery(_t.NodeGrant("web1"), Retained: true),
             new Forgery(_t.BoardState("rack2")),
-            new Forgery(_t.NodeState("db1")));
+            new Forgery(_t.NodeState("db1")),
+            // Home Assistant's discovery is the operators' to write (`watchdogctl homeassistant`).
+            new Forgery("homeassistant/binary_sensor/watchdog_prod_node_db1/problem/config", Retained: true));
     }
 
     [Fact]

@@ -23,8 +23,10 @@ public sealed class BrokerAclTests
         {
             if (user.Kind == PrincipalKind.Operator)
             {
-                // command/+ : every command, and no ack (+ is one level).
-                Assert.Equal([tree.AllCommands()], writes);
+                // command/+ : every command, and no ack (+ is one level); and Home Assistant's
+                // discovery configs, outside the cluster's tree.
+                Assert.Equal([tree.AllCommands(), BrokerAcl.HomeAssistantDiscoveryTopics], writes);
+                Assert.False(tree.TryParse(BrokerAcl.HomeAssistantDiscoveryTopics, out _));
                 writers.TryAdd(TopicKind.Command, []);
                 writers[TopicKind.Command].Add(PrincipalKind.Operator);
                 continue;
