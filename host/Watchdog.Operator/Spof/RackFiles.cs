@@ -44,22 +44,34 @@ public sealed class RackFiles
     /// <summary>Every problem found, as <c>file: path: problem</c>; the description may be judged only when this is empty.</summary>
     public List<string> Errors { get; } = [];
 
+    /// <summary>Reads the files from disk; a file that cannot be read is an error like any other.</summary>
     public static RackFiles Read(IEnumerable<string> paths)
     {
-        var files = new RackFiles();
+        var contents = new List<(string, byte[]?)>();
+        var unreadable = new List<string>();
         foreach (string path in paths)
         {
-            byte[] bytes;
             try
             {
-                bytes = File.ReadAllBytes(path);
+                contents.Add((path, File.ReadAllBytes(path)));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                files.Errors.Add($"{path}: cannot be read: {ex.Message}");
-                continue;
+                unreadable.Add($"{path}: cannot be read: {ex.Message}");
             }
+        }
 
+        var files = FromContents(contents.Select(c => (c.Item1, c.Item2!)));
+        files.Errors.InsertRange(0, unreadable);
+        return files;
+    }
+
+    /// <summary>Reads files already in memory; each path is the name their findings and errors carry.</summary>
+    public static RackFiles FromContents(IEnumerable<(string Path, byte[] Utf8Json)> contents)
+    {
+        var files = new RackFiles();
+        foreach (var (path, bytes) in contents)
+        {
             files.Add(path, bytes);
         }
 
@@ -68,7 +80,7 @@ public sealed class RackFiles
     }
 
     /// <summary>Adds one file's content; <paramref name="path"/> is the name its findings and errors carry.</summary>
-    public void Add(string path, byte[] utf8Json)
+    private void Add(string path, byte[] utf8Json)
     {
         JsonObject root;
         try
