@@ -210,7 +210,7 @@ public static class SpofAnalysis
         {
             findings.Add(new(SpofLayer.Watchdog, "one-broker", path, "brokers",
                 "one MQTT broker: while it is down no grant reaches an agent and a failover waits",
-                "run a second broker (bridged to the first), list both in every agent's Mqtt:Brokers and give the boards both"));
+                "run a second broker (bridged to the first), list both in every agent's Mqtt:Brokers and give the boards both (--broker, repeatable)"));
         }
     }
 
