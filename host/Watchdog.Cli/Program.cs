@@ -18,6 +18,7 @@ foreach (var command in ControlCommands.Create())
 root.Subcommands.Add(KeysCommand.Create());
 root.Subcommands.Add(BrokerCommand.Create());
 root.Subcommands.Add(DrCommand.Create());
+root.Subcommands.Add(SpofCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(RackCommand.Create());
 root.Subcommands.Add(HomeAssistantCommand.Create());

@@ -7,7 +7,7 @@ internal static class DrFiles
 
     public static string Doc => Path.Combine(Root(), "docs", "dr.md");
 
-    private static string Root()
+    public static string Root()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
