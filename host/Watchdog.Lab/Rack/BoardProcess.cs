@@ -26,6 +26,9 @@ public sealed record BoardLaunch
     public string? PairSocket { get; init; }
 
     public string? PeerSocket { get; init; }
+
+    /// <summary>A DR site's board: the DR configuration and the site (`--dr`, `--site`); null otherwise.</summary>
+    public RackDrSite? DrSite { get; init; }
 }
 
 /// <summary>
@@ -126,7 +129,18 @@ public sealed class BoardProcess : IDisposable
                 File.Delete(own);
             }
 
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            // With a group id of its own the board runs under setpriv, which execs dotnet in the
+            // same process: the pid (kill, freeze) is the board's either way.
+            var gid = _launch.DrSite?.BoardGroupId;
+            var start = new ProcessStartInfo(gid is null ? "dotnet" : "setpriv") { RedirectStandardOutput = true, RedirectStandardError = true };
+            if (gid is { } g)
+            {
+                foreach (var arg in new[] { "--regid", g.ToString(CultureInfo.InvariantCulture), "--clear-groups", "dotnet" })
+                {
+                    start.ArgumentList.Add(arg);
+                }
+            }
+
             foreach (var arg in Arguments())
             {
                 start.ArgumentList.Add(arg);
@@ -240,6 +254,11 @@ public sealed class BoardProcess : IDisposable
         if (_launch.PairSocket is { } own && _launch.PeerSocket is { } peer)
         {
             args.AddRange(["--pair-socket", own, "--peer-socket", peer]);
+        }
+
+        if (_launch.DrSite is { } dr)
+        {
+            args.AddRange(["--dr", dr.ConfigPath, "--site", dr.Site]);
         }
 
         return args;

@@ -102,6 +102,8 @@ public static class ClusterConfigs
                 ["failback"] = o.FailbackStableMs > 0 ? "automatic" : "manual",
                 ["failback_stable_ms"] = o.FailbackStableMs > 0 ? o.FailbackStableMs : 5000,
                 ["network_failure"] = ConfigWords.Of(o.NetworkFailure),
+                // A DR site's group has an active only while the site holds its ticket.
+                ["site_ticket"] = o.DrSite is not null,
             }),
         };
         if (o.Boards == 2)
@@ -186,6 +188,13 @@ public static class ClusterConfigs
         if (database is not null)
         {
             root["Failover"]!["Hooks"] = database.Hooks();
+        }
+
+        if (o.DrSite is { } dr)
+        {
+            // The board keeps the site ticket: an active must not outlive a silent board by more
+            // than the other site's earliest takeover.
+            root["Board"]!["DemoteWhenSilentMs"] = dr.DemoteWhenSilentMs;
         }
 
         return root.ToJsonString();

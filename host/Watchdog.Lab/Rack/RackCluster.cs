@@ -359,6 +359,7 @@ public sealed partial class RackCluster : IAsyncDisposable
                 ClientId = pair ? $"board-{board}" : null,
                 PairSocket = pair ? LinkSocketOf(board) : null,
                 PeerSocket = pair ? LinkSocketOf(ClusterConfigs.PeerOf(board)) : null,
+                DrSite = Options.DrSite,
             }, Rack.Timeline);
         }
     }

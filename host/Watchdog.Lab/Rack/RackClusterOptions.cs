@@ -112,7 +112,24 @@ public sealed record RackClusterOptions
 
     /// <summary>With the secure mosquitto: this broker's bridges to other sites' brokers (<see cref="BrokerBridge"/>).</summary>
     public IReadOnlyList<BridgeTarget> Bridges { get; init; } = [];
+
+    /// <summary>
+    /// A DR site (Watchdog.Lab.Sites.TicketedSites): the board keeps the site ticket
+    /// (`--dr`, `--site`), the group is marked "site_ticket", the agents step down when their
+    /// board is silent. Null: a rack of its own, no ticket.
+    /// </summary>
+    public RackDrSite? DrSite { get; init; }
 }
+
+/// <summary>How a rack takes part in disaster recovery across sites.</summary>
+/// <param name="ConfigPath">The DR configuration (dr.json) the board reads with `--dr`.</param>
+/// <param name="Site">This rack's site in it (`--site`).</param>
+/// <param name="DemoteWhenSilentMs">The agents' Board:DemoteWhenSilentMs (at most what `watchdogctl dr check` prints).</param>
+/// <param name="BoardGroupId">
+/// Null, or a group id the board process runs with (setpriv, still as root): its sockets carry it,
+/// so nftables can drop the board's own etcd traffic (`meta skgid`) and nothing else's.
+/// </param>
+public sealed record RackDrSite(string ConfigPath, string Site, int DemoteWhenSilentMs, int? BoardGroupId = null);
 
 /// <summary>Another site's bridge as this rack's broker knows it: that site's cluster and the file holding its password here.</summary>
 public sealed record BridgePeerLogin(string Cluster, string PasswordFile);

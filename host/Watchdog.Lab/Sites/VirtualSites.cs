@@ -19,6 +19,13 @@ public sealed record VirtualSitesOptions
 
     /// <summary>Each site's rack before the site's names and bridge are set (nodes, timings, boards).</summary>
     public RackClusterOptions Rack { get; init; } = new() { Broker = BrokerKind.Mosquitto };
+
+    /// <summary>
+    /// Last changes to a site's rack before it starts, given the site's name, its options and every
+    /// site's broker as host:port (known only once both racks exist): TicketedSites writes its
+    /// DR configuration here and makes each rack a DR site.
+    /// </summary>
+    public Func<string, RackClusterOptions, IReadOnlyDictionary<string, string>, RackClusterOptions>? Prepare { get; init; }
 }
 
 /// <summary>
@@ -132,6 +139,11 @@ public sealed class VirtualSites : IAsyncDisposable
                         },
                     ],
                 };
+                if (options.Prepare is { } prepare)
+                {
+                    site = prepare(name, site, names.Select((n, k) => (n, $"{hosts[k]}:{ports[k]}")).ToDictionary(x => x.n, x => x.Item2));
+                }
+
                 options.Log.WriteLine($"site {name}: rack {racks[i].Prefix}, broker {hosts[i]}:{ports[i]} (and {wan[i]} for the other site's bridge), bridged to {peer} at {wan[1 - i]}:{ports[1 - i]}");
                 VirtualRack rack = racks[i];
                 racks[i] = null!; // the cluster owns it now, started or not

@@ -1,3 +1,4 @@
+using Watchdog.Lab.Sites;
 using Watchdog.Sites.Ticket;
 
 namespace Watchdog.Sites.Tests.Support;

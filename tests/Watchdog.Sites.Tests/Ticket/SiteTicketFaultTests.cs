@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Watchdog.Lab.Sites;
 using Watchdog.Sites.Tests.Support;
 using Watchdog.Sites.Ticket;
 using Watchdog.Testing;

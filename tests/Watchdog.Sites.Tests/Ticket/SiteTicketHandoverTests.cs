@@ -2,6 +2,7 @@ using System.Diagnostics;
 using dotnet_etcd;
 using Etcdserverpb;
 using Google.Protobuf;
+using Watchdog.Lab.Sites;
 using Watchdog.Sites.Tests.Support;
 using Watchdog.Sites.Ticket;
 using Watchdog.Testing;

@@ -5,9 +5,9 @@ using dotnet_etcd;
 using Etcdserverpb;
 using Google.Protobuf;
 using Grpc.Core;
-using Watchdog.Testing;
+using Watchdog.Platform.Posix;
 
-namespace Watchdog.Sites.Tests.Support;
+namespace Watchdog.Lab.Sites;
 
 /// <summary>
 /// A real etcd cluster with one member per site, each in its own network namespace, plugged into
@@ -17,9 +17,10 @@ namespace Watchdog.Sites.Tests.Support;
 /// reachable from its own site), <see cref="Kill"/> and <see cref="RestartAsync"/>. Everything
 /// is removed on dispose; namespaces a crashed test run left behind are removed at the next start.
 /// The system's etcd service is not used: the members run from <c>/usr/bin/etcd</c> with their own
-/// data directories.
+/// data directories. Used by the site ticket's tests and by the lab's two ticketed sites
+/// (<c>TicketedSites</c>).
 /// </summary>
-internal sealed class EtcdCluster : IAsyncDisposable
+public sealed class EtcdCluster : IAsyncDisposable
 {
     private const string NamePrefix = "wdet";
     private static readonly Lock SubnetGate = new();
@@ -29,7 +30,7 @@ internal sealed class EtcdCluster : IAsyncDisposable
     private readonly List<string> namespaces = [];
     private readonly ConcurrentDictionary<string, Process> processes = new();
     private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> logs = new();
-    private readonly TempDirectory data = new("watchdog-etcd-");
+    private readonly string data = PrivatePath.CreateTempDirectory("watchdog-etcd-");
 
     private EtcdCluster(int subnet, string[] members)
     {
@@ -206,7 +207,7 @@ internal sealed class EtcdCluster : IAsyncDisposable
         }
 
         RemoveNetwork();
-        data.Dispose();
+        Directory.Delete(data, recursive: true);
         await Task.CompletedTask;
     }
 
@@ -283,12 +284,12 @@ internal sealed class EtcdCluster : IAsyncDisposable
         }
 
         // Heartbeat and election are short so that an election (after the leader is killed or cut
-        // off) fits well inside the tests' 2 s lease; etcd's default 1 s election would not.
+        // off) fits well inside the shortest lease (2 s, the site ticket's tests); etcd's default 1 s election would not.
         foreach (string arg in new[]
         {
             "netns", "exec", Namespace(member), "etcd",
             "--name", member,
-            "--data-dir", Path.Combine(data.Path, member),
+            "--data-dir", Path.Combine(data, member),
             "--listen-client-urls", $"http://{address}:2379",
             "--advertise-client-urls", $"http://{address}:2379",
             "--listen-peer-urls", $"http://{address}:2380",

@@ -1,0 +1,266 @@
+using System.Text.Json.Nodes;
+using dotnet_etcd;
+using Etcdserverpb;
+using Google.Protobuf;
+using Grpc.Core;
+using Watchdog.Lab.Rack;
+using Watchdog.Platform.Posix;
+using Watchdog.Sites.Config;
+using Watchdog.Sites.Ticket;
+
+namespace Watchdog.Lab.Sites;
+
+/// <summary>
+/// Two DR sites that share the group <c>web</c> through a site ticket, as docs/dr.md describes:
+/// <see cref="VirtualSites"/> (east preferred, west standby: a rack and a bridged broker each)
+/// whose Linux boards run with <c>--dr &lt;dr.json&gt; --site &lt;name&gt;</c>, and an
+/// <see cref="EtcdCluster"/> with a member at east, at west and at an arbiter site. The faults
+/// of the page's table: <see cref="LoseSiteAsync"/> (a whole site), <see cref="CutSiteOff"/> (a
+/// site cut from the other and the arbiter while it runs on), <see cref="LoseArbiter"/>.
+/// <see cref="Meter"/> records when each site ran an active. Needs root, mosquitto, nft, etcd.
+/// </summary>
+public sealed class TicketedSites : IAsyncDisposable
+{
+    public const string Arbiter = "arbiter";
+    public const string DrCluster = "lab";
+
+    /// <summary>
+    /// Generous: a loaded 2-core machine starting two racks and three etcd members must not lose
+    /// the ticket while it starts (6 s leases were lost and taken again during the start). Every
+    /// rule of <see cref="DrConfigRules"/> holds: 12 s whole, renew 3 s &lt;= half, margin 5 s +
+    /// renew 3 s &lt; 12 s, margin &gt;= 3.5 s; the holder gives up 7 s after its last renewal,
+    /// after two attempts to renew.
+    /// </summary>
+    public static readonly TicketTiming Timing = new(LeaseMs: 12000, RenewMs: 3000, AcquireAfterMs: 4000, StopMarginMs: 5000);
+
+    private readonly string _directory;
+    private readonly Dictionary<string, int> _boardGids;
+
+    private TicketedSites(string directory, EtcdCluster etcd, VirtualSites sites, DrConfig config, Dictionary<string, int> boardGids)
+    {
+        _directory = directory;
+        Etcd = etcd;
+        Sites = sites;
+        Config = config;
+        _boardGids = boardGids;
+        Cut = new BoardEtcdCut();
+        Meter = new SiteServingMeter(new Dictionary<string, RackCluster> { [VirtualSites.EastName] = sites.East, [VirtualSites.WestName] = sites.West });
+    }
+
+    public EtcdCluster Etcd { get; }
+
+    public VirtualSites Sites { get; }
+
+    public DrConfig Config { get; }
+
+    /// <summary>The DR configuration file both boards read.</summary>
+    public string ConfigPath => Path.Combine(_directory, "dr.json");
+
+    public BoardEtcdCut Cut { get; }
+
+    public SiteServingMeter Meter { get; }
+
+    public RackCluster East => Sites.East;
+
+    public RackCluster West => Sites.West;
+
+    /// <summary>The agents' Board:DemoteWhenSilentMs: the bound `watchdogctl dr check` prints for <see cref="Timing"/>.</summary>
+    public static int AgentDemoteWhenSilentMs => Timing.AgentStepDownBoundMs;
+
+    public static async Task<TicketedSites> StartAsync(TextWriter log, CancellationToken ct)
+    {
+        string directory = PrivatePath.CreateTempDirectory("watchdog-ticketed-");
+        EtcdCluster? etcd = null;
+        try
+        {
+            etcd = await EtcdCluster.StartAsync(VirtualSites.EastName, VirtualSites.WestName, Arbiter).ConfigureAwait(false);
+            log.WriteLine($"etcd: {string.Join(", ", etcd.Members.Select(m => $"{m} {etcd.Endpoint(m)}"))}");
+            // Group ids of the boards' sockets, unlikely to be anyone else's and different for two test processes.
+            int first = 60000 + (Environment.ProcessId % 2000 * 2);
+            var gids = new Dictionary<string, int> { [VirtualSites.EastName] = first, [VirtualSites.WestName] = first + 1 };
+            string path = Path.Combine(directory, "dr.json");
+            DrConfig? config = null;
+            var options = new VirtualSitesOptions
+            {
+                Log = log,
+                Prepare = (name, rack, brokers) =>
+                {
+                    if (config is null)
+                    {
+                        File.WriteAllText(path, DrJson(etcd, brokers));
+                        DrConfigLoad load = DrConfigLoader.Load(path);
+                        config = load.Ok && load.Config is not null
+                            ? load.Config
+                            : throw new LabFailedException($"the lab's DR configuration {path} is refused: {string.Join("; ", load.Errors)}");
+                    }
+
+                    return rack with { DrSite = new RackDrSite(path, name, AgentDemoteWhenSilentMs, gids[name]) };
+                },
+            };
+            VirtualSites sites = await VirtualSites.StartAsync(options, ct).ConfigureAwait(false);
+            return new TicketedSites(directory, etcd, sites, config!, gids);
+        }
+        catch
+        {
+            if (etcd is not null)
+            {
+                await etcd.DisposeAsync().ConfigureAwait(false);
+            }
+
+            Directory.Delete(directory, recursive: true);
+            throw;
+        }
+    }
+
+    /// <summary>The DR configuration of the two sites (docs/dr.md, "The configuration").</summary>
+    private static string DrJson(EtcdCluster etcd, IReadOnlyDictionary<string, string> brokers)
+    {
+        TicketTiming t = Timing;
+        var root = new JsonObject
+        {
+            ["cluster"] = DrCluster,
+            ["etcd"] = new JsonObject
+            {
+                ["members"] = new JsonArray(etcd.Members.Select(m => (JsonNode)new JsonObject { ["site"] = m, ["endpoint"] = etcd.Endpoint(m) }).ToArray()),
+            },
+            ["sites"] = new JsonArray(
+                [
+                    .. brokers.Select(b => (JsonNode)new JsonObject { ["name"] = b.Key, ["broker"] = b.Value, ["boards"] = new JsonArray(ClusterConfigs.BoardName) }),
+                    new JsonObject { ["name"] = Arbiter, ["arbiter"] = true },
+                ]),
+            // The virtual sites run no database: "sync" is what the group would claim with one
+            // (docs/dr.md, "Measured": the drill reports no RPO for them).
+            ["dr_groups"] = new JsonArray(new JsonObject
+            {
+                ["name"] = "web",
+                ["group"] = "web",
+                ["sites"] = new JsonArray(VirtualSites.EastName, VirtualSites.WestName),
+                ["ticket"] = new JsonObject { ["lease_ms"] = t.LeaseMs, ["renew_ms"] = t.RenewMs, ["acquire_after_ms"] = t.AcquireAfterMs, ["stop_margin_ms"] = t.StopMarginMs },
+                ["replication"] = "sync",
+                ["standby_site"] = "running",
+                ["failover"] = "automatic",
+                ["objectives"] = new JsonObject { ["rto_ms"] = 60000, ["rpo_ms"] = 0 },
+            }),
+        };
+        return root.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+    }
+
+    public RackCluster Site(string name) => Sites.Site(name);
+
+    /// <summary>
+    /// The ticket now, by a quorum read through any member that answers: the holding site and the
+    /// etcd lease it holds it on; null when no member answers or nobody holds it. The same lease
+    /// still holding it after longer than <c>lease_ms</c> proves the holder renewed it meanwhile.
+    /// </summary>
+    public async Task<SiteTicketRecord?> TicketAsync()
+    {
+        string key = new SiteTicketOptions { Cluster = DrCluster, Ticket = "web", Site = VirtualSites.EastName, Endpoints = ["http://unused:2379"] }.HolderKey;
+        foreach (string member in Etcd.Members)
+        {
+            using var client = new EtcdClient(Etcd.Endpoint(member));
+            try
+            {
+                RangeResponse r = await client.GetAsync(new RangeRequest { Key = ByteString.CopyFromUtf8(key) }, new Metadata { { "hasleader", "true" } }, DateTime.UtcNow.AddSeconds(1)).ConfigureAwait(false);
+                return r.Kvs.Count == 0 ? null : new SiteTicketRecord(r.Kvs[0].Value.ToStringUtf8(), r.Kvs[0].Lease);
+            }
+            catch (Exception e) when (e is RpcException or OperationCanceledException)
+            {
+                // This member is gone or has no leader: ask the next.
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="site"/> runs the group's one active (acknowledged, the VIP
+    /// answering from it, the board settled), the other site none and its members standby.
+    /// </summary>
+    public async Task<bool> WaitForActiveAtAsync(string site, TimeSpan timeout, CancellationToken ct)
+    {
+        RackCluster holder = Site(site), other = Site(VirtualSites.PeerOf(site));
+        bool settled = await holder.WaitUntilSettledAsync(null, timeout, ct).ConfigureAwait(false);
+        return settled && await other.Observer.WaitForAsync(o => AllStandby(other, o), timeout, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Every member of <paramref name="site"/>'s group says standby (a site without the ticket).</summary>
+    public static bool AllStandby(RackCluster site, ClusterObserver o) =>
+        site.Options.Nodes.All(n => o.LatestState(n) is { Role: Protocol.Wire.NodeRole.Standby });
+
+    /// <summary>Fault: the whole site is lost at once: its board, its servers, its etcd member, its broker and the link to it.</summary>
+    public async Task LoseSiteAsync(string name)
+    {
+        RackCluster site = Site(name);
+        Record($"site {name} lost (board, servers, etcd member, broker)");
+        site.KillBoard();
+        foreach (var server in site.Servers)
+        {
+            server.PowerLoss();
+        }
+
+        Etcd.Kill(name);
+        Sites.CutLink();
+        await site.StopBrokerAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Fault: <paramref name="name"/> is cut off from the other site and from the arbiter while
+    /// everything in it runs on: its etcd member from the other members, its board from their
+    /// members, the other board from its member, and the link between the brokers.
+    /// </summary>
+    public void CutSiteOff(string name)
+    {
+        string other = VirtualSites.PeerOf(name);
+        Record($"site {name} cut off from {other} and the {Arbiter}");
+        Etcd.Partition(name);
+        Cut.Cut(
+        [
+            (_boardGids[name], Etcd.Members.Where(m => m != name).Select(Etcd.Address).ToList()),
+            (_boardGids[other], [Etcd.Address(name)]),
+        ]);
+        Sites.CutLink();
+    }
+
+    /// <summary>Undoes <see cref="CutSiteOff"/>.</summary>
+    public void MendSite(string name)
+    {
+        Etcd.Heal(name);
+        Cut.Mend();
+        Sites.MendLink();
+        Record($"site {name} reconnected");
+    }
+
+    /// <summary>Fault: the arbiter site's etcd member is killed.</summary>
+    public void LoseArbiter()
+    {
+        Record($"{Arbiter} site lost (its etcd member)");
+        Etcd.Kill(Arbiter);
+    }
+
+    private void Record(string what)
+    {
+        foreach (RackCluster site in new[] { East, West })
+        {
+            site.Rack.Timeline.Record(Sim.Rack.TimelineKind.Fault, "sites", what);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Each part even when one before it fails.
+        try
+        {
+            Meter.Dispose();
+            Cut.Dispose();
+            await Sites.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            await Etcd.DisposeAsync().ConfigureAwait(false);
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+}
+
+/// <summary>The ticket as etcd holds it: the holding site and the lease the key is attached to.</summary>
+public sealed record SiteTicketRecord(string Site, long Lease);

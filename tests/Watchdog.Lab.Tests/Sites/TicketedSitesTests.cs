@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using Watchdog.Bench.Probe;
+using Watchdog.Lab.Sites;
+using Watchdog.Lab.Tests.Failover;
+using Watchdog.Testing;
+
+namespace Watchdog.Lab.Tests.Sites;
+
+/// <summary>
+/// The faults of docs/dr.md's table on two real ticketed sites (<see cref="TicketedSites"/>):
+/// east holds the ticket and runs the active, west waits. A whole lost site hands the group to
+/// the other; a site cut off stops its active before the other starts one; a lost arbiter changes
+/// nothing. <see cref="SiteServingMeter"/> watches both sites all along: they never serve at once.
+/// </summary>
+[Collection("rack")]
+public sealed class TicketedSitesTests(ITestOutputHelper output)
+{
+    private const string Why = "two racks in network namespaces, etcd members in their own, and nft to cut sites apart";
+    private const string Group = "web";
+
+    /// <summary>Loose: two racks and three etcd members starting on a loaded 2-core machine.</summary>
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(120);
+
+    /// <summary>
+    /// The takeover needs lease + acquire-after (16 s) plus the keeper's turn and the promotion;
+    /// the cut-off one also the holder's give-up. 90 s leaves room for a loaded machine.
+    /// </summary>
+    private static readonly TimeSpan Takeover = TimeSpan.FromSeconds(90);
+
+    private static string East => VirtualSites.EastName;
+
+    private static string West => VirtualSites.WestName;
+
+    [RootFact(Why, "mosquitto", "nft", "etcd", "setpriv")]
+    public async Task A_lost_active_site_hands_the_group_to_the_other_above_its_epoch()
+    {
+        await using TicketedSites sites = await StartAsync();
+        long eastEpoch = sites.East.Observer.LatestRoles(Group)!.Epoch;
+
+        double faultAt = sites.West.Clock.NowMs;
+        double faultMeter = sites.Meter.NowMs;
+        await sites.LoseSiteAsync(East);
+
+        Assert.True(await sites.West.WaitUntilSettledAsync(null, Takeover, CancellationToken.None), "west did not run the active after east was lost" + Logs(sites));
+        ProbeSample first = sites.West.Probe!.Snapshot().First(p => p.Answered && p.StartMs >= faultAt && sites.West.Options.Nodes.Contains(p.Node!));
+        double rto = first.EndMs - faultAt;
+        long westEpoch = sites.West.Observer.LatestRoles(Group)!.Epoch;
+        output.WriteLine($"site RTO {rto:F0} ms (east lost -> {first.Node} answers at west's VIP); epoch {eastEpoch} at east -> {westEpoch} at west; " +
+                         $"the timings allow {TicketedSites.Timing.BestSiteRtoMs}-{TicketedSites.Timing.MinSiteRtoMs} ms plus the promotion");
+
+        Assert.Equal(West, (await sites.TicketAsync())?.Site);
+        Assert.True(westEpoch > eastEpoch, $"west granted epoch {westEpoch}, not above east's {eastEpoch}");
+        // East renewed at most renew_ms before the fault: its lease ran at least lease - renew more, then acquire-after.
+        Assert.True(rto >= TicketedSites.Timing.BestSiteRtoMs, $"west served {rto:F0} ms after the fault, before east's lease could have expired and acquire-after passed ({TicketedSites.Timing.BestSiteRtoMs} ms)");
+        Assert.Equal(0, sites.Meter.OverlapMs(faultMeter));
+        Assert.Equal(0, sites.Meter.OverlapMs());
+    }
+
+    [RootFact(Why, "mosquitto", "nft", "etcd", "setpriv")]
+    public async Task A_site_cut_off_stops_its_active_before_the_other_site_starts_one()
+    {
+        await using TicketedSites sites = await StartAsync();
+        long eastEpoch = sites.East.Observer.LatestRoles(Group)!.Epoch;
+
+        double faultMeter = sites.Meter.NowMs;
+        sites.CutSiteOff(East);
+
+        Assert.True(await sites.West.WaitUntilSettledAsync(null, Takeover, CancellationToken.None), "west did not run the active after east was cut off" + Logs(sites));
+        Assert.True(
+            await sites.East.Observer.WaitForAsync(_ => !sites.Meter.Serving(East), Takeover, CancellationToken.None),
+            "east still runs its active with west's running" + Logs(sites));
+
+        ServingSpan eastLast = sites.Meter.Spans(East).Last(s => s.StartMs < faultMeter);
+        ServingSpan westFirst = sites.Meter.Spans(West).First(s => s.StartMs >= faultMeter);
+        Assert.NotNull(eastLast.EndMs);
+        double eastStopped = eastLast.EndMs!.Value - faultMeter, westStarted = westFirst.StartMs - faultMeter;
+        long westEpoch = sites.West.Observer.LatestRoles(Group)!.Epoch;
+        output.WriteLine($"after the cut: east's active stopped at {eastStopped:F0} ms, west's started at {westStarted:F0} ms (gap {westStarted - eastStopped:F0} ms); " +
+                         $"epoch {eastEpoch} -> {westEpoch}; overlap {sites.Meter.OverlapMs():F0} ms; " +
+                         $"the timings: give-up {TicketedSites.Timing.GiveUpAfterMs} ms, earliest takeover {TicketedSites.Timing.EarliestTakeoverMs} ms after east's last renewal");
+
+        Assert.True(eastStopped < westStarted, $"east's active stopped at {eastStopped:F0} ms, after west's started at {westStarted:F0} ms");
+        Assert.Equal(0, sites.Meter.OverlapMs());
+        Assert.True(westEpoch > eastEpoch, $"west granted epoch {westEpoch}, not above east's {eastEpoch}");
+        Assert.Equal(West, (await sites.TicketAsync())?.Site);
+    }
+
+    [RootFact(Why, "mosquitto", "nft", "etcd", "setpriv")]
+    public async Task A_lost_arbiter_changes_nothing()
+    {
+        await using TicketedSites sites = await StartAsync();
+        SiteTicketRecord before = (await sites.TicketAsync())!;
+        var roles = sites.East.Observer.LatestRoles(Group)!;
+        string active = roles.Active[0];
+
+        sites.LoseArbiter();
+
+        // A negative result needs a span to hold over: longer than the lease plus acquire-after,
+        // after which a ticket east failed to renew would have expired and been taken. Checked all
+        // along, not once at the end.
+        TimeSpan window = TimeSpan.FromMilliseconds(TicketedSites.Timing.EarliestTakeoverMs + 4000);
+        var clock = Stopwatch.StartNew();
+        int reads = 0;
+        while (clock.Elapsed < window)
+        {
+            SiteTicketRecord? now = await sites.TicketAsync();
+            Assert.True(now == before, $"{clock.ElapsedMilliseconds} ms after the arbiter was lost the ticket is {now?.ToString() ?? "held by nobody (or unreadable)"}, was {before}");
+            Assert.True(sites.Meter.Serving(East), $"east stopped serving {clock.ElapsedMilliseconds} ms after the arbiter was lost" + Logs(sites));
+            Assert.False(sites.Meter.Serving(West), $"west serves {clock.ElapsedMilliseconds} ms after the arbiter was lost");
+            Assert.Equal([active], sites.East.Observer.LatestRoles(Group)!.Active);
+            reads++;
+            await Task.Delay(200); // the pace of the checks within the window, not a wait for anything
+        }
+
+        output.WriteLine($"{window.TotalMilliseconds:F0} ms without the arbiter: {reads} reads, east kept the ticket on lease {before.Lease} (renewed: the lease is {TicketedSites.Timing.LeaseMs} ms) and {active} active at epoch {roles.Epoch}");
+        Assert.Equal(roles.Epoch, sites.East.Observer.LatestRoles(Group)!.Epoch);
+        Assert.Equal(0, sites.Meter.OverlapMs());
+    }
+
+    private async Task<TicketedSites> StartAsync()
+    {
+        var clock = Stopwatch.StartNew();
+        TicketedSites sites = await TicketedSites.StartAsync(new RackClusterFixture.OutputWriter(output), CancellationToken.None);
+        try
+        {
+            Assert.True(await sites.WaitForActiveAtAsync(East, Settle, CancellationToken.None), "east did not settle with the active and west standby" + Logs(sites));
+            Assert.Equal(East, (await sites.TicketAsync())?.Site);
+            output.WriteLine($"both sites started and east holds the ticket after {clock.ElapsedMilliseconds} ms; agents step down after {TicketedSites.AgentDemoteWhenSilentMs} ms of board silence");
+            return sites;
+        }
+        catch
+        {
+            await sites.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static string Logs(TicketedSites sites) =>
+        $"\neast's board:\n{Tail(sites.East.BoardLog)}\nwest's board:\n{Tail(sites.West.BoardLog)}";
+
+    private static string Tail(string path) => RackClusterFixture.Tail(path);
+}
