@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
 using Watchdog.Board.Hosting;
+using Watchdog.Board.Metrics;
+using Watchdog.Metrics;
 using Watchdog.Board.Mqtt;
 using Watchdog.Board.Persistence;
 using Watchdog.Board.Sites;
@@ -73,6 +75,15 @@ using PosixSignalRegistration onInt = PosixSignalRegistration.Create(PosixSignal
 
 Task linkTask = link.RunAsync(stop.Token);
 var runtime = new BoardRuntime(parts, link, received, epochFile, systemd, tickets);
+using MetricsEndpoint? metrics = StartMetrics(options, parts, runtime, link);
+if (options.MetricsAddress is not null && metrics is null)
+{
+    stop.Cancel();
+    await linkTask;
+    parts.Dispose();
+    return 2;
+}
+
 tickets?.Start();
 int exitCode = 0;
 var tickThread = new Thread(() => exitCode = runtime.Run(options.StatusIntervalMs, stop.Token))
@@ -91,6 +102,24 @@ parts.Dispose();
 await link.CloseAsync(statusTopic, BoardRuntime.PresenceWord(Presence.Disconnected));
 await linkTask;
 return exitCode;
+
+static MetricsEndpoint? StartMetrics(BoardOptions options, BoardParts parts, BoardRuntime runtime, MqttLink link)
+{
+    if (options.MetricsAddress is null)
+    {
+        return null;
+    }
+
+    var metrics = new BoardMetrics(parts, runtime, link);
+    if (!MetricsEndpoint.TryStart(options.MetricsAddress, metrics.Registry, out MetricsEndpoint? endpoint, out string error))
+    {
+        Console.Error.WriteLine("watchdog-board: --metrics " + error);
+        return null;
+    }
+
+    BoardLog.Write($"metrics on {options.MetricsAddress.ScrapeUrl}");
+    return endpoint;
+}
 
 static SiteTickets? LoadSiteTickets(BoardOptions options, BoardParts parts)
 {
