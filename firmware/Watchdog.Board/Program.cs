@@ -76,14 +76,6 @@ using PosixSignalRegistration onInt = PosixSignalRegistration.Create(PosixSignal
 Task linkTask = link.RunAsync(stop.Token);
 var runtime = new BoardRuntime(parts, link, received, epochFile, systemd, tickets);
 using MetricsEndpoint? metrics = StartMetrics(options, parts, runtime, link);
-if (options.MetricsAddress is not null && metrics is null)
-{
-    stop.Cancel();
-    await linkTask;
-    parts.Dispose();
-    return 2;
-}
-
 tickets?.Start();
 int exitCode = 0;
 var tickThread = new Thread(() => exitCode = runtime.Run(options.StatusIntervalMs, stop.Token))
@@ -113,7 +105,9 @@ static MetricsEndpoint? StartMetrics(BoardOptions options, BoardParts parts, Boa
     var metrics = new BoardMetrics(parts, runtime, link);
     if (!MetricsEndpoint.TryStart(options.MetricsAddress, metrics.Registry, out MetricsEndpoint? endpoint, out string error))
     {
-        Console.Error.WriteLine("watchdog-board: --metrics " + error);
+        // Metrics never keep the watchdog from running: a board that would not start over a
+        // port clash could fence and fail over nobody.
+        BoardLog.Write("--metrics: " + error + "; running without the metrics endpoint");
         return null;
     }
 
