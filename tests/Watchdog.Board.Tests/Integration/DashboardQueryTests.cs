@@ -71,7 +71,10 @@ public sealed partial class DashboardQueryTests(ITestOutputHelper output)
         Assert.Equal(["watchdog_b", "watchdog_c_total"], MetricNames("watchdog_b == 1 and on (node) increase(watchdog_c_total[$__range])"));
     }
 
-    /// <summary>Metric names in a PromQL expression: identifiers that are not functions, keywords, label names or inside strings and ranges.</summary>
+    /// <summary>
+    /// Metric names in a PromQL expression: identifiers that are not functions or aggregations
+    /// (followed by a parenthesis, once "by (...)" is gone), keywords, label names, or inside strings and ranges.
+    /// </summary>
     internal static IEnumerable<string> MetricNames(string expr)
     {
         string s = Quoted().Replace(expr, "\"\"");
@@ -79,7 +82,7 @@ public sealed partial class DashboardQueryTests(ITestOutputHelper output)
         s = Brackets().Replace(s, "");
         s = Grouping().Replace(s, " ");
         return Identifier().Matches(s)
-            .Where(m => !(m.Index + m.Length < s.Length && s[m.Index + m.Length] == '(') && !PromQlWords.Contains(m.Value.ToLowerInvariant()))
+            .Where(m => !s[(m.Index + m.Length)..].TrimStart().StartsWith('(') && !PromQlWords.Contains(m.Value.ToLowerInvariant()))
             .Select(m => m.Value)
             .Distinct();
     }
