@@ -4,12 +4,13 @@
 # between two virtual sites (nftables), python3 for the small service behind the virtual IP,
 # keepalived for the bench, and for the database tests and the Patroni comparison: PostgreSQL 15,
 # Patroni and etcd (the site ticket's tests run their own etcd members from it too, in network
-# namespaces).
+# namespaces). Prometheus itself, for the test that has a real server scrape the board's
+# metrics endpoint.
 # Idempotent: does nothing when everything is there already.
 set -euo pipefail
 
 needed=(mosquitto mosquitto-clients iproute2 iputils-arping keepalived procps python3 nftables
-        postgresql-15 postgresql-client-15 patroni etcd-server etcd-client)
+        postgresql-15 postgresql-client-15 patroni etcd-server etcd-client prometheus)
 missing=()
 for pkg in "${needed[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -35,7 +36,7 @@ apt-get update -qq
 # Debian may start a system mosquitto on 1883; the tests start their own brokers on free ports.
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Debian starts the services it installs where it can; the tests start their own on free ports.
-for service in etcd patroni; do
+for service in etcd patroni prometheus prometheus-node-exporter; do
   if command -v systemctl >/dev/null && systemctl is-active -q "$service" 2>/dev/null; then
     systemctl disable --now -q "$service" || true
   fi

@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
 using Watchdog.Board.Hosting;
+using Watchdog.Board.Metrics;
+using Watchdog.Metrics;
 using Watchdog.Board.Mqtt;
 using Watchdog.Board.Persistence;
 using Watchdog.Board.Sites;
@@ -73,6 +75,7 @@ using PosixSignalRegistration onInt = PosixSignalRegistration.Create(PosixSignal
 
 Task linkTask = link.RunAsync(stop.Token);
 var runtime = new BoardRuntime(parts, link, received, epochFile, systemd, tickets);
+using MetricsEndpoint? metrics = StartMetrics(options, parts, runtime, link);
 tickets?.Start();
 int exitCode = 0;
 var tickThread = new Thread(() => exitCode = runtime.Run(options.StatusIntervalMs, stop.Token))
@@ -91,6 +94,26 @@ parts.Dispose();
 await link.CloseAsync(statusTopic, BoardRuntime.PresenceWord(Presence.Disconnected));
 await linkTask;
 return exitCode;
+
+static MetricsEndpoint? StartMetrics(BoardOptions options, BoardParts parts, BoardRuntime runtime, MqttLink link)
+{
+    if (options.MetricsAddress is null)
+    {
+        return null;
+    }
+
+    var metrics = new BoardMetrics(parts, runtime, link);
+    if (!MetricsEndpoint.TryStart(options.MetricsAddress, metrics.Registry, out MetricsEndpoint? endpoint, out string error))
+    {
+        // Metrics never keep the watchdog from running: a board that would not start over a
+        // port clash could fence and fail over nobody.
+        BoardLog.Write("--metrics: " + error + "; running without the metrics endpoint");
+        return null;
+    }
+
+    BoardLog.Write($"metrics on {options.MetricsAddress.ScrapeUrl}");
+    return endpoint;
+}
 
 static SiteTickets? LoadSiteTickets(BoardOptions options, BoardParts parts)
 {

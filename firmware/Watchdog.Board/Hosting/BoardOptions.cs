@@ -1,4 +1,5 @@
 using System.Globalization;
+using Watchdog.Metrics;
 using Watchdog.Mqtt;
 
 namespace Watchdog.Board.Hosting;
@@ -15,7 +16,7 @@ public sealed class BoardOptions
         "                      [--username <name> --password-file <file>] [--client-id <id>] [--tick-ms <n>]\n" +
         "                      [--epoch-floor <n>] [--status-interval-ms <n>]\n" +
         "                      [--pair-serial <device> | --pair-socket <own.sock> --peer-socket <peer.sock>]\n" +
-        "                      [--dr <dr.json> --site <name>]";
+        "                      [--dr <dr.json> --site <name>] [--metrics <host:port>]";
 
     public string ConfigPath { get; private set; } = "";
     public string PinMapPath { get; private set; } = "";
@@ -49,6 +50,9 @@ public sealed class BoardOptions
 
     /// <summary>Which site of the DR configuration this board is in.</summary>
     public string? Site { get; private set; }
+
+    /// <summary>Where the Prometheus endpoint listens (docs/operations.md, "Metrics"); null: no endpoint.</summary>
+    public ListenAddress? MetricsAddress { get; private set; }
 
     public bool UseTls => CaFile is not null;
 
@@ -148,6 +152,14 @@ public sealed class BoardOptions
             case "--pair-serial": PairSerial = value; return true;
             case "--dr": DrPath = value; return true;
             case "--site": Site = value; return true;
+            case "--metrics":
+                if (!ListenAddress.TryParse(value, "--metrics", out ListenAddress? address, out error))
+                {
+                    return false;
+                }
+
+                MetricsAddress = address;
+                return true;
             case "--broker":
                 if (!MqttBroker.TryParse(value, CaFile is null ? 1883 : 8883, out MqttBroker? broker, out error))
                 {

@@ -42,6 +42,7 @@ public sealed class BoardRuntime : IBoardSink
 
     private long _lastPersisted;
     private string? _lastCommissioned;
+    private TickClock? _clock;
 
     public BoardRuntime(BoardParts parts, MqttLink link, InboundQueue received, EpochFile epochFile, SystemdNotifier systemd, SiteTickets? tickets = null)
     {
@@ -67,6 +68,21 @@ public sealed class BoardRuntime : IBoardSink
         }
     }
 
+    /// <summary>
+    /// Raised on the tick thread after the glue carried out an output of Tick or Step (the metrics
+    /// count fences and failovers from it); a handler must be quick and must not throw.
+    /// </summary>
+    public event Action<CoreOutput>? OutputApplied;
+
+    /// <summary>Ticks a full period or more late since the loop started (read from any thread).</summary>
+    public long TickStalls => _clock?.Stalls ?? 0;
+
+    /// <summary>The latest tick since the loop started, in ms behind its schedule.</summary>
+    public double WorstLateMs => _clock?.WorstLateMs ?? 0;
+
+    /// <summary>Messages refused since start (seal, decoding, freshness).</summary>
+    public long MessagesRefused => _refusals.Total;
+
     /// <summary>The presence word retained on board/&lt;board&gt;/status while we run; the will replaces it with "lost".</summary>
     public static byte[] PresenceWord(Presence p) => MessageCodec.EncodePresence(p);
 
@@ -75,6 +91,7 @@ public sealed class BoardRuntime : IBoardSink
     {
         int tickMs = _parts.Config.Timing.TickMs;
         var clock = new TickClock(tickMs);
+        _clock = clock;
         long ticks = 0;
         long nextStatus = 0;
         long nextWatchdog = 0;
@@ -112,6 +129,7 @@ public sealed class BoardRuntime : IBoardSink
             if (authority)
             {
                 _glue.Tick(wall);
+                OutputApplied?.Invoke(_parts.Core.Output);
             }
 
             if (!_glue.Healthy)
@@ -243,6 +261,7 @@ public sealed class BoardRuntime : IBoardSink
         if (output is not null)
         {
             _glue.Apply(output);
+            OutputApplied?.Invoke(output);
         }
         else if (_inbound.Refused)
         {

@@ -187,6 +187,12 @@ public sealed class MetricsOptions
 
     /// <summary>Interfaces counted for traffic; empty counts all but lo.</summary>
     public List<string> Interfaces { get; set; } = new();
+
+    /// <summary>
+    /// Where the Prometheus endpoint listens, host:port ("127.0.0.1:9106", "*:9106"); empty (the
+    /// default): no endpoint. Names in docs/operations.md, "Metrics".
+    /// </summary>
+    public string PrometheusListen { get; set; } = "";
 }
 
 public sealed class SystemdOptions

@@ -42,6 +42,11 @@ public static class ConfigValidator
             p.Add("Metrics:DiskPath", o.Metrics.DiskPath, "must name a mount point such as /");
         }
 
+        if (o.Metrics.PrometheusListen.Length > 0 && !Watchdog.Metrics.ListenAddress.TryParse(o.Metrics.PrometheusListen, "Metrics:PrometheusListen", out _, out string listenError))
+        {
+            p.Add("Metrics:PrometheusListen", o.Metrics.PrometheusListen, listenError[(listenError.IndexOf(':', "Metrics:PrometheusListen".Length) + 1)..].Trim());
+        }
+
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < o.Checks.Count; i++)
         {

@@ -26,6 +26,7 @@ public sealed class HeartbeatPump : IDisposable
     private Thread? _thread;
     private long _loops;
     private long _edges;
+    private long _lastEdgeTimestamp = -1;
     private bool? _lastRole;
 
     public HeartbeatPump(IHeartbeatHardware hw, Func<bool> mayFeed, AgentStatus status, IAgentEvents events, int periodMs, int retryMinMs, int retryMaxMs, int rolePollMs = 100, int realtimePriority = 0)
@@ -49,6 +50,15 @@ public sealed class HeartbeatPump : IDisposable
 
     /// <summary>Edges written since start (for tests and the footprint bench).</summary>
     public long Edges => Interlocked.Read(ref _edges);
+
+    /// <summary>When the last edge was written (Stopwatch timestamp); -1 before the first.</summary>
+    public long LastEdgeTimestamp => Interlocked.Read(ref _lastEdgeTimestamp);
+
+    /// <summary>
+    /// Called on the pump thread with how many ms after its deadline each edge was written (the
+    /// metrics' lateness histogram); must be quick. A late edge is what makes the board suspect a hang.
+    /// </summary>
+    public Action<long>? EdgeLateness { get; set; }
 
     public void Start()
     {
@@ -117,6 +127,8 @@ public sealed class HeartbeatPump : IDisposable
                         level = !level;
                         _hw.Write(level);
                         Interlocked.Increment(ref _edges);
+                        Interlocked.Exchange(ref _lastEdgeTimestamp, Stopwatch.GetTimestamp());
+                        EdgeLateness?.Invoke(now - nextEdgeMs);
                     }
                     else if (!verified)
                     {

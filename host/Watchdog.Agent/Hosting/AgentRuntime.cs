@@ -68,6 +68,11 @@ public sealed class AgentRuntime : IDisposable
         var sampler = new MetricsSampler(new ProcReader(disks: options.Metrics.Disks, interfaces: options.Metrics.Interfaces), options.Metrics.DiskPath, LatestResponseMs);
         Publisher = new StatePublisher(_link, _topics, options.Node, options.Group, Status, Events, sampler, options.Mqtt.StatePublishMs, options.Metrics.IntervalMs, time, _log, Keys.Seals);
         Commands = new CommandGate(CommandGate.CreateVerifier(Keys.Ring, options.Commands, time), options.Node, Events, Status, time, () => Roles.HighestEpoch);
+        if (options.Metrics.PrometheusListen.Length > 0)
+        {
+            Prometheus = new AgentPrometheus(options.Cluster, options.Node, options.Group, Status, Roles, Pump, _link);
+        }
+
         _inbound = new InboundDispatcher(_topics, options.Node, Roles, Contact, Commands, Publisher, Events, options.Board.RestartUnit, options.Board.RestartTimeoutMs, _log)
         {
             Seals = Keys.Seals,
@@ -94,6 +99,9 @@ public sealed class AgentRuntime : IDisposable
 
     public IReadOnlyList<CheckRunner> Checks => _checks;
 
+    /// <summary>The metrics the Prometheus endpoint serves; null when Metrics:PrometheusListen is empty.</summary>
+    public AgentPrometheus? Prometheus { get; }
+
     public async Task RunAsync(CancellationToken stopping)
     {
         _link.Received += _inbound.Enqueue;
@@ -111,6 +119,7 @@ public sealed class AgentRuntime : IDisposable
         {
             Events.Raise("epoch-memory-volatile", Severity.Warning, "Board:EpochFile is not set: after a restart this agent cannot tell a replayed old grant from the current one");
         }
+        using Watchdog.Metrics.MetricsEndpoint? endpoint = StartPrometheus();
         Pump.Start();
         var tasks = new List<Task>
         {
@@ -145,6 +154,24 @@ public sealed class AgentRuntime : IDisposable
         }
 
         _link.Dispose();
+    }
+
+    // A port clash or a refused address is an alert, not a stop: metrics never take the heartbeat down.
+    private Watchdog.Metrics.MetricsEndpoint? StartPrometheus()
+    {
+        if (Prometheus is null || !Watchdog.Metrics.ListenAddress.TryParse(_o.Metrics.PrometheusListen, "Metrics:PrometheusListen", out var address, out _))
+        {
+            return null;
+        }
+
+        if (!Watchdog.Metrics.MetricsEndpoint.TryStart(address!, Prometheus.Registry, out var endpoint, out string error))
+        {
+            Events.Raise("metrics-endpoint-failed", Severity.Alert, "Metrics:PrometheusListen: " + error + "; running without the metrics endpoint");
+            return null;
+        }
+
+        _log.LogInformation("metrics on {Url}", address!.ScrapeUrl);
+        return endpoint;
     }
 
     private double LatestResponseMs()

@@ -139,7 +139,12 @@ public sealed class AgentStatus
     public bool BoardLost { get { lock (_gate) { return _boardLost; } } }
 
     /// <summary>Takes a consistent snapshot as the message published on node/&lt;node&gt;/state.</summary>
-    public NodeState Snapshot(string node, string group, long timestampMs)
+    public NodeState Snapshot(string node, string group, long timestampMs) => Build(node, group, timestampMs, advanceSeq: true);
+
+    /// <summary>The same picture for a reader that publishes nothing (the metrics): the sequence number does not move.</summary>
+    public NodeState Peek(string node, string group) => Build(node, group, 0, advanceSeq: false);
+
+    private NodeState Build(string node, string group, long timestampMs, bool advanceSeq)
     {
         lock (_gate)
         {
@@ -217,7 +222,7 @@ public sealed class AgentStatus
                 Feeding = _feeding,
                 BoardLost = _boardLost,
                 Checks = checks,
-                Seq = ++_seq,
+                Seq = advanceSeq ? ++_seq : _seq,
                 Timestamp = timestampMs,
             };
         }
