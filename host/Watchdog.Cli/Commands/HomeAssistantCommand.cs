@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text;
 using Watchdog.Cli.Mqtt;
 using Watchdog.Firmware.Core.Config;
+using Watchdog.Operator;
 using Watchdog.Operator.HomeAssistant;
 
 namespace Watchdog.Cli.Commands;
@@ -36,20 +37,13 @@ public static class HomeAssistantCommand
             var errors = new List<string>();
             foreach (var path in result.GetValue(boards) ?? [])
             {
-                try
+                if (BoardConfigFile.TryRead(path, out BoardConfig? config, out string error))
                 {
-                    if (BoardConfigReader.TryRead(File.ReadAllBytes(path), out BoardConfig? config, out string error) && config is not null)
-                    {
-                        configs.Add(config);
-                    }
-                    else
-                    {
-                        errors.Add($"--board-config '{path}': {error}");
-                    }
+                    configs.Add(config!);
                 }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                else
                 {
-                    errors.Add($"--board-config '{path}': {e.Message}");
+                    errors.Add(error);
                 }
             }
 
@@ -62,7 +56,7 @@ public static class HomeAssistantCommand
                 }
                 catch (ArgumentException e)
                 {
-                    errors.Add(e.Message[..(e.Message.IndexOf(" (Parameter", StringComparison.Ordinal) is var i and >= 0 ? i : e.Message.Length)]);
+                    errors.Add(e.Message);
                 }
             }
 

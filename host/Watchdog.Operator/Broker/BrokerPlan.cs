@@ -71,22 +71,12 @@ public sealed class BrokerPlan
         var configs = new List<(string Source, BoardConfig Config)>();
         foreach (string path in boardConfigPaths)
         {
-            byte[] bytes;
-            try
+            if (!BoardConfigFile.TryRead(path, out BoardConfig? config, out string error))
             {
-                bytes = File.ReadAllBytes(path);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new BrokerConfigException($"--board-config '{path}': {e.Message}");
+                throw new BrokerConfigException(error);
             }
 
-            if (!BoardConfigReader.TryRead(bytes, out BoardConfig? config, out string error) || config is null)
-            {
-                throw new BrokerConfigException($"--board-config '{path}': {error}");
-            }
-
-            configs.Add((path, config));
+            configs.Add((path, config!));
         }
 
         return From(configs, operators, bridgePeers);

@@ -32,13 +32,14 @@ public static class DiscoveryConfigs
     {
         if (boards.Count == 0)
         {
-            throw new ArgumentException("at least one board configuration is needed", nameof(boards));
+            throw new ArgumentException("at least one board configuration is needed");
         }
 
         var cluster = boards[0].Cluster;
         if (boards.FirstOrDefault(b => b.Cluster != cluster) is { } other)
         {
-            throw new ArgumentException($"board {other.Board} is in cluster '{other.Cluster}', board {boards[0].Board} in '{cluster}': one cluster at a time", nameof(boards));
+            // No parameter name: the message goes to the operator as it is.
+            throw new ArgumentException($"board {other.Board} is in cluster '{other.Cluster}', board {boards[0].Board} in '{cluster}': one cluster at a time");
         }
 
         var t = new TopicTree(cluster);
