@@ -49,6 +49,7 @@ internal static class CliProcess
         private readonly SemaphoreSlim _lineArrived = new(0);
         private readonly TaskCompletionSource _stdoutClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _stderrClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private bool _disposed;
 
         public Running(Process process, string[] args)
         {
@@ -111,8 +112,15 @@ internal static class CliProcess
             return _process.ExitCode;
         }
 
+        /// <summary>Kills the program (a test may do so mid-run, to see what its death leaves); once.</summary>
         public void Dispose()
         {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
             if (!_process.HasExited)
             {
                 _process.Kill(entireProcessTree: true);

@@ -40,7 +40,8 @@ public sealed class ClusterOptions
     }
 
     /// <param name="cluster">The cluster to connect for, when the command knows it from elsewhere (a board configuration); null: --cluster.</param>
-    public Task<ClusterConnection> ConnectAsync(ParseResult result, CancellationToken ct, string? cluster = null)
+    /// <param name="will">A retained message for the broker to publish when the connection dies; null: none.</param>
+    public Task<ClusterConnection> ConnectAsync(ParseResult result, CancellationToken ct, string? cluster = null, (string Topic, byte[] Payload)? will = null)
     {
         var caFile = result.GetValue(CaFile);
         if (string.IsNullOrEmpty(caFile))
@@ -56,6 +57,7 @@ public sealed class ClusterOptions
             result.GetValue(Username),
             Environment.GetEnvironmentVariable("WATCHDOG_MQTT_PASSWORD"),
             caFile,
-            ct);
+            ct,
+            will);
     }
 }

@@ -12,7 +12,7 @@ namespace Watchdog.Cli.Commands;
 /// and nodes of the given board configurations (retained, so Home Assistant finds them whenever it
 /// connects) and removes the configs of this cluster's members that left the configuration. Run
 /// it again after every change of the board configuration. The entities read Watchdog's own
-/// topics; nothing here stays running.
+/// topics; nothing here stays running. Controls (buttons) are <c>homeassistant bridge</c>'s.
 /// </summary>
 public static class HomeAssistantCommand
 {
@@ -30,6 +30,7 @@ public static class HomeAssistantCommand
         var prefix = new Option<string>("--prefix") { Description = "Home Assistant's discovery prefix (the broker's ACL lets operators write homeassistant/#)", DefaultValueFactory = _ => DiscoveryConfigs.DefaultPrefix };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print the configs (topic, then payload) and connect to no broker" };
         var command = new Command("homeassistant", "Publish Home Assistant MQTT discovery for the cluster's boards and nodes; remove it for members that left") { boards, prefix, dryRun };
+        command.Subcommands.Add(HomeAssistantBridgeCommand.Create());
         cluster.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
@@ -104,7 +105,7 @@ public static class HomeAssistantCommand
     /// messages before anything published after it: a marker published after subscribing, once it
     /// comes back, says they have all arrived.
     /// </summary>
-    private static async Task<List<(string Topic, string Payload)>> RetainedConfigsAsync(ClusterConnection connection, string prefix, CancellationToken ct)
+    internal static async Task<List<(string Topic, string Payload)>> RetainedConfigsAsync(ClusterConnection connection, string prefix, CancellationToken ct)
     {
         var marker = $"{prefix}/watchdog-sync/{Guid.NewGuid():N}";
         await connection.SubscribeAsync(DiscoveryConfigs.Filter(prefix), ct).ConfigureAwait(false);

@@ -35,8 +35,10 @@ public sealed class ClusterConnection : IAsyncDisposable
     public BlockingCollection<ReceivedMessage> Received { get; } = new(new ConcurrentQueue<ReceivedMessage>());
 
     /// <summary>With <paramref name="caFile"/>, connects with TLS and accepts only a broker certificate for the broker's name signed by that CA.</summary>
+    /// <param name="will">A retained message the broker publishes when the connection dies (a long-running command's availability); null: none.</param>
     public static async Task<ClusterConnection> ConnectAsync(
-        IReadOnlyList<BrokerEndpoint> brokers, string cluster, string? username, string? password, string? caFile, CancellationToken ct)
+        IReadOnlyList<BrokerEndpoint> brokers, string cluster, string? username, string? password, string? caFile, CancellationToken ct,
+        (string Topic, byte[] Payload)? will = null)
     {
         X509Certificate2Collection? trusted = null;
         if (caFile is not null)
@@ -81,6 +83,11 @@ public sealed class ClusterConnection : IAsyncDisposable
             if (trusted is not null)
             {
                 options = options.WithBrokerTls(broker.Host, trusted);
+            }
+
+            if (will is { } last)
+            {
+                options = options.WithWillTopic(last.Topic).WithWillPayload(last.Payload).WithWillRetain().WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
             }
 
             try

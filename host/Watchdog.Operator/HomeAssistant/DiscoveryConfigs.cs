@@ -18,7 +18,8 @@ public sealed record DiscoveryConfig(string Topic, string Payload);
 /// while the agent is lost, one read from the board while the board is. Config topics are
 /// <c>&lt;prefix&gt;/&lt;component&gt;/watchdog_&lt;cluster&gt;_&lt;node|board&gt;_&lt;name&gt;/&lt;entity&gt;/config</c>;
 /// every device's identifier is <c>watchdog/&lt;cluster&gt;/&lt;kind&gt;/&lt;name&gt;</c>, which is how
-/// <see cref="Stale"/> recognises the configs of a member that left the configuration.
+/// <see cref="Stale"/> recognises the configs of a member that left the configuration. Controls
+/// (buttons) are the <see cref="ControlBridge"/>'s, off unless it runs.
 /// </summary>
 public static class DiscoveryConfigs
 {
@@ -95,16 +96,21 @@ public static class DiscoveryConfigs
 
     /// <summary>
     /// Of the retained discovery topics found on the broker (topic and payload), those of this
-    /// cluster's devices that <paramref name="wanted"/> no longer has: a node or board that left
-    /// the configuration. Configs of other clusters, and of anything that is not ours, are left alone.
+    /// cluster's boards and nodes that <paramref name="wanted"/> no longer has: a node or board that
+    /// left the configuration. Configs of other clusters, of the control bridge's device and of
+    /// anything that is not ours are left alone.
     /// </summary>
-    public static IReadOnlyList<string> Stale(IEnumerable<(string Topic, string Payload)> found, IReadOnlyList<DiscoveryConfig> wanted, string cluster)
+    public static IReadOnlyList<string> Stale(IEnumerable<(string Topic, string Payload)> found, IReadOnlyList<DiscoveryConfig> wanted, string cluster) =>
+        Stale(found, wanted, id => id.StartsWith($"watchdog/{cluster}/board/", StringComparison.Ordinal) || id.StartsWith($"watchdog/{cluster}/node/", StringComparison.Ordinal));
+
+    /// <summary>Of the retained discovery topics found, those of the devices <paramref name="ours"/> owns (by device identifier) that <paramref name="wanted"/> no longer has.</summary>
+    public static IReadOnlyList<string> Stale(IEnumerable<(string Topic, string Payload)> found, IReadOnlyList<DiscoveryConfig> wanted, Func<string, bool> ours)
     {
         var keep = wanted.Select(w => w.Topic).ToHashSet(StringComparer.Ordinal);
         var stale = new List<string>();
         foreach (var (topic, payload) in found)
         {
-            if (payload.Length > 0 && !keep.Contains(topic) && DeviceOf(payload) is { } id && id.StartsWith($"watchdog/{cluster}/", StringComparison.Ordinal))
+            if (payload.Length > 0 && !keep.Contains(topic) && DeviceOf(payload) is { } id && ours(id))
             {
                 stale.Add(topic);
             }
@@ -128,8 +134,8 @@ public static class DiscoveryConfigs
         }
     }
 
-    // Home Assistant's node and object ids take letters, digits, '_' and '-' only; Watchdog names may hold more ('.').
-    private static string Slug(string id) => string.Concat(id.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' ? c : '_'));
+    /// <summary>Home Assistant's node and object ids take letters, digits, '_' and '-' only; Watchdog names may hold more ('.').</summary>
+    public static string Slug(string id) => string.Concat(id.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' ? c : '_'));
 
     private static JsonObject Device(string cluster, string kind, string name, string model, string? via)
     {
