@@ -18,7 +18,10 @@ public static class TimelineSvg
     private const double Right = 24;
     private const double LaneHeight = 50;
     private const double MarkerBand = 60;
-    private const int MarkerRows = 4;
+    private const int MinMarkerRows = 4;
+    private const double MarkerRowHeight = 14;
+    private const string ImposedColour = "#d32f2f";
+    private const string HeldColour = "#37474f";
     private static readonly string[] NodeColours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b"];
 
     private static readonly (ProbeFailure Failure, string Colour, string Label)[] FailureColours =
@@ -37,7 +40,8 @@ public static class TimelineSvg
             throw new ArgumentException($"timeline ends ({timeline.EndMs} ms) before it starts ({timeline.StartMs} ms)", nameof(timeline));
         }
 
-        double top = 34 + MarkerBand;
+        int markerRows = MarkerRowsFor(timeline);
+        double top = 34 + MarkerBand + (markerRows - MinMarkerRows) * MarkerRowHeight;
         int lanes = timeline.Lanes.Count + 2; // nodes, overlap, probes
         double axisY = top + lanes * LaneHeight + 6;
         double height = axisY + 70;
@@ -59,7 +63,7 @@ public static class TimelineSvg
         y += LaneHeight;
         DrawProbeLane(svg, scale, timeline.Probes, y, colours);
         DrawAxis(svg, scale, axisY);
-        DrawMarkers(svg, scale, timeline.Markers, 34, axisY);
+        DrawMarkers(svg, scale, timeline.Markers, markerRows, 34, axisY);
         DrawLegend(svg, colours, axisY + 36);
         return svg.ToString();
     }
@@ -74,12 +78,22 @@ public static class TimelineSvg
             DrawSpan(svg, scale, role, y + 4, 18, RoleColour(role.Label), "role", labelColour: "#fff");
         }
 
-        foreach (Interval condition in lane.Conditions)
+        // Conditions follow each other (killed, then held by the board): one label line for all of
+        // them, each after the first with its start, so labels a few pixels apart never overprint.
+        var labels = new List<string>();
+        foreach (Interval condition in lane.Conditions.OrderBy(c => c.StartMs))
         {
             double x1 = scale.X(condition.StartMs);
             double x2 = scale.X(condition.EndMs);
-            svg.Rect(x1, y + 2, x2 - x1, 40, "#d32f2f", $"{condition.Label}: {scale.Label(condition.StartMs)} to {scale.Label(condition.EndMs)}", 0.18);
-            svg.Text(x1 + 6, y + 48, condition.Label, 10, "#b71c1c");
+            // The first is the imposed fault; what follows it is the response to it (the board's fence), darker.
+            var (fill, opacity) = labels.Count == 0 ? (ImposedColour, 0.22) : (HeldColour, 0.4);
+            svg.Rect(x1, y + 2, x2 - x1, 40, fill, $"{condition.Label}: {scale.Label(condition.StartMs)} to {scale.Label(condition.EndMs)}", opacity);
+            labels.Add(labels.Count == 0 ? condition.Label : $"{condition.Label} {scale.Offset(condition.StartMs)}");
+        }
+
+        if (lane.Conditions.Count > 0)
+        {
+            svg.Text(scale.X(lane.Conditions.Min(c => c.StartMs)) + 6, y + 48, string.Join(", then ", labels), 10, "#b71c1c");
         }
 
         svg.Rect(Left, y + 25, scale.Right - Left, 14, "#fafafa");
@@ -150,12 +164,32 @@ public static class TimelineSvg
         svg.Text(8, y + 17, scale.HasFault ? "time since fault" : "time", 10, "#444");
     }
 
-    private static void DrawMarkers(SvgWriter svg, TimeScale scale, IReadOnlyList<TimelineMarker> markers, double top, double bottom)
+    private static void DrawMarkers(SvgWriter svg, TimeScale scale, IReadOnlyList<TimelineMarker> markers, int rows, double top, double bottom)
     {
-        // Each label goes to the first row where it does not run into the previous label, so
-        // markers a few ms apart stay readable; labels too close for every row share the last.
-        var rowEnds = new double[MarkerRows];
-        Array.Fill(rowEnds, double.MinValue);
+        foreach (var (marker, row, label, flip) in LayOutMarkers(scale, markers, rows))
+        {
+            double x = scale.X(marker.AtMs);
+            string colour = MarkerColour(marker.Kind);
+            double labelY = top + 10 + row * MarkerRowHeight;
+            svg.Line(x, labelY + 2, x, bottom, colour, marker.Kind == MarkerKind.Fault ? 2 : 1.2, marker.Kind == MarkerKind.Fault ? null : "4 3");
+            svg.Text(flip ? x - 3 : x + 3, labelY, label, 11, colour, flip ? "end" : "start", bold: marker.Kind == MarkerKind.Fault);
+        }
+    }
+
+    /// <summary>The rows the markers' labels need (at least <see cref="MinMarkerRows"/>), so that no two share a row where they would overprint.</summary>
+    private static int MarkerRowsFor(RunTimeline timeline)
+    {
+        var scale = new TimeScale(timeline, Left, Width - Right);
+        var laid = LayOutMarkers(scale, timeline.Markers, int.MaxValue);
+        return Math.Max(MinMarkerRows, laid.Count == 0 ? 0 : laid.Max(m => m.Row) + 1);
+    }
+
+    // Each label goes to the first row where it does not run into the previous label, so markers a
+    // few ms apart stay readable (a new row when every row is taken, up to maxRows).
+    private static List<(TimelineMarker Marker, int Row, string Label, bool Flip)> LayOutMarkers(TimeScale scale, IReadOnlyList<TimelineMarker> markers, int maxRows)
+    {
+        var rowEnds = new List<double>();
+        var laid = new List<(TimelineMarker, int, string, bool)>();
         foreach (TimelineMarker marker in markers.OrderBy(m => m.AtMs))
         {
             if (marker.AtMs < scale.Start || marker.AtMs > scale.End)
@@ -164,18 +198,25 @@ public static class TimelineSvg
             }
 
             double x = scale.X(marker.AtMs);
-            string colour = MarkerColour(marker.Kind);
-            string label = marker.Kind == MarkerKind.Fault ? marker.Label : $"{marker.Label} +{(marker.AtMs - scale.Zero).ToString("0", CultureInfo.InvariantCulture)} ms";
+            string label = marker.Kind == MarkerKind.Fault ? marker.Label : $"{marker.Label} {scale.Offset(marker.AtMs)}";
             double labelWidth = label.Length * 6.3 + 8;
             bool flip = x + labelWidth > Width - 4; // near the right edge: write leftwards
             double labelStart = flip ? x - labelWidth : x;
-            int row = Array.FindIndex(rowEnds, end => end < labelStart);
-            row = row < 0 ? MarkerRows - 1 : row;
+            int row = rowEnds.FindIndex(end => end < labelStart);
+            if (row < 0)
+            {
+                row = Math.Min(rowEnds.Count, maxRows - 1);
+                if (row == rowEnds.Count)
+                {
+                    rowEnds.Add(double.MinValue);
+                }
+            }
+
             rowEnds[row] = labelStart + labelWidth;
-            double labelY = top + 10 + row * 14;
-            svg.Line(x, labelY + 2, x, bottom, colour, marker.Kind == MarkerKind.Fault ? 2 : 1.2, marker.Kind == MarkerKind.Fault ? null : "4 3");
-            svg.Text(flip ? x - 3 : x + 3, labelY, label, 11, colour, flip ? "end" : "start", bold: marker.Kind == MarkerKind.Fault);
+            laid.Add((marker, row, label, flip));
         }
+
+        return laid;
     }
 
     private static void DrawLegend(SvgWriter svg, Dictionary<string, string> colours, double y)
@@ -198,8 +239,11 @@ public static class TimelineSvg
             x = LegendItem(svg, x, y, colour, role);
         }
 
-        svg.Rect(x, y - 10, 12, 12, "#d32f2f", null, 0.18);
-        svg.Text(x + 16, y, "imposed fault (frozen, killed, link down, partitioned)", 11, "#444");
+        svg.Rect(x, y - 10, 12, 12, ImposedColour, null, 0.22);
+        svg.Text(x + 16, y, "imposed fault", 11, "#444");
+        x += 26 + 13 * 6.4;
+        svg.Rect(x, y - 10, 12, 12, HeldColour, null, 0.4);
+        svg.Text(x + 16, y, "then held off (fenced)", 11, "#444");
     }
 
     private static double LegendItem(SvgWriter svg, double x, double y, string colour, string label)
@@ -243,5 +287,8 @@ public static class TimelineSvg
         public double X(double ms) => left + (Math.Clamp(ms, Start, End) - Start) / (End - Start) * (Right - left);
 
         public string Label(double ms) => ((ms - Zero) / 1000.0).ToString("+0.000;-0.000", CultureInfo.InvariantCulture) + " s";
+
+        /// <summary>Milliseconds from the fault, as the markers print them: "+140 ms".</summary>
+        public string Offset(double ms) => "+" + (ms - Zero).ToString("0", CultureInfo.InvariantCulture) + " ms";
     }
 }

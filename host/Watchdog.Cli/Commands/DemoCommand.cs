@@ -32,7 +32,8 @@ public static class DemoCommand
             DefaultValueFactory = _ => "http",
         };
         var mode = new Option<string>("--postgres-mode") { Description = "With --service postgres: sync (no acknowledged row may be lost) or async", DefaultValueFactory = _ => "sync" };
-        var command = new Command("demo", "Run the demo rack: a failure, the failover with timings, and the failback") { fault, boards, json, heartbeat, noNamespaces, mosquitto, anonymous, service, mode };
+        var timeline = new Option<string?>("--timeline") { Description = "Write the failover's timeline to this SVG file (roles, who held the virtual IP, the client's answers, the fault and the fence)" };
+        var command = new Command("demo", "Run the demo rack: a failure, the failover with timings, and the failback") { fault, boards, json, heartbeat, noNamespaces, mosquitto, anonymous, service, mode, timeline };
         command.SetAction((result, ct) => DemoRun.RunAsync(
             new DemoSettings(
                 // A board fault is shown first; the server fault after it is the agent crash.
@@ -45,7 +46,8 @@ public static class DemoCommand
                 Boards: result.GetValue(boards),
                 BoardFault: BoardFaults.Find(result.GetValue(fault)!),
                 Service: RackPostgres.ParseService(result.GetValue(service)!),
-                PostgresMode: RackPostgres.ParseMode(result.GetValue(mode)!)),
+                PostgresMode: RackPostgres.ParseMode(result.GetValue(mode)!),
+                TimelinePath: result.GetValue(timeline)),
             ct));
         return command;
     }

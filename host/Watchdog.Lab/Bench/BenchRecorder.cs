@@ -49,7 +49,7 @@ public static class BenchRecorder
                 .ToList();
             var roles = Intervals.FromSteps(steps, end, role => role == "none" ? null : role)
                 .Where(i => i.EndMs > start).ToList();
-            lanes.Add(new NodeLane(node, roles, Intervals.Holding(holders, node, end).Where(i => i.EndMs > start).ToList(), []));
+            lanes.Add(new NodeLane(node, roles, Intervals.Holding(holders, node, end).Where(i => i.EndMs > start).ToList(), node == r.Victim ? VictimConditions(r, end) : []));
         }
 
         var markers = new List<TimelineMarker> { new(r.FaultAtMs, MarkerKind.Fault, $"{r.Fault} on {r.Victim}") };
@@ -67,6 +67,21 @@ public static class BenchRecorder
         Mark(r.RtoMs, MarkerKind.ServiceBack, "VIP answers");
         var probes = (cluster.Probe?.Snapshot() ?? []).Where(p => p.StartMs >= start && p.StartMs <= end).ToList();
         return new RunTimeline(title, start, end, lanes, probes, ActingOverlaps(cluster, start, end), markers);
+    }
+
+    // The injected fault, shaded as the keepalived timelines shade theirs, and from the fence on the
+    // board's hold: the old active's role bar and address stay as it last reported them (a crashed
+    // agent reports nothing more), and without the hold the picture would seem to show two holders.
+    private static List<Interval> VictimConditions(FailoverResult r, double end)
+    {
+        double? fencedAt = r.FenceMs is { } fence ? r.FaultAtMs + fence : null;
+        var conditions = new List<Interval> { new(r.FaultAtMs, fencedAt ?? end, r.Fault) };
+        if (fencedAt is { } at)
+        {
+            conditions.Add(new Interval(at, end, "fenced by the board"));
+        }
+
+        return conditions;
     }
 
     // Overlap as the meter judges it (holding the VIP AND running): a frozen or reset-held server

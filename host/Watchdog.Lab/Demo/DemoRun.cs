@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Spectre.Console;
 using Spectre.Console.Rendering;
+using Watchdog.Bench.Timeline;
+using Watchdog.Lab.Bench;
 using Watchdog.Lab.Checks;
 using Watchdog.Lab.Faults;
 using Watchdog.Lab.Rack;
@@ -41,6 +43,11 @@ public static class DemoRun
             throw new FormatException($"--fault {settings.Fault.Name}: the demo shows {string.Join(", ", FaultCatalogue.Demo.Select(f => f.Name))} (the bench runs the rest)");
         }
 
+        if (settings.TimelinePath is not null && (settings.Boards != 1 || !settings.UseNamespaces))
+        {
+            throw new FormatException("--timeline draws the single-board demo in network namespaces (a virtual IP to probe): not with --boards 2 or --no-namespaces");
+        }
+
         if (settings.Service == RackService.Postgres)
         {
             if (!settings.UseNamespaces)
@@ -75,10 +82,10 @@ public static class DemoRun
         };
         return settings.BoardFault is { } board
             ? PairDemoRun.RunAsync(options, board, settings.Fault, settings.Json, live, log, ct)
-            : RunAsync(options, settings.Fault, settings.Json, live, log, ct);
+            : RunAsync(options, settings.Fault, settings.Json, settings.TimelinePath, live, log, ct);
     }
 
-    private static async Task<int> RunAsync(RackClusterOptions options, Fault kind, bool asJson, bool live, DemoLog log, CancellationToken ct)
+    private static async Task<int> RunAsync(RackClusterOptions options, Fault kind, bool asJson, string? timelinePath, bool live, DemoLog log, CancellationToken ct)
     {
         await using var cluster = await RackCluster.StartAsync(options, ct).ConfigureAwait(false);
         var preferred = options.Nodes[0];
@@ -102,6 +109,13 @@ public static class DemoRun
             log.Say($"failover: detection {Ms(failover.DetectionMs)}, fence {Ms(failover.FenceMs)}, takeover {Ms(failover.TakeoverMs)}, " +
                     $"virtual IP back {Ms(failover.RtoMs)}, overlap {failover.OverlapMs:0} ms, epoch {failover.EpochBefore} -> {failover.EpochAfter}" +
                     (failover.RpoMeasured ? $", rpo_rows {failover.RpoRows?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}, write outage {Ms(failover.WriteOutageMs)}" : ""));
+            if (timelinePath is not null)
+            {
+                // Drawn before the failback, while the probe's samples of this failover are all there.
+                File.WriteAllText(timelinePath, TimelineSvg.Draw(BenchRecorder.Timeline(cluster, failover, $"watchdog demo: {kind.Name} on {failover.Victim}")));
+                log.Say($"timeline of the failover written to {timelinePath}");
+            }
+
             failback = await FailbackAsync(cluster, preferred, log.Say, ct).ConfigureAwait(false);
         }
 
@@ -274,6 +288,7 @@ internal sealed class DemoLog
 /// <param name="BoardFault">With a pair: the board fault shown first (the authority fails), then <paramref name="Fault"/> under the new authority; null: the server fault alone.</param>
 /// <param name="Service">What runs behind the virtual IP: the node-name service, or PostgreSQL (RPO and write outage shown too).</param>
 /// <param name="PostgresMode">With PostgreSQL: synchronous or asynchronous replication.</param>
+/// <param name="TimelinePath">Where to write the failover's timeline (SVG, as the bench draws its runs); null: none.</param>
 public sealed record DemoSettings(
     Fault Fault, bool Json, int HeartbeatMs, bool UseNamespaces, bool Mosquitto, bool SecureBroker, int Boards = 1, BoardFault? BoardFault = null,
-    RackService Service = RackService.Http, ReplicationMode PostgresMode = ReplicationMode.Synchronous);
+    RackService Service = RackService.Http, ReplicationMode PostgresMode = ReplicationMode.Synchronous, string? TimelinePath = null);

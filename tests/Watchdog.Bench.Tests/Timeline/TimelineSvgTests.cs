@@ -80,6 +80,46 @@ public class TimelineSvgTests
     }
 
     [Fact]
+    public void Five_markers_within_forty_ms_each_get_a_row_of_their_own()
+    {
+        // An agent crash as the demo draws it: detected and fenced together, the takeover and the
+        // first answer 20 ms apart; with four rows the last two labels once printed over each other.
+        RunTimeline timeline = Sample() with
+        {
+            Markers =
+            [
+                new TimelineMarker(1000, MarkerKind.Fault, "agent-crash on node-a"),
+                new TimelineMarker(1140, MarkerKind.Detection, "detected"),
+                new TimelineMarker(1140, MarkerKind.Fence, "fenced"),
+                new TimelineMarker(1161, MarkerKind.Takeover, "node-b active"),
+                new TimelineMarker(1180, MarkerKind.ServiceBack, "VIP answers"),
+            ],
+        };
+
+        XDocument doc = XDocument.Parse(TimelineSvg.Draw(timeline));
+
+        string[] expected = ["agent-crash on node-a", "detected +140 ms", "fenced +140 ms", "node-b active +161 ms", "VIP answers +180 ms"];
+        var rows = doc.Descendants(Svg + "text").Where(t => expected.Contains(t.Value)).Select(t => (double)t.Attribute("y")!).ToList();
+        Assert.Equal(5, rows.Count);
+        Assert.Equal(5, rows.Distinct().Count());
+    }
+
+    [Fact]
+    public void The_fault_and_the_fence_after_it_are_shaded_and_labelled_on_one_line()
+    {
+        RunTimeline timeline = Sample() with
+        {
+            Lanes = [Sample().Lanes[0] with { Conditions = [new Interval(1000, 1140, "agent-crash"), new Interval(1140, 3000, "fenced by the board")] }, Sample().Lanes[1]],
+        };
+
+        XDocument doc = XDocument.Parse(TimelineSvg.Draw(timeline));
+
+        Assert.Contains("agent-crash, then fenced by the board +140 ms", doc.Descendants(Svg + "text").Select(t => t.Value));
+        Assert.Equal(2, doc.Descendants(Svg + "rect").Count(r => ((string?)r.Element(Svg + "title"))?.StartsWith("agent-crash:", StringComparison.Ordinal) == true ||
+                                                                ((string?)r.Element(Svg + "title"))?.StartsWith("fenced by the board:", StringComparison.Ordinal) == true));
+    }
+
+    [Fact]
     public void An_empty_time_range_is_refused()
     {
         RunTimeline bad = Sample() with { EndMs = 0 };
