@@ -81,14 +81,6 @@ public sealed class SiteTickets : IAsyncDisposable
                 continue;
             }
 
-            if (t.Failover == FailoverMode.Manual)
-            {
-                // A manual ticket moves only on an operator's word (watchdogctl dr promote), which
-                // is not built yet: refusing beats a keeper that would take it by itself.
-                problems.Add($"DR group '{t.DrGroup}': failover \"manual\" is not supported by the board yet (the operator's promote command is not built); use \"automatic\" with an arbiter site");
-                continue;
-            }
-
             var options = new SiteTicketOptions
             {
                 Cluster = dr.Cluster,
@@ -99,6 +91,10 @@ public sealed class SiteTickets : IAsyncDisposable
                 RenewMs = t.RenewMs,
                 AcquireAfterMs = t.AcquireAfterMs,
                 StopMarginMs = t.StopMarginMs,
+                // A manual ticket moves only on an operator's grant (watchdogctl dr promote); until
+                // the first one it belongs to the group's preferred site.
+                Manual = t.Failover == FailoverMode.Manual,
+                DefaultSite = t.Rank == 0 ? site : t.OtherSite,
             };
             IReadOnlyList<string> wrong = SiteTicketOptions.Validate(options);
             if (wrong.Count > 0)
@@ -110,7 +106,8 @@ public sealed class SiteTickets : IAsyncDisposable
             // The preferred site competes at once; the other waits a lease and an acquire-after
             // more at start, so when both start together the preferred one wins (as Pacemaker's
             // priority-fencing-delay), and when the preferred one is down the other still takes it.
-            var keeper = new Keeper(t.BoardGroup, t.Rank == 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(t.LeaseMs + t.AcquireAfterMs));
+            // (A manual ticket needs no such delay: only the granted site takes it.)
+            var keeper = new Keeper(t.BoardGroup, t.Rank == 0 || options.Manual ? TimeSpan.Zero : TimeSpan.FromMilliseconds(t.LeaseMs + t.AcquireAfterMs));
             keeper.Ticket = new SiteTicket(options, _ => Task.FromResult(Volatile.Read(ref keeper.MembersReady))) { Candidate = keeper.StartDelay == TimeSpan.Zero };
             keepers.Add(keeper);
         }

@@ -209,6 +209,14 @@ public sealed partial class SiteTicket
             return TimeSpan.Zero;
         }
 
+        if (options.Manual && await GrantedElsewhereAsync(stop) is { } other)
+        {
+            // The operator moved the ticket: stop the active (Lost), then the lease is revoked on
+            // the next turn so the granted site need not wait for it to run out.
+            Lose(mine, $"granted to site '{other}' by an operator (watchdogctl dr promote).");
+            return TimeSpan.Zero;
+        }
+
         TicketRenewed? renewed = null;
         lock (gate)
         {
@@ -238,6 +246,21 @@ public sealed partial class SiteTicket
         await ExtendCeilingAsync(mine, lease, stop);
         TimeSpan next = TimeSpan.FromMilliseconds(options.RenewMs) - clock.GetElapsedTime(sent);
         return next > TimeSpan.Zero ? next : TimeSpan.Zero;
+    }
+
+    /// <summary>The site a manual ticket is now granted to when that is not this one; null when it is (or etcd did not answer: the deadline decides then).</summary>
+    private async Task<string?> GrantedElsewhereAsync(CancellationToken stop)
+    {
+        try
+        {
+            TicketSnapshot seen = await store.ReadAsync(RequestTimeout, stop);
+            return GrantedHere(seen) ? null : seen.GrantedSite ?? options.DefaultSite;
+        }
+        catch (Exception e) when (!stop.IsCancellationRequested)
+        {
+            NoteError(e);
+            return null;
+        }
     }
 
     private async Task ExtendCeilingAsync(int mine, long lease, CancellationToken stop)

@@ -254,7 +254,7 @@ public sealed partial class SiteTicket : IAsyncDisposable
 
         TicketSnapshot seen = await store.ReadAsync(RequestTimeout, stop);
         long now = clock.GetTimestamp();
-        if (seen.Holder is not null)
+        if (seen.Holder is not null || !GrantedHere(seen))
         {
             absentSince = null;
             return PollInterval;
@@ -299,6 +299,9 @@ public sealed partial class SiteTicket : IAsyncDisposable
 
         return refused is null ? TimeSpan.Zero : PollInterval;
     }
+
+    /// <summary>Whether this site may take the ticket: always for an automatic one, only while granted here for a manual one.</summary>
+    private bool GrantedHere(TicketSnapshot seen) => !options.Manual || (seen.GrantedSite ?? options.DefaultSite) == options.Site;
 
     /// <summary>
     /// Grants a lease and puts the holder on it in one guarded transaction; null when held, else

@@ -48,6 +48,16 @@ public sealed record SiteTicketOptions
     /// </summary>
     public long EpochReserve { get; init; } = 1000;
 
+    /// <summary>
+    /// A manual ticket (booth's manual tickets): this site takes it only while it is granted to
+    /// this site, and gives it up when an operator grants it to another (<see cref="TicketGrant"/>,
+    /// <c>watchdogctl dr promote</c>). Until the first grant it is granted to <see cref="DefaultSite"/>.
+    /// </summary>
+    public bool Manual { get; init; }
+
+    /// <summary>With <see cref="Manual"/>: the site the ticket is granted to before any operator granted it (the DR group's preferred site).</summary>
+    public string DefaultSite { get; init; } = "";
+
     /// <summary>The key prefix: /watchdog/&lt;cluster&gt;/tickets/&lt;ticket&gt;/.</summary>
     public string KeyPrefix => $"/watchdog/{Cluster}/tickets/{Ticket}/";
 
@@ -59,6 +69,9 @@ public sealed record SiteTicketOptions
 
     /// <summary>The key recording the last forced acquisition (who, when, the operator's statement).</summary>
     public string ForcedKey => KeyPrefix + "forced";
+
+    /// <summary>For a manual ticket, the key naming the site an operator granted it to (no lease: it stays until the next grant).</summary>
+    public string GrantKey => KeyPrefix + "granted";
 
     /// <summary>
     /// The rules, each with its reason; returns every broken one as a sentence naming the field
@@ -78,6 +91,7 @@ public sealed record SiteTicketOptions
     /// before the keeper must say "lost"; otherwise every renewal would come too late and the
     /// holder would lose the ticket after each successful one.</item>
     /// <item>AcquireAfterMs is not negative (0 takes a free ticket at once).</item>
+    /// <item>A manual ticket names its default site (one key segment), or nobody could hold it before the first grant.</item>
     /// <item>EpochReserve is at least 2: the keeper extends the ceiling when the site's epoch is
     /// within half the reserve of it, and half of less than 2 leaves no room to do so.</item>
     /// </list>
@@ -113,6 +127,11 @@ public sealed record SiteTicketOptions
         if (options.AcquireAfterMs < 0)
         {
             errors.Add($"AcquireAfterMs ({options.AcquireAfterMs}) must not be negative.");
+        }
+
+        if (options.Manual)
+        {
+            CheckSegment(errors, nameof(DefaultSite), options.DefaultSite);
         }
 
         if (options.EpochReserve < 2)

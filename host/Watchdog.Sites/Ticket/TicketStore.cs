@@ -7,9 +7,12 @@ using Mvccpb;
 
 namespace Watchdog.Sites.Ticket;
 
-/// <summary>What the ticket's keys held at one revision: the holder and the epoch ceiling (null when absent).</summary>
-internal sealed record TicketSnapshot(KeyValue? Holder, KeyValue? Ceiling)
+/// <summary>What the ticket's keys held at one revision: the holder, the epoch ceiling and a manual ticket's grant (null when absent).</summary>
+internal sealed record TicketSnapshot(KeyValue? Holder, KeyValue? Ceiling, KeyValue? Grant = null)
 {
+    /// <summary>The site an operator granted a manual ticket to; null before the first grant.</summary>
+    public string? GrantedSite => Grant?.Value.ToStringUtf8();
+
     /// <summary>The ceiling's value (0 before any site ever held the ticket).</summary>
     public long CeilingValue => Ceiling is null ? 0 : TicketStore.ParseCeiling(Ceiling);
 
@@ -50,6 +53,7 @@ internal sealed class TicketStore : ITicketStore
     private readonly SiteTicketOptions options;
     private readonly ByteString holderKey;
     private readonly ByteString ceilingKey;
+    private readonly ByteString grantKey;
     private readonly ByteString site;
 
     public TicketStore(SiteTicketOptions options)
@@ -58,6 +62,7 @@ internal sealed class TicketStore : ITicketStore
         client = new EtcdClient(string.Join(',', options.Endpoints), configureChannelOptions: c => c.HttpHandler = Handler(options));
         holderKey = ByteString.CopyFromUtf8(options.HolderKey);
         ceilingKey = ByteString.CopyFromUtf8(options.CeilingKey);
+        grantKey = ByteString.CopyFromUtf8(options.GrantKey);
         site = ByteString.CopyFromUtf8(options.Site);
     }
 
@@ -91,7 +96,7 @@ internal sealed class TicketStore : ITicketStore
             : throw new InvalidDataException($"etcd key {kv.Key.ToStringUtf8()} holds '{text}', not an epoch.");
     }
 
-    /// <summary>Reads the holder and the ceiling at one revision (a linearizable read: it needs a quorum).</summary>
+    /// <summary>Reads the holder, the ceiling and the grant at one revision (a linearizable read: it needs a quorum).</summary>
     public async Task<TicketSnapshot> ReadAsync(TimeSpan timeout, CancellationToken cancel)
     {
         var request = new TxnRequest
@@ -100,12 +105,14 @@ internal sealed class TicketStore : ITicketStore
             {
                 new RequestOp { RequestRange = new RangeRequest { Key = holderKey } },
                 new RequestOp { RequestRange = new RangeRequest { Key = ceilingKey } },
+                new RequestOp { RequestRange = new RangeRequest { Key = grantKey } },
             },
         };
         TxnResponse response = await client.TransactionAsync(request, RequireLeader, Deadline(timeout), cancel);
         return new TicketSnapshot(
             response.Responses[0].ResponseRange.Kvs.FirstOrDefault(),
-            response.Responses[1].ResponseRange.Kvs.FirstOrDefault());
+            response.Responses[1].ResponseRange.Kvs.FirstOrDefault(),
+            response.Responses[2].ResponseRange.Kvs.FirstOrDefault());
     }
 
     public async Task<LeaseGrantResponse> GrantAsync(TimeSpan timeout, CancellationToken cancel)
@@ -166,6 +173,27 @@ internal sealed class TicketStore : ITicketStore
         if (forced is not null)
         {
             request.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = ByteString.CopyFromUtf8(options.ForcedKey), Value = ByteString.CopyFromUtf8(forced) } });
+        }
+
+        TxnResponse response = await client.TransactionAsync(request, RequireLeader, Deadline(timeout), cancel);
+        return response.Succeeded;
+    }
+
+    /// <summary>
+    /// An operator's grant of a manual ticket to this store's site, if the grant key was not
+    /// written since <paramref name="grantRevision"/> (0: never written); with a statement (the
+    /// operator says the holding site is down) it is recorded as a forced take would be.
+    /// </summary>
+    public async Task<bool> PutGrantAsync(long grantRevision, string? statement, TimeSpan timeout, CancellationToken cancel)
+    {
+        var request = new TxnRequest
+        {
+            Compare = { new Compare { Key = grantKey, Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = grantRevision } },
+            Success = { new RequestOp { RequestPut = new PutRequest { Key = grantKey, Value = site } } },
+        };
+        if (statement is not null)
+        {
+            request.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = ByteString.CopyFromUtf8(options.ForcedKey), Value = ByteString.CopyFromUtf8(statement) } });
         }
 
         TxnResponse response = await client.TransactionAsync(request, RequireLeader, Deadline(timeout), cancel);
