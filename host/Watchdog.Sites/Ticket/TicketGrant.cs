@@ -5,6 +5,9 @@ namespace Watchdog.Sites.Ticket;
 /// <summary>A manual ticket as an operator sees it in etcd: who holds it, whom it is granted to, the epoch ceiling.</summary>
 public sealed record TicketView(string? Holder, string GrantedTo, bool GrantedByOperator, long Ceiling);
 
+/// <summary>Whether an operator's grant was written, and what the operator should know about it.</summary>
+public sealed record GrantResult(bool Granted, string Detail);
+
 /// <summary>
 /// The operator's side of a manual ticket (<c>watchdogctl dr promote</c>), as booth's
 /// <c>grant</c>: it writes which site the ticket is granted to, and the keepers do the rest. The
@@ -44,9 +47,10 @@ public sealed class TicketGrant : IDisposable
 
     /// <summary>
     /// Grants the ticket to the site; with <paramref name="siteDownStatement"/> also revokes the
-    /// holder's lease. Returns "" when written, else a sentence saying why not (nothing written).
+    /// holder's lease. Not granted: nothing was written, and the detail says why. Granted with a
+    /// detail: the lease could not be revoked, so the promoted site waits for it to run out.
     /// </summary>
-    public async Task<string> PromoteAsync(string? siteDownStatement, CancellationToken cancel = default)
+    public async Task<GrantResult> PromoteAsync(string? siteDownStatement, CancellationToken cancel = default)
     {
         TicketSnapshot seen;
         try
@@ -55,21 +59,34 @@ public sealed class TicketGrant : IDisposable
             string? record = siteDownStatement is null ? null : $"granted to {options.Site} at {DateTimeOffset.UtcNow:O}, holding site stated down: {siteDownStatement}";
             if (!await store.PutGrantAsync(seen.Grant?.ModRevision ?? 0, record, Timeout, cancel))
             {
-                return "the grant changed in etcd meanwhile (another operator?): read it again and decide again.";
+                return new GrantResult(false, "the grant changed in etcd meanwhile (another operator?): read it again and decide again.");
             }
+        }
+        catch (Exception e) when (IsEtcdFailure(e, cancel))
+        {
+            return new GrantResult(false, $"etcd did not answer ({Describe(e)}); without a majority of its members nothing can be granted.");
+        }
 
-            if (siteDownStatement is not null && seen.Holder is { Lease: not 0 } holder && seen.HolderSite != options.Site)
+        if (siteDownStatement is not null && seen.Holder is { Lease: not 0 } holder && seen.HolderSite != options.Site)
+        {
+            try
             {
                 await store.RevokeAsync(holder.Lease, Timeout, cancel);
             }
-        }
-        catch (Exception e) when ((e is RpcException or OperationCanceledException) && !cancel.IsCancellationRequested)
-        {
-            return $"etcd did not answer ({(e is RpcException rpc ? $"{rpc.Status.StatusCode}: {rpc.Status.Detail}" : "no answer in time")}); without a majority of its members nothing can be granted.";
+            catch (Exception e) when (IsEtcdFailure(e, cancel))
+            {
+                return new GrantResult(true, $"granted, but {seen.HolderSite}'s lease was not revoked ({Describe(e)}): {options.Site} takes the ticket once it runs out.");
+            }
         }
 
-        return "";
+        return new GrantResult(true, "");
     }
+
+    private static bool IsEtcdFailure(Exception e, CancellationToken cancel) =>
+        (e is RpcException or OperationCanceledException) && !cancel.IsCancellationRequested;
+
+    private static string Describe(Exception e) =>
+        e is RpcException rpc ? $"{rpc.Status.StatusCode}: {rpc.Status.Detail}" : "no answer in time";
 
     public void Dispose() => store.Dispose();
 }

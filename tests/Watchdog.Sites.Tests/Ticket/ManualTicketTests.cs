@@ -54,7 +54,7 @@ public sealed class ManualTicketTests(ITestOutputHelper output)
         Assert.Equal("east", free.GrantedTo);
         Assert.False(free.GrantedByOperator);
 
-        Assert.Equal("", await view.PromoteAsync(null));
+        Assert.Equal(new GrantResult(true, ""), await view.PromoteAsync(null));
         TicketHeld held = await west.FirstHeld(Soon);
         Assert.False(held.Forced);
         Assert.Equal("west", (await view.ReadAsync()).Holder);
@@ -71,7 +71,7 @@ public sealed class ManualTicketTests(ITestOutputHelper output)
 
         using TicketGrant grant = GrantTo(cluster, "west");
         long grantedAt = Stopwatch.GetTimestamp();
-        Assert.Equal("", await grant.PromoteAsync(null));
+        Assert.Equal(new GrantResult(true, ""), await grant.PromoteAsync(null));
 
         TicketLost lost = await east.FirstLost(Soon);
         Assert.Contains("granted to site 'west' by an operator", lost.Reason, StringComparison.Ordinal);
@@ -87,7 +87,7 @@ public sealed class ManualTicketTests(ITestOutputHelper output)
 
         // And back: a second grant moves it again.
         using TicketGrant back = GrantTo(cluster, "east");
-        Assert.Equal("", await back.PromoteAsync(null));
+        Assert.Equal(new GrantResult(true, ""), await back.PromoteAsync(null));
         await west.FirstLost(Soon);
         Assert.True(await Poll.UntilAsync(() => east.Helds.Count == 2, Soon, TimeSpan.FromMilliseconds(20)), "east took it back");
     }
@@ -105,7 +105,7 @@ public sealed class ManualTicketTests(ITestOutputHelper output)
 
         await using TicketRecorder west = Tickets.Start(Manual(cluster, "west"));
         using TicketGrant grant = GrantTo(cluster, "west");
-        Assert.Equal("", await grant.PromoteAsync("operator: site east has no power (checked at the PDU)"));
+        Assert.Equal(new GrantResult(true, ""), await grant.PromoteAsync("operator: site east has no power (checked at the PDU)"));
         TicketHeld held = await west.FirstHeld(Soon);
         // Without the revoke: east's lease ends at least LeaseMs - RenewMs after downAt, then the wait: >= LeaseMs.
         Assert.True(Ms(downAt, held.At) < Tickets.LeaseMs, $"taken {Ms(downAt, held.At):F0} ms after east stopped: before its lease could have run out");

@@ -134,11 +134,16 @@ public static class DrPromoteCommand
         }
 
         var started = Stopwatch.GetTimestamp();
-        string refused = await grant.PromoteAsync(siteDown, ct).ConfigureAwait(false);
-        if (refused.Length > 0)
+        var granted = await grant.PromoteAsync(siteDown, ct).ConfigureAwait(false);
+        if (!granted.Granted)
         {
-            Console.Error.WriteLine($"watchdogctl: not granted: {refused}");
+            Console.Error.WriteLine($"watchdogctl: not granted: {granted.Detail}");
             return 3;
+        }
+
+        if (granted.Detail.Length > 0)
+        {
+            Console.Error.WriteLine($"watchdogctl: {granted.Detail}");
         }
 
         Console.WriteLine($"granted to {options.Site}; waiting for its board to hold the ticket ...");
