@@ -86,7 +86,7 @@ internal static class DrReportView
 
     private static string Figure(DrillFigure? f) => f is null
         ? "[grey]never[/]"
-        : $"RTO {Span(f.SiteRtoMs)}\nRPO {Span(f.RpoMs)}\n{f.RpoRows} rows{(f.OverlapMs > 0 ? $"\n[red]overlap {f.OverlapMs} ms[/]" : "")}\n{f.Date.UtcDateTime:yyyy-MM-dd}";
+        : $"RTO {Span(f.SiteRtoMs)}\n{(f.RpoMeasured ? $"RPO {Span(f.RpoMs ?? 0)}\n{f.RpoRows} rows" : "[yellow]RPO not measured[/]")}{(f.OverlapMs > 0 ? $"\n[red]overlap {f.OverlapMs} ms[/]" : "")}\n{f.Date.UtcDateTime:yyyy-MM-dd}";
 
     /// <summary>A duration as an operator reads it: 850 ms, 15.2 s, 5 min, 1 h.</summary>
     internal static string Span(long ms) => ms switch
