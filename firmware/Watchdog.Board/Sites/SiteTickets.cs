@@ -229,7 +229,7 @@ public sealed class SiteTickets : IAsyncDisposable
             _ = k.Ticket.HandOverAsync().ContinueWith(
                 t => _log(t.IsCompletedSuccessfully && t.Result
                     ? $"planned handover of group '{k.Group}': lease revoked, the ticket is free for the other site"
-                    : $"planned handover of group '{k.Group}': etcd did not confirm the revoke; the lease runs out by itself"),
+                    : $"planned handover of group '{k.Group}': no revoke confirmed (the ticket was no longer held here, or etcd did not answer and the lease runs out by itself)"),
                 TaskScheduler.Default);
         }
     }

@@ -64,9 +64,10 @@ public sealed record DrillFigure(string Group, string Scenario, long SiteRtoMs, 
         w.WriteNumber("site_rto_ms", SiteRtoMs);
         WriteNumberOrNull(w, "rpo_rows", RpoRows);
         WriteNumberOrNull(w, "rpo_ms", RpoMs);
-        w.WriteBoolean("rpo_measured", RpoMeasured);
         if (RpoNotMeasured is not null)
         {
+            // Only when false: a line without it is a measured one, as lines were before the field.
+            w.WriteBoolean("rpo_measured", false);
             w.WriteString("rpo_reason", RpoNotMeasured);
         }
 

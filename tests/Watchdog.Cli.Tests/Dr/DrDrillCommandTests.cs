@@ -66,6 +66,8 @@ public sealed class DrDrillCommandTests(ITestOutputHelper output) : ScratchDirec
         Assert.Equal(6, g.GetProperty("tier").GetInt32());
         Assert.Equal(rto, g.GetProperty("last_unplanned").GetProperty("site_rto_ms").GetInt64());
         Assert.Equal(JsonValueKind.Null, g.GetProperty("last_unplanned").GetProperty("rpo_rows").ValueKind);
+        Assert.False(g.GetProperty("last_unplanned").TryGetProperty("planned", out _), "the nested planned figure is reported as last_planned, not twice");
+        Assert.Equal(p.GetProperty("site_rto_ms").GetInt64(), g.GetProperty("last_planned").GetProperty("site_rto_ms").GetInt64());
         Assert.Contains(g.GetProperty("flags").EnumerateArray(), f => f.GetString()!.Contains("RPO not measured", StringComparison.Ordinal));
         Assert.DoesNotContain(g.GetProperty("flags").EnumerateArray(), f => f.GetString()!.Contains("overlap", StringComparison.Ordinal) || f.GetString()!.Contains("ran the active", StringComparison.Ordinal));
     }

@@ -10,7 +10,7 @@ public sealed class DrillFigureTests
     {
         var figure = new DrillFigure("db", "unplanned", 15230, 0, 0, 0, 6, new DateTimeOffset(2026, 12, 2, 14, 0, 0, TimeSpan.Zero), "f84a626");
         string line = figure.ToJsonLine();
-        Assert.Equal("""{"group":"db","scenario":"unplanned","site_rto_ms":15230,"rpo_rows":0,"rpo_ms":0,"rpo_measured":true,"overlap_ms":0,"tier":6,"date":"2026-12-02T14:00:00Z","commit":"f84a626"}""", line);
+        Assert.Equal("""{"group":"db","scenario":"unplanned","site_rto_ms":15230,"rpo_rows":0,"rpo_ms":0,"overlap_ms":0,"tier":6,"date":"2026-12-02T14:00:00Z","commit":"f84a626"}""", line);
         var (figures, errors) = DrillFigure.ReadLines([line, "", figure.ToJsonLine()]);
         Assert.Empty(errors);
         Assert.Equal([figure, figure], figures);

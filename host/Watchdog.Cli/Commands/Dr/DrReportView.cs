@@ -65,7 +65,8 @@ internal static class DrReportView
                 ["tier_name"] = DrClassification.TierName(r.Tier),
                 ["objectives"] = new JsonObject { ["rto_ms"] = g.Objectives.RtoMs, ["rpo_ms"] = g.Objectives.RpoMs },
                 ["min_site_rto_ms"] = g.Ticket.MinSiteRtoMs,
-                ["last_unplanned"] = r.LastUnplanned is null ? null : JsonNode.Parse(r.LastUnplanned.ToJsonLine()),
+                // The planned switch a drill line nests is last_planned's business (when it is the latest).
+                ["last_unplanned"] = r.LastUnplanned is null ? null : JsonNode.Parse((r.LastUnplanned with { PlannedSwitch = null }).ToJsonLine()),
                 ["last_planned"] = r.LastPlanned is null ? null : JsonNode.Parse(r.LastPlanned.ToJsonLine()),
                 ["flags"] = new JsonArray(r.Flags.Select(f => (JsonNode?)JsonValue.Create(f)).ToArray()),
             });
