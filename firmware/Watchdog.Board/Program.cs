@@ -72,6 +72,20 @@ using var systemd = new SystemdNotifier();
 using var stop = new CancellationTokenSource();
 using PosixSignalRegistration onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
 using PosixSignalRegistration onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+// SIGUSR1 (10 on Linux): a planned handover of the site tickets this board holds (docs/dr.md).
+// A signal, not an MQTT command: only root on the board's own machine can send it.
+using PosixSignalRegistration onUsr1 = PosixSignalRegistration.Create((PosixSignal)10, c =>
+{
+    c.Cancel = true;
+    if (tickets is null)
+    {
+        BoardLog.Write("SIGUSR1: this board keeps no site ticket (no --dr); nothing to hand over");
+        return;
+    }
+
+    BoardLog.Write("SIGUSR1: planned handover of the site tickets requested");
+    tickets.RequestHandOver();
+});
 
 Task linkTask = link.RunAsync(stop.Token);
 var runtime = new BoardRuntime(parts, link, received, epochFile, systemd, tickets);

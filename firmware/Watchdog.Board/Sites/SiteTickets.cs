@@ -158,6 +158,8 @@ public sealed class SiteTickets : IAsyncDisposable
             Volatile.Write(ref k.MembersReady, AnyMemberReady(core, k.Group));
         }
 
+        HandOver(core);
+
         while (_changes.TryDequeue(out Change? c))
         {
             if (c.Held)
@@ -166,11 +168,82 @@ public sealed class SiteTickets : IAsyncDisposable
                 core.ContinueAbove(c.Floor);
             }
 
+            if (c.Held && _keepers.Any(k => k.Group == c.Group && k.HandingOver))
+            {
+                // Cannot happen while the keeper still holds it; never re-grant during a handover.
+                continue;
+            }
+
             string refused = core.SetSiteTicket(c.Group, c.Held);
             _log(refused.Length > 0
                 ? $"site ticket for group '{c.Group}' ({c.Why}) refused by the core: {refused}"
                 : c.Held ? $"site ticket for group '{c.Group}' {c.Why}: epochs continue above {c.Floor}" : $"site ticket for group '{c.Group}' lost: {c.Why}");
         }
+    }
+
+    /// <summary>
+    /// A planned handover of every ticket this site holds (SIGUSR1; docs/dr.md, "Planned
+    /// switch"), from any thread: at the next tick the core is told the ticket is gone, so it
+    /// demotes the group's active (and fences it if it does not acknowledge); only once the core
+    /// took that and nobody here counts as active does the keeper revoke its lease
+    /// (<see cref="SiteTicket.HandOverAsync"/>), so the other site, which waits acquire-after
+    /// once it sees the ticket free, never starts an active beside this one.
+    /// </summary>
+    public void RequestHandOver() => Interlocked.Exchange(ref _handOverRequested, 1);
+
+    private int _handOverRequested;
+
+    /// <summary>On the tick thread: starts a requested handover, and revokes each lease whose group is down.</summary>
+    private void HandOver(WatchdogCore core)
+    {
+        if (Interlocked.Exchange(ref _handOverRequested, 0) == 1)
+        {
+            foreach (Keeper k in _keepers)
+            {
+                if (k.Ticket.State != TicketState.Held)
+                {
+                    _log($"planned handover: site ticket of group '{k.Group}' is not held here; nothing to hand over");
+                    continue;
+                }
+
+                k.HandingOver = true;
+                string refused = core.SetSiteTicket(k.Group, false);
+                _log(refused.Length > 0
+                    ? $"planned handover of group '{k.Group}' refused by the core: {refused}"
+                    : $"planned handover of group '{k.Group}': demoting its active before releasing the site ticket");
+            }
+        }
+
+        foreach (Keeper k in _keepers)
+        {
+            if (!k.HandingOver || !GroupDown(core, k.Group))
+            {
+                continue;
+            }
+
+            k.HandingOver = false;
+            _log($"planned handover of group '{k.Group}': nobody here is active; releasing the site ticket");
+            _ = k.Ticket.HandOverAsync().ContinueWith(
+                t => _log(t.IsCompletedSuccessfully && t.Result
+                    ? $"planned handover of group '{k.Group}': lease revoked, the ticket is free for the other site"
+                    : $"planned handover of group '{k.Group}': no revoke confirmed (the ticket was no longer held here, or etcd did not answer and the lease runs out by itself)"),
+                TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>The core took the loss of the ticket (as of its last tick) and nobody in the group counts as active.</summary>
+    private static bool GroupDown(WatchdogCore core, string group)
+    {
+        for (int g = 0; g < core.GroupCount; g++)
+        {
+            GroupView view = core.Group(g);
+            if (view.Name == group)
+            {
+                return !view.TicketHeld && view.ActiveCount == 0;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>After the glue persisted an epoch: each keeper keeps its reserved ceiling above it.</summary>
@@ -227,5 +300,8 @@ public sealed class SiteTickets : IAsyncDisposable
         public SiteTicket Ticket = null!;
 
         public bool MembersReady;
+
+        // Tick thread only: a planned handover waits for the group's active to be down.
+        public bool HandingOver;
     }
 }

@@ -186,6 +186,22 @@ public sealed class BoardProcess : IDisposable
         return true;
     }
 
+    /// <summary>SIGUSR1: a board keeping site tickets hands them over to the other site (docs/dr.md). False when nothing runs.</summary>
+    public bool RequestSiteHandOver()
+    {
+        lock (_gate)
+        {
+            if (_process is not { HasExited: false } p)
+            {
+                return false;
+            }
+
+            PosixSignals.Send(p.Id, PosixSignals.SigUsr1);
+            _timeline.Record(TimelineKind.Note, Name, "kill -USR1 board (planned site handover)", "pid " + p.Id);
+            return true;
+        }
+    }
+
     /// <summary>SIGSTOP: the board hangs (its outputs keep their levels, its heartbeat and link go silent).</summary>
     public bool Freeze()
     {

@@ -112,6 +112,66 @@ public sealed class TicketedSites : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts both sites and waits until east holds the ticket and runs the group's one active
+    /// with west standby: where every drill and test of the two sites begins. Throws
+    /// <see cref="LabFailedException"/> (with the boards' logs) when they do not settle in <paramref name="settle"/>.
+    /// </summary>
+    public static async Task<TicketedSites> StartSettledAsync(TextWriter log, TimeSpan settle, CancellationToken ct)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        TicketedSites sites = await StartAsync(log, ct).ConfigureAwait(false);
+        try
+        {
+            if (!await sites.WaitForActiveAtAsync(VirtualSites.EastName, settle, ct).ConfigureAwait(false))
+            {
+                throw new LabFailedException($"east did not settle with the active and west standby within {settle.TotalSeconds:F0} s" + sites.BoardLogs());
+            }
+
+            SiteTicketRecord? ticket = await sites.TicketAsync().ConfigureAwait(false);
+            if (ticket?.Site != VirtualSites.EastName)
+            {
+                throw new LabFailedException($"east runs the active but the ticket is {(ticket is null ? "held by nobody (or unreadable)" : "held by " + ticket.Site)}" + sites.BoardLogs());
+            }
+
+            log.WriteLine($"both sites started and east holds the ticket after {clock.ElapsedMilliseconds} ms; agents step down after {AgentDemoteWhenSilentMs} ms of board silence");
+            return sites;
+        }
+        catch
+        {
+            await sites.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The last lines of both boards' logs, for a failure message.</summary>
+    public string BoardLogs() =>
+        $"\neast's board:\n{Tail(East.BoardLog)}\nwest's board:\n{Tail(West.BoardLog)}";
+
+    private static string Tail(string path) =>
+        File.Exists(path) ? string.Join('\n', File.ReadLines(path).TakeLast(30)) : "(no log)";
+
+    /// <summary>
+    /// When <paramref name="site"/>'s VIP first answered from one of its own servers in a probe
+    /// sent at or after <paramref name="sinceMs"/> (both on that site's clock,
+    /// <see cref="RackCluster.Clock"/>): the moment the site served again. Null when it has not.
+    /// </summary>
+    public double? FirstServedAtMs(string site, double sinceMs)
+    {
+        RackCluster rack = Site(site);
+        return rack.Probe?.Snapshot().FirstOrDefault(p => p.Answered && p.StartMs >= sinceMs && rack.Options.Nodes.Contains(p.Node!))?.EndMs;
+    }
+
+    /// <summary>
+    /// Planned switch: <paramref name="site"/>'s board hands its ticket over (SIGUSR1: it demotes
+    /// its active, then revokes its lease; docs/dr.md, "Planned switch"). False when its board is not running.
+    /// </summary>
+    public bool HandOver(string site)
+    {
+        Record($"site {site} hands the ticket over (planned switch)");
+        return Site(site).Board(ClusterConfigs.BoardName).RequestSiteHandOver();
+    }
+
     /// <summary>The DR configuration of the two sites (docs/dr.md, "The configuration").</summary>
     private static string DrJson(EtcdCluster etcd, IReadOnlyDictionary<string, string> brokers)
     {

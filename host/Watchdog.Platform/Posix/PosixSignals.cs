@@ -10,6 +10,7 @@ namespace Watchdog.Platform.Posix;
 public static partial class PosixSignals
 {
     public const int SigKill = 9;
+    public const int SigUsr1 = 10;
     public const int SigTerm = 15;
     public const int SigCont = 18;
     public const int SigStop = 19;

@@ -49,7 +49,13 @@ public static class DrReport
                 flags.Add($"{f.Scenario} drill of {Day(f)}: site RTO {f.SiteRtoMs} ms is more than the objective {g.Objectives.RtoMs} ms");
             }
 
-            if (f.RpoMs > g.Objectives.RpoMs || (g.Objectives.RpoMs == 0 && f.RpoRows > 0))
+            if (!f.RpoMeasured)
+            {
+                // Unmeasured is not "nothing lost": the objective stays a promise, and tier 7
+                // (below) needs no flag, so it cannot be earned on such a drill.
+                flags.Add($"{f.Scenario} drill of {Day(f)}: RPO not measured ({f.RpoNotMeasured}); the objective of {g.Objectives.RpoMs} ms is unproven");
+            }
+            else if (f.RpoMs > g.Objectives.RpoMs || (g.Objectives.RpoMs == 0 && f.RpoRows > 0))
             {
                 flags.Add($"{f.Scenario} drill of {Day(f)}: lost {f.RpoRows} row(s), {f.RpoMs} ms of writes; the objective is {g.Objectives.RpoMs} ms");
             }

@@ -124,6 +124,29 @@ internal sealed class JsonFields
         return ms;
     }
 
+    /// <summary>A whole number that is not negative (a count, a duration, an epoch), up to 2^63.</summary>
+    public long? Whole(JsonElement obj, string path, string name, bool required, string unit)
+    {
+        if (Field(obj, path, name, required) is not { } value)
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out long n))
+        {
+            Error(Join(path, name), $"must be a whole number ({unit}), not {Kind(value)}");
+            return null;
+        }
+
+        if (n < 0)
+        {
+            Error(Join(path, name), $"{n} is negative");
+            return null;
+        }
+
+        return n;
+    }
+
     public bool? Bool(JsonElement obj, string path, string name)
     {
         if (Field(obj, path, name, required: false) is not { } value)

@@ -12,9 +12,22 @@ public sealed partial class SiteTicket
     /// etcd confirmed the revoke; false when the site did not hold the ticket or etcd did not
     /// answer (the lease then runs out by itself).
     /// </summary>
-    public async Task<bool> ReleaseAsync(CancellationToken cancel = default)
+    public Task<bool> ReleaseAsync(CancellationToken cancel = default) => ReleaseAsync(rejoin: false, cancel);
+
+    /// <summary>
+    /// Planned handover to the other site: <see cref="ReleaseAsync()"/>, after which the keeper
+    /// stands aside only until another site holds the ticket, or until lease + acquire-after have
+    /// passed with nobody taking it; then it is a <see cref="Candidate"/> again, so the site takes
+    /// the ticket back when the other site is lost later, or when the other site never took it
+    /// (instead of leaving the group without an active anywhere). Call it once the site's active
+    /// is down: the other site may take the ticket acquire-after once it sees it free.
+    /// </summary>
+    public Task<bool> HandOverAsync(CancellationToken cancel = default) => ReleaseAsync(rejoin: true, cancel);
+
+    private async Task<bool> ReleaseAsync(bool rejoin, CancellationToken cancel)
     {
         Candidate = false;
+        Volatile.Write(ref handedOverAt, rejoin ? clock.GetTimestamp() : 0);
         await turn.WaitAsync(cancel);
         try
         {
@@ -129,6 +142,33 @@ public sealed partial class SiteTicket
         {
             turn.Release();
         }
+    }
+
+    /// <summary>
+    /// While standing aside after <see cref="HandOverAsync"/>: true (and the keeper a candidate
+    /// again) once another site holds the ticket or lease + acquire-after passed since the handover.
+    /// </summary>
+    private async Task<bool> RejoinAsync(CancellationToken stop)
+    {
+        long since = Volatile.Read(ref handedOverAt);
+        if (since == 0)
+        {
+            return true;
+        }
+
+        bool waitedOut = clock.GetElapsedTime(since) >= TimeSpan.FromMilliseconds(options.LeaseMs + options.AcquireAfterMs);
+        if (!waitedOut)
+        {
+            TicketSnapshot seen = await store.ReadAsync(RequestTimeout, stop);
+            if (seen.Holder is null || seen.Holder.Value.ToStringUtf8() == options.Site)
+            {
+                return false;
+            }
+        }
+
+        Volatile.Write(ref handedOverAt, 0);
+        Candidate = true;
+        return true;
     }
 
     /// <summary>An error of the request (refused, or no answer in its time), not the caller's cancellation.</summary>

@@ -38,6 +38,9 @@ public sealed partial class SiteTicket : IAsyncDisposable
 
     private long? absentSince;
 
+    // The clock's timestamp of a planned handover (HandOverAsync) while the keeper stands aside; 0 otherwise.
+    private long handedOverAt;
+
     // 1 until the first candidate turn: a keeper started afresh (the board restarted) may take
     // back the lease its site still holds; never later, so a loss stays a loss.
     private int mayResume = 1;
@@ -246,7 +249,7 @@ public sealed partial class SiteTicket : IAsyncDisposable
             return TimeSpan.Zero;
         }
 
-        if (!Candidate)
+        if (!await RejoinAsync(stop) || !Candidate)
         {
             absentSince = null;
             return PollInterval;

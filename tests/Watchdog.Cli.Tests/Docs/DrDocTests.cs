@@ -33,4 +33,16 @@ public sealed partial class DrDocTests
         Assert.Empty(errors);
         Assert.Equal(line, Assert.Single(figures).ToJsonLine());
     }
+
+    [Fact]
+    public void The_drill_line_shown_reads_back_as_its_two_figures()
+    {
+        // The real run shown under "The drill": the one line of the doc that nests a planned figure.
+        string line = Doc().Split('\n').Single(l => l.StartsWith("{\"group\"", StringComparison.Ordinal) && l.Contains("\"planned\":{", StringComparison.Ordinal));
+        var (figures, errors) = DrillFigure.ReadLines([line]);
+        Assert.Empty(errors);
+        Assert.Equal([DrillFigure.Planned, DrillFigure.Unplanned], figures.Select(f => f.Scenario));
+        Assert.All(figures, f => Assert.False(f.RpoMeasured));
+        Assert.Equal(line, figures[1].ToJsonLine());
+    }
 }

@@ -152,4 +152,49 @@ public sealed class SiteTicketHandoverTests(ITestOutputHelper output)
         Assert.Empty(west.Helds);
         output.WriteLine($"restarted keeper held again {Ms(crashedAt, resumed.At):F0} ms after the crash; west never held");
     }
+
+    [RootFact(EtcdCollection.Why, "etcd")]
+    public async Task A_site_that_handed_over_stands_aside_until_the_other_holds_it_then_takes_it_back_when_that_site_is_lost()
+    {
+        await using EtcdCluster cluster = await EtcdCluster.StartAsync("east", "west", "arbiter");
+        await using TicketRecorder east = Tickets.Start(Tickets.Options(cluster, "east"));
+        await east.FirstHeld(Soon);
+        TicketRecorder west = Tickets.Start(Tickets.Options(cluster, "west"));
+        try
+        {
+            Assert.True(await east.Keeper.HandOverAsync(), "etcd confirmed the revoke");
+            Assert.False(east.Keeper.Candidate);
+            TicketHeld westHeld = await west.FirstHeld(Soon);
+
+            // East competes again once it saw west hold the ticket: within a poll of its keeper.
+            Assert.True(await Poll.UntilAsync(() => east.Keeper.Candidate, Soon, TimeSpan.FromMilliseconds(20)), "east never became a candidate again with west holding the ticket");
+            Assert.Single(east.Helds);
+            Assert.Equal("released", (await east.FirstLost(Soon)).Reason);
+
+            // West lost (its keeper stops without releasing: the lease runs out): east takes it back.
+            await west.DisposeAsync();
+            Assert.True(await Poll.UntilAsync(() => east.Helds.Count == 2, Soon, TimeSpan.FromMilliseconds(20)), "east did not take the ticket back after west was lost");
+            Assert.True(east.Helds[1].Floor >= westHeld.Ceiling, $"east's floor {east.Helds[1].Floor} is below west's ceiling {westHeld.Ceiling}");
+            output.WriteLine($"handed over; west held, east a candidate again; west lost, east took it back at floor {east.Helds[1].Floor}");
+        }
+        finally
+        {
+            await west.DisposeAsync();
+        }
+    }
+
+    [RootFact(EtcdCollection.Why, "etcd")]
+    public async Task A_handover_nobody_takes_returns_to_the_site_after_lease_and_acquire_after()
+    {
+        await using EtcdCluster cluster = await EtcdCluster.StartAsync("east", "west", "arbiter");
+        await using TicketRecorder east = Tickets.Start(Tickets.Options(cluster, "east"));
+        await east.FirstHeld(Soon);
+
+        long handedOver = Stopwatch.GetTimestamp();
+        Assert.True(await east.Keeper.HandOverAsync());
+        Assert.True(await Poll.UntilAsync(() => east.Helds.Count == 2, Soon, TimeSpan.FromMilliseconds(20)), "the ticket nobody took stayed free");
+        double after = Ms(handedOver, east.Helds[1].At);
+        output.WriteLine($"nobody took the handed-over ticket: east took it back {after:F0} ms later");
+        Assert.True(after >= Tickets.LeaseMs + Tickets.AcquireAfterMs, $"east took it back after {after:F0} ms, before lease + acquire-after");
+    }
 }

@@ -5,8 +5,8 @@ namespace Watchdog.Cli.Commands.Dr;
 
 /// <summary>
 /// `watchdogctl dr check` and `watchdogctl dr report`: the DR configuration's rules and derived
-/// timings, and each DR group's site kind, tier, objectives and drill figures; `dr promote` is
-/// <see cref="DrPromoteCommand"/>.
+/// timings, and each DR group's site kind, tier, objectives and drill figures (`dr drill`:
+/// <see cref="DrDrillCommand"/>; `dr promote`: <see cref="DrPromoteCommand"/>).
 /// Exit codes: 0 fine; 1 the report raised a flag (a missed objective, an overlap, a group never
 /// drilled); 2 the configuration or the figures file cannot be used (every problem is printed).
 /// </summary>
@@ -20,6 +20,7 @@ public static class DrCommand
         var dr = new Command("dr", "Disaster recovery across sites: check the DR configuration, report site kinds, tiers and drill figures");
         dr.Subcommands.Add(Check());
         dr.Subcommands.Add(Report());
+        dr.Subcommands.Add(DrDrillCommand.Create());
         dr.Subcommands.Add(DrPromoteCommand.Create());
         return dr;
     }

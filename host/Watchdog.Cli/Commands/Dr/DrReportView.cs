@@ -65,7 +65,8 @@ internal static class DrReportView
                 ["tier_name"] = DrClassification.TierName(r.Tier),
                 ["objectives"] = new JsonObject { ["rto_ms"] = g.Objectives.RtoMs, ["rpo_ms"] = g.Objectives.RpoMs },
                 ["min_site_rto_ms"] = g.Ticket.MinSiteRtoMs,
-                ["last_unplanned"] = r.LastUnplanned is null ? null : JsonNode.Parse(r.LastUnplanned.ToJsonLine()),
+                // The planned switch a drill line nests is last_planned's business (when it is the latest).
+                ["last_unplanned"] = r.LastUnplanned is null ? null : JsonNode.Parse((r.LastUnplanned with { PlannedSwitch = null }).ToJsonLine()),
                 ["last_planned"] = r.LastPlanned is null ? null : JsonNode.Parse(r.LastPlanned.ToJsonLine()),
                 ["flags"] = new JsonArray(r.Flags.Select(f => (JsonNode?)JsonValue.Create(f)).ToArray()),
             });
@@ -86,7 +87,7 @@ internal static class DrReportView
 
     private static string Figure(DrillFigure? f) => f is null
         ? "[grey]never[/]"
-        : $"RTO {Span(f.SiteRtoMs)}\nRPO {Span(f.RpoMs)}\n{f.RpoRows} rows{(f.OverlapMs > 0 ? $"\n[red]overlap {f.OverlapMs} ms[/]" : "")}\n{f.Date.UtcDateTime:yyyy-MM-dd}";
+        : $"RTO {Span(f.SiteRtoMs)}\n{(f.RpoMeasured ? $"RPO {Span(f.RpoMs ?? 0)}\n{f.RpoRows} rows" : "[yellow]RPO not measured[/]")}{(f.OverlapMs > 0 ? $"\n[red]overlap {f.OverlapMs} ms[/]" : "")}\n{f.Date.UtcDateTime:yyyy-MM-dd}";
 
     /// <summary>A duration as an operator reads it: 850 ms, 15.2 s, 5 min, 1 h.</summary>
     internal static string Span(long ms) => ms switch
