@@ -73,8 +73,15 @@ using var stop = new CancellationTokenSource();
 using PosixSignalRegistration onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
 using PosixSignalRegistration onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
 
-Task linkTask = link.RunAsync(stop.Token);
 var runtime = new BoardRuntime(parts, link, received, epochFile, systemd, tickets);
+if (options.MetricsMqttIntervalMs is { } reportEvery && !runtime.EnableMetricsReport(reportEvery, out error))
+{
+    Console.Error.WriteLine("watchdog-board: " + error);
+    parts.Dispose();
+    return 2;
+}
+
+Task linkTask = link.RunAsync(stop.Token);
 using MetricsEndpoint? metrics = StartMetrics(options, parts, runtime, link);
 tickets?.Start();
 int exitCode = 0;
