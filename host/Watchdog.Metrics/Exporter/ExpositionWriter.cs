@@ -15,7 +15,13 @@ public sealed class ExpositionWriter
     private readonly StringBuilder _text = new();
     private readonly HashSet<string> _families = new(StringComparer.Ordinal);
 
-    /// <summary>Starts a family; a name already written is an error (its samples would be split).</summary>
+    private string? _pendingHeader;
+
+    /// <summary>
+    /// Starts a family; a name already written is an error (its samples would be split). Its
+    /// "# HELP" and "# TYPE" lines are written with its first sample: a family without samples
+    /// (no group with a site ticket, no peer, no board yet) is left out.
+    /// </summary>
     public void Family(string name, string type, string help)
     {
         if (!_families.Add(name))
@@ -23,13 +29,19 @@ public sealed class ExpositionWriter
             throw new InvalidOperationException($"metric family {name} written twice");
         }
 
-        _text.Append("# HELP ").Append(name).Append(' ').Append(help.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal)).Append('\n');
-        _text.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+        _pendingHeader = "# HELP " + name + " " + help.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal) + "\n"
+            + "# TYPE " + name + " " + type + "\n";
     }
 
-    /// <summary>One sample; labels as name, value, name, value...</summary>
+    /// <summary>One sample of the family last started; labels as name, value, name, value...</summary>
     public void Sample(string name, double value, params string[] labels)
     {
+        if (_pendingHeader is not null)
+        {
+            _text.Append(_pendingHeader);
+            _pendingHeader = null;
+        }
+
         _text.Append(name);
         if (labels.Length > 0)
         {

@@ -61,6 +61,12 @@ public sealed class MetricsExporter : IAsyncDisposable
         };
         var link = new MqttLink(options, new LineLogger("mqtt: ", log));
         link.Received += m => store.Offer(m.Topic, m.Payload);
+        link.Connected += () =>
+        {
+            // After the subscription: from here on no report is missed (they are not retained).
+            log($"following {topics.AllBoardMetrics()} on {link.CurrentBroker}");
+            return Task.CompletedTask;
+        };
         exporter = new MetricsExporter(link, endpoint!, store);
         return true;
     }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using Watchdog.Metrics;
 using Watchdog.Metrics.Exporter;

@@ -90,12 +90,13 @@ public sealed class ExporterAgainstBoardTests(ITestOutputHelper output)
                 // Anyone can publish: an unsealed report, one sealed by a key not the board's, and a genuine one replayed.
                 double epochNow = followed.Value("watchdog_board_epoch")!.Value;
                 string topic = rig.Topics.BoardMetrics(BoardName);
+                MqttSeen genuine = probe.On(topic).Last(); // the board's, taken before the probe publishes its own on the topic
+                output.WriteLine($"a sealed report of this two-channel, one-group board: {genuine.Bytes.Length} bytes");
                 var forged = new BoardMetricsReport { Board = BoardName, Epoch = 999_999, IntervalMs = ReportEveryMs, Timestamp = Now() };
                 await probe.PublishAsync(topic, MessageCodec.Encode(forged));
                 var wrongRing = new KeyRing();
                 wrongRing.Add("kb-" + BoardName, RandomNumberGenerator.GetBytes(32), KeyRole.Board, BoardName);
                 await probe.PublishAsync(topic, new SealedChannel(wrongRing, hmac, KeyRole.Board, BoardName).Seal(topic, MessageCodec.Encode(forged), Now() + 60_000));
-                MqttSeen genuine = probe.On(topic).Last();
                 await probe.PublishAsync(topic, genuine.Bytes);
                 Scrape refusals = await overview.WaitForAsync(s => s.Value("watchdog_exporter_reports_refused_total", "reason=unsealed") >= 1
                     && s.Value("watchdog_exporter_reports_refused_total", "reason=bad-seal") >= 1
@@ -120,13 +121,15 @@ public sealed class ExporterAgainstBoardTests(ITestOutputHelper output)
         }
     }
 
-    // Both scrapes hold the same samples (labels and values) of every state series.
+    // The exporter holds every state sample the board holds, with the same labels and value; the
+    // ones only it holds are counters the board shows only once they count (watchdog_failovers_total
+    // before the first failover), and are 0.
     private static bool Same(Scrape exporter, Scrape board)
     {
-        static string[] Pick(Scrape s) => s.Samples.Where(x => StateSeries.Contains(x.Name))
-            .Select(x => x.Name + "{" + string.Join(",", x.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => l.Key + "=" + l.Value)) + "} " + x.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture))
-            .Order(StringComparer.Ordinal).ToArray();
-        return Pick(exporter).SequenceEqual(Pick(board));
+        static Dictionary<string, double> Pick(Scrape s) => s.Samples.Where(x => StateSeries.Contains(x.Name)).ToDictionary(
+            x => x.Name + "{" + string.Join(",", x.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => l.Key + "=" + l.Value)) + "}", x => x.Value);
+        Dictionary<string, double> e = Pick(exporter), b = Pick(board);
+        return b.Count > 0 && b.All(kv => e.TryGetValue(kv.Key, out double v) && v == kv.Value) && e.Where(kv => !b.ContainsKey(kv.Key)).All(kv => kv.Value == 0);
     }
 
     // The agent's part: a retained ready status and a healthy, feeding state sealed with the node's key (the board checks it).
