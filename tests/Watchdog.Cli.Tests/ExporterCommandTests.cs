@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using MQTTnet;
+using Watchdog.Cli.Commands;
 using Watchdog.Cli.Tests.Broker;
 using Watchdog.Sim.Broker;
 
