@@ -87,8 +87,15 @@ using PosixSignalRegistration onUsr1 = PosixSignalRegistration.Create((PosixSign
     tickets.RequestHandOver();
 });
 
-Task linkTask = link.RunAsync(stop.Token);
 var runtime = new BoardRuntime(parts, link, received, epochFile, systemd, tickets);
+if (options.MetricsMqttIntervalMs is { } reportEvery && !runtime.EnableMetricsReport(reportEvery, out error))
+{
+    Console.Error.WriteLine("watchdog-board: " + error);
+    parts.Dispose();
+    return 2;
+}
+
+Task linkTask = link.RunAsync(stop.Token);
 using MetricsEndpoint? metrics = StartMetrics(options, parts, runtime, link);
 tickets?.Start();
 int exitCode = 0;

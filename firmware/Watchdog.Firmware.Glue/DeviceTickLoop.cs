@@ -15,6 +15,12 @@ namespace Watchdog.Firmware.Glue
         bool TryTake(out string topic, out byte[] payload);
     }
 
+    /// <summary>Whether the MQTT link is connected now (the device's MQTT session implements it), for the metrics report.</summary>
+    public interface ILinkStatus
+    {
+        bool Connected { get; }
+    }
+
     /// <summary>
     /// The ESP32 app's tick loop: a schedule on Environment.TickCount64 (monotonic; Thread.Sleep
     /// has about 10 ms resolution there, so ticks are 10 ms or more), received messages stepped
@@ -44,6 +50,8 @@ namespace Watchdog.Firmware.Glue
         private readonly int _statusEveryTicks;
         private PairGlue? _pair;
         private RetainedInbox? _kept;
+        private BoardMetricsReporter? _report;
+        private ILinkStatus? _link;
         private bool _stopped;
 
         public DeviceTickLoop(WatchdogCore core, CoreGlue glue, ChannelWiring wiring, TopicTree topics, string board, int tickMs,
@@ -77,6 +85,25 @@ namespace Watchdog.Firmware.Glue
             _kept = kept;
         }
 
+        /// <summary>What the core reported having done (fences, failovers, events), counted after each output is carried out.</summary>
+        public BoardCounters Counters { get; } = new BoardCounters();
+
+        /// <summary>Ticks a full period or more late (the schedule re-anchored, the missed ticks skipped).</summary>
+        public long TickStalls { get; private set; }
+
+        /// <summary>The latest tick since start, in ms behind its schedule.</summary>
+        public long WorstLateMs { get; private set; }
+
+        /// <summary>
+        /// Publishes the sealed metrics report (built on Counters) every report.IntervalMs, as the
+        /// Linux board does with --metrics-mqtt-interval-ms. Call before Run.
+        /// </summary>
+        public void UseMetricsReport(BoardMetricsReporter report, ILinkStatus link)
+        {
+            _report = report;
+            _link = link;
+        }
+
         /// <summary>Wall clock in ms since the Unix epoch (valid once SNTP has set the clock).</summary>
         public static long WallClockMs()
         {
@@ -89,6 +116,12 @@ namespace Watchdog.Firmware.Glue
             long start = Environment.TickCount64;
             long next = start + _tickMs;
             long ticks = 0;
+            int reportEveryTicks = _report == null ? 0 : (_report.IntervalMs / _tickMs < 1 ? 1 : _report.IntervalMs / _tickMs);
+            if (_report != null && _pair != null)
+            {
+                _report.UsePair(_pair.Pair);
+            }
+
             while (!_stopped)
             {
                 long wait = next - Environment.TickCount64;
@@ -99,6 +132,12 @@ namespace Watchdog.Firmware.Glue
                 else if (-wait >= _tickMs)
                 {
                     next = Environment.TickCount64;
+                    TickStalls++;
+                }
+
+                if (-wait > WorstLateMs)
+                {
+                    WorstLateMs = -wait;
                 }
 
                 next += _tickMs;
@@ -138,6 +177,7 @@ namespace Watchdog.Firmware.Glue
                 if (authority)
                 {
                     _glue.Tick(wall);
+                    Counters.Observe(_core.Output);
                 }
 
                 if (!_glue.Healthy)
@@ -168,6 +208,17 @@ namespace Watchdog.Firmware.Glue
                     _status.Timestamp = wall;
                     _sink.Publish(_stateTopic, MessageCodec.Encode(_status), true);
                 }
+
+                if (_report != null && ticks % reportEveryTicks == 0)
+                {
+                    RuntimeFigures r = _report.Runtime;
+                    r.UptimeMs = Environment.TickCount64 - start;
+                    r.MqttConnected = _link != null && _link.Connected;
+                    r.TickWorstLateMs = WorstLateMs;
+                    r.TickStalls = TickStalls;
+                    r.MessagesRefused = _refusals.Total;
+                    _report.Publish(wall);
+                }
             }
 
             return true;
@@ -179,6 +230,7 @@ namespace Watchdog.Firmware.Glue
             if (output != null)
             {
                 _glue.Apply(output);
+                Counters.Observe(output);
             }
             else if (_dispatcher.Refused)
             {

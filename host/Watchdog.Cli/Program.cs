@@ -22,6 +22,7 @@ root.Subcommands.Add(SpofCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(RackCommand.Create());
 root.Subcommands.Add(HomeAssistantCommand.Create());
+root.Subcommands.Add(ExporterCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 
 try

@@ -199,11 +199,16 @@ public sealed partial class MqttLink : IDisposable, IAsyncDisposable
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
             .WithCleanStart(true)
             .WithKeepAlivePeriod(_options.KeepAlive)
-            .WithTimeout(_options.ConnectTimeout)
-            .WithWillTopic(_options.WillTopic)
-            .WithWillPayload(_options.WillPayload)
-            .WithWillRetain(true)
-            .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+            .WithTimeout(_options.ConnectTimeout);
+        if (_options.WillTopic.Length > 0)
+        {
+            builder = builder
+                .WithWillTopic(_options.WillTopic)
+                .WithWillPayload(_options.WillPayload)
+                .WithWillRetain(true)
+                .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+        }
+
         if (_options.Username is not null)
         {
             builder = builder.WithCredentials(_options.Username, _options.Password ?? "");

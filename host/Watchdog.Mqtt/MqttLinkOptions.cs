@@ -16,7 +16,7 @@ public sealed class MqttLinkOptions
     public string? Username { get; init; }
     public string? Password { get; init; }
 
-    /// <summary>The last will: topic and payload, retained, published by the broker when we vanish.</summary>
+    /// <summary>The last will: topic and payload, retained, published by the broker when we vanish; an empty topic sends none (a reader that publishes nothing, such as the metrics exporter).</summary>
     public required string WillTopic { get; init; }
     public required byte[] WillPayload { get; init; }
 

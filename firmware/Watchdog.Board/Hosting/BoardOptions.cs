@@ -16,7 +16,7 @@ public sealed class BoardOptions
         "                      [--username <name> --password-file <file>] [--client-id <id>] [--tick-ms <n>]\n" +
         "                      [--epoch-floor <n>] [--status-interval-ms <n>]\n" +
         "                      [--pair-serial <device> | --pair-socket <own.sock> --peer-socket <peer.sock>]\n" +
-        "                      [--dr <dr.json> --site <name>] [--metrics <host:port>]";
+        "                      [--dr <dr.json> --site <name>] [--metrics <host:port>] [--metrics-mqtt-interval-ms <n>]";
 
     public string ConfigPath { get; private set; } = "";
     public string PinMapPath { get; private set; } = "";
@@ -53,6 +53,9 @@ public sealed class BoardOptions
 
     /// <summary>Where the Prometheus endpoint listens (docs/operations.md, "Metrics"); null: no endpoint.</summary>
     public ListenAddress? MetricsAddress { get; private set; }
+
+    /// <summary>How often the sealed metrics report goes to board/&lt;board&gt;/metrics (what the ESP32 publishes for `watchdogctl exporter`); null: never.</summary>
+    public int? MetricsMqttIntervalMs { get; private set; }
 
     public bool UseTls => CaFile is not null;
 
@@ -173,6 +176,8 @@ public sealed class BoardOptions
                 return TryInt(name, value, 1, 1000, out int tick, out error) && Set(() => TickMs = tick);
             case "--status-interval-ms":
                 return TryInt(name, value, 100, 3_600_000, out int interval, out error) && Set(() => StatusIntervalMs = interval);
+            case "--metrics-mqtt-interval-ms":
+                return TryInt(name, value, 100, 3_600_000, out int every, out error) && Set(() => MetricsMqttIntervalMs = every);
             case "--epoch-floor":
                 if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out long floor))
                 {

@@ -40,6 +40,7 @@ public sealed class BoardRuntime : IBoardSink
     /// <summary>A stall at least this long gets a log line of its own.</summary>
     public const int StallLogMs = 100;
 
+    private BoardMetricsReporter? _report;
     private long _lastPersisted;
     private string? _lastCommissioned;
     private TickClock? _clock;
@@ -69,10 +70,11 @@ public sealed class BoardRuntime : IBoardSink
     }
 
     /// <summary>
-    /// Raised on the tick thread after the glue carried out an output of Tick or Step (the metrics
-    /// count fences and failovers from it); a handler must be quick and must not throw.
+    /// What the core reported having done (fences, failovers, events), counted on the tick thread
+    /// after the glue carried out each output of Tick or Step; the Prometheus metrics listen to it
+    /// and the metrics report reads it.
     /// </summary>
-    public event Action<CoreOutput>? OutputApplied;
+    public BoardCounters Counters { get; } = new();
 
     /// <summary>Ticks a full period or more late since the loop started (read from any thread).</summary>
     public long TickStalls => _clock?.Stalls ?? 0;
@@ -82,6 +84,28 @@ public sealed class BoardRuntime : IBoardSink
 
     /// <summary>Messages refused since start (seal, decoding, freshness).</summary>
     public long MessagesRefused => _refusals.Total;
+
+    /// <summary>
+    /// Publishes the sealed metrics report every <paramref name="intervalMs"/> (--metrics-mqtt-interval-ms),
+    /// as the ESP32 app does. Call before Run; false with a sentence when the board has no key to seal it with.
+    /// </summary>
+    public bool EnableMetricsReport(int intervalMs, out string error)
+    {
+        error = "";
+        if (_parts.Seals is not { } seals || seals.SigningKeyId.Length == 0)
+        {
+            error = $"--metrics-mqtt-interval-ms: the report is sealed with the board's key and --cluster-key-file holds no key of board '{_parts.Config.Board}'";
+            return false;
+        }
+
+        _report = new BoardMetricsReporter(_parts.Core, Counters, _parts.Topics, _parts.Config.Board, _status.Firmware, intervalMs, seals, this);
+        if (_parts.Pair is { } pair)
+        {
+            _report.UsePair(pair);
+        }
+
+        return true;
+    }
 
     /// <summary>The presence word retained on board/&lt;board&gt;/status while we run; the will replaces it with "lost".</summary>
     public static byte[] PresenceWord(Presence p) => MessageCodec.EncodePresence(p);
@@ -94,6 +118,7 @@ public sealed class BoardRuntime : IBoardSink
         _clock = clock;
         long ticks = 0;
         long nextStatus = 0;
+        long nextReport = 0;
         long nextWatchdog = 0;
         long statsEvery = Math.Max(1, StatsIntervalMs / tickMs);
         long nextStats = statsEvery;
@@ -129,7 +154,7 @@ public sealed class BoardRuntime : IBoardSink
             if (authority)
             {
                 _glue.Tick(wall);
-                OutputApplied?.Invoke(_parts.Core.Output);
+                Applied(_parts.Core.Output);
             }
 
             if (!_glue.Healthy)
@@ -143,6 +168,12 @@ public sealed class BoardRuntime : IBoardSink
             {
                 PublishStatus(wall);
                 nextStatus = ticks + Math.Max(1, statusIntervalMs / tickMs);
+            }
+
+            if (_report is not null && ticks >= nextReport)
+            {
+                PublishReport(wall);
+                nextReport = ticks + Math.Max(1, _report.IntervalMs / tickMs);
             }
 
             if (ticks >= nextStats)
@@ -261,12 +292,28 @@ public sealed class BoardRuntime : IBoardSink
         if (output is not null)
         {
             _glue.Apply(output);
-            OutputApplied?.Invoke(output);
+            Applied(output);
         }
         else if (_inbound.Refused)
         {
             _refusals.Refused(_inbound.RefusedKind, _inbound.RefusedExpected, topic, _inbound.RefusedNode, _inbound.RefusedReason, now, wall);
         }
+    }
+
+    private void Applied(CoreOutput output)
+    {
+        Counters.Observe(output);
+    }
+
+    private void PublishReport(long wall)
+    {
+        RuntimeFigures r = _report!.Runtime;
+        r.UptimeMs = (long)Stopwatch.GetElapsedTime(_startTimestamp).TotalMilliseconds;
+        r.MqttConnected = _link.IsConnected;
+        r.TickWorstLateMs = WorstLateMs;
+        r.TickStalls = TickStalls;
+        r.MessagesRefused = MessagesRefused;
+        _report.Publish(wall);
     }
 
     private void PublishStatus(long wall)

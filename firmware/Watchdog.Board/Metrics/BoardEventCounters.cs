@@ -1,30 +1,22 @@
 using Prometheus;
-using Watchdog.Firmware.Core;
-using Watchdog.Protocol.Messages;
+using Watchdog.Firmware.Glue;
 using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Board.Metrics;
 
 /// <summary>
-/// Counts what the core reports having done, from the messages of each output it hands the glue
-/// (events and group roles): the core keeps no counters of its own, and needs none for this.
-/// Runs on the tick thread; prometheus-net's counters and histograms are thread-safe.
-/// A failure starts at the first suspect, failed or failure event of a node after it was last
-/// healthy; a fence and a failover are timed from there to the event or roles message that
-/// completes them. A board that restarted mid-failure does not know the start and times nothing.
+/// The Prometheus counters and histograms of what the core reported having done. What counts as
+/// a fence, a failover or a ladder action, and how long it took, is decided once, by the glue's
+/// BoardCounters (shared with the ESP32 app's metrics report); this class only follows it.
+/// Called on the tick thread; prometheus-net's counters and histograms are thread-safe.
 /// </summary>
-public sealed class BoardEventCounters
+public sealed class BoardEventCounters : IBoardCountsListener
 {
-    private const string FailoverPrefix = "failover: ";
-    private const string Promoted = " becomes active";
-
-    // Seconds: fence confirmation is a few hundred ms; a failover over a demotion ack, seconds.
-    private static readonly double[] DurationBuckets = [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120];
+    // Seconds, from the shared bounds in ms, so the board's histograms and the exporter's agree.
+    private static readonly double[] DurationBuckets = BoardCounters.BucketBoundsMs.Select(ms => ms / 1000.0).ToArray();
 
     private readonly Counter _events, _fences, _ladderActions, _roleChanges, _failovers;
     private readonly Histogram _fenceDuration, _failoverDuration;
-    private readonly Dictionary<string, long> _failingSinceMs = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, long> _groupEpoch = new(StringComparer.Ordinal);
 
     public BoardEventCounters(MetricFactory f)
     {
@@ -39,75 +31,27 @@ public sealed class BoardEventCounters
             new HistogramConfiguration { LabelNames = ["group"], Buckets = DurationBuckets });
     }
 
-    /// <summary>Reads one output of Tick or Step after the glue carried it out.</summary>
-    public void Observe(CoreOutput output)
+    public void EventPublished(string kind, Severity severity) => _events.WithLabels(kind, WireWords.Of(severity)).Inc();
+
+    public void Fenced(string node, bool timed, long durationMs)
     {
-        for (int i = 0; i < output.Count; i++)
+        _fences.WithLabels(node).Inc();
+        if (timed)
         {
-            switch (output.Entry(i).Message)
-            {
-                case EventMessage e:
-                    OnEvent(e);
-                    break;
-                case GroupRoles r:
-                    OnRoles(r);
-                    break;
-            }
+            _fenceDuration.WithLabels(node).Observe(durationMs / 1000.0);
         }
     }
 
-    private void OnEvent(EventMessage e)
-    {
-        _events.WithLabels(e.Kind, WireWords.Of(e.Severity)).Inc();
-        switch (e.Kind)
-        {
-            case "state-suspect" or "state-failed" or "failure":
-                _failingSinceMs.TryAdd(e.Node, e.Timestamp);
-                break;
-            case "state-healthy":
-                _failingSinceMs.Remove(e.Node);
-                break;
-            case "state-fenced":
-                _fences.WithLabels(e.Node).Inc();
-                if (_failingSinceMs.TryGetValue(e.Node, out long since))
-                {
-                    _fenceDuration.WithLabels(e.Node).Observe(Seconds(e.Timestamp - since));
-                }
+    public void LadderAction(string node, string action) => _ladderActions.WithLabels(node, action).Inc();
 
-                break;
-            case "reset-pulse":
-                _ladderActions.WithLabels(e.Node, "reset").Inc();
-                break;
-            case "power-cycle":
-                _ladderActions.WithLabels(e.Node, "power_cycle").Inc();
-                break;
+    public void RoleChanged(string group) => _roleChanges.WithLabels(group).Inc();
+
+    public void FailedOver(string group, bool timed, long durationMs)
+    {
+        _failovers.WithLabels(group).Inc();
+        if (timed)
+        {
+            _failoverDuration.WithLabels(group).Observe(durationMs / 1000.0);
         }
     }
-
-    private void OnRoles(GroupRoles r)
-    {
-        // The roles topic is republished with the same epoch; a change is a new epoch.
-        if (_groupEpoch.TryGetValue(r.Group, out long seen) && r.Epoch <= seen)
-        {
-            return;
-        }
-
-        _groupEpoch[r.Group] = r.Epoch;
-        _roleChanges.WithLabels(r.Group).Inc();
-        if (!r.Reason.StartsWith(FailoverPrefix, StringComparison.Ordinal) || !r.Reason.EndsWith(Promoted, StringComparison.Ordinal))
-        {
-            return;
-        }
-
-        _failovers.WithLabels(r.Group).Inc();
-        string rest = r.Reason[FailoverPrefix.Length..];
-        int space = rest.IndexOf(' ', StringComparison.Ordinal);
-        string failed = space < 0 ? rest : rest[..space];
-        if (_failingSinceMs.TryGetValue(failed, out long since))
-        {
-            _failoverDuration.WithLabels(r.Group).Observe(Seconds(r.Timestamp - since));
-        }
-    }
-
-    private static double Seconds(long ms) => Math.Max(0, ms) / 1000.0;
 }

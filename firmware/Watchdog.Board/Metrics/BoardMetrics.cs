@@ -13,7 +13,7 @@ namespace Watchdog.Board.Metrics;
 /// the core's views, the pair and the runtime when a scrape asks, on the HTTP thread: each value
 /// is one word the tick thread writes, so a scrape may see one tick half applied, never a torn
 /// number, and the tick loop never waits on a scraper. Counters of what happened (fences,
-/// failovers, events) come from <see cref="BoardEventCounters"/>, which reads the core's output.
+/// failovers, events) come from <see cref="BoardEventCounters"/>, which follows the glue's BoardCounters.
 /// </summary>
 public sealed class BoardMetrics
 {
@@ -87,7 +87,7 @@ public sealed class BoardMetrics
 
         _info.WithLabels(parts.Config.Board, "watchdog-board/" + typeof(BoardRuntime).Assembly.GetName().Version, parts.Config.Cluster).Set(1);
         Registry.AddBeforeCollectCallback(Collect);
-        runtime.OutputApplied += Events.Observe;
+        runtime.Counters.Listen(Events);
     }
 
     /// <summary>The registry the endpoint serves (and tests read).</summary>

@@ -46,6 +46,13 @@ namespace Watchdog.Firmware.Esp32
         public const int PairUartRxPin = 19;
         public const int PairUartBaud = 230400;
 
+        /// <summary>
+        /// Every this many ms the board publishes its sealed metrics report on board/&lt;name&gt;/metrics,
+        /// which `watchdogctl exporter` serves to Prometheus (docs/operations.md, "Metrics"); 0: never.
+        /// Needs this board's key in KeyLines (the report is sealed).
+        /// </summary>
+        public const int MetricsReportIntervalMs = 0;
+
         /// <summary>The supervisor reboots the device when the tick loop has not run for this long.</summary>
         public const int TickStallLimitMs = 3000;
     }

@@ -15,7 +15,7 @@ namespace Watchdog.Firmware.Esp32
     /// (clean session), then publish from the queue until the connection closes. The tick thread
     /// only ever calls Publish and TryTake, which never block on the network.
     /// </summary>
-    public sealed class MqttSession : IInboundSource
+    public sealed class MqttSession : IInboundSource, ILinkStatus
     {
         private const int MaxQueued = 64;
         private const int MaxInbound = 32;

@@ -120,6 +120,20 @@ namespace Watchdog.Firmware.Esp32
                 loop.UsePair(new PairGlue(pair, core, wiring, link, topics, sink), new RetainedInbox(topics, 4 * config.Channels.Length + 8));
             }
 
+            if (DeviceSettings.MetricsReportIntervalMs > 0)
+            {
+                // The same report as the Linux board's --metrics-mqtt-interval-ms; sealed, so only with this board's key.
+                if (seals == null)
+                {
+                    Console.WriteLine("watchdog: DeviceSettings.MetricsReportIntervalMs is set but KeyLines holds no key of this board: no metrics report");
+                }
+                else
+                {
+                    loop.UseMetricsReport(new BoardMetricsReporter(core, loop.Counters, topics, config.Board, WatchdogCore.FirmwareVersion + " esp32",
+                        DeviceSettings.MetricsReportIntervalMs, seals, sink), mqtt);
+                }
+            }
+
             new Thread(mqtt.Run).Start();
 
             // The supervisor watches the tick loop only once it runs: the network wait above may take a minute.

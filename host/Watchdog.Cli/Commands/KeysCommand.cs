@@ -91,5 +91,6 @@ public static class KeysCommand
           boards (ESP32):  the lines of board-<name>.keys go into DeviceSettings.KeyLines (firmware/Watchdog.Firmware.Esp32/README.md)
           agents:          {folder}/node-<name>.keys -> /etc/watchdog/node.keys, named by Commands:KeyFile in the agent's config
           operators:       {folder}/{KeySet.OperatorFileName}; export WATCHDOG_KEY_FILE=/path/to/{KeySet.OperatorFileName} for watchdogctl
+          exporter:        {folder}/{KeySet.ExporterFileName} for 'watchdogctl exporter --keys' (every board key: keep it as a node's file)
         """;
 }

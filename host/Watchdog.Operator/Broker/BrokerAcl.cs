@@ -7,7 +7,7 @@ namespace Watchdog.Operator.Broker;
 /// The broker's acl_file: for every user, the cluster's topics to read and exactly the topics it
 /// publishes to write, all built by <see cref="Watchdog.Protocol.Topics.TopicTree"/>.
 /// <list type="bullet">
-/// <item>a board: its own status, state and channel readings, the grants and requests of the
+/// <item>a board: its own status, state, metrics report and channel readings, the grants and requests of the
 /// nodes wired to it, the roles of its groups, its events, and the acks of commands for itself,
 /// its nodes and its groups (the targets it subscribes to);</item>
 /// <item>an agent: its node's status (also its will), state, metrics and grant acks, its events,
@@ -43,6 +43,7 @@ public static class BrokerAcl
                     BoardPrincipal board = plan.Boards.Single(b => b.Board == user.Name);
                     writes.Add(t.BoardStatus(board.Board));
                     writes.Add(t.BoardState(board.Board));
+                    writes.Add(t.BoardMetrics(board.Board));
                     writes.AddRange(board.Channels.Select(c => t.BoardChannel(board.Board, c)));
                     foreach (string node in board.Nodes)
                     {

@@ -55,6 +55,46 @@ public static class KeyFileReader
         return operators;
     }
 
+    /// <summary>
+    /// The board keys of a key file, for checking what boards seal (the metrics exporter's
+    /// exporter.keys, or any file that holds them); throws a <see cref="KeyFileException"/> naming the
+    /// file when it is missing, others may read it, or it holds no board key.
+    /// </summary>
+    public static KeyRing ReadBoardKeys(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new KeyFileException($"{path}: no such key file (use the exporter.keys that 'watchdogctl keys generate' writes)");
+        }
+
+        string loose = Watchdog.Platform.Posix.PrivateFiles.Problem(path, "key file");
+        if (loose.Length > 0)
+        {
+            throw new KeyFileException(loose);
+        }
+
+        if (!Protocol.Signing.ClusterKeyFile.TryParse(File.ReadAllText(path), path, out var ids, out var keys, out var roles, out var owners, out var error))
+        {
+            throw new KeyFileException(error);
+        }
+
+        var ring = new KeyRing();
+        for (int i = 0; i < ids.Length; i++)
+        {
+            if (roles[i] == KeyRole.Board)
+            {
+                ring.Add(ids[i], keys[i], KeyRole.Board, owners[i]);
+            }
+        }
+
+        if (ring.Count == 0)
+        {
+            throw new KeyFileException($"{path}: holds no board key; the boards' metrics reports are sealed with theirs (use the exporter.keys that 'watchdogctl keys generate' writes)");
+        }
+
+        return ring;
+    }
+
     public static KeyRing ToKeyRing(IEnumerable<ClusterKey> keys)
     {
         var ring = new KeyRing();

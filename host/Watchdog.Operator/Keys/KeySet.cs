@@ -15,7 +15,8 @@ public sealed record RoleKey(KeyRole Role, string Owner, string KeyId, byte[] Ke
 /// verifies it, so each file holds only what its holder must check or sign):
 /// a board's file: the operator keys, every board's key (its own seals, its pair peer's it checks), every node's key;
 /// a node's file: the operator keys, every board key, its own node key;
-/// the operator's file: the operator keys.
+/// the operator's file: the operator keys;
+/// the exporter's file (`watchdogctl exporter`, which checks the boards' sealed metrics reports): every board key.
 /// Within a role and owner the first key signs; during a rotation a newer key goes first.
 /// </summary>
 public sealed class KeySet
@@ -52,17 +53,26 @@ public sealed class KeySet
 
     public string OperatorFile() => Text(k => k.Role == KeyRole.Operator, "operators");
 
+    /// <summary>
+    /// The metrics exporter's file: every board's key, to check the boards' sealed metrics reports.
+    /// It can therefore also seal what a board says (the seals are symmetric, as a node's file can):
+    /// keep it as a node's file is kept.
+    /// </summary>
+    public string ExporterFile() => Text(k => k.Role == KeyRole.Board, "the metrics exporter");
+
     public static string BoardFileName(string board) => $"board-{board}.keys";
 
     public static string NodeFileName(string node) => $"node-{node}.keys";
 
     public const string OperatorFileName = "operator.keys";
 
+    public const string ExporterFileName = "exporter.keys";
+
     /// <summary>Writes every holder's file into <paramref name="directory"/> (mode 0600; never over an existing file unless <paramref name="replace"/>). Returns the paths.</summary>
     public IReadOnlyList<string> WriteAll(string directory, bool replace = false)
     {
         Directory.CreateDirectory(directory);
-        var files = new List<(string Name, string Text)> { (OperatorFileName, OperatorFile()) };
+        var files = new List<(string Name, string Text)> { (OperatorFileName, OperatorFile()), (ExporterFileName, ExporterFile()) };
         files.AddRange(Boards.Select(b => (BoardFileName(b), BoardFile(b))));
         files.AddRange(Nodes.Select(n => (NodeFileName(n), NodeFile(n))));
         var written = new List<string>();

@@ -232,6 +232,30 @@ namespace Watchdog.Protocol.Json
             return result;
         }
 
+        internal long[] Integers(string name)
+        {
+            JsonNode? n = Array(name);
+            if (n == null)
+            {
+                return new long[0];
+            }
+
+            long[] result = new long[n.Count];
+            for (int i = 0; i < n.Count; i++)
+            {
+                JsonNode item = n.Item(i);
+                if (item.Kind != JsonKind.Number || !item.IsInteger)
+                {
+                    Wrong(name + "[" + i.ToString() + "]", item, "an integer");
+                    return new long[0];
+                }
+
+                result[i] = item.AsInt64();
+            }
+
+            return result;
+        }
+
         /// <summary>The array member called name, or null when absent (or after an error).</summary>
         internal JsonNode? Array(string name)
         {

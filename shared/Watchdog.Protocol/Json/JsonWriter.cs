@@ -153,6 +153,22 @@ namespace Watchdog.Protocol.Json
             EndArray();
         }
 
+        /// <summary>An array of integers as one member.</summary>
+        public void Member(string name, long[] values)
+        {
+            Name(name);
+            BeginArray();
+            if (values != null)
+            {
+                for (int i = 0; i < values.Length; i++)
+                {
+                    Int64(values[i]);
+                }
+            }
+
+            EndArray();
+        }
+
         /// <summary>The text as UTF-8 (lone surrogates become U+FFFD).</summary>
         public byte[] ToUtf8()
         {

@@ -183,5 +183,17 @@ namespace Watchdog.Protocol.Json
             Writer!.Member(name, values);
             return values;
         }
+
+        /// <summary>An array of integers; absent reads as empty.</summary>
+        internal long[] Integers(string name, long[] values)
+        {
+            if (Reader != null)
+            {
+                return Reader.Integers(name);
+            }
+
+            Writer!.Member(name, values);
+            return values;
+        }
     }
 }

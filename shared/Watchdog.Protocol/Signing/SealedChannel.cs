@@ -153,6 +153,7 @@ namespace Watchdog.Protocol.Signing
                     return info.Role == KeyRole.Board && info.Owner == info.From;
                 case TopicKind.BoardState:
                 case TopicKind.BoardChannel:
+                case TopicKind.BoardMetrics:
                     return info.Role == KeyRole.Board && info.Owner == subject && info.From == subject;
                 default:
                     return false;

@@ -30,5 +30,7 @@ namespace Watchdog.Protocol.Topics
         Command,
         /// <summary>command/&lt;target&gt;/ack: CommandAck JSON, never retained.</summary>
         CommandAck,
+        /// <summary>board/&lt;board&gt;/metrics: BoardMetricsReport JSON, sealed by the board, not retained.</summary>
+        BoardMetrics,
     }
 }

@@ -32,6 +32,7 @@ namespace Watchdog.Protocol.Topics
         public string NodeRequest(string node) { return Build("node/", node, "/request"); }
         public string BoardStatus(string board) { return Build("board/", board, "/status"); }
         public string BoardState(string board) { return Build("board/", board, "/state"); }
+        public string BoardMetrics(string board) { return Build("board/", board, "/metrics"); }
         public string GroupRoles(string group) { return Build("group/", group, "/roles"); }
         public string Event(string source) { return Build("events/", source, ""); }
         public string Command(string target) { return Build("command/", target, ""); }
@@ -51,6 +52,7 @@ namespace Watchdog.Protocol.Topics
         public string AllBoardStatus() { return _prefix + "board/+/status"; }
         public string AllBoardStates() { return _prefix + "board/+/state"; }
         public string AllBoardChannels() { return _prefix + "board/+/channel/+"; }
+        public string AllBoardMetrics() { return _prefix + "board/+/metrics"; }
         public string AllGroups() { return _prefix + "group/+/roles"; }
         public string AllEvents() { return _prefix + "events/+"; }
         public string AllCommands() { return _prefix + "command/+"; }
@@ -129,6 +131,7 @@ namespace Watchdog.Protocol.Topics
                 {
                     if (p[2] == "status") { return TopicKind.BoardStatus; }
                     if (p[2] == "state") { return TopicKind.BoardState; }
+                    if (p[2] == "metrics") { return TopicKind.BoardMetrics; }
                     return TopicKind.Unknown;
                 }
 

@@ -19,6 +19,9 @@ namespace Watchdog.Protocol.Wire
         internal static readonly string[] AgentRequests = { "restart-service", "demote" };
         internal static readonly string[] PairStates = { "booting", "passive", "confirming", "authority" };
 
+        // The group arbiter's phases (Watchdog.Firmware.Core.GroupPhase, in its order): the core's enum, the protocol's words.
+        internal static readonly string[] GroupPhases = { "settling", "stable", "demoting", "fencing" };
+
         public static string Of(NodeRole value) { return Roles[(int)value]; }
         public static string Of(Health value) { return Healths[(int)value]; }
         public static string Of(Presence value) { return Presences[(int)value]; }
@@ -55,6 +58,7 @@ namespace Watchdog.Protocol.Wire
         public static string[] AllSeverities() { return (string[])Severities.Clone(); }
         public static string[] AllAgentRequests() { return (string[])AgentRequests.Clone(); }
         public static string[] AllPairStates() { return (string[])PairStates.Clone(); }
+        public static string[] AllGroupPhases() { return (string[])GroupPhases.Clone(); }
 
         /// <summary>The words of a table as "a, b, c", for error messages.</summary>
         public static string Join(string[] words)

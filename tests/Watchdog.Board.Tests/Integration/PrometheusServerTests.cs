@@ -81,7 +81,7 @@ public sealed class PrometheusServerTests(ITestOutputHelper output)
         }
     }
 
-    private static JsonElement[] Query(HttpClient http, int port, string promql)
+    internal static JsonElement[] Query(HttpClient http, int port, string promql)
     {
         try
         {
@@ -96,7 +96,7 @@ public sealed class PrometheusServerTests(ITestOutputHelper output)
     }
 
     // An instant vector's sample: [time, "value"].
-    private static double Value(JsonElement r) => double.Parse(r.GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture);
+    internal static double Value(JsonElement r) => double.Parse(r.GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture);
 }
 
 /// <summary>A fact that needs the prometheus binary: skipped, saying so, when it is not installed.</summary>

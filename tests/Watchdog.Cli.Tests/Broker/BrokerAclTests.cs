@@ -10,7 +10,7 @@ public sealed class BrokerAclTests
 
     private static readonly Dictionary<PrincipalKind, TopicKind[]> Publishes = new()
     {
-        [PrincipalKind.Board] = [TopicKind.BoardStatus, TopicKind.BoardState, TopicKind.BoardChannel, TopicKind.NodeGrant, TopicKind.NodeRequest, TopicKind.GroupRoles, TopicKind.Event, TopicKind.CommandAck],
+        [PrincipalKind.Board] = [TopicKind.BoardStatus, TopicKind.BoardState, TopicKind.BoardMetrics, TopicKind.BoardChannel, TopicKind.NodeGrant, TopicKind.NodeRequest, TopicKind.GroupRoles, TopicKind.Event, TopicKind.CommandAck],
         [PrincipalKind.Agent] = [TopicKind.NodeStatus, TopicKind.NodeState, TopicKind.NodeMetrics, TopicKind.NodeGrantAck, TopicKind.Event, TopicKind.CommandAck],
     };
 
@@ -66,6 +66,8 @@ public sealed class BrokerAclTests
         Assert.DoesNotContain(tree.GroupRoles("web"), writes["board-rack1"]);
         Assert.DoesNotContain(tree.Event("rack2"), writes["board-rack1"]);
         Assert.Contains(tree.NodeGrant("web1"), writes["board-rack2"]);
+        Assert.Contains(tree.BoardMetrics("rack1"), writes["board-rack1"]);
+        Assert.DoesNotContain(tree.BoardMetrics("rack2"), writes["board-rack1"]);
 
         Assert.Equal(
             [tree.NodeStatus("db1"), tree.NodeState("db1"), tree.NodeMetrics("db1"), tree.NodeGrantAck("db1"), tree.Event("db1"), tree.CommandAck("db1")],

@@ -19,7 +19,7 @@ public sealed class KeySetTests : IDisposable
     {
         var paths = KeySet.Generate("s1", ["rack1"], ["web1", "web2"]).WriteAll(_dir);
 
-        Assert.Equal(4, paths.Count);
+        Assert.Equal(5, paths.Count);
         Assert.All(paths, p => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(p)));
         var board = Ring(Path.Combine(_dir, KeySet.BoardFileName("rack1")));
         var web1 = Ring(Path.Combine(_dir, KeySet.NodeFileName("web1")));
@@ -32,6 +32,9 @@ public sealed class KeySetTests : IDisposable
         Assert.NotNull(web1.Find("board-rack1-s1"));
         Assert.Equal(1, ops.Count);                              // operators hold the operator key only
         Assert.Equal("op-s1", ops.FirstOf(KeyRole.Operator, ""));
+        var exporter = Ring(Path.Combine(_dir, KeySet.ExporterFileName));
+        Assert.Equal(1, exporter.Count);                         // the exporter checks board seals only
+        Assert.Equal("board-rack1-s1", exporter.FirstOf(KeyRole.Board, "rack1"));
     }
 
     [Fact]

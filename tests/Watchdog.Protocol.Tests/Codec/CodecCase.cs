@@ -22,6 +22,7 @@ public sealed record CodecCase(string Name, Type Type, Func<object, byte[]> Enco
         Make<EventMessage>("event", MessageCodec.Encode, MessageCodec.TryDecode, Samples.Event, "source", "kind", "severity", "ts"),
         Make<SignedCommand>("signed-command", MessageCodec.Encode, MessageCodec.TryDecode, Samples.SignedCommand, "id", "target", "action", "epoch", "issued_at", "expires_at"),
         Make<CommandAck>("command-ack", MessageCodec.Encode, MessageCodec.TryDecode, Samples.CommandAck, "id", "target", "verdict", "ts"),
+        Make<BoardMetricsReport>("board-metrics", MessageCodec.Encode, MessageCodec.TryDecode, Samples.BoardMetrics, "board", "epoch", "ts"),
         Make<PairFrame>("pair-frame", MessageCodec.Encode, MessageCodec.TryDecode, Samples.PairFrame, "from", "seq", "state", "epoch", "ceiling", "ts"),
     ];
 

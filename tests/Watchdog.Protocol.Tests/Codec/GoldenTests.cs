@@ -8,7 +8,7 @@ public class GoldenTests
     {
         var files = Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Golden"), "*.json").Select(Path.GetFileNameWithoutExtension).Order().ToArray();
         Assert.Equal(CodecCase.All.Select(c => c.Name).Order().ToArray(), files);
-        Assert.Equal(12, files.Length);
+        Assert.Equal(13, files.Length);
     }
 
     [Theory]

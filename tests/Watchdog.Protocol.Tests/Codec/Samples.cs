@@ -97,6 +97,54 @@ public static class Samples
         Timestamp = Ts,
     };
 
+    public static BoardMetricsReport BoardMetrics => new()
+    {
+        Board = "rack1",
+        Firmware = "watchdog-esp32 0.1.0",
+        IntervalMs = 5000,
+        UptimeMs = 86400000,
+        Settled = true,
+        SettleLeftMs = 0,
+        Epoch = 8,
+        MqttConnected = true,
+        TickWorstLateMs = 12.5,
+        TickStalls = 0,
+        MessagesRefused = 3,
+        OutboxDropped = 0,
+        Pair = PairState.Authority,
+        Peer = "",
+        BucketBoundsMs = [100, 250, 500, 1000, 2000, 5000, 10000, 30000, 60000, 120000],
+        Channels =
+        [
+            new ChannelFigures
+            {
+                Channel = "ch1", Node = "db1", State = ChannelState.Fenced, Verdict = Verdict.SoftwareFailure, HeartbeatAgeMs = 4200, SuspicionPercent = 840,
+                HeartbeatEdges = 0, PowerGood = [true], Link = [true], Outputs = ["reset"], Ready = false, ConfirmedOut = true, Quiet = false,
+                LadderStep = 1, LadderAttempts = 1, Fences = 1, Resets = 1, PowerCycles = 0, FenceMsSum = 620, FenceBuckets = [0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0],
+            },
+            new ChannelFigures
+            {
+                Channel = "ch2", Node = "db2", State = ChannelState.Healthy, Verdict = Verdict.None, HeartbeatAgeMs = 180, SuspicionPercent = 36,
+                HeartbeatEdges = 10, PowerGood = [true], Link = [true], Outputs = ["role"], Ready = true, LadderStep = -1,
+            },
+        ],
+        Groups =
+        [
+            new GroupFigures
+            {
+                Group = "db", Epoch = 8, Phase = 1, ActiveMembers = 1,
+                Members = [new MemberFigures { Node = "db1", Role = NodeRole.Standby }, new MemberFigures { Node = "db2", Role = NodeRole.Active, CountsAsActive = true }],
+                RoleChanges = 2, Failovers = 1, FailoverMsSum = 1840, FailoverBuckets = [0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0],
+            },
+        ],
+        Events =
+        [
+            new EventCount { Kind = "state-fenced", Severity = Severity.Alert, Count = 1 },
+            new EventCount { Kind = "reset-pulse", Severity = Severity.Warning, Count = 1 },
+        ],
+        Timestamp = Ts,
+    };
+
     public static GroupRoles GroupRoles => new()
     {
         Group = "db",
