@@ -37,8 +37,8 @@ public sealed partial class RoleExecutor
             var announced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             dry.BackgroundStepCompleted += _ => announced.TrySetResult();
             await dry.ApplyAsync(DryGrant(NodeRole.Standby, 1), ct).ConfigureAwait(false);
-            await dry.ApplyAsync(DryGrant(NodeRole.Active, 2), ct).ConfigureAwait(false);
-            if (_options.Vip.Enabled && _options.Vip.ArpCount > 0)
+            RoleChangeResult promoted = await dry.ApplyAsync(DryGrant(NodeRole.Active, 2), ct).ConfigureAwait(false);
+            if (promoted.Ok && _options.Vip.Enabled && _options.Vip.ArpCount > 0)
             {
                 // The first announcement runs on the thread pool: let it finish before the demote stops the series.
                 await announced.Task.WaitAsync(DryAnnouncementWait, _time, ct).ConfigureAwait(false);
