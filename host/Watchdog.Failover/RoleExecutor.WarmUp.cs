@@ -14,8 +14,8 @@ public sealed partial class RoleExecutor
 
     /// <summary>
     /// Runs the code of a takeover once, without its effects, so that a JIT runtime compiles it
-    /// now and not during the first takeover (on the bench machine the framework-dependent agent
-    /// took 100-250 ms longer over its first promote than the NativeAOT one; docs/agent.md).
+    /// now and not during the first takeover (on the bench machine a JIT agent's takeover took
+    /// 190 ms longer at p50 than a NativeAOT agent's without this; docs/benchmarks.md).
     /// <list type="bullet">
     /// <item>A dry copy of this executor, with the same options, goes standby, active and standby
     /// again: every promote and demote step, the hooks' environment, the virtual IP requests and
