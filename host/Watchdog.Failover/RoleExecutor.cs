@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Watchdog.Failover.Netlink;
 using Watchdog.Platform.Processes;
 using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Wire;
@@ -22,11 +23,12 @@ namespace Watchdog.Failover;
 /// A grant with an epoch below the highest applied is refused without side effects; repeating
 /// the current role at the current epoch runs nothing.
 /// </summary>
-public sealed class RoleExecutor : IDisposable
+public sealed partial class RoleExecutor : IDisposable
 {
     private readonly FailoverOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly IProcessRunner _runner;
     private readonly HookSequence _hooks;
     private readonly VirtualIpAction? _vip;
     private readonly object _queueGate = new();
@@ -37,6 +39,12 @@ public sealed class RoleExecutor : IDisposable
 
     /// <exception cref="ArgumentException">The options are not valid; the message lists every problem.</exception>
     public RoleExecutor(FailoverOptions options, IProcessRunner runner, TimeProvider time, ILogger? logger = null)
+        : this(options, runner, time, logger, AddressRequests.Kernel)
+    {
+    }
+
+    /// <param name="addresses">Where the virtual IP's netlink requests go: the kernel, or nowhere for the warm-up's dry copy.</param>
+    internal RoleExecutor(FailoverOptions options, IProcessRunner runner, TimeProvider time, ILogger? logger, IAddressRequests addresses)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(runner);
@@ -50,8 +58,9 @@ public sealed class RoleExecutor : IDisposable
         _options = options;
         _time = time;
         _logger = logger ?? NullLogger.Instance;
+        _runner = runner;
         _hooks = new HookSequence(options.Hooks, runner, _logger);
-        _vip = options.Vip.Enabled ? new VirtualIpAction(options.Vip, runner, time, _logger) : null;
+        _vip = options.Vip.Enabled ? new VirtualIpAction(options.Vip, runner, time, _logger, addresses) : null;
         if (_vip != null)
         {
             _vip.Announced += report => BackgroundStepCompleted?.Invoke(report);

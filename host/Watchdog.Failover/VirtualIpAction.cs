@@ -22,13 +22,15 @@ internal sealed class VirtualIpAction
     private readonly IProcessRunner _runner;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly IAddressRequests _addresses;
     private readonly object _repeatGate = new();
     private CancellationTokenSource? _repeatStop;
     private Task _repeats = Task.CompletedTask;
 
-    public VirtualIpAction(VirtualIpOptions options, IProcessRunner runner, TimeProvider time, ILogger logger)
+    public VirtualIpAction(VirtualIpOptions options, IProcessRunner runner, TimeProvider time, ILogger logger, IAddressRequests addresses)
     {
         _options = options;
+        _addresses = addresses;
         _runner = runner;
         _time = time;
         _logger = logger;
@@ -42,7 +44,7 @@ internal sealed class VirtualIpAction
         long started = _time.GetTimestamp();
         if (_options.UsesNetlink)
         {
-            NetlinkOutcome r = AddressNetlink.Add(_options.Netns, _options.Interface, IPAddress.Parse(_options.Address), _options.PrefixLength);
+            NetlinkOutcome r = _addresses.Add(_options.Netns, _options.Interface, IPAddress.Parse(_options.Address), _options.PrefixLength);
             return Log(r.Ok ? new StepReport(step, true, "added", _time.GetElapsedTime(started), "")
                 : r.Errno == AddressNetlink.EEXIST ? new StepReport(step, true, "already present", _time.GetElapsedTime(started), "")
                 : new StepReport(step, false, "netlink: " + r.Detail, _time.GetElapsedTime(started), ""));
@@ -71,7 +73,7 @@ internal sealed class VirtualIpAction
         if (_options.UsesNetlink)
         {
             // No such address, or no such interface: either way the address is not there.
-            NetlinkOutcome r = AddressNetlink.Remove(_options.Netns, _options.Interface, IPAddress.Parse(_options.Address), _options.PrefixLength);
+            NetlinkOutcome r = _addresses.Remove(_options.Netns, _options.Interface, IPAddress.Parse(_options.Address), _options.PrefixLength);
             return Log(r.Ok ? new StepReport(step, true, "removed", _time.GetElapsedTime(started), "")
                 : r.Errno is AddressNetlink.EADDRNOTAVAIL or AddressNetlink.ENODEV ? new StepReport(step, true, "already absent", _time.GetElapsedTime(started), "")
                 : new StepReport(step, false, "netlink: " + r.Detail, _time.GetElapsedTime(started), ""));

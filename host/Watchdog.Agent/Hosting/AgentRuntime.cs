@@ -24,6 +24,7 @@ public sealed class AgentRuntime : IDisposable
     private readonly List<CheckRunner> _checks = new();
     private readonly MqttLink _link;
     private readonly InboundDispatcher _inbound;
+    private readonly IRoleActions _roleActions;
 
     public AgentRuntime(AgentOptions options, ILoggerFactory logs, TimeProvider time, IRoleActions? roleActions = null, IHeartbeatHardware? hardware = null)
     {
@@ -36,7 +37,8 @@ public sealed class AgentRuntime : IDisposable
         Events = new EventOutbox(options.Node, options.Group, time, logs.CreateLogger("Watchdog.Agent.Events"), () => roles?.HighestEpoch ?? 0);
         Contact = new BoardContact(Status, Events, time, options.Board.LostAfterMs, options.Board.DemoteWhenSilentMs);
         Keys = AgentKeys.Load(options.Commands, options.Node);
-        roles = new RoleState(options.Node, options.Group, roleActions ?? new NoRoleActions(), Status, Events, Contact, time, new EpochMemory(options.Board.EpochFile));
+        _roleActions = roleActions ?? new NoRoleActions();
+        roles = new RoleState(options.Node, options.Group, _roleActions, Status, Events, Contact, time, new EpochMemory(options.Board.EpochFile));
         Roles = roles;
 
         foreach (CheckOptions c in options.Checks)
@@ -127,6 +129,7 @@ public sealed class AgentRuntime : IDisposable
             Publisher.RunAsync(stopping),
             _inbound.RunAsync(stopping),
             WatchBoardAsync(stopping),
+            WarmUpRoleActionsAsync(stopping),
         };
         foreach (CheckRunner c in _checks)
         {
@@ -186,6 +189,31 @@ public sealed class AgentRuntime : IDisposable
         }
 
         return worst;
+    }
+
+    /// <summary>
+    /// The role-change code run once without effects (IRoleActions.WarmUpAsync): a JIT runtime
+    /// compiles it now, not during the first takeover. Beside the other tasks, so it delays
+    /// neither the heartbeat nor the connection; a failure only costs that first takeover time.
+    /// </summary>
+    private async Task WarmUpRoleActionsAsync(CancellationToken stopping)
+    {
+        try
+        {
+            string detail = await _roleActions.WarmUpAsync(stopping).ConfigureAwait(false);
+            if (detail.Length > 0)
+            {
+                _log.LogInformation("Role change code warmed up: {Detail}", detail);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Stopped during the warm-up.
+        }
+        catch (Exception ex)
+        {
+            _log.LogWarning("Warm-up of the role change code failed ({Error}): the first takeover compiles that code instead", ex.GetType().Name + ": " + ex.Message);
+        }
     }
 
     private async Task WatchBoardAsync(CancellationToken stopping)

@@ -20,5 +20,7 @@ public sealed class FailoverRoleActions(RoleExecutor executor, string node) : IR
         return new RoleActionResult(result.Ok, result.Detail);
     }
 
+    public Task<string> WarmUpAsync(CancellationToken ct) => executor.WarmUpAsync(ct);
+
     public void Dispose() => executor.Dispose();
 }

@@ -21,6 +21,13 @@ public interface IRoleActions
     Task<RoleActionResult> PromoteAsync(RoleChange change, CancellationToken ct);
 
     Task<RoleActionResult> DemoteAsync(RoleChange change, CancellationToken ct);
+
+    /// <summary>
+    /// Runs the code of a role change once at start without changing anything, so that a JIT
+    /// runtime has compiled it before the first takeover (docs/agent.md, "At start"). Returns
+    /// what ran, for the log; "" when there is nothing to warm up.
+    /// </summary>
+    Task<string> WarmUpAsync(CancellationToken ct) => Task.FromResult("");
 }
 
 /// <summary>The default until hooks exist: records the role and does nothing else.</summary>
