@@ -81,21 +81,7 @@ public sealed class SiteTickets : IAsyncDisposable
                 continue;
             }
 
-            var options = new SiteTicketOptions
-            {
-                Cluster = dr.Cluster,
-                Ticket = t.DrGroup,
-                Site = site,
-                Endpoints = t.EtcdEndpoints,
-                LeaseMs = t.LeaseMs,
-                RenewMs = t.RenewMs,
-                AcquireAfterMs = t.AcquireAfterMs,
-                StopMarginMs = t.StopMarginMs,
-                // A manual ticket moves only on an operator's grant (watchdogctl dr promote); until
-                // the first one it belongs to the group's preferred site.
-                Manual = t.Failover == FailoverMode.Manual,
-                DefaultSite = t.Rank == 0 ? site : t.OtherSite,
-            };
+            SiteTicketOptions options = t.ToOptions(dr.Cluster);
             IReadOnlyList<string> wrong = SiteTicketOptions.Validate(options);
             if (wrong.Count > 0)
             {

@@ -152,4 +152,23 @@ public sealed record SiteTicketTimings(
 {
     /// <summary>How long after its last successful renewal the holder gives the ticket up and tells its board to stop the active.</summary>
     public int GiveUpAfterMs => LeaseMs - StopMarginMs;
+
+    /// <summary>
+    /// The keeper's options for this site (the board's keeper, or `dr promote` granting the ticket
+    /// to it). A manual ticket moves only on an operator's grant; until the first one it belongs
+    /// to the group's preferred site.
+    /// </summary>
+    public Ticket.SiteTicketOptions ToOptions(string cluster) => new()
+    {
+        Cluster = cluster,
+        Ticket = DrGroup,
+        Site = Site,
+        Endpoints = EtcdEndpoints,
+        LeaseMs = LeaseMs,
+        RenewMs = RenewMs,
+        AcquireAfterMs = AcquireAfterMs,
+        StopMarginMs = StopMarginMs,
+        Manual = Failover == FailoverMode.Manual,
+        DefaultSite = Rank == 0 ? Site : OtherSite,
+    };
 }

@@ -49,19 +49,7 @@ public static class DrPromoteCommand
                 return DrCommand.ExitUnusable;
             }
 
-            var options = new SiteTicketOptions
-            {
-                Cluster = dr.Cluster,
-                Ticket = timings.DrGroup,
-                Site = target,
-                Endpoints = timings.EtcdEndpoints,
-                LeaseMs = timings.LeaseMs,
-                RenewMs = timings.RenewMs,
-                AcquireAfterMs = timings.AcquireAfterMs,
-                StopMarginMs = timings.StopMarginMs,
-                Manual = true,
-                DefaultSite = timings.Rank == 0 ? target : timings.OtherSite,
-            };
+            SiteTicketOptions options = timings.ToOptions(dr.Cluster);
             using var grant = new TicketGrant(options);
             return await PromoteAsync(grant, options, result.GetValue(siteDown), result.GetValue(yes), result.GetValue(timeout), ct).ConfigureAwait(false);
         });
