@@ -173,10 +173,19 @@ public sealed class VirtualIpOptions
 
     internal bool UsesNetlink => Method == "netlink";
 
+    /// <summary>
+    /// How the gratuitous ARPs are sent: packet (default: from the agent itself through a packet
+    /// socket, no process started; needs CAP_NET_RAW) or arping (runs ArpingCommand, for systems
+    /// that must send them through a wrapper).
+    /// </summary>
+    public string ArpMethod { get; set; } = "packet";
+
+    internal bool UsesPacketArp => ArpMethod == "packet";
+
     /// <summary>The iproute2 command (Method ip; also lists addresses when a removal fails). Default "ip" (found on PATH).</summary>
     public string IpCommand { get; set; } = "ip";
 
-    /// <summary>The arping command (iputils-arping). Default "arping" (found on PATH).</summary>
+    /// <summary>The arping command (iputils-arping; ArpMethod arping). Default "arping" (found on PATH).</summary>
     public string ArpingCommand { get; set; } = "arping";
 
     /// <summary>Timeout for each ip/arping run. Default 5000, 100..60000 ms.</summary>
@@ -231,9 +240,14 @@ public sealed class VirtualIpOptions
             problems.Add(key + ":IpCommand = '': must name the ip command (iproute2)");
         }
 
-        if (string.IsNullOrWhiteSpace(ArpingCommand) && ArpCount > 0)
+        if (ArpMethod is not ("packet" or "arping"))
         {
-            problems.Add(key + ":ArpingCommand = '': must name the arping command (iputils-arping), or set ArpCount to 0");
+            problems.Add($"{key}:ArpMethod = '{ArpMethod}': must be packet (the agent sends the ARP itself) or arping (runs ArpingCommand)");
+        }
+
+        if (string.IsNullOrWhiteSpace(ArpingCommand) && ArpCount > 0 && ArpMethod == "arping")
+        {
+            problems.Add(key + ":ArpingCommand = '': must name the arping command (iputils-arping), or set ArpCount to 0, or ArpMethod to packet");
         }
 
         HookSetOptions.Range(problems, key + ":CommandTimeoutMs", CommandTimeoutMs, MinCommandTimeoutMs, MaxCommandTimeoutMs, "ms");

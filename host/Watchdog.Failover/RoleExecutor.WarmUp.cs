@@ -1,6 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
-using Watchdog.Failover.Netlink;
+using Watchdog.Failover.Kernel;
 using Watchdog.Platform.Processes;
 using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Wire;

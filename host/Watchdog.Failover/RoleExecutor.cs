@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Watchdog.Failover.Netlink;
+using Watchdog.Failover.Kernel;
 using Watchdog.Platform.Processes;
 using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Wire;
@@ -72,8 +72,9 @@ public sealed partial class RoleExecutor : IDisposable
         new(options, new ProcessRunner(TimeProvider.System), TimeProvider.System, logger);
 
     /// <summary>
-    /// A step that ran after ApplyAsync returned: each background gratuitous ARP. Raised on a
-    /// thread-pool thread; the agent can publish a warning event when one fails.
+    /// A step outside ApplyAsync's own list: each gratuitous ARP. Raised on a thread-pool thread,
+    /// except the first of a packet-socket series, which is sent (and raised) before the promote
+    /// returns; the agent can publish a warning event when one fails.
     /// </summary>
     public event Action<StepReport>? BackgroundStepCompleted;
 
@@ -229,8 +230,9 @@ public sealed partial class RoleExecutor : IDisposable
 
         if (_vip != null && _options.Vip.ArpCount > 0)
         {
-            // Neighbours that cached the old holder's MAC learn the new one from these. They run
-            // in the background (arping lingers a second after sending); a failure is logged
+            // Neighbours that cached the old holder's MAC learn the new one from these. The first
+            // leaves now from a packet socket; the rest, and all of arping's (it lingers a second
+            // after sending), run in the background; a failure is logged
             // and raised through BackgroundStepCompleted but does not undo a promote whose
             // address is in place.
             _vip.StartAnnouncements(_options.Vip.ArpCount);

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Logging;
-using Watchdog.Failover.Netlink;
+using Watchdog.Failover.Kernel;
 using Watchdog.Platform.Processes;
 
 namespace Watchdog.Failover;
@@ -9,9 +9,11 @@ namespace Watchdog.Failover;
 /// <summary>
 /// The built-in virtual IP action: the address added and removed with one rtnetlink request
 /// (Method netlink, the default) or with `ip address add/del VIP/PREFIX dev IF` (Method ip), and
-/// gratuitous ARP with iputils arping. Add and remove are idempotent: "already present" and
+/// announced with gratuitous ARP. Add and remove are idempotent: "already present" and
 /// "already absent" are success, told by the kernel's errno (netlink) or checked with
-/// `ip -o address show` (ip) rather than guessed from an error message.
+/// `ip -o address show` (ip) rather than guessed from an error message. The gratuitous ARPs go
+/// out through a packet socket of the agent's own (ArpMethod packet, the default) or with iputils
+/// arping (ArpMethod arping).
 /// </summary>
 internal sealed class VirtualIpAction
 {
@@ -44,7 +46,7 @@ internal sealed class VirtualIpAction
         long started = _time.GetTimestamp();
         if (_options.UsesNetlink)
         {
-            NetlinkOutcome r = _addresses.Add(_options.Netns, _options.Interface, IPAddress.Parse(_options.Address), _options.PrefixLength);
+            KernelOutcome r = _addresses.Add(_options.Netns, _options.Interface, IPAddress.Parse(_options.Address), _options.PrefixLength);
             return Log(r.Ok ? new StepReport(step, true, "added", _time.GetElapsedTime(started), "")
                 : r.Errno == AddressNetlink.EEXIST ? new StepReport(step, true, "already present", _time.GetElapsedTime(started), "")
                 : new StepReport(step, false, "netlink: " + r.Detail, _time.GetElapsedTime(started), ""));
@@ -73,7 +75,7 @@ internal sealed class VirtualIpAction
         if (_options.UsesNetlink)
         {
             // No such address, or no such interface: either way the address is not there.
-            NetlinkOutcome r = _addresses.Remove(_options.Netns, _options.Interface, IPAddress.Parse(_options.Address), _options.PrefixLength);
+            KernelOutcome r = _addresses.Remove(_options.Netns, _options.Interface, IPAddress.Parse(_options.Address), _options.PrefixLength);
             return Log(r.Ok ? new StepReport(step, true, "removed", _time.GetElapsedTime(started), "")
                 : r.Errno is AddressNetlink.EADDRNOTAVAIL or AddressNetlink.ENODEV ? new StepReport(step, true, "already absent", _time.GetElapsedTime(started), "")
                 : new StepReport(step, false, "netlink: " + r.Detail, _time.GetElapsedTime(started), ""));
@@ -100,9 +102,10 @@ internal sealed class VirtualIpAction
 
     /// <summary>
     /// Starts <paramref name="count"/> gratuitous ARP announcements, the first at once and the
-    /// rest ArpIntervalMs apart, without waiting for them: iputils arping always lingers one
-    /// second after its last packet (even with -w 0), and a promote must not be held up by
-    /// that, nor by the process start. The packet goes out within milliseconds of the start. Results are logged and
+    /// rest ArpIntervalMs apart, without waiting for the rest. From a packet socket the first goes
+    /// out before this returns (a send, well under a millisecond). With arping all run on the
+    /// thread pool: arping always lingers one second after its last packet (even with -w 0), and
+    /// a promote must not be held up by that, nor by the process start. Results are logged and
     /// raised through Announced.
     /// </summary>
     public void StartAnnouncements(int count)
@@ -116,9 +119,17 @@ internal sealed class VirtualIpAction
         {
             var stop = new CancellationTokenSource();
             _repeatStop = stop;
+            int first = 0;
+            if (_options.UsesPacketArp)
+            {
+                // Completes synchronously: no process, no await on this path.
+                _ = AnnounceOnceAsync(1, count, stop.Token);
+                first = 1;
+            }
+
             // On the thread pool: starting arping (fork and exec) costs milliseconds that the
             // promote's acknowledgement, and so the takeover, must not wait for.
-            _repeats = Task.Run(() => AnnounceSeriesAsync(count, stop.Token), CancellationToken.None);
+            _repeats = first < count ? Task.Run(() => AnnounceSeriesAsync(first, count, stop.Token), CancellationToken.None) : Task.CompletedTask;
         }
     }
 
@@ -145,12 +156,12 @@ internal sealed class VirtualIpAction
         stop.Dispose();
     }
 
-    private async Task AnnounceSeriesAsync(int count, CancellationToken ct)
+    private async Task AnnounceSeriesAsync(int first, int count, CancellationToken ct)
     {
         var running = new List<Task>();
         try
         {
-            for (int i = 0; i < count && !ct.IsCancellationRequested; i++)
+            for (int i = first; i < count && !ct.IsCancellationRequested; i++)
             {
                 if (i > 0)
                 {
@@ -168,20 +179,31 @@ internal sealed class VirtualIpAction
         await Task.WhenAll(running).ConfigureAwait(false);
     }
 
-    /// <summary>One gratuitous ARP: arping -U (or -A) -c 1 -I IF VIP.</summary>
+    /// <summary>One gratuitous ARP: from a packet socket, or arping -U (or -A) -c 1 -I IF VIP.</summary>
     private async Task AnnounceOnceAsync(int n, int count, CancellationToken ct)
     {
-        string flag = _options.ArpMode == "answer" ? "-A" : "-U";
+        bool reply = _options.ArpMode == "answer";
         long started = _time.GetTimestamp();
-        ProcessOutcome arp = await RunAsync(_options.ArpingCommand, ct, flag, "-c", "1", "-I", _options.Interface, _options.Address).ConfigureAwait(false);
-        var report = new StepReport($"gratuitous arp {n}/{count} ({_options.ArpingCommand} {flag} -I {_options.Interface} {_options.Address})", arp.Succeeded, arp.Describe(Timeout), _time.GetElapsedTime(started), HookSequence.JoinOutput(arp));
-        if (arp.Cancelled)
+        StepReport report;
+        if (_options.UsesPacketArp)
         {
-            _logger.LogDebug("{Step}: stopped by a role change", report.Step);
+            KernelOutcome sent = _addresses.Announce(_options.Netns, _options.Interface, IPAddress.Parse(_options.Address), reply);
+            string what = $"gratuitous arp {n}/{count} (ARP {(reply ? "reply" : "request")} for {_options.Address} on {_options.Interface})";
+            report = Log(new StepReport(what, sent.Ok, sent.Ok ? "sent" : sent.Detail, _time.GetElapsedTime(started), ""));
         }
         else
         {
-            Log(report);
+            string flag = reply ? "-A" : "-U";
+            ProcessOutcome arp = await RunAsync(_options.ArpingCommand, ct, flag, "-c", "1", "-I", _options.Interface, _options.Address).ConfigureAwait(false);
+            report = new StepReport($"gratuitous arp {n}/{count} ({_options.ArpingCommand} {flag} -I {_options.Interface} {_options.Address})", arp.Succeeded, arp.Describe(Timeout), _time.GetElapsedTime(started), HookSequence.JoinOutput(arp));
+            if (arp.Cancelled)
+            {
+                _logger.LogDebug("{Step}: stopped by a role change", report.Step);
+            }
+            else
+            {
+                Log(report);
+            }
         }
 
         try

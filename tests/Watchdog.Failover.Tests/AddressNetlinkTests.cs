@@ -1,5 +1,5 @@
 using System.Net;
-using Watchdog.Failover.Netlink;
+using Watchdog.Failover.Kernel;
 
 namespace Watchdog.Failover.Tests;
 

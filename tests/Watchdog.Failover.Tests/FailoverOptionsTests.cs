@@ -21,6 +21,7 @@ public sealed class FailoverOptionsTests : IDisposable
         Assert.Equal(32, options.Vip.PrefixLength);
         Assert.Equal(3, options.Vip.ArpCount);
         Assert.Equal("unsolicited", options.Vip.ArpMode);
+        Assert.Equal("packet", options.Vip.ArpMethod);
     }
 
     [Fact]
@@ -58,7 +59,7 @@ public sealed class FailoverOptionsTests : IDisposable
         var options = new FailoverOptions
         {
             Hooks = new HookSetOptions { KillGraceMs = -1, OutputLimitBytes = 10 },
-            Vip = new VirtualIpOptions { Address = "192.0.2.10", PrefixLength = 33, Interface = "eth0:1", ArpCount = 21, ArpIntervalMs = 5, ArpMode = "loud", CommandTimeoutMs = 99, Netns = "bad/ns" },
+            Vip = new VirtualIpOptions { Address = "192.0.2.10", PrefixLength = 33, Interface = "eth0:1", ArpCount = 21, ArpIntervalMs = 5, ArpMode = "loud", ArpMethod = "raw", CommandTimeoutMs = 99, Netns = "bad/ns" },
         };
         options.Hooks.Promote.Add(new HookOptions { Path = "" });
         options.Hooks.Promote.Add(new HookOptions { Path = "/nonexistent/up.sh", TimeoutMs = 600_001 });
@@ -80,6 +81,7 @@ public sealed class FailoverOptionsTests : IDisposable
                 "Failover:Vip:ArpCount = 21: must be 0..20 packets",
                 "Failover:Vip:ArpIntervalMs = 5: must be 10..10000 ms",
                 "Failover:Vip:ArpMode = 'loud': must be unsolicited (arping -U) or answer (arping -A)",
+                "Failover:Vip:ArpMethod = 'raw': must be packet (the agent sends the ARP itself) or arping (runs ArpingCommand)",
                 "Failover:Vip:CommandTimeoutMs = 99: must be 100..60000 ms",
                 "Failover:Vip:Netns = 'bad/ns': is not a network namespace name (letters, digits, '-', '_', '.')",
             },
@@ -93,5 +95,17 @@ public sealed class FailoverOptionsTests : IDisposable
         Assert.Equal(
             new[] { "Agent:Failover:Vip:Interface = '': the interface that carries the virtual IP is required when Address is set" },
             options.Validate("Agent:Failover"));
+    }
+
+    [Fact]
+    public void An_empty_arping_command_matters_only_when_arping_sends_the_announcements()
+    {
+        var packet = new FailoverOptions { Vip = new VirtualIpOptions { Address = "192.0.2.10", Interface = "eth0", ArpingCommand = "" } };
+        var arping = new FailoverOptions { Vip = new VirtualIpOptions { Address = "192.0.2.10", Interface = "eth0", ArpingCommand = "", ArpMethod = "arping" } };
+
+        Assert.Empty(packet.Validate());
+        Assert.Equal(
+            new[] { "Failover:Vip:ArpingCommand = '': must name the arping command (iputils-arping), or set ArpCount to 0, or ArpMethod to packet" },
+            arping.Validate());
     }
 }

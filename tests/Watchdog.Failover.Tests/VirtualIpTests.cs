@@ -1,3 +1,4 @@
+using Watchdog.Failover.Kernel;
 using Watchdog.Failover.Tests.Support;
 using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Wire;
@@ -27,9 +28,9 @@ public sealed class VirtualIpTests : IDisposable
     private static Grant Grant(string node, NodeRole role, long epoch) =>
         new() { Group = "web", Node = node, Role = role, Epoch = epoch, Reason = "test", Timestamp = 1 };
 
-    private static FailoverOptions Options(string ns, string dev, int prefix = 32, string method = "netlink") => new()
+    private static FailoverOptions Options(string ns, string dev, int prefix = 32, string method = "netlink", string arpMethod = "arping") => new()
     {
-        Vip = new VirtualIpOptions { Address = Vip, PrefixLength = prefix, Interface = dev, Netns = ns, ArpCount = 1, Method = method },
+        Vip = new VirtualIpOptions { Address = Vip, PrefixLength = prefix, Interface = dev, Netns = ns, ArpCount = 1, Method = method, ArpMethod = arpMethod },
     };
 
     /// <summary>Adds the recording hooks start-service (promote) and stop-service (demote), to see where the address moves among them.</summary>
@@ -41,14 +42,18 @@ public sealed class VirtualIpTests : IDisposable
     }
 
     [RootFact(Needs, "ip", "arping")]
-    public async Task With_netlink_promote_and_demote_change_the_address_without_running_ip()
+    public async Task With_netlink_promote_and_demote_change_the_address_without_running_ip_or_arping()
     {
         string ns = _lab.Single("10.231.0.1/24");
-        FailoverOptions options = WithServiceHooks(Options(ns, "v0"));
+        FailoverOptions options = WithServiceHooks(Options(ns, "v0", arpMethod: "packet"));
         var runner = new RecordingRunner();
         using var executor = new RoleExecutor(options, runner, TimeProvider.System);
+        using var capture = new ArpCapture(ns);
 
         RoleChangeResult up = await executor.ApplyAsync(Grant("a", NodeRole.Active, 1), CancellationToken.None);
+        // The announcement left from the agent's own packet socket: v0's MAC, the VIP.
+        byte[] arp = capture.Next(System.Net.IPAddress.Parse(Vip));
+        Assert.Equal(NetnsLab.Mac(ns, "v0"), string.Join(':', arp[8..14].Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture))));
 
         Assert.True(up.Ok, up.Detail);
         Assert.Contains($"inet {Vip}/32 ", NetnsLab.Addresses(ns, "v0"), StringComparison.Ordinal);
@@ -60,9 +65,9 @@ public sealed class VirtualIpTests : IDisposable
         Assert.True(down.Ok, down.Detail);
         Assert.DoesNotContain(Vip, NetnsLab.Addresses(ns, "v0"), StringComparison.Ordinal);
         Assert.Equal("removed", down.Steps[0].Detail);
-        // Only the hooks and arping ran as processes; the address never went through ip.
-        Assert.DoesNotContain(runner.Commands, c => c.Contains(" ip -4 address", StringComparison.Ordinal));
-        Assert.Contains(runner.Commands, c => c.Contains("arping -U -c 1 -I v0 " + Vip, StringComparison.Ordinal));
+        // Only the hooks ran as processes: the address never went through ip, the ARP never through arping.
+        Assert.Equal(2, runner.Commands.Length);
+        Assert.DoesNotContain(runner.Commands, c => c.Contains(" ip -4 address", StringComparison.Ordinal) || c.Contains("arping", StringComparison.Ordinal));
     }
 
     [RootFact(Needs, "ip", "arping")]
@@ -174,8 +179,9 @@ public sealed class VirtualIpTests : IDisposable
         _lab.Serve(a, 7000, "served-by-a");
         _lab.Serve(b, 7000, "served-by-b");
         string macA = NetnsLab.Mac(a, "eth0"), macB = NetnsLab.Mac(b, "eth0");
-        using var nodeA = new RoleExecutor(Options(a, "eth0"), new RecordingRunner(), TimeProvider.System);
-        using var nodeB = new RoleExecutor(Options(b, "eth0"), new RecordingRunner(), TimeProvider.System);
+        // The default: the announcement from the agent's own packet socket.
+        using var nodeA = new RoleExecutor(Options(a, "eth0", arpMethod: "packet"), new RecordingRunner(), TimeProvider.System);
+        using var nodeB = new RoleExecutor(Options(b, "eth0", arpMethod: "packet"), new RecordingRunner(), TimeProvider.System);
         Assert.True((await nodeB.ApplyAsync(Grant("b", NodeRole.Standby, 1), CancellationToken.None)).Ok);
 
         RoleChangeResult upA = await nodeA.ApplyAsync(Grant("a", NodeRole.Active, 1), CancellationToken.None);
@@ -210,7 +216,7 @@ public sealed class VirtualIpTests : IDisposable
     public async Task Repeated_announcements_run_in_the_background_and_stop_at_demote()
     {
         string ns = _lab.Single("10.231.0.1/24");
-        FailoverOptions options = Options(ns, "v0", method: "ip");
+        FailoverOptions options = Options(ns, "v0", method: "ip", arpMethod: "arping");
         options.Vip.ArpCount = 4;
         options.Vip.ArpIntervalMs = 150;
         options.Vip.ArpMode = "answer";
@@ -237,5 +243,39 @@ public sealed class VirtualIpTests : IDisposable
         await Task.Delay(600);
         Assert.Equal(afterDemote, runner.Commands.Length);
         Assert.Contains("address del", runner.Commands[^1], StringComparison.Ordinal);
+    }
+
+    [RootFact(Needs, "ip")]
+    public async Task From_a_packet_socket_the_first_announcement_leaves_before_promote_returns_and_a_demote_stops_the_rest()
+    {
+        string ns = _lab.Single("10.231.0.1/24");
+        FailoverOptions options = Options(ns, "v0", arpMethod: "packet");
+        options.Vip.ArpCount = 3;
+        options.Vip.ArpIntervalMs = VirtualIpOptions.MaxArpIntervalMs;
+        var runner = new RecordingRunner();
+        using var executor = new RoleExecutor(options, runner, TimeProvider.System);
+        var announced = new List<StepReport>();
+        executor.BackgroundStepCompleted += report => { lock (announced) { announced.Add(report); } };
+        using var capture = new ArpCapture(ns);
+        var vip = System.Net.IPAddress.Parse(Vip);
+
+        RoleChangeResult up = await executor.ApplyAsync(Grant("a", NodeRole.Active, 1), CancellationToken.None);
+        Assert.True(up.Ok, up.Detail);
+        lock (announced)
+        {
+            StepReport first = Assert.Single(announced);
+            Assert.Equal($"gratuitous arp 1/3 (ARP request for {Vip} on v0)", first.Step);
+            Assert.Equal("sent", first.Detail);
+        }
+
+        Assert.Equal(1, capture.Next(vip)[7]);
+
+        // Demoted well inside the second's interval: the series stops. A reply sent after the
+        // demote is then the next packet seen, not a request of the stopped series.
+        RoleChangeResult down = await executor.ApplyAsync(Grant("a", NodeRole.Standby, 2), CancellationToken.None);
+        Assert.True(down.Ok, down.Detail);
+        Assert.True(GratuitousArp.Send(ns, "v0", vip, reply: true).Ok);
+        Assert.Equal(2, capture.Next(vip)[7]);
+        Assert.Empty(runner.Commands);
     }
 }

@@ -1,3 +1,4 @@
+using Watchdog.Failover.Kernel;
 using Watchdog.Failover.Tests.Support;
 using Watchdog.Protocol.Messages;
 using Watchdog.Protocol.Wire;
@@ -42,6 +43,7 @@ public sealed class WarmUpTests : IDisposable
         using var executor = new RoleExecutor(Options(ns, "v0", method), runner, TimeProvider.System);
         int background = 0;
         executor.BackgroundStepCompleted += _ => Interlocked.Increment(ref background);
+        using var capture = new ArpCapture(ns);
 
         // Absent before: still absent (nothing added).
         string detail = await executor.WarmUpAsync(CancellationToken.None);
@@ -58,6 +60,10 @@ public sealed class WarmUpTests : IDisposable
         Assert.Equal(NodeRole.None, executor.CurrentRole);
         Assert.Equal(0, executor.CurrentEpoch);
         Assert.Equal(0, Volatile.Read(ref background));
+        // No gratuitous ARP left the dry copy (an ARP request): the next packet seen is a reply sent now.
+        var vip = System.Net.IPAddress.Parse(Vip);
+        Assert.True(GratuitousArp.Send(ns, "v0", vip, reply: true).Ok);
+        Assert.Equal(2, capture.Next(vip)[7]);
 
         // The real executor is as new: its first grant still sweeps the leftover address, and a
         // promote after that runs the hook and adds the address as ever.

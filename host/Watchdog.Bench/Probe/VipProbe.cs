@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using Watchdog.Bench.Network;
 using Watchdog.Bench.Timing;
-using Watchdog.Failover.Netlink;
+using Watchdog.Failover.Kernel;
 
 namespace Watchdog.Bench.Probe;
 

@@ -2,15 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Runtime.InteropServices;
 
-namespace Watchdog.Failover.Netlink;
-
-/// <summary>What the kernel answered to one address request.</summary>
-/// <param name="Errno">0 when the kernel acknowledged it, otherwise the errno it returned (EEXIST, EADDRNOTAVAIL, ENODEV, EPERM ...).</param>
-/// <param name="Detail">"" on success, otherwise what went wrong in words, naming the call.</param>
-internal readonly record struct NetlinkOutcome(int Errno, string Detail)
-{
-    public bool Ok => Errno == 0;
-}
+namespace Watchdog.Failover.Kernel;
 
 /// <summary>
 /// Adds and removes an IPv4 address with one rtnetlink request (RTM_NEWADDR / RTM_DELADDR), the
@@ -45,11 +37,11 @@ internal static partial class AddressNetlink
     private const ushort IfaLocal = 2;
 
     /// <summary>RTM_NEWADDR with create and exclusive flags: EEXIST when the address is there already.</summary>
-    public static NetlinkOutcome Add(string netns, string interfaceName, IPAddress address, int prefixLength) =>
+    public static KernelOutcome Add(string netns, string interfaceName, IPAddress address, int prefixLength) =>
         Run(netns, () => Change(true, interfaceName, address, prefixLength));
 
     /// <summary>RTM_DELADDR: EADDRNOTAVAIL when the address is not on the interface.</summary>
-    public static NetlinkOutcome Remove(string netns, string interfaceName, IPAddress address, int prefixLength) =>
+    public static KernelOutcome Remove(string netns, string interfaceName, IPAddress address, int prefixLength) =>
         Run(netns, () => Change(false, interfaceName, address, prefixLength));
 
     /// <summary>The request as bytes: nlmsghdr, ifaddrmsg, IFA_LOCAL and IFA_ADDRESS (what ip sends for IPv4). Visible for tests.</summary>
@@ -95,41 +87,24 @@ internal static partial class AddressNetlink
         value.CopyTo(at[4..]);
     }
 
-    private static NetlinkOutcome Run(string netns, Func<NetlinkOutcome> request)
-    {
-        if (netns.Length == 0)
-        {
-            return request();
-        }
+    // No such namespace counts as no such device: the address cannot be on it.
+    private static KernelOutcome Run(string netns, Func<KernelOutcome> request) =>
+        ThreadNetworkNamespace.RunInside(netns, request, (errno, problem) =>
+            new KernelOutcome(errno == ThreadNetworkNamespace.ENOENT ? ENODEV : errno, problem));
 
-        NetlinkOutcome outcome = default;
-        var thread = new Thread(() =>
-        {
-            // This thread is ours and ends after the request: the namespace change dies with it.
-            // No such namespace counts as no such device: the address cannot be on it.
-            outcome = ThreadNetworkNamespace.TryEnter(netns, out int errno) is { } problem
-                ? new NetlinkOutcome(errno == ThreadNetworkNamespace.ENOENT ? ENODEV : errno, problem)
-                : request();
-        })
-        { IsBackground = true, Name = "netlink-" + netns };
-        thread.Start();
-        thread.Join();
-        return outcome;
-    }
-
-    private static unsafe NetlinkOutcome Change(bool add, string interfaceName, IPAddress address, int prefixLength)
+    private static unsafe KernelOutcome Change(bool add, string interfaceName, IPAddress address, int prefixLength)
     {
         int index = (int)IfNameToIndex(interfaceName);
         if (index == 0)
         {
-            return new NetlinkOutcome(ENODEV, $"Cannot find device \"{interfaceName}\"");
+            return new KernelOutcome(ENODEV, $"Cannot find device \"{interfaceName}\"");
         }
 
         int fd = Socket(AfNetlink, SockRaw | SockCloexec, NetlinkRoute);
         if (fd < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            return new NetlinkOutcome(errno, $"socket(AF_NETLINK, NETLINK_ROUTE) failed: errno {errno}");
+            return new KernelOutcome(errno, $"socket(AF_NETLINK, NETLINK_ROUTE) failed: errno {errno}");
         }
 
         try
@@ -145,7 +120,7 @@ internal static partial class AddressNetlink
                 if (SendTo(fd, m, (nuint)message.Length, 0, kernel, 12) < 0)
                 {
                     int errno = Marshal.GetLastPInvokeError();
-                    return new NetlinkOutcome(errno, $"sendto(netlink) failed: errno {errno}");
+                    return new KernelOutcome(errno, $"sendto(netlink) failed: errno {errno}");
                 }
             }
 
@@ -155,15 +130,15 @@ internal static partial class AddressNetlink
             if (got < 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
-                return new NetlinkOutcome(errno, $"recv(netlink) failed: errno {errno}");
+                return new KernelOutcome(errno, $"recv(netlink) failed: errno {errno}");
             }
 
             int? code = AnswerErrno(new ReadOnlySpan<byte>(answer, (int)got), sequence);
             return code switch
             {
-                null => new NetlinkOutcome(-1, "the kernel's answer was not an acknowledgement of this request"),
-                0 => new NetlinkOutcome(0, ""),
-                _ => new NetlinkOutcome(code.Value, Describe(code.Value)),
+                null => new KernelOutcome(-1, "the kernel's answer was not an acknowledgement of this request"),
+                0 => new KernelOutcome(0, ""),
+                _ => new KernelOutcome(code.Value, Describe(code.Value)),
             };
         }
         finally

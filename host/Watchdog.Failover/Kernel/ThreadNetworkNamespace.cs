@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Watchdog.Failover.Netlink;
+namespace Watchdog.Failover.Kernel;
 
 /// <summary>
 /// Moves the calling OS thread (only that thread) into a named network namespace with setns(2).
@@ -44,6 +44,31 @@ public static partial class ThreadNetworkNamespace
 
         errno = 0;
         return null;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on a short-lived thread of its own that first enters the
+    /// namespace (none when <paramref name="namespaceName"/> is empty: then on the caller's
+    /// thread), so no shared thread ever changes namespace.
+    /// </summary>
+    /// <param name="failed">What to return when the namespace cannot be entered: given setns's errno (or ENOENT) and the problem in words.</param>
+    public static T RunInside<T>(string namespaceName, Func<T> work, Func<int, string, T> failed)
+    {
+        if (namespaceName.Length == 0)
+        {
+            return work();
+        }
+
+        T result = default!;
+        var thread = new Thread(() =>
+        {
+            // This thread is ours and ends after the work: the namespace change dies with it.
+            result = TryEnter(namespaceName, out int errno) is { } problem ? failed(errno, problem) : work();
+        })
+        { IsBackground = true, Name = "netns-" + namespaceName };
+        thread.Start();
+        thread.Join();
+        return result;
     }
 
     [LibraryImport("libc", EntryPoint = "setns", SetLastError = true)]
