@@ -106,6 +106,11 @@ public sealed class SafetyPropertyTests
         // as "no power", but it reset a running server and must count against the cap (a fifth
         // wire action in one cap window otherwise).
         "5 (16,0,134) (4,1,373) (7,0,157) (4,1,234) (11,2,241) (17,0,369) (17,0,209) (0,2,181) (3,1,235) (18,2,152) (1,0,304) (11,0,74) (2,2,148) (4,2,357) (14,2,65) (7,0,186) (0,1,364) (1,2,207) (3,0,121) (3,2,237) (11,1,283) (6,2,333) (0,1,181) (4,0,248) (7,2,117) (0,2,216) (3,0,317) (4,1,355) (0,1,304) (0,0,323) (7,0,168) (0,1,190)",
+        // A hung member claims active (a forged grant); the board restarts in the middle of
+        // forcing it off, which releases the power button, maybe too early. Its power-good reads
+        // low (a lying sensor) and it has no heartbeat: the resumed cycle once counted it as
+        // forced off by the board, and another member was promoted while it still ran.
+        "1 (17,0,376) (9,2,11) (16,2,303) (5,2,365) (21,1,8) (20,1,58) (19,1,348) (6,2,85) (13,0,53) (10,0,254) (17,1,340) (4,1,112) (7,1,192) (2,0,234) (13,0,248) (17,1,347) (14,1,240) (2,0,190) (14,2,172) (14,2,159) (21,1,119) (21,2,125) (19,0,132) (18,2,296) (21,0,370) (3,1,47) (0,1,147) (19,2,390) (3,1,135) (10,0,352)",
     };
 
     [Theory]

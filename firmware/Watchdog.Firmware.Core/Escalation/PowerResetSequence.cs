@@ -28,6 +28,11 @@ namespace Watchdog.Firmware.Core
         private Phase _phase;
         private long _until;
 
+        // True only when this board held the power button and then saw every power-good fall.
+        // A cycle resumed after a restart cannot know that its hold took (the restart released
+        // the button, maybe early): there power-good low is all it has, and a wire can lie.
+        private bool _offSeenAfterHold;
+
         public PowerResetSequence(CoreContext ctx, ChannelUnit unit)
         {
             _ctx = ctx;
@@ -37,8 +42,13 @@ namespace Watchdog.Firmware.Core
         /// <summary>A wire action (pulse, hold of the power button, its confirmation) is in progress.</summary>
         public bool Busy { get { return _phase != Phase.None; } }
 
-        /// <summary>The board forced the node off and saw power-good fall; it stays off until the press.</summary>
-        public bool PoweredOff { get { return _phase == Phase.PowerOffWait; } }
+        /// <summary>
+        /// The board forced the node off and saw power-good fall; it stays off until the press.
+        /// False while a cycle resumed after a board restart waits for its press: the node may be
+        /// off, but nothing this board did says so (safety rule 2: power-good low on its own is not
+        /// enough, reset is held first).
+        /// </summary>
+        public bool PoweredOff { get { return _phase == Phase.PowerOffWait && _offSeenAfterHold; } }
 
         /// <summary>
         /// A power cycle is under way: from the forced off to the end of the press that powers the
@@ -127,6 +137,7 @@ namespace Watchdog.Firmware.Core
         {
             _phase = phase;
             _until = _ctx.Now + ticks;
+            _offSeenAfterHold = false;
         }
 
         // After the forced off: every power-good must fall within power_off_confirm_ms.
@@ -136,6 +147,7 @@ namespace Watchdog.Firmware.Core
             {
                 _ctx.Event("power-off-confirmed", Severity.Warning, _unit.Config.Node, _unit.GroupName, "power-good low after the forced off");
                 Enter(Phase.PowerOffWait, _ctx.Timing.PowerOffWait);
+                _offSeenAfterHold = true;
             }
             else if (now >= _until)
             {
