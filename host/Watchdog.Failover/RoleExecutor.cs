@@ -283,24 +283,37 @@ public sealed partial class RoleExecutor : IDisposable
         };
     }
 
-    /// <summary>None &lt;-&gt; Standby: no hooks. The first grant after start also removes a leftover virtual IP (an agent restarted while active).</summary>
+    /// <summary>
+    /// None &lt;-&gt; Standby: no hooks, except at the first grant after start. That one runs the
+    /// demote steps (the virtual IP removed if present, every demote hook with
+    /// WATCHDOG_PREVIOUS_ROLE=none): the agent may have been restarted while its node was active,
+    /// or the node may have been started as the primary by hand, and the board now calls it
+    /// standby; whatever it still runs as an active must stop before another member is promoted
+    /// beside it. Demote hooks are idempotent already (they also undo a promote that failed
+    /// half-way); a database hook keeps a server that is already a standby running.
+    /// </summary>
     private async Task<RoleChangeResult> RecordAsync(Grant grant, NodeRole from, List<StepReport> steps, long started)
     {
-        string detail = $"{WireWords.Of(grant.Role)} at epoch {grant.Epoch} (was {WireWords.Of(from)}); no hooks for a non-active role";
-        bool ok = true;
-        if (!_swept && _vip != null)
+        if (!_swept)
         {
-            StepReport sweep = await _vip.RemoveAsync(CancellationToken.None).ConfigureAwait(false);
-            steps.Add(sweep);
-            ok = sweep.Ok;
-            detail += "; start-up check of the virtual IP: " + sweep.Detail;
+            RoleChangeResult demoted = await DemoteAsync(grant, from, "demote", "first grant after start: " + grant.Reason, steps, started).ConfigureAwait(false);
+            return new RoleChangeResult
+            {
+                Ok = demoted.Ok,
+                Outcome = demoted.Outcome,
+                Detail = "the first grant after start, so the demote steps ran: " + demoted.Detail,
+                Role = demoted.Role,
+                Epoch = demoted.Epoch,
+                Took = demoted.Took,
+                Steps = demoted.Steps,
+            };
         }
 
         return new RoleChangeResult
         {
-            Ok = ok,
-            Outcome = ok ? RoleChangeOutcome.Applied : RoleChangeOutcome.DemotedWithErrors,
-            Detail = detail,
+            Ok = true,
+            Outcome = RoleChangeOutcome.Applied,
+            Detail = $"{WireWords.Of(grant.Role)} at epoch {grant.Epoch} (was {WireWords.Of(from)}); no hooks for a non-active role",
             Role = grant.Role,
             Epoch = grant.Epoch,
             Took = _time.GetElapsedTime(started),

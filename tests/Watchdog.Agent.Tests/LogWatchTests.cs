@@ -117,7 +117,10 @@ public sealed class LogWatchTests
         Assert.False((await probe.ProbeAsync(CancellationToken.None)).Ok); // not started: blind, so failing
         probe.Start(stop.Token);
         ProbeOutcome o = default;
-        for (int i = 0; i < 50; i++)
+        // Until both matches are counted: the stand-in's lines arrive as soon as the shell runs,
+        // which on a loaded 2-core machine took over 5 s once (60 s is only the give-up point).
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline)
         {
             o = await probe.ProbeAsync(CancellationToken.None);
             if (!o.Ok && o.Detail.StartsWith("2 match", StringComparison.Ordinal))

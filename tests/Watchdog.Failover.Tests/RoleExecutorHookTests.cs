@@ -34,7 +34,7 @@ public sealed class RoleExecutorHookTests : IDisposable
 
         RoleChangeResult standby = await executor.ApplyAsync(Grant(NodeRole.Standby, 6), CancellationToken.None);
         Assert.True(standby.Ok, standby.Detail);
-        Assert.Empty(_dir.Runs()); // none -> standby runs no hooks
+        Assert.Equal(new[] { "down" }, _dir.Runs()); // the first grant after start: the demote steps
 
         RoleChangeResult r = await executor.ApplyAsync(Grant(NodeRole.Active, 7, "failover: node-b power lost"), CancellationToken.None);
 
@@ -44,9 +44,9 @@ public sealed class RoleExecutorHookTests : IDisposable
         Assert.Equal(7, r.Epoch);
         Assert.Equal(NodeRole.Active, executor.CurrentRole);
         Assert.Equal(7, executor.CurrentEpoch);
-        Assert.Equal(new[] { "first", "second", "third" }, _dir.Runs());
+        Assert.Equal(new[] { "down", "first", "second", "third" }, _dir.Runs());
         Assert.Equal(new[] { "promote hook 0 (first)", "promote hook 1 (second)", "promote hook 2 (third)" }, r.Steps.Select(s => s.Step));
-        for (int run = 0; run < 3; run++)
+        for (int run = 1; run < 4; run++)
         {
             _dir.AssertRunSaw(
                 run,
@@ -93,10 +93,11 @@ public sealed class RoleExecutorHookTests : IDisposable
         Assert.Equal(RoleChangeOutcome.PromoteRolledBack, r.Outcome);
         Assert.Equal(NodeRole.Standby, r.Role);
         Assert.Equal(NodeRole.Standby, executor.CurrentRole);
-        Assert.Equal(new[] { "mount", "start-db", "stop-db", "umount" }, _dir.Runs());
+        // The first two ran at the first grant after start (the demote steps), then the promote and its rollback.
+        Assert.Equal(new[] { "stop-db", "umount", "mount", "start-db", "stop-db", "umount" }, _dir.Runs());
         Assert.StartsWith("promote failed at promote hook 1 (start-db): exit 3; rolled back", r.Detail, StringComparison.Ordinal);
-        _dir.AssertRunSaw(2, "WATCHDOG_ACTION=rollback", "WATCHDOG_ROLE=standby", "WATCHDOG_EPOCH=2");
-        Assert.Contains("start-db", _dir.EnvOfRun(2)["WATCHDOG_REASON"], StringComparison.Ordinal);
+        _dir.AssertRunSaw(4, "WATCHDOG_ACTION=rollback", "WATCHDOG_ROLE=standby", "WATCHDOG_EPOCH=2");
+        Assert.Contains("start-db", _dir.EnvOfRun(4)["WATCHDOG_REASON"], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -248,7 +249,7 @@ public sealed class RoleExecutorHookTests : IDisposable
         Assert.False(r.Ok);
         Assert.Equal(RoleChangeOutcome.PromoteRolledBack, r.Outcome);
         Assert.Contains("promote hook 0 (slow-start): cancelled, terminated with SIGTERM", r.Detail, StringComparison.Ordinal);
-        Assert.Equal(new[] { "stop" }, _dir.Runs()); // the rollback ran although the token had fired
+        Assert.Equal(new[] { "stop", "stop" }, _dir.Runs()); // the first grant's demote steps, then the rollback, although the token had fired
         Assert.Equal(NodeRole.Standby, executor.CurrentRole);
         Assert.True(r.Took < TimeSpan.FromSeconds(5), $"took {r.Took}");
     }
@@ -276,5 +277,35 @@ public sealed class RoleExecutorHookTests : IDisposable
         Assert.Contains("Failover:Hooks:Promote:0:Path = 'relative.sh': must be an absolute path", ex.Message, StringComparison.Ordinal);
         Assert.Contains("Failover:Hooks:Promote:0:TimeoutMs = 50: must be 100..600000 ms", ex.Message, StringComparison.Ordinal);
         Assert.Contains("Failover:Vip:Address = '10.0.0.300': is not an IPv4 address", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_first_non_active_grant_after_start_runs_the_demote_hooks_and_later_ones_do_not()
+    {
+        using RoleExecutor executor = Executor(promote: [_dir.Recording("start-db")], demote: [_dir.Recording("stop-db")]);
+
+        RoleChangeResult first = await executor.ApplyAsync(Grant(NodeRole.Standby, 3, "initial roles"), CancellationToken.None);
+        RoleChangeResult none = await executor.ApplyAsync(Grant(NodeRole.None, 4), CancellationToken.None);
+        RoleChangeResult again = await executor.ApplyAsync(Grant(NodeRole.Standby, 5), CancellationToken.None);
+
+        Assert.True(first.Ok, first.Detail);
+        Assert.StartsWith("the first grant after start, so the demote steps ran: demoted to standby at epoch 3", first.Detail, StringComparison.Ordinal);
+        Assert.Equal(new[] { "demote hook 0 (stop-db)" }, first.Steps.Select(s => s.Step));
+        _dir.AssertRunSaw(0, "WATCHDOG_ACTION=demote", "WATCHDOG_ROLE=standby", "WATCHDOG_PREVIOUS_ROLE=none", "WATCHDOG_EPOCH=3");
+        Assert.StartsWith("first grant after start: initial roles", _dir.EnvOfRun(0)["WATCHDOG_REASON"], StringComparison.Ordinal);
+        Assert.True(none.Ok && again.Ok);
+        Assert.Equal(new[] { "stop-db" }, _dir.Runs());
+        Assert.Equal(NodeRole.Standby, executor.CurrentRole);
+    }
+
+    [Fact]
+    public async Task A_first_grant_of_active_runs_only_the_promote_hooks()
+    {
+        using RoleExecutor executor = Executor(promote: [_dir.Recording("start-db")], demote: [_dir.Recording("stop-db")]);
+
+        RoleChangeResult r = await executor.ApplyAsync(Grant(NodeRole.Active, 1), CancellationToken.None);
+
+        Assert.True(r.Ok, r.Detail);
+        Assert.Equal(new[] { "start-db" }, _dir.Runs());
     }
 }

@@ -136,7 +136,7 @@ public sealed class VirtualIpTests : IDisposable
 
         Assert.True(r.Ok, r.Detail);
         Assert.DoesNotContain(Vip, NetnsLab.Addresses(ns, "v0"), StringComparison.Ordinal);
-        Assert.Contains("start-up check of the virtual IP: removed", r.Detail, StringComparison.Ordinal);
+        Assert.Contains($"the first grant after start, so the demote steps ran: demoted to standby at epoch 4: vip del {Vip}/32 dev v0 removed", r.Detail, StringComparison.Ordinal);
     }
 
     [RootFact(Needs, "ip", "arping")]
@@ -152,8 +152,8 @@ public sealed class VirtualIpTests : IDisposable
         Assert.Equal(RoleChangeOutcome.PromoteRolledBack, r.Outcome);
         Assert.Equal(NodeRole.Standby, r.Role);
         Assert.StartsWith($"promote failed at vip add {Vip}/32 dev nosuchdev: netlink: Cannot find device \"nosuchdev\"", r.Detail, StringComparison.Ordinal);
-        Assert.Equal(new[] { "start-service", "stop-service" }, _dir.Runs());
-        _dir.AssertRunSaw(1, "WATCHDOG_ACTION=rollback");
+        Assert.Equal(new[] { "stop-service", "start-service", "stop-service" }, _dir.Runs()); // the first grant's demote steps, the promote, its rollback
+        _dir.AssertRunSaw(2, "WATCHDOG_ACTION=rollback");
     }
 
     [RootFact(Needs, "ip", "arping")]

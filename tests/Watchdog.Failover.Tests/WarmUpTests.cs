@@ -72,7 +72,7 @@ public sealed class WarmUpTests : IDisposable
         Assert.DoesNotContain(Vip, NetnsLab.Addresses(ns, "v0"), StringComparison.Ordinal);
         RoleChangeResult active = await executor.ApplyAsync(Grant(NodeRole.Active, 2), CancellationToken.None);
         Assert.True(active.Ok, active.Detail);
-        Assert.Equal(new[] { "start-service" }, _dir.Runs());
+        Assert.Equal(new[] { "stop-service", "start-service" }, _dir.Runs()); // the first grant's demote steps, then the promote
         Assert.Contains($"inet {Vip}/32 ", NetnsLab.Addresses(ns, "v0"), StringComparison.Ordinal);
     }
 
