@@ -11,7 +11,11 @@ namespace Watchdog.Bench.Keepalived;
 /// backup that heard no master in time, the first half of a false takeover); overlap is the time
 /// both nodes held the address. <see cref="Lines"/> holds each event as keepalived logged it.
 /// </summary>
-public sealed record KeepalivedSoakResult(string Tuning, double AdvertIntervalSeconds, double DurationMs, int FalseTransitions, int AdvertTimeouts, double OverlapMs, IReadOnlyList<string> Lines);
+/// <param name="Failure">Why the pair never got to soak (its setup failed), or null when it did; the counts are then 0 and mean nothing.</param>
+public sealed record KeepalivedSoakResult(string Tuning, double AdvertIntervalSeconds, double DurationMs, int FalseTransitions, int AdvertTimeouts, double OverlapMs, IReadOnlyList<string> Lines, string? Failure = null)
+{
+    public static KeepalivedSoakResult NotRun(KeepalivedTuning tuning, string why) => new(tuning.Name, tuning.AdvertIntervalSeconds, 0, 0, 0, 0, [], why);
+}
 
 /// <summary>
 /// keepalived's side of a soak: the pair of <see cref="KeepalivedScenario"/> (two server

@@ -118,7 +118,16 @@ public static class FrontierRun
                 // Side by side under the same load: keepalived's pair settles, then soaks as long as ours.
                 var peer = Task.Factory.StartNew(() => KeepalivedSoak.Run(tuning, soak, ct, Console.Error), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
                 ours = await BenchRun.SoakOnAsync(cluster, soak, ct).ConfigureAwait(false);
-                theirs = await peer.ConfigureAwait(false);
+                try
+                {
+                    theirs = await peer.ConfigureAwait(false);
+                }
+                catch (Watchdog.Bench.Network.BenchSetupException e)
+                {
+                    // A pair that cannot start on a loaded machine (a service not ready in 10 s) costs
+                    // keepalived's soak at this period, not the figures already taken or still to come.
+                    theirs = KeepalivedSoakResult.NotRun(tuning, e.Message);
+                }
                 loadAfterSoak = LoadAverage();
             }
 
@@ -127,7 +136,7 @@ public static class FrontierRun
                 Console.Error.WriteLine($"{tuning.Name} soak event {line}");
             }
 
-            Console.Error.WriteLine($"{tuning.Name} soak: {theirs.FalseTransitions} false transition(s), {theirs.AdvertTimeouts} advert timeout(s), overlap {theirs.OverlapMs} ms; load average {loadAfterSoak}");
+            Console.Error.WriteLine(theirs.Failure is { } failure ? $"{tuning.Name} soak: not measured: {failure}" : $"{tuning.Name} soak: {theirs.FalseTransitions} false transition(s), {theirs.AdvertTimeouts} advert timeout(s), overlap {theirs.OverlapMs} ms; load average {loadAfterSoak}");
             if (!await cluster.WaitUntilSettledAsync(null, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false))
             {
                 Console.Error.WriteLine($"frontier {period} ms: the rack did not settle after the soak; the fault runs start anyway");
@@ -185,7 +194,7 @@ public static class FrontierRun
         s.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var p in points)
         {
-            s.AppendLine(CultureInfo.InvariantCulture, $"| {p.PeriodMs} ms | {p.Soak.DurationMs / 60000:0.#} min | {p.Soak.Fences} | {p.Soak.Verdicts} | {p.Soak.Suspicions} | {p.Soak.OverlapMs:0} | {p.PeerSoak.FalseTransitions} | {p.PeerSoak.AdvertTimeouts} | {p.PeerSoak.OverlapMs:0} | {p.LoadBefore} / {p.LoadAfterSoak} / {p.LoadAfter} |");
+            s.AppendLine(CultureInfo.InvariantCulture, $"| {p.PeriodMs} ms | {p.Soak.DurationMs / 60000:0.#} min | {p.Soak.Fences} | {p.Soak.Verdicts} | {p.Soak.Suspicions} | {p.Soak.OverlapMs:0} | {(p.PeerSoak.Failure is null ? p.PeerSoak.FalseTransitions : "not measured")} | {(p.PeerSoak.Failure is null ? p.PeerSoak.AdvertTimeouts : "-")} | {(p.PeerSoak.Failure is null ? p.PeerSoak.OverlapMs.ToString("0", CultureInfo.InvariantCulture) : "-")} | {p.LoadBefore} / {p.LoadAfterSoak} / {p.LoadAfter} |");
         }
 
         return s.ToString();
@@ -212,7 +221,7 @@ internal sealed record FrontierPoint(
             FrontierRun.Faults.Select(f => Of(f.Name, f.Name, BenchRecorder.Peer)).ToList(),
             FrontierRun.Faults.Select(f => Of(f.Name, f.Keepalived?.Name, Tuning.Name)).ToList(),
             Soak.Fences,
-            PeerSoak.FalseTransitions);
+            PeerSoak.Failure is null ? PeerSoak.FalseTransitions : null);
     }
 
     public JsonObject ToJson()
@@ -246,6 +255,7 @@ internal sealed record FrontierPoint(
                 ["advert_timeouts"] = PeerSoak.AdvertTimeouts,
                 ["overlap_ms"] = PeerSoak.OverlapMs,
                 ["holder_sample_ms"] = KeepalivedSoak.HolderIntervalMs,
+                ["not_measured"] = PeerSoak.Failure,
                 ["events"] = new JsonArray(PeerSoak.Lines.Select(e => (JsonNode)e).ToArray()),
             },
             ["outcomes"] = new JsonArray(Outcomes.Select(e => (JsonNode)e).ToArray()),
