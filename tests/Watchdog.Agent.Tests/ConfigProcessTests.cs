@@ -11,7 +11,7 @@ public sealed class ConfigProcessTests
         (int code, string output) = AgentProcess.Run(TimeSpan.FromSeconds(30), "--config", config);
         Assert.Equal(2, code);
         Assert.Contains("refusing to start", output, StringComparison.Ordinal);
-        Assert.Contains("Heartbeat:PeriodMs = 3: must be between 20 and 60000", output, StringComparison.Ordinal);
+        Assert.Contains("Heartbeat:PeriodMs = 3: must be between 10 and 60000", output, StringComparison.Ordinal);
         Assert.Contains("Checks:0:Url = 'not a url': must be an absolute http:// or https:// URL", output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
         Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);

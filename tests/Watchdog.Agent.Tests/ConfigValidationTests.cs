@@ -22,7 +22,7 @@ public sealed class ConfigValidationTests
     {
         { "Node = 'a/b'", o => o.Node = "a/b", "MQTT topics" },
         { "Heartbeat:Driver = 'parallel'", o => o.Heartbeat.Driver = "parallel", "must be one of gpio, ft232h, ft4222, serial, virtual" },
-        { "Heartbeat:PeriodMs = 5", o => o.Heartbeat.PeriodMs = 5, "must be between 20 and 60000" },
+        { "Heartbeat:PeriodMs = 5", o => o.Heartbeat.PeriodMs = 5, "must be between 10 and 60000" },
         { "Heartbeat:Device = ''", o => { o.Heartbeat.Driver = "serial"; o.Heartbeat.Device = ""; }, "must name the serial port" },
         { "Heartbeat:Signal = 'cts'", o => { o.Heartbeat.Driver = "serial"; o.Heartbeat.Device = "/dev/ttyUSB0"; o.Heartbeat.Signal = "cts"; }, "must be dtr or rts" },
         { "Heartbeat:Pin = 9", o => { o.Heartbeat.Driver = "ft4222"; o.Heartbeat.Pin = 9; }, "FT4222 GPIO0-GPIO3" },

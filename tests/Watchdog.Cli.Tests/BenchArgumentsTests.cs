@@ -33,4 +33,25 @@ public sealed class BenchArgumentsTests
         var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal("watchdogctl: --scenario board-crash fails one board of a pair or the wires between them: it needs --boards 2", line);
     }
+
+    [Fact]
+    public void Frontier_takes_its_periods_and_the_soak()
+    {
+        var result = BenchCommand.Create().Parse(["--frontier", "--periods", "20,50", "--soak", "00:10:00", "--runs", "5", "--out", "frontier-out"]);
+
+        Assert.Empty(result.Errors);
+        Assert.True(result.GetValue<bool>("--frontier"));
+        Assert.Equal("20,50", result.GetValue<string>("--periods"));
+        Assert.Equal(TimeSpan.FromMinutes(10), result.GetValue<TimeSpan?>("--soak"));
+    }
+
+    [Fact]
+    public async Task A_period_keepalived_cannot_advertise_at_is_one_clear_line()
+    {
+        var result = await CliProcess.RunAsync(TimeSpan.FromSeconds(60), "bench", "--frontier", "--periods", "10,15");
+
+        Assert.Equal(2, result.ExitCode);
+        var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("watchdogctl: --periods 10,15: 15 ms must be a multiple of 10 from 10 to 1000 (keepalived's VRRPv3 advert interval is in centiseconds; the agent's floor is 10 ms)", line);
+    }
 }

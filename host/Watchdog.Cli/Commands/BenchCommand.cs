@@ -40,7 +40,13 @@ public static class BenchCommand
             DefaultValueFactory = _ => "http",
         };
         var mode = new Option<string>("--postgres-mode") { Description = "With --service postgres: sync or async replication", DefaultValueFactory = _ => "sync" };
-        var command = new Command("bench", "Measure failover on the virtual rack, optionally side by side with keepalived") { scenario, boards, runs, json, peer, chaos, seed, soak, heartbeat, output, agent, network, anonymous, service, mode };
+        var frontier = new Option<bool>("--frontier")
+        {
+            Description = "For each of --periods: RTO of hang, agent-crash and power-loss (--runs each), keepalived's at the same VRRPv3 advert interval, " +
+                          "and a soak (--soak, default 00:10:00) of both side by side under CPU and I/O load; a table, JSON and an SVG plot (frontier.svg with --out)",
+        };
+        var periods = new Option<string>("--periods") { Description = "With --frontier: heartbeat periods in ms, comma-separated, multiples of 10 from 10 to 1000", DefaultValueFactory = _ => FrontierRun.DefaultPeriods };
+        var command = new Command("bench", "Measure failover on the virtual rack, optionally side by side with keepalived") { scenario, boards, runs, json, peer, chaos, seed, soak, heartbeat, output, agent, network, anonymous, service, mode, frontier, periods };
         command.SetAction((result, ct) => BenchRun.RunAsync(Settings(result), ct));
         return command;
 
@@ -62,6 +68,7 @@ public static class BenchCommand
                 Boards = result.GetValue(boards),
                 Service = RackPostgres.ParseService(result.GetValue(service)!),
                 PostgresMode = RackPostgres.ParseMode(result.GetValue(mode)!),
+                Periods = result.GetValue(frontier) ? FrontierRun.ParsePeriods(result.GetValue(periods)!) : null,
             };
     }
 }

@@ -89,6 +89,16 @@ public static class BenchRun
         // The board's own word table decides what is a policy, so the bench cannot drift from it.
         var peer = settings.Peer is null ? null : PeerSystems.Parse(settings.Peer);
 
+        if (settings.HeartbeatMs is < 10 or > 60_000)
+        {
+            throw new FormatException($"--heartbeat-ms {settings.HeartbeatMs}: must be 10..60000 ms (the agent's range)");
+        }
+
+        if (settings.Periods is not null && (settings.Chaos || settings.Peer is not null || settings.Boards != 1 || settings.Service != RackService.Http || settings.Scenario != "all"))
+        {
+            throw new FormatException("--frontier runs its own schedule (hang, agent-crash, power-loss, then a soak, beside keepalived at each period) on one board: no --scenario, --peer, --chaos, --boards 2 or --service postgres");
+        }
+
         var networkWord = settings.NetworkFailure;
         if (!ConfigWords.TryParse(networkWord, out NetworkFailurePolicy networkFailure))
         {
@@ -117,6 +127,7 @@ public static class BenchRun
             Broker = BrokerKind.Mosquitto,
             SecureBroker = settings.SecureBroker,
             HeartbeatPeriodMs = settings.HeartbeatMs,
+            TickMs = RackClusterOptions.TickFor(settings.HeartbeatMs),
             Log = Console.Error,
             AgentExecutable = agentPath,
             NetworkFailure = networkFailure,
@@ -128,6 +139,11 @@ public static class BenchRun
         if (outDir is not null)
         {
             Directory.CreateDirectory(outDir);
+        }
+
+        if (settings.Periods is { } periods)
+        {
+            return await FrontierRun.RunAsync(options, periods, n, settings.Soak ?? FrontierRun.DefaultSoak, outDir, settings.Json, startedAt, ct).ConfigureAwait(false);
         }
 
         var report = new List<BenchResult>();
@@ -202,8 +218,15 @@ public static class BenchRun
 
     private static async Task<List<BenchResult>> ScenariosAsync(RackClusterOptions options, IReadOnlyList<BenchFault> kinds, int runs, string? outDir, List<string> outcomes, CancellationToken ct)
     {
-        var results = new List<BenchResult>();
         await using var cluster = await SettledAsync(options, ct).ConfigureAwait(false);
+        return await ScenariosOnAsync(cluster, kinds, runs, outDir, outcomes, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The scenarios' runs on a settled rack, each starting from a settled rack again.</summary>
+    internal static async Task<List<BenchResult>> ScenariosOnAsync(RackCluster cluster, IReadOnlyList<BenchFault> kinds, int runs, string? outDir, List<string> outcomes, CancellationToken ct)
+    {
+        var options = cluster.Options;
+        var results = new List<BenchResult>();
         var windowStart = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         foreach (var kind in kinds)
         {
@@ -319,23 +342,38 @@ public static class BenchRun
     private static async Task<BenchResult> SoakAsync(RackClusterOptions options, TimeSpan duration, CancellationToken ct)
     {
         await using var cluster = await SettledAsync(options, ct).ConfigureAwait(false);
-        var since = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        SoakCounts counts;
         using (CpuLoad.Start(2))
         {
-            // The soak's length is the measurement: nothing is awaited, every event in it is counted.
-            await Task.Delay(duration, ct).ConfigureAwait(false);
+            counts = await SoakOnAsync(cluster, duration, ct).ConfigureAwait(false);
         }
+
+        return counts.ToBench();
+    }
+
+    /// <summary>
+    /// Watches a settled rack for <paramref name="duration"/> with no fault (the caller loads the
+    /// machine) and counts what the board did: every fence or failure verdict is a false one.
+    /// </summary>
+    internal static async Task<SoakCounts> SoakOnAsync(RackCluster cluster, TimeSpan duration, CancellationToken ct)
+    {
+        var since = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var overlapFrom = cluster.Clock.NowMs;
+        // The soak's length is the measurement: nothing is awaited, every event in it is counted.
+        await Task.Delay(duration, ct).ConfigureAwait(false);
 
         var events = cluster.Observer.Events(since);
         var fences = events.Where(e => e.Kind is "state-fenced" or "reset-pulse" or "power-cycle").ToList();
         var failures = events.Where(e => e.Kind is "state-failed" or "state-suspect").ToList();
-        var overlap = cluster.Overlap?.OverlapMs(0, cluster.Clock.NowMs) ?? 0;
+        var overlap = cluster.Overlap?.OverlapMs(overlapFrom, cluster.Clock.NowMs) ?? 0;
 
         // Every board action and suspicion with its time and detail: a count alone cannot say
         // whether the heartbeat, the board's tick or the broker was late.
-        foreach (var e in events.Where(e => e.Severity != Severity.Info || e.Kind.StartsWith("state-", StringComparison.Ordinal)))
+        var lines = events.Where(e => e.Severity != Severity.Info || e.Kind.StartsWith("state-", StringComparison.Ordinal))
+            .Select(e => $"+{(e.Timestamp - since) / 1000.0:F1} s {e.Source} {e.Kind} {e.Node}: {e.Detail}").ToList();
+        foreach (var line in lines)
         {
-            Console.Error.WriteLine($"soak event +{(e.Timestamp - since) / 1000.0:F1} s {e.Source} {e.Kind} {e.Node}: {e.Detail}");
+            Console.Error.WriteLine("soak event " + line);
         }
 
         var suspects = failures.Count(e => e.Kind == "state-suspect");
@@ -343,10 +381,10 @@ public static class BenchRun
         Console.Error.WriteLine($"soak {duration}: {fences.Count} false fence(s), {verdicts} failure verdict(s), {suspects} suspicion(s) (heartbeat late, no action), overlap {overlap} ms");
         var notes = verdicts == 0 && fences.Count == 0 ? null :
             $"{verdicts} failure verdict(s) without a fault: " + string.Join("; ", failures.Where(e => e.Kind == "state-failed").Select(e => $"+{(e.Timestamp - since) / 1000.0:F1} s {e.Node}: {e.Detail}"));
-        return new BenchResult("soak", BenchRecorder.Peer, 0, null, null, null, null, overlap, null, fences.Count, null, null, duration.TotalMilliseconds, notes);
+        return new SoakCounts(duration.TotalMilliseconds, fences.Count, verdicts, suspects, overlap, notes, lines);
     }
 
-    private static async Task<RackCluster> SettledAsync(RackClusterOptions options, CancellationToken ct)
+    internal static async Task<RackCluster> SettledAsync(RackClusterOptions options, CancellationToken ct)
     {
         var cluster = await RackCluster.StartAsync(options, ct).ConfigureAwait(false);
         if (!await cluster.WaitUntilSettledAsync(null, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false))
@@ -388,6 +426,9 @@ public sealed record BenchSettings
 
     public int HeartbeatMs { get; init; } = 50;
 
+    /// <summary>With --frontier: the heartbeat periods to measure (<see cref="FrontierRun.ParsePeriods"/>); null for the other modes.</summary>
+    public IReadOnlyList<int>? Periods { get; init; }
+
     public string? OutDir { get; init; }
 
     public string? Agent { get; init; }
@@ -406,4 +447,10 @@ public sealed record BenchSettings
 
     /// <summary>With PostgreSQL: synchronous or asynchronous replication.</summary>
     public Watchdog.Postgres.ReplicationMode PostgresMode { get; init; } = Watchdog.Postgres.ReplicationMode.Synchronous;
+}
+
+/// <summary>What a soak counted on our side: fences and failure verdicts are false ones (there was no fault); suspicions are late heartbeats the board took no action on.</summary>
+public sealed record SoakCounts(double DurationMs, int Fences, int Verdicts, int Suspicions, double OverlapMs, string? Notes, IReadOnlyList<string> Events)
+{
+    public BenchResult ToBench() => new("soak", BenchRecorder.Peer, 0, null, null, null, null, OverlapMs, null, Fences, null, null, DurationMs, Notes);
 }

@@ -29,7 +29,16 @@ public sealed record RackClusterOptions
     /// <summary>Heartbeat period in ms; detection timeout is three periods, the minimum the core accepts.</summary>
     public int HeartbeatPeriodMs { get; init; } = 50;
 
+    /// <summary>The board's tick; <see cref="TickFor"/> the period is what the bench runs.</summary>
     public int TickMs { get; init; } = 10;
+
+    /// <summary>
+    /// The board tick for a heartbeat period: a quarter of it, between 5 ms (the board's floor)
+    /// and 10 ms. A 10 ms tick times a 150 ms timeout to within 7 % but a 30 ms one (a 10 ms
+    /// period) only to a third, and the board refuses a tick above half the period; 50 ms keeps
+    /// its 10 ms tick, 20 ms and 10 ms get 5 ms.
+    /// </summary>
+    public static int TickFor(int heartbeatPeriodMs) => Math.Clamp(heartbeatPeriodMs / 4, 5, 10);
 
     public BrokerKind Broker { get; init; } = BrokerKind.Embedded;
 
