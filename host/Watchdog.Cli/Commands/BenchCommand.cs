@@ -40,7 +40,13 @@ public static class BenchCommand
             DefaultValueFactory = _ => "http",
         };
         var mode = new Option<string>("--postgres-mode") { Description = "With --service postgres: sync or async replication", DefaultValueFactory = _ => "sync" };
-        var command = new Command("bench", "Measure failover on the virtual rack, optionally side by side with keepalived") { scenario, boards, runs, json, peer, chaos, seed, soak, heartbeat, output, agent, network, anonymous, service, mode };
+        var groups = new Option<int?>("--groups")
+        {
+            Description = "The scale bench: the rack with 1, 2, 4 ... up to this many groups of two servers (1-4; one board channel per server): the board's tick lateness, CPU and RSS " +
+                          "over a steady window, then each --scenario fault (default hang, agent-crash) on one group alone and on two groups at the same instant, each group's RTO",
+        };
+        var steady = new Option<int>("--steady-s") { Description = "With --groups: the board's steady window in seconds (its tick statistics interval)", DefaultValueFactory = _ => 20 };
+        var command = new Command("bench", "Measure failover on the virtual rack, optionally side by side with keepalived") { scenario, boards, runs, json, peer, chaos, seed, soak, heartbeat, output, agent, network, anonymous, service, mode, groups, steady };
         command.SetAction((result, ct) => BenchRun.RunAsync(Settings(result), ct));
         return command;
 
@@ -62,6 +68,8 @@ public static class BenchCommand
                 Boards = result.GetValue(boards),
                 Service = RackPostgres.ParseService(result.GetValue(service)!),
                 PostgresMode = RackPostgres.ParseMode(result.GetValue(mode)!),
+                Groups = result.GetValue(groups),
+                SteadyS = result.GetValue(steady),
             };
     }
 }
