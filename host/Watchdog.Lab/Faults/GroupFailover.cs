@@ -86,7 +86,7 @@ public static class GroupFailover
                 Math.Round(overlap.ChargedMs, 1), epochBefore, o.LatestRoles(group)?.Epoch ?? epochBefore, problems));
         }
 
-        await Task.WhenAll(scenes.Select((s, i) => RecoverAsync(cluster, s.Group, s.Scene, fault, starts[i].t0Wall))).ConfigureAwait(false);
+        await Task.WhenAll(scenes.Select((s, i) => RecoverAsync(cluster, s.Group, s.Scene, fault))).ConfigureAwait(false);
         return results;
     }
 
@@ -98,22 +98,30 @@ public static class GroupFailover
             x.WithSnapshot(snap => snap.Boards.Values.SelectMany(b => b.Channels.Values).Any(c => c.Node == node && c.State == ChannelState.Healthy)),
             timeout, ct);
 
-    /// <summary>Gives the victim back what the fault took, and releases it as an operator would when the board holds it (safety rule 5).</summary>
-    private static async Task RecoverAsync(RackCluster cluster, string group, FaultScene scene, Fault fault, long since)
+    /// <summary>
+    /// Gives the victim back what the fault took, and releases it as an operator would whenever the
+    /// board holds it (safety rule 5). A victim still rebooting is not yet fenced (an unfence then
+    /// is refused) and may be held later, when its reboot outlasts the grace on a loaded machine:
+    /// so look again, up to three times.
+    /// </summary>
+    private static async Task RecoverAsync(RackCluster cluster, string group, FaultScene scene, Fault fault)
     {
         fault.Recover(scene);
-        var held = cluster.Observer.Events(since).Any(e => e.Node == scene.Victim && e.Kind == "ladder-ended");
-        if (!held && await WaitForStandbyAsync(cluster, group, scene.Victim, TimeSpan.FromSeconds(15), scene.Ct).ConfigureAwait(false))
+        for (var attempt = 0; attempt < 3; attempt++)
         {
-            return;
+            if (await WaitForStandbyAsync(cluster, group, scene.Victim, TimeSpan.FromSeconds(20), scene.Ct).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            if (cluster.Observer.LatestRoles(group)?.Fenced.Contains(scene.Victim) == true)
+            {
+                var ack = await FailoverRun.SendCommandAsync(cluster, CommandAction.Unfence, scene.Victim, null, scene.Ct, group).ConfigureAwait(false);
+                scene.Say($"recovery: {scene.Victim} ({group}) held; unfence: {(ack is null ? "no answer" : WireWords.Of(ack.Verdict) + " " + ack.Detail)}");
+            }
         }
 
-        var ack = await FailoverRun.SendCommandAsync(cluster, CommandAction.Unfence, scene.Victim, null, scene.Ct, group).ConfigureAwait(false);
-        scene.Say($"recovery: {scene.Victim} ({group}) held; unfence: {(ack is null ? "no answer" : WireWords.Of(ack.Verdict) + " " + ack.Detail)}");
-        if (!await WaitForStandbyAsync(cluster, group, scene.Victim, TimeSpan.FromSeconds(40), scene.Ct).ConfigureAwait(false))
-        {
-            scene.Say($"recovery: {scene.Victim} still not back: {Describe(cluster, group, scene.Victim)}");
-        }
+        scene.Say($"recovery: {scene.Victim} still not back: {Describe(cluster, group, scene.Victim)}");
     }
 
     public static string Describe(RackCluster cluster, string group, string node)
