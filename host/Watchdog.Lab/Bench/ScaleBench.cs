@@ -91,7 +91,9 @@ public static class ScaleBench
         var clean = steps.SelectMany(s => s.Runs).SelectMany(r => r.Results).All(r => r.Problems.Count == 0 && r.OverlapMs == 0);
         var report = new
         {
-            header = "bench --groups: " + Watchdog.SourceStamp.Header(startedAt),
+            // First, as every report in docs/results: when it ran and what it ran.
+            date = Watchdog.SourceStamp.Date(startedAt),
+            commit = Watchdog.SourceStamp.Commit,
             machine = MachineInfo.Describe(),
             command = Environment.CommandLine,
             channel = "one board channel per server (the core's ChannelConfig): heartbeat in, power-good in, link in, reset, power, fence and role out",
