@@ -87,7 +87,7 @@ using PosixSignalRegistration onUsr1 = PosixSignalRegistration.Create((PosixSign
     tickets.RequestHandOver();
 });
 
-var runtime = new BoardRuntime(parts, link, received, epochFile, systemd, tickets);
+var runtime = new BoardRuntime(parts, link, received, epochFile, systemd, tickets) { StatsIntervalMs = options.StatsIntervalMs };
 if (options.MetricsMqttIntervalMs is { } reportEvery && !runtime.EnableMetricsReport(reportEvery, out error))
 {
     Console.Error.WriteLine("watchdog-board: " + error);

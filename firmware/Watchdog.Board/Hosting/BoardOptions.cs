@@ -14,7 +14,7 @@ public sealed class BoardOptions
         "usage: watchdog-board --config <board.json> --pins <pinmap.json> [--wires <file>] [--state-dir <dir>]\n" +
         "                      [--broker host[:port] ...] [--cluster-key-file <file>] [--ca-file <pem>]\n" +
         "                      [--username <name> --password-file <file>] [--client-id <id>] [--tick-ms <n>]\n" +
-        "                      [--epoch-floor <n>] [--status-interval-ms <n>]\n" +
+        "                      [--epoch-floor <n>] [--status-interval-ms <n>] [--stats-interval-ms <n>]\n" +
         "                      [--pair-serial <device> | --pair-socket <own.sock> --peer-socket <peer.sock>]\n" +
         "                      [--dr <dr.json> --site <name>] [--metrics <host:port>] [--metrics-mqtt-interval-ms <n>]";
 
@@ -36,6 +36,9 @@ public sealed class BoardOptions
     public int? TickMs { get; private set; }
     /// <summary>How often the retained board state and channel readings are refreshed even when nothing changed (their ts proves freshness).</summary>
     public int StatusIntervalMs { get; private set; } = 1000;
+
+    /// <summary>How often the tick statistics line (tick lateness, stalls, drops) is logged.</summary>
+    public int StatsIntervalMs { get; private set; } = BoardRuntime.DefaultStatsIntervalMs;
 
     /// <summary>The data link to the other board of a pair as two Unix datagram sockets: ours (bound here) and the peer's.</summary>
     public string? PairSocket { get; private set; }
@@ -176,6 +179,8 @@ public sealed class BoardOptions
                 return TryInt(name, value, 1, 1000, out int tick, out error) && Set(() => TickMs = tick);
             case "--status-interval-ms":
                 return TryInt(name, value, 100, 3_600_000, out int interval, out error) && Set(() => StatusIntervalMs = interval);
+            case "--stats-interval-ms":
+                return TryInt(name, value, 1000, 3_600_000, out int stats, out error) && Set(() => StatsIntervalMs = stats);
             case "--metrics-mqtt-interval-ms":
                 return TryInt(name, value, 100, 3_600_000, out int every, out error) && Set(() => MetricsMqttIntervalMs = every);
             case "--epoch-floor":

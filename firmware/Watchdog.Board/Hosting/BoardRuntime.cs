@@ -34,8 +34,11 @@ public sealed class BoardRuntime : IBoardSink
     private readonly BoardStatus _status = new();
     private readonly long _startTimestamp = Stopwatch.GetTimestamp();
 
-    /// <summary>How often the tick statistics line is logged.</summary>
-    public const int StatsIntervalMs = 60_000;
+    /// <summary>How often the tick statistics line is logged by default (--stats-interval-ms).</summary>
+    public const int DefaultStatsIntervalMs = 60_000;
+
+    /// <summary>How often the tick statistics line is logged: a bench reads a steady window's tick lateness from it.</summary>
+    public int StatsIntervalMs { get; init; } = DefaultStatsIntervalMs;
 
     /// <summary>A stall at least this long gets a log line of its own.</summary>
     public const int StallLogMs = 100;
@@ -179,7 +182,8 @@ public sealed class BoardRuntime : IBoardSink
             if (ticks >= nextStats)
             {
                 // One line a minute: operators see a loaded board before it misses a heartbeat window.
-                Log($"ticks: {statsEvery} in {StatsIntervalMs / 1000} s, worst late {clock.TakeWindowWorstLateMs():F1} ms, "
+                Log($"ticks: {statsEvery} in {StatsIntervalMs / 1000.0:0.#} s, worst late {clock.TakeWindowWorstLateMs():F1} ms, "
+                    + $"start lateness {clock.TakeWindowLateness()}, "
                     + $"{clock.Stalls - stallsAtLastStats} a period or more late (skipped), {clock.Stalls} since start, "
                     + $"mqtt {(_link.IsConnected ? "connected" : "away")}, {_parts.Core.Output.DroppedTotal} outbox drop(s), {_refusals.Total} message(s) refused");
                 stallsAtLastStats = clock.Stalls;

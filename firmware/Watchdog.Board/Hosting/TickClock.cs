@@ -56,6 +56,21 @@ public sealed class TickClock
 
     private double _windowWorstLateMs;
 
+    /// <summary>
+    /// Every tick's start against its due time since the last <see cref="TakeWindowLateness"/>,
+    /// the sleep's overshoot included (<see cref="WorstLateMs"/> counts only ticks whose due time
+    /// had passed before the wait began).
+    /// </summary>
+    public TickLateness WindowLateness { get; } = new();
+
+    /// <summary>The window's lateness in words, then a new window.</summary>
+    public string TakeWindowLateness()
+    {
+        string words = WindowLateness.Describe();
+        WindowLateness.Clear();
+        return words;
+    }
+
     /// <summary>The worst lateness since the previous call (for the periodic statistics line).</summary>
     public double TakeWindowWorstLateMs()
     {
@@ -78,10 +93,12 @@ public sealed class TickClock
             // board up to a tenth of a core.
             int ms = (int)(((remaining * 1000) + _frequency - 1) / _frequency);
             _sleep(ms, stop);
+            WindowLateness.Record((_now() - due) * 1000.0 / _frequency);
             return 0;
         }
 
         double lateMs = -remaining * 1000.0 / _frequency;
+        WindowLateness.Record(lateMs);
         WorstLateMs = Math.Max(WorstLateMs, lateMs);
         _windowWorstLateMs = Math.Max(_windowWorstLateMs, lateMs);
         long behind = -remaining / _periodTicks;

@@ -46,7 +46,13 @@ public static class BenchCommand
                           "and a soak (--soak, default 00:10:00) of both side by side under CPU and I/O load; a table, JSON and an SVG plot (frontier.svg with --out)",
         };
         var periods = new Option<string>("--periods") { Description = "With --frontier: heartbeat periods in ms, comma-separated, multiples of 10 from 10 to 1000", DefaultValueFactory = _ => FrontierRun.DefaultPeriods };
-        var command = new Command("bench", "Measure failover on the virtual rack, optionally side by side with keepalived") { scenario, boards, runs, json, peer, chaos, seed, soak, heartbeat, output, agent, network, anonymous, service, mode, frontier, periods };
+        var groups = new Option<int?>("--groups")
+        {
+            Description = "The scale bench: the rack with 1, 2, 4 ... up to this many groups of two servers (1-4; one board channel per server): the board's tick lateness, CPU and RSS " +
+                          "over a steady window, then each --scenario fault (default hang, agent-crash) on one group alone and on two groups at the same instant, each group's RTO",
+        };
+        var steady = new Option<int>("--steady-s") { Description = "With --groups: the board's steady window in seconds (its tick statistics interval)", DefaultValueFactory = _ => 20 };
+        var command = new Command("bench", "Measure failover on the virtual rack, optionally side by side with keepalived") { scenario, boards, runs, json, peer, chaos, seed, soak, heartbeat, output, agent, network, anonymous, service, mode, frontier, periods, groups, steady };
         command.SetAction((result, ct) => BenchRun.RunAsync(Settings(result), ct));
         return command;
 
@@ -69,6 +75,8 @@ public static class BenchCommand
                 Service = RackPostgres.ParseService(result.GetValue(service)!),
                 PostgresMode = RackPostgres.ParseMode(result.GetValue(mode)!),
                 Periods = result.GetValue(frontier) ? FrontierRun.ParsePeriods(result.GetValue(periods)!) : null,
+                Groups = result.GetValue(groups),
+                SteadyS = result.GetValue(steady),
             };
     }
 }

@@ -58,6 +58,11 @@ public static class BenchRun
     /// <summary>Runs the bench; returns the exit code (0: none of our runs broke a rule, overlapped or fenced falsely).</summary>
     public static async Task<int> RunAsync(BenchSettings settings, CancellationToken ct)
     {
+        if (settings.Groups is { } groups)
+        {
+            return await ScaleAsync(settings, groups, ct).ConfigureAwait(false);
+        }
+
         // The schedule first: a wrong --scenario or --boards is said before anything needs root.
         var faults = BenchSchedule.Parse(settings.Scenario, settings.Boards);
         if (!Platform.Posix.PosixSignals.IsRoot)
@@ -184,6 +189,60 @@ public static class BenchRun
         // Our runs' notes hold safety violations and unmet expectations; any of them, any
         // overlap or any false fence fails the bench. The peer's overlap is what it measures.
         return report.Any(r => r.Peer == BenchRecorder.Peer && (r.Notes is not null || r.OverlapMs > 0 || r.FalseFences > 0 || r.TwoAuthoritiesMs > 0)) ? 1 : 0;
+    }
+
+    /// <summary>
+    /// The scale bench (--groups): hang and agent-crash by default, or the --scenario faults the
+    /// standby must take over from; the rest of the bench's options do not apply and are refused.
+    /// </summary>
+    private static async Task<int> ScaleAsync(BenchSettings settings, int groups, CancellationToken ct)
+    {
+        ScaleBench.Steps(groups); // the range, before anything needs root
+        if (settings.Boards != 1 || settings.Chaos || settings.Soak is not null || settings.Peer is not null || settings.Service != RackService.Http)
+        {
+            throw new FormatException("--groups runs the scale bench on one board with the http service: no --boards 2, --chaos, --soak, --peer or --service postgres");
+        }
+
+        var faults = settings.Scenario == "all"
+            ? [FaultCatalogue.Hang, FaultCatalogue.AgentCrash]
+            : settings.Scenario.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(FaultCatalogue.Parse).ToList();
+        if (faults.FirstOrDefault(f => f.Expected != Outcome.Takeover) is { } stays)
+        {
+            throw new FormatException($"--scenario {stays.Name} with --groups: the scale bench measures takeovers; use hang, agent-crash, power-loss or link-loss");
+        }
+
+        if (settings.SteadyS is < 5 or > 600)
+        {
+            throw new FormatException($"--steady-s {settings.SteadyS}: the board's steady window must be 5..600 s");
+        }
+
+        if (!Platform.Posix.PosixSignals.IsRoot)
+        {
+            throw new FormatException("bench needs root: it puts servers in network namespaces (sudo watchdogctl bench ...)");
+        }
+
+        var startedAt = DateTimeOffset.UtcNow;
+        Console.Error.WriteLine("bench --groups: " + SourceStamp.Header(startedAt));
+        var options = new RackClusterOptions
+        {
+            Broker = BrokerKind.Mosquitto,
+            SecureBroker = settings.SecureBroker,
+            HeartbeatPeriodMs = settings.HeartbeatMs,
+            Log = Console.Error,
+            AgentExecutable = settings.Agent is null ? null : Path.GetFullPath(settings.Agent),
+        };
+        var (json, text, clean) = await ScaleBench.RunAsync(options, groups, faults, settings.Runs, settings.SteadyS * 1000, startedAt, ct).ConfigureAwait(false);
+        if (settings.OutDir is { } dir)
+        {
+            Directory.CreateDirectory(dir);
+            File.WriteAllText(Path.Combine(dir, "scale.json"), json);
+            File.WriteAllText(Path.Combine(dir, "scale.md"), text);
+        }
+
+        Console.WriteLine(settings.Json ? json : text);
+        var name = SourceStamp.FileName($"scale-{groups}-groups", startedAt, "json");
+        Console.Error.WriteLine($"docs/results name for this report: {name}{(SourceStamp.IsDirty(SourceStamp.Commit) ? " (built from a tree with uncommitted changes: these figures belong to no commit)" : "")}");
+        return clean ? 0 : 1;
     }
 
     /// <summary>What the report should be called in docs/results, and how to put it there (--out is a folder).</summary>
@@ -447,6 +506,12 @@ public sealed record BenchSettings
 
     /// <summary>With PostgreSQL: synchronous or asynchronous replication.</summary>
     public Watchdog.Postgres.ReplicationMode PostgresMode { get; init; } = Watchdog.Postgres.ReplicationMode.Synchronous;
+
+    /// <summary>Null: the failover bench. A number: the scale bench (<see cref="ScaleBench"/>) with 1, 2, 4 ... up to this many groups of two servers.</summary>
+    public int? Groups { get; init; }
+
+    /// <summary>With <see cref="Groups"/>: the board's steady window (its statistics interval), seconds.</summary>
+    public int SteadyS { get; init; } = 20;
 }
 
 /// <summary>What a soak counted on our side: fences and failure verdicts are false ones (there was no fault); suspicions are late heartbeats the board took no action on.</summary>

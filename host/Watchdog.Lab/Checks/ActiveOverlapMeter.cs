@@ -8,14 +8,32 @@ namespace Watchdog.Lab.Checks;
 /// (from the kernel's own address events, <see cref="VipAddressMonitor"/>) AND is running
 /// (powered, not held in reset, not frozen): a server frozen or held in reset with the address
 /// still configured answers nobody, which is exactly why holding reset is a fence. Sampled every
-/// millisecond on the bench clock; overlap is the summed time with two or more acting.
+/// millisecond on the bench clock; overlap is the summed time with two or more acting. A rack of
+/// several groups has one meter per group: its own address, its own members.
 /// </summary>
-public sealed class ActiveOverlapMeter(RackCluster cluster) : IDisposable
+public sealed class ActiveOverlapMeter : IDisposable
 {
+    private readonly RackCluster cluster;
+    private readonly Func<VipAddressMonitor?> _addresses;
+    private readonly IReadOnlyList<string>? _members;
     private readonly Lock _gate = new();
     private readonly List<(double AtMs, string[] Acting)> _changes = [];
     private Thread? _thread;
     private volatile bool _stop;
+
+    /// <summary>The rack's (first group's) virtual IP, over every server of the rack.</summary>
+    public ActiveOverlapMeter(RackCluster cluster)
+        : this(cluster, () => cluster.Addresses, null)
+    {
+    }
+
+    /// <summary>One group's virtual IP (<paramref name="addresses"/>) over its <paramref name="members"/> only.</summary>
+    public ActiveOverlapMeter(RackCluster cluster, Func<VipAddressMonitor?> addresses, IReadOnlyList<string>? members)
+    {
+        this.cluster = cluster;
+        _addresses = addresses;
+        _members = members;
+    }
 
     public void Start()
     {
@@ -141,7 +159,7 @@ public sealed class ActiveOverlapMeter(RackCluster cluster) : IDisposable
         string[] last = [];
         while (!_stop)
         {
-            var addresses = cluster.Addresses;
+            var addresses = _addresses();
             if (addresses is not null)
             {
                 var acting = Acting(addresses);
@@ -175,7 +193,7 @@ public sealed class ActiveOverlapMeter(RackCluster cluster) : IDisposable
 
     private string[] Acting(VipAddressMonitor addresses) =>
         cluster.Servers
-            .Where(s => addresses.Holds(s.Name) && s.IsUp && !s.IsFrozen)
+            .Where(s => (_members is null || _members.Contains(s.Name)) && addresses.Holds(s.Name) && s.IsUp && !s.IsFrozen)
             .Select(s => s.Name)
             .Order(StringComparer.Ordinal)
             .ToArray();

@@ -199,11 +199,12 @@ public static class FailoverRun
     /// command during its boot grace), and after a settling refusal waits for a settled status
     /// newer than it and sends once more with a fresh id and signature.
     /// </summary>
-    public static async Task<CommandAck?> SendCommandAsync(RackCluster cluster, CommandAction action, string target, string? argument, CancellationToken ct)
+    /// <param name="group">Whose epoch the command carries (the board checks it against the target's group); null: the rack's first group.</param>
+    public static async Task<CommandAck?> SendCommandAsync(RackCluster cluster, CommandAction action, string target, string? argument, CancellationToken ct, string? group = null)
     {
         // Sent even when the bound passed: the board's answer then says why better than a timeout would.
         await cluster.WaitForBoardSettledAsync(0, BoardSettleTimeout, ct).ConfigureAwait(false);
-        var epoch = cluster.Observer.LatestRoles(cluster.Options.Group)?.Epoch ?? 0;
+        var epoch = cluster.Observer.LatestRoles(group ?? cluster.Options.Group)?.Epoch ?? 0;
         var answer = await SendOnceAsync(cluster, action, target, argument, epoch, ct).ConfigureAwait(false);
         if (BoardSettleWait.IsSettlingRefusal(answer))
         {

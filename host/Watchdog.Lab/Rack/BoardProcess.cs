@@ -17,6 +17,9 @@ public sealed record BoardLaunch
     public required string KeyFile { get; init; }
     public required string Broker { get; init; }
     public required int TickMs { get; init; }
+
+    /// <summary>The board's --stats-interval-ms (its tick statistics line); null: the board's default.</summary>
+    public int? StatsIntervalMs { get; init; }
     public BrokerLogin? Login { get; init; }
 
     /// <summary>Null for a board alone: the board then picks its own MQTT client id, as it always did.</summary>
@@ -275,6 +278,11 @@ public sealed class BoardProcess : IDisposable
         if (_launch.DrSite is { } dr)
         {
             args.AddRange(["--dr", dr.ConfigPath, "--site", dr.Site]);
+        }
+
+        if (_launch.StatsIntervalMs is { } stats)
+        {
+            args.AddRange(["--stats-interval-ms", stats.ToString(CultureInfo.InvariantCulture)]);
         }
 
         return args;

@@ -94,17 +94,18 @@ public static class ClusterConfigs
                 ["has_role"] = true,
                 ["has_fence"] = true,
             }).ToArray()),
-            ["groups"] = new JsonArray(new JsonObject
+            // One entry per group of the rack (RackClusterOptions.GroupCount), each of its own members.
+            ["groups"] = new JsonArray(o.RackGroups.Select(g => (JsonNode)new JsonObject
             {
-                ["name"] = o.Group,
+                ["name"] = g.Name,
                 ["mode"] = "active-standby",
-                ["members"] = new JsonArray(members.Select(m => (JsonNode)m.Node).ToArray()),
+                ["members"] = new JsonArray(g.Nodes.Select(n => (JsonNode)n).ToArray()),
                 ["failback"] = o.FailbackStableMs > 0 ? "automatic" : "manual",
                 ["failback_stable_ms"] = o.FailbackStableMs > 0 ? o.FailbackStableMs : 5000,
                 ["network_failure"] = ConfigWords.Of(o.NetworkFailure),
                 // A DR site's group has an active only while the site holds its ticket.
                 ["site_ticket"] = o.DrSite is not null,
-            }),
+            }).ToArray()),
         };
         if (o.Boards == 2)
         {
@@ -140,7 +141,7 @@ public static class ClusterConfigs
         {
             ["Cluster"] = o.Cluster,
             ["Node"] = node,
-            ["Group"] = o.Group,
+            ["Group"] = o.GroupOf(node).Name,
             ["Heartbeat"] = new JsonObject
             {
                 ["Driver"] = "virtual",

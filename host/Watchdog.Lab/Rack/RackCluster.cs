@@ -142,15 +142,16 @@ public sealed partial class RackCluster : IAsyncDisposable
     private async Task StartPartsAsync(CancellationToken ct)
     {
         // Every node's file holds every board's key (KeySet.NodeFile): an agent takes a grant sealed by either board of a pair.
-        Keys = KeySet.Generate("rack", BoardNames, Options.Nodes, Key.AsRoleKey());
+        Keys = KeySet.Generate("rack", BoardNames, Options.AllNodes, Key.AsRoleKey());
         // Each board's file holds both boards' keys (KeySet.BoardFile): a board taking authority checks the grants its peer sealed.
         Keys.WriteAll(KeyDirectory);
 
         // The board's configuration first: a secure broker's users and ACL are made from it.
+        CheckGroups(Options);
         var members = new List<(string Channel, string Node)>();
-        for (var i = 0; i < Options.Nodes.Count; i++)
+        for (var i = 0; i < Options.AllNodes.Count; i++)
         {
-            members.Add(($"s{i + 1}", Options.Nodes[i]));
+            members.Add(($"s{i + 1}", Options.AllNodes[i]));
         }
 
         foreach (var board in BoardNames)
@@ -168,7 +169,7 @@ public sealed partial class RackCluster : IAsyncDisposable
         Observer = await ClusterObserver.StartAsync(BrokerHost, BrokerPort, Options.Cluster, ct, journal, BrokerUsers?.Operator).ConfigureAwait(false);
 
         var namespaces = Rack.IsolationMode == IsolationMode.NetworkNamespaces;
-        Vip = namespaces ? IPAddress.Parse(Rack.AddressFor(100)) : null;
+        Vip = namespaces ? GroupVip(0) : null;
 
         foreach (var (channel, node) in members)
         {
@@ -205,7 +206,7 @@ public sealed partial class RackCluster : IAsyncDisposable
             File.WriteAllText(agentConfig, ClusterConfigs.Agent(
                 Options, node, server.Wiring.HeartbeatPin, Rack.WireFilePath, BrokerHost, BrokerPort, Path.Combine(KeyDirectory, KeySet.NodeFileName(node)),
                 Path.Combine(Rack.Directory, $"{node}.epoch"),
-                Vip?.ToString() ?? "", 32, server.Network.Interfaces[0], netns: null, BrokerUsers?.Agent(node), Database));
+                namespaces ? GroupVip(Options.RackGroups.ToList().FindIndex(g => g.Nodes.Contains(node))).ToString() : "", 32, server.Network.Interfaces[0], netns: null, BrokerUsers?.Agent(node), Database));
             ServiceSpec agent = Options.AgentExecutable is { } native
                 ? new ServiceSpec("agent", native, "--config", agentConfig)
                 : new ServiceSpec("agent", "dotnet", Binary("Watchdog.Agent.dll"), "--config", agentConfig);
@@ -240,18 +241,15 @@ public sealed partial class RackCluster : IAsyncDisposable
         if (namespaces)
         {
             var client = Rack.AddNetworkNode("client", 200);
-            Probe = new VipProbe(new VipProbeOptions { Target = new IPEndPoint(Vip!, Options.ServicePort), ClientNamespace = client.Namespace, IntervalMs = 20 }, Clock);
-            Probe.Start();
-            _disposables.Add(Probe);
+            // The first group's watchers are the rack's own (Probe, Addresses, Overlap): with one
+            // group, as before; further groups get theirs in Groups.
+            WatchGroups(client.Namespace);
+            var first = Groups[0];
+            (Probe, Addresses, Overlap) = (first.Probe, first.Addresses, first.Overlap);
             Holders = new VipHolderSampler(
-                Rack.Servers.ToDictionary(s => s.Name, s => s.Namespace!), "eth0", Vip!, Clock, 10);
+                Rack.Servers.Where(s => first.Nodes.Contains(s.Name)).ToDictionary(s => s.Name, s => s.Namespace!), "eth0", Vip!, Clock, 10);
             Holders.Start();
             _disposables.Add(Holders);
-            Addresses = new VipAddressMonitor(Rack.Servers.ToDictionary(s => s.Name, s => s.Namespace!), Vip!, Rack.Timeline);
-            _disposables.Add(Addresses);
-            Overlap = new ActiveOverlapMeter(this);
-            Overlap.Start();
-            _disposables.Add(Overlap);
         }
     }
 
@@ -354,6 +352,7 @@ public sealed partial class RackCluster : IAsyncDisposable
                 KeyFile = Path.Combine(KeyDirectory, KeySet.BoardFileName(board)),
                 Broker = $"{BrokerHost}:{BrokerPort}",
                 TickMs = Options.TickMs,
+                StatsIntervalMs = Options.BoardStatsIntervalMs,
                 Login = BrokerUsers?.Board(board),
                 // Two boards on one broker must not share a client id (the broker would drop one for the other).
                 ClientId = pair ? $"board-{board}" : null,

@@ -26,6 +26,29 @@ public sealed record RackClusterOptions
 
     public IReadOnlyList<string> Nodes { get; init; } = ["web1", "web2"];
 
+    /// <summary>
+    /// How many active-standby groups of two servers the rack runs, each behind its own virtual IP
+    /// with its own service: 1 (the default: <see cref="Group"/> of <see cref="Nodes"/>) to
+    /// <see cref="MaxGroups"/>. The first group is always <see cref="Group"/> of <see cref="Nodes"/>;
+    /// group k (2..) is "g<i>k</i>" of g<i>k</i>a and g<i>k</i>b (<see cref="RackGroups"/>).
+    /// </summary>
+    public int GroupCount { get; init; } = 1;
+
+    /// <summary>The virtual rack's pin map wires eight servers (s1..s8): four groups of two.</summary>
+    public const int MaxGroups = 4;
+
+    /// <summary>Every group of the rack with its members, in channel order (s1, s2 the first group's).</summary>
+    public IReadOnlyList<RackGroupSpec> RackGroups => GroupCount is >= 1 and <= MaxGroups
+        ? [new RackGroupSpec(Group, Nodes), .. Enumerable.Range(2, GroupCount - 1).Select(k => new RackGroupSpec($"g{k}", [$"g{k}a", $"g{k}b"]))]
+        : throw new ArgumentOutOfRangeException(nameof(GroupCount), GroupCount, $"a rack runs 1 to {MaxGroups} groups of two servers (the virtual pin map wires s1..s8)");
+
+    /// <summary>Every server of the rack, group by group (= <see cref="Nodes"/> with one group).</summary>
+    public IReadOnlyList<string> AllNodes => [.. RackGroups.SelectMany(g => g.Nodes)];
+
+    /// <summary>The group <paramref name="node"/> belongs to.</summary>
+    public RackGroupSpec GroupOf(string node) =>
+        RackGroups.FirstOrDefault(g => g.Nodes.Contains(node)) ?? throw new ArgumentException($"no group of the rack has a member '{node}' (members: {string.Join(", ", AllNodes)})", nameof(node));
+
     /// <summary>Heartbeat period in ms; detection timeout is three periods, the minimum the core accepts.</summary>
     public int HeartbeatPeriodMs { get; init; } = 50;
 
@@ -39,6 +62,9 @@ public sealed record RackClusterOptions
     /// its 10 ms tick, 20 ms and 10 ms get 5 ms.
     /// </summary>
     public static int TickFor(int heartbeatPeriodMs) => Math.Clamp(heartbeatPeriodMs / 4, 5, 10);
+
+    /// <summary>The board's tick statistics line every this many ms (its --stats-interval-ms); null: the board's default (a minute).</summary>
+    public int? BoardStatsIntervalMs { get; init; }
 
     public BrokerKind Broker { get; init; } = BrokerKind.Embedded;
 
@@ -129,6 +155,9 @@ public sealed record RackClusterOptions
     /// </summary>
     public RackDrSite? DrSite { get; init; }
 }
+
+/// <summary>One active-standby group of the rack: its name and its two members.</summary>
+public sealed record RackGroupSpec(string Name, IReadOnlyList<string> Nodes);
 
 /// <summary>How a rack takes part in disaster recovery across sites.</summary>
 /// <param name="ConfigPath">The DR configuration (dr.json) the board reads with `--dr`.</param>

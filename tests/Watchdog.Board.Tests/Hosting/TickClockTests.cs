@@ -66,6 +66,32 @@ public sealed class TickClockTests
     }
 
     [Fact]
+    public void Every_tick_start_counts_in_the_window_lateness_the_sleep_overshoot_included()
+    {
+        var time = new FakeTime { OversleepMs = 2 };
+        var clock = time.Clock(periodMs: 10);
+        for (int i = 0; i < 99; i++)
+        {
+            clock.WaitNext(CancellationToken.None);
+            time.Work(1);
+        }
+
+        // One tick whose due time passed during the work before it: the last started 2 ms late
+        // and worked 1 + 16 ms, so the next is 9 ms late.
+        time.Work(16);
+        clock.WaitNext(CancellationToken.None);
+
+        Assert.Equal(100, clock.WindowLateness.Count);
+        // A percentile is its bucket's upper edge: at most one bucket (50 us) late, never early.
+        Assert.InRange(clock.WindowLateness.Percentile(0.50), 2.0, 2.0 + TickLateness.BucketMs + 1e-9);
+        Assert.InRange(clock.WindowLateness.Percentile(0.99), 2.0, 2.0 + TickLateness.BucketMs + 1e-9);
+        Assert.Equal(9.0, clock.WindowLateness.MaxMs, 3);
+        Assert.Equal(9.0, clock.WindowLateness.Percentile(1.0), 3);
+        Assert.Equal("p50 2.05 ms, p99 2.05 ms, max 9.00 ms over 100 ticks", clock.TakeWindowLateness());
+        Assert.Equal(0, clock.WindowLateness.Count);
+    }
+
+    [Fact]
     public void The_real_clock_waits_for_the_first_tick()
     {
         var clock = new TickClock(20);
@@ -84,8 +110,11 @@ public sealed class TickClockTests
 
         public double NowMs => _now / 1000.0;
 
+        /// <summary>How much longer than asked every sleep lasts (a scheduler waking the thread late).</summary>
+        public int OversleepMs { get; init; }
+
         public TickClock Clock(int periodMs) =>
-            new(periodMs, () => _now, Frequency, (ms, _) => _now += ms * (Frequency / 1000));
+            new(periodMs, () => _now, Frequency, (ms, _) => _now += (ms + OversleepMs) * (Frequency / 1000));
 
         public void Work(int ms) => _now += ms * (Frequency / 1000);
     }
