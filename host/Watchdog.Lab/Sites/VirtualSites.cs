@@ -113,7 +113,9 @@ public sealed class VirtualSites : IAsyncDisposable
             string[] hosts = [.. racks.Select(r => r.HostAddress)];
             string[] wan = [.. racks.Select(r => r.AddHostAddress(WanHostPart))];
             bool database = options.Rack.Service == RackService.Postgres;
-            link = new SiteLink(wan[0], wan[1], database ? (racks[0].Subnet, racks[1].Subnet) : null);
+            string[] subnets = [.. racks.Select(r => r.Subnet)];
+            string[] vips = [.. racks.Select(r => r.AddressFor(RackCluster.VipHostPart))];
+            link = new SiteLink(wan[0], wan[1], database ? (subnets[0], subnets[1]) : null);
             if (database)
             {
                 ForwardBetween(racks);
@@ -154,8 +156,8 @@ public sealed class VirtualSites : IAsyncDisposable
                     site = site with
                     {
                         PostgresSite = new RackPostgresSite(
-                            racks[1 - i].Subnet,
-                            racks[1 - i].AddressFor(RackCluster.VipHostPart),
+                            subnets[1 - i],
+                            vips[1 - i],
                             [.. names.SelectMany(n => siteOptions[n].Nodes)],
                             Path.Combine(directory, "pg-seed"),
                             SetsUp: i == 0),
