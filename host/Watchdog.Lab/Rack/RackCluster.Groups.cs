@@ -24,7 +24,7 @@ public sealed partial class RackCluster
         _groups.FirstOrDefault(g => g.Name == group) ?? throw new ArgumentException($"the rack has no group '{group}' (it has {string.Join(", ", _groups.Select(g => g.Name))})", nameof(group));
 
     /// <summary>Group <paramref name="index"/>'s virtual IP: host part 100 + index (servers use 10-17, the client 200).</summary>
-    private IPAddress GroupVip(int index) => IPAddress.Parse(Rack.AddressFor(100 + index));
+    private IPAddress GroupVip(int index) => IPAddress.Parse(Rack.AddressFor(VipHostPart + index));
 
     /// <summary>What a rack of several groups does not do yet, said before anything starts.</summary>
     private static void CheckGroups(RackClusterOptions o)

@@ -20,6 +20,9 @@ namespace Watchdog.Lab.Rack;
 /// </summary>
 public sealed partial class RackCluster : IAsyncDisposable
 {
+    /// <summary>The virtual IP's host part on the rack subnet (10.213.N.100).</summary>
+    public const int VipHostPart = 100;
+
     private readonly List<IDisposable> _disposables = [];
     private EmbeddedBroker? _embedded;
     private MosquittoProcess? _mosquitto;
@@ -190,6 +193,18 @@ public sealed partial class RackCluster : IAsyncDisposable
             if (Vip is null)
             {
                 throw new LabFailedException("--service postgres needs network namespaces (root): the standby rejoins the primary at the virtual IP");
+            }
+
+            if (Options.PostgresSite is { } site)
+            {
+                // The servers have no default route; the other site's rack is reached through this
+                // rack's host address (the host forwards between the two uplinks: the inter-site
+                // link, which SiteLink cuts). A unit on every boot, before the database's: a power
+                // loss takes the link down and the kernel drops routes through it.
+                foreach (var server in Rack.Servers)
+                {
+                    server.AddService(new ServiceSpec("site-route", "ip", "route", "replace", site.PeerSubnet, "via", Rack.HostAddress));
+                }
             }
 
             Database = await RackPostgres.PrepareAsync(Options, Rack, Vip.ToString(), ct).ConfigureAwait(false);

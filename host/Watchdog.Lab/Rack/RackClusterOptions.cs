@@ -154,10 +154,28 @@ public sealed record RackClusterOptions
     /// board is silent. Null: a rack of its own, no ticket.
     /// </summary>
     public RackDrSite? DrSite { get; init; }
+
+    /// <summary>
+    /// With <see cref="RackService.Postgres"/> at one of two DR sites: the other site's database
+    /// and network (Watchdog.Lab.Sites.VirtualSites sets it). Null: the rack's database replicates
+    /// within the rack only.
+    /// </summary>
+    public RackPostgresSite? PostgresSite { get; init; }
 }
 
 /// <summary>One active-standby group of the rack: its name and its two members.</summary>
 public sealed record RackGroupSpec(string Name, IReadOnlyList<string> Nodes);
+
+/// <summary>
+/// How a rack's PostgreSQL joins the other site's: one database across both sites, every member
+/// streaming directly from whichever member is primary, at either site's virtual IP.
+/// </summary>
+/// <param name="PeerSubnet">The other site's rack subnet: each server routes it through its own host address (the inter-site link).</param>
+/// <param name="PeerVip">The other site's virtual IP: where the primary answers while that site holds the ticket.</param>
+/// <param name="AllNodes">Every member of the group at both sites: synchronous_standby_names lists them all.</param>
+/// <param name="SeedDirectory">A stopped data directory the first site leaves for the second to copy: one database, not two.</param>
+/// <param name="SetsUp">True at the site that runs initdb and leaves the seed; false at the one that copies it.</param>
+public sealed record RackPostgresSite(string PeerSubnet, string PeerVip, IReadOnlyList<string> AllNodes, string SeedDirectory, bool SetsUp);
 
 /// <summary>How a rack takes part in disaster recovery across sites.</summary>
 /// <param name="ConfigPath">The DR configuration (dr.json) the board reads with `--dr`.</param>

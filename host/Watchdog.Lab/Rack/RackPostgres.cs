@@ -59,8 +59,27 @@ public sealed class RackPostgres
 
     public ReplicationMode Mode => _options.PostgresMode;
 
-    /// <summary>synchronous_standby_names on every node (both listed: either may be primary); empty when asynchronous.</summary>
-    public string StandbyNames => PostgresServer.SynchronousStandbyNames(Mode, _options.Nodes);
+    /// <summary>
+    /// synchronous_standby_names on every node (all listed: any may be primary); empty when
+    /// asynchronous. Across two sites of two members each: a quorum of two of the primary's three
+    /// standbys, of which at most one is at its own site, so every acknowledged commit is on at
+    /// least one member of the other site (a cascaded standby could not be synchronous at all).
+    /// </summary>
+    public string StandbyNames => _options.PostgresSite is { } site && Mode == ReplicationMode.Synchronous
+        ? SiteStandbyNames(site.AllNodes)
+        : PostgresServer.SynchronousStandbyNames(Mode, _options.Nodes);
+
+    /// <summary>Where a standby finds the primary: this rack's virtual IP, then (at a DR site) the other site's.</summary>
+    public string PrimaryHosts => _options.PostgresSite is { } site ? $"{_vip},{site.PeerVip}" : _vip;
+
+    /// <summary>ANY n of every member, n = the members of one site: one acknowledgement more than the primary's fellows at its own site can give.</summary>
+    public static string SiteStandbyNames(IReadOnlyList<string> allNodes)
+    {
+        // Checks the names (and that there are any) as the single rack's form does.
+        _ = PostgresServer.SynchronousStandbyNames(ReplicationMode.Synchronous, allNodes);
+        int perSite = allNodes.Count / 2;
+        return $"ANY {perSite} ({string.Join(", ", allNodes.Select(n => "\"" + n + "\""))})";
+    }
 
     /// <summary>The recipe's scripts, copied into the rack's folder (executable, beside pg-env.sh).</summary>
     public string RecipeDirectory => Path.Combine(_root, "recipe");
@@ -100,6 +119,12 @@ public sealed class RackPostgres
         File.SetUnixFileMode(rack.Directory, File.GetUnixFileMode(rack.Directory) | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
         var db = new RackPostgres(Path.Combine(rack.Directory, "pg"), options, vip, binaries);
         db.CopyRecipe();
+        if (options.PostgresSite is { SetsUp: false } second)
+        {
+            await db.CopySeedAsync(second, ct).ConfigureAwait(false);
+            return db;
+        }
+
 
         var first = db.Instance(rack.Server(options.Nodes[0]));
         await first.InitPrimaryAsync(options.PostgresMode, options.Nodes, ct).ConfigureAwait(false);
@@ -166,9 +191,57 @@ public sealed class RackPostgres
             await File.WriteAllTextAsync(db.FirstBootMark(node), "", ct).ConfigureAwait(false);
         }
 
+        if (options.PostgresSite is { } site)
+        {
+            // The other site's members start from this copy of the first node's stopped directory
+            // (its final checkpoint streamed to every clone): one database at both sites.
+            var copied = Watchdog.Platform.Posix.HostCommand.Run("cp", ["-a", db.DataDirectory(options.Nodes[0]), site.SeedDirectory]);
+            if (!copied.Succeeded)
+            {
+                throw new LabFailedException($"postgres set-up: cannot copy {db.DataDirectory(options.Nodes[0])} to {site.SeedDirectory} for the other site: {copied.StandardError.Trim()}");
+            }
+        }
+
         options.Log.WriteLine($"postgres: {string.Join(", ", options.Nodes)} set up as standbys of the virtual IP (the board's first grant promotes one), " +
                               $"{(options.PostgresMode == ReplicationMode.Synchronous ? $"synchronous ({db.StandbyNames})" : "asynchronous")}, port {Port}, {db._root}");
         return db;
+    }
+
+    /// <summary>
+    /// The second DR site: no initdb of its own, every member a copy of the first site's seed
+    /// (<see cref="RackPostgresSite.SeedDirectory"/>), a standby of whichever site's virtual IP
+    /// answers. The first site's first grant promotes a member there, and these follow its
+    /// timeline (recovery_target_timeline latest) from the seed's checkpoint on.
+    /// </summary>
+    private async Task CopySeedAsync(RackPostgresSite site, CancellationToken ct)
+    {
+        if (!Directory.Exists(site.SeedDirectory))
+        {
+            throw new LabFailedException($"postgres set-up: the other site left no seed at {site.SeedDirectory}: start the site that sets the database up first");
+        }
+
+        foreach (var node in _options.Nodes)
+        {
+            Directory.CreateDirectory(Path.Combine(_root, node));
+            foreach (var (what, command) in new (string, string[])[]
+            {
+                ("socket directory", ["install", "-d", "-m", "0700", "-o", "postgres", "-g", "postgres", SocketDirectory(node)]),
+                ("data directory", ["cp", "-a", site.SeedDirectory, DataDirectory(node)]),
+            })
+            {
+                var result = Watchdog.Platform.Posix.HostCommand.Run(command[0], command[1..]);
+                if (!result.Succeeded)
+                {
+                    throw new LabFailedException($"postgres set-up of {node}: the {what} ({string.Join(' ', command)}) failed: {result.StandardError.Trim()}");
+                }
+            }
+
+            await FollowVipAsync(node, ct).ConfigureAwait(false);
+            await File.WriteAllTextAsync(FirstBootMark(node), "", ct).ConfigureAwait(false);
+        }
+
+        _options.Log.WriteLine($"postgres: {string.Join(", ", _options.Nodes)} copied from the other site's seed, standbys of {PrimaryHosts}, " +
+                               $"{(Mode == ReplicationMode.Synchronous ? $"synchronous ({StandbyNames})" : "asynchronous")}, port {Port}, {_root}");
     }
 
     /// <summary>Waits until <paramref name="primary"/> lists every one of <paramref name="standbys"/> as streaming; PostgreSQL raises no event for it, so its view is polled.</summary>
@@ -194,8 +267,15 @@ public sealed class RackPostgres
         var data = DataDirectory(node);
         var autoConf = Path.Combine(data, "postgresql.auto.conf");
         var lines = (await File.ReadAllLinesAsync(autoConf, ct).ConfigureAwait(false))
-            .Where(line => !line.TrimStart().StartsWith("primary_conninfo", StringComparison.Ordinal))
-            .Append($"primary_conninfo = 'host={_vip} port={Port} user=postgres application_name={node} connect_timeout=5'");
+            .Where(line => !line.TrimStart().StartsWith("primary_conninfo", StringComparison.Ordinal)
+                           && !line.TrimStart().StartsWith("synchronous_standby_names", StringComparison.Ordinal))
+            .Append($"primary_conninfo = 'host={PrimaryHosts} port={Port} user=postgres application_name={node} connect_timeout=5'");
+        if (_options.PostgresSite is not null)
+        {
+            // Over postgresql.conf's single-rack list (initdb wrote it): the quorum across both sites.
+            lines = lines.Append($"synchronous_standby_names = '{StandbyNames}'");
+        }
+
         // Rewriting keeps the file's owner (PostgreSQL's user); the signal file is new: handed over below.
         await File.WriteAllLinesAsync(autoConf, lines, ct).ConfigureAwait(false);
         var signal = Path.Combine(data, "standby.signal");
@@ -211,6 +291,8 @@ public sealed class RackPostgres
         environment["WATCHDOG_PG_NAME"] = server.Name;
         environment["WATCHDOG_VIP"] = _vip + "/32";
         environment["WATCHDOG_PG_CTL_OPTIONS"] = "-c cluster_name=" + server.Name;
+        // libpq tries the hosts in turn: at a DR site the primary is at whichever site holds the ticket.
+        environment["WATCHDOG_PG_PRIMARY_HOST"] = PrimaryHosts;
         if (Mode == ReplicationMode.Synchronous)
         {
             environment["WATCHDOG_PG_SYNC_STANDBY_NAMES"] = StandbyNames;
@@ -263,7 +345,8 @@ public sealed class RackPostgres
             ["Kind"] = "postgres",
             ["Required"] = false,
             ["ConnectionString"] = $"Host={SocketDirectory(node)};Port={Port};Username=postgres;Database=postgres",
-            ["RequireSync"] = Mode == ReplicationMode.Synchronous,
+            // Across sites the standbys are a quorum (ANY n): none is "the" sync standby.
+            ["RequireSync"] = Mode == ReplicationMode.Synchronous && _options.PostgresSite is null,
             ["IntervalMs"] = 2000,
             ["TimeoutMs"] = 1500,
             ["PrimaryTimeoutMs"] = 800,

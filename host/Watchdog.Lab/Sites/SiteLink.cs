@@ -20,10 +20,15 @@ public sealed partial class SiteLink : IDisposable
     private readonly Lock _gate = new();
     private bool _cut;
 
-    public SiteLink(string addressA, string addressB)
+    /// <param name="subnets">
+    /// Null, or the two sites' rack subnets when the host forwards between them (the databases
+    /// replicate across): a cut also drops every forwarded packet from one to the other.
+    /// </param>
+    public SiteLink(string addressA, string addressB, (string A, string B)? subnets = null)
     {
         AddressA = addressA;
         AddressB = addressB;
+        Subnets = subnets;
         RemoveStaleTables();
         Table = string.Create(CultureInfo.InvariantCulture, $"{TablePrefix}{Environment.ProcessId}_{Interlocked.Increment(ref _count)}");
     }
@@ -31,6 +36,9 @@ public sealed partial class SiteLink : IDisposable
     public string AddressA { get; }
 
     public string AddressB { get; }
+
+    /// <summary>The two racks' subnets the host forwards between, or null when it forwards nothing.</summary>
+    public (string A, string B)? Subnets { get; }
 
     /// <summary>The nftables table (family inet) holding the cut while it lasts.</summary>
     public string Table { get; }
@@ -56,6 +64,17 @@ public sealed partial class SiteLink : IDisposable
                 return;
             }
 
+            // Forwarded packets never pass the output hook: the racks' own traffic across the
+            // link (database replication) is dropped in the forward hook, both ways.
+            string forward = Subnets is var (a, b)
+                ? $$"""
+                  chain forward {
+                    type filter hook forward priority 0; policy accept;
+                    ip saddr {{a}} ip daddr {{b}} drop
+                    ip saddr {{b}} ip daddr {{a}} drop
+                  }
+                """
+                : "";
             string rules = $$"""
                 table inet {{Table}} {
                   chain output {
@@ -63,6 +82,7 @@ public sealed partial class SiteLink : IDisposable
                     ip saddr { {{AddressA}}, {{AddressB}} } drop
                     ip daddr { {{AddressA}}, {{AddressB}} } drop
                   }
+                {{forward}}
                 }
 
                 """;

@@ -5,6 +5,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using Watchdog.Lab.Rack;
 using Watchdog.Platform.Posix;
+using Watchdog.Postgres;
 using Watchdog.Sites.Config;
 using Watchdog.Sites.Ticket;
 
@@ -49,6 +50,9 @@ public sealed class TicketedSites : IAsyncDisposable
 
     public EtcdCluster Etcd { get; }
 
+    /// <summary>The replication mode of the sites' PostgreSQL, or null when they run none.</summary>
+    public ReplicationMode? Database { get; private init; }
+
     public VirtualSites Sites { get; }
 
     public DrConfig Config { get; }
@@ -67,7 +71,12 @@ public sealed class TicketedSites : IAsyncDisposable
     /// <summary>The agents' Board:DemoteWhenSilentMs: the bound `watchdogctl dr check` prints for <see cref="Timing"/>.</summary>
     public static int AgentDemoteWhenSilentMs => Timing.AgentStepDownBoundMs;
 
-    public static async Task<TicketedSites> StartAsync(TextWriter log, CancellationToken ct)
+    /// <param name="database">
+    /// Null: the sites run the node-name service alone. Else PostgreSQL 15 at both sites in this
+    /// mode, one database replicating across the link (<see cref="VirtualSites"/>); the group's
+    /// DR configuration then says the same replication.
+    /// </param>
+    public static async Task<TicketedSites> StartAsync(TextWriter log, CancellationToken ct, ReplicationMode? database = null)
     {
         string directory = PrivatePath.CreateTempDirectory("watchdog-ticketed-");
         EtcdCluster? etcd = null;
@@ -83,11 +92,14 @@ public sealed class TicketedSites : IAsyncDisposable
             var options = new VirtualSitesOptions
             {
                 Log = log,
+                Rack = database is { } mode
+                    ? new RackClusterOptions { Broker = BrokerKind.Mosquitto, Service = RackService.Postgres, PostgresMode = mode }
+                    : new RackClusterOptions { Broker = BrokerKind.Mosquitto },
                 Prepare = (name, rack, brokers) =>
                 {
                     if (config is null)
                     {
-                        File.WriteAllText(path, DrJson(etcd, brokers));
+                        File.WriteAllText(path, DrJson(etcd, brokers, database));
                         DrConfigLoad load = DrConfigLoader.Load(path);
                         config = load.Ok && load.Config is not null
                             ? load.Config
@@ -98,7 +110,7 @@ public sealed class TicketedSites : IAsyncDisposable
                 },
             };
             VirtualSites sites = await VirtualSites.StartAsync(options, ct).ConfigureAwait(false);
-            return new TicketedSites(directory, etcd, sites, config!, gids);
+            return new TicketedSites(directory, etcd, sites, config!, gids) { Database = database };
         }
         catch
         {
@@ -117,10 +129,10 @@ public sealed class TicketedSites : IAsyncDisposable
     /// with west standby: where every drill and test of the two sites begins. Throws
     /// <see cref="LabFailedException"/> (with the boards' logs) when they do not settle in <paramref name="settle"/>.
     /// </summary>
-    public static async Task<TicketedSites> StartSettledAsync(TextWriter log, TimeSpan settle, CancellationToken ct)
+    public static async Task<TicketedSites> StartSettledAsync(TextWriter log, TimeSpan settle, CancellationToken ct, ReplicationMode? database = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        TicketedSites sites = await StartAsync(log, ct).ConfigureAwait(false);
+        TicketedSites sites = await StartAsync(log, ct, database).ConfigureAwait(false);
         try
         {
             if (!await sites.WaitForActiveAtAsync(VirtualSites.EastName, settle, ct).ConfigureAwait(false))
@@ -173,8 +185,11 @@ public sealed class TicketedSites : IAsyncDisposable
     }
 
     /// <summary>The DR configuration of the two sites (docs/dr.md, "The configuration").</summary>
-    private static string DrJson(EtcdCluster etcd, IReadOnlyDictionary<string, string> brokers)
+    private static string DrJson(EtcdCluster etcd, IReadOnlyDictionary<string, string> brokers, ReplicationMode? database)
     {
+        // Without a database "sync" is what the group would claim with one (docs/dr.md, "Measured":
+        // the drill then reports no RPO). Asynchronous replication cannot promise rpo_ms 0 (DrConfigRules).
+        bool asynchronous = database == ReplicationMode.Asynchronous;
         TicketTiming t = Timing;
         var root = new JsonObject
         {
@@ -188,18 +203,16 @@ public sealed class TicketedSites : IAsyncDisposable
                     .. brokers.Select(b => (JsonNode)new JsonObject { ["name"] = b.Key, ["broker"] = b.Value, ["boards"] = new JsonArray(ClusterConfigs.BoardName) }),
                     new JsonObject { ["name"] = Arbiter, ["arbiter"] = true },
                 ]),
-            // The virtual sites run no database: "sync" is what the group would claim with one
-            // (docs/dr.md, "Measured": the drill reports no RPO for them).
             ["dr_groups"] = new JsonArray(new JsonObject
             {
                 ["name"] = "web",
                 ["group"] = "web",
                 ["sites"] = new JsonArray(VirtualSites.EastName, VirtualSites.WestName),
                 ["ticket"] = new JsonObject { ["lease_ms"] = t.LeaseMs, ["renew_ms"] = t.RenewMs, ["acquire_after_ms"] = t.AcquireAfterMs, ["stop_margin_ms"] = t.StopMarginMs },
-                ["replication"] = "sync",
+                ["replication"] = asynchronous ? "async" : "sync",
                 ["standby_site"] = "running",
                 ["failover"] = "automatic",
-                ["objectives"] = new JsonObject { ["rto_ms"] = 60000, ["rpo_ms"] = 0 },
+                ["objectives"] = new JsonObject { ["rto_ms"] = 60000, ["rpo_ms"] = asynchronous ? 5000 : 0 },
             }),
         };
         return root.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });

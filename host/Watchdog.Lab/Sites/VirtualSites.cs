@@ -36,7 +36,10 @@ public sealed record VirtualSitesOptions
 /// each). Each site's broker bridges its own status and events out to the other's
 /// (<see cref="BrokerBridge"/>), so both sites' status is readable from either broker, while
 /// grants and commands stay at their own site. <see cref="CutLink"/> and <see cref="MendLink"/>
-/// fail and repair the link between the two brokers. Needs root and nft.
+/// fail and repair the link between the two brokers. With PostgreSQL (the rack options' service)
+/// the sites run one database: east sets it up, west's members copy it, and every member streams
+/// from the primary at whichever site's virtual IP answers, through the host, which forwards
+/// between the two racks (and the cut drops that too). Needs root and nft.
 /// </summary>
 public sealed class VirtualSites : IAsyncDisposable
 {
@@ -109,7 +112,15 @@ public sealed class VirtualSites : IAsyncDisposable
             // site's bridge comes in there and nothing else uses it: the link between the sites.
             string[] hosts = [.. racks.Select(r => r.HostAddress)];
             string[] wan = [.. racks.Select(r => r.AddHostAddress(WanHostPart))];
-            link = new SiteLink(wan[0], wan[1]);
+            bool database = options.Rack.Service == RackService.Postgres;
+            string[] subnets = [.. racks.Select(r => r.Subnet)];
+            string[] vips = [.. racks.Select(r => r.AddressFor(RackCluster.VipHostPart))];
+            link = new SiteLink(wan[0], wan[1], database ? (subnets[0], subnets[1]) : null);
+            if (database)
+            {
+                ForwardBetween(racks);
+            }
+
             int[] ports = [.. hosts.Select(RackBrokerUsers.FreePort)];
             foreach (string name in names)
             {
@@ -139,6 +150,20 @@ public sealed class VirtualSites : IAsyncDisposable
                         },
                     ],
                 };
+                if (database)
+                {
+                    // East (the preferred site) sets the database up and leaves a seed; west copies it.
+                    site = site with
+                    {
+                        PostgresSite = new RackPostgresSite(
+                            subnets[1 - i],
+                            vips[1 - i],
+                            [.. names.SelectMany(n => siteOptions[n].Nodes)],
+                            Path.Combine(directory, "pg-seed"),
+                            SetsUp: i == 0),
+                    };
+                }
+
                 if (options.Prepare is { } prepare)
                 {
                     site = prepare(name, site, names.Select((n, k) => (n, $"{hosts[k]}:{ports[k]}")).ToDictionary(x => x.n, x => x.Item2));
@@ -167,6 +192,27 @@ public sealed class VirtualSites : IAsyncDisposable
 
             Directory.Delete(directory, recursive: true);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Lets the host forward between the two racks' uplinks, and only there (per interface: the
+    /// host's other interfaces keep forwarding off): the servers' routes to the other site go
+    /// through their own rack's host address. The uplinks, and the setting, go with the racks.
+    /// </summary>
+    private static void ForwardBetween(IEnumerable<VirtualRack> racks)
+    {
+        foreach (VirtualRack rack in racks)
+        {
+            string setting = $"/proc/sys/net/ipv4/conf/{rack.UplinkInterface}/forwarding";
+            try
+            {
+                File.WriteAllText(setting, "1\n");
+            }
+            catch (IOException e)
+            {
+                throw new LabFailedException($"cannot let the host forward between the sites ({setting}): {e.Message}");
+            }
         }
     }
 

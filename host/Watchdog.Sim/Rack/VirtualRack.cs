@@ -72,6 +72,9 @@ public sealed partial class VirtualRack : IDisposable
     /// <summary>The namespace holding the bridge, or null on loopback.</summary>
     public string? RackNamespace => network.RackNamespace;
 
+    /// <summary>The host side of the rack's uplink (the interface holding <see cref="HostAddress"/>), or null on loopback.</summary>
+    public string? UplinkInterface => network.UplinkInterface;
+
     public IReadOnlyList<SimulatedServer> Servers { get { lock (gate) { return [.. servers]; } } }
 
     /// <summary>Builds a rack and prints one line saying how it is isolated.</summary>
