@@ -56,6 +56,24 @@ public sealed class RpoWriter : IAsyncDisposable
     /// <summary>Rows acknowledged so far (a live count, for waiting until writes flow).</summary>
     public long AckedCount => Interlocked.Read(ref _ackedCount);
 
+    /// <summary>Waits until <paramref name="count"/> rows are acknowledged; false when <paramref name="timeout"/> passed first.</summary>
+    public async Task<bool> WaitForAckedAsync(long count, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (AckedCount < count)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            // The writer raises no event per row; its count is read every 20 ms (a row takes ~1-5 ms).
+            await Task.Delay(20, ct).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
     /// <summary>Creates the table (n primary key, the epoch presented, the server's time of the write) if it is missing.</summary>
     public static async Task CreateTableAsync(string connectionString, CancellationToken ct = default)
     {

@@ -56,7 +56,7 @@ internal sealed class RpoRun
 
         var writer = new RpoWriter(vip, Epoch);
         writer.Start();
-        if (!await WaitForAcksAsync(writer, RowsBeforeFault, ct).ConfigureAwait(false))
+        if (!await writer.WaitForAckedAsync(RowsBeforeFault, FlowTimeout, ct).ConfigureAwait(false))
         {
             say($"rpo: the writer has {writer.AckedCount} rows acknowledged through {cluster.Vip}:{RackPostgres.Port} after {FlowTimeout.TotalSeconds} s; injecting anyway");
         }
@@ -71,7 +71,7 @@ internal sealed class RpoRun
     /// </summary>
     public async Task<RpoResult?> FinishAsync(string? newPrimary, long faultWallMs, Action<string> say, CancellationToken ct)
     {
-        var resumed = newPrimary is not null && await WaitForAcksAsync(_writer, _writer.AckedCount + 5, ct).ConfigureAwait(false);
+        var resumed = newPrimary is not null && await _writer.WaitForAckedAsync(_writer.AckedCount + 5, FlowTimeout, ct).ConfigureAwait(false);
         var log = await _writer.StopAsync().ConfigureAwait(false);
         await _writer.DisposeAsync().ConfigureAwait(false);
         say($"rpo: writer {log}{(resumed || newPrimary is null ? "" : $"; writes did not resume within {FlowTimeout.TotalSeconds} s")}");
@@ -105,22 +105,5 @@ internal sealed class RpoRun
             say($"rpo: cannot count the rows on {newPrimary}: {e.Message}");
             return null;
         }
-    }
-
-    private static async Task<bool> WaitForAcksAsync(RpoWriter writer, long count, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow + FlowTimeout;
-        while (writer.AckedCount < count)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                return false;
-            }
-
-            // The writer raises no event per row; its count is read every 20 ms (a row takes ~1-5 ms).
-            await Task.Delay(20, ct).ConfigureAwait(false);
-        }
-
-        return true;
     }
 }

@@ -106,7 +106,7 @@ public sealed class SiteRpoRun
 
         var writer = new RpoWriter(RackPostgres.ConnectionString(Vip(activeSite)), Epoch);
         writer.Start();
-        if (!await WaitForAcksAsync(writer, RowsBeforeFault, ct).ConfigureAwait(false))
+        if (!await writer.WaitForAckedAsync(RowsBeforeFault, FlowTimeout, ct).ConfigureAwait(false))
         {
             RpoLog log = await writer.StopAsync().ConfigureAwait(false);
             await writer.DisposeAsync().ConfigureAwait(false);
@@ -148,22 +148,5 @@ public sealed class SiteRpoRun
         await connection.OpenAsync(ct).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(sql, connection);
         return (T)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
-    }
-
-    private static async Task<bool> WaitForAcksAsync(RpoWriter writer, long count, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow + FlowTimeout;
-        while (writer.AckedCount < count)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                return false;
-            }
-
-            // The writer raises no event per row; its count is read every 20 ms (a row takes ~1-5 ms).
-            await Task.Delay(20, ct).ConfigureAwait(false);
-        }
-
-        return true;
     }
 }
