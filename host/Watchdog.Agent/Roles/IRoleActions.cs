@@ -13,7 +13,7 @@ public readonly record struct RoleActionResult(bool Ok, string Detail)
 }
 
 /// <summary>
-/// The seam for role changes: promote/demote hooks and the virtual IP (issue #6) implement this.
+/// The seam for role changes: promote/demote hooks and the virtual IP implement this.
 /// RoleState calls it one change at a time, in the order the grants arrive, never concurrently.
 /// </summary>
 public interface IRoleActions
