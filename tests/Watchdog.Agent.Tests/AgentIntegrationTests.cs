@@ -11,7 +11,7 @@ using Xunit.Abstractions;
 namespace Watchdog.Agent.Tests;
 
 /// <summary>
-/// Issue #5's "Done when": the real agent process, a real mosquitto, the virtual wire.
+/// The agent end to end: the real agent process, a real mosquitto, the virtual wire.
 /// The line toggles and status and metrics are published; failing a required check stops the
 /// toggling at its first failing probe, within one check interval, and the published state says
 /// why; a broker stop and start restores the retained status without restarting the agent.

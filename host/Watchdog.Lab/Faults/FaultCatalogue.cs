@@ -23,7 +23,7 @@ public static class FaultCatalogue
         InDemo = true,
         Inject = s => Done(() => s.VictimServer.KillProcess("agent")),
         Keepalived = KeepalivedFaults.DaemonCrash,
-        // Issue #16's counterpart: Patroni and its PostgreSQL killed (Patroni alone killed would
+        // The database counterpart: Patroni and its PostgreSQL killed (Patroni alone killed would
         // leave PostgreSQL a primary with nobody to demote it).
         Patroni = PatroniFaults.PrimaryCrash,
     };

@@ -1,7 +1,7 @@
 namespace Watchdog.Lab.Tests.Failover;
 
 /// <summary>
-/// Issue #6's end-to-end scenarios on the virtual rack with a real mosquitto: each fault ends as
+/// The end-to-end failover scenarios on the virtual rack with a real mosquitto: each fault ends as
 /// docs/safety-rules.md says, and the safety checker over the run's record finds no overlap of two actives
 /// and only growing epochs.
 /// </summary>
