@@ -48,7 +48,7 @@ internal sealed class VirtualIpAction
         {
             KernelOutcome r = _addresses.Add(_options.Netns, _options.Interface, IPAddress.Parse(_options.Address), _options.PrefixLength);
             return Log(r.Ok ? new StepReport(step, true, "added", _time.GetElapsedTime(started), "")
-                : r.Errno == AddressNetlink.EEXIST ? new StepReport(step, true, "already present", _time.GetElapsedTime(started), "")
+                : r.Errno == Libc.EEXIST ? new StepReport(step, true, "already present", _time.GetElapsedTime(started), "")
                 : new StepReport(step, false, "netlink: " + r.Detail, _time.GetElapsedTime(started), ""));
         }
 
@@ -77,7 +77,7 @@ internal sealed class VirtualIpAction
             // No such address, or no such interface: either way the address is not there.
             KernelOutcome r = _addresses.Remove(_options.Netns, _options.Interface, IPAddress.Parse(_options.Address), _options.PrefixLength);
             return Log(r.Ok ? new StepReport(step, true, "removed", _time.GetElapsedTime(started), "")
-                : r.Errno is AddressNetlink.EADDRNOTAVAIL or AddressNetlink.ENODEV ? new StepReport(step, true, "already absent", _time.GetElapsedTime(started), "")
+                : r.Errno is Libc.EADDRNOTAVAIL or Libc.ENODEV ? new StepReport(step, true, "already absent", _time.GetElapsedTime(started), "")
                 : new StepReport(step, false, "netlink: " + r.Detail, _time.GetElapsedTime(started), ""));
         }
 

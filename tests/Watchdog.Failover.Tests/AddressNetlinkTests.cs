@@ -53,7 +53,7 @@ public sealed class AddressNetlinkTests
         answer[8] = 9; // seq 9
         BitConverter.GetBytes(-17).CopyTo(answer, 16); // -EEXIST
 
-        Assert.Equal(AddressNetlink.EEXIST, AddressNetlink.AnswerErrno(answer, 9));
+        Assert.Equal(Libc.EEXIST, AddressNetlink.AnswerErrno(answer, 9));
         Assert.Null(AddressNetlink.AnswerErrno(answer, 10)); // another request's answer
         BitConverter.GetBytes(0).CopyTo(answer, 16);
         Assert.Equal(0, AddressNetlink.AnswerErrno(answer, 9));

@@ -71,8 +71,8 @@ public sealed class GratuitousArpTests : IDisposable
         KernelOutcome noNamespace = GratuitousArp.Send("wdfo-nosuchns", "v0", Vip, reply: false);
         KernelOutcome loopback = GratuitousArp.Send(ns, "lo", Vip, reply: false);
 
-        Assert.Equal((GratuitousArp.ENODEV, "Cannot find device \"nosuchdev\""), (noDevice.Errno, noDevice.Detail));
-        Assert.Equal(GratuitousArp.ENODEV, noNamespace.Errno);
+        Assert.Equal((Libc.ENODEV, "Cannot find device \"nosuchdev\""), (noDevice.Errno, noDevice.Detail));
+        Assert.Equal(Libc.ENODEV, noNamespace.Errno);
         Assert.Contains("'wdfo-nosuchns' does not exist", noNamespace.Detail, StringComparison.Ordinal);
         Assert.Contains("lo is not an Ethernet interface", loopback.Detail, StringComparison.Ordinal);
     }

@@ -14,10 +14,6 @@ namespace Watchdog.Failover.Kernel;
 /// </summary>
 internal static partial class AddressNetlink
 {
-    public const int EPERM = 1;
-    public const int ENODEV = 19;
-    public const int EEXIST = 17;
-    public const int EADDRNOTAVAIL = 99;
 
     private const int AfNetlink = 16;
     private const int AfInet = 2;
@@ -38,11 +34,11 @@ internal static partial class AddressNetlink
 
     /// <summary>RTM_NEWADDR with create and exclusive flags: EEXIST when the address is there already.</summary>
     public static KernelOutcome Add(string netns, string interfaceName, IPAddress address, int prefixLength) =>
-        Run(netns, () => Change(true, interfaceName, address, prefixLength));
+        Libc.InNamespace(netns, () => Change(true, interfaceName, address, prefixLength));
 
     /// <summary>RTM_DELADDR: EADDRNOTAVAIL when the address is not on the interface.</summary>
     public static KernelOutcome Remove(string netns, string interfaceName, IPAddress address, int prefixLength) =>
-        Run(netns, () => Change(false, interfaceName, address, prefixLength));
+        Libc.InNamespace(netns, () => Change(false, interfaceName, address, prefixLength));
 
     /// <summary>The request as bytes: nlmsghdr, ifaddrmsg, IFA_LOCAL and IFA_ADDRESS (what ip sends for IPv4). Visible for tests.</summary>
     internal static byte[] Request(bool add, int interfaceIndex, IPAddress address, int prefixLength, uint sequence)
@@ -87,20 +83,15 @@ internal static partial class AddressNetlink
         value.CopyTo(at[4..]);
     }
 
-    // No such namespace counts as no such device: the address cannot be on it.
-    private static KernelOutcome Run(string netns, Func<KernelOutcome> request) =>
-        ThreadNetworkNamespace.RunInside(netns, request, (errno, problem) =>
-            new KernelOutcome(errno == ThreadNetworkNamespace.ENOENT ? ENODEV : errno, problem));
-
     private static unsafe KernelOutcome Change(bool add, string interfaceName, IPAddress address, int prefixLength)
     {
-        int index = (int)IfNameToIndex(interfaceName);
+        int index = (int)Libc.IfNameToIndex(interfaceName);
         if (index == 0)
         {
-            return new KernelOutcome(ENODEV, $"Cannot find device \"{interfaceName}\"");
+            return new KernelOutcome(Libc.ENODEV, $"Cannot find device \"{interfaceName}\"");
         }
 
-        int fd = Socket(AfNetlink, SockRaw | SockCloexec, NetlinkRoute);
+        int fd = Libc.Socket(AfNetlink, SockRaw | SockCloexec, NetlinkRoute);
         if (fd < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
@@ -117,7 +108,7 @@ internal static partial class AddressNetlink
             kernel[0] = AfNetlink;
             fixed (byte* m = message)
             {
-                if (SendTo(fd, m, (nuint)message.Length, 0, kernel, 12) < 0)
+                if (Libc.SendTo(fd, m, (nuint)message.Length, 0, kernel, 12) < 0)
                 {
                     int errno = Marshal.GetLastPInvokeError();
                     return new KernelOutcome(errno, $"sendto(netlink) failed: errno {errno}");
@@ -126,7 +117,7 @@ internal static partial class AddressNetlink
 
             // rtnetlink handles the request inside sendto, so its answer is queued already.
             byte* answer = stackalloc byte[1024];
-            nint got = Recv(fd, answer, 1024, MsgDontwait);
+            nint got = Libc.Recv(fd, answer, 1024, MsgDontwait);
             if (got < 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
@@ -143,31 +134,16 @@ internal static partial class AddressNetlink
         }
         finally
         {
-            _ = Close(fd);
+            _ = Libc.Close(fd);
         }
     }
 
     private static string Describe(int errno) => errno switch
     {
-        EEXIST => "File exists (EEXIST)",
-        EADDRNOTAVAIL => "Cannot assign requested address (EADDRNOTAVAIL)",
-        ENODEV => "No such device (ENODEV)",
-        EPERM => "Operation not permitted (EPERM: needs CAP_NET_ADMIN)",
+        Libc.EEXIST => "File exists (EEXIST)",
+        Libc.EADDRNOTAVAIL => "Cannot assign requested address (EADDRNOTAVAIL)",
+        Libc.ENODEV => "No such device (ENODEV)",
+        Libc.EPERM => "Operation not permitted (EPERM: needs CAP_NET_ADMIN)",
         _ => $"errno {errno}",
     };
-
-    [LibraryImport("libc", EntryPoint = "if_nametoindex", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial uint IfNameToIndex(string name);
-
-    [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
-    private static partial int Socket(int domain, int type, int protocol);
-
-    [LibraryImport("libc", EntryPoint = "sendto", SetLastError = true)]
-    private static unsafe partial nint SendTo(int fd, byte* buffer, nuint length, int flags, byte* address, int addressLength);
-
-    [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
-    private static unsafe partial nint Recv(int fd, byte* buffer, nuint length, int flags);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int Close(int fd);
 }

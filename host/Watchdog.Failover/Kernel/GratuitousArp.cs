@@ -11,13 +11,10 @@ namespace Watchdog.Failover.Kernel;
 /// every takeover on the bench machine, during which clients still sent to the old holder's MAC;
 /// keepalived sends its announcements in-process for the same reason.
 /// Linux only; needs CAP_NET_RAW (root has it). With a namespace name the packet is sent from a
-/// short-lived thread that first enters it (ThreadNetworkNamespace.RunInside).
+/// short-lived thread that first enters it (Libc.InNamespace).
 /// </summary>
 internal static partial class GratuitousArp
 {
-    public const int ENODEV = 19;
-    public const int EPERM = 1;
-    public const int ENETDOWN = 100;
 
     private const int AfPacket = 17;
     private const int SockDgram = 2;
@@ -39,8 +36,7 @@ internal static partial class GratuitousArp
     /// arping -U), or an ARP reply (true, as arping -A).
     /// </summary>
     public static KernelOutcome Send(string netns, string interfaceName, IPAddress address, bool reply) =>
-        ThreadNetworkNamespace.RunInside(netns, () => SendHere(interfaceName, address, reply), (errno, problem) =>
-            new KernelOutcome(errno == ThreadNetworkNamespace.ENOENT ? ENODEV : errno, problem));
+        Libc.InNamespace(netns, () => SendHere(interfaceName, address, reply));
 
     /// <summary>
     /// The ARP packet as iputils arping builds it (checked against arping's own packet by a test):
@@ -84,15 +80,15 @@ internal static partial class GratuitousArp
 
     private static unsafe KernelOutcome SendHere(string interfaceName, IPAddress address, bool reply)
     {
-        int index = (int)IfNameToIndex(interfaceName);
+        int index = (int)Libc.IfNameToIndex(interfaceName);
         if (index == 0)
         {
-            return new KernelOutcome(ENODEV, $"Cannot find device \"{interfaceName}\"");
+            return new KernelOutcome(Libc.ENODEV, $"Cannot find device \"{interfaceName}\"");
         }
 
         // A datagram packet socket: the kernel adds the Ethernet header (this MAC to the address
         // given below). Protocol 0: it sends only and receives nothing.
-        int fd = Socket(AfPacket, SockDgram | SockCloexec, 0);
+        int fd = Libc.Socket(AfPacket, SockDgram | SockCloexec, 0);
         if (fd < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
@@ -106,7 +102,7 @@ internal static partial class GratuitousArp
             var request = new Span<byte>(ifreq, 40);
             request.Clear();
             System.Text.Encoding.ASCII.GetBytes(interfaceName, request[..15]);
-            if (Ioctl(fd, SiocGIfHwAddr, ifreq) < 0)
+            if (Libc.Ioctl(fd, SiocGIfHwAddr, ifreq) < 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
                 return new KernelOutcome(errno, $"ioctl(SIOCGIFHWADDR, {interfaceName}) failed: {Describe(errno)}");
@@ -115,7 +111,7 @@ internal static partial class GratuitousArp
             ushort hardware = BinaryPrimitives.ReadUInt16LittleEndian(request[16..]);
             if (hardware != ArphrdEther)
             {
-                return new KernelOutcome(ENODEV, $"{interfaceName} is not an Ethernet interface (hardware type {hardware}): no ARP on it");
+                return new KernelOutcome(Libc.ENODEV, $"{interfaceName} is not an Ethernet interface (hardware type {hardware}): no ARP on it");
             }
 
             byte[] packet = Packet(reply, request.Slice(18, MacLength), address);
@@ -132,7 +128,7 @@ internal static partial class GratuitousArp
             destination.Slice(12, MacLength).Fill(0xff);
             fixed (byte* p = packet)
             {
-                if (SendTo(fd, p, (nuint)packet.Length, 0, to, 20) < 0)
+                if (Libc.SendTo(fd, p, (nuint)packet.Length, 0, to, 20) < 0)
                 {
                     int errno = Marshal.GetLastPInvokeError();
                     return new KernelOutcome(errno, $"sendto(AF_PACKET, {interfaceName}) failed: {Describe(errno)}");
@@ -143,30 +139,15 @@ internal static partial class GratuitousArp
         }
         finally
         {
-            _ = Close(fd);
+            _ = Libc.Close(fd);
         }
     }
 
     private static string Describe(int errno) => errno switch
     {
-        EPERM => "Operation not permitted (EPERM: needs CAP_NET_RAW)",
-        ENODEV => "No such device (ENODEV)",
-        ENETDOWN => "Network is down (ENETDOWN: the interface is not up)",
+        Libc.EPERM => "Operation not permitted (EPERM: needs CAP_NET_RAW)",
+        Libc.ENODEV => "No such device (ENODEV)",
+        Libc.ENETDOWN => "Network is down (ENETDOWN: the interface is not up)",
         _ => $"errno {errno}",
     };
-
-    [LibraryImport("libc", EntryPoint = "if_nametoindex", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial uint IfNameToIndex(string name);
-
-    [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
-    private static partial int Socket(int domain, int type, int protocol);
-
-    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
-    private static unsafe partial int Ioctl(int fd, nuint request, byte* argument);
-
-    [LibraryImport("libc", EntryPoint = "sendto", SetLastError = true)]
-    private static unsafe partial nint SendTo(int fd, byte* buffer, nuint length, int flags, byte* address, int addressLength);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int Close(int fd);
 }
