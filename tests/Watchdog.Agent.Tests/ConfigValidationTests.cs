@@ -50,6 +50,8 @@ public sealed class ConfigValidationTests
         { "Checks:0:MaxLagMs = 10", o => o.Checks.Add(Pg(c => c.MaxLagMs = 10)), "must be between 100 and" },
         { "Checks:0:MaxContactAgeMs = 10", o => o.Checks.Add(Pg(c => c.MaxContactAgeMs = 10)), "0 lets the primary's last word count for ever" },
         { "Checks:0:GatesPromotion = True", o => o.Checks.Add(Pg(c => { c.GatesPromotion = true; c.Required = true; })), "cannot be combined with Required" },
+        { "Checks:0:RequiredWhen = 'standby'", o => o.Checks.Add(new CheckOptions { Name = "x", Kind = "tcp", Host = "h", Port = 1, Required = true, RequiredWhen = "standby" }), "must be 'always' or 'active'" },
+        { "Checks:0:RequiredWhen = 'active'", o => o.Checks.Add(new CheckOptions { Name = "x", Kind = "tcp", Host = "h", Port = 1, RequiredWhen = "active" }), "Required is false" },
         { "Checks:0:ApplicationName = 'web 2'", o => o.Checks.Add(Pg(c => c.ApplicationName = "web 2")), "no spaces" },
     };
 

@@ -33,7 +33,7 @@ public sealed class CheckActions
             _events.Raise(
                 "check-failing",
                 _check.Required ? Severity.Alert : Severity.Warning,
-                _check.Name + (_check.Required ? " (required: heartbeat stopped)" : _check.GatesPromotion ? " (gates promotion: not ready, the board will not make this node active)" : "") + ": " + detail);
+                _check.Name + (_check.Required ? RequiredNote() : _check.GatesPromotion ? " (gates promotion: not ready, the board will not make this node active)" : "") + ": " + detail);
         }
 
         if (_check.Actions.Remediate.Length == 0 && _check.Actions.RestartUnit.Length == 0)
@@ -49,6 +49,11 @@ public sealed class CheckActions
 
         LastRemediation = Task.Run(() => RemediateAsync(stopping), CancellationToken.None);
     }
+
+    /// <summary>What a failing required check does: the status decides, by role, whether the heartbeat stops.</summary>
+    private string RequiredNote() => _check.RequiredWhen == RequiredWhenWords.Active
+        ? " (required while active: the heartbeat stops on the active, goes on on a standby)"
+        : " (required: heartbeat stopped)";
 
     public void OnRecovered(string detail)
     {

@@ -24,7 +24,7 @@ public sealed class CheckRunner : IDisposable
         _actions = actions;
         _time = time;
         _hysteresis = new Hysteresis(check.FailThreshold, check.SuccessThreshold);
-        status.Declare(check.Name, check.Required, check.GatesPromotion);
+        status.Declare(check.Name, check.Required, check.GatesPromotion, check.RequiredWhen == RequiredWhenWords.Active);
     }
 
     public string Name => _check.Name;

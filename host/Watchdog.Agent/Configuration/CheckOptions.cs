@@ -15,6 +15,15 @@ public sealed class CheckOptions
     public bool Required { get; set; }
 
     /// <summary>
+    /// When Required applies: "always" (the default), or "active": only while this node holds the
+    /// active role. For a service that is down on purpose on a standby for minutes at a time (a
+    /// database rejoining the new primary: pg_rewind or a clone), a stopped heartbeat would get the
+    /// standby reset in the middle of its rejoin, again and again. On a standby the failure is then
+    /// reported (health degraded, check-failing) but the heartbeat goes on.
+    /// </summary>
+    public string RequiredWhen { get; set; } = RequiredWhenWords.Always;
+
+    /// <summary>
     /// A check that gates promotion: while it is failing (or has no result yet) the node reports
     /// itself not ready (NodeState.Ready) and the board never grants it the active role. The
     /// heartbeat goes on, so nothing is reset or fenced for it, and an active keeps its role.
@@ -116,4 +125,11 @@ public sealed class CheckActionOptions
 
     /// <summary>systemd unit restarted (systemctl restart) when the check turns failing; empty for none.</summary>
     public string RestartUnit { get; set; } = "";
+}
+
+/// <summary>The words of CheckOptions.RequiredWhen.</summary>
+public static class RequiredWhenWords
+{
+    public const string Always = "always";
+    public const string Active = "active";
 }

@@ -260,6 +260,15 @@ public static class ConfigValidator
             p.Add(k + "GatesPromotion", c.GatesPromotion, "cannot be combined with Required: a failing required check stops the heartbeat and gets the node reset, a check that gates promotion only keeps it from becoming active; set Required false");
         }
 
+        if (c.RequiredWhen is not (RequiredWhenWords.Always or RequiredWhenWords.Active))
+        {
+            p.Add(k + "RequiredWhen", c.RequiredWhen, $"must be '{RequiredWhenWords.Always}' or '{RequiredWhenWords.Active}' (only while this node is active)");
+        }
+        else if (c.RequiredWhen == RequiredWhenWords.Active && !c.Required)
+        {
+            p.Add(k + "RequiredWhen", c.RequiredWhen, "says when Required applies, and Required is false: set Required true, or remove RequiredWhen");
+        }
+
         p.Range(k + "IntervalMs", c.IntervalMs, 100, 86_400_000, "ms");
         p.Range(k + "TimeoutMs", c.TimeoutMs, 10, 3_600_000, "ms");
         if (c.TimeoutMs > c.IntervalMs)

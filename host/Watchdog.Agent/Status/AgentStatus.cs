@@ -11,6 +11,7 @@ public sealed class AgentStatus
     private readonly Dictionary<string, CheckResult> _checks = new(StringComparer.Ordinal);
     private readonly List<string> _order = new();
     private readonly HashSet<string> _pendingRequired = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _requiredOnlyWhileActive = new(StringComparer.Ordinal);
     private string _deviceProblem = "";
     private bool _feeding;
     private NodeRole _role;
@@ -26,11 +27,17 @@ public sealed class AgentStatus
     /// Registers a check before its first result; a required check counts as not passing until
     /// it has one, and a check that gates promotion keeps the node not ready until it passes.
     /// </summary>
-    public void Declare(string name, bool required, bool gatesPromotion = false)
+    /// <param name="onlyWhileActive">Required only while this node is active (CheckOptions.RequiredWhen = active).</param>
+    public void Declare(string name, bool required, bool gatesPromotion = false, bool onlyWhileActive = false)
     {
         lock (_gate)
         {
             _order.Add(name);
+            if (required && onlyWhileActive)
+            {
+                _requiredOnlyWhileActive.Add(name);
+            }
+
             _checks[name] = new CheckResult { Name = name, Ok = false, Required = required, GatesPromotion = gatesPromotion, Detail = "no result yet" };
             if (required)
             {
@@ -39,21 +46,16 @@ public sealed class AgentStatus
         }
     }
 
-    /// <summary>True when every required check passes: the heartbeat may be fed.</summary>
+    /// <summary>True when every check required in the current role passes: the heartbeat may be fed.</summary>
     public bool RequiredChecksPass
     {
         get
         {
             lock (_gate)
             {
-                if (_pendingRequired.Count > 0)
-                {
-                    return false;
-                }
-
                 foreach (CheckResult c in _checks.Values)
                 {
-                    if (c.Required && !c.Ok)
+                    if (RequiredNow(c) && (!c.Ok || _pendingRequired.Contains(c.Name)))
                     {
                         return false;
                     }
@@ -63,6 +65,10 @@ public sealed class AgentStatus
             }
         }
     }
+
+    /// <summary>Required, and in the role it is required in (every role, or only while active). Called under the lock.</summary>
+    private bool RequiredNow(CheckResult c) =>
+        c.Required && (_role == NodeRole.Active || !_requiredOnlyWhileActive.Contains(c.Name));
 
     /// <summary>
     /// True when every check that gates promotion passes: the board may grant this node the
@@ -160,7 +166,8 @@ public sealed class AgentStatus
                 {
                     // A check that gates promotion says whether this node may become active, not
                     // whether it serves: it sets readiness and leaves the health alone.
-                    (c.GatesPromotion ? notReady : c.Required ? failingRequired : failingOther).Add(c.Name + ": " + c.Detail);
+                    // One required only while active is, on a standby, a failure that degrades.
+                    (c.GatesPromotion ? notReady : RequiredNow(c) ? failingRequired : failingOther).Add(c.Name + ": " + c.Detail);
                 }
             }
 
@@ -178,7 +185,8 @@ public sealed class AgentStatus
                 reasons.Add("heartbeat device: " + _deviceProblem);
             }
 
-            if (_pendingRequired.Count > 0 && failingRequired.Count == _pendingRequired.Count && _deviceProblem.Length == 0)
+            int pendingNow = _pendingRequired.Count(name => RequiredNow(_checks[name]));
+            if (pendingNow > 0 && failingRequired.Count == pendingNow && _deviceProblem.Length == 0)
             {
                 health = Health.Unknown;
                 reasons.Add("waiting for the first result of required checks");

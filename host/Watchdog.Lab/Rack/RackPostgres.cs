@@ -321,8 +321,8 @@ public sealed class RackPostgres
     };
 
     /// <summary>
-    /// The agent's checks: the database port, required (a dead database stops the heartbeat: the
-    /// board fails over), and the replication check, not required: a lagging standby must not stop
+    /// The agent's checks: the database port, required while active (a dead database stops the
+    /// active's heartbeat: the board fails over), and the replication check, not required: a lagging standby must not stop
     /// its heartbeat, or the board would reset it while it catches up, again and again.
     /// </summary>
     public JsonArray Checks(string node) => new(
@@ -333,6 +333,10 @@ public sealed class RackPostgres
             ["Host"] = "127.0.0.1",
             ["Port"] = Port,
             ["Required"] = true,
+            // Only while active: a standby's database is down on purpose while it rejoins the new
+            // primary (waiting for it, pg_rewind, a clone: a minute on a loaded machine), and a
+            // stopped heartbeat got it reset in the middle of that, again and again.
+            ["RequiredWhen"] = "active",
             // A connect to a listening port on a loaded 2-core machine took over 300 ms three
             // times in a row (the node-name service's timeout): the heartbeat stopped and the
             // board fenced a healthy primary. A dead database still stops it within ~4 s.
