@@ -18,6 +18,11 @@ internal static class ReplicationSettings
         # Standbys report their positions every second, so lag is visible at that grain.
         wal_receiver_status_interval = '1s'
         hot_standby_feedback = on
+        # A primary that vanished without closing its connections (its virtual IP removed before
+        # it stopped) is noticed within this, not the default 60 s: the standby then follows
+        # whichever primary answers next. It asks for a reply at half of it, so an idle but live
+        # primary is not taken for gone.
+        wal_receiver_timeout = '5s'
         # Small: several instances share a test machine.
         shared_buffers = '32MB'
         max_connections = 50
