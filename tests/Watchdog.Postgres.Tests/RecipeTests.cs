@@ -58,6 +58,57 @@ public sealed class RecipeTests(ITestOutputHelper output)
         Assert.Equal(7L, await node1.QueryAsync<long>("SELECT epoch FROM watchdog.fence"));
     }
 
+    /// <summary>
+    /// Two standbys of one primary, promoted one after the other, the second never having streamed
+    /// from the first: both make timeline 2 (no WAL archive tells them of each other). pg_rewind
+    /// goes by the number and keeps the first one's own write; the rejoin must clone instead.
+    /// </summary>
+    [RootFact(PgTestCluster.RootOnlyReason)]
+    public async Task A_former_primary_whose_timeline_number_another_promotion_reused_is_cloned()
+    {
+        await using var cluster = new PgTestCluster();
+        PostgresServer origin = await cluster.StartPrimaryAsync("origin", ReplicationMode.Asynchronous, []);
+        PostgresServer first = await cluster.StartStandbyAsync(origin, "first");
+        PostgresServer second = await cluster.StartStandbyAsync(origin, "second");
+        await using (var admin = new NpgsqlConnection(origin.ConnectionString()))
+        {
+            await admin.OpenAsync();
+            await EpochFence.InstallAsync(admin);
+            await new NpgsqlCommand("CREATE TABLE orders (id int)", admin).ExecuteNonQueryAsync();
+            await EpochFence.ProtectAsync(admin, "orders");
+            await EpochFence.RaiseAsync(admin, 1);
+        }
+
+        await Replication.WaitReplayedAsync(origin, first);
+        await Replication.WaitReplayedAsync(origin, second);
+        await origin.StopAsync();
+
+        // The first is promoted, takes a write and dies before anyone streamed from it.
+        await RunOkAsync("promote.sh", Hook(first, epoch: 2));
+        await WriteAsync(first, epoch: 2, id: 1);
+        first.Kill();
+        // The second, promoted next, makes its own timeline 2.
+        await RunOkAsync("promote.sh", Hook(second, epoch: 3));
+        await WriteAsync(second, epoch: 3, id: 2);
+        Assert.Equal("00000002", await second.QueryAsync<string>("SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)"));
+
+        var rejoin = Hook(first, epoch: 3);
+        rejoin["WATCHDOG_PG_PRIMARY_HOST"] = "127.0.0.1";
+        rejoin["WATCHDOG_PG_PRIMARY_PORT"] = second.Options.Port.ToString();
+        rejoin["WATCHDOG_PG_NAME"] = "first";
+        rejoin["WATCHDOG_PG_LOG"] = first.LogFile;
+        rejoin["WATCHDOG_PG_CTL_OPTIONS"] = $"-p {first.Options.Port} -k {first.Options.SocketDirectory} -c listen_addresses=127.0.0.1";
+        ProcessOutcome rejoined = await RunOkAsync("rejoin.sh", rejoin);
+        Assert.Contains("not rewinding: this node made timeline 2", rejoined.Stderr, StringComparison.Ordinal);
+        Assert.Contains("cloned", rejoined.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(first.Options.DataDirectory.TrimEnd('/') + ".promoted"), "the rejoined node no longer counts as a former primary");
+
+        // The first follows the second's history: its own row 1 is gone, new rows arrive.
+        await WriteAsync(second, epoch: 3, id: 3);
+        await Replication.WaitReplayedAsync(second, first);
+        Assert.Equal("2,3", await first.QueryAsync<string>("SELECT string_agg(id::text, ',' ORDER BY id) FROM orders"));
+    }
+
     [Fact]
     public async Task Promote_without_an_epoch_fails_naming_the_variable()
     {

@@ -44,3 +44,9 @@ query() {
 running() {
   as_pg "$PGBIN/pg_ctl" status -D "$PGDATA" >/dev/null 2>&1
 }
+
+# Where promote.sh notes the timeline its promotion made and the point it forked at
+# ("<timeline> <fork LSN>"), and rejoin.sh reads it back: next to the data directory, so that
+# neither pg_rewind nor a clone replaces it with the new primary's copy.
+promoted_mark="${PGDATA%/}.promoted"
+

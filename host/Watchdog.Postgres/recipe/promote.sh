@@ -29,6 +29,18 @@ if [ "$(query 'SELECT pg_is_in_recovery()')" = t ]; then
   as_pg "$PGBIN/pg_ctl" promote -w -t "${WATCHDOG_PG_PROMOTE_TIMEOUT:-60}" -D "$PGDATA" >&2
   [ "$(query 'SELECT pg_is_in_recovery()')" = f ] || die "pg_ctl promote returned but $PGDATA is still in recovery"
   promoted=yes
+  # A timeline number is unique only where every promotion sees every history file (a shared WAL
+  # archive): two standbys promoted one after the other, the second never having streamed from
+  # the first, both make timeline N+1. rejoin.sh reads this to tell such twins apart.
+  tli=$(( 16#$(query "SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)") ))
+  history="$PGDATA/pg_wal/$(printf '%08X' "$tli").history"
+  fork="$(awk -v parent=$(( tli - 1 )) '$1 == parent { print $2 }' "$history" 2>/dev/null || true)"
+  # Not fatal: the promotion has happened, and handing the grant back would only promote another.
+  if { echo "$tli ${fork:-unknown}" > "$promoted_mark"; } 2>/dev/null; then
+    log "promoted to timeline $tli (forked at ${fork:-an unknown point}), noted in $promoted_mark"
+  else
+    log "WARNING: promoted to timeline $tli but could not write $promoted_mark (the data directory's parent must be writable by this hook's user): a later rejoin.sh cannot tell this timeline from another promotion's of the same number"
+  fi
 else
   log "already the primary; moving the fence to epoch $epoch"
 fi

@@ -46,11 +46,40 @@ fi
 as_pg "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$source_server" -c CHECKPOINT \
   || die "cannot reach the primary at $primary_host:$primary_port to checkpoint it (a superuser connection is needed)"
 
+# pg_rewind knows timelines by number only. Without a shared WAL archive a standby promoted after
+# this node, that never streamed from it, makes a timeline of the same number as the one this
+# node's promotion made (two servers once each wrote a different "timeline 2" here): pg_rewind
+# then says "no rewind required", keeps this node's own writes, and the standby cannot follow.
+# So a node that was promoted (promote.sh noted the timeline it made and where it forked) is
+# rewound only when the primary's history holds that very timeline, forked at the same point,
+# and has moved past it; otherwise it is cloned.
+twin=""
+if [ -f "$promoted_mark" ]; then
+  read -r our_tli our_fork < "$promoted_mark" || true
+  their_tli="$(as_pg "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$source_server" -c 'SELECT timeline_id FROM pg_control_checkpoint()')" \
+    || die "cannot read the primary's timeline at $primary_host:$primary_port"
+  if ! [[ "${our_tli:-}" =~ ^[0-9]+$ ]]; then
+    twin="$promoted_mark does not name a timeline"
+  elif [ "$their_tli" -le "$our_tli" ]; then
+    twin="this node made timeline $our_tli when it was promoted and the primary runs timeline $their_tli: not a successor of this node's history"
+  else
+    their_fork="$(as_pg "$PGBIN/psql" -X -q -At -d "$source_server" \
+      -c "SELECT pg_read_file('pg_wal/' || lpad(upper(to_hex($their_tli)), 8, '0') || '.history')" 2>/dev/null \
+      | awk -v parent=$(( our_tli - 1 )) '$1 == parent { print $2 }')"
+    [ "$their_fork" = "$our_fork" ] \
+      || twin="this node's timeline $our_tli forked at $our_fork, the primary's timeline $our_tli at ${their_fork:-an unknown point}: another promotion's timeline of the same number"
+  fi
+fi
+
 started=$(date +%s%N)
-if as_pg "$PGBIN/pg_rewind" --target-pgdata="$PGDATA" --source-server="$source_server" >&2; then
+if [ -z "$twin" ] && as_pg "$PGBIN/pg_rewind" --target-pgdata="$PGDATA" --source-server="$source_server" >&2; then
   how=rewound
 else
-  log "pg_rewind failed (see above); moving $PGDATA aside to $PGDATA.before-clone and cloning afresh"
+  if [ -n "$twin" ]; then
+    log "not rewinding: $twin; moving $PGDATA aside to $PGDATA.before-clone and cloning afresh"
+  else
+    log "pg_rewind failed (see above); moving $PGDATA aside to $PGDATA.before-clone and cloning afresh"
+  fi
   rm -rf "${PGDATA%/}.before-clone"
   if [ -e "$PGDATA" ]; then mv "$PGDATA" "${PGDATA%/}.before-clone"; fi
   if [ "$(id -u)" -eq 0 ]; then
@@ -72,6 +101,8 @@ as_pg sed -i '/^[[:space:]]*primary_conninfo[[:space:]]*=/d' "$auto_conf"
 echo "primary_conninfo = 'host=$primary_host port=$primary_port user=$PGUSER application_name=$name connect_timeout=5'" \
   | as_pg tee -a "$auto_conf" >/dev/null
 as_pg touch "$PGDATA/standby.signal"
+# This directory now follows the primary's history: what it once made as a primary is gone.
+rm -f "$promoted_mark"
 took_ms=$(( ($(date +%s%N) - started) / 1000000 ))
 if [ "${WATCHDOG_PG_REJOIN_START:-yes}" = no ]; then
   log "$how from $primary_host:$primary_port in $took_ms ms; ready to start as standby '$name'"
