@@ -16,7 +16,7 @@ internal static class StandbyConfig
     /// <paramref name="primary"/> with: application_name is what synchronous_standby_names matches.
     /// </summary>
     public static string PrimaryConnInfo(PostgresServerOptions primary, string standbyName) =>
-        $"host={ConnectAddress(primary)} port={primary.Port} user=postgres application_name={standbyName} connect_timeout=5";
+        $"host={ConnectAddress(primary)} port={primary.Port} user=postgres application_name={standbyName} {ReplicationLink.ConnectOptions}";
 
     /// <summary>The address a client reaches the server at: a wildcard listen address means loopback works.</summary>
     public static string ConnectAddress(PostgresServerOptions server) =>

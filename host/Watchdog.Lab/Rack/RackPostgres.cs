@@ -269,7 +269,7 @@ public sealed class RackPostgres
         var lines = (await File.ReadAllLinesAsync(autoConf, ct).ConfigureAwait(false))
             .Where(line => !line.TrimStart().StartsWith("primary_conninfo", StringComparison.Ordinal)
                            && !line.TrimStart().StartsWith("synchronous_standby_names", StringComparison.Ordinal))
-            .Append($"primary_conninfo = 'host={PrimaryHosts} port={Port} user=postgres application_name={node} connect_timeout=5'");
+            .Append($"primary_conninfo = 'host={PrimaryHosts} port={Port} user=postgres application_name={node} {ReplicationLink.ConnectOptions}'");
         if (_options.PostgresSite is not null)
         {
             // Over postgresql.conf's single-rack list (initdb wrote it): the quorum across both sites.

@@ -96,9 +96,11 @@ fi
 
 # After pg_rewind, postgresql.auto.conf is the primary's own copy, whose primary_conninfo (from
 # when it was a standby) may point at this very node: drop every primary_conninfo, then add ours.
+# tcp_user_timeout: the walreceiver connects without blocking, where libpq ignores connect_timeout,
+# and a SYN to an address nobody holds yet would be retried for about a minute.
 auto_conf="$PGDATA/postgresql.auto.conf"
 as_pg sed -i '/^[[:space:]]*primary_conninfo[[:space:]]*=/d' "$auto_conf"
-echo "primary_conninfo = 'host=$primary_host port=$primary_port user=$PGUSER application_name=$name connect_timeout=5'" \
+echo "primary_conninfo = 'host=$primary_host port=$primary_port user=$PGUSER application_name=$name connect_timeout=5 tcp_user_timeout=5000'" \
   | as_pg tee -a "$auto_conf" >/dev/null
 as_pg touch "$PGDATA/standby.signal"
 # This directory now follows the primary's history: what it once made as a primary is gone.
