@@ -58,11 +58,13 @@ public sealed class SiteRpoRun
         RackCluster site = sites.Site(activeSite), other = sites.Site(VirtualSites.PeerOf(activeSite));
         bool sync = sites.Database == ReplicationMode.Synchronous;
         string names = string.Join(", ", other.Options.Nodes.Select(n => $"'{n}'"));
-        string sql = $"SELECT coalesce(string_agg(application_name || ' ' || sync_state, ', ' ORDER BY application_name), '') || ' | ' || current_setting('synchronous_standby_names') " +
-                     $"FROM pg_stat_replication WHERE state = 'streaming'";
+        // One query for what is printed and what is judged: the state shown is the one that passed.
         string ready = sync
-            ? $"SELECT current_setting('synchronous_standby_names') <> '' AND EXISTS (SELECT 1 FROM pg_stat_replication WHERE state = 'streaming' AND sync_state IN ('sync', 'quorum') AND application_name IN ({names}))"
-            : $"SELECT EXISTS (SELECT 1 FROM pg_stat_replication WHERE state = 'streaming' AND application_name IN ({names}))";
+            ? $"current_setting('synchronous_standby_names') <> '' AND EXISTS (SELECT 1 FROM pg_stat_replication WHERE state = 'streaming' AND sync_state IN ('sync', 'quorum') AND application_name IN ({names}))"
+            : $"EXISTS (SELECT 1 FROM pg_stat_replication WHERE state = 'streaming' AND application_name IN ({names}))";
+        string sql = $"SELECT CASE WHEN {ready} THEN 'ready ' ELSE 'waiting ' END || " +
+                     "coalesce((SELECT string_agg(application_name || ' ' || sync_state, ', ' ORDER BY application_name) FROM pg_stat_replication WHERE state = 'streaming'), '') " +
+                     "|| ' | ' || current_setting('synchronous_standby_names')";
         var deadline = DateTime.UtcNow + timeout;
         string last = "no primary granted yet";
         while (DateTime.UtcNow < deadline)
@@ -72,8 +74,10 @@ public sealed class SiteRpoRun
                 try
                 {
                     string address = RackPostgres.ConnectionString(site.Server(primary).Address);
-                    last = $"{primary}: " + await QueryAsync<string>(address, sql, ct).ConfigureAwait(false);
-                    if (await QueryAsync<bool>(address, ready, ct).ConfigureAwait(false))
+                    string seen = await QueryAsync<string>(address, sql, ct).ConfigureAwait(false);
+                    bool passed = seen.StartsWith("ready ", StringComparison.Ordinal);
+                    last = $"{primary}: " + seen[(passed ? "ready " : "waiting ").Length..];
+                    if (passed)
                     {
                         return last;
                     }

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Watchdog.Lab;
+using Watchdog.Lab.Rack;
 using Watchdog.Lab.Sites;
+using Watchdog.Postgres;
 using Watchdog.Sites.Config;
 
 namespace Watchdog.Cli.Commands.Dr;
@@ -12,7 +14,7 @@ namespace Watchdog.Cli.Commands.Dr;
 /// `dr drill --json > f.json` gives `dr report --figures f.json` its file.
 /// Exit codes: 0 every run done with no overlap; 1 both sites ran the active at once in a run
 /// (a safety failure); 2 the drill cannot run here (not root, a program missing, bad --runs);
-/// 3 a site did not settle or take over in time.
+/// 3 a site did not settle or take over in time (or a database did not replicate across).
 /// </summary>
 public static class DrDrillCommand
 {
@@ -26,20 +28,32 @@ public static class DrDrillCommand
         var runs = new Option<int>("--runs") { Description = "How many drills to run, each on freshly started sites (1-20)", DefaultValueFactory = _ => 1 };
         var verbose = new Option<bool>("--verbose") { Description = "Also print the racks' progress while they start and switch" };
         var saveConfig = new Option<string?>("--save-config") { Description = "Write the DR configuration the drilled sites ran to this file, for `dr report --config <file> --figures <drill output>`" };
-        var command = new Command("drill", "As root: start the lab's two ticketed sites, switch the group east -> west as planned, then lose the whole active site; print the site RTO, overlap, epochs and tier")
+        var mode = new Option<string>("--postgres-mode") { Description = "The sites' PostgreSQL replication across the link: sync (an acknowledged commit is at the other site) or async", DefaultValueFactory = _ => "sync" };
+        var command = new Command("drill", "As root: start the lab's two ticketed sites with PostgreSQL, switch the group east -> west as planned, then lose the whole active site; print the site RTO, lost rows, overlap, epochs and tier")
         {
-            json, runs, verbose, saveConfig,
+            json, runs, verbose, saveConfig, mode,
         };
-        command.SetAction((result, ct) => RunAsync(result.GetValue(json), result.GetValue(runs), result.GetValue(verbose), result.GetValue(saveConfig), Console.Out, Console.Error, ct));
+        command.SetAction((result, ct) => RunAsync(result.GetValue(json), result.GetValue(runs), result.GetValue(verbose), result.GetValue(saveConfig), Console.Out, Console.Error, ct, result.GetValue(mode)!));
         return command;
     }
 
     /// <summary>What the command does, with its writers (tests run it with their own).</summary>
-    public static async Task<int> RunAsync(bool json, int runs, bool verbose, string? saveConfig, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    public static async Task<int> RunAsync(bool json, int runs, bool verbose, string? saveConfig, TextWriter stdout, TextWriter stderr, CancellationToken ct, string postgresMode = "sync")
     {
         if (runs is < 1 or > 20)
         {
             stderr.WriteLine($"watchdogctl: --runs {runs}: must be 1..20 (each run starts two racks and three etcd members, about a minute or two)");
+            return ExitCannotRun;
+        }
+
+        ReplicationMode mode;
+        try
+        {
+            mode = RackPostgres.ParseMode(postgresMode);
+        }
+        catch (FormatException e)
+        {
+            stderr.WriteLine("watchdogctl: " + e.Message);
             return ExitCannotRun;
         }
 
@@ -61,9 +75,9 @@ public static class DrDrillCommand
             DrillFigure figure;
             try
             {
-                figure = await SiteDrill.RunAsync(report, verbose ? report : TextWriter.Null, saveConfig, ct).ConfigureAwait(false);
+                figure = await SiteDrill.RunAsync(report, verbose ? report : TextWriter.Null, saveConfig, ct, mode).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is LabFailedException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is LabFailedException or IOException or UnauthorizedAccessException or Npgsql.NpgsqlException)
             {
                 stderr.WriteLine($"watchdogctl: dr drill run {run}: {e.Message}");
                 return ExitFailed;
