@@ -142,8 +142,16 @@ public sealed class LogWatchTests
         using var stop = new CancellationTokenSource();
         var probe = new JournalProbe("x", 1, 1000, "", TimeProvider.System, "/nonexistent/journalctl");
         probe.Start(stop.Token);
-        await Task.Delay(300);
+        // The first start runs on a thread-pool thread: wait until the probe has tried (on a
+        // loaded machine 300 ms were not enough), not for a fixed time.
         ProbeOutcome o = await probe.ProbeAsync(CancellationToken.None);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (o.Detail.StartsWith("journalctl not started yet", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+            o = await probe.ProbeAsync(CancellationToken.None);
+        }
+
         stop.Cancel();
         Assert.False(o.Ok);
         Assert.StartsWith("cannot run /nonexistent/journalctl", o.Detail, StringComparison.Ordinal);
