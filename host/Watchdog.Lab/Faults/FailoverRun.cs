@@ -141,6 +141,17 @@ public static class FailoverRun
             LogOverlaps(cluster, t0, tEnd, say);
         }
 
+        // The board counts the victim out after fence_confirm_ms of reset, trusting the output
+        // stage to stop it by then. A simulated server that stopped later is the lab being slower
+        // than the hardware it models: whatever overlap followed is the lab's, and the run says so.
+        var resetStop = ResetStop.Of(cluster.Rack.Timeline.Snapshot(), victim, t0, tEnd);
+        var confirmMs = ClusterConfigs.FenceConfirmMs(cluster.Options);
+        if (resetStop > confirmMs)
+        {
+            problems.Add($"the simulator froze {victim} {resetStop:0.0} ms after the board asserted its reset, past fence_confirm_ms ({confirmMs} ms): " +
+                         "the lab was slower than the output stage it models, and any overlap after it is the lab's");
+        }
+
         var checkedAtWall = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var safety = SafetyChecker.CheckRun(o.Observations(), t0Wall, cluster.SafetyReportedUntilWallMs, overlap);
         cluster.SafetyReportedUntilWallMs = checkedAtWall;
@@ -165,6 +176,7 @@ public static class FailoverRun
             FenceMs = Since(fence?.Timestamp),
             TakeoverMs = Since(ack?.Timestamp),
             RtoMs = rto,
+            ResetStopMs = resetStop,
             OverlapMs = overlap.ChargedMs,
             PreExistingOverlapMs = overlap.PreExistingMs,
             OverlapMeasured = cluster.Overlap is not null,

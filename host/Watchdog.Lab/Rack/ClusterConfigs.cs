@@ -43,6 +43,17 @@ public static class ClusterConfigs
     /// <summary>The other board of the pair.</summary>
     public static string PeerOf(string board) => board == BoardName ? PeerBoardName : BoardName;
 
+    /// <summary>
+    /// Reset held this long before the node counts as out (the board's fence_confirm_ms). The
+    /// rack models the BOM's outputs (hardware/README.md): a PhotoMOS relay (AQY212EH) that closes
+    /// within a few ms of its LED current, and a simulated server that stops when its relay loop
+    /// sees the reset wire. Each failover run measures that stop (FailoverResult.ResetStopMs) and
+    /// reports a run where it came later than this as the lab's problem. A mechanical relay (5-15
+    /// ms to close) and a motherboard's reset debounce (~16 ms) need more on real hardware; the
+    /// 100 ms default is sized for a 50 ms tick and an unknown output stage.
+    /// </summary>
+    public static int FenceConfirmMs(RackClusterOptions o) => Math.Max(o.TickMs, 10);
+
     /// <summary>How long a power-good or link change must last before the board believes it.</summary>
     public static int DebounceMs(RackClusterOptions o) => Math.Max(o.TickMs * 2, 20);
 
@@ -72,12 +83,7 @@ public static class ClusterConfigs
                 ["demote_ack_timeout_ms"] = o.Service == RackService.Postgres ? 5000 : 500,
                 ["grant_ack_timeout_ms"] = o.Service == RackService.Postgres ? PostgresGrantAckTimeoutMs : GrantAckTimeoutMs,
                 ["node_silence_ms"] = NodeSilenceMs,
-                // Reset held one tick (10 ms) before the node counts as out. The rack models the
-                // BOM's outputs (hardware/README.md): a PhotoMOS relay (AQY212EH) that closes within
-                // a few ms of its LED current, and the simulator stops a server within 2.4 ms (p99)
-                // of the reset wire. A mechanical relay (5-15 ms to close) needs 20-30 ms here; the
-                // 100 ms default is sized for a 50 ms tick and an unknown output stage.
-                ["fence_confirm_ms"] = Math.Max(o.TickMs, 10),
+                ["fence_confirm_ms"] = FenceConfirmMs(o),
                 ["reading_period_ms"] = 1000,
             },
             ["escalation"] = new JsonObject
