@@ -144,13 +144,23 @@ public static class FailoverRun
         // The board counts the victim out after fence_confirm_ms of reset, trusting the output
         // stage to stop it by then. A simulated server that stopped later is the lab being slower
         // than the hardware it models: whatever overlap followed is the lab's, and the run says so.
-        var resetStop = ResetStop.Of(cluster.Rack.Timeline.Snapshot(), victim, t0, tEnd);
+        if (fence is not null)
+        {
+            // The relay loop records a wire change only once it has carried it out (a fence's
+            // power-off kills processes and spawns `ip` first), stamped with the board's write:
+            // wait for that record, or the measure would miss a reset obeyed after the takeover.
+            await Task.Run(() => cluster.Rack.Timeline.WaitFor(e => e.Subject == victim && e.Kind == Sim.Rack.TimelineKind.Wire && e.What == ResetStop.Asserted,
+                TimeSpan.FromSeconds(5), t0), ct).ConfigureAwait(false);
+        }
+
+        var resetStop = ResetStop.Of(cluster.Rack.Timeline.Snapshot(), victim, t0, cluster.Clock.NowMs);
         var confirmMs = ClusterConfigs.FenceConfirmMs(cluster.Options);
+
         if (resetStop > confirmMs)
         {
             problems.Add($"the simulator froze {victim} {resetStop:0.0} ms after the board asserted its reset, past fence_confirm_ms ({confirmMs} ms): " +
                          "the lab was slower than the output stage it models, and any overlap after it is the lab's");
-            LogResetStop(cluster, victim, t0, tEnd, say);
+            LogResetStop(cluster, victim, t0, cluster.Clock.NowMs, say);
         }
 
         var checkedAtWall = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();

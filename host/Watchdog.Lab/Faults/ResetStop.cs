@@ -16,10 +16,15 @@ public static class ResetStop
     /// <summary>The relay loop's records of a reset it obeyed (SimulatedServer.Relays.cs).</summary>
     private static readonly string[] Obeyed = ["reset held: frozen", "reset asserted (server off: nothing to freeze)"];
 
+    /// <summary>Faults and server events after which the server runs nothing until it is thawed or boots again.</summary>
+    private static readonly string[] Stopped = ["kill -STOP all processes", "power loss", "powered off"];
+
     /// <summary>
     /// The stop time of the first reset asserted on <paramref name="server"/> within [fromMs, toMs]
-    /// of the rack's timeline; null when none was. A reset never obeyed by <paramref name="toMs"/>
-    /// gives the time up to there, a lower bound that still exceeds any confirm time it should.
+    /// of the rack's timeline; null when none was. 0 when the server had already stopped since
+    /// <paramref name="fromMs"/> (a hang's SIGSTOP, a power loss): nothing ran while the relay loop
+    /// caught up, however late. A reset never obeyed by <paramref name="toMs"/> gives the time up
+    /// to there, a lower bound that still exceeds any confirm time it should.
     /// </summary>
     public static double? Of(IReadOnlyList<TimelineEvent> timeline, string server, double fromMs, double toMs)
     {
@@ -27,6 +32,11 @@ public static class ResetStop
         if (asserted is null)
         {
             return null;
+        }
+
+        if (timeline.Any(e => e.Subject == server && e.Kind is TimelineKind.Fault or TimelineKind.Server && Stopped.Contains(e.What) && e.AtMs >= fromMs && e.AtMs <= asserted.AtMs))
+        {
+            return 0;
         }
 
         var obeyed = timeline.FirstOrDefault(e => e.Subject == server && e.Kind == TimelineKind.Relay && Obeyed.Contains(e.What) && e.AtMs >= asserted.AtMs);

@@ -46,6 +46,28 @@ public sealed class ResetStopTests
     }
 
     [Fact]
+    public void A_server_that_had_stopped_before_its_reset_counts_as_stopped_at_once_however_late_the_relay_loop()
+    {
+        TimelineEvent[] hung =
+        [
+            At(100, TimelineKind.Fault, "web1", "kill -STOP all processes"),
+            At(160, TimelineKind.Wire, "web1", ResetStop.Asserted),
+            At(400, TimelineKind.Relay, "web1", "reset held: frozen"),
+        ];
+        TimelineEvent[] lostPower =
+        [
+            At(100, TimelineKind.Fault, "web1", "power loss"),
+            At(140, TimelineKind.Wire, "web1", ResetStop.Asserted),
+            At(1900, TimelineKind.Relay, "web1", "reset asserted (server off: nothing to freeze)"),
+        ];
+        TimelineEvent[] stoppedBeforeTheRun = [.. hung.Skip(1)];
+
+        Assert.Equal(0.0, ResetStop.Of(hung, "web1", 90, 1000)!.Value);
+        Assert.Equal(0.0, ResetStop.Of(lostPower, "web1", 90, 1000)!.Value);
+        Assert.Equal(240, ResetStop.Of(stoppedBeforeTheRun, "web1", 90, 1000)!.Value, precision: 6);
+    }
+
+    [Fact]
     public void A_reset_never_obeyed_counts_up_to_the_end_of_the_run()
     {
         TimelineEvent[] timeline = [At(100, TimelineKind.Wire, "web1", ResetStop.Asserted)];
