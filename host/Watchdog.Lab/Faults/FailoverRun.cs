@@ -155,7 +155,6 @@ public static class FailoverRun
 
         var resetStop = ResetStop.Of(cluster.Rack.Timeline.Snapshot(), victim, t0, cluster.Clock.NowMs);
         var confirmMs = ClusterConfigs.FenceConfirmMs(cluster.Options);
-
         if (resetStop > confirmMs)
         {
             problems.Add($"the simulator froze {victim} {resetStop:0.0} ms after the board asserted its reset, past fence_confirm_ms ({confirmMs} ms): " +
@@ -171,6 +170,7 @@ public static class FailoverRun
             // The checker's findings name claims, not their story: who said what, in order.
             say("what the board and the agents said from 1 s before the fault:" + Environment.NewLine + History(cluster, t0Wall - 1000));
         }
+
         var falseFences = expected == Outcome.StayActive ? FenceEvents(o, t0Wall).Count : 0;
         var rows = rpo is null ? null : await rpo.FinishAsync(newActive, t0Wall, say, ct).ConfigureAwait(false);
         if (rpo is not null && rows is null)

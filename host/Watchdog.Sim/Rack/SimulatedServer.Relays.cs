@@ -74,8 +74,11 @@ public sealed partial class SimulatedServer
         {
             try
             {
-                SampleRelays();
+                // Recorded before they are carried out: a fence's power-off takes the loop away
+                // for tens of ms or more, and a takeover hold released meanwhile would otherwise
+                // leave only its release on the timeline ("2 edges since last sample").
                 RecordOutputChanges();
+                SampleRelays();
                 WatchHeartbeat();
                 KeepFrozen();
             }
