@@ -138,6 +138,9 @@ namespace Watchdog.Firmware.Core.Config
         public int PowerOffConfirmMs { get; set; } = Defaults.PowerOffConfirmMs;
         public int PowerOffWaitMs { get; set; } = Defaults.PowerOffWaitMs;
         public int FenceConfirmMs { get; set; } = Defaults.FenceConfirmMs;
+
+        /// <summary>The measured worst case from the reset output driven to the server stopped (relay and motherboard); fence_confirm_ms covers it.</summary>
+        public int ResetStopMs { get; set; } = Defaults.ResetStopMs;
         public int RestartServiceTimeoutMs { get; set; } = Defaults.RestartServiceTimeoutMs;
         public int DemoteAckTimeoutMs { get; set; } = Defaults.DemoteAckTimeoutMs;
 

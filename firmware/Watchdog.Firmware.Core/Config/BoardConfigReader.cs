@@ -23,7 +23,7 @@ namespace Watchdog.Firmware.Core.Config
         {
             "tick_ms", "heartbeat_period_ms", "heartbeat_suspect_ms", "heartbeat_timeout_ms", "debounce_ms", "board_boot_grace_ms",
             "node_boot_grace_ms", "recovery_stable_ms", "reset_pulse_ms", "power_hold_ms", "power_press_ms", "power_off_confirm_ms",
-            "power_off_wait_ms", "fence_confirm_ms", "restart_service_timeout_ms", "demote_ack_timeout_ms", "grant_ack_timeout_ms", "node_silence_ms", "reading_period_ms",
+            "power_off_wait_ms", "fence_confirm_ms", "reset_stop_ms", "restart_service_timeout_ms", "demote_ack_timeout_ms", "grant_ack_timeout_ms", "node_silence_ms", "reading_period_ms",
         };
 
         private static readonly string[] EscalationFields =
@@ -102,6 +102,7 @@ namespace Watchdog.Firmware.Core.Config
             t.PowerOffConfirmMs = f.Int(node, At, "power_off_confirm_ms", t.PowerOffConfirmMs);
             t.PowerOffWaitMs = f.Int(node, At, "power_off_wait_ms", t.PowerOffWaitMs);
             t.FenceConfirmMs = f.Int(node, At, "fence_confirm_ms", t.FenceConfirmMs);
+            t.ResetStopMs = f.Int(node, At, "reset_stop_ms", t.ResetStopMs);
             t.RestartServiceTimeoutMs = f.Int(node, At, "restart_service_timeout_ms", t.RestartServiceTimeoutMs);
             t.DemoteAckTimeoutMs = f.Int(node, At, "demote_ack_timeout_ms", t.DemoteAckTimeoutMs);
             t.GrantAckTimeoutMs = f.Int(node, At, "grant_ack_timeout_ms", t.GrantAckTimeoutMs);

@@ -138,6 +138,17 @@ namespace Watchdog.Firmware.Core.Config
 
             if (t.PowerOffWaitMs < t.TickMs) { return AtLeastTick("timing.power_off_wait_ms", t.PowerOffWaitMs, t.TickMs); }
             if (t.FenceConfirmMs < t.TickMs) { return AtLeastTick("timing.fence_confirm_ms", t.FenceConfirmMs, t.TickMs); }
+            if (t.ResetStopMs < 1) { return "timing.reset_stop_ms (" + t.ResetStopMs.ToString() + ") must be at least 1: no relay and no server stops the moment the pin changes"; }
+            if (t.FenceConfirmMs < t.ResetStopMs)
+            {
+                // Rule 2: a node counts as out after fence_confirm_ms of reset. Shorter than the
+                // time its relay and motherboard take to stop it, and it may still act when its
+                // successor is granted (the virtual rack once froze a server 146 ms after a 10 ms
+                // confirm, and both held the service address).
+                return "timing.fence_confirm_ms (" + t.FenceConfirmMs.ToString() + ") must be at least timing.reset_stop_ms (" + t.ResetStopMs.ToString() +
+                       "): a server still running when the board counts it out acts beside its successor; measure how long your relays and servers take to stop (hardware/README.md) and set reset_stop_ms to that";
+            }
+
             if (t.RestartServiceTimeoutMs < t.TickMs) { return AtLeastTick("timing.restart_service_timeout_ms", t.RestartServiceTimeoutMs, t.TickMs); }
             if (t.DemoteAckTimeoutMs < t.TickMs) { return AtLeastTick("timing.demote_ack_timeout_ms", t.DemoteAckTimeoutMs, t.TickMs); }
             if (t.GrantAckTimeoutMs < t.TickMs) { return AtLeastTick("timing.grant_ack_timeout_ms", t.GrantAckTimeoutMs, t.TickMs); }

@@ -49,6 +49,14 @@ namespace Watchdog.Firmware.Core.Config
         /// <summary>100 ms: reset must have been held through at least two glue cycles before a node counts as out.</summary>
         public const int FenceConfirmMs = 100;
 
+        /// <summary>
+        /// 40 ms: the longest a server may run on once the board drives its reset, until measured:
+        /// a mechanical or reed relay closes in 5-15 ms plus bounce, and a chipset debounces its
+        /// front-panel reset for about 16 ms more (hardware/README.md). fence_confirm_ms may not be
+        /// shorter: a server still running when the board counts it out acts beside its successor.
+        /// </summary>
+        public const int ResetStopMs = 40;
+
         /// <summary>30 s: a service restart (systemctl restart) normally finishes well within this.</summary>
         public const int RestartServiceTimeoutMs = 30000;
 

@@ -7,7 +7,10 @@ namespace Watchdog.Lab.Checks;
 /// active. A server counts as acting while it holds the virtual IP (sampled from its namespace)
 /// (from the kernel's own address events, <see cref="VipAddressMonitor"/>) AND is running
 /// (powered, not held in reset, not frozen): a server frozen or held in reset with the address
-/// still configured answers nobody, which is exactly why holding reset is a fence. Sampled every
+/// still configured answers nobody, which is exactly why holding reset is a fence. The server's
+/// state is read without waiting on it (<see cref="Sim.Rack.SimulatedServer.IsRunning"/>): a
+/// reading blocked while the simulator froze and powered off a server was once stamped ~90 ms
+/// late, and that wait counted as overlap. Sampled every
 /// millisecond on the bench clock; overlap is the summed time with two or more acting. A rack of
 /// several groups has one meter per group: its own address, its own members.
 /// </summary>
@@ -193,7 +196,7 @@ public sealed class ActiveOverlapMeter : IDisposable
 
     private string[] Acting(VipAddressMonitor addresses) =>
         cluster.Servers
-            .Where(s => (_members is null || _members.Contains(s.Name)) && addresses.Holds(s.Name) && s.IsUp && !s.IsFrozen)
+            .Where(s => (_members is null || _members.Contains(s.Name)) && addresses.Holds(s.Name) && s.IsRunning)
             .Select(s => s.Name)
             .Order(StringComparer.Ordinal)
             .ToArray();

@@ -15,6 +15,14 @@ public sealed record FailoverResult
     public double? FenceMs { get; init; }
     public double? TakeoverMs { get; init; }
     public double? RtoMs { get; init; }
+    /// <summary>
+    /// From the board asserting the victim's reset to the simulated server frozen by it (the
+    /// relay loop's SIGSTOP sent), the first reset after the fault; null when no reset was
+    /// asserted. Real hardware has its own figure (relay close plus the motherboard's reset
+    /// debounce); fence_confirm_ms must cover whichever runs.
+    /// </summary>
+    public double? ResetStopMs { get; init; }
+
     /// <summary>Overlap that began at or after the fault's injection (the fault's).</summary>
     public double OverlapMs { get; init; }
 
@@ -80,6 +88,7 @@ public sealed record FailoverResult
         ["fence_ms"] = Round(FenceMs),
         ["takeover_ms"] = Round(TakeoverMs),
         ["rto_ms"] = Round(RtoMs),
+        ["reset_stop_ms"] = Round(ResetStopMs),
         ["overlap_ms"] = OverlapMeasured ? Round(OverlapMs) : null,
         ["pre_existing_overlap_ms"] = OverlapMeasured ? Round(PreExistingOverlapMs) : null,
         ["epoch_before"] = EpochBefore,

@@ -141,9 +141,36 @@ public static class FailoverRun
             LogOverlaps(cluster, t0, tEnd, say);
         }
 
+        // The board counts the victim out after fence_confirm_ms of reset, trusting the output
+        // stage to stop it by then. A simulated server that stopped later is the lab being slower
+        // than the hardware it models: whatever overlap followed is the lab's, and the run says so.
+        if (fence is not null)
+        {
+            // The relay loop records a wire change only once it has carried it out (a fence's
+            // power-off kills processes and spawns `ip` first), stamped with the board's write:
+            // wait for that record, or the measure would miss a reset obeyed after the takeover.
+            await Task.Run(() => cluster.Rack.Timeline.WaitFor(e => e.Subject == victim && e.Kind == Sim.Rack.TimelineKind.Wire && e.What == ResetStop.Asserted,
+                TimeSpan.FromSeconds(5), t0), ct).ConfigureAwait(false);
+        }
+
+        var resetStop = ResetStop.Of(cluster.Rack.Timeline.Snapshot(), victim, t0, cluster.Clock.NowMs);
+        var confirmMs = ClusterConfigs.FenceConfirmMs(cluster.Options);
+        if (resetStop > confirmMs)
+        {
+            problems.Add($"the simulator froze {victim} {resetStop:0.0} ms after the board asserted its reset, past fence_confirm_ms ({confirmMs} ms): " +
+                         "the lab was slower than the output stage it models, and any overlap after it is the lab's");
+            LogResetStop(cluster, victim, t0, cluster.Clock.NowMs, say);
+        }
+
         var checkedAtWall = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var safety = SafetyChecker.CheckRun(o.Observations(), t0Wall, cluster.SafetyReportedUntilWallMs, overlap);
         cluster.SafetyReportedUntilWallMs = checkedAtWall;
+        if (safety.Violations.Count > 0)
+        {
+            // The checker's findings name claims, not their story: who said what, in order.
+            say("what the board and the agents said from 1 s before the fault:" + Environment.NewLine + History(cluster, t0Wall - 1000));
+        }
+
         var falseFences = expected == Outcome.StayActive ? FenceEvents(o, t0Wall).Count : 0;
         var rows = rpo is null ? null : await rpo.FinishAsync(newActive, t0Wall, say, ct).ConfigureAwait(false);
         if (rpo is not null && rows is null)
@@ -165,6 +192,7 @@ public static class FailoverRun
             FenceMs = Since(fence?.Timestamp),
             TakeoverMs = Since(ack?.Timestamp),
             RtoMs = rto,
+            ResetStopMs = resetStop,
             OverlapMs = overlap.ChargedMs,
             PreExistingOverlapMs = overlap.PreExistingMs,
             OverlapMeasured = cluster.Overlap is not null,
@@ -338,6 +366,19 @@ public static class FailoverRun
                $"; server up={cluster.Server(node).IsUp} frozen={cluster.Server(node).IsFrozen} reset={cluster.Server(node).IsResetHeld}";
     }
 
+    /// <summary>The rack's timeline from the victim's reset to its freeze: what the simulator did meanwhile.</summary>
+    private static void LogResetStop(RackCluster cluster, string victim, double fromMs, double toMs, Action<string> log)
+    {
+        var timeline = cluster.Rack.Timeline.Snapshot();
+        var asserted = timeline.First(e => e.Subject == victim && e.Kind == Sim.Rack.TimelineKind.Wire && e.What == ResetStop.Asserted && e.AtMs >= fromMs && e.AtMs <= toMs);
+        var stop = ResetStop.Of(timeline, victim, fromMs, toMs)!.Value;
+        log($"reset stop of {victim}: {stop:0.0} ms; the rack around it:");
+        foreach (var e in timeline.Where(e => e.AtMs >= asserted.AtMs - 50 && e.AtMs <= asserted.AtMs + stop + 20))
+        {
+            log("  " + e);
+        }
+    }
+
     private static void LogOverlaps(RackCluster cluster, double fromMs, double toMs, Action<string> log)
     {
         var timeline = cluster.Rack.Timeline.Snapshot();
@@ -352,19 +393,36 @@ public static class FailoverRun
     }
 
     /// <summary>
-    /// Every role change and every board or agent event since <paramref name="sinceMs"/>, one per
-    /// line with its offset: what a failed run prints, so the log says why the epoch moved.
+    /// Every role change, every claim an agent made (its role and epoch when they changed), every
+    /// grant acknowledgement and every board or agent event since <paramref name="sinceMs"/>, one
+    /// per line with its offset: what a run the safety checker failed prints, so the log says who
+    /// claimed what and why the epoch moved. Claims and acknowledgements are stamped when the
+    /// observer received them, the rest with their sender's clock.
     /// </summary>
     public static string History(RackCluster cluster, long sinceMs)
     {
         var lines = new List<(long At, string Text)>();
         long lastEpoch = -1;
+        var lastClaim = new Dictionary<string, (NodeRole Role, long Epoch)>(StringComparer.Ordinal);
         foreach (var o in cluster.Observer.Observations())
         {
-            if (o.Message is GroupRoles r && r.Timestamp >= sinceMs && r.Epoch != lastEpoch)
+            switch (o.Message)
             {
-                lastEpoch = r.Epoch;
-                lines.Add((r.Timestamp, $"roles {r.Group}@{r.Epoch} active=[{string.Join(",", r.Active)}] '{r.Reason}'"));
+                case GroupRoles r when r.Timestamp >= sinceMs && r.Epoch != lastEpoch:
+                    lastEpoch = r.Epoch;
+                    lines.Add((r.Timestamp, $"roles {r.Group}@{r.Epoch} active=[{string.Join(",", r.Active)}] fenced=[{string.Join(",", r.Fenced)}] '{r.Reason}'"));
+                    break;
+                case NodeState n when lastClaim.GetValueOrDefault(n.Node) != (n.Role, n.Epoch):
+                    lastClaim[n.Node] = (n.Role, n.Epoch);
+                    if (o.ReceivedAtMs >= sinceMs)
+                    {
+                        lines.Add((o.ReceivedAtMs, $"state {n.Node} says {WireWords.Of(n.Role)}@{n.Epoch} (received)"));
+                    }
+
+                    break;
+                case GrantAck a when o.ReceivedAtMs >= sinceMs:
+                    lines.Add((o.ReceivedAtMs, $"ack {a.Node} {WireWords.Of(a.Role)}@{a.Epoch} {(a.Ok ? "ok" : "failed")} (received): {a.Detail}"));
+                    break;
             }
         }
 

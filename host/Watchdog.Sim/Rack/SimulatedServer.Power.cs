@@ -7,11 +7,16 @@ namespace Watchdog.Sim.Rack;
 public sealed partial class SimulatedServer
 {
     private readonly bool[] modelCarrier;
-    private bool powered;
-    private bool booted;
-    private bool resetHeld;
+
+    // Serialises the bridge port changes, which run outside the gate (SetCables); taken before the gate, never inside it.
+    private readonly Lock portsGate = new();
+
+    // Volatile: IsRunning reads them without the gate.
+    private volatile bool powered;
+    private volatile bool booted;
+    private volatile bool resetHeld;
     private bool fenced;
-    private bool frozen;
+    private volatile bool frozen;
     private bool powerLost;
     private bool interfacesUp;
     private int bootGeneration;
@@ -242,12 +247,31 @@ public sealed partial class SimulatedServer
         DriveModelLinks();
     }
 
-    /// <summary>The bridge ports: down where a cable is pulled or the network fence holds.</summary>
-    private void ApplySwitchPorts()
+    /// <summary>
+    /// The bridge ports follow the latest cable and fence state: down where a cable is pulled or
+    /// the network fence holds. Called without the gate (the `ip` runs outside it); each caller
+    /// reads the state afresh under portsGate, so the last one to run applies the newest state
+    /// whatever order two callers race in.
+    /// </summary>
+    private void FollowSwitchPorts()
     {
-        bool isolated = fenced && Options.FenceKind == FenceKind.NetworkIsolation;
-        network.SetSwitchPorts(Network, [.. cablePulled.Select(pulled => !pulled && !isolated)]);
-        DriveModelLinks();
+        lock (portsGate)
+        {
+            bool[] up;
+            lock (gate)
+            {
+                if (disposed)
+                {
+                    return;
+                }
+
+                bool isolated = fenced && Options.FenceKind == FenceKind.NetworkIsolation;
+                up = [.. cablePulled.Select(pulled => !pulled && !isolated)];
+                DriveModelLinks();
+            }
+
+            network.SetSwitchPorts(Network, up);
+        }
     }
 
     private void DrivePowerGood()

@@ -22,6 +22,7 @@ public sealed partial class SimulatedServer
     private bool lastReset;
     private bool lastPower;
     private bool lastFence;
+    private bool portsToFollow;
     private uint resetEdges;
     private uint powerEdges;
     private uint fenceEdges;
@@ -73,8 +74,11 @@ public sealed partial class SimulatedServer
         {
             try
             {
-                SampleRelays();
+                // Recorded before they are carried out: a fence's power-off takes the loop away
+                // for tens of ms or more, and a takeover hold released meanwhile would otherwise
+                // leave only its release on the timeline ("2 edges since last sample").
                 RecordOutputChanges();
+                SampleRelays();
                 WatchHeartbeat();
                 KeepFrozen();
             }
@@ -146,7 +150,15 @@ public sealed partial class SimulatedServer
             {
                 lastFence = fence;
                 OnFence(fence);
+                portsToFollow = Options.FenceKind == FenceKind.NetworkIsolation;
             }
+        }
+
+        if (portsToFollow)
+        {
+            // The network fence's bridge ports, outside the gate as every port change (FollowSwitchPorts).
+            portsToFollow = false;
+            FollowSwitchPorts();
         }
     }
 
@@ -185,6 +197,13 @@ public sealed partial class SimulatedServer
             SignalNamespace(PosixSignals.SigStop);
             SetServerInterfaces(up: false);
             return;
+        }
+
+        if (powered)
+        {
+            // Not booted before reset lets go: a lock-free reader (IsRunning) never sees the
+            // released server as running on its old boot, address and all.
+            booted = false;
         }
 
         resetHeld = false;
@@ -233,7 +252,7 @@ public sealed partial class SimulatedServer
         fenced = asserted;
         if (Options.FenceKind == FenceKind.NetworkIsolation)
         {
-            ApplySwitchPorts();
+            // The ports follow once the relay loop has left the gate (SampleRelays).
             timeline.Record(TimelineKind.Relay, Name, asserted ? "fence: network isolated" : "fence released: network restored");
             return;
         }

@@ -86,6 +86,17 @@ public sealed partial class SimulatedServer : IDisposable
 
     public bool IsFrozen { get { lock (gate) { return frozen || resetHeld; } } }
 
+    /// <summary>
+    /// Powered, booted, not held in reset and not frozen, read without waiting for the server's
+    /// gate. For observers that stamp what they see with the time they see it (the overlap
+    /// meter): the relay loop holds the gate through a whole reset or power-off (an `ip` spawn,
+    /// waiting for killed processes), and a reader blocked behind it would stamp the end of that
+    /// work as the moment the server stopped, inventing overlap. The flags are written under the
+    /// gate, and a change towards stopped writes its flag first (reset held, powered off, not
+    /// booted), so a reader sees the server stopped from the start of that change.
+    /// </summary>
+    public bool IsRunning => powered && booted && !resetHeld && !frozen;
+
     /// <summary>The ROLE output the board drives for this server (false when not wired or its writer is gone).</summary>
     public bool RoleAsserted => Wiring.RolePin is int pin && RelayAsserted(pin);
 
@@ -250,19 +261,31 @@ public sealed partial class SimulatedServer : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// A cable pulled or plugged in: the state changes under the gate, the bridge follows outside
+    /// it. The `ip` that moves the bridge port can take tens of ms on a loaded machine, and the
+    /// relay loop needs the gate to obey a reset: a real reset line does not wait for a cable, so
+    /// a reset the board asserts during a link flap must freeze the server at once (holding the
+    /// gate here once delayed that freeze by 65-146 ms, past the board's fence_confirm_ms).
+    /// </summary>
     private void SetCables(int? link, bool pulled)
     {
+        int[] links = [.. LinksOf(link)];
         lock (gate)
         {
-            foreach (int i in LinksOf(link))
+            foreach (int i in links)
             {
                 cablePulled[i] = pulled;
-                timeline.Record(TimelineKind.Fault, Name, $"link {i} {(pulled ? "down" : "up")}",
-                    Namespace is null ? "loopback mode: wire only, no traffic cut" : $"ip link set {Network.SwitchPorts[i]} {(pulled ? "down" : "up")}");
             }
-
-            ApplySwitchPorts();
         }
+
+        foreach (int i in links)
+        {
+            timeline.Record(TimelineKind.Fault, Name, $"link {i} {(pulled ? "down" : "up")}",
+                Namespace is null ? "loopback mode: wire only, no traffic cut" : $"ip link set {Network.SwitchPorts[i]} {(pulled ? "down" : "up")}");
+        }
+
+        FollowSwitchPorts();
     }
 
     private void SetSupply(int supply, bool failed)

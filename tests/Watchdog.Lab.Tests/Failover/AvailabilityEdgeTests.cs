@@ -95,7 +95,7 @@ public sealed class AvailabilityEdgeTests(ITestOutputHelper output)
         var web1Healthy = observer.Events(crashMs).Last(e => e.Kind == "state-healthy" && e.Node == "web1" && e.Timestamp <= web1Grant.Timestamp);
         long readyMs = Math.Max(web1Healthy.Timestamp, alert.Timestamp);
         output.WriteLine($"no acknowledged active for {web1Grant.Timestamp - grantToWeb2.Timestamp} ms; web1 granted {web1Grant.Timestamp - readyMs} ms after it was healthy and the grant to web2 had timed out");
-        // Once a member that can hear the board is healthy and the unheard grant timed out: fence web2 (fence_confirm 10 ms), one round.
+        // Once a member that can hear the board is healthy and the unheard grant timed out: fence web2 (fence_confirm_ms, ClusterConfigs.FenceConfirmMs), one round.
         Assert.InRange(web1Grant.Timestamp - readyMs, 0, 1000);
         Assert.Empty(SafetyChecker.Check(observer.Observations(), cluster.Overlap!.OverlapMs(0, cluster.Clock.NowMs)));
     }
