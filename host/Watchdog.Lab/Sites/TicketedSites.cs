@@ -304,10 +304,20 @@ public sealed class TicketedSites : IAsyncDisposable
     }
 
     /// <summary>Fault: the arbiter site's etcd member is killed.</summary>
-    public void LoseArbiter()
+    public void LoseArbiter() => LoseEtcdMember(Arbiter);
+
+    /// <summary>Fault: one etcd member (a site's, or the arbiter's) is killed; everything else runs on.</summary>
+    public void LoseEtcdMember(string member)
     {
-        Record($"{Arbiter} site lost (its etcd member)");
-        Etcd.Kill(Arbiter);
+        Record(member == Arbiter ? $"{Arbiter} site lost (its etcd member)" : $"site {member}'s etcd member lost");
+        Etcd.Kill(member);
+    }
+
+    /// <summary>Fault: <paramref name="name"/>'s broker stops; its board, servers and etcd member run on.</summary>
+    public async Task LoseBrokerAsync(string name)
+    {
+        Record($"site {name}'s broker lost");
+        await Site(name).StopBrokerAsync().ConfigureAwait(false);
     }
 
     private void Record(string what)

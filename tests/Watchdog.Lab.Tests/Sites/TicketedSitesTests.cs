@@ -8,8 +8,9 @@ namespace Watchdog.Lab.Tests.Sites;
 /// <summary>
 /// The faults of docs/dr.md's table on two real ticketed sites (<see cref="TicketedSites"/>):
 /// east holds the ticket and runs the active, west waits. A whole lost site hands the group to
-/// the other; a site cut off stops its active before the other starts one; a lost arbiter changes
-/// nothing. <see cref="SiteServingMeter"/> watches both sites all along: they never serve at once.
+/// the other; a site cut off stops its active before the other starts one; a lost arbiter or a
+/// lost etcd member of the holding site changes nothing; the holding site's broker lost never
+/// gives two active sites. <see cref="SiteServingMeter"/> watches both sites all along: they never serve at once.
 /// </summary>
 [Collection("rack")]
 public sealed class TicketedSitesTests(ITestOutputHelper output)
@@ -87,30 +88,83 @@ public sealed class TicketedSitesTests(ITestOutputHelper output)
     public async Task A_lost_arbiter_changes_nothing()
     {
         await using TicketedSites sites = await StartAsync();
+        await AssertNothingChangesAsync(sites, () => sites.LoseArbiter(), "the arbiter was lost");
+    }
+
+    /// <summary>The holder's own member gone: its keeper renews through the others (it is given every member, its own first).</summary>
+    [RootFact(Why, "mosquitto", "nft", "etcd", "setpriv")]
+    public async Task A_lost_etcd_member_at_the_holding_site_changes_nothing()
+    {
+        await using TicketedSites sites = await StartAsync();
+        await AssertNothingChangesAsync(sites, () => sites.LoseEtcdMember(East), "east's etcd member was lost");
+    }
+
+    /// <summary>
+    /// East's broker stops; its board, servers and etcd member run on. The board keeps the ticket
+    /// (it renews through etcd, not the broker), so west never serves.
+    /// </summary>
+    [RootFact(Why, "mosquitto", "nft", "etcd", "setpriv")]
+    public async Task A_lost_broker_at_the_holding_site_never_gives_two_active_sites()
+    {
+        await using TicketedSites sites = await StartAsync();
+        SiteTicketRecord before = (await sites.TicketAsync())!;
+        await sites.LoseBrokerAsync(East);
+
+        TimeSpan window = TimeSpan.FromMilliseconds(TicketedSites.Timing.EarliestTakeoverMs + 4000);
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < window)
+        {
+            Assert.Equal(East, (await sites.TicketAsync())?.Site);
+            Assert.False(sites.Meter.Serving(West), $"west serves {clock.ElapsedMilliseconds} ms after east's broker was lost" + Logs(sites));
+            await Task.Delay(200); // the pace of the checks within the window, not a wait for anything
+        }
+
+        output.WriteLine($"east's broker lost: ticket still east's after {window.TotalMilliseconds:F0} ms (lease {before.Lease} -> {(await sites.TicketAsync())?.Lease}), west served none");
+
+        // Recovery is reported, not asserted: east's agents step down after DemoteWhenSilentMs of
+        // board silence, and the board does not yet grant the active again to a member that
+        // stepped down by itself (it still counts it active): east ran none for 90 s after its
+        // broker came back. A known gap (docs/dr.md, "What happens on each fault"); the safety
+        // half (never two active sites, the ticket kept) is what this test holds.
+        var back = Stopwatch.StartNew();
+        await sites.Site(East).StartBrokerAgainAsync(CancellationToken.None);
+        bool recovered = await sites.WaitForActiveAtAsync(East, Takeover, CancellationToken.None);
+        output.WriteLine(recovered
+            ? $"broker back: east runs its active {back.ElapsedMilliseconds} ms later"
+            : $"broker back: east ran no active within {Takeover.TotalSeconds:F0} s (the known gap)");
+        Assert.False(sites.Meter.Serving(West), "west serves after east's broker came back");
+        Assert.Equal(East, (await sites.TicketAsync())?.Site);
+        Assert.Equal(0, sites.Meter.OverlapMs());
+    }
+
+    /// <summary>
+    /// A negative result needs a span to hold over: longer than the lease plus acquire-after,
+    /// after which a ticket east failed to renew would have expired and been taken. Checked all
+    /// along, not once at the end.
+    /// </summary>
+    private async Task AssertNothingChangesAsync(TicketedSites sites, Action fault, string what)
+    {
         SiteTicketRecord before = (await sites.TicketAsync())!;
         var roles = sites.East.Observer.LatestRoles(Group)!;
         string active = roles.Active[0];
 
-        sites.LoseArbiter();
+        fault();
 
-        // A negative result needs a span to hold over: longer than the lease plus acquire-after,
-        // after which a ticket east failed to renew would have expired and been taken. Checked all
-        // along, not once at the end.
         TimeSpan window = TimeSpan.FromMilliseconds(TicketedSites.Timing.EarliestTakeoverMs + 4000);
         var clock = Stopwatch.StartNew();
         int reads = 0;
         while (clock.Elapsed < window)
         {
             SiteTicketRecord? now = await sites.TicketAsync();
-            Assert.True(now == before, $"{clock.ElapsedMilliseconds} ms after the arbiter was lost the ticket is {now?.ToString() ?? "held by nobody (or unreadable)"}, was {before}");
-            Assert.True(sites.Meter.Serving(East), $"east stopped serving {clock.ElapsedMilliseconds} ms after the arbiter was lost" + Logs(sites));
-            Assert.False(sites.Meter.Serving(West), $"west serves {clock.ElapsedMilliseconds} ms after the arbiter was lost");
+            Assert.True(now == before, $"{clock.ElapsedMilliseconds} ms after {what} the ticket is {now?.ToString() ?? "held by nobody (or unreadable)"}, was {before}");
+            Assert.True(sites.Meter.Serving(East), $"east stopped serving {clock.ElapsedMilliseconds} ms after {what}" + Logs(sites));
+            Assert.False(sites.Meter.Serving(West), $"west serves {clock.ElapsedMilliseconds} ms after {what}");
             Assert.Equal([active], sites.East.Observer.LatestRoles(Group)!.Active);
             reads++;
             await Task.Delay(200); // the pace of the checks within the window, not a wait for anything
         }
 
-        output.WriteLine($"{window.TotalMilliseconds:F0} ms without the arbiter: {reads} reads, east kept the ticket on lease {before.Lease} (renewed: the lease is {TicketedSites.Timing.LeaseMs} ms) and {active} active at epoch {roles.Epoch}");
+        output.WriteLine($"{window.TotalMilliseconds:F0} ms after {what}: {reads} reads, east kept the ticket on lease {before.Lease} (renewed: the lease is {TicketedSites.Timing.LeaseMs} ms) and {active} active at epoch {roles.Epoch}");
         Assert.Equal(roles.Epoch, sites.East.Observer.LatestRoles(Group)!.Epoch);
         Assert.Equal(0, sites.Meter.OverlapMs());
     }
