@@ -27,7 +27,7 @@ public sealed record SiteRpo(string NewPrimary, bool InRecovery, RpoResult Rows,
 public sealed class SiteRpoRun
 {
     /// <summary>Rows acknowledged before the fault: the writes flow to the primary.</summary>
-    private const int RowsBeforeFault = 10;
+    public const int RowsBeforeFault = 10;
 
     private static readonly TimeSpan FlowTimeout = TimeSpan.FromSeconds(30);
 

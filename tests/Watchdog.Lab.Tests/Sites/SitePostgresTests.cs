@@ -46,7 +46,9 @@ public sealed class SitePostgresTests(ITestOutputHelper output)
         Assert.True(await sites.West.WaitUntilSettledAsync(null, Takeover, CancellationToken.None), "west did not run the active after east was lost" + sites.BoardLogs());
         SiteRpo result = await rpo.FinishAsync(West, faultWallMs, output.WriteLine, CancellationToken.None);
 
-        Assert.True(result.Rows.Acked > 10, $"only {result.Rows.Acked} rows were acknowledged: the count proves little");
+        // StartAsync returns once this many are acknowledged and the fault follows at once: more
+        // is the machine's pace, not something the test may count on (10 exactly on a calm one).
+        Assert.True(result.Rows.Acked >= SiteRpoRun.RowsBeforeFault, $"only {result.Rows.Acked} rows were acknowledged before the fault, fewer than the {SiteRpoRun.RowsBeforeFault} the writer waits for");
         Assert.Equal(0, result.Rows.RpoRows);
         Assert.Equal(0, result.RpoMs);
         Assert.False(result.InRecovery, $"west's granted member {result.NewPrimary} is still in recovery: the grant made no primary");
