@@ -15,14 +15,7 @@ public sealed class RecipeTests(ITestOutputHelper output)
         PostgresServer node1 = await cluster.StartPrimaryAsync("node1", ReplicationMode.Synchronous, "node1", "node2");
         PostgresServer node2 = await cluster.StartStandbyAsync(node1, "node2");
         await Replication.WaitStreamingAsync(node1, "node2", asSync: true);
-        await using (var admin = new NpgsqlConnection(node1.ConnectionString()))
-        {
-            await admin.OpenAsync();
-            await EpochFence.InstallAsync(admin);
-            await new NpgsqlCommand("CREATE TABLE orders (id int)", admin).ExecuteNonQueryAsync();
-            await EpochFence.ProtectAsync(admin, "orders");
-            await EpochFence.RaiseAsync(admin, 6);
-        }
+        await InstallFencedOrdersAsync(node1, epoch: 6);
 
         await Replication.WaitReplayedAsync(node1, node2);
 
@@ -40,13 +33,7 @@ public sealed class RecipeTests(ITestOutputHelper output)
         Assert.False(older.Succeeded);
         Assert.Contains("fence is at epoch 7, above this grant's epoch 5", older.Stderr, StringComparison.Ordinal);
 
-        var rejoin = Hook(node1, epoch: 7);
-        rejoin["WATCHDOG_PG_PRIMARY_HOST"] = "127.0.0.1";
-        rejoin["WATCHDOG_PG_PRIMARY_PORT"] = node2.Options.Port.ToString();
-        rejoin["WATCHDOG_PG_NAME"] = "node1";
-        rejoin["WATCHDOG_PG_LOG"] = node1.LogFile;
-        rejoin["WATCHDOG_PG_CTL_OPTIONS"] = $"-p {node1.Options.Port} -k {node1.Options.SocketDirectory} -c listen_addresses=127.0.0.1";
-        ProcessOutcome rejoined = await RunOkAsync("rejoin.sh", rejoin);
+        ProcessOutcome rejoined = await RunOkAsync("rejoin.sh", Rejoin(node1, node2, epoch: 7));
         Assert.Contains("rewound", rejoined.Stderr, StringComparison.Ordinal);
 
         // node1 is node2's synchronous standby now, so the write below commits only with it.
@@ -70,14 +57,7 @@ public sealed class RecipeTests(ITestOutputHelper output)
         PostgresServer origin = await cluster.StartPrimaryAsync("origin", ReplicationMode.Asynchronous, []);
         PostgresServer first = await cluster.StartStandbyAsync(origin, "first");
         PostgresServer second = await cluster.StartStandbyAsync(origin, "second");
-        await using (var admin = new NpgsqlConnection(origin.ConnectionString()))
-        {
-            await admin.OpenAsync();
-            await EpochFence.InstallAsync(admin);
-            await new NpgsqlCommand("CREATE TABLE orders (id int)", admin).ExecuteNonQueryAsync();
-            await EpochFence.ProtectAsync(admin, "orders");
-            await EpochFence.RaiseAsync(admin, 1);
-        }
+        await InstallFencedOrdersAsync(origin, epoch: 1);
 
         await Replication.WaitReplayedAsync(origin, first);
         await Replication.WaitReplayedAsync(origin, second);
@@ -92,13 +72,7 @@ public sealed class RecipeTests(ITestOutputHelper output)
         await WriteAsync(second, epoch: 3, id: 2);
         Assert.Equal("00000002", await second.QueryAsync<string>("SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)"));
 
-        var rejoin = Hook(first, epoch: 3);
-        rejoin["WATCHDOG_PG_PRIMARY_HOST"] = "127.0.0.1";
-        rejoin["WATCHDOG_PG_PRIMARY_PORT"] = second.Options.Port.ToString();
-        rejoin["WATCHDOG_PG_NAME"] = "first";
-        rejoin["WATCHDOG_PG_LOG"] = first.LogFile;
-        rejoin["WATCHDOG_PG_CTL_OPTIONS"] = $"-p {first.Options.Port} -k {first.Options.SocketDirectory} -c listen_addresses=127.0.0.1";
-        ProcessOutcome rejoined = await RunOkAsync("rejoin.sh", rejoin);
+        ProcessOutcome rejoined = await RunOkAsync("rejoin.sh", Rejoin(first, second, epoch: 3));
         Assert.Contains("not rewinding: this node made timeline 2", rejoined.Stderr, StringComparison.Ordinal);
         Assert.Contains("cloned", rejoined.Stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(first.Options.DataDirectory.TrimEnd('/') + ".promoted"), "the rejoined node no longer counts as a former primary");
@@ -143,6 +117,29 @@ public sealed class RecipeTests(ITestOutputHelper output)
         ["WATCHDOG_EPOCH"] = epoch.ToString(),
         ["WATCHDOG_NODE"] = server.Name,
     };
+
+    /// <summary>rejoin.sh's environment: <paramref name="node"/> back as a standby of <paramref name="primary"/>, on its own port and socket.</summary>
+    private static Dictionary<string, string> Rejoin(PostgresServer node, PostgresServer primary, long epoch)
+    {
+        var environment = Hook(node, epoch);
+        environment["WATCHDOG_PG_PRIMARY_HOST"] = "127.0.0.1";
+        environment["WATCHDOG_PG_PRIMARY_PORT"] = primary.Options.Port.ToString();
+        environment["WATCHDOG_PG_NAME"] = node.Name;
+        environment["WATCHDOG_PG_LOG"] = node.LogFile;
+        environment["WATCHDOG_PG_CTL_OPTIONS"] = $"-p {node.Options.Port} -k {node.Options.SocketDirectory} -c listen_addresses=127.0.0.1";
+        return environment;
+    }
+
+    /// <summary>The fence and a protected table <c>orders</c> on <paramref name="primary"/>, the fence at <paramref name="epoch"/>.</summary>
+    private static async Task InstallFencedOrdersAsync(PostgresServer primary, long epoch)
+    {
+        await using var admin = new NpgsqlConnection(primary.ConnectionString());
+        await admin.OpenAsync();
+        await EpochFence.InstallAsync(admin);
+        await new NpgsqlCommand("CREATE TABLE orders (id int)", admin).ExecuteNonQueryAsync();
+        await EpochFence.ProtectAsync(admin, "orders");
+        await EpochFence.RaiseAsync(admin, epoch);
+    }
 
     private static async Task WriteAsync(PostgresServer server, long epoch, int id)
     {
