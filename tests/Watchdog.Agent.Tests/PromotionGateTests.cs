@@ -12,15 +12,6 @@ namespace Watchdog.Agent.Tests;
 /// </summary>
 public sealed class PromotionGateTests
 {
-    /// <summary>A probe whose answer the test sets.</summary>
-    private sealed class ScriptedProbe : IProbe
-    {
-        public bool Ok { get; set; }
-
-        public Task<ProbeOutcome> ProbeAsync(CancellationToken ct) =>
-            Task.FromResult(Ok ? ProbeOutcome.Pass("in sync") : ProbeOutcome.Fail("replay 40 MB behind"));
-    }
-
     private static (CheckRunner Runner, ScriptedProbe Probe, AgentStatus Status, RecordingEvents Events) Gate(int successThreshold = 1)
     {
         var options = new CheckOptions { Name = "pg-sync", Kind = "postgres", GatesPromotion = true, FailThreshold = 1, SuccessThreshold = successThreshold };
@@ -29,7 +20,7 @@ public sealed class PromotionGateTests
         status.Declare(required.Name, required.Required, required.GatesPromotion);
         status.SetCheck("port", true, "open");
         var events = new RecordingEvents();
-        var probe = new ScriptedProbe();
+        var probe = new ScriptedProbe("in sync", "replay 40 MB behind");
         return (new CheckRunner(options, probe, status, new CheckActions(options, events), TimeProvider.System), probe, status, events);
     }
 

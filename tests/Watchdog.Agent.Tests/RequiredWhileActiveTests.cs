@@ -9,20 +9,12 @@ namespace Watchdog.Agent.Tests;
 /// </summary>
 public sealed class RequiredWhileActiveTests
 {
-    private sealed class ScriptedProbe : IProbe
-    {
-        public bool Ok { get; set; }
-
-        public Task<ProbeOutcome> ProbeAsync(CancellationToken ct) =>
-            Task.FromResult(Ok ? ProbeOutcome.Pass("connected") : ProbeOutcome.Fail("connect failed: ConnectionRefused"));
-    }
-
     private static (CheckRunner Runner, ScriptedProbe Probe, AgentStatus Status, RecordingEvents Events) Port(string requiredWhen)
     {
         var options = new CheckOptions { Name = "db-port", Kind = "tcp", Host = "127.0.0.1", Port = 5432, Required = true, RequiredWhen = requiredWhen, FailThreshold = 1, SuccessThreshold = 1 };
         var status = new AgentStatus();
         var events = new RecordingEvents();
-        var probe = new ScriptedProbe();
+        var probe = new ScriptedProbe("connected", "connect failed: ConnectionRefused");
         return (new CheckRunner(options, probe, status, new CheckActions(options, events), TimeProvider.System), probe, status, events);
     }
 
