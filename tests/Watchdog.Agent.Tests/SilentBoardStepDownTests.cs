@@ -67,6 +67,32 @@ public sealed class SilentBoardStepDownTests
         Assert.Equal(7, actions.Calls[^1].Epoch);
     }
 
+    [Fact]
+    public async Task After_stepping_down_it_takes_active_again_only_from_a_newer_epoch()
+    {
+        // The board ends the claim of an active that says "standby@7" unasked and grants under a
+        // new epoch; that is sound only if no grant at 7 can make the node active again.
+        var time = new FakeTimeProvider();
+        var events = new RecordingEvents();
+        var status = new AgentStatus();
+        BoardContact contact = new(status, events, time, lostAfterMs: 60_000, demoteWhenSilentMs: 6000);
+        var actions = new RecordingActions();
+        var roles = new RoleState("n1", "g1", actions, status, events, contact, time);
+        Grant At(long epoch) => new() { Group = "g1", Node = "n1", Role = NodeRole.Active, Epoch = epoch, Reason = "test", Timestamp = 1 };
+        await roles.HandleGrantAsync(At(7), live: true, CancellationToken.None);
+        await roles.DemoteAsync("board silent", roles.HighestEpoch, CancellationToken.None);
+        int calls = actions.Calls.Count;
+
+        await roles.HandleGrantAsync(At(7), live: true, CancellationToken.None);
+        Assert.Equal(NodeRole.Standby, roles.Role);
+        Assert.Equal(calls, actions.Calls.Count);
+        Assert.Contains(events.All, e => e.Kind == "grant-stale" && e.Detail.Contains("stepped down at epoch 7", StringComparison.Ordinal));
+
+        await roles.HandleGrantAsync(At(8), live: true, CancellationToken.None);
+        Assert.Equal(NodeRole.Active, roles.Role);
+        Assert.Equal(8, actions.Calls[^1].Epoch);
+    }
+
     private sealed class RecordingActions : IRoleActions
     {
         public List<RoleChange> Calls { get; } = [];

@@ -6,7 +6,8 @@ namespace Watchdog.Firmware.Core
     /// alone, or silence, ends none. GroupArbiter.ReleaseClaim is the one place that ends a claim,
     /// and says what each reason does: confirmed out (it cannot act), demotion acknowledged (it
     /// stepped down by its own word), handed back (its promote was rolled back), reports not
-    /// active (after a restart it claimed only because the board could not be sure).
+    /// active (after a restart it claimed only because the board could not be sure), stepped down
+    /// (it left its granted role on its own, unasked, and says so at the group's epoch).
     /// </summary>
-    internal enum ClaimRelease { ConfirmedOut = 0, DemotionAcknowledged = 1, HandedBack = 2, ReportsNotActive = 3 }
+    internal enum ClaimRelease { ConfirmedOut = 0, DemotionAcknowledged = 1, HandedBack = 2, ReportsNotActive = 3, SteppedDown = 4 }
 }

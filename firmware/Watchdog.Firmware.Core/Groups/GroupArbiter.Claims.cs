@@ -36,6 +36,12 @@ namespace Watchdog.Firmware.Core
                     _members[m].RoleOut = false;
                     _passedOverUntil[m] = _ctx.Now + _ctx.Timing.GrantAckTimeout;
                     break;
+                case ClaimRelease.SteppedDown:
+                    // Its agent left the granted role on its own (GroupArbiter.SteppedDownOnItsOwn):
+                    // standby, and the group grants under a new epoch.
+                    _role[m] = NodeRole.Standby;
+                    _members[m].RoleOut = false;
+                    break;
                 case ClaimRelease.DemotionAcknowledged:
                     // Its agent acknowledged a demotion granted after the claim (an unexpected
                     // claim included): the demotion is answered.
@@ -48,6 +54,41 @@ namespace Watchdog.Firmware.Core
                     // group's and the persisted one, so it saw the latest round.
                     break;
             }
+        }
+
+        /// <summary>
+        /// The member granted active says standby at the group's epoch, though nobody asked it to
+        /// step down: its agent left the role on its own (it heard nothing from the board for
+        /// Board:DemoteWhenSilentMs while the broker was away, say). Left alone, the board would go
+        /// on counting it as the active and grant nobody: the group would have no active until
+        /// something else changed. Its claim ends by its own word, as an acknowledged demotion's
+        /// does, and the role is granted under a new epoch: to it again when it is fit (nothing
+        /// moves), else to the best member. Sound because every round grants every member at the
+        /// group's epoch, an agent reaches an epoch only by carrying out that epoch's grant, and it
+        /// never takes active again at an epoch it stepped down at (the agent's RoleState): a state
+        /// saying standby at the group's epoch is news from after its grant, and stays true until
+        /// a newer round. A state from before the latest round carries an older epoch and ends
+        /// nothing; a grant still waiting for its acknowledgement is left to the acknowledgement
+        /// (a failed promote is handed back there).
+        /// </summary>
+        private bool SteppedDownOnItsOwn(int m)
+        {
+            ChannelUnit u = _members[m];
+            if (!_claim[m] || _role[m] != NodeRole.Active || _unexpected[m] || _demoteEpoch[m] != 0 || _grantEpoch[m] != 0 || Phase != GroupPhase.Stable
+                || u.ReportedRole == NodeRole.Active || u.ReportedEpoch < Epoch || u.ReportedEpoch < _ctx.PersistedAtStart)
+            {
+                return false;
+            }
+
+            ReleaseClaim(m, ClaimRelease.SteppedDown);
+            _ctx.Event("claim-stepped-down", Severity.Warning, u.Config.Node, Config.Name,
+                u.Config.Node + " reports " + WireWords.Of(u.ReportedRole) + "@" + u.ReportedEpoch.ToString() + " without being asked to step down: it left the active role on its own; the role is granted again under a new epoch");
+            if (Config.Mode == GroupMode.ActiveStandby && ClaimCount == 0 && Fit(m, -1) && u.Reachable)
+            {
+                Promote(m, u.Config.Node + " stepped down on its own and is fit");
+            }
+
+            return true;
         }
 
         private void NoteUnexpectedClaim(int m)

@@ -71,7 +71,8 @@ namespace Watchdog.Firmware.Core
         /// <summary>
         /// An agent reported its state. A member that claims only because the board could not be
         /// sure (after a restart), and now says it is not active at an epoch at least as new as
-        /// the group's and the persisted one, no longer claims: it saw the latest round.
+        /// the group's and the persisted one, no longer claims: it saw the latest round. So does
+        /// a granted active that says so unasked (SteppedDownOnItsOwn).
         /// </summary>
         public void OnNodeState(int m)
         {
@@ -97,7 +98,7 @@ namespace Watchdog.Firmware.Core
             }
 
             NoteUnexpectedClaim(m);
-            if (!_claim[m] || _role[m] == NodeRole.Active || _demoteEpoch[m] > 0)
+            if (SteppedDownOnItsOwn(m) || !_claim[m] || _role[m] == NodeRole.Active || _demoteEpoch[m] > 0)
             {
                 return;
             }

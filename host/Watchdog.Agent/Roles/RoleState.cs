@@ -6,7 +6,10 @@ namespace Watchdog.Agent.Roles;
 /// The node's role as granted by the board. Grants are applied one at a time in arrival order;
 /// a grant with an epoch lower than the highest seen is ignored (a stale retained grant or a
 /// delayed message from before a failover must never undo a newer decision). Each applied grant
-/// is answered with a GrantAck saying whether the actions succeeded.
+/// is answered with a GrantAck saying whether the actions succeeded. A node that left the active
+/// role other than by a grant (the board's silence, the ROLE wire, a demote request) takes it
+/// again only from a grant with a newer epoch: its "standby at epoch E" stays true, and the board,
+/// hearing it, ends the claim and grants under a new epoch (the core's GroupArbiter.SteppedDownOnItsOwn).
 /// </summary>
 public sealed class RoleState
 {
@@ -20,6 +23,7 @@ public sealed class RoleState
     private readonly SemaphoreSlim _serial = new(1, 1);
     private readonly EpochMemory _memory;
     private long _highestEpoch;
+    private long _steppedDownAt = -1;
     private volatile NodeRole _role = NodeRole.None;
     private Grant? _latest;
 
@@ -73,6 +77,12 @@ public sealed class RoleState
             if (grant.Epoch < _highestEpoch)
             {
                 _events.Raise("grant-stale", Severity.Warning, "ignored grant of " + WireWords.Of(grant.Role) + " with epoch " + grant.Epoch + " below the highest seen " + _highestEpoch);
+                return;
+            }
+
+            if (grant.Role == NodeRole.Active && grant.Epoch <= _steppedDownAt)
+            {
+                _events.Raise("grant-stale", Severity.Warning, "ignored grant of active with epoch " + grant.Epoch + ": this node stepped down at epoch " + _steppedDownAt + " and takes the role again only from a newer grant");
                 return;
             }
 
@@ -168,6 +178,7 @@ public sealed class RoleState
             var change = new RoleChange(_group, NodeRole.Active, NodeRole.Standby, _highestEpoch, reason);
             RoleActionResult result = await _actions.DemoteAsync(change, ct).ConfigureAwait(false);
             _role = NodeRole.Standby;
+            _steppedDownAt = _highestEpoch;
             _status.SetRole(_role, _highestEpoch, change.Reason + (result.Ok ? "" : "; demote actions failed: " + result.Detail));
             _events.Raise("role-changed", result.Ok ? Severity.Warning : Severity.Alert, "active -> standby: " + change.Reason + (result.Ok ? "" : "; demote actions failed: " + result.Detail));
         }

@@ -254,7 +254,7 @@ internal sealed class Rack
     public void AgentReconnects(SimServer s)
     {
         var g = RetainedGrant(s.Node);
-        if (g is not null && g.Epoch >= s.Epoch && s.Role != g.Role)
+        if (g is not null && g.Epoch >= s.Epoch && s.Role != g.Role && !(g.Role == NodeRole.Active && g.Epoch <= s.SteppedDownAt))
         {
             s.Role = g.Role;
             s.Epoch = g.Epoch;
@@ -270,6 +270,23 @@ internal sealed class Rack
     }
 
     /// <summary>Delivers the agent's state to the board now (the claim is heard before anything else happens to it).</summary>
+    /// <summary>
+    /// The agent leaves the active role on its own, as after Board:DemoteWhenSilentMs: standby at
+    /// its epoch, and from then on it takes active only from a newer grant (the agent's RoleState).
+    /// Its state goes out when it can reach the broker.
+    /// </summary>
+    public void StepDown(SimServer s)
+    {
+        if (s.Role != NodeRole.Active)
+        {
+            return;
+        }
+
+        s.Role = NodeRole.Standby;
+        s.SteppedDownAt = s.Epoch;
+        PublishState(s);
+    }
+
     public void PublishStateNow(SimServer s) => Step(s.State(GroupOf(s.Node), WallMs));
 
     public void PublishState(SimServer s) => _pending.Enqueue(() =>
@@ -415,7 +432,7 @@ internal sealed class Rack
     private void Deliver(Grant g)
     {
         var s = Server(g.Node);
-        if (!s.Reachable || g.Epoch < s.Epoch)
+        if (!s.Reachable || g.Epoch < s.Epoch || (g.Role == NodeRole.Active && g.Epoch <= s.SteppedDownAt))
         {
             return;
         }

@@ -8,11 +8,12 @@ namespace Watchdog.Firmware.Core.Tests.Harness;
 /// was persisted), signed operator commands, an agent that acts on a forged grant (active at the
 /// current epoch or far above it, with no grant a board key sealed) and a captured command sent
 /// again, an agent whose readiness to be promoted comes and goes, and the site ticket of a group
-/// that has one coming and going (taken at times above an epoch floor the other site reached).
+/// that has one coming and going (taken at times above an epoch floor the other site reached), and
+/// an active whose agent steps down on its own.
 /// </summary>
 internal static class RackFuzz
 {
-    public const int Kinds = 24;
+    public const int Kinds = 25;
 
     public static void Apply(Rack rack, int kind, int nodeIndex, int amount, bool commands)
     {
@@ -105,6 +106,11 @@ internal static class RackFuzz
                 break;
             case 23:
                 FlipTicket(rack, amount);
+                break;
+            case 24:
+                // The active's agent leaves the role on its own (Board:DemoteWhenSilentMs after the
+                // broker went away, say); the board hears it when it can.
+                rack.StepDown(s);
                 break;
             default:
                 if (commands)

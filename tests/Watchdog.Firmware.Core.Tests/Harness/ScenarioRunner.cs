@@ -289,6 +289,7 @@ internal sealed class ScenarioRunner
             else if (opt == "acks=on") { s.Acks = true; Rack.ReleaseHeldAcks(s); }
             else if (opt == "acks=late") { s.Acks = true; s.HoldAcks = true; }
             else if (opt == "publish") { Rack.PublishState(s); }
+            else if (opt == "step-down") { Rack.StepDown(s); }
             else if (opt == "installed=no") { s.Installed = false; }
             else if (opt == "installed=yes") { s.Installed = true; }
             else if (opt == "powered-on") { s.PowerOnNow(); }

@@ -57,6 +57,9 @@ internal sealed class SimServer
     public NodeRole Role { get; set; }
     public long Epoch { get; set; }
 
+    /// <summary>The epoch at which its agent last left the active role on its own (-1: never); a grant of active at or below it is refused.</summary>
+    public long SteppedDownAt { get; set; } = -1;
+
     /// <summary>
     /// True while its role and epoch come from no grant a board key sealed (a forged or foreign
     /// grant it acted on): its states then reach the core with the grant proof failing, as the
