@@ -237,18 +237,26 @@ public sealed class SimulatedServerNamespaceTests(ITestOutputHelper output) : Vi
     public void Heartbeat_start_and_stop_land_on_the_timeline()
     {
         SimulatedServer server = AddServerWithService(new ServerOptions { HeartbeatSilence = TimeSpan.FromMilliseconds(100) });
+        double beforeFirst = Rack.Timeline.NowMs;
+        double beforeLast = 0, afterLast = 0;
         for (int i = 0; i < 10; i++)
         {
+            // The edges' own times are what the timeline shows: a stall here longer than the
+            // silence may add a stop and a start in between, and a stall of the watcher may
+            // stamp the start at a later edge; the last stop is stamped at the last edge.
+            beforeLast = Rack.Timeline.NowMs;
             Rack.Wires.Toggle(server.Wiring.HeartbeatPin, Watchdog.VirtualWires.WireWriter.Agent);
+            afterLast = Rack.Timeline.NowMs;
             Thread.Sleep(10);
         }
 
-        TimelineEvent? stopped = Rack.Timeline.WaitFor(e => e.What == "heartbeat stopped", Timeout);
-        TimelineEvent? started = Rack.Timeline.First(e => e.What == "heartbeat started");
+        TimelineEvent? started = Rack.Timeline.First(e => e.What == "heartbeat started", beforeFirst);
+        TimelineEvent? stopped = Rack.Timeline.WaitFor(e => e.What == "heartbeat stopped", Timeout, beforeLast);
 
         Assert.NotNull(started);
         Assert.NotNull(stopped);
-        Assert.InRange(stopped.AtMs - started.AtMs, 50, 1000); // from first to last edge: ~90 ms of toggling
+        Assert.InRange(started.AtMs, beforeFirst, afterLast); // at an edge, the first unless the watcher stalled
+        Assert.InRange(stopped.AtMs, beforeLast, afterLast); // at the last edge, after the silence
     }
 
     [RootFact]
