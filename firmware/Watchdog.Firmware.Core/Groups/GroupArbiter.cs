@@ -473,18 +473,31 @@ namespace Watchdog.Firmware.Core
             _alerted = "";
         }
 
-        /// <summary>A new epoch, a retained grant for every member, the group's roles. The ROLE lines follow the grants.</summary>
+        /// <summary>
+        /// A new epoch, a retained grant for every member, the group's roles. The ROLE lines follow
+        /// the grants. The grants of active go out first: the glue publishes one message at a
+        /// time, and a takeover waits for the new active's grant, not for the others (whose order
+        /// means nothing: each goes to its own member, and the round was decided before any).
+        /// </summary>
         private void Round(string reason)
         {
             Epoch = _ctx.NextEpoch();
-            for (int m = 0; m < _members.Length; m++)
+            for (int pass = 0; pass < 2; pass++)
             {
-                NodeRole role = _role[m] == NodeRole.Active ? NodeRole.Active : NodeRole.Standby;
-                _role[m] = role;
-                _members[m].RoleOut = role == NodeRole.Active;
-                if (role != NodeRole.Active) { _grantEpoch[m] = 0; }
-                _ctx.Grant(Config.Name, _members[m].Config.Node, role, Epoch, reason);
-                if (_members[m].TakeoverHeld && !_claim[m]) { _releasePending[m] = true; }
+                for (int m = 0; m < _members.Length; m++)
+                {
+                    NodeRole role = _role[m] == NodeRole.Active ? NodeRole.Active : NodeRole.Standby;
+                    if ((role == NodeRole.Active) != (pass == 0))
+                    {
+                        continue;
+                    }
+
+                    _role[m] = role;
+                    _members[m].RoleOut = role == NodeRole.Active;
+                    if (role != NodeRole.Active) { _grantEpoch[m] = 0; }
+                    _ctx.Grant(Config.Name, _members[m].Config.Node, role, Epoch, reason);
+                    if (_members[m].TakeoverHeld && !_claim[m]) { _releasePending[m] = true; }
+                }
             }
 
             PublishRoles(reason);
