@@ -53,7 +53,7 @@ public static class FrontierPlot
             svg.Text(Left - 6, Y(ms) + 4, Ms(ms), 11, anchor: "end");
         }
 
-        svg.Text(16, Top + (plotH / 2), "RTO ms", 11, anchor: "middle");
+        svg.Text(4, Top + (plotH / 2), "RTO ms", 11, anchor: "start");
         svg.Line(Left, Y(goalMs), Left + plotW, Y(goalMs), "#c0392b", 1.2, "6 4");
         svg.Text(Left + plotW - 4, Y(goalMs) - 5, $"goal: p99 under {Ms(goalMs)} ms", 11, "#c0392b", "end");
 
