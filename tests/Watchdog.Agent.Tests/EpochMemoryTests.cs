@@ -48,6 +48,26 @@ public sealed class EpochMemoryTests : IDisposable
     }
 
     [Fact]
+    public async Task After_a_restart_the_grant_of_active_it_acted_on_before_is_not_taken_again()
+    {
+        // The retained grant of before the restart is still on the broker; taking it again would
+        // make the node active at an epoch whose "standby" it may already have reported, and the
+        // board, hearing that, grants under a newer epoch (the core's SteppedDownOnItsOwn).
+        string file = Path.Combine(_dir, "epoch");
+        var before = Start(file);
+        await before.Roles.HandleGrantAsync(G(NodeRole.Active, 7), live: true, "proof-7", CancellationToken.None);
+        Assert.Equal(NodeRole.Active, before.Roles.Role);
+
+        var after = Start(file);
+        await after.Roles.HandleGrantAsync(G(NodeRole.Active, 7), live: false, "proof-7", CancellationToken.None);
+        Assert.Equal(NodeRole.None, after.Roles.Role);
+        Assert.Contains(after.Events.All, e => e.Kind == "grant-stale" && e.Detail.Contains("left the role at epoch 7", StringComparison.Ordinal));
+
+        await after.Roles.HandleGrantAsync(G(NodeRole.Active, 8), live: true, "proof-8", CancellationToken.None);
+        Assert.Equal(NodeRole.Active, after.Roles.Role);
+    }
+
+    [Fact]
     public async Task Without_a_file_the_memory_ends_with_the_process()
     {
         var before = Start("");

@@ -86,7 +86,7 @@ public sealed class SilentBoardStepDownTests
         await roles.HandleGrantAsync(At(7), live: true, CancellationToken.None);
         Assert.Equal(NodeRole.Standby, roles.Role);
         Assert.Equal(calls, actions.Calls.Count);
-        Assert.Contains(events.All, e => e.Kind == "grant-stale" && e.Detail.Contains("stepped down at epoch 7", StringComparison.Ordinal));
+        Assert.Contains(events.All, e => e.Kind == "grant-stale" && e.Detail.Contains("left the role at epoch 7", StringComparison.Ordinal));
 
         await roles.HandleGrantAsync(At(8), live: true, CancellationToken.None);
         Assert.Equal(NodeRole.Active, roles.Role);

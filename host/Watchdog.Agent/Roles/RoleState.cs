@@ -7,8 +7,8 @@ namespace Watchdog.Agent.Roles;
 /// a grant with an epoch lower than the highest seen is ignored (a stale retained grant or a
 /// delayed message from before a failover must never undo a newer decision). Each applied grant
 /// is answered with a GrantAck saying whether the actions succeeded. A node that left the active
-/// role other than by a grant (the board's silence, the ROLE wire, a demote request) takes it
-/// again only from a grant with a newer epoch: its "standby at epoch E" stays true, and the board,
+/// role other than by a grant (the board's silence, the ROLE wire, a demote request, a restart of
+/// the agent) takes it again only from a grant with a newer epoch: its "standby at epoch E" stays true, and the board,
 /// hearing it, ends the claim and grants under a new epoch (the core's GroupArbiter.SteppedDownOnItsOwn).
 /// </summary>
 public sealed class RoleState
@@ -43,6 +43,10 @@ public sealed class RoleState
         _time = time;
         _memory = memory;
         _highestEpoch = memory.Load();
+        // A restart left whatever role the node held (the start sweeps a leftover address): like a
+        // step-down, it takes active again only from a grant newer than the epoch it remembers, not
+        // from the retained grant of before the restart.
+        _steppedDownAt = _highestEpoch;
     }
 
     /// <summary>Published after a grant was carried out (or failed).</summary>
@@ -82,7 +86,7 @@ public sealed class RoleState
 
             if (grant.Role == NodeRole.Active && grant.Epoch <= _steppedDownAt)
             {
-                _events.Raise("grant-stale", Severity.Warning, "ignored grant of active with epoch " + grant.Epoch + ": this node stepped down at epoch " + _steppedDownAt + " and takes the role again only from a newer grant");
+                _events.Raise("grant-stale", Severity.Warning, "ignored grant of active with epoch " + grant.Epoch + ": this node left the role at epoch " + _steppedDownAt + " (stepped down, or the agent restarted) and takes it again only from a newer grant");
                 return;
             }
 

@@ -269,10 +269,15 @@ internal sealed class SimServer
 
     private void AgentStarts(Rack rack)
     {
-        // A restarted agent takes its role from the retained grant the broker keeps for it.
+        // A restarted agent takes its role from the retained grant the broker keeps for it, but
+        // never active at an epoch it had reached before the restart (the agent's RoleState: the
+        // restart left that role; only a newer grant gives it back).
         Grant? retained = rack.RetainedGrant(Node);
-        Role = retained?.Role ?? NodeRole.None;
-        Epoch = retained?.Epoch ?? 0;
+        long remembered = Epoch;
+        SteppedDownAt = remembered;
+        bool refused = retained is { Role: NodeRole.Active } && retained.Epoch <= remembered;
+        Role = refused ? NodeRole.None : retained?.Role ?? NodeRole.None;
+        Epoch = refused ? remembered : retained?.Epoch ?? 0;
         Unproven = false;
         if (!Hung)
         {
