@@ -50,13 +50,8 @@ public sealed class SilentBoardStepDownTests
     [Fact]
     public async Task The_step_down_runs_the_demote_actions_at_the_highest_epoch()
     {
-        var time = new FakeTimeProvider();
-        var events = new RecordingEvents();
-        var status = new AgentStatus();
-        BoardContact contact = new(status, events, time, lostAfterMs: 60_000, demoteWhenSilentMs: 6000);
-        var actions = new RecordingActions();
-        var roles = new RoleState("n1", "g1", actions, status, events, contact, time);
-        await roles.HandleGrantAsync(new Grant { Group = "g1", Node = "n1", Role = NodeRole.Active, Epoch = 7, Reason = "test", Timestamp = 1 }, live: true, CancellationToken.None);
+        var (time, _, contact, actions, roles) = SilenceBoundAgent();
+        await roles.HandleGrantAsync(ActiveGrant(7), live: true, CancellationToken.None);
 
         time.Advance(TimeSpan.FromSeconds(6));
         Assert.True(contact.ShouldStepDown(roles.Role));
@@ -72,26 +67,33 @@ public sealed class SilentBoardStepDownTests
     {
         // The board ends the claim of an active that says "standby@7" unasked and grants under a
         // new epoch; that is sound only if no grant at 7 can make the node active again.
+        var (_, events, _, actions, roles) = SilenceBoundAgent();
+        await roles.HandleGrantAsync(ActiveGrant(7), live: true, CancellationToken.None);
+        await roles.DemoteAsync("board silent", roles.HighestEpoch, CancellationToken.None);
+        int calls = actions.Calls.Count;
+
+        await roles.HandleGrantAsync(ActiveGrant(7), live: true, CancellationToken.None);
+        Assert.Equal(NodeRole.Standby, roles.Role);
+        Assert.Equal(calls, actions.Calls.Count);
+        Assert.Contains(events.All, e => e.Kind == "grant-stale" && e.Detail.Contains("left the role at epoch 7", StringComparison.Ordinal));
+
+        await roles.HandleGrantAsync(ActiveGrant(8), live: true, CancellationToken.None);
+        Assert.Equal(NodeRole.Active, roles.Role);
+        Assert.Equal(8, actions.Calls[^1].Epoch);
+    }
+
+    /// <summary>An agent whose board bounds its silence at 6 s, its role actions recorded.</summary>
+    private static (FakeTimeProvider Time, RecordingEvents Events, BoardContact Contact, RecordingActions Actions, RoleState Roles) SilenceBoundAgent()
+    {
         var time = new FakeTimeProvider();
         var events = new RecordingEvents();
         var status = new AgentStatus();
         BoardContact contact = new(status, events, time, lostAfterMs: 60_000, demoteWhenSilentMs: 6000);
         var actions = new RecordingActions();
-        var roles = new RoleState("n1", "g1", actions, status, events, contact, time);
-        Grant At(long epoch) => new() { Group = "g1", Node = "n1", Role = NodeRole.Active, Epoch = epoch, Reason = "test", Timestamp = 1 };
-        await roles.HandleGrantAsync(At(7), live: true, CancellationToken.None);
-        await roles.DemoteAsync("board silent", roles.HighestEpoch, CancellationToken.None);
-        int calls = actions.Calls.Count;
-
-        await roles.HandleGrantAsync(At(7), live: true, CancellationToken.None);
-        Assert.Equal(NodeRole.Standby, roles.Role);
-        Assert.Equal(calls, actions.Calls.Count);
-        Assert.Contains(events.All, e => e.Kind == "grant-stale" && e.Detail.Contains("left the role at epoch 7", StringComparison.Ordinal));
-
-        await roles.HandleGrantAsync(At(8), live: true, CancellationToken.None);
-        Assert.Equal(NodeRole.Active, roles.Role);
-        Assert.Equal(8, actions.Calls[^1].Epoch);
+        return (time, events, contact, actions, new RoleState("n1", "g1", actions, status, events, contact, time));
     }
+
+    private static Grant ActiveGrant(long epoch) => new() { Group = "g1", Node = "n1", Role = NodeRole.Active, Epoch = epoch, Reason = "test", Timestamp = 1 };
 
     private sealed class RecordingActions : IRoleActions
     {
