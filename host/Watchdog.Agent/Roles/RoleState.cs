@@ -8,8 +8,9 @@ namespace Watchdog.Agent.Roles;
 /// delayed message from before a failover must never undo a newer decision). Each applied grant
 /// is answered with a GrantAck saying whether the actions succeeded. A node that left the active
 /// role other than by a grant (the board's silence, the ROLE wire, a demote request, a restart of
-/// the agent) takes it again only from a grant with a newer epoch: its "standby at epoch E" stays true, and the board,
-/// hearing it, ends the claim and grants under a new epoch (the core's GroupArbiter.SteppedDownOnItsOwn).
+/// the agent) takes it again only from a grant with a newer epoch: its "standby at epoch E" stays
+/// true, and the board, hearing it, ends the claim and grants under a new epoch (the core's
+/// GroupArbiter.SteppedDownOnItsOwn).
 /// </summary>
 public sealed class RoleState
 {
@@ -23,7 +24,7 @@ public sealed class RoleState
     private readonly SemaphoreSlim _serial = new(1, 1);
     private readonly EpochMemory _memory;
     private long _highestEpoch;
-    private long _steppedDownAt = -1;
+    private long _steppedDownAt;
     private volatile NodeRole _role = NodeRole.None;
     private Grant? _latest;
 
