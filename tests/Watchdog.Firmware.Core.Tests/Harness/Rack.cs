@@ -254,7 +254,7 @@ internal sealed class Rack
     public void AgentReconnects(SimServer s)
     {
         var g = RetainedGrant(s.Node);
-        if (g is not null && g.Epoch >= s.Epoch && s.Role != g.Role && !(g.Role == NodeRole.Active && g.Epoch <= s.SteppedDownAt))
+        if (g is not null && g.Epoch >= s.Epoch && s.Role != g.Role && !s.RefusesActive(g))
         {
             s.Role = g.Role;
             s.Epoch = g.Epoch;
@@ -269,7 +269,6 @@ internal sealed class Rack
         _pending.Enqueue(() => Step(s.State(GroupOf(s.Node), WallMs)));
     }
 
-    /// <summary>Delivers the agent's state to the board now (the claim is heard before anything else happens to it).</summary>
     /// <summary>
     /// The agent leaves the active role on its own, as after Board:DemoteWhenSilentMs: standby at
     /// its epoch, and from then on it takes active only from a newer grant (the agent's RoleState).
@@ -287,6 +286,7 @@ internal sealed class Rack
         PublishState(s);
     }
 
+    /// <summary>Delivers the agent's state to the board now (the claim is heard before anything else happens to it).</summary>
     public void PublishStateNow(SimServer s) => Step(s.State(GroupOf(s.Node), WallMs));
 
     public void PublishState(SimServer s) => _pending.Enqueue(() =>
@@ -432,7 +432,7 @@ internal sealed class Rack
     private void Deliver(Grant g)
     {
         var s = Server(g.Node);
-        if (!s.Reachable || g.Epoch < s.Epoch || (g.Role == NodeRole.Active && g.Epoch <= s.SteppedDownAt))
+        if (!s.Reachable || g.Epoch < s.Epoch || s.RefusesActive(g))
         {
             return;
         }

@@ -60,6 +60,9 @@ internal sealed class SimServer
     /// <summary>The epoch at which its agent last left the active role on its own (-1: never); a grant of active at or below it is refused.</summary>
     public long SteppedDownAt { get; set; } = -1;
 
+    /// <summary>True for a grant of active at or below <see cref="SteppedDownAt"/>: the agent takes it only from a newer one.</summary>
+    public bool RefusesActive(Grant g) => g.Role == NodeRole.Active && g.Epoch <= SteppedDownAt;
+
     /// <summary>
     /// True while its role and epoch come from no grant a board key sealed (a forged or foreign
     /// grant it acted on): its states then reach the core with the grant proof failing, as the
@@ -275,7 +278,7 @@ internal sealed class SimServer
         Grant? retained = rack.RetainedGrant(Node);
         long remembered = Epoch;
         SteppedDownAt = remembered;
-        bool refused = retained is { Role: NodeRole.Active } && retained.Epoch <= remembered;
+        bool refused = retained is not null && RefusesActive(retained);
         Role = refused ? NodeRole.None : retained?.Role ?? NodeRole.None;
         Epoch = refused ? remembered : retained?.Epoch ?? 0;
         Unproven = false;
