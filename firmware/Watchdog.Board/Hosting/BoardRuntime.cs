@@ -185,7 +185,8 @@ public sealed class BoardRuntime : IBoardSink
                 Log($"ticks: {statsEvery} in {StatsIntervalMs / 1000.0:0.#} s, worst late {clock.TakeWindowWorstLateMs():F1} ms, "
                     + $"start lateness {clock.TakeWindowLateness()}, "
                     + $"{clock.Stalls - stallsAtLastStats} a period or more late (skipped), {clock.Stalls} since start, "
-                    + $"mqtt {(_link.IsConnected ? "connected" : "away")}, {_parts.Core.Output.DroppedTotal} outbox drop(s), {_refusals.Total} message(s) refused");
+                    + $"mqtt {(_link.IsConnected ? "connected" : "away")}, {_parts.Core.Output.DroppedTotal} outbox drop(s), {_refusals.Total} message(s) refused"
+                    + (_tickets is null ? "" : "; " + _tickets.Summary()));
                 stallsAtLastStats = clock.Stalls;
                 nextStats = ticks + statsEvery;
             }

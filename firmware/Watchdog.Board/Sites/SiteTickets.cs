@@ -36,6 +36,13 @@ public sealed class SiteTickets : IAsyncDisposable
     public IEnumerable<string> Describe() => _keepers.Select(k => $"{k.Ticket.Options.Ticket} -> {k.Group}");
 
     /// <summary>
+    /// What each keeper is doing, for the board's line a minute: when the other site is lost and
+    /// this one does not take the ticket, this says whether it sees the ticket held, waits out
+    /// acquire-after, finds no member ready, or meets etcd errors.
+    /// </summary>
+    public string Summary() => string.Join("; ", _keepers.Select(k => k.Summary()));
+
+    /// <summary>
     /// Reads the DR configuration and makes one keeper for each DR group that names
     /// <paramref name="site"/>. Every DR group of the site must name a group of this board marked
     /// "site_ticket": true, or the board would run an active the ticket does not govern.
@@ -141,7 +148,20 @@ public sealed class SiteTickets : IAsyncDisposable
     {
         foreach (Keeper k in _keepers)
         {
-            Volatile.Write(ref k.MembersReady, AnyMemberReady(core, k.Group));
+            bool ready = AnyMemberReady(core, k.Group);
+            Volatile.Write(ref k.MembersReady, ready);
+            if (!ready && !k.NoneReadyLogged && k.Ticket.ChecksRefused > k.RefusalsAtReady)
+            {
+                k.NoneReadyLogged = true;
+                _log($"site ticket of group '{k.Group}' is free, but no member here is healthy and ready: not taking it");
+            }
+            else if (ready)
+            {
+                k.NoneReadyLogged = false;
+                k.RefusalsAtReady = k.Ticket.ChecksRefused;
+            }
+
+            LogWhatTheKeeperSees(k);
         }
 
         HandOver(core);
@@ -164,6 +184,38 @@ public sealed class SiteTickets : IAsyncDisposable
             _log(refused.Length > 0
                 ? $"site ticket for group '{c.Group}' ({c.Why}) refused by the core: {refused}"
                 : c.Held ? $"site ticket for group '{c.Group}' {c.Why}: epochs continue above {c.Floor}" : $"site ticket for group '{c.Group}' lost: {c.Why}");
+        }
+    }
+
+    /// <summary>
+    /// While the site does not hold the ticket: who holds it as the keeper last saw it, and each new
+    /// etcd error (at most one a minute), so that a site that does not take a free ticket says why.
+    /// </summary>
+    private void LogWhatTheKeeperSees(Keeper k)
+    {
+        SiteTicket t = k.Ticket;
+        if (t.State == TicketState.Held)
+        {
+            k.LoggedHolder = t.Options.Site;
+            return;
+        }
+
+        string? holder = t.SeenHolder;
+        if (holder is not null && holder != k.LoggedHolder)
+        {
+            k.LoggedHolder = holder;
+            _log(holder.Length == 0
+                ? $"site ticket of group '{k.Group}' is free in etcd: this site takes it once it has stayed free {t.Options.AcquireAfterMs} ms and a member here is ready"
+                : $"site ticket of group '{k.Group}' is held by site '{holder}'");
+        }
+
+        string? error = t.LastError;
+        long now = Environment.TickCount64;
+        if (error is not null && error != k.LoggedError && now - k.ErrorLoggedAt >= 60_000)
+        {
+            k.LoggedError = error;
+            k.ErrorLoggedAt = now;
+            _log($"site ticket of group '{k.Group}': last etcd error {error}");
         }
     }
 
@@ -289,5 +341,23 @@ public sealed class SiteTickets : IAsyncDisposable
 
         // Tick thread only: a planned handover waits for the group's active to be down.
         public bool HandingOver;
+
+        // Tick thread only: "no member ready" is logged once until a member is ready again.
+        public bool NoneReadyLogged;
+        public long RefusalsAtReady;
+
+        // Tick thread only: what LogWhatTheKeeperSees said last.
+        public string? LoggedHolder;
+        public string? LoggedError;
+        public long ErrorLoggedAt = long.MinValue / 2;
+
+        public string Summary()
+        {
+            SiteTicket t = Ticket;
+            string what = t.State == TicketState.Held
+                ? $"held, {t.Renewals} renewal(s), {t.FailedRenewals} failed"
+                : $"{(t.State == TicketState.Lost ? "lost" : "not held")}, {t.LastSeen}{(t.Candidate ? "" : ", not a candidate")}, {t.ChecksRefused} time(s) no member ready";
+            return $"site ticket '{t.Options.Ticket}' {what}, {t.Turns} turn(s), last etcd error: {t.LastError ?? "none"}";
+        }
     }
 }

@@ -196,6 +196,30 @@ public sealed class EtcdCluster : IAsyncDisposable
         return await client.StatusAsync(new StatusRequest(), deadline: DateTime.UtcNow.AddSeconds(2));
     }
 
+    /// <summary>
+    /// For a failure message: each member's process (running, exited with its code, or killed by
+    /// the test) and the last lines it wrote, so a lost quorum shows as the member that is gone.
+    /// </summary>
+    public string Describe(int lines = 5)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (string member in members)
+        {
+            string state = !processes.TryGetValue(member, out Process? p) ? "not running (killed or never started)"
+                : p.HasExited ? $"exited with code {p.ExitCode}" : "running";
+            text.Append($"etcd member {member} ({Address(member)}): {state}\n");
+            if (logs.TryGetValue(member, out ConcurrentQueue<string>? kept))
+            {
+                foreach (string line in kept.TakeLast(lines))
+                {
+                    text.Append("  ").Append(line).Append('\n');
+                }
+            }
+        }
+
+        return text.ToString();
+    }
+
     /// <summary>The member's last log lines, for failure messages.</summary>
     public string Log(string member) => logs.TryGetValue(member, out ConcurrentQueue<string>? lines) ? string.Join('\n', lines) : "";
 

@@ -36,6 +36,7 @@ public sealed class TicketedSites : IAsyncDisposable
 
     private readonly string _directory;
     private readonly Dictionary<string, int> _boardGids;
+    private readonly List<string> _faults = [];
 
     private TicketedSites(string directory, EtcdCluster etcd, VirtualSites sites, DrConfig config, Dictionary<string, int> boardGids)
     {
@@ -158,7 +159,7 @@ public sealed class TicketedSites : IAsyncDisposable
 
     /// <summary>The last lines of both boards' logs, for a failure message.</summary>
     public string BoardLogs() =>
-        $"\neast's board:\n{Tail(East.BoardLog)}\nwest's board:\n{Tail(West.BoardLog)}";
+        $"\nfaults:\n{string.Join('\n', _faults)}\n{Etcd.Describe()}east's board:\n{Tail(East.BoardLog)}\nwest's board:\n{Tail(West.BoardLog)}";
 
     private static string Tail(string path) =>
         File.Exists(path) ? string.Join('\n', File.ReadLines(path).TakeLast(30)) : "(no log)";
@@ -322,6 +323,12 @@ public sealed class TicketedSites : IAsyncDisposable
 
     private void Record(string what)
     {
+        // Wall clock, as the boards' logs are stamped.
+        lock (_faults)
+        {
+            _faults.Add($"{DateTime.UtcNow:HH:mm:ss.fff} {what}");
+        }
+
         foreach (RackCluster site in new[] { East, West })
         {
             site.Rack.Timeline.Record(Sim.Rack.TimelineKind.Fault, "sites", what);

@@ -46,7 +46,10 @@ public sealed partial class SiteTicket : IAsyncDisposable
     private int mayResume = 1;
     private long absentCeilingRevision;
     private long checksRefused;
+    private long turns;
     private string? lastError;
+    private string lastSeen = "not read yet";
+    private string? seenHolder;
 
     /// <param name="options">Where the ticket is and the timings; refused when <see cref="SiteTicketOptions.Validate"/> finds an error.</param>
     /// <param name="beforeAcquire">Asked before each acquisition: true when this site's members are ready and in sync to run the active.</param>
@@ -118,8 +121,17 @@ public sealed partial class SiteTicket : IAsyncDisposable
     /// <summary>How many times the before-acquire check said no (or failed).</summary>
     public long ChecksRefused => Interlocked.Read(ref checksRefused);
 
-    /// <summary>The last etcd error the loop met, for status pages (null when none).</summary>
+    /// <summary>The last etcd error the loop met, with the UTC time it was met, for status pages and logs (null when none).</summary>
     public string? LastError => Volatile.Read(ref lastError);
+
+    /// <summary>How many turns the loop finished (a turn that stops growing is a loop that hangs).</summary>
+    public long Turns => Interlocked.Read(ref turns);
+
+    /// <summary>What the last candidate turn found ("held by 'east'", "free for 2300 ms, taking it after 4000"), for logs.</summary>
+    public string LastSeen => Volatile.Read(ref lastSeen);
+
+    /// <summary>The site the last candidate turn saw holding the ticket, "" when it saw it free, null before it read it.</summary>
+    public string? SeenHolder => Volatile.Read(ref seenHolder);
 
     private TimeSpan RequestTimeout => TimeSpan.FromMilliseconds(options.RenewMs);
 
@@ -200,6 +212,7 @@ public sealed partial class SiteTicket : IAsyncDisposable
                 wait = PollInterval;
             }
 
+            Interlocked.Increment(ref turns);
             await SleepAsync(wait, stop);
         }
     }
@@ -257,8 +270,10 @@ public sealed partial class SiteTicket : IAsyncDisposable
 
         TicketSnapshot seen = await store.ReadAsync(RequestTimeout, stop);
         long now = clock.GetTimestamp();
+        Volatile.Write(ref seenHolder, seen.HolderSite ?? "");
         if (seen.Holder is not null || !GrantedHere(seen))
         {
+            Volatile.Write(ref lastSeen, seen.Holder is not null ? $"held by '{seen.HolderSite}'" : $"free, granted to site '{seen.GrantedSite ?? options.DefaultSite}'");
             absentSince = null;
             return PollInterval;
         }
@@ -272,6 +287,7 @@ public sealed partial class SiteTicket : IAsyncDisposable
         }
 
         TimeSpan left = TimeSpan.FromMilliseconds(options.AcquireAfterMs) - clock.GetElapsedTime(absentSince.Value, now);
+        Volatile.Write(ref lastSeen, $"free for {clock.GetElapsedTime(absentSince.Value, now).TotalMilliseconds:F0} ms (taken after {options.AcquireAfterMs})");
         if (left > TimeSpan.Zero)
         {
             return left < PollInterval ? left : PollInterval;
@@ -350,5 +366,6 @@ public sealed partial class SiteTicket : IAsyncDisposable
         }
     }
 
-    private void NoteError(Exception e) => Volatile.Write(ref lastError, e.GetType().Name + ": " + e.Message);
+    // Stamped with the wall clock: the last error stays until the next one, and a log line must say how old it is.
+    private void NoteError(Exception e) => Volatile.Write(ref lastError, $"{clock.GetUtcNow():HH:mm:ss.fff} {e.GetType().Name}: {e.Message}");
 }

@@ -53,6 +53,12 @@ public sealed class TicketedSitesTests(ITestOutputHelper output)
         Assert.True(rto >= TicketedSites.Timing.BestSiteRtoMs, $"west served {rto:F0} ms after the fault, before east's lease could have expired and acquire-after passed ({TicketedSites.Timing.BestSiteRtoMs} ms)");
         Assert.Equal(0, sites.Meter.OverlapMs(faultMeter));
         Assert.Equal(0, sites.Meter.OverlapMs());
+
+        // West's board said what its keeper saw on the way: the operator's account of a takeover.
+        string westLog = File.ReadAllText(sites.West.BoardLog);
+        int free = westLog.LastIndexOf("site ticket of group 'web' is free in etcd", StringComparison.Ordinal);
+        int won = westLog.IndexOf("site ticket for group 'web' won", StringComparison.Ordinal);
+        Assert.True(free >= 0 && won > free, "west's board did not log the ticket free, then won:" + Logs(sites));
     }
 
     [RootFact(Why, "mosquitto", "nft", "etcd", "setpriv")]
