@@ -109,7 +109,7 @@ public static class FrontierPlot
         }
     }
 
-    private static string Soak(string what, int? count) => count is int n ? $"soak: {n} {what}" : $"soak: {what} not measured";
+    private static string Soak(string what, int? count) => count is int n ? $"soak: {what} {n}" : $"soak: {what} not measured";
 
     private static string Ms(double ms) => ms.ToString("0", CultureInfo.InvariantCulture);
 

@@ -34,9 +34,9 @@ public class FrontierPlotTests
 
         // A fault with no RTO is a "-" at each such bar; the soak lines are one per period.
         var texts = doc.Descendants(Svg + "text").Where(t => t.Value != "-").ToDictionary(t => t.Value, t => t.Attribute("fill")!.Value, StringComparer.Ordinal);
-        Assert.Equal("#c0392b", texts["soak: 2 false fences"]);
-        Assert.Equal("#222", texts["soak: 0 keepalived false transitions"]);
-        Assert.Equal("#c0392b", texts["soak: 1 keepalived false transitions"]);
+        Assert.Equal("#c0392b", texts["soak: false fences 2"]);
+        Assert.Equal("#222", texts["soak: keepalived false transitions 0"]);
+        Assert.Equal("#c0392b", texts["soak: keepalived false transitions 1"]);
         Assert.True(texts.ContainsKey("soak: false fences not measured"));
         Assert.True(texts.ContainsKey("10 ms heartbeat / advert"));
         Assert.True(texts.ContainsKey("goal: p99 under 100 ms"));
