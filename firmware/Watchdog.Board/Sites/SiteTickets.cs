@@ -204,9 +204,9 @@ public sealed class SiteTickets : IAsyncDisposable
         if (holder is not null && holder != k.LoggedHolder)
         {
             k.LoggedHolder = holder;
-            _log(holder.Length == 0
-                ? $"site ticket of group '{k.Group}' is free in etcd: this site takes it once it has stayed free {t.Options.AcquireAfterMs} ms and a member here is ready"
-                : $"site ticket of group '{k.Group}' is held by site '{holder}'");
+            _log(holder.Length > 0 ? $"site ticket of group '{k.Group}' is held by site '{holder}'"
+                : t.Options.Manual ? $"site ticket of group '{k.Group}' is free in etcd; it is manual: only the site an operator granted it to (watchdogctl dr promote) takes it"
+                : $"site ticket of group '{k.Group}' is free in etcd: this site takes it once it has stayed free {t.Options.AcquireAfterMs} ms and a member here is ready");
         }
 
         string? error = t.LastError;

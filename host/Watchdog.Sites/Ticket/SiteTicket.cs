@@ -127,7 +127,7 @@ public sealed partial class SiteTicket : IAsyncDisposable
     /// <summary>How many turns the loop finished (a turn that stops growing is a loop that hangs).</summary>
     public long Turns => Interlocked.Read(ref turns);
 
-    /// <summary>What the last candidate turn found ("held by 'east'", "free for 2300 ms, taking it after 4000"), for logs.</summary>
+    /// <summary>What the last candidate turn found ("held by 'east'", "free for 2300 ms (taken after 4000)", "free, granted to site 'west'"), for logs.</summary>
     public string LastSeen => Volatile.Read(ref lastSeen);
 
     /// <summary>The site the last candidate turn saw holding the ticket, "" when it saw it free, null before it read it.</summary>
