@@ -150,18 +150,7 @@ public sealed class SiteTickets : IAsyncDisposable
         {
             bool ready = AnyMemberReady(core, k.Group);
             Volatile.Write(ref k.MembersReady, ready);
-            if (!ready && !k.NoneReadyLogged && k.Ticket.ChecksRefused > k.RefusalsAtReady)
-            {
-                k.NoneReadyLogged = true;
-                _log($"site ticket of group '{k.Group}' is free, but no member here is healthy and ready: not taking it");
-            }
-            else if (ready)
-            {
-                k.NoneReadyLogged = false;
-                k.RefusalsAtReady = k.Ticket.ChecksRefused;
-            }
-
-            LogWhatTheKeeperSees(k);
+            LogWhatTheKeeperSees(k, ready);
         }
 
         HandOver(core);
@@ -188,12 +177,24 @@ public sealed class SiteTickets : IAsyncDisposable
     }
 
     /// <summary>
-    /// While the site does not hold the ticket: who holds it as the keeper last saw it, and each new
-    /// etcd error (at most one a minute), so that a site that does not take a free ticket says why.
+    /// While the site does not hold the ticket: who holds it as the keeper last saw it, that no
+    /// member is ready when that kept it from a free ticket (once until one is), and each new etcd
+    /// error (at most one a minute), so that a site that does not take a free ticket says why.
     /// </summary>
-    private void LogWhatTheKeeperSees(Keeper k)
+    private void LogWhatTheKeeperSees(Keeper k, bool ready)
     {
         SiteTicket t = k.Ticket;
+        if (ready)
+        {
+            k.NoneReadyLogged = false;
+            k.RefusalsAtReady = t.ChecksRefused;
+        }
+        else if (!k.NoneReadyLogged && t.ChecksRefused > k.RefusalsAtReady)
+        {
+            k.NoneReadyLogged = true;
+            _log($"site ticket of group '{k.Group}' is free, but no member here is healthy and ready: not taking it");
+        }
+
         if (t.State == TicketState.Held)
         {
             k.LoggedHolder = t.Options.Site;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 using dotnet_etcd;
 using Etcdserverpb;
 using Google.Protobuf;
@@ -202,7 +203,7 @@ public sealed class EtcdCluster : IAsyncDisposable
     /// </summary>
     public string Describe(int lines = 5)
     {
-        var text = new System.Text.StringBuilder();
+        var text = new StringBuilder();
         foreach (string member in members)
         {
             string state = !processes.TryGetValue(member, out Process? p) ? "not running (killed or never started)"

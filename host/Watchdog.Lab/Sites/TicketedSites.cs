@@ -158,8 +158,16 @@ public sealed class TicketedSites : IAsyncDisposable
     }
 
     /// <summary>The last lines of both boards' logs, for a failure message.</summary>
-    public string BoardLogs() =>
-        $"\nfaults:\n{string.Join('\n', _faults)}\n{Etcd.Describe()}east's board:\n{Tail(East.BoardLog)}\nwest's board:\n{Tail(West.BoardLog)}";
+    public string BoardLogs()
+    {
+        string faults;
+        lock (_faults)
+        {
+            faults = string.Join('\n', _faults);
+        }
+
+        return $"\nfaults:\n{faults}\n{Etcd.Describe()}east's board:\n{Tail(East.BoardLog)}\nwest's board:\n{Tail(West.BoardLog)}";
+    }
 
     private static string Tail(string path) =>
         File.Exists(path) ? string.Join('\n', File.ReadLines(path).TakeLast(30)) : "(no log)";
