@@ -116,7 +116,7 @@ public static class BoardLoader
 
         BoardLog.Write(fresh && epoch == 0
             ? $"no epoch file in {epochFile.StateDirectory}: a fresh board, starting at epoch 0"
-            : $"epoch {epoch} read from {epochFile.FilePath}");
+            : $"epoch {epoch} read from {epochFile.HeldIn}");
 
         if (!TryCheckPair(options, config, map, out error))
         {

@@ -1,12 +1,14 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace Watchdog.Board.Posix;
 
 /// <summary>
 /// The POSIX calls .NET does not offer: fsync of a directory, so that a rename inside it
-/// survives a power loss (rename is atomic, but durable only once the directory entry is on disk).
+/// survives a power loss (rename is atomic, but durable only once the directory entry is on disk),
+/// and fdatasync, which flushes a file's data without the metadata a write in place leaves alone.
 /// </summary>
-internal static partial class DurableFiles
+public static partial class DurableFiles
 {
     private const int ReadOnly = 0;          // O_RDONLY
     private const int DirectoryOnly = 0x10000; // O_DIRECTORY on x86_64 and arm64 (generic Linux value)
@@ -52,6 +54,40 @@ internal static partial class DurableFiles
             _ = Close(fd);
         }
     }
+
+    /// <summary>
+    /// fdatasync of an open file: its data and whatever metadata reading it back needs (its size),
+    /// not its times, so an overwrite of blocks it owns costs no journal commit. Throws IOException
+    /// naming <paramref name="path"/> with errno when the kernel refuses.
+    /// </summary>
+    public static void DataSync(SafeFileHandle handle, string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            RandomAccess.FlushToDisk(handle); // developer machines: a full fsync
+            return;
+        }
+
+        bool added = false;
+        handle.DangerousAddRef(ref added);
+        try
+        {
+            if (FDataSync((int)handle.DangerousGetHandle()) != 0)
+            {
+                throw new IOException($"fdatasync of '{path}' failed (errno {Marshal.GetLastPInvokeError()})");
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
+    private static partial int FDataSync(int fd);
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);

@@ -49,7 +49,7 @@ public sealed class LadderFileTests
     public void Linux_file_saves_loads_and_clears()
     {
         using var dir = new TempDirectory();
-        var file = new LadderFile(dir.Path);
+        using var file = new LadderFile(dir.Path);
         Assert.Equal("", file.Load(out string warning));
         Assert.Equal("", warning);
 
@@ -67,17 +67,38 @@ public sealed class LadderFileTests
     public void Linux_file_that_is_torn_is_ignored_with_a_warning_naming_it_and_a_stale_temp_file_removed()
     {
         using var dir = new TempDirectory();
-        var file = new LadderFile(dir.Path);
+        using var file = new LadderFile(dir.Path);
         file.Save("cycling:s1");
-        File.WriteAllText(file.FilePath + ".tmp", "watchdog-ladder 1 0"); // a crash before the rename
+        File.WriteAllText(file.LegacyPath + ".tmp", "watchdog-ladder 1 0"); // an older board's crash before its rename
         Assert.Equal("cycling:s1", file.Load(out string warning));
         Assert.Equal("", warning);
-        Assert.False(File.Exists(file.FilePath + ".tmp"));
+        Assert.False(File.Exists(file.LegacyPath + ".tmp"));
 
-        File.WriteAllText(file.FilePath, "watchdog-ladder 1 0bad cycling:s1");
-        Assert.Equal("", file.Load(out warning));
+        byte[] raw = File.ReadAllBytes(file.FilePath);
+        raw[40] ^= 0x01; // the only record written, altered
+        File.WriteAllBytes(file.FilePath, raw);
+        Assert.Equal("", new LadderFile(dir.Path).Load(out warning));
         Assert.Contains(file.FilePath, warning, StringComparison.Ordinal);
+        Assert.Contains("CRC-32 does not match", warning, StringComparison.Ordinal);
         Assert.Contains("check that every server is on", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Linux_file_of_a_board_from_before_the_slots_is_read_until_the_first_save()
+    {
+        using var dir = new TempDirectory();
+        using var file = new LadderFile(dir.Path);
+        File.WriteAllText(file.LegacyPath, LadderRecord.Format("cycling:s3"));
+        Assert.Equal("cycling:s3", file.Load(out string warning));
+        Assert.Equal("", warning);
+
+        file.Save("");
+        Assert.Equal("", new LadderFile(dir.Path).Load(out warning));
+        Assert.Equal("", warning);
+
+        File.WriteAllText(file.LegacyPath, "watchdog-ladder 1 0bad cycling:s1");
+        Assert.Equal("", new LadderFile(dir.Path).Load(out warning)); // the slots are the record now
+        Assert.Equal("", warning);
     }
 
     [Fact]
