@@ -35,7 +35,8 @@ public sealed class EpochMemoryTests : IDisposable
         var before = Start(file);
         await before.Roles.HandleGrantAsync(G(NodeRole.Active, 5), live: true, "proof-5", CancellationToken.None);
         await before.Roles.HandleGrantAsync(G(NodeRole.Standby, 7), live: true, "proof-7", CancellationToken.None);
-        Assert.Equal("7", File.ReadAllText(file).Trim());
+        Assert.False(File.Exists(file)); // the plain file is only read: the epoch is in the slots beside it
+        Assert.Equal(7, new EpochMemory(file).Load());
 
         var after = Start(file);   // the agent restarted: same file
         await after.Roles.HandleGrantAsync(G(NodeRole.Active, 5), live: false, "proof-5", CancellationToken.None);
@@ -77,6 +78,37 @@ public sealed class EpochMemoryTests : IDisposable
         await after.Roles.HandleGrantAsync(G(NodeRole.Active, 5), live: false, CancellationToken.None);
 
         Assert.Equal(NodeRole.Active, after.Roles.Role); // what the file is for: the board's rule 9 is then the only guard
+    }
+
+    [Fact]
+    public async Task The_plain_file_of_an_agent_from_before_the_slots_is_read_and_the_higher_epoch_wins()
+    {
+        string file = Path.Combine(_dir, "epoch");
+        File.WriteAllText(file, "9\n");
+        var upgraded = Start(file);
+        await upgraded.Roles.HandleGrantAsync(G(NodeRole.Standby, 8), live: true, "proof-8", CancellationToken.None);
+        Assert.Contains(upgraded.Events.All, e => e.Kind == "grant-stale");
+
+        await upgraded.Roles.HandleGrantAsync(G(NodeRole.Standby, 10), live: true, "proof-10", CancellationToken.None);
+        Assert.Equal(10, new EpochMemory(file).Load());
+        Assert.Equal("9", File.ReadAllText(file).Trim());
+
+        File.WriteAllText(file, "12\n"); // an older agent ran here for a while
+        Assert.Equal(12, new EpochMemory(file).Load());
+    }
+
+    [Fact]
+    public async Task Slots_that_do_not_check_out_stop_the_start_naming_the_file()
+    {
+        string file = Path.Combine(_dir, "epoch");
+        await Start(file).Roles.HandleGrantAsync(G(NodeRole.Standby, 3), live: true, "proof-3", CancellationToken.None);
+        byte[] raw = File.ReadAllBytes(file + ".slots");
+        raw[32] ^= 0x01; // the epoch's first digit, under the slot's CRC
+        File.WriteAllBytes(file + ".slots", raw);
+
+        var ex = Assert.Throws<InvalidDataException>(() => Start(file));
+        Assert.Contains(file + ".slots", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("CRC-32 does not match", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

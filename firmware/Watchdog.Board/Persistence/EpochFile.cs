@@ -1,5 +1,6 @@
 using System.Text;
 using Watchdog.Firmware.Glue;
+using Watchdog.Platform.Posix;
 
 namespace Watchdog.Board.Persistence;
 

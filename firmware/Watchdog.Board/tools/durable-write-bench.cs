@@ -13,7 +13,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Watchdog.Board.Persistence;
-using Watchdog.Board.Posix;
+using Watchdog.Platform.Posix;
 using Watchdog.Firmware.Glue;
 
 int runs = 200;

@@ -25,6 +25,7 @@ public sealed class AgentRuntime : IDisposable
     private readonly MqttLink _link;
     private readonly InboundDispatcher _inbound;
     private readonly IRoleActions _roleActions;
+    private readonly EpochMemory _epochMemory;
 
     public AgentRuntime(AgentOptions options, ILoggerFactory logs, TimeProvider time, IRoleActions? roleActions = null, IHeartbeatHardware? hardware = null)
     {
@@ -38,7 +39,8 @@ public sealed class AgentRuntime : IDisposable
         Contact = new BoardContact(Status, Events, time, options.Board.LostAfterMs, options.Board.DemoteWhenSilentMs);
         Keys = AgentKeys.Load(options.Commands, options.Node);
         _roleActions = roleActions ?? new NoRoleActions();
-        roles = new RoleState(options.Node, options.Group, _roleActions, Status, Events, Contact, time, new EpochMemory(options.Board.EpochFile));
+        _epochMemory = new EpochMemory(options.Board.EpochFile);
+        roles = new RoleState(options.Node, options.Group, _roleActions, Status, Events, Contact, time, _epochMemory);
         Roles = roles;
 
         foreach (CheckOptions c in options.Checks)
@@ -157,6 +159,7 @@ public sealed class AgentRuntime : IDisposable
         }
 
         _link.Dispose();
+        _epochMemory.Dispose();
     }
 
     // A port clash or a refused address is an alert, not a stop: metrics never take the heartbeat down.

@@ -1,4 +1,5 @@
 using Watchdog.Board.Persistence;
+using Watchdog.Platform.Posix;
 
 namespace Watchdog.Board.Tests.Persistence;
 

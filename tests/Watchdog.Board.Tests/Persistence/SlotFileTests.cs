@@ -1,5 +1,5 @@
 using System.Text;
-using Watchdog.Board.Persistence;
+using Watchdog.Platform.Posix;
 
 namespace Watchdog.Board.Tests.Persistence;
 

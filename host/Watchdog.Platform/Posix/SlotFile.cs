@@ -2,9 +2,8 @@ using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
-using Watchdog.Board.Posix;
 
-namespace Watchdog.Board.Persistence;
+namespace Watchdog.Platform.Posix;
 
 /// <summary>
 /// A small record made durable with one fdatasync. A grant may not leave the board before its

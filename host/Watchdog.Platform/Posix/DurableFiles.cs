@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace Watchdog.Board.Posix;
+namespace Watchdog.Platform.Posix;
 
 /// <summary>
 /// The POSIX calls .NET does not offer: fsync of a directory, so that a rename inside it
