@@ -106,30 +106,32 @@ public sealed class SlotFile : IDisposable
 
     public void Dispose() => _handle?.Dispose();
 
-    // The first write of this process: a file that is missing (or was never read) gets its full
-    // size with a durable replace; an existing one is read so the next slot and sequence are known.
+    // The first write of this instance: an existing file is read, so that the write goes to the
+    // slot after the newest and continues its sequence. A file that is missing, or that no slot
+    // of checks out (the caller read it, was told, and writes anyway), is created anew at its full
+    // size with a durable replace, so that no save ever changes its size.
     private void Open()
     {
-        if (!File.Exists(FilePath))
+        bool usable = _newestSlot >= 0;
+        if (!usable && File.Exists(FilePath))
+        {
+            try
+            {
+                usable = Read() is not null;
+            }
+            catch (InvalidDataException)
+            {
+                usable = false;
+            }
+        }
+
+        if (!usable)
         {
             string temp = FilePath + ".tmp";
             DurableFiles.WriteSynced(temp, new byte[2 * SlotBytes]);
             DurableFiles.CommitRename(temp, FilePath);
             _sequence = 0;
             _newestSlot = -1;
-        }
-        else if (_newestSlot < 0)
-        {
-            try
-            {
-                _ = Read();
-            }
-            catch (InvalidDataException)
-            {
-                // Both slots bad: start the sequence again; the caller decided to overwrite.
-                _sequence = 0;
-                _newestSlot = -1;
-            }
         }
 
         _handle = File.OpenHandle(FilePath, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);

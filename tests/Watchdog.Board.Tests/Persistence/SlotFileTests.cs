@@ -132,6 +132,20 @@ public sealed class SlotFileTests : IDisposable
         Assert.Contains("big.slots", tooLarge.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_write_after_a_file_that_did_not_check_out_starts_it_again_at_its_full_size()
+    {
+        File.WriteAllText(path, "watchdog-ladder 1 0bad"); // what a board from before the slots might leave
+        using (var file = new SlotFile(path))
+        {
+            Assert.Throws<InvalidDataException>(() => file.Read());
+            file.Write(Bytes("fresh"));
+        }
+
+        Assert.Equal(2 * SlotFile.SlotBytes, new FileInfo(path).Length);
+        Assert.Equal("fresh", Text(new SlotFile(path).Read()));
+    }
+
     private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
 
     private static string Text(byte[]? bytes) => bytes is null ? "<none>" : Encoding.UTF8.GetString(bytes);
