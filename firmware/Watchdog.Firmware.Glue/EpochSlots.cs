@@ -60,7 +60,10 @@ namespace Watchdog.Firmware.Glue
                 return false;
             }
 
-            if (hasA && (!hasB || a >= b))
+            // Epochs only grow, so the higher one is the newer record. The commissioning record can
+            // change at an unchanged epoch (a member heard for the first time), and within a run it
+            // only grows: of two slots at the same epoch the one naming more channels is the newer.
+            if (hasA && (!hasB || a > b || (a == b && Covers(channelsA, channelsB))))
             {
                 epoch = a;
                 commissioned = channelsA;
@@ -82,6 +85,36 @@ namespace Watchdog.Firmware.Glue
             string path = _nextIsA ? _slotA : _slotB;
             WriteFlushed(path, Utf8.GetBytes(EpochRecord.Format(epoch, commissioned)));
             _nextIsA = !_nextIsA;
+        }
+
+        // Whether commissioning record x holds at least as much as y. Null (a record from before
+        // commissioning, which counts every member as heard) holds the most.
+        private static bool Covers(string? x, string? y)
+        {
+            if (x == null)
+            {
+                return true;
+            }
+
+            return y != null && Words(x) >= Words(y);
+        }
+
+        private static int Words(string text)
+        {
+            int words = 0;
+            bool inWord = false;
+            for (int i = 0; i < text.Length; i++)
+            {
+                bool letter = text[i] != ' ';
+                if (letter && !inWord)
+                {
+                    words++;
+                }
+
+                inWord = letter;
+            }
+
+            return words;
         }
 
         /// <summary>Overwrites <paramref name="path"/> and flushes it (shared with LadderSlot).</summary>

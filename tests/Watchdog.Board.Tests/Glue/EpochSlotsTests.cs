@@ -35,6 +35,22 @@ public sealed class EpochSlotsTests
     }
 
     [Fact]
+    public void A_member_heard_at_an_unchanged_epoch_is_remembered_whichever_slot_it_went_to()
+    {
+        using var dir = new TempDirectory();
+        var slots = new EpochSlots(dir.Path);
+        slots.Save(5, "s1");     // slot A
+        slots.Save(5, "s1 s2");  // slot B: s2 heard for the first time, no new grant
+
+        Assert.True(new EpochSlots(dir.Path).TryLoad(out long epoch, out string? commissioned, out string error), error);
+        Assert.Equal((5L, "s1 s2"), (epoch, commissioned));
+
+        slots.Save(5, "s1 s2 s3"); // slot A again
+        Assert.True(new EpochSlots(dir.Path).TryLoad(out epoch, out commissioned, out error), error);
+        Assert.Equal((5L, "s1 s2 s3"), (epoch, commissioned));
+    }
+
+    [Fact]
     public void Power_cut_while_writing_tears_one_slot_and_the_previous_epoch_survives()
     {
         using var dir = new TempDirectory();
