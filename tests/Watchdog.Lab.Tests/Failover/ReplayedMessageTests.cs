@@ -103,9 +103,9 @@ public sealed class ReplayedMessageTests(ITestOutputHelper output)
         await SwitchOverAsync(cluster, "web1");
         var before = await bus.BaselineAsync();
         string epochFile = Path.Combine(cluster.Rack.Directory, "web2.epoch");
-        output.WriteLine($"captured web2's grant of active at epoch {captured.Grant.Epoch}; now web@{before.Epoch}, web2's epoch file says {File.ReadAllText(epochFile).Trim()}");
+        output.WriteLine($"captured web2's grant of active at epoch {captured.Grant.Epoch}; now web@{before.Epoch}, web2's epoch memory says {RememberedEpoch(epochFile)}");
         Assert.True(before.Epoch > captured.Grant.Epoch, $"the epoch did not move past the captured grant's {captured.Grant.Epoch}: {before.Epoch}");
-        Assert.Equal(before.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture), File.ReadAllText(epochFile).Trim());
+        Assert.Equal(before.Epoch, RememberedEpoch(epochFile));
 
         // web2's agent dies (the board resets web2 and the agent starts again at its boot); while it
         // is down the old grant replaces the retained one, so it is the first the new agent hears.
@@ -120,7 +120,7 @@ public sealed class ReplayedMessageTests(ITestOutputHelper output)
                 bus.Roles().Last().Ready.Contains("web2"), TimeSpan.FromSeconds(60), CancellationToken.None),
             "web2 is not back as a ready standby: " + bus.Describe(before.WallMs));
         await bus.AssertNothingMovedAsync(before, refusal, restarted: "web2");
-        Assert.Equal(before.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture), File.ReadAllText(epochFile).Trim());
+        Assert.Equal(before.Epoch, RememberedEpoch(epochFile));
     }
 
     // An operator's maintenance-on for web2, accepted by the board and by web2's agent; the
@@ -200,4 +200,7 @@ public sealed class ReplayedMessageTests(ITestOutputHelper output)
         Assert.Equal(CommandVerdict.Accepted, ack?.Verdict);
         Assert.True(await cluster.WaitUntilSettledAsync(to, TimeSpan.FromSeconds(30), CancellationToken.None), $"{to} did not settle as active: " + FailoverRun.Describe(cluster, to));
     }
+
+    // What the agent's Board:EpochFile holds, read the way the agent reads it at start.
+    private static long RememberedEpoch(string epochFile) => new Watchdog.Agent.Roles.EpochMemory(epochFile).Load();
 }
