@@ -6,6 +6,7 @@ using Watchdog.Board.Mqtt;
 using Watchdog.Board.Persistence;
 using Watchdog.Board.Sites;
 using Watchdog.Mqtt;
+using Watchdog.Platform.Posix;
 using Watchdog.Protocol.Wire;
 
 // watchdog-board: the watchdog core on a Linux board or on the virtual rack.
@@ -99,11 +100,14 @@ Task linkTask = link.RunAsync(stop.Token);
 using MetricsEndpoint? metrics = StartMetrics(options, parts, runtime, link);
 tickets?.Start();
 int exitCode = 0;
-var tickThread = new Thread(() => exitCode = runtime.Run(options.StatusIntervalMs, stop.Token))
+var tickThread = new Thread(() =>
+{
+    EnterRealtime(options.RealtimePriority);
+    exitCode = runtime.Run(options.StatusIntervalMs, stop.Token);
+})
 {
     Name = "watchdog-tick",
     IsBackground = false,
-    Priority = ThreadPriority.Highest,
 };
 tickThread.Start();
 tickThread.Join();
@@ -115,6 +119,21 @@ parts.Dispose();
 await link.CloseAsync(statusTopic, BoardRuntime.PresenceWord(Presence.Disconnected));
 await linkTask;
 return exitCode;
+
+// The tick thread in the real-time round-robin class: every verdict, reset and grant waits for a
+// tick, and on a loaded host a normally scheduled tick started up to tens of ms late (rack scale
+// in docs/benchmarks.md), carried into a failover twice, by the detection tick and the confirm tick.
+static void EnterRealtime(int priority)
+{
+    if (priority == 0 || !OperatingSystem.IsLinux())
+    {
+        return;
+    }
+
+    BoardLog.Write(PosixSignals.TryMakeCurrentThreadRealTime(priority)
+        ? $"tick thread: SCHED_RR {priority}"
+        : $"tick thread: could not switch to real-time scheduling (SCHED_RR {priority}; needs root or CAP_SYS_NICE): it runs at normal priority, and a busy host may delay its ticks");
+}
 
 static MetricsEndpoint? StartMetrics(BoardOptions options, BoardParts parts, BoardRuntime runtime, MqttLink link)
 {

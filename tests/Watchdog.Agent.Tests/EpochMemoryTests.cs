@@ -17,12 +17,30 @@ public sealed class EpochMemoryTests : IDisposable
         public Task<RoleActionResult> DemoteAsync(RoleChange change, CancellationToken ct) => Task.FromResult(RoleActionResult.Done("demoted"));
     }
 
-    private (RoleState Roles, AgentStatus Status, RecordingEvents Events) Start(string file)
+    /// <summary>Records each change it carries out, in order.</summary>
+    private sealed class RecordedActions : IRoleActions
+    {
+        public List<string> Done { get; } = [];
+
+        public Task<RoleActionResult> PromoteAsync(RoleChange change, CancellationToken ct)
+        {
+            Done.Add("promote@" + change.Epoch);
+            return Task.FromResult(RoleActionResult.Done("promoted"));
+        }
+
+        public Task<RoleActionResult> DemoteAsync(RoleChange change, CancellationToken ct)
+        {
+            Done.Add("demote@" + change.Epoch + " to " + change.To);
+            return Task.FromResult(RoleActionResult.Done("demoted"));
+        }
+    }
+
+    private (RoleState Roles, AgentStatus Status, RecordingEvents Events) Start(string file, IRoleActions? actions = null)
     {
         var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000));
         var status = new AgentStatus();
         var events = new RecordingEvents();
-        var roles = new RoleState("n1", "g1", new NoActions(), status, events, new BoardContact(status, events, time, 10_000), time, new EpochMemory(file));
+        var roles = new RoleState("n1", "g1", actions ?? new NoActions(), status, events, new BoardContact(status, events, time, 10_000), time, new EpochMemory(file));
         return (roles, status, events);
     }
 
@@ -66,6 +84,43 @@ public sealed class EpochMemoryTests : IDisposable
 
         await after.Roles.HandleGrantAsync(G(NodeRole.Active, 8), live: true, "proof-8", CancellationToken.None);
         Assert.Equal(NodeRole.Active, after.Roles.Role);
+    }
+
+    [Fact]
+    public async Task A_promote_whose_epoch_cannot_be_made_durable_is_rolled_back_and_handed_back()
+    {
+        // The epoch is written beside the promote, not before it: when the write fails the node
+        // has already taken the role, and must give it up before it answers, or an acknowledged
+        // grant would be forgotten by a restart (and its replay taken again).
+        string file = Path.Combine(_dir, "no-such-directory", "epoch");
+        var actions = new RecordedActions();
+        var node = Start(file, actions);
+        var acks = new List<GrantAck>();
+        node.Roles.Acknowledged += a => { acks.Add(a); return Task.CompletedTask; };
+
+        await node.Roles.HandleGrantAsync(G(NodeRole.Active, 4), live: true, "proof-4", CancellationToken.None);
+
+        Assert.Equal(["promote@4", "demote@4 to None"], actions.Done);
+        Assert.Equal(NodeRole.None, node.Roles.Role);
+        var ack = Assert.Single(acks);
+        Assert.False(ack.Ok);
+        Assert.Contains("the epoch 4 could not be made durable", ack.Detail, StringComparison.Ordinal);
+        Assert.Contains("the promote was rolled back", ack.Detail, StringComparison.Ordinal);
+        Assert.Contains(node.Events.All, e => e.Kind == "role-change-failed");
+    }
+
+    [Fact]
+    public async Task A_promote_is_acknowledged_only_with_its_epoch_on_disk()
+    {
+        string file = Path.Combine(_dir, "epoch");
+        var node = Start(file, new RecordedActions());
+        long storedAtAck = -1;
+        node.Roles.Acknowledged += a => { storedAtAck = new EpochMemory(file).Load(); return Task.CompletedTask; };
+
+        await node.Roles.HandleGrantAsync(G(NodeRole.Active, 6), live: true, "proof-6", CancellationToken.None);
+
+        Assert.Equal(NodeRole.Active, node.Roles.Role);
+        Assert.Equal(6, storedAtAck);
     }
 
     [Fact]

@@ -14,7 +14,7 @@ public sealed class BoardOptions
         "usage: watchdog-board --config <board.json> --pins <pinmap.json> [--wires <file>] [--state-dir <dir>]\n" +
         "                      [--broker host[:port] ...] [--cluster-key-file <file>] [--ca-file <pem>]\n" +
         "                      [--username <name> --password-file <file>] [--client-id <id>] [--tick-ms <n>]\n" +
-        "                      [--epoch-floor <n>] [--status-interval-ms <n>] [--stats-interval-ms <n>]\n" +
+        "                      [--realtime-priority <n>] [--epoch-floor <n>] [--status-interval-ms <n>] [--stats-interval-ms <n>]\n" +
         "                      [--pair-serial <device> | --pair-socket <own.sock> --peer-socket <peer.sock>]\n" +
         "                      [--dr <dr.json> --site <name>] [--metrics <host:port>] [--metrics-mqtt-interval-ms <n>]";
 
@@ -34,6 +34,16 @@ public sealed class BoardOptions
 
     /// <summary>Overrides the configuration's timing.tick_ms (the whole configuration is validated again); null keeps it.</summary>
     public int? TickMs { get; private set; }
+    /// <summary>
+    /// The tick thread's SCHED_RR priority (1-99), or 0 for normal scheduling. Every verdict, reset
+    /// and grant waits for a tick: a tick a scheduler slice late on a busy host is that much later
+    /// failover, in the detection tick and again in the confirm tick.
+    /// </summary>
+    public int RealtimePriority { get; private set; } = DefaultRealtimePriority;
+
+    /// <summary>As the agent's heartbeat thread (Heartbeat:RealtimePriority) and corosync's token thread.</summary>
+    public const int DefaultRealtimePriority = 10;
+
     /// <summary>How often the retained board state and channel readings are refreshed even when nothing changed (their ts proves freshness).</summary>
     public int StatusIntervalMs { get; private set; } = 1000;
 
@@ -177,6 +187,8 @@ public sealed class BoardOptions
                 return true;
             case "--tick-ms":
                 return TryInt(name, value, 1, 1000, out int tick, out error) && Set(() => TickMs = tick);
+            case "--realtime-priority":
+                return TryInt(name, value, 0, 99, out int priority, out error) && Set(() => RealtimePriority = priority);
             case "--status-interval-ms":
                 return TryInt(name, value, 100, 3_600_000, out int interval, out error) && Set(() => StatusIntervalMs = interval);
             case "--stats-interval-ms":

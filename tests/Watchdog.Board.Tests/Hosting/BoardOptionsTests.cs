@@ -10,7 +10,7 @@ public sealed class BoardOptionsTests
     {
         Assert.True(BoardOptions.TryParse(
             ["--config", "b.json", "--pins", "p.json", "--wires", "w", "--state-dir", "/tmp/s", "--broker", "10.0.0.1",
-             "--broker", "mqtt.local:1884", "--cluster-key-file", "k", "--status-interval-ms", "250", "--epoch-floor", "7", "--tick-ms", "20"],
+             "--broker", "mqtt.local:1884", "--cluster-key-file", "k", "--status-interval-ms", "250", "--epoch-floor", "7", "--tick-ms", "20", "--realtime-priority", "0"],
             out BoardOptions o, out string error), error);
         Assert.Equal("b.json", o.ConfigPath);
         Assert.Equal("p.json", o.PinMapPath);
@@ -20,6 +20,7 @@ public sealed class BoardOptionsTests
         Assert.Equal(250, o.StatusIntervalMs);
         Assert.Equal(7, o.EpochFloor);
         Assert.Equal(20, o.TickMs);
+        Assert.Equal(0, o.RealtimePriority);
     }
 
     [Fact]
@@ -28,6 +29,7 @@ public sealed class BoardOptionsTests
         Assert.True(BoardOptions.TryParse(["--config", "b", "--pins", "p"], out BoardOptions o, out string error), error);
         Assert.Equal([new MqttBroker("127.0.0.1", 1883)], o.Brokers);
         Assert.Equal("/var/lib/watchdog-board", o.StateDirectory);
+        Assert.Equal(10, o.RealtimePriority);
         Assert.False(o.UseTls);
     }
 
@@ -48,6 +50,7 @@ public sealed class BoardOptionsTests
     [InlineData(new[] { "--config", "b", "--pins", "p", "--broker", ":1883" }, "--broker ':1883': no host name")]
     [InlineData(new[] { "--config", "b", "--pins", "p", "--status-interval-ms", "5" }, "--status-interval-ms '5' must be a whole number from 100 to 3600000")]
     [InlineData(new[] { "--config", "b", "--pins", "p", "--tick-ms", "0" }, "--tick-ms '0' must be a whole number from 1 to 1000")]
+    [InlineData(new[] { "--config", "b", "--pins", "p", "--realtime-priority", "100" }, "--realtime-priority '100' must be a whole number from 0 to 99")]
     [InlineData(new[] { "--config", "b", "--pins", "p", "--epoch-floor", "-1" }, "--epoch-floor '-1' is not a non-negative integer")]
     [InlineData(new[] { "--config", "b", "--pins", "p", "--epoch-floor", "x" }, "--epoch-floor 'x' is not a non-negative integer")]
     [InlineData(new[] { "--config", "b", "--pins", "p", "--username", "u" }, "--username needs --password-file")]
