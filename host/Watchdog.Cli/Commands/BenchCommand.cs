@@ -26,6 +26,11 @@ public static class BenchCommand
         var seed = new Option<int>("--seed") { Description = "Seed of the chaos schedule", DefaultValueFactory = _ => 1 };
         var soak = new Option<TimeSpan?>("--soak") { Description = "Run this long (e.g. 00:10:00) with CPU-load jitter and no fault; count false fences" };
         var heartbeat = new Option<int>("--heartbeat-ms") { Description = "Heartbeat period (ms)", DefaultValueFactory = _ => 50 };
+        var probe = new Option<double>("--probe-ms")
+        {
+            Description = "The client probe's interval in ms, on our virtual IP and the peer's alike (1-1000): an RTO is measured to the first answer, so it carries up to one interval of the probe's resolution",
+            DefaultValueFactory = _ => RackClusterOptions.DefaultProbeIntervalMs,
+        };
         var output = new Option<string?>("--out", "-o") { Description = "Folder for the JSON report, the Markdown tables and one SVG timeline per scenario" };
         var agent = new Option<string?>("--agent") { Description = "A published agent executable to run on the servers (dotnet publish host/Watchdog.Agent -c Release -r linux-x64: NativeAOT, as in production); default: the JIT build next to watchdogctl" };
         var network = new Option<string>("--network-failure") { Description = "The group's policy for an active that lost every link: demote (ask it, fence after demote_ack_timeout_ms) or fence (hold it at once)", DefaultValueFactory = _ => "demote" };
@@ -52,7 +57,7 @@ public static class BenchCommand
                           "over a steady window, then each --scenario fault (default hang, agent-crash) on one group alone and on two groups at the same instant, each group's RTO",
         };
         var steady = new Option<int>("--steady-s") { Description = "With --groups: the board's steady window in seconds (its tick statistics interval)", DefaultValueFactory = _ => 20 };
-        var command = new Command("bench", "Measure failover on the virtual rack, optionally side by side with keepalived") { scenario, boards, runs, json, peer, chaos, seed, soak, heartbeat, output, agent, network, anonymous, service, mode, frontier, periods, groups, steady };
+        var command = new Command("bench", "Measure failover on the virtual rack, optionally side by side with keepalived") { scenario, boards, runs, json, peer, chaos, seed, soak, heartbeat, probe, output, agent, network, anonymous, service, mode, frontier, periods, groups, steady };
         command.SetAction((result, ct) => BenchRun.RunAsync(Settings(result), ct));
         return command;
 
@@ -67,6 +72,7 @@ public static class BenchCommand
                 Seed = result.GetValue(seed),
                 Soak = result.GetValue(soak),
                 HeartbeatMs = result.GetValue(heartbeat),
+                ProbeMs = result.GetValue(probe),
                 OutDir = result.GetValue(output),
                 Agent = result.GetValue(agent),
                 NetworkFailure = result.GetValue(network)!,

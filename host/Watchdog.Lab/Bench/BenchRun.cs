@@ -99,6 +99,8 @@ public static class BenchRun
             throw new FormatException($"--heartbeat-ms {settings.HeartbeatMs}: must be 10..60000 ms (the agent's range)");
         }
 
+        CheckProbeMs(settings);
+
         if (settings.Periods is not null && (settings.Chaos || settings.Peer is not null || settings.Boards != 1 || settings.Service != RackService.Http || settings.Scenario != "all"))
         {
             throw new FormatException("--frontier runs its own schedule (hang, agent-crash, power-loss, then a soak, beside keepalived at each period) on one board: no --scenario, --peer, --chaos, --boards 2 or --service postgres");
@@ -133,6 +135,7 @@ public static class BenchRun
             SecureBroker = settings.SecureBroker,
             HeartbeatPeriodMs = settings.HeartbeatMs,
             TickMs = RackClusterOptions.TickFor(settings.HeartbeatMs),
+            ProbeIntervalMs = settings.ProbeMs,
             Log = Console.Error,
             AgentExecutable = agentPath,
             NetworkFailure = networkFailure,
@@ -168,7 +171,7 @@ public static class BenchRun
             var serverFaults = faults.Where(f => f.Server is not null).Select(f => f.Server!).ToList();
             if (peer is not null && serverFaults.Count > 0)
             {
-                report.AddRange(peer.Run(serverFaults, n, outDir, Console.Error));
+                report.AddRange(peer.Run(serverFaults, n, options.ProbeIntervalMs, outDir, Console.Error));
             }
         }
 
@@ -211,6 +214,7 @@ public static class BenchRun
             throw new FormatException($"--scenario {stays.Name} with --groups: the scale bench measures takeovers; use hang, agent-crash, power-loss or link-loss");
         }
 
+        CheckProbeMs(settings);
         if (settings.SteadyS is < 5 or > 600)
         {
             throw new FormatException($"--steady-s {settings.SteadyS}: the board's steady window must be 5..600 s");
@@ -228,6 +232,7 @@ public static class BenchRun
             Broker = BrokerKind.Mosquitto,
             SecureBroker = settings.SecureBroker,
             HeartbeatPeriodMs = settings.HeartbeatMs,
+            ProbeIntervalMs = settings.ProbeMs,
             Log = Console.Error,
             AgentExecutable = settings.Agent is null ? null : Path.GetFullPath(settings.Agent),
         };
@@ -243,6 +248,14 @@ public static class BenchRun
         var name = SourceStamp.FileName($"scale-{groups}-groups", startedAt, "json");
         Console.Error.WriteLine($"docs/results name for this report: {name}{(SourceStamp.IsDirty(SourceStamp.Commit) ? " (built from a tree with uncommitted changes: these figures belong to no commit)" : "")}");
         return clean ? 0 : 1;
+    }
+
+    internal static void CheckProbeMs(BenchSettings settings)
+    {
+        if (settings.ProbeMs is < 1 or > 1000 || double.IsNaN(settings.ProbeMs))
+        {
+            throw new FormatException($"--probe-ms {settings.ProbeMs}: the client probe's interval must be 1..1000 ms");
+        }
     }
 
     /// <summary>What the report should be called in docs/results, and how to put it there (--out is a folder).</summary>
@@ -484,6 +497,9 @@ public sealed record BenchSettings
     public TimeSpan? Soak { get; init; }
 
     public int HeartbeatMs { get; init; } = 50;
+
+    /// <summary>The client probe's interval on every virtual IP, ours and the peer's (RackClusterOptions.ProbeIntervalMs).</summary>
+    public double ProbeMs { get; init; } = RackClusterOptions.DefaultProbeIntervalMs;
 
     /// <summary>With --frontier: the heartbeat periods to measure (<see cref="FrontierRun.ParsePeriods"/>); null for the other modes.</summary>
     public IReadOnlyList<int>? Periods { get; init; }

@@ -151,7 +151,7 @@ public static class FrontierRun
         // a 3 s window (a freeze held 2 s) shows the takeover and the frozen master's return.
         var peerRuns = KeepalivedBench.RunMatrix(
             [tuning], Faults.Select(f => f.Keepalived).OfType<KeepalivedFault>().ToList(), runs,
-            options: (t, f) => new KeepalivedRunOptions { Tuning = t, Fault = f, FaultPhaseJitterMs = 200, ObserveMs = 3000, FaultHoldMs = 2000 },
+            options: (t, f) => new KeepalivedRunOptions { Tuning = t, Fault = f, FaultPhaseJitterMs = 200, ObserveMs = 3000, FaultHoldMs = 2000, ProbeIntervalMs = options.ProbeIntervalMs },
             log: Console.Error);
         var loadAfter = LoadAverage();
         Console.Error.WriteLine($"frontier {period} ms done; load average {loadAfter}");

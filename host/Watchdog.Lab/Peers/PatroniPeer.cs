@@ -12,7 +12,11 @@ public sealed class PatroniPeer : IPeerSystem
 {
     public string Name => "patroni";
 
-    public IEnumerable<BenchResult> Run(IReadOnlyList<Fault> faults, int runs, string? outDir, TextWriter log)
+    /// <remarks>
+    /// Patroni's primary is found by a SQL probe of every node (PatroniRunOptions.ProbeIntervalMs,
+    /// 50 ms), not by a connection to one address, so the rack's probe interval does not apply.
+    /// </remarks>
+    public IEnumerable<BenchResult> Run(IReadOnlyList<Fault> faults, int runs, double probeIntervalMs, string? outDir, TextWriter log)
     {
         var counterparts = faults.Select(f => f.Patroni).OfType<PatroniFault>().Distinct().ToList();
         PatroniTuning[] tunings =

@@ -13,8 +13,12 @@ public interface IPeerSystem
     /// <summary>The name --peer takes.</summary>
     string Name { get; }
 
-    /// <summary>Runs the peer's counterparts of <paramref name="faults"/> (those it has), <paramref name="runs"/> times each.</summary>
-    IEnumerable<BenchResult> Run(IReadOnlyList<Fault> faults, int runs, string? outDir, TextWriter log);
+    /// <summary>
+    /// Runs the peer's counterparts of <paramref name="faults"/> (those it has), <paramref name="runs"/>
+    /// times each; <paramref name="probeIntervalMs"/> is the client probe's interval on our rack, for
+    /// a peer whose service is probed the same way.
+    /// </summary>
+    IEnumerable<BenchResult> Run(IReadOnlyList<Fault> faults, int runs, double probeIntervalMs, string? outDir, TextWriter log);
 }
 
 public static class PeerSystems

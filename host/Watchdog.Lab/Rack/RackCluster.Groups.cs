@@ -43,7 +43,7 @@ public sealed partial class RackCluster
         {
             var (name, nodes) = (groups[i].Name, groups[i].Nodes);
             var vip = GroupVip(i);
-            var probe = new VipProbe(new VipProbeOptions { Target = new IPEndPoint(vip, Options.ServicePort), ClientNamespace = clientNamespace, IntervalMs = 20 }, Clock);
+            var probe = new VipProbe(new VipProbeOptions { Target = new IPEndPoint(vip, Options.ServicePort), ClientNamespace = clientNamespace, IntervalMs = Options.ProbeIntervalMs }, Clock);
             probe.Start();
             _disposables.Add(probe);
             var addresses = new VipAddressMonitor(Rack.Servers.Where(s => nodes.Contains(s.Name)).ToDictionary(s => s.Name, s => s.Namespace!), vip, Rack.Timeline);

@@ -63,6 +63,15 @@ public sealed record RackClusterOptions
     /// </summary>
     public static int TickFor(int heartbeatPeriodMs) => Math.Clamp(heartbeatPeriodMs / 4, 5, 10);
 
+    /// <summary>
+    /// Time between the client probe's connection attempts on each virtual IP, in ms (default 20).
+    /// An RTO is measured to the first answer, so it carries up to one interval of the probe's own
+    /// resolution; the bench's --probe-ms sets it for our rack and keepalived's pair alike.
+    /// </summary>
+    public double ProbeIntervalMs { get; init; } = DefaultProbeIntervalMs;
+
+    public const double DefaultProbeIntervalMs = 20;
+
     /// <summary>The board's tick statistics line every this many ms (its --stats-interval-ms); null: the board's default (a minute).</summary>
     public int? BoardStatsIntervalMs { get; init; }
 
