@@ -7,8 +7,9 @@ namespace Watchdog.Agent.Roles;
 /// <summary>
 /// The highest grant epoch this node has acted on, kept across agent restarts (Board:EpochFile):
 /// a grant captured on the bus and replayed after a restart carries an older epoch and is
-/// refused as stale. Made durable before the grant is acted on, so a crash can lose an acted-on
-/// epoch never; that write sits on the promote path, so it is one fdatasync of a slot written in
+/// refused as stale. Made durable before the grant is acknowledged or its role published
+/// (RoleState writes it beside the role change), so nothing the board or a peer has heard of
+/// can be forgotten by a crash; the write ends a takeover, so it is one fdatasync of a slot written in
 /// place (a SlotFile, "&lt;Board:EpochFile&gt;.slots"), not a temp file, fsync and rename (two
 /// journal commits, and without an fsync of the directory the rename itself could be lost). The
 /// plain file at Board:EpochFile, which agents wrote before the slots, is still read and the
