@@ -9,8 +9,8 @@ namespace Watchdog.Agent.Tests;
 /// </summary>
 public sealed class HeartbeatPriorityTests
 {
-    private const int SchedOther = 0;
-    private const int SchedRoundRobin = 2;
+    private const int SchedOther = ThreadScheduling.Other;
+    private const int SchedRoundRobin = ThreadScheduling.RoundRobin;
 
     [Theory]
     [InlineData(10)]
@@ -26,7 +26,7 @@ public sealed class HeartbeatPriorityTests
         for (int i = 0; i < 100 && policy is null; i++)
         {
             Thread.Sleep(20);
-            policy = HeartbeatThreadPolicy();
+            policy = ThreadScheduling.Of("self", "heartbeat")?.Policy;
         }
 
         Assert.NotNull(policy);
@@ -45,35 +45,5 @@ public sealed class HeartbeatPriorityTests
             Assert.Equal(SchedOther, policy);
             Assert.True(events.Has("heartbeat-priority"), "an unprivileged agent says that its heartbeat runs at normal priority");
         }
-    }
-
-    // The scheduling policy of this process's thread named "heartbeat", or null before it runs.
-    private static int? HeartbeatThreadPolicy()
-    {
-        foreach (string task in Directory.GetDirectories("/proc/self/task"))
-        {
-            string comm;
-            string stat;
-            try
-            {
-                comm = File.ReadAllText(Path.Combine(task, "comm")).Trim();
-                stat = File.ReadAllText(Path.Combine(task, "stat"));
-            }
-            catch (IOException)
-            {
-                continue; // the thread ended meanwhile
-            }
-
-            if (comm != "heartbeat")
-            {
-                continue;
-            }
-
-            // Fields after the ")" that closes the command name: field 3 is the first; policy is field 41.
-            string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return int.Parse(fields[41 - 3], System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        return null;
     }
 }

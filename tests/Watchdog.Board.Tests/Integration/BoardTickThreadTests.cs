@@ -10,8 +10,8 @@ namespace Watchdog.Board.Tests.Integration;
 /// </summary>
 public sealed class BoardTickThreadTests
 {
-    private const int SchedOther = 0;
-    private const int SchedRoundRobin = 2;
+    private const int SchedOther = ThreadScheduling.Other;
+    private const int SchedRoundRobin = ThreadScheduling.RoundRobin;
 
     [Theory]
     [InlineData(null, 10)]
@@ -25,7 +25,8 @@ public sealed class BoardTickThreadTests
 
         // The tick loop announces itself once it runs; by then its thread has switched (or not).
         await board.WaitForLineAsync("channel(s), tick", BoardRig.Wait);
-        (int policy, int rtPriority) = TickThreadScheduling(board.Id);
+        (int policy, int rtPriority) = ThreadScheduling.Of(board.Id.ToString(CultureInfo.InvariantCulture), "watchdog-tick")
+            ?? throw new Xunit.Sdk.XunitException($"board pid {board.Id} has no thread named watchdog-tick");
 
         if (priority == 0)
         {
@@ -42,25 +43,5 @@ public sealed class BoardTickThreadTests
             Assert.Equal((SchedOther, 0), (policy, rtPriority));
             Assert.Contains("tick thread: could not switch to real-time scheduling", board.Output, StringComparison.Ordinal);
         }
-    }
-
-    // Fields 40 and 41 of /proc/<pid>/task/<tid>/stat (rt_priority, policy), counted after the
-    // command name's closing parenthesis, which may itself hold spaces.
-    private static (int Policy, int Priority) TickThreadScheduling(int pid)
-    {
-        foreach (string task in Directory.GetDirectories($"/proc/{pid}/task"))
-        {
-            if (File.ReadAllText(Path.Combine(task, "comm")).Trim() != "watchdog-tick")
-            {
-                continue;
-            }
-
-            string stat = File.ReadAllText(Path.Combine(task, "stat"));
-            string[] after = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            // after[0] is field 3 (state): field n is after[n - 3].
-            return (int.Parse(after[41 - 3], CultureInfo.InvariantCulture), int.Parse(after[40 - 3], CultureInfo.InvariantCulture));
-        }
-
-        throw new Xunit.Sdk.XunitException($"board pid {pid} has no thread named watchdog-tick");
     }
 }
