@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Watchdog.Platform.Posix;
 
 namespace Watchdog.Bench.Timing;
 
@@ -33,10 +34,18 @@ public sealed class BenchClock
     /// <summary>Sleeps until the clock reads <paramref name="targetMs"/> (returns at once if past).</summary>
     public void SleepUntil(double targetMs)
     {
+        if (MonotonicSleep.Available)
+        {
+            // The spin below once cost the probe's thread a millisecond of every 5 ms period,
+            // which a real-time probe took from everything else on the machine.
+            MonotonicSleep.Until(originTicks + (long)(targetMs * Stopwatch.Frequency / 1000.0));
+            return;
+        }
+
         double remaining = targetMs - NowMs;
         if (remaining > 1.5)
         {
-            // Thread.Sleep overshoots by up to ~1 ms on Linux; sleep short and finish by spinning.
+            // Thread.Sleep overshoots by up to ~1 ms; sleep short and finish by spinning.
             Thread.Sleep(TimeSpan.FromMilliseconds(remaining - 1.0));
         }
 

@@ -45,6 +45,11 @@ public sealed partial class RackCluster
             var vip = GroupVip(i);
             var probe = new VipProbe(new VipProbeOptions { Target = new IPEndPoint(vip, Options.ServicePort), ClientNamespace = clientNamespace, IntervalMs = Options.ProbeIntervalMs }, Clock);
             probe.Start();
+            if (!probe.RealTime)
+            {
+                Rack.Timeline.Record(Sim.Rack.TimelineKind.Note, name, "client probe runs at normal priority", "no real-time scheduling: a loaded machine may delay probe launches, and the RTO with them");
+            }
+
             _disposables.Add(probe);
             var addresses = new VipAddressMonitor(Rack.Servers.Where(s => nodes.Contains(s.Name)).ToDictionary(s => s.Name, s => s.Namespace!), vip, Rack.Timeline);
             _disposables.Add(addresses);
