@@ -10,9 +10,12 @@ namespace Watchdog.Board.Tests.Integration;
 /// </summary>
 public sealed class BoardPairTests(ITestOutputHelper output)
 {
+    // Timeouts well above the stalls of a loaded test machine: with 150 ms, a live board whose
+    // process stalled that long would look dead to its peer before the kill. The test is about
+    // who takes authority and with which epochs, not how fast; the bench measures that.
     private const string Pair = """
-        "pair": {"peer": "PEER", "preferred": PREFERRED, "heartbeat_period_ms": 20, "peer_timeout_ms": 150, "link_period_ms": 20,
-                 "link_timeout_ms": 150, "priority_delay_ms": 300, "confirm_ms": 150, "peer_boot_grace_ms": 5000, "epoch_block": 64}
+        "pair": {"peer": "PEER", "preferred": PREFERRED, "heartbeat_period_ms": 20, "peer_timeout_ms": 600, "link_period_ms": 20,
+                 "link_timeout_ms": 600, "priority_delay_ms": 1200, "confirm_ms": 600, "peer_boot_grace_ms": 5000, "epoch_block": 64}
         """;
 
     [Fact]
