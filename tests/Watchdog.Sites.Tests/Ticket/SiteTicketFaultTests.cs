@@ -102,9 +102,11 @@ public sealed class SiteTicketFaultTests(ITestOutputHelper output)
         output.WriteLine($"{what}: east said lost {Tickets.LeaseMs - lostAfterSend:F0} ms before its lease could expire ({lostAfterSend:F0} ms after its last renewal was sent; reason: {lost.Reason})");
         output.WriteLine($"west held {Ms(faultAt, westHeld.At):F0} ms after the fault, {Ms(lost.At, westHeld.At):F0} ms after east said lost; floor {westHeld.Floor}, east's ceiling {east.Keeper.Ceiling}");
 
+        long healedAt = faultAt;
         if (heal is not null)
         {
             // Back together: east sees west holding and stays out.
+            healedAt = Stopwatch.GetTimestamp();
             heal(cluster);
             await west.MoreRenewals(4, Soon);
             Assert.Equal(TicketState.Held, west.Keeper.State);
@@ -112,7 +114,11 @@ public sealed class SiteTicketFaultTests(ITestOutputHelper output)
 
         Assert.Single(east.Helds);
         Assert.Single(east.Losts);
-        Assert.True(west.Losts.Count == 0, "west lost the ticket: " + string.Join("; ", west.Losts.Select(l => l.Reason)));
+        // West losing its ticket is no overlap, but it should not happen here: say when, and what
+        // its renewals did (ms from the heal, or from the fault without one), so a rare failure can be read.
+        Assert.True(west.Losts.Count == 0, "west lost the ticket: " + string.Join("; ", west.Losts.Select(l => $"at +{Ms(healedAt, l.At):F0} ms: {l.Reason}"))
+            + "; renewals sent at (ms, TTL, deadline): " + string.Join(", ", west.Renewals.TakeLast(8).Select(r => $"{Ms(healedAt, r.Sent):F0}/{r.TtlSeconds}/{Ms(healedAt, r.Deadline):F0}"))
+            + $"; failed renewals {west.Keeper.FailedRenewals}, last error {west.Keeper.LastError}");
         Assert.Single(west.Helds);
     }
 }
