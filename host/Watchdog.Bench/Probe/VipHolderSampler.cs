@@ -16,8 +16,8 @@ public sealed record HolderSample(string Node, double AtMs, bool Holds);
 /// see it, because the client only ever reaches one of them at a time.
 /// One thread per node, living in that node's namespace, so a slow read in one namespace does
 /// not skew the other's timing. A sample's time is the midpoint of the read. It once ran `ip`
-/// each time: a hundred forks of the bench process a second, a quarter of a core on a 2-core
-/// machine, and the probe's answer on a new active waited up to 10 ms behind them.
+/// each time: about 90 forks a second, which with their wrappers kept a 2-core machine about
+/// half busy, and the service on a new active waited 9-20 ms behind them to answer the probe.
 /// </summary>
 public sealed class VipHolderSampler : IDisposable
 {
