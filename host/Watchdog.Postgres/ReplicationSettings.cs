@@ -25,6 +25,10 @@ internal static class ReplicationSettings
         wal_receiver_timeout = '5s'
         # Small: several instances share a test machine.
         shared_buffers = '32MB'
+        # Dynamic shared memory in files under the data directory, which goes with the instance:
+        # the default puts it in /dev/shm, where an instance killed mid-test (as the lab's faults
+        # do) leaves its segments behind until the machine's memory is full of them.
+        dynamic_shared_memory_type = mmap
         max_connections = 50
         log_line_prefix = '%m [%p] %q%a '
 
