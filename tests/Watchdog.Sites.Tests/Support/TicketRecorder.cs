@@ -72,6 +72,11 @@ internal sealed class TicketRecorder : IAsyncDisposable
         return sent.Zip(sent.Skip(1), Ms).DefaultIfEmpty(0).Max();
     }
 
+    /// <summary>For a failure message: the last eight renewals (ms from <paramref name="since"/>: sent, TTL, deadline), failed renewals and the last error.</summary>
+    public string RenewalTrail(long since) =>
+        "renewals sent at (ms, TTL, deadline): " + string.Join(", ", Renewals.TakeLast(8).Select(r => $"{Ms(since, r.Sent):F0}/{r.TtlSeconds}/{Ms(since, r.Deadline):F0}"))
+        + $"; failed renewals {Keeper.FailedRenewals}, last error {Keeper.LastError}";
+
     public Task<TicketHeld> FirstHeld(TimeSpan within) => Bounded(firstHeld.Task, within, "held");
 
     public Task<TicketLost> FirstLost(TimeSpan within) => Bounded(firstLost.Task, within, "lost");

@@ -52,9 +52,8 @@ public sealed class SiteTicketFaultTests(ITestOutputHelper output)
         cluster.Kill(member);
         await east.MoreRenewals(6, TimeSpan.FromSeconds(15));
 
-        Assert.True(east.Losts.Count == 0, $"east lost the ticket at +{(east.Losts.Count > 0 ? Ms(killedAt, east.Losts[0].At) : 0):F0} ms: {string.Join("; ", east.Losts.Select(l => l.Reason))}; renewals sent at (ms from the kill, TTL, deadline): "
-            + string.Join(", ", east.Renewals.TakeLast(8).Select(r => $"{Ms(killedAt, r.Sent):F0}/{r.TtlSeconds}/{Ms(killedAt, r.Deadline):F0}"))
-            + $"; failed renewals {east.Keeper.FailedRenewals}, last error {east.Keeper.LastError}; thread pool threads {ThreadPool.ThreadCount}, pending {ThreadPool.PendingWorkItemCount}");
+        Assert.True(east.Losts.Count == 0, $"east lost the ticket at +{(east.Losts.Count > 0 ? Ms(killedAt, east.Losts[0].At) : 0):F0} ms: {string.Join("; ", east.Losts.Select(l => l.Reason))}; from the kill, "
+            + east.RenewalTrail(killedAt) + $"; thread pool threads {ThreadPool.ThreadCount}, pending {ThreadPool.PendingWorkItemCount}");
         Assert.Equal(TicketState.Held, east.Keeper.State);
         Assert.Empty(west.Helds);
         Assert.NotEqual(TicketState.Held, west.Keeper.State);
@@ -117,8 +116,7 @@ public sealed class SiteTicketFaultTests(ITestOutputHelper output)
         // West losing its ticket is no overlap, but it should not happen here: say when, and what
         // its renewals did (ms from the heal, or from the fault without one), so a rare failure can be read.
         Assert.True(west.Losts.Count == 0, "west lost the ticket: " + string.Join("; ", west.Losts.Select(l => $"at +{Ms(healedAt, l.At):F0} ms: {l.Reason}"))
-            + "; renewals sent at (ms, TTL, deadline): " + string.Join(", ", west.Renewals.TakeLast(8).Select(r => $"{Ms(healedAt, r.Sent):F0}/{r.TtlSeconds}/{Ms(healedAt, r.Deadline):F0}"))
-            + $"; failed renewals {west.Keeper.FailedRenewals}, last error {west.Keeper.LastError}");
+            + "; " + west.RenewalTrail(healedAt));
         Assert.Single(west.Helds);
     }
 }
