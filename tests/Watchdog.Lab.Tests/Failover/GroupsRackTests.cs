@@ -61,7 +61,8 @@ public sealed class GroupsRackTests(ITestOutputHelper output)
         var options = new RackClusterOptions { Broker = BrokerKind.Mosquitto, GroupCount = 4, Log = new RackClusterFixture.OutputWriter(output) };
         await using var cluster = await RackCluster.StartAsync(options, CancellationToken.None);
         Assert.True(await cluster.WaitUntilAllGroupsSettledAsync(TimeSpan.FromSeconds(90), CancellationToken.None),
-            "the four groups did not settle: " + string.Join("; ", options.RackGroups.Select(g => GroupFailover.Describe(cluster, g.Name, g.Nodes[0]))));
+            "the four groups did not settle: " + string.Join("; ", options.RackGroups.Select(g => GroupFailover.Describe(cluster, g.Name, g.Nodes[0]))) +
+            "\n" + RackClusterFixture.Diagnose(cluster, options.AllNodes, lines: 60));
         Assert.Equal(4, cluster.Groups.Select(g => g.Vip).Distinct().Count());
 
         // The groups not failed keep their active and epoch: a failover is its own group's only.

@@ -116,15 +116,17 @@ internal static class RackClusterFixture
         Assert.Fail("failback to web1 after the start: " + last + "\n" + Diagnose(cluster));
     }
 
-    private static string Diagnose(RackCluster cluster) =>
-        FailoverRun.Describe(cluster, "web1") + "\n" + FailoverRun.Describe(cluster, "web2") +
-        "\nboard log:\n" + Tail(cluster.BoardLog) +
-        "\nweb1 agent:\n" + Tail(Path.Combine(cluster.Rack.Directory, "web1.agent.log")) +
-        "\nweb2 agent:\n" + Tail(Path.Combine(cluster.Rack.Directory, "web2.agent.log")) +
-        "\nevents seen:\n" + string.Join('\n', cluster.Observer.Events().TakeLast(30).Select(e => $"{e.Timestamp} {e.Source} {e.Kind} {e.Node}: {e.Detail}"));
+    private static string Diagnose(RackCluster cluster) => Diagnose(cluster, ["web1", "web2"]);
 
-    public static string Tail(string path) =>
-        File.Exists(path) ? string.Join('\n', File.ReadLines(path).TakeLast(30)) : "(no log)";
+    /// <summary>What a failed wait needs to be understood later: each node's state, the board's and agents' log tails, the events seen.</summary>
+    internal static string Diagnose(RackCluster cluster, IReadOnlyList<string> nodes, int lines = 30) =>
+        string.Join('\n', nodes.Select(n => FailoverRun.Describe(cluster, n))) +
+        "\nboard log:\n" + Tail(cluster.BoardLog, lines) +
+        string.Concat(nodes.Select(n => $"\n{n} agent:\n" + Tail(Path.Combine(cluster.Rack.Directory, n + ".agent.log"), lines))) +
+        "\nevents seen:\n" + string.Join('\n', cluster.Observer.Events().TakeLast(lines).Select(e => $"{e.Timestamp} {e.Source} {e.Kind} {e.Node}: {e.Detail}"));
+
+    public static string Tail(string path, int lines = 30) =>
+        File.Exists(path) ? string.Join('\n', File.ReadLines(path).TakeLast(lines)) : "(no log)";
 
     /// <summary>Rack progress lines into the test's output.</summary>
     internal sealed class OutputWriter(ITestOutputHelper output) : StringWriter
