@@ -14,6 +14,8 @@ public sealed class RecipeTests(ITestOutputHelper output)
         await using var cluster = new PgTestCluster();
         PostgresServer node1 = await cluster.StartPrimaryAsync("node1", ReplicationMode.Synchronous, "node1", "node2");
         PostgresServer node2 = await cluster.StartStandbyAsync(node1, "node2");
+        // Segments under the data directory: a killed instance would leave them in /dev/shm.
+        Assert.Equal("mmap", await node2.QueryAsync<string>("SHOW dynamic_shared_memory_type"));
         await Replication.WaitStreamingAsync(node1, "node2", asSync: true);
         await InstallFencedOrdersAsync(node1, epoch: 6);
 

@@ -83,6 +83,9 @@ public static class PatroniConfig
         y.AppendLine("    logging_collector: 'on'");
         y.AppendLine(CultureInfo.InvariantCulture, $"    log_directory: {Quote(node.LogDirectory)}");
         y.AppendLine("    shared_buffers: 32MB");
+        // Dynamic shared memory under the data directory, as for the lab's own instances: the
+        // bench kills postmasters, and the default would leave their segments in /dev/shm.
+        y.AppendLine("    dynamic_shared_memory_type: mmap");
         y.AppendLine("  pg_hba:");
         y.AppendLine("  - local all all trust");
         y.AppendLine("  - host all all 0.0.0.0/0 trust");

@@ -50,6 +50,11 @@ public class PatroniClusterTests
                 Assert.Equal(primary.Address.ToString(), where.ExecuteScalar() as string);
                 using var create = new NpgsqlCommand("CREATE TABLE t (v int); INSERT INTO t VALUES (42)", connection);
                 create.ExecuteNonQuery();
+
+                // Segments in the data directory: the bench kills postmasters, and segments in
+                // /dev/shm would outlive them.
+                using var shm = new NpgsqlCommand("SHOW dynamic_shared_memory_type", connection);
+                Assert.Equal("mmap", shm.ExecuteScalar() as string);
             }
 
             Assert.True(Eventually(() => ReadOnReplica(replica) == 42, TimeSpan.FromSeconds(30)), $"the row never reached {replica.Name}");
