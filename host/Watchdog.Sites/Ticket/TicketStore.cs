@@ -3,6 +3,8 @@ using dotnet_etcd;
 using Etcdserverpb;
 using Google.Protobuf;
 using Grpc.Core;
+using Grpc.Net.Client.Balancer;
+using Grpc.Net.Client.Configuration;
 using Mvccpb;
 
 namespace Watchdog.Sites.Ticket;
@@ -59,7 +61,11 @@ internal sealed class TicketStore : ITicketStore
     public TicketStore(SiteTicketOptions options)
     {
         this.options = options;
-        client = new EtcdClient(string.Join(',', options.Endpoints), configureChannelOptions: c => c.HttpHandler = Handler(options));
+        client = new EtcdClient(string.Join(',', options.Endpoints), configureChannelOptions: c =>
+        {
+            c.HttpHandler = Handler(options);
+            c.ServiceConfig = RetryOnAnotherMember();
+        });
         holderKey = ByteString.CopyFromUtf8(options.HolderKey);
         ceilingKey = ByteString.CopyFromUtf8(options.CeilingKey);
         grantKey = ByteString.CopyFromUtf8(options.GrantKey);
@@ -87,6 +93,37 @@ internal sealed class TicketStore : ITicketStore
             EnableMultipleHttp2Connections = true,
         };
     }
+
+    /// <summary>
+    /// Requests go to the members in turn, and a dead member's connection is offered again every
+    /// few requests. The library retries a refused request after up to a second and stops
+    /// retrying once a few have failed (its retry budget): after that one request in three failed
+    /// while a member was dead, and a keeper whose turn makes three requests met the dead member
+    /// at the same step every turn, so a site never took a free ticket. Here a request a member
+    /// did not take is sent again at once to the next one, without a budget; the request's
+    /// deadline bounds the retries. A retried acquisition whose first try did land is refused by
+    /// its own guard (the holder's revision changed), and the keeper then revokes its lease: no
+    /// double holder, one lost turn.
+    /// </summary>
+    private static ServiceConfig RetryOnAnotherMember() => new()
+    {
+        LoadBalancingConfigs = { new RoundRobinConfig() },
+        MethodConfigs =
+        {
+            new MethodConfig
+            {
+                Names = { MethodName.Default },
+                RetryPolicy = new RetryPolicy
+                {
+                    MaxAttempts = 5,
+                    InitialBackoff = TimeSpan.FromMilliseconds(10),
+                    MaxBackoff = TimeSpan.FromMilliseconds(100),
+                    BackoffMultiplier = 2,
+                    RetryableStatusCodes = { StatusCode.Unavailable },
+                },
+            },
+        },
+    };
 
     public static long ParseCeiling(KeyValue kv)
     {
