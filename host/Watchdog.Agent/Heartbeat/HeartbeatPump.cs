@@ -28,6 +28,9 @@ public sealed class HeartbeatPump : IDisposable
     private long _edges;
     private long _lastEdgeTimestamp = -1;
     private bool? _lastRole;
+    private long _lateEdges;
+    private long _worstLate; // (ms late << 32) | ms of GC pause in its wait: one word, so a reader never sees half of it
+    private long _gcPauseTicksAtEdge;
 
     public HeartbeatPump(IHeartbeatHardware hw, Func<bool> mayFeed, AgentStatus status, IAgentEvents events, int periodMs, int retryMinMs, int retryMaxMs, int rolePollMs = 100, int realtimePriority = 0)
     {
@@ -59,6 +62,18 @@ public sealed class HeartbeatPump : IDisposable
     /// metrics' lateness histogram); must be quick. A late edge is what makes the board suspect a hang.
     /// </summary>
     public Action<long>? EdgeLateness { get; set; }
+
+    /// <summary>
+    /// The edges written a whole period or more after their deadline since the last call, the
+    /// worst of them, and how long the runtime's garbage collector paused the agent while that
+    /// edge waited; resets the count. Read from a normal thread (the pump thread only records).
+    /// </summary>
+    public LateEdges TakeLateEdges()
+    {
+        long count = Interlocked.Exchange(ref _lateEdges, 0);
+        long worst = Interlocked.Exchange(ref _worstLate, 0);
+        return new LateEdges((int)Math.Min(count, int.MaxValue), worst >> 32, worst & 0xFFFFFFFF);
+    }
 
     public void Start()
     {
@@ -128,7 +143,11 @@ public sealed class HeartbeatPump : IDisposable
                         _hw.Write(level);
                         Interlocked.Increment(ref _edges);
                         Interlocked.Exchange(ref _lastEdgeTimestamp, Stopwatch.GetTimestamp());
+
+                        // Late as written: a stall in the check callback above counts here.
+                        now = clock.ElapsedMilliseconds;
                         EdgeLateness?.Invoke(now - nextEdgeMs);
+                        NoteLateness(now - nextEdgeMs);
                     }
                     else if (!verified)
                     {
@@ -182,6 +201,34 @@ public sealed class HeartbeatPump : IDisposable
         _status.SetFeeding(false);
     }
 
+    // On the pump thread, every edge: no allocation. The runtime stops every managed thread for a
+    // collection, this real-time one too, and the collecting thread runs at normal priority: on
+    // a loaded machine a collection can hold the line still longer than the work it does.
+    private void NoteLateness(long lateMs)
+    {
+        long gcTicks = GC.GetTotalPauseDuration().Ticks;
+        long gcMs = Math.Clamp((gcTicks - _gcPauseTicksAtEdge) / TimeSpan.TicksPerMillisecond, 0, 0xFFFFFFFF);
+        _gcPauseTicksAtEdge = gcTicks;
+        if (lateMs < 2L * _halfPeriodMs)
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _lateEdges);
+        long packed = (Math.Min(lateMs, int.MaxValue) << 32) | gcMs;
+        long seen = Interlocked.Read(ref _worstLate);
+        while ((packed >> 32) > (seen >> 32))
+        {
+            long was = Interlocked.CompareExchange(ref _worstLate, packed, seen);
+            if (was == seen)
+            {
+                break;
+            }
+
+            seen = was;
+        }
+    }
+
     private void Fail(string message, ref string lastError, ref int retryMs)
     {
         _status.SetFeeding(false);
@@ -197,3 +244,6 @@ public sealed class HeartbeatPump : IDisposable
         retryMs = Math.Min(_retryMaxMs, retryMs * 2);
     }
 }
+
+/// <summary>Edges written a period or more late: how many, the worst one's lateness and the GC pause in its wait (ms).</summary>
+public readonly record struct LateEdges(int Count, long WorstLateMs, long GcPauseMs);

@@ -132,6 +132,7 @@ public sealed class AgentRuntime : IDisposable
             _inbound.RunAsync(stopping),
             WatchBoardAsync(stopping),
             WarmUpRoleActionsAsync(stopping),
+            ReportLateHeartbeatsAsync(stopping),
         };
         foreach (CheckRunner c in _checks)
         {
@@ -216,6 +217,32 @@ public sealed class AgentRuntime : IDisposable
         catch (Exception ex)
         {
             _log.LogWarning("Warm-up of the role change code failed ({Error}): the first takeover compiles that code instead", ex.GetType().Name + ": " + ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// Says once a second when heartbeat edges went out a period or more late, and how much of
+    /// the worst one's wait was the runtime's garbage collection: a board that suspects or fails
+    /// this node for a silent line can then be told the agent's side of it.
+    /// </summary>
+    private async Task ReportLateHeartbeatsAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), _time, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            LateEdges late = Pump.TakeLateEdges();
+            if (late.Count > 0)
+            {
+                Events.Raise("heartbeat-late", Severity.Warning, late.Count + " heartbeat edge(s) written a period (" + _o.Heartbeat.PeriodMs + " ms) or more after their deadline; the worst " + late.WorstLateMs + " ms late, of which the runtime's garbage collection paused the agent " + late.GcPauseMs + " ms");
+            }
         }
     }
 

@@ -1,0 +1,58 @@
+namespace Watchdog.Agent.Tests;
+
+/// <summary>
+/// Edges the pump writes a period or more late are counted, with the worst one's lateness and the
+/// garbage-collection pause in its wait, so the agent can say its side of a silent line.
+/// </summary>
+public sealed class HeartbeatLatenessTests
+{
+    private const int PeriodMs = 10;
+
+    [Fact]
+    public void An_edge_held_back_by_a_collection_and_a_stall_is_reported_late_with_the_collections_share()
+    {
+        using var dir = new TempDirectory();
+        var o = new AgentOptions { Heartbeat = new HeartbeatOptions { Driver = "virtual", WireFile = dir.File("wires"), Pin = 4 } };
+        int stall = 0;
+        using var pump = new HeartbeatPump(HeartbeatHardwareFactory.Create(o), () => Interlocked.Exchange(ref stall, 0) == 0 || StallWithCollection(), new AgentStatus(), new RecordingEvents(), PeriodMs, retryMinMs: 100, retryMaxMs: 100);
+        pump.Start();
+        WaitForEdges(pump, 4);
+        pump.TakeLateEdges(); // whatever the start cost
+
+        long before = pump.Edges;
+        Volatile.Write(ref stall, 1);
+        WaitForEdges(pump, before + 4);
+        LateEdges late = pump.TakeLateEdges();
+
+        Assert.True(late.Count >= 1, $"no late edge counted after a {StallMs} ms stall: {late}");
+        Assert.True(late.WorstLateMs >= StallMs, $"the worst edge was {late.WorstLateMs} ms late after a {StallMs} ms stall");
+        Assert.True(late.GcPauseMs >= 1 && late.GcPauseMs <= late.WorstLateMs, $"a forced full collection of two million objects in the wait: {late}");
+    }
+
+    private const int StallMs = 3 * PeriodMs;
+
+    // On the pump thread, as a slow check would be: a full collection with much to mark, then a plain stall.
+    private static bool StallWithCollection()
+    {
+        var live = new object[2_000_000];
+        for (int i = 0; i < live.Length; i++)
+        {
+            live[i] = new object();
+        }
+
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true);
+        GC.KeepAlive(live);
+        Thread.Sleep(StallMs);
+        return true;
+    }
+
+    private static void WaitForEdges(HeartbeatPump pump, long edges)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (pump.Edges < edges)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the pump wrote {pump.Edges} edges, not {edges}, in 30 s");
+            Thread.Sleep(5);
+        }
+    }
+}
