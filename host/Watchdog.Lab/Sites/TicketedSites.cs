@@ -3,6 +3,7 @@ using dotnet_etcd;
 using Etcdserverpb;
 using Google.Protobuf;
 using Grpc.Core;
+using Watchdog.Lab.Faults;
 using Watchdog.Lab.Rack;
 using Watchdog.Platform.Posix;
 using Watchdog.Postgres;
@@ -166,7 +167,9 @@ public sealed class TicketedSites : IAsyncDisposable
             faults = string.Join('\n', _faults);
         }
 
-        return $"\nfaults:\n{faults}\n{Etcd.Describe()}east's board:\n{Tail(East.BoardLog)}\nwest's board:\n{Tail(West.BoardLog)}";
+        // Each member as its site's observer last saw it: which side of a settle or switch stuck.
+        string members = string.Join('\n', new[] { East, West }.SelectMany(site => site.Options.Nodes.Select(n => FailoverRun.Describe(site, n))));
+        return $"\nmembers:\n{members}\nfaults:\n{faults}\n{Etcd.Describe()}east's board:\n{Tail(East.BoardLog)}\nwest's board:\n{Tail(West.BoardLog)}";
     }
 
     private static string Tail(string path) =>
