@@ -1,8 +1,9 @@
 namespace Watchdog.Agent.Tests;
 
 /// <summary>
-/// Edges the pump writes a period or more late are counted, with the worst one's lateness and the
-/// garbage-collection pause in its wait, so the agent can say its side of a silent line.
+/// Edges the pump writes a period or more late are counted, with the worst one's lateness, how late
+/// the thread woke for it and the garbage-collection pause in its wait, so the agent can say its
+/// side of a silent line.
 /// </summary>
 public sealed class HeartbeatLatenessTests
 {
@@ -27,6 +28,17 @@ public sealed class HeartbeatLatenessTests
         Assert.True(late.Count >= 1, $"no late edge counted after a {StallMs} ms stall: {late}");
         Assert.True(late.WorstLateMs >= StallMs, $"the worst edge was {late.WorstLateMs} ms late after a {StallMs} ms stall");
         Assert.True(late.GcPauseMs >= 1 && late.GcPauseMs <= late.WorstLateMs, $"a forced full collection of two million objects in the wait: {late}");
+        Assert.True(late.WorkMs >= StallMs, $"the stall was in the check, after the thread woke, but the report puts it in the wake-up: {late}");
+    }
+
+    [Fact]
+    public void A_late_edges_three_figures_survive_their_one_word_and_clamp_at_its_range()
+    {
+        long packed = LatePacking.Pack(lateMs: 46, wokeLateMs: 41, gcMs: 3);
+        Assert.Equal((46L, 41L, 3L), (LatePacking.Late(packed), LatePacking.WokeLate(packed), LatePacking.GcPause(packed)));
+
+        long huge = LatePacking.Pack(lateMs: long.MaxValue, wokeLateMs: -5, gcMs: 1L << 40);
+        Assert.Equal(((1L << 21) - 1, 0L, (1L << 21) - 1), (LatePacking.Late(huge), LatePacking.WokeLate(huge), LatePacking.GcPause(huge)));
     }
 
     private const int StallMs = 3 * PeriodMs;

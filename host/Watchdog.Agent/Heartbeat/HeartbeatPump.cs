@@ -29,7 +29,7 @@ public sealed class HeartbeatPump : IDisposable
     private long _lastEdgeTimestamp = -1;
     private bool? _lastRole;
     private long _lateEdges;
-    private long _worstLate; // (ms late << 32) | ms of GC pause in its wait: one word, so a reader never sees half of it
+    private long _worstLate; // three 21-bit fields, ms: late, woke late, GC pause (LatePacking); one word, so a reader never sees half of it
     private long _gcPauseTicksAtEdge;
 
     public HeartbeatPump(IHeartbeatHardware hw, Func<bool> mayFeed, AgentStatus status, IAgentEvents events, int periodMs, int retryMinMs, int retryMaxMs, int rolePollMs = 100, int realtimePriority = 0)
@@ -65,14 +65,15 @@ public sealed class HeartbeatPump : IDisposable
 
     /// <summary>
     /// The edges written a whole period or more after their deadline since the last call, the
-    /// worst of them, and how long the runtime's garbage collector paused the agent while that
-    /// edge waited; resets the count. Read from a normal thread (the pump thread only records).
+    /// worst of them, how late the thread woke for it and how long the runtime's garbage
+    /// collector paused the agent while that edge waited; resets the count. Read from a normal
+    /// thread (the pump thread only records).
     /// </summary>
     public LateEdges TakeLateEdges()
     {
         long count = Interlocked.Exchange(ref _lateEdges, 0);
         long worst = Interlocked.Exchange(ref _worstLate, 0);
-        return new LateEdges((int)Math.Min(count, int.MaxValue), worst >> 32, worst & 0xFFFFFFFF);
+        return new LateEdges((int)Math.Min(count, int.MaxValue), LatePacking.Late(worst), LatePacking.WokeLate(worst), LatePacking.GcPause(worst));
     }
 
     public void Start()
@@ -136,6 +137,9 @@ public sealed class HeartbeatPump : IDisposable
                 long now = clock.ElapsedMilliseconds;
                 if (now >= nextEdgeMs)
                 {
+                    // What the scheduler owes (the wake-up) apart from what the agent spends (its
+                    // checks and the write): a late edge says which one held it.
+                    long wokeLateMs = now - nextEdgeMs;
                     bool feed = _mayFeed();
                     if (feed)
                     {
@@ -147,7 +151,7 @@ public sealed class HeartbeatPump : IDisposable
                         // Late as written: a stall in the check callback above counts here.
                         now = clock.ElapsedMilliseconds;
                         EdgeLateness?.Invoke(now - nextEdgeMs);
-                        NoteLateness(now - nextEdgeMs);
+                        NoteLateness(now - nextEdgeMs, wokeLateMs);
                     }
                     else if (!verified)
                     {
@@ -204,10 +208,10 @@ public sealed class HeartbeatPump : IDisposable
     // On the pump thread, every edge: no allocation. The runtime stops every managed thread for a
     // collection, this real-time one too, and the collecting thread runs at normal priority: on
     // a loaded machine a collection can hold the line still longer than the work it does.
-    private void NoteLateness(long lateMs)
+    private void NoteLateness(long lateMs, long wokeLateMs)
     {
         long gcTicks = GC.GetTotalPauseDuration().Ticks;
-        long gcMs = Math.Clamp((gcTicks - _gcPauseTicksAtEdge) / TimeSpan.TicksPerMillisecond, 0, 0xFFFFFFFF);
+        long gcMs = (gcTicks - _gcPauseTicksAtEdge) / TimeSpan.TicksPerMillisecond;
         _gcPauseTicksAtEdge = gcTicks;
         if (lateMs < 2L * _halfPeriodMs)
         {
@@ -215,9 +219,9 @@ public sealed class HeartbeatPump : IDisposable
         }
 
         Interlocked.Increment(ref _lateEdges);
-        long packed = (Math.Min(lateMs, int.MaxValue) << 32) | gcMs;
+        long packed = LatePacking.Pack(lateMs, wokeLateMs, gcMs);
         long seen = Interlocked.Read(ref _worstLate);
-        while ((packed >> 32) > (seen >> 32))
+        while (LatePacking.Late(packed) > LatePacking.Late(seen))
         {
             long was = Interlocked.CompareExchange(ref _worstLate, packed, seen);
             if (was == seen)
@@ -245,5 +249,34 @@ public sealed class HeartbeatPump : IDisposable
     }
 }
 
-/// <summary>Edges written a period or more late: how many, the worst one's lateness and the GC pause in its wait (ms).</summary>
-public readonly record struct LateEdges(int Count, long WorstLateMs, long GcPauseMs);
+/// <summary>
+/// Edges written a period or more late: how many, the worst one's lateness, how late the
+/// thread woke for it (the rest went to the agent's checks and the write) and the GC pause in
+/// its wait, all in ms.
+/// </summary>
+public readonly record struct LateEdges(int Count, long WorstLateMs, long WokeLateMs, long GcPauseMs)
+{
+    /// <summary>The worst edge's time in the agent's own work after it woke: its checks and the write.</summary>
+    public long WorkMs => WorstLateMs - WokeLateMs;
+}
+
+/// <summary>
+/// Three millisecond figures of one late edge in one 64-bit word (21 bits each, clamped at
+/// about 35 minutes), so the pump thread can publish its worst edge with one atomic store.
+/// </summary>
+internal static class LatePacking
+{
+    private const int Bits = 21;
+    private const long Max = (1L << Bits) - 1;
+
+    public static long Pack(long lateMs, long wokeLateMs, long gcMs) =>
+        (Clamp(lateMs) << (2 * Bits)) | (Clamp(wokeLateMs) << Bits) | Clamp(gcMs);
+
+    public static long Late(long packed) => (packed >> (2 * Bits)) & Max;
+
+    public static long WokeLate(long packed) => (packed >> Bits) & Max;
+
+    public static long GcPause(long packed) => packed & Max;
+
+    private static long Clamp(long ms) => Math.Clamp(ms, 0, Max);
+}

@@ -7,6 +7,7 @@ using Watchdog.Agent.Metrics;
 using Watchdog.Agent.Roles;
 using Watchdog.Agent.Status;
 using Watchdog.Mqtt;
+using Watchdog.Platform.Posix;
 
 namespace Watchdog.Agent.Hosting;
 
@@ -119,6 +120,7 @@ public sealed class AgentRuntime : IDisposable
             Events.Raise("messages-unauthenticated", Severity.Alert, "no key of node '" + _o.Node + "' in Commands:KeyFile: grants and requests are taken unsealed; anyone who can publish to the broker can move this node's role");
         }
 
+        WarnOfKernelPreemption();
         if (_o.Board.EpochFile.Length == 0)
         {
             Events.Raise("epoch-memory-volatile", Severity.Warning, "Board:EpochFile is not set: after a restart this agent cannot tell a replayed old grant from the current one");
@@ -241,8 +243,32 @@ public sealed class AgentRuntime : IDisposable
             LateEdges late = Pump.TakeLateEdges();
             if (late.Count > 0)
             {
-                Events.Raise("heartbeat-late", Severity.Warning, late.Count + " heartbeat edge(s) written a period (" + _o.Heartbeat.PeriodMs + " ms) or more after their deadline; the worst " + late.WorstLateMs + " ms late, of which the runtime's garbage collection paused the agent " + late.GcPauseMs + " ms");
+                Events.Raise("heartbeat-late", Severity.Warning, late.Count + " heartbeat edge(s) written a period (" + _o.Heartbeat.PeriodMs + " ms) or more after their deadline; the worst " + late.WorstLateMs + " ms late: the heartbeat thread woke " + late.WokeLateMs + " ms after the deadline and took " + late.WorkMs + " ms in the checks and the write; the runtime's garbage collection paused the agent " + late.GcPauseMs + " ms of that wait");
             }
+        }
+    }
+
+    /// <summary>Below this heartbeat period a non-preemptible kernel is worth a warning (docs/agent.md).</summary>
+    public const int FastHeartbeatMs = 50;
+
+    // A real-time heartbeat thread woken on a CPU that is running another task's system call waits
+    // for it to finish on a kernel that does not preempt kernel code: measured beside an fsync loop,
+    // wake-ups 25-99 ms late where the board suspects a 20 ms heartbeat at 40 ms (docs/benchmarks.md).
+    private void WarnOfKernelPreemption()
+    {
+        if (_o.Heartbeat.PeriodMs >= FastHeartbeatMs)
+        {
+            return;
+        }
+
+        KernelPreemption kernel = KernelPreemption.OfRunningKernel();
+        if (kernel.Model == PreemptionModel.None)
+        {
+            Events.Raise("heartbeat-kernel", Severity.Warning, "the kernel does not preempt kernel code (preempt=none, from " + kernel.Source + "): at a " + _o.Heartbeat.PeriodMs + " ms heartbeat another task's system call can hold the real-time heartbeat thread past the board's suspicion; boot with preempt=full (or voluntary), or use a period of " + FastHeartbeatMs + " ms or more");
+        }
+        else
+        {
+            _log.LogInformation("kernel preemption model {Model} (from {Source})", kernel.Word, kernel.Source);
         }
     }
 

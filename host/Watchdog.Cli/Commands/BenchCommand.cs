@@ -57,7 +57,11 @@ public static class BenchCommand
                           "over a steady window, then each --scenario fault (default hang, agent-crash) on one group alone and on two groups at the same instant, each group's RTO",
         };
         var steady = new Option<int>("--steady-s") { Description = "With --groups: the board's steady window in seconds (its tick statistics interval)", DefaultValueFactory = _ => 20 };
-        var command = new Command("bench", "Measure failover on the virtual rack, optionally side by side with keepalived") { scenario, boards, runs, json, peer, chaos, seed, soak, heartbeat, probe, output, agent, network, anonymous, service, mode, frontier, periods, groups, steady };
+        var wakeup = new Option<bool>("--wakeup")
+        {
+            Description = "No rack: how late this machine wakes a real-time thread at --heartbeat-ms (the agent's heartbeat thread's side), quiet, under I/O load, under CPU and I/O load, --soak each (default 1 min)",
+        };
+        var command = new Command("bench", "Measure failover on the virtual rack, optionally side by side with keepalived") { scenario, boards, runs, json, peer, chaos, seed, soak, heartbeat, probe, output, agent, network, anonymous, service, mode, frontier, periods, groups, steady, wakeup };
         command.SetAction((result, ct) => BenchRun.RunAsync(Settings(result), ct));
         return command;
 
@@ -83,6 +87,7 @@ public static class BenchCommand
                 Periods = result.GetValue(frontier) ? FrontierRun.ParsePeriods(result.GetValue(periods)!) : null,
                 Groups = result.GetValue(groups),
                 SteadyS = result.GetValue(steady),
+                Wakeup = result.GetValue(wakeup),
             };
     }
 }

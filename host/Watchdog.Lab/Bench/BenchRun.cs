@@ -58,6 +58,11 @@ public static class BenchRun
     /// <summary>Runs the bench; returns the exit code (0: none of our runs broke a rule, overlapped or fenced falsely).</summary>
     public static async Task<int> RunAsync(BenchSettings settings, CancellationToken ct)
     {
+        if (settings.Wakeup)
+        {
+            return WakeupBench.Run(settings, ct);
+        }
+
         if (settings.Groups is { } groups)
         {
             return await ScaleAsync(settings, groups, ct).ConfigureAwait(false);
@@ -522,6 +527,9 @@ public sealed record BenchSettings
 
     /// <summary>With PostgreSQL: synchronous or asynchronous replication.</summary>
     public Watchdog.Postgres.ReplicationMode PostgresMode { get; init; } = Watchdog.Postgres.ReplicationMode.Synchronous;
+
+    /// <summary>The wake-up bench (<see cref="WakeupBench"/>): this machine's real-time wake-ups at the heartbeat's pace, no rack.</summary>
+    public bool Wakeup { get; init; }
 
     /// <summary>Null: the failover bench. A number: the scale bench (<see cref="ScaleBench"/>) with 1, 2, 4 ... up to this many groups of two servers.</summary>
     public int? Groups { get; init; }

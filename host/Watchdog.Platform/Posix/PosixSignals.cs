@@ -76,6 +76,24 @@ public static partial class PosixSignals
         return SetScheduler(0, SchedRoundRobin | SchedResetOnFork, ref param) == 0;
     }
 
+    /// <summary>
+    /// Lets the calling thread run only on CPU <paramref name="cpu"/> (0-63). The wake-up bench
+    /// uses it to tell a stall of one CPU from a stall of the whole machine. False when refused.
+    /// </summary>
+    public static bool TryPinCurrentThread(int cpu)
+    {
+        if (cpu is < 0 or > 63)
+        {
+            return false;
+        }
+
+        ulong mask = 1UL << cpu;
+        return SetAffinity(0, sizeof(ulong), ref mask) == 0;
+    }
+
+    [LibraryImport("libc", EntryPoint = "sched_setaffinity", SetLastError = true)]
+    private static partial int SetAffinity(int pid, nuint size, ref ulong mask);
+
     [LibraryImport("libc", EntryPoint = "sched_setscheduler", SetLastError = true)]
     private static partial int SetScheduler(int pid, int policy, ref int param);
 
