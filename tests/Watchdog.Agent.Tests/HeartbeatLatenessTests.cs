@@ -1,3 +1,5 @@
+using System.Reflection;
+
 namespace Watchdog.Agent.Tests;
 
 /// <summary>
@@ -39,6 +41,25 @@ public sealed class HeartbeatLatenessTests
 
         long huge = LatePacking.Pack(lateMs: long.MaxValue, wokeLateMs: -5, gcMs: 1L << 40);
         Assert.Equal(((1L << 21) - 1, 0L, (1L << 21) - 1), (LatePacking.Late(huge), LatePacking.WokeLate(huge), LatePacking.GcPause(huge)));
+    }
+
+    [Fact]
+    public void The_heartbeat_keeps_its_edges_while_another_thread_holds_the_status_lock()
+    {
+        // What a snapshot for the publisher or a check's result does on a normal-priority thread,
+        // which a busy server can put aside while it holds the lock.
+        using var dir = new TempDirectory();
+        var o = new AgentOptions { Heartbeat = new HeartbeatOptions { Driver = "virtual", WireFile = dir.File("wires"), Pin = 4 } };
+        var status = new AgentStatus();
+        using var pump = new HeartbeatPump(HeartbeatHardwareFactory.Create(o), () => status.RequiredChecksPass, status, new RecordingEvents(), PeriodMs, retryMinMs: 100, retryMaxMs: 100);
+        pump.Start();
+        WaitForEdges(pump, 4);
+
+        object gate = typeof(AgentStatus).GetField("_gate", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(status)!;
+        lock (gate)
+        {
+            WaitForEdges(pump, pump.Edges + 10);
+        }
     }
 
     private const int StallMs = 3 * PeriodMs;

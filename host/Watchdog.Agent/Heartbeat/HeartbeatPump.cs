@@ -109,6 +109,7 @@ public sealed class HeartbeatPump : IDisposable
         bool level = false;
         bool open = false;
         bool verified = false; // a device counts as working after its first successful write, not at open
+        bool? fed = null; // what the status says about feeding, as this thread last set it
         var clock = Stopwatch.StartNew();
         long nextEdgeMs = 0;
         long nextRoleMs = 0;
@@ -128,6 +129,7 @@ public sealed class HeartbeatPump : IDisposable
                 catch (HeartbeatDeviceException ex)
                 {
                     Fail(ex.Message, ref lastError, ref retryMs);
+                    fed = false; // Fail said so
                     continue;
                 }
             }
@@ -170,7 +172,12 @@ public sealed class HeartbeatPump : IDisposable
                         }
                     }
 
-                    _status.SetFeeding(feed);
+                    // Only a change takes the status lock: the steady path waits on no other thread.
+                    if (feed != fed)
+                    {
+                        fed = feed;
+                        _status.SetFeeding(feed);
+                    }
 
                     // Schedule from the previous deadline so the period does not drift, but
                     // never try to catch up a burst of edges after a stall.
@@ -198,6 +205,7 @@ public sealed class HeartbeatPump : IDisposable
                 open = false;
                 _hw.Close();
                 Fail(ex.Message, ref lastError, ref retryMs);
+                fed = false; // Fail said so
             }
         }
 

@@ -21,6 +21,12 @@ public sealed class AgentStatus
     private string _grantProof = "";
     private long _seq;
 
+    // RequiredChecksPass as of the last change, kept outside the lock: the real-time heartbeat
+    // thread reads it every edge, and must never wait for a lock a normal-priority thread holds
+    // (one that the scheduler has put aside for a busy server's other work, or that is building
+    // a snapshot): that wait would be a late edge, and a late edge is what the board fences on.
+    private volatile bool _requiredPass = true;
+
     public event Action? Changed;
 
     /// <summary>
@@ -43,27 +49,29 @@ public sealed class AgentStatus
             {
                 _pendingRequired.Add(name);
             }
+
+            _requiredPass = ComputeRequiredPass();
         }
     }
 
-    /// <summary>True when every check required in the current role passes: the heartbeat may be fed.</summary>
-    public bool RequiredChecksPass
-    {
-        get
-        {
-            lock (_gate)
-            {
-                foreach (CheckResult c in _checks.Values)
-                {
-                    if (RequiredNow(c) && (!c.Ok || _pendingRequired.Contains(c.Name)))
-                    {
-                        return false;
-                    }
-                }
+    /// <summary>
+    /// True when every check required in the current role passes: the heartbeat may be fed.
+    /// Lock-free (the heartbeat thread's read); as of the last change of a check or the role.
+    /// </summary>
+    public bool RequiredChecksPass => _requiredPass;
 
-                return true;
+    /// <summary>Called under the lock by every change a required check's standing depends on.</summary>
+    private bool ComputeRequiredPass()
+    {
+        foreach (CheckResult c in _checks.Values)
+        {
+            if (RequiredNow(c) && (!c.Ok || _pendingRequired.Contains(c.Name)))
+            {
+                return false;
             }
         }
+
+        return true;
     }
 
     /// <summary>Required, and in the role it is required in (every role, or only while active). Called under the lock.</summary>
@@ -103,6 +111,7 @@ public sealed class AgentStatus
             c.Ok = ok;
             c.Detail = detail;
             _pendingRequired.Remove(name);
+            _requiredPass = ComputeRequiredPass();
         }
 
         if (changed)
@@ -131,6 +140,7 @@ public sealed class AgentStatus
             _epoch = epoch;
             _roleReason = reason;
             _grantProof = grantProof ?? _grantProof;
+            _requiredPass = ComputeRequiredPass(); // a check required only while active counts from here
         }
 
         Changed?.Invoke();
