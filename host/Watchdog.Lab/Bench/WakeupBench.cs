@@ -193,6 +193,13 @@ public static class WakeupBench
         }
 
         s.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"load: {FrontierRun.LoadDescription}; load average after each phase: {string.Join(", ", phases.Select(p => p.Load + " " + p.LoadAverageAfter))}");
+        double worst = phases.SelectMany(p => p.Series).Where(x => x.Thread == "unpinned").Max(x => x.MaxMs);
+        s.AppendLine(CultureInfo.InvariantCulture, $"worst wake-up of the unpinned thread (as the agent's heartbeat thread runs): {worst:0.0} ms; no edge that late would have been suspected at a period of {ShortestPeriod(worst, 1.5)} ms or more, nor timed out at {ShortestPeriod(worst, 2.5)} ms or more")
+         .AppendLine("(in these phases; a longer run, the server's own load and its other threads can only find later ones)");
         return s.ToString();
     }
+
+    /// <summary>The shortest period, in whole tens of ms (10 at least), whose <paramref name="periods"/> exceed <paramref name="lateMs"/>.</summary>
+    internal static int ShortestPeriod(double lateMs, double periods) =>
+        Math.Max(10, (int)(Math.Floor(lateMs / periods / 10) + 1) * 10);
 }

@@ -18,6 +18,15 @@ public class WakeupBenchTests
     }
 
     [Theory]
+    [InlineData(11.4, 1.5, 10)]
+    [InlineData(15.0, 1.5, 20)]
+    [InlineData(46.0, 1.5, 40)]
+    [InlineData(46.0, 2.5, 20)]
+    [InlineData(99.0, 2.5, 40)]
+    public void The_shortest_period_a_wake_up_allows_is_above_it_in_whole_tens_of_ms(double lateMs, double periods, int expected) =>
+        Assert.Equal(expected, WakeupBench.ShortestPeriod(lateMs, periods));
+
+    [Theory]
     [InlineData("hang", null, "--wakeup measures this machine's thread wake-ups alone: no --scenario, --peer, --chaos, --boards, --groups or --frontier")]
     [InlineData("all", "keepalived", "--wakeup measures this machine's thread wake-ups alone: no --scenario, --peer, --chaos, --boards, --groups or --frontier")]
     public void A_rack_option_beside_it_is_refused(string scenario, string? peer, string message)
