@@ -263,8 +263,9 @@ public sealed class AgentRuntime : IDisposable
     public const int FastHeartbeatMs = 50;
 
     // A real-time heartbeat thread woken on a CPU that is running another task's system call waits
-    // for it to finish on a kernel that does not preempt kernel code: measured beside an fsync loop,
-    // wake-ups 25-99 ms late where the board suspects a 20 ms heartbeat at 40 ms (docs/benchmarks.md).
+    // for it to finish on a kernel that does not preempt kernel code. On such a kernel, beside an
+    // fsync loop, agents woke up to 30 ms late with no collection in the wait, where the board
+    // suspects a 20 ms heartbeat at 40 ms (docs/benchmarks.md, "Why a 20 ms edge goes out late").
     private void WarnOfKernelPreemption()
     {
         if (_o.Heartbeat.PeriodMs >= FastHeartbeatMs)
