@@ -49,6 +49,10 @@ public sealed class AgentPrometheusTests(ITestOutputHelper output)
             Assert.Equal(1, feeding.Value("watchdog_agent_info", "node=n1", "group=g1", "cluster=test"));
             Assert.True(feeding.Value("watchdog_agent_heartbeat_lateness_seconds_count") > 0, "edge lateness observed");
             Assert.InRange(feeding.Value("watchdog_agent_heartbeat_age_seconds")!.Value, 0, 5);
+            // The agent collects twice before its heartbeat starts (AgentRuntime), and has allocated since.
+            Assert.True(feeding.Value("watchdog_agent_gc_collections_total", "generation=2") >= 2, "the start-up collections counted");
+            Assert.True(feeding.Value("watchdog_agent_gc_pause_seconds_total") > 0, "their pause counted");
+            Assert.True(feeding.Value("watchdog_agent_allocated_bytes_total") > 0, "allocation counted");
 
             var grant = new Grant { Group = "g1", Node = "n1", Role = NodeRole.Active, Epoch = 5, Reason = "test grant", Timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
             await board.PublishAsync(topics.NodeGrant("n1"), MessageCodec.Encode(grant), retain: true);

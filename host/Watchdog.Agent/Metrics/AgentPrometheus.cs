@@ -19,6 +19,8 @@ public sealed class AgentPrometheus
     // hang at heartbeat_suspect_ms (hundreds of ms).
     private static readonly double[] LatenessBuckets = [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 
+    private static readonly string[] GenerationWords = ["0", "1", "2"];
+
     private readonly string _node;
     private readonly string _group;
     private readonly AgentStatus _status;
@@ -26,7 +28,7 @@ public sealed class AgentPrometheus
     private readonly HeartbeatPump _pump;
     private readonly MqttLink _link;
     private readonly Gauge _epoch, _highestEpoch, _ready, _feeding, _deviceOk, _heartbeatAge, _boardLost, _mqttConnected, _checkOk, _scrapeDuration;
-    private readonly Counter _edges, _connections;
+    private readonly Counter _edges, _connections, _collections, _gcPause, _allocated;
     private readonly StateGauge _role, _health;
 
     public AgentPrometheus(string cluster, string node, string group, AgentStatus status, RoleState roles, HeartbeatPump pump, MqttLink link)
@@ -59,6 +61,11 @@ public sealed class AgentPrometheus
         _mqttConnected = f.CreateGauge("watchdog_agent_mqtt_connected", "1 while the agent's MQTT link is connected to a broker.");
         _connections = f.CreateCounter("watchdog_agent_mqtt_connections_total", "Connections the MQTT link made (reconnects show as increases).");
         _scrapeDuration = f.CreateGauge("watchdog_agent_scrape_duration_seconds", "Seconds this scrape took to read the agent's state.");
+        // A collection stops every managed thread, the heartbeat's too: how often and how long
+        // is what an operator needs beside the lateness histogram to tell the two apart.
+        _collections = f.CreateCounter("watchdog_agent_gc_collections_total", "Garbage collections of the agent's runtime, by generation (a collection of a generation also counts in every younger one).", ["generation"]);
+        _gcPause = f.CreateCounter("watchdog_agent_gc_pause_seconds_total", "Seconds the agent's runtime paused every thread, the heartbeat's too, for garbage collection.");
+        _allocated = f.CreateCounter("watchdog_agent_allocated_bytes_total", "Bytes the agent allocated since it started (what drives its collections).");
         pump.EdgeLateness = ms => Lateness.Observe(ms / 1000.0);
         Registry.AddBeforeCollectCallback(Collect);
     }
@@ -89,6 +96,13 @@ public sealed class AgentPrometheus
         _boardLost.Set(s.BoardLost ? 1 : 0);
         _mqttConnected.Set(_link.IsConnected ? 1 : 0);
         _connections.IncTo(_link.Connections);
+        for (int g = 0; g < GenerationWords.Length && g <= GC.MaxGeneration; g++)
+        {
+            _collections.WithLabels(GenerationWords[g]).IncTo(GC.CollectionCount(g));
+        }
+
+        _gcPause.IncTo(GC.GetTotalPauseDuration().TotalSeconds);
+        _allocated.IncTo(GC.GetTotalAllocatedBytes());
         _scrapeDuration.Set(Stopwatch.GetElapsedTime(start).TotalSeconds);
     }
 }
