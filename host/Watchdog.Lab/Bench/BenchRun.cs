@@ -99,11 +99,7 @@ public static class BenchRun
         // The board's own word table decides what is a policy, so the bench cannot drift from it.
         var peer = settings.Peer is null ? null : PeerSystems.Parse(settings.Peer);
 
-        if (settings.HeartbeatMs is < 10 or > 60_000)
-        {
-            throw new FormatException($"--heartbeat-ms {settings.HeartbeatMs}: must be 10..60000 ms (the agent's range)");
-        }
-
+        CheckHeartbeatMs(settings);
         CheckProbeMs(settings);
 
         if (settings.Periods is not null && (settings.Chaos || settings.Peer is not null || settings.Boards != 1 || settings.Service != RackService.Http || settings.Scenario != "all"))
@@ -253,6 +249,14 @@ public static class BenchRun
         var name = SourceStamp.FileName($"scale-{groups}-groups", startedAt, "json");
         Console.Error.WriteLine($"docs/results name for this report: {name}{(SourceStamp.IsDirty(SourceStamp.Commit) ? " (built from a tree with uncommitted changes: these figures belong to no commit)" : "")}");
         return clean ? 0 : 1;
+    }
+
+    internal static void CheckHeartbeatMs(BenchSettings settings)
+    {
+        if (settings.HeartbeatMs is < 10 or > 60_000)
+        {
+            throw new FormatException($"--heartbeat-ms {settings.HeartbeatMs}: must be 10..60000 ms (the agent's range)");
+        }
     }
 
     internal static void CheckProbeMs(BenchSettings settings)

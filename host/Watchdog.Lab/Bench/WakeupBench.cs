@@ -40,10 +40,7 @@ public static class WakeupBench
             throw new FormatException("--wakeup measures this machine's thread wake-ups alone: no --scenario, --peer, --chaos, --boards, --groups or --frontier");
         }
 
-        if (settings.HeartbeatMs is < 10 or > 60_000)
-        {
-            throw new FormatException($"--heartbeat-ms {settings.HeartbeatMs}: must be 10..60000 ms (the agent's range)");
-        }
+        BenchRun.CheckHeartbeatMs(settings);
 
         var phase = settings.Soak ?? DefaultPhase;
         if (phase < TimeSpan.FromSeconds(1) || phase > TimeSpan.FromHours(1))
