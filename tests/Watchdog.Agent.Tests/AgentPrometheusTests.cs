@@ -53,6 +53,8 @@ public sealed class AgentPrometheusTests(ITestOutputHelper output)
             Assert.True(feeding.Value("watchdog_agent_gc_collections_total", "generation=2") >= 2, "the start-up collections counted");
             Assert.True(feeding.Value("watchdog_agent_gc_pause_seconds_total") > 0, "their pause counted");
             Assert.True(feeding.Value("watchdog_agent_allocated_bytes_total") > 0, "allocation counted");
+            // Its own allocation and the scrapes' spend the heartbeat thread's budget within seconds.
+            await scraper.WaitForAsync(s => s.Value("watchdog_agent_gc_heartbeat_collections_total") >= 1, wait, "a collection run by the heartbeat thread");
 
             var grant = new Grant { Group = "g1", Node = "n1", Role = NodeRole.Active, Epoch = 5, Reason = "test grant", Timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
             await board.PublishAsync(topics.NodeGrant("n1"), MessageCodec.Encode(grant), retain: true);

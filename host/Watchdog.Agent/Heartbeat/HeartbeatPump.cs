@@ -22,6 +22,7 @@ public sealed class HeartbeatPump : IDisposable
     private readonly int _retryMaxMs;
     private readonly int _rolePollMs;
     private readonly int _realtimePriority;
+    private readonly HeartbeatCollector _collector;
     private readonly ManualResetEventSlim _stop = new(false);
     private Thread? _thread;
     private long _loops;
@@ -32,7 +33,7 @@ public sealed class HeartbeatPump : IDisposable
     private long _worstLate; // three 21-bit fields, ms: late, woke late, GC pause (LatePacking); one word, so a reader never sees half of it
     private long _gcPauseTicksAtEdge;
 
-    public HeartbeatPump(IHeartbeatHardware hw, Func<bool> mayFeed, AgentStatus status, IAgentEvents events, int periodMs, int retryMinMs, int retryMaxMs, int rolePollMs = 100, int realtimePriority = 0)
+    public HeartbeatPump(IHeartbeatHardware hw, Func<bool> mayFeed, AgentStatus status, IAgentEvents events, int periodMs, int retryMinMs, int retryMaxMs, int rolePollMs = 100, int realtimePriority = 0, long collectAfterBytes = HeartbeatCollector.DefaultBudgetBytes)
     {
         _hw = hw;
         _mayFeed = mayFeed;
@@ -43,6 +44,7 @@ public sealed class HeartbeatPump : IDisposable
         _retryMaxMs = retryMaxMs;
         _rolePollMs = rolePollMs;
         _realtimePriority = realtimePriority;
+        _collector = new HeartbeatCollector(collectAfterBytes);
     }
 
     /// <summary>Raised on the pump thread when the ROLE input changes (true = board asserts active).</summary>
@@ -53,6 +55,9 @@ public sealed class HeartbeatPump : IDisposable
 
     /// <summary>Edges written since start (for tests and the footprint bench).</summary>
     public long Edges => Interlocked.Read(ref _edges);
+
+    /// <summary>Young-generation collections the pump thread ran itself, just after an edge (HeartbeatCollector).</summary>
+    public long Collections => _collector.Collections;
 
     /// <summary>When the last edge was written (Stopwatch timestamp); -1 before the first.</summary>
     public long LastEdgeTimestamp => Interlocked.Read(ref _lastEdgeTimestamp);
@@ -154,6 +159,9 @@ public sealed class HeartbeatPump : IDisposable
                         now = clock.ElapsedMilliseconds;
                         EdgeLateness?.Invoke(now - nextEdgeMs);
                         NoteLateness(now - nextEdgeMs, wokeLateMs);
+
+                        // Now, with half a period to spare, at this thread's priority.
+                        _collector.CollectIfDue();
                     }
                     else if (!verified)
                     {
@@ -214,8 +222,8 @@ public sealed class HeartbeatPump : IDisposable
     }
 
     // On the pump thread, every edge: no allocation. The runtime stops every managed thread for a
-    // collection, this real-time one too, and the collecting thread runs at normal priority: on
-    // a loaded machine a collection can hold the line still longer than the work it does.
+    // collection, this real-time one too, and one that another thread runs, at normal priority,
+    // can hold the line still on a loaded machine far longer than the work it does.
     private void NoteLateness(long lateMs, long wokeLateMs)
     {
         long gcTicks = GC.GetTotalPauseDuration().Ticks;

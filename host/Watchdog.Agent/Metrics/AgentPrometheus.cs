@@ -28,7 +28,7 @@ public sealed class AgentPrometheus
     private readonly HeartbeatPump _pump;
     private readonly MqttLink _link;
     private readonly Gauge _epoch, _highestEpoch, _ready, _feeding, _deviceOk, _heartbeatAge, _boardLost, _mqttConnected, _checkOk, _scrapeDuration;
-    private readonly Counter _edges, _connections, _collections, _gcPause, _allocated;
+    private readonly Counter _edges, _connections, _collections, _heartbeatCollections, _gcPause, _allocated;
     private readonly StateGauge _role, _health;
 
     public AgentPrometheus(string cluster, string node, string group, AgentStatus status, RoleState roles, HeartbeatPump pump, MqttLink link)
@@ -64,6 +64,7 @@ public sealed class AgentPrometheus
         // A collection stops every managed thread, the heartbeat's too: how often and how long
         // is what an operator needs beside the lateness histogram to tell the two apart.
         _collections = f.CreateCounter("watchdog_agent_gc_collections_total", "Garbage collections of the agent's runtime, by generation (a collection of a generation also counts in every younger one).", ["generation"]);
+        _heartbeatCollections = f.CreateCounter("watchdog_agent_gc_heartbeat_collections_total", "Young collections the heartbeat thread ran itself just after an edge, at its priority; the rest of watchdog_agent_gc_collections_total ran on whichever thread allocated past the budget.");
         _gcPause = f.CreateCounter("watchdog_agent_gc_pause_seconds_total", "Seconds the agent's runtime paused every thread, the heartbeat's too, for garbage collection.");
         _allocated = f.CreateCounter("watchdog_agent_allocated_bytes_total", "Bytes the agent allocated since it started (what drives its collections).");
         pump.EdgeLateness = ms => Lateness.Observe(ms / 1000.0);
@@ -101,6 +102,7 @@ public sealed class AgentPrometheus
             _collections.WithLabels(GenerationWords[g]).IncTo(GC.CollectionCount(g));
         }
 
+        _heartbeatCollections.IncTo(_pump.Collections);
         _gcPause.IncTo(GC.GetTotalPauseDuration().TotalSeconds);
         _allocated.IncTo(GC.GetTotalAllocatedBytes());
         _scrapeDuration.Set(Stopwatch.GetElapsedTime(start).TotalSeconds);
