@@ -1,4 +1,5 @@
 using System.Diagnostics.Tracing;
+using Watchdog.Platform.Runtime;
 
 namespace Watchdog.Agent.Tests;
 
@@ -12,11 +13,11 @@ public sealed class HeartbeatCollectorTests
     [Fact]
     public void A_collection_is_due_only_once_the_budget_is_allocated()
     {
-        var never = new HeartbeatCollector(long.MaxValue);
+        var never = new RealTimeCollector(long.MaxValue);
         GC.KeepAlive(Allocate(1 << 20));
         Assert.False(never.CollectIfDue());
 
-        var collector = new HeartbeatCollector(64 * 1024);
+        var collector = new RealTimeCollector(64 * 1024);
         int young = GC.CollectionCount(0);
         GC.KeepAlive(Allocate(1 << 20));
         Assert.True(collector.CollectIfDue(), "1 MiB allocated against a 64 KiB budget");
@@ -33,7 +34,7 @@ public sealed class HeartbeatCollectorTests
         Assert.True(without.ByAllocation >= 2, $"with no collector the load gave {without.ByAllocation} collections by allocation");
         Assert.Equal(0, without.PumpCollections);
 
-        (int ByAllocation, int Induced, long PumpCollections) with = RunPumpBesideAllocation(HeartbeatCollector.DefaultBudgetBytes);
+        (int ByAllocation, int Induced, long PumpCollections) with = RunPumpBesideAllocation(RealTimeCollector.DefaultBudgetBytes);
         Assert.True(with.PumpCollections >= 5, $"the pump ran {with.PumpCollections} collections under the load");
         Assert.True(with.Induced >= with.PumpCollections, $"{with.Induced} induced collections seen, the pump ran {with.PumpCollections}");
         Assert.Equal(0, with.ByAllocation);

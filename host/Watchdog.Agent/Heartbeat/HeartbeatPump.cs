@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Watchdog.Agent.Status;
 using Watchdog.Platform.Posix;
+using Watchdog.Platform.Runtime;
 
 namespace Watchdog.Agent.Heartbeat;
 
@@ -22,7 +23,7 @@ public sealed class HeartbeatPump : IDisposable
     private readonly int _retryMaxMs;
     private readonly int _rolePollMs;
     private readonly int _realtimePriority;
-    private readonly HeartbeatCollector _collector;
+    private readonly RealTimeCollector _collector;
     private readonly ManualResetEventSlim _stop = new(false);
     private Thread? _thread;
     private long _loops;
@@ -33,7 +34,7 @@ public sealed class HeartbeatPump : IDisposable
     private long _worstLate; // three 21-bit fields, ms: late, woke late, GC pause (LatePacking); one word, so a reader never sees half of it
     private long _gcPauseTicksAtEdge;
 
-    public HeartbeatPump(IHeartbeatHardware hw, Func<bool> mayFeed, AgentStatus status, IAgentEvents events, int periodMs, int retryMinMs, int retryMaxMs, int rolePollMs = 100, int realtimePriority = 0, long collectAfterBytes = HeartbeatCollector.DefaultBudgetBytes)
+    public HeartbeatPump(IHeartbeatHardware hw, Func<bool> mayFeed, AgentStatus status, IAgentEvents events, int periodMs, int retryMinMs, int retryMaxMs, int rolePollMs = 100, int realtimePriority = 0, long collectAfterBytes = RealTimeCollector.DefaultBudgetBytes)
     {
         _hw = hw;
         _mayFeed = mayFeed;
@@ -44,7 +45,7 @@ public sealed class HeartbeatPump : IDisposable
         _retryMaxMs = retryMaxMs;
         _rolePollMs = rolePollMs;
         _realtimePriority = realtimePriority;
-        _collector = new HeartbeatCollector(collectAfterBytes);
+        _collector = new RealTimeCollector(collectAfterBytes);
     }
 
     /// <summary>Raised on the pump thread when the ROLE input changes (true = board asserts active).</summary>
@@ -56,7 +57,7 @@ public sealed class HeartbeatPump : IDisposable
     /// <summary>Edges written since start (for tests and the footprint bench).</summary>
     public long Edges => Interlocked.Read(ref _edges);
 
-    /// <summary>Young-generation collections the pump thread ran itself, just after an edge (HeartbeatCollector).</summary>
+    /// <summary>Young-generation collections the pump thread ran itself, just after an edge (RealTimeCollector).</summary>
     public long Collections => _collector.Collections;
 
     /// <summary>When the last edge was written (Stopwatch timestamp); -1 before the first.</summary>

@@ -63,6 +63,11 @@ public sealed class BoardMetricsTests(ITestOutputHelper output)
                 "the state-failed event of n1 counted");
             AssertOneStateEach(after, "watchdog_channel_state");
 
+            // The board's own allocation and the scrapes' spend the tick thread's budget within seconds.
+            Scrape collected = await scraper.WaitForAsync(s => s.Value("watchdog_board_gc_tick_collections_total") >= 1, Wait, "a collection run by the tick thread");
+            Assert.True(collected.Value("watchdog_board_gc_collections_total", "generation=0") >= collected.Value("watchdog_board_gc_tick_collections_total"),
+                "every collection the tick thread ran counts among the runtime's");
+
             foreach (MetricFamily family in after.Families)
             {
                 Assert.Empty(MetricNaming.Problems(family));
