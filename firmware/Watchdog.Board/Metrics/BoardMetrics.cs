@@ -19,7 +19,6 @@ public sealed class BoardMetrics
 {
     private static readonly string[] ChannelLabels = ["channel", "node"];
     private static readonly string[] RelayNames = ["reset", "power", "fence", "role"];
-    private static readonly string[] GenerationWords = ["0", "1", "2"];
 
     private readonly BoardParts _parts;
     private readonly BoardRuntime _runtime;
@@ -27,7 +26,8 @@ public sealed class BoardMetrics
     private readonly long _started = Stopwatch.GetTimestamp();
 
     private readonly Gauge _info, _uptime, _settled, _settleLeft, _epoch, _mqttConnected, _scrapeDuration, _tickWorstLate;
-    private readonly Counter _tickStalls, _tickCollections, _collections, _refused, _outboxDropped;
+    private readonly Counter _tickStalls, _tickCollections, _refused, _outboxDropped;
+    private readonly CollectionCounter _collections;
     private readonly StateGauge _channelState, _channelVerdict, _groupPhase, _groupRole, _pairState;
     private readonly Gauge _heartbeatAge, _heartbeatSuspicion, _heartbeatEdges, _powerGood, _link1, _relay;
     private readonly Gauge _ready, _confirmedOut, _quiet, _ladderStep, _ladderAttempts;
@@ -53,7 +53,7 @@ public sealed class BoardMetrics
         _tickWorstLate = f.CreateGauge("watchdog_board_tick_worst_late_seconds", "The latest tick since the board started, in seconds behind its schedule.");
         _tickStalls = f.CreateCounter("watchdog_board_tick_stalls_total", "Ticks a full period or more late (the core's time paused).");
         // A collection stops every thread, the tick's too: how many ran, and how many the tick thread ran itself.
-        _collections = f.CreateCounter("watchdog_board_gc_collections_total", "Garbage collections of the board's runtime, by generation (a collection of a generation also counts in every younger one).", ["generation"]);
+        _collections = new CollectionCounter(f, "watchdog_board_gc_collections_total", "board");
         _tickCollections = f.CreateCounter("watchdog_board_gc_tick_collections_total", "Young collections the tick thread ran itself after a tick's work, at its priority; the rest ran on whichever thread allocated past the budget.");
         _refused = f.CreateCounter("watchdog_board_messages_refused_total", "MQTT messages the board refused (seal, decoding, freshness).");
         _outboxDropped = f.CreateCounter("watchdog_board_outbox_dropped_total", "Messages the core's outbox dropped because it was full.");
@@ -112,10 +112,7 @@ public sealed class BoardMetrics
         _tickWorstLate.Set(_runtime.WorstLateMs / 1000.0);
         _tickStalls.IncTo(_runtime.TickStalls);
         _tickCollections.IncTo(_runtime.TickCollections);
-        for (int g = 0; g < GenerationWords.Length && g <= GC.MaxGeneration; g++)
-        {
-            _collections.WithLabels(GenerationWords[g]).IncTo(GC.CollectionCount(g));
-        }
+        _collections.Update();
 
         _refused.IncTo(_runtime.MessagesRefused);
         _outboxDropped.IncTo(core.Output.DroppedTotal);

@@ -19,8 +19,6 @@ public sealed class AgentPrometheus
     // hang at heartbeat_suspect_ms (hundreds of ms).
     private static readonly double[] LatenessBuckets = [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 
-    private static readonly string[] GenerationWords = ["0", "1", "2"];
-
     private readonly string _node;
     private readonly string _group;
     private readonly AgentStatus _status;
@@ -28,8 +26,9 @@ public sealed class AgentPrometheus
     private readonly HeartbeatPump _pump;
     private readonly MqttLink _link;
     private readonly Gauge _epoch, _highestEpoch, _ready, _feeding, _deviceOk, _heartbeatAge, _boardLost, _mqttConnected, _checkOk, _scrapeDuration;
-    private readonly Counter _edges, _connections, _collections, _heartbeatCollections, _gcPause, _allocated;
+    private readonly Counter _edges, _connections, _heartbeatCollections, _gcPause, _allocated;
     private readonly StateGauge _role, _health;
+    private readonly CollectionCounter _collections;
 
     public AgentPrometheus(string cluster, string node, string group, AgentStatus status, RoleState roles, HeartbeatPump pump, MqttLink link)
     {
@@ -63,7 +62,7 @@ public sealed class AgentPrometheus
         _scrapeDuration = f.CreateGauge("watchdog_agent_scrape_duration_seconds", "Seconds this scrape took to read the agent's state.");
         // A collection stops every managed thread, the heartbeat's too: how often and how long
         // is what an operator needs beside the lateness histogram to tell the two apart.
-        _collections = f.CreateCounter("watchdog_agent_gc_collections_total", "Garbage collections of the agent's runtime, by generation (a collection of a generation also counts in every younger one).", ["generation"]);
+        _collections = new CollectionCounter(f, "watchdog_agent_gc_collections_total", "agent");
         _heartbeatCollections = f.CreateCounter("watchdog_agent_gc_heartbeat_collections_total", "Young collections the heartbeat thread ran itself just after an edge, at its priority; the rest of watchdog_agent_gc_collections_total ran on whichever thread allocated past the budget.");
         _gcPause = f.CreateCounter("watchdog_agent_gc_pause_seconds_total", "Seconds the agent's runtime paused every thread, the heartbeat's too, for garbage collection.");
         _allocated = f.CreateCounter("watchdog_agent_allocated_bytes_total", "Bytes the agent allocated since it started (what drives its collections).");
@@ -97,10 +96,7 @@ public sealed class AgentPrometheus
         _boardLost.Set(s.BoardLost ? 1 : 0);
         _mqttConnected.Set(_link.IsConnected ? 1 : 0);
         _connections.IncTo(_link.Connections);
-        for (int g = 0; g < GenerationWords.Length && g <= GC.MaxGeneration; g++)
-        {
-            _collections.WithLabels(GenerationWords[g]).IncTo(GC.CollectionCount(g));
-        }
+        _collections.Update();
 
         _heartbeatCollections.IncTo(_pump.Collections);
         _gcPause.IncTo(GC.GetTotalPauseDuration().TotalSeconds);
