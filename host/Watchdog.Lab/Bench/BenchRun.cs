@@ -440,6 +440,7 @@ public static class BenchRun
     {
         var since = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var overlapFrom = cluster.Clock.NowMs;
+        await using StealMeter? steal = StealMeter.Start();
         // The soak's length is the measurement: nothing is awaited, every event in it is counted.
         await Task.Delay(duration, ct).ConfigureAwait(false);
 
@@ -450,19 +451,26 @@ public static class BenchRun
 
         // Every board action and suspicion with its time and detail: a count alone cannot say
         // whether the heartbeat, the board's tick or the broker was late.
+        // The steal in the second before each: whether the hypervisor took the CPUs then (StealMeter).
         var lines = events.Where(e => e.Severity != Severity.Info || e.Kind.StartsWith("state-", StringComparison.Ordinal))
-            .Select(e => $"+{(e.Timestamp - since) / 1000.0:F1} s {e.Source} {e.Kind} {e.Node}: {e.Detail}").ToList();
+            .Select(e => $"+{(e.Timestamp - since) / 1000.0:F1} s {e.Source} {e.Kind} {e.Node}: {e.Detail}"
+                + (steal is null ? "" : $" [steal in the second before: {steal.StealMs(e.Timestamp - 1000, e.Timestamp):0} ms]")).ToList();
         foreach (var line in lines)
         {
             Console.Error.WriteLine("soak event " + line);
         }
+
+        string? stealSummary = steal?.WorstSecond() is { } worst
+            ? $"{steal.StealMs(since, since + (long)duration.TotalMilliseconds):0} ms in the soak (all CPUs together), at most {worst.StealMs:0} ms in one second (+{(worst.EndUnixMs - since) / 1000.0:F1} s)"
+            : null;
+        Console.Error.WriteLine("soak steal (the hypervisor running something else while this machine's CPUs had work): " + (stealSummary ?? "not measured, no /proc/stat"));
 
         var suspects = failures.Count(e => e.Kind == "state-suspect");
         var verdicts = failures.Count - suspects;
         Console.Error.WriteLine($"soak {duration}: {fences.Count} false fence(s), {verdicts} failure verdict(s), {suspects} suspicion(s) (heartbeat late, no action), overlap {overlap} ms");
         var notes = verdicts == 0 && fences.Count == 0 ? null :
             $"{verdicts} failure verdict(s) without a fault: " + string.Join("; ", failures.Where(e => e.Kind == "state-failed").Select(e => $"+{(e.Timestamp - since) / 1000.0:F1} s {e.Node}: {e.Detail}"));
-        return new SoakCounts(duration.TotalMilliseconds, fences.Count, verdicts, suspects, overlap, notes, lines);
+        return new SoakCounts(duration.TotalMilliseconds, fences.Count, verdicts, suspects, overlap, notes, lines, stealSummary);
     }
 
     internal static async Task<RackCluster> SettledAsync(RackClusterOptions options, CancellationToken ct)
@@ -543,7 +551,8 @@ public sealed record BenchSettings
 }
 
 /// <summary>What a soak counted on our side: fences and failure verdicts are false ones (there was no fault); suspicions are late heartbeats the board took no action on.</summary>
-public sealed record SoakCounts(double DurationMs, int Fences, int Verdicts, int Suspicions, double OverlapMs, string? Notes, IReadOnlyList<string> Events)
+/// <summary><see cref="Steal"/>: the soak's steal time (<see cref="StealMeter"/>), null where it was not measured.</summary>
+public sealed record SoakCounts(double DurationMs, int Fences, int Verdicts, int Suspicions, double OverlapMs, string? Notes, IReadOnlyList<string> Events, string? Steal)
 {
     public BenchResult ToBench() => new("soak", BenchRecorder.Peer, 0, null, null, null, null, OverlapMs, null, Fences, null, null, DurationMs, Notes);
 }

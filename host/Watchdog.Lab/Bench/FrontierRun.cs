@@ -247,6 +247,7 @@ internal sealed record FrontierPoint(
                 ["suspicions"] = Soak.Suspicions,
                 ["overlap_ms"] = Soak.OverlapMs,
                 ["events"] = new JsonArray(Soak.Events.Select(e => (JsonNode)e).ToArray()),
+                ["steal"] = Soak.Steal,
             },
             ["keepalived_soak"] = new JsonObject
             {
