@@ -45,14 +45,8 @@ public sealed class ProcReader
     /// <summary>The aggregate "cpu" line: total jiffies and idle (idle + iowait) jiffies.</summary>
     public static (ulong Total, ulong Idle) ParseCpu(string stat)
     {
-        foreach (string line in Lines(stat))
+        if (AggregateCpu(stat) is { } f)
         {
-            if (!line.StartsWith("cpu ", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             ulong total = 0;
             // Fields 1-8: user nice system idle iowait irq softirq steal. guest and guest_nice
             // (9, 10) are already included in user and nice, so they are not added again.
@@ -66,6 +60,27 @@ public sealed class ProcReader
         }
 
         return (0, 0);
+    }
+
+    /// <summary>
+    /// The aggregate "cpu" line's steal jiffies: time the CPUs had work while a hypervisor ran
+    /// something else. Null when the line is missing or has no steal field (kernels before 2.6.11).
+    /// </summary>
+    public static ulong? ParseCpuSteal(string stat) =>
+        AggregateCpu(stat) is { Length: > 8 } f && ulong.TryParse(f[8], NumberStyles.None, CultureInfo.InvariantCulture, out ulong steal) ? steal : null;
+
+    // The aggregate line's fields, "cpu" first, then user nice system idle iowait irq softirq steal guest guest_nice.
+    private static string[]? AggregateCpu(string stat)
+    {
+        foreach (string line in Lines(stat))
+        {
+            if (line.StartsWith("cpu ", StringComparison.Ordinal))
+            {
+                return line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            }
+        }
+
+        return null;
     }
 
     public static (long TotalKb, long AvailableKb) ParseMemInfo(string meminfo)

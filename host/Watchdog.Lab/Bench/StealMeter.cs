@@ -1,4 +1,4 @@
-using System.Globalization;
+using Watchdog.Agent.Metrics;
 
 namespace Watchdog.Lab.Bench;
 
@@ -45,22 +45,7 @@ public sealed class StealMeter : IAsyncDisposable
     internal static StealMeter Manual() => new(() => "", sample: false);
 
     /// <summary>The steal time of all CPUs together, ms, from the aggregate "cpu" line; null when the text has none.</summary>
-    public static double? Parse(string stat)
-    {
-        foreach (string line in stat.Split('\n'))
-        {
-            if (!line.StartsWith("cpu ", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            // user nice system idle iowait irq softirq steal: steal is the eighth field after "cpu".
-            string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            return f.Length > 8 && ulong.TryParse(f[8], NumberStyles.None, CultureInfo.InvariantCulture, out ulong ticks) ? ticks * MsPerTick : null;
-        }
-
-        return null;
-    }
+    public static double? Parse(string stat) => ProcReader.ParseCpuSteal(stat) * MsPerTick;
 
     internal void Add(long atUnixMs, double stealMs)
     {
