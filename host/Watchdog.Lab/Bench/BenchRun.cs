@@ -451,7 +451,8 @@ public static class BenchRun
 
         // Every board action and suspicion with its time and detail: a count alone cannot say
         // whether the heartbeat, the board's tick or the broker was late.
-        // The steal in the second before each: whether the hypervisor took the CPUs then (StealMeter).
+        // The steal in the second before each (an agent reports a late edge within a second of it):
+        // whether the hypervisor took the CPUs then (StealMeter).
         var lines = events.Where(e => e.Severity != Severity.Info || e.Kind.StartsWith("state-", StringComparison.Ordinal))
             .Select(e => $"+{(e.Timestamp - since) / 1000.0:F1} s {e.Source} {e.Kind} {e.Node}: {e.Detail}"
                 + (steal is null ? "" : $" [steal in the second before: {steal.StealMs(e.Timestamp - 1000, e.Timestamp):0} ms]")).ToList();
@@ -550,8 +551,11 @@ public sealed record BenchSettings
     public int SteadyS { get; init; } = 20;
 }
 
-/// <summary>What a soak counted on our side: fences and failure verdicts are false ones (there was no fault); suspicions are late heartbeats the board took no action on.</summary>
-/// <summary><see cref="Steal"/>: the soak's steal time (<see cref="StealMeter"/>), null where it was not measured.</summary>
+/// <summary>
+/// What a soak counted on our side: fences and failure verdicts are false ones (there was no fault);
+/// suspicions are late heartbeats the board took no action on. Steal sums up the hypervisor's steal
+/// time over the soak (<see cref="StealMeter"/>), null where it was not measured.
+/// </summary>
 public sealed record SoakCounts(double DurationMs, int Fences, int Verdicts, int Suspicions, double OverlapMs, string? Notes, IReadOnlyList<string> Events, string? Steal)
 {
     public BenchResult ToBench() => new("soak", BenchRecorder.Peer, 0, null, null, null, null, OverlapMs, null, Fences, null, null, DurationMs, Notes);
