@@ -219,21 +219,14 @@ public sealed class AgentIntegrationTests
     {
         int failingEvents = Events(watcher, topics).Count(e => e.Kind == "check-failing");
         long closedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var sw = Stopwatch.StartNew();
+        long closedTicks = Stopwatch.GetTimestamp();
         backend.Stop();
-        long lastChangeMs = 0;
-        int last = wires.ReadEdgeCount(HeartbeatPin);
-        while (sw.ElapsedMilliseconds < CheckIntervalMs * 3)
-        {
-            int now = wires.ReadEdgeCount(HeartbeatPin);
-            if (now != last)
-            {
-                last = now;
-                lastChangeMs = sw.ElapsedMilliseconds;
-            }
-
-            await Task.Delay(5);
-        }
+        // Three check intervals for the line to stop, then the time of its last change as the
+        // agent's write stamped it (CLOCK_MONOTONIC, as this process's Stopwatch): not when this
+        // test happened to look, which a loaded machine delays (once by 700 ms).
+        await Task.Delay(CheckIntervalMs * 3);
+        long lastChangeTicks = wires.Wires.Sample(HeartbeatPin).LastChangeTimestamp;
+        long lastChangeMs = Math.Max(0, (long)Stopwatch.GetElapsedTime(closedTicks, lastChangeTicks).TotalMilliseconds);
 
         await agent.WaitUntilAsync(() => Events(watcher, topics).Count(e => e.Kind == "check-failing") > failingEvents, 5000, "check-failing event");
         EventMessage decided = Events(watcher, topics).Where(e => e.Kind == "check-failing").Skip(failingEvents).First();
@@ -247,8 +240,8 @@ public sealed class AgentIntegrationTests
     /// </summary>
     private static void AssertStopFollowsDecision(long lastEdgeMs, long decisionMs)
     {
-        // One half-period may already be due; the rest is this test's 5 ms polling, which a loaded
-        // machine delays.
+        // One half-period may already be due; the rest is how late the agent's heartbeat thread
+        // woke for it on a loaded machine.
         const int halfPeriodMs = 50;
         Assert.True(
             lastEdgeMs <= decisionMs + halfPeriodMs + 400,
