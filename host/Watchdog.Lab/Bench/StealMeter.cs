@@ -20,14 +20,13 @@ public sealed class StealMeter : IAsyncDisposable
 
     private readonly object _gate = new();
     private readonly List<(long AtUnixMs, double StealMs)> _samples = [];
-    private readonly Func<string> _readStat;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _sampling;
 
-    private StealMeter(Func<string> readStat, bool sample)
+    /// <param name="statPath">The file to sample; null for a meter fed by hand.</param>
+    private StealMeter(string? statPath)
     {
-        _readStat = readStat;
-        _sampling = sample ? Task.Run(SampleAsync) : Task.CompletedTask;
+        _sampling = statPath is null ? Task.CompletedTask : Task.Run(() => SampleAsync(statPath));
     }
 
     /// <summary>Samples /proc/stat every 100 ms until disposed; null where there is no /proc/stat to read.</summary>
@@ -38,11 +37,11 @@ public sealed class StealMeter : IAsyncDisposable
             return null;
         }
 
-        return new StealMeter(() => File.ReadAllText(statPath), sample: true);
+        return new StealMeter(statPath);
     }
 
     /// <summary>A meter fed by hand (<see cref="Add"/>), for tests of what it reports.</summary>
-    internal static StealMeter Manual() => new(() => "", sample: false);
+    internal static StealMeter Manual() => new(statPath: null);
 
     /// <summary>The steal time of all CPUs together, ms, from the aggregate "cpu" line; null when the text has none.</summary>
     public static double? Parse(string stat) => ProcReader.ParseCpuSteal(stat) * MsPerTick;
@@ -99,12 +98,12 @@ public sealed class StealMeter : IAsyncDisposable
         }
     }
 
-    private async Task SampleAsync()
+    private async Task SampleAsync(string statPath)
     {
         using var timer = new PeriodicTimer(SampleEvery);
         do
         {
-            if (Parse(_readStat()) is { } ms)
+            if (Parse(await File.ReadAllTextAsync(statPath).ConfigureAwait(false)) is { } ms)
             {
                 Add(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), ms);
             }
