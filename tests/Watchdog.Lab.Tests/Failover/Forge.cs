@@ -133,7 +133,24 @@ internal sealed class Forge : IAsyncDisposable
             "the rack is not settled with web1 active and serving, and the board's status at the roles' epoch: " + Describe(0));
         var roles = Roles().Last();
         var board = _cluster.Observer.LatestBoard(ClusterConfigs.BoardName)!;
-        var baseline = new Baseline(roles.Epoch, board.Epoch, Now(), _cluster.Clock.NowMs);
+        // Every window runs from the baseline's millisecond on, inclusive: a message received in
+        // that same millisecond before the baseline would read as an answer to what follows (the
+        // agent's acknowledgement of the command a test had just sent once did). So the baseline
+        // is a millisecond the wall clock reaches only after the last message already received;
+        // whatever a sender stamped before sending it is earlier still.
+        long last;
+        lock (_gate)
+        {
+            last = _seen.Count > 0 ? _seen[^1].AtMs : 0;
+        }
+
+        long wallMs;
+        while ((wallMs = Now()) <= last)
+        {
+            await Task.Delay(1);
+        }
+
+        var baseline = new Baseline(roles.Epoch, board.Epoch, wallMs, _cluster.Clock.NowMs);
         _output.WriteLine($"before: roles web@{roles.Epoch} active=[{string.Join(",", roles.Active)}], board epoch {board.Epoch}");
         return baseline;
     }
