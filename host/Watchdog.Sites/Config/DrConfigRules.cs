@@ -1,3 +1,5 @@
+using Watchdog.Sites.Ticket;
+
 namespace Watchdog.Sites.Config;
 
 /// <summary>
@@ -209,7 +211,7 @@ public static class DrConfigRules
 
         var t = g.Ticket;
         bool lease = f.Good(at + ".lease_ms"), renew = f.Good(at + ".renew_ms"), margin = f.Good(at + ".stop_margin_ms");
-        if (lease && (t.LeaseMs < MinLeaseMs || t.LeaseMs % 1000 != 0))
+        if (lease && (t.LeaseMs < MinLeaseMs || !SiteTicketOptions.LeaseInWholeSeconds(t.LeaseMs)))
         {
             f.Error(at + ".lease_ms", $"{t.LeaseMs} is not a whole number of seconds of at least {MinLeaseMs}: etcd grants leases in whole seconds and rounds a shorter one up to its minimum, so the ticket would last longer than the timings below assume");
             lease = false;
@@ -219,7 +221,7 @@ public static class DrConfigRules
         {
             f.Error(at + ".renew_ms", "is 0: the holder must renew now and then");
         }
-        else if (lease && renew && t.RenewMs * 2 > t.LeaseMs)
+        else if (lease && renew && !SiteTicketOptions.RenewsByHalfTheLease(t.RenewMs, t.LeaseMs))
         {
             f.Error(at + ".renew_ms", $"{t.RenewMs} is more than half of lease_ms {t.LeaseMs}; the holder renews at half the lease at most (booth's rule) so one lost renewal is survived");
         }
@@ -230,7 +232,7 @@ public static class DrConfigRules
             margin = false;
         }
 
-        if (lease && renew && margin && t.RenewMs > 0 && t.StopMarginMs + t.RenewMs >= t.LeaseMs)
+        if (lease && renew && margin && t.RenewMs > 0 && !SiteTicketOptions.RenewsBeforeGivingUp(t.StopMarginMs, t.RenewMs, t.LeaseMs))
         {
             f.Error(at + ".stop_margin_ms", $"stop_margin_ms {t.StopMarginMs} + renew_ms {t.RenewMs} = {t.StopMarginMs + t.RenewMs} is not less than lease_ms {t.LeaseMs}: the holder gives up at lease - stop_margin ({t.LeaseMs - t.StopMarginMs} ms after its last renewal), which must come after its next renewal so that one missed renewal does not stop a healthy site");
         }

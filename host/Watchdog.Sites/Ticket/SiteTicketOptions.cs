@@ -105,12 +105,12 @@ public sealed record SiteTicketOptions
         CheckSegment(errors, nameof(Site), options.Site);
         CheckEndpoints(errors, options.Endpoints);
 
-        if (options.LeaseMs <= 0 || options.LeaseMs % 1000 != 0)
+        if (!LeaseInWholeSeconds(options.LeaseMs))
         {
             errors.Add($"LeaseMs ({options.LeaseMs}) must be a positive multiple of 1000: etcd grants leases in whole seconds.");
         }
 
-        if (options.RenewMs <= 0 || options.RenewMs > options.LeaseMs / 2)
+        if (!RenewsByHalfTheLease(options.RenewMs, options.LeaseMs))
         {
             errors.Add($"RenewMs ({options.RenewMs}) must be positive and at most half of LeaseMs ({options.LeaseMs}), so a renewal lost to a hiccup is followed by another before the lease runs out.");
         }
@@ -119,7 +119,7 @@ public sealed record SiteTicketOptions
         {
             errors.Add($"StopMarginMs ({options.StopMarginMs}) must be positive: the keeper must say lost before the lease can expire at the server.");
         }
-        else if ((long)options.StopMarginMs + options.RenewMs >= options.LeaseMs)
+        else if (!RenewsBeforeGivingUp(options.StopMarginMs, options.RenewMs, options.LeaseMs))
         {
             errors.Add($"StopMarginMs ({options.StopMarginMs}) + RenewMs ({options.RenewMs}) must be less than LeaseMs ({options.LeaseMs}), so the next renewal is sent before the keeper must say lost.");
         }
@@ -141,6 +141,21 @@ public sealed record SiteTicketOptions
 
         return errors;
     }
+
+    // The three timing rules a ticket keeps wherever its timings come from: these options, or a
+    // DR group's ticket in the configuration file (DrConfigRules, which names the file's fields).
+
+    /// <summary>etcd grants leases in whole seconds: a lease it rounds differs from the one the other rules were checked against.</summary>
+    public static bool LeaseInWholeSeconds(long leaseMs) => leaseMs > 0 && leaseMs % 1000 == 0;
+
+    /// <summary>Renewed at half the lease or sooner (booth's rule): a renewal lost to a hiccup is followed by another before the lease runs out.</summary>
+    public static bool RenewsByHalfTheLease(long renewMs, long leaseMs) => renewMs > 0 && renewMs * 2 <= leaseMs;
+
+    /// <summary>
+    /// The holder says "lost" stop_margin after its last renewal would run out, so the next
+    /// renewal must be sent before that: otherwise it loses the ticket after every renewal.
+    /// </summary>
+    public static bool RenewsBeforeGivingUp(long stopMarginMs, long renewMs, long leaseMs) => stopMarginMs + renewMs < leaseMs;
 
     private static void CheckSegment(List<string> errors, string field, string? value)
     {
