@@ -19,6 +19,7 @@ root.Subcommands.Add(KeysCommand.Create());
 root.Subcommands.Add(BrokerCommand.Create());
 root.Subcommands.Add(DrCommand.Create());
 root.Subcommands.Add(SpofCommand.Create());
+root.Subcommands.Add(EdgesCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(RackCommand.Create());
 root.Subcommands.Add(HomeAssistantCommand.Create());

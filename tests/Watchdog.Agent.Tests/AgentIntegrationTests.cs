@@ -167,6 +167,49 @@ public sealed class AgentIntegrationTests
         await agent.WaitUntilAsync(() => ReadRetained(broker, topics).GetAwaiter().GetResult().Status == "lost", 10_000, "lost");
     }
 
+    [Fact]
+    public async Task A_killed_agents_flight_recorder_keeps_every_edge_and_the_next_start_keeps_it_as_previous()
+    {
+        using var dir = new TempDirectory();
+        using MosquittoProcess broker = MosquittoProcess.Start();
+        string wireFile = dir.File("wires"), record = dir.File("n1.edges");
+        string config = dir.Write("agent.json", AgentConfigs.Valid(wireFile, broker.Port, periodMs: 20, edgeRecordFile: record));
+        IReadOnlyList<RecordedEdge> killed;
+        uint wireEdges;
+        using (AgentProcess agent = AgentProcess.Start("--config", config))
+        {
+            await agent.WaitUntilAsync(() => Recorded(record) >= 20, 15_000, "20 recorded edges");
+            agent.Kill(TimeSpan.FromSeconds(10));
+            killed = EdgeRecorder.Read(record);
+            using var wires = new VirtualWireDriver(wireFile, WireWriter.Test);
+            wireEdges = (uint)wires.ReadEdgeCount(HeartbeatPin);
+        }
+
+        // Each edge is written to the line, then recorded: a kill between the two leaves one unrecorded.
+        _out.WriteLine($"killed after {wireEdges} edges on the line, {killed.Count} recorded, the last at {killed[^1].WallMs}");
+        Assert.True(killed.Count < EdgeRecorder.Capacity, "the test outran the ring");
+        Assert.InRange(wireEdges - (uint)killed.Count, 0u, 1u);
+
+        using (AgentProcess again = AgentProcess.Start("--config", config))
+        {
+            await again.WaitUntilAsync(() => File.Exists(record + ".previous") && Recorded(record) >= 1, 15_000, "an edge recorded by the new agent");
+            Assert.Equal(killed, EdgeRecorder.Read(record + ".previous"));
+            Assert.True(EdgeRecorder.Read(record)[0].WallMs > killed[^1].WallMs, "the new agent's file holds edges from before its start");
+        }
+    }
+
+    private static int Recorded(string path)
+    {
+        try
+        {
+            return File.Exists(path) ? EdgeRecorder.Read(path).Count : 0;
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException)
+        {
+            return 0; // moved aside and not yet created again, or created and not yet whole
+        }
+    }
+
     private static async Task<(string? Status, NodeState? State)> ReadRetained(MosquittoProcess broker, TopicTree topics)
     {
         try

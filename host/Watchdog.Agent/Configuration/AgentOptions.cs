@@ -73,6 +73,13 @@ public sealed class HeartbeatOptions
     /// so it takes microseconds of CPU per edge.
     /// </summary>
     public int RealtimePriority { get; set; } = 10;
+
+    /// <summary>
+    /// The heartbeat's flight recorder (EdgeRecorder): a file of the last 1024 edges with their
+    /// lateness, kept when the agent is frozen or killed; the one before is kept as .previous.
+    /// Empty: none.
+    /// </summary>
+    public string EdgeRecordFile { get; set; } = "";
 }
 
 /// <summary>Where the board's ROLE wire (if any) is read.</summary>

@@ -69,6 +69,9 @@ public sealed class HeartbeatPump : IDisposable
     /// </summary>
     public Action<long>? EdgeLateness { get; set; }
 
+    /// <summary>Where every edge is recorded for a later reader (the flight recorder), or null; set before Start.</summary>
+    public EdgeRecorder? Recorder { get; set; }
+
     /// <summary>
     /// The edges written a whole period or more after their deadline since the last call, the
     /// worst of them, how late the thread woke for it and how long the runtime's garbage
@@ -158,8 +161,11 @@ public sealed class HeartbeatPump : IDisposable
 
                         // Late as written: a stall in the check callback above counts here.
                         now = clock.ElapsedMilliseconds;
-                        EdgeLateness?.Invoke(now - nextEdgeMs);
-                        NoteLateness(now - nextEdgeMs, wokeLateMs);
+                        long lateMs = now - nextEdgeMs;
+                        long gcMs = GcPauseSinceLastEdge();
+                        EdgeLateness?.Invoke(lateMs);
+                        NoteLateness(lateMs, wokeLateMs, gcMs);
+                        Recorder?.Add(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), lateMs, wokeLateMs, gcMs);
 
                         // Now, with half a period to spare, at this thread's priority.
                         _collector.CollectIfDue();
@@ -225,11 +231,17 @@ public sealed class HeartbeatPump : IDisposable
     // On the pump thread, every edge: no allocation. The runtime stops every managed thread for a
     // collection, this real-time one too, and one that another thread runs, at normal priority,
     // can hold the line still on a loaded machine far longer than the work it does.
-    private void NoteLateness(long lateMs, long wokeLateMs)
+    private long GcPauseSinceLastEdge()
     {
         long gcTicks = GC.GetTotalPauseDuration().Ticks;
         long gcMs = (gcTicks - _gcPauseTicksAtEdge) / TimeSpan.TicksPerMillisecond;
         _gcPauseTicksAtEdge = gcTicks;
+        return gcMs;
+    }
+
+    // On the pump thread, every edge: no allocation.
+    private void NoteLateness(long lateMs, long wokeLateMs, long gcMs)
+    {
         if (lateMs < 2L * _halfPeriodMs)
         {
             return;

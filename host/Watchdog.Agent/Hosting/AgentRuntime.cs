@@ -126,6 +126,8 @@ public sealed class AgentRuntime : IDisposable
             Events.Raise("epoch-memory-volatile", Severity.Warning, "Board:EpochFile is not set: after a restart this agent cannot tell a replayed old grant from the current one");
         }
         using Watchdog.Metrics.MetricsEndpoint? endpoint = StartPrometheus();
+        using EdgeRecorder? recorder = StartEdgeRecorder();
+        Pump.Recorder = recorder;
         CollectBeforeTheLineMoves();
         Pump.Start();
         var tasks = new List<Task>
@@ -148,7 +150,7 @@ public sealed class AgentRuntime : IDisposable
         }
         finally
         {
-            Pump.Stop();
+            Pump.Stop(); // before the recorder it writes to is disposed
             // Say goodbye so readers see "disconnected" (a planned stop), not "lost".
             await _link.CloseAsync(_topics.NodeStatus(_o.Node), MessageCodec.EncodePresence(Presence.Disconnected)).ConfigureAwait(false);
         }
@@ -261,6 +263,26 @@ public sealed class AgentRuntime : IDisposable
 
     /// <summary>Below this heartbeat period a non-preemptible kernel is worth a warning (docs/agent.md).</summary>
     public const int FastHeartbeatMs = 50;
+
+    // Like metrics, the flight recorder is never worth the heartbeat: a file it cannot create is a warning.
+    private EdgeRecorder? StartEdgeRecorder()
+    {
+        string path = _o.Heartbeat.EdgeRecordFile;
+        if (path.Length == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            return EdgeRecorder.Create(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Events.Raise("heartbeat-recorder", Severity.Warning, "Heartbeat:EdgeRecordFile '" + path + "' cannot be created (" + ex.Message + "): the heartbeat runs without its flight recorder");
+            return null;
+        }
+    }
 
     // A real-time heartbeat thread woken on a CPU that is running another task's system call waits
     // for it to finish on a kernel that does not preempt kernel code. On such a kernel, beside an

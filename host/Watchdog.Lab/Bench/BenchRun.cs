@@ -456,6 +456,14 @@ public static class BenchRun
         var lines = events.Where(e => e.Severity != Severity.Info || e.Kind.StartsWith("state-", StringComparison.Ordinal))
             .Select(e => $"+{(e.Timestamp - since) / 1000.0:F1} s {e.Source} {e.Kind} {e.Node}: {e.Detail}"
                 + (steal is null ? "" : $" [steal in the second before: {steal.StealMs(e.Timestamp - 1000, e.Timestamp):0} ms]")).ToList();
+        // A fenced agent is frozen by its reset before it can report why its line stopped: its
+        // flight recorder says whether the edges really stopped and what held the last one.
+        foreach (var verdict in failures.Where(e => e.Kind == "state-failed"))
+        {
+            var edges = EdgeHistory.Before(cluster.EdgeRecordFile(verdict.Node), verdict.Timestamp);
+            lines.Add($"+{(verdict.Timestamp - since) / 1000.0:F1} s {verdict.Node} edges: {EdgeHistory.Describe(edges, verdict.Timestamp)}");
+        }
+
         foreach (var line in lines)
         {
             Console.Error.WriteLine("soak event " + line);

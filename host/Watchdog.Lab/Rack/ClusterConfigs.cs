@@ -148,7 +148,7 @@ public static class ClusterConfigs
 
     public static string Agent(
         RackClusterOptions o, string node, int heartbeatPin, string wireFile, string brokerHost, int brokerPort,
-        string keyFile, string epochFile, string vip, int vipPrefix, string vipInterface, string? netns, BrokerLogin? login = null, RackPostgres? database = null)
+        string keyFile, string epochFile, string edgeRecordFile, string vip, int vipPrefix, string vipInterface, string? netns, BrokerLogin? login = null, RackPostgres? database = null)
     {
         var root = new JsonObject
         {
@@ -161,6 +161,7 @@ public static class ClusterConfigs
                 ["WireFile"] = wireFile,
                 ["Pin"] = heartbeatPin,
                 ["PeriodMs"] = o.HeartbeatPeriodMs,
+                ["EdgeRecordFile"] = edgeRecordFile,
             },
             ["Mqtt"] = new JsonObject
             {

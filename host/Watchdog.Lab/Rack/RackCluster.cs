@@ -110,6 +110,9 @@ public sealed partial class RackCluster : IAsyncDisposable
     /// <summary>The board's end of the pair's data link (a Unix datagram socket in the rack's folder).</summary>
     public string LinkSocketOf(string board) => Path.Combine(Rack.Directory, $"link-{board}.sock");
 
+    /// <summary>The heartbeat flight recorder of <paramref name="node"/>'s agent (EdgeRecorder); the run before its restart is in .previous.</summary>
+    public string EdgeRecordFile(string node) => Path.Combine(Rack.Directory, $"{node}.edges");
+
     /// <summary>A board's process (started, killed, frozen by the faults below).</summary>
     public BoardProcess Board(string board) =>
         _boards.TryGetValue(board, out var process) ? process : throw new ArgumentException($"the rack has no board '{board}' (it has {string.Join(", ", _boards.Keys)})", nameof(board));
@@ -220,7 +223,7 @@ public sealed partial class RackCluster : IAsyncDisposable
             var agentConfig = Path.Combine(Rack.Directory, $"{node}-agent.json");
             File.WriteAllText(agentConfig, ClusterConfigs.Agent(
                 Options, node, server.Wiring.HeartbeatPin, Rack.WireFilePath, BrokerHost, BrokerPort, Path.Combine(KeyDirectory, KeySet.NodeFileName(node)),
-                Path.Combine(Rack.Directory, $"{node}.epoch"),
+                Path.Combine(Rack.Directory, $"{node}.epoch"), EdgeRecordFile(node),
                 namespaces ? GroupVip(Options.RackGroups.ToList().FindIndex(g => g.Nodes.Contains(node))).ToString() : "", 32, server.Network.Interfaces[0], netns: null, BrokerUsers?.Agent(node), Database));
             ServiceSpec agent = Options.AgentExecutable is { } native
                 ? new ServiceSpec("agent", native, "--config", agentConfig)

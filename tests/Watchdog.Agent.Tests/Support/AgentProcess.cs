@@ -66,6 +66,16 @@ public sealed class AgentProcess : IDisposable
         return (p._process.ExitCode, p.Output);
     }
 
+    /// <summary>SIGKILL, as a crash ends it; returns once the process is gone, so nothing of it runs after.</summary>
+    public void Kill(TimeSpan timeout)
+    {
+        _process.Kill();
+        if (!_process.WaitForExit(timeout))
+        {
+            throw new TimeoutException("the agent did not die within " + timeout + " of SIGKILL");
+        }
+    }
+
     /// <summary>SIGTERM, as systemd stops it.</summary>
     public int Terminate(TimeSpan timeout)
     {
