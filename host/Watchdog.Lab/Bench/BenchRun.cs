@@ -1,3 +1,4 @@
+using System.Globalization;
 using Watchdog.Bench.Results;
 using Watchdog.Bench.Timeline;
 using Watchdog.Firmware.Core.Config;
@@ -452,10 +453,14 @@ public static class BenchRun
         // Every board action and suspicion with its time and detail: a count alone cannot say
         // whether the heartbeat, the board's tick or the broker was late.
         // The steal in the second before each (an agent reports a late edge within a second of it):
-        // whether the hypervisor took the CPUs then (StealMeter).
+        // whether the hypervisor took the CPUs then (StealMeter). And the board's latest tick in
+        // that statistics window: a board that stalled with its servers saw their edges late too.
+        static DateTime Utc(long unixMs) => DateTimeOffset.FromUnixTimeMilliseconds(unixMs).UtcDateTime;
+        var ticks = BoardTickWindow.Read(cluster.BoardLog, Utc(since), DateTime.UtcNow);
         var lines = events.Where(e => e.Severity != Severity.Info || e.Kind.StartsWith("state-", StringComparison.Ordinal))
             .Select(e => $"+{(e.Timestamp - since) / 1000.0:F1} s {e.Source} {e.Kind} {e.Node}: {e.Detail}"
-                + (steal is null ? "" : $" [steal in the second before: {steal.StealMs(e.Timestamp - 1000, e.Timestamp):0} ms]")).ToList();
+                + (steal is null ? "" : $" [steal in the second before: {steal.StealMs(e.Timestamp - 1000, e.Timestamp):0} ms]")
+                + (BoardTickWindow.Holding(ticks, Utc(e.Timestamp)) is { } w ? $" [the board's latest tick in that window: {w.LateMaxMs:0.0} ms late]" : "")).ToList();
         // A fenced agent is frozen by its reset before it can report why its line stopped: its
         // flight recorder says whether the edges really stopped and what held the last one.
         foreach (var verdict in failures.Where(e => e.Kind == "state-failed"))
@@ -473,13 +478,16 @@ public static class BenchRun
             ? $"{steal.StealMs(since, since + (long)duration.TotalMilliseconds):0} ms in the soak (all CPUs together), at most {worst.StealMs:0} ms in one second (+{(worst.EndUnixMs - since) / 1000.0:F1} s)"
             : null;
         Console.Error.WriteLine("soak steal (the hypervisor running something else while this machine's CPUs had work): " + (stealSummary ?? "not measured, no /proc/stat"));
+        string? boardTicks = ticks.Count == 0 ? null
+            : $"{ticks.Count} statistics windows, the latest tick {ticks.Max(w => w.LateMaxMs):0.0} ms late (window ending +{(ticks.MaxBy(w => w.LateMaxMs)!.EndUtc - Utc(since)).TotalSeconds:0} s), p99 at most {ticks.Max(w => w.LateP99Ms):0.00} ms, {ticks.Sum(w => w.Stalls)} tick(s) a period or more late; latest per window: {string.Join(", ", ticks.Select(w => w.LateMaxMs.ToString("0.0", CultureInfo.InvariantCulture)))} ms";
+        Console.Error.WriteLine("soak board ticks: " + (boardTicks ?? "no statistics line in the board's log"));
 
         var suspects = failures.Count(e => e.Kind == "state-suspect");
         var verdicts = failures.Count - suspects;
         Console.Error.WriteLine($"soak {duration}: {fences.Count} false fence(s), {verdicts} failure verdict(s), {suspects} suspicion(s) (heartbeat late, no action), overlap {overlap} ms");
         var notes = verdicts == 0 && fences.Count == 0 ? null :
             $"{verdicts} failure verdict(s) without a fault: " + string.Join("; ", failures.Where(e => e.Kind == "state-failed").Select(e => $"+{(e.Timestamp - since) / 1000.0:F1} s {e.Node}: {e.Detail}"));
-        return new SoakCounts(duration.TotalMilliseconds, fences.Count, verdicts, suspects, overlap, notes, lines, stealSummary);
+        return new SoakCounts(duration.TotalMilliseconds, fences.Count, verdicts, suspects, overlap, notes, lines, stealSummary, boardTicks);
     }
 
     internal static async Task<RackCluster> SettledAsync(RackClusterOptions options, CancellationToken ct)
@@ -562,9 +570,11 @@ public sealed record BenchSettings
 /// <summary>
 /// What a soak counted on our side: fences and failure verdicts are false ones (there was no fault);
 /// suspicions are late heartbeats the board took no action on. Steal sums up the hypervisor's steal
-/// time over the soak (<see cref="StealMeter"/>), null where it was not measured.
+/// time over the soak (<see cref="StealMeter"/>), null where it was not measured; BoardTicks the
+/// board's own tick lateness in each statistics window (<see cref="BoardTickWindow"/>), null when
+/// its log had none.
 /// </summary>
-public sealed record SoakCounts(double DurationMs, int Fences, int Verdicts, int Suspicions, double OverlapMs, string? Notes, IReadOnlyList<string> Events, string? Steal)
+public sealed record SoakCounts(double DurationMs, int Fences, int Verdicts, int Suspicions, double OverlapMs, string? Notes, IReadOnlyList<string> Events, string? Steal, string? BoardTicks)
 {
     public BenchResult ToBench() => new("soak", BenchRecorder.Peer, 0, null, null, null, null, OverlapMs, null, Fences, null, null, DurationMs, Notes);
 }

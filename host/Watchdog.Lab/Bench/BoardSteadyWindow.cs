@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Watchdog.Lab.Rack;
 
 namespace Watchdog.Lab.Bench;
@@ -21,10 +20,6 @@ namespace Watchdog.Lab.Bench;
 /// <param name="LoadAverage">The machine's 1-minute load average at the window's end.</param>
 public sealed record BoardSteadyWindow(long Ticks, double LateP50Ms, double LateP99Ms, double LateMaxMs, long Stalls, double CpuPercent, double RssMb, double LoadAverage, double WindowS)
 {
-    private static readonly Regex StatsLine = new(
-        @"ticks: \d+ in [\d.]+ s, worst late [\d.]+ ms, start lateness p50 (?<p50>[\d.]+) ms, p99 (?<p99>[\d.]+) ms, max (?<max>[\d.]+) ms over (?<n>\d+) ticks, (?<stalls>\d+) a period or more late",
-        RegexOptions.CultureInvariant);
-
     /// <summary>Waits for the next statistics line of the board (the window's start), then the one after it, sampling /proc at both.</summary>
     public static async Task<BoardSteadyWindow> MeasureAsync(RackCluster cluster, int windowMs, CancellationToken ct)
     {
@@ -42,15 +37,10 @@ public sealed record BoardSteadyWindow(long Ticks, double LateP50Ms, double Late
             throw new LabFailedException("the board process restarted within the steady window");
         }
 
-        var m = StatsLine.Match(line);
-        if (!m.Success)
-        {
-            throw new LabFailedException($"the board's statistics line is not in the form this bench reads: '{line}' ({log})");
-        }
-
-        double Num(string g) => double.Parse(m.Groups[g].Value, CultureInfo.InvariantCulture);
+        var w = BoardTickWindow.Parse(line, DateTime.UtcNow)
+            ?? throw new LabFailedException($"the board's statistics line is not in the form this bench reads: '{line}' ({log})");
         var seconds = Stopwatch.GetElapsedTime(at0, at1).TotalSeconds;
-        return new BoardSteadyWindow((long)Num("n"), Num("p50"), Num("p99"), Num("max"), (long)Num("stalls"),
+        return new BoardSteadyWindow(w.Ticks, w.LateP50Ms, w.LateP99Ms, w.LateMaxMs, w.Stalls,
             Math.Round((cpu1 - cpu0) / seconds * 100, 2), ReadRssMb(pid), ReadLoadAverage(), Math.Round(seconds, 1));
     }
 

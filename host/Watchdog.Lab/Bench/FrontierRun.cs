@@ -248,6 +248,7 @@ internal sealed record FrontierPoint(
                 ["overlap_ms"] = Soak.OverlapMs,
                 ["events"] = new JsonArray(Soak.Events.Select(e => (JsonNode)e).ToArray()),
                 ["steal"] = Soak.Steal,
+                ["board_ticks"] = Soak.BoardTicks,
             },
             ["keepalived_soak"] = new JsonObject
             {
