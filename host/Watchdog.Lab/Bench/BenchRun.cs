@@ -1,4 +1,3 @@
-using System.Globalization;
 using Watchdog.Bench.Results;
 using Watchdog.Bench.Timeline;
 using Watchdog.Firmware.Core.Config;
@@ -478,8 +477,7 @@ public static class BenchRun
             ? $"{steal.StealMs(since, since + (long)duration.TotalMilliseconds):0} ms in the soak (all CPUs together), at most {worst.StealMs:0} ms in one second (+{(worst.EndUnixMs - since) / 1000.0:F1} s)"
             : null;
         Console.Error.WriteLine("soak steal (the hypervisor running something else while this machine's CPUs had work): " + (stealSummary ?? "not measured, no /proc/stat"));
-        string? boardTicks = ticks.Count == 0 ? null
-            : $"{ticks.Count} statistics windows, the latest tick {ticks.Max(w => w.LateMaxMs):0.0} ms late (window ending +{(ticks.MaxBy(w => w.LateMaxMs)!.EndUtc - Utc(since)).TotalSeconds:0} s), p99 at most {ticks.Max(w => w.LateP99Ms):0.00} ms, {ticks.Sum(w => w.Stalls)} tick(s) a period or more late; latest per window: {string.Join(", ", ticks.Select(w => w.LateMaxMs.ToString("0.0", CultureInfo.InvariantCulture)))} ms";
+        string? boardTicks = BoardTickWindow.Summary(ticks, Utc(since));
         Console.Error.WriteLine("soak board ticks: " + (boardTicks ?? "no statistics line in the board's log"));
 
         var suspects = failures.Count(e => e.Kind == "state-suspect");

@@ -70,6 +70,25 @@ public sealed record BoardTickWindow(DateTime EndUtc, long Ticks, double LateP50
         return windows.Where(w => w.EndUtc >= fromUtc && w.EndUtc <= toUtc).ToList();
     }
 
+    /// <summary>
+    /// One line about <paramref name="windows"/>: the latest tick of all and when its window
+    /// ended (seconds after <paramref name="sinceUtc"/>), the highest p99, the ticks skipped, and
+    /// each window's latest tick; null when there is none.
+    /// </summary>
+    public static string? Summary(IReadOnlyList<BoardTickWindow> windows, DateTime sinceUtc)
+    {
+        if (windows.Count == 0)
+        {
+            return null;
+        }
+
+        var worst = windows.MaxBy(w => w.LateMaxMs)!;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{windows.Count} statistics windows, the latest tick {worst.LateMaxMs:0.0} ms late (window ending +{(worst.EndUtc - sinceUtc).TotalSeconds:0} s), " +
+            $"p99 at most {windows.Max(w => w.LateP99Ms):0.00} ms, {windows.Sum(w => w.Stalls)} tick(s) a period or more late; " +
+            $"latest per window: {string.Join(", ", windows.Select(w => w.LateMaxMs.ToString("0.0", CultureInfo.InvariantCulture)))} ms");
+    }
+
     /// <summary>The window holding <paramref name="atUtc"/>: the first that ended at or after it.</summary>
     public static BoardTickWindow? Holding(IReadOnlyList<BoardTickWindow> windows, DateTime atUtc) =>
         windows.FirstOrDefault(w => w.EndUtc >= atUtc);

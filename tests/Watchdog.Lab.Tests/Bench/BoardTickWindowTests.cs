@@ -33,6 +33,10 @@ public sealed class BoardTickWindowTests
             windows);
         Assert.Equal(3.00, BoardTickWindow.Holding(windows, new DateTime(2026, 12, 5, 0, 0, 0, DateTimeKind.Utc))!.LateMaxMs);
         Assert.Null(BoardTickWindow.Holding(windows, new DateTime(2026, 12, 5, 0, 2, 0, DateTimeKind.Utc)));
+        Assert.Equal(
+            "3 statistics windows, the latest tick 16.4 ms late (window ending +35 s), p99 at most 1.20 ms, 3 tick(s) a period or more late; latest per window: 16.4, 3.0, 2.5 ms",
+            BoardTickWindow.Summary(windows, from));
+        Assert.Null(BoardTickWindow.Summary([], from));
     }
 
     [Fact]
