@@ -19,12 +19,12 @@ public sealed class HeartbeatLatenessTests
         int stall = 0;
         using var pump = new HeartbeatPump(HeartbeatHardwareFactory.Create(o), () => Interlocked.Exchange(ref stall, 0) == 0 || StallWithCollection(), new AgentStatus(), new RecordingEvents(), PeriodMs, retryMinMs: 100, retryMaxMs: 100);
         pump.Start();
-        WaitForEdges(pump, 4);
+        PumpEdges.WaitFor(pump, 4);
         pump.TakeLateEdges(); // whatever the start cost
 
         long before = pump.Edges;
         Volatile.Write(ref stall, 1);
-        WaitForEdges(pump, before + 4);
+        PumpEdges.WaitFor(pump, before + 4);
         LateEdges late = pump.TakeLateEdges();
 
         Assert.True(late.Count >= 1, $"no late edge counted after a {StallMs} ms stall: {late}");
@@ -53,12 +53,12 @@ public sealed class HeartbeatLatenessTests
         var status = new AgentStatus();
         using var pump = new HeartbeatPump(HeartbeatHardwareFactory.Create(o), () => status.RequiredChecksPass, status, new RecordingEvents(), PeriodMs, retryMinMs: 100, retryMaxMs: 100);
         pump.Start();
-        WaitForEdges(pump, 4);
+        PumpEdges.WaitFor(pump, 4);
 
         object gate = typeof(AgentStatus).GetField("_gate", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(status)!;
         lock (gate)
         {
-            WaitForEdges(pump, pump.Edges + 10);
+            PumpEdges.WaitFor(pump, pump.Edges + 10);
         }
     }
 
@@ -77,15 +77,5 @@ public sealed class HeartbeatLatenessTests
         GC.KeepAlive(live);
         Thread.Sleep(StallMs);
         return true;
-    }
-
-    private static void WaitForEdges(HeartbeatPump pump, long edges)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (pump.Edges < edges)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"the pump wrote {pump.Edges} edges, not {edges}, in 30 s");
-            Thread.Sleep(5);
-        }
     }
 }
