@@ -44,23 +44,9 @@ public sealed record BoardSteadyWindow(long Ticks, double LateP50Ms, double Late
             Math.Round((cpu1 - cpu0) / seconds * 100, 2), ReadRssMb(pid), ReadLoadAverage(), Math.Round(seconds, 1));
     }
 
-    private static int CountStatsLines(string log) => File.Exists(log) ? ReadLines(log).Count(IsStats) : 0;
+    private static int CountStatsLines(string log) => BoardTickWindow.LogLines(log).Count(IsStats);
 
     private static bool IsStats(string line) => line.Contains("ticks: ", StringComparison.Ordinal) && line.Contains("start lateness", StringComparison.Ordinal);
-
-    // The board's log is written by the lab's pipe reader line by line; read it shared.
-    private static List<string> ReadLines(string path)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        var lines = new List<string>();
-        while (reader.ReadLine() is { } l)
-        {
-            lines.Add(l);
-        }
-
-        return lines;
-    }
 
     /// <summary>The statistics line number <paramref name="index"/> (0-based) of the log, once the board has written it.</summary>
     private static async Task<string> NextStatsLineAsync(string log, int index, TimeSpan bound, CancellationToken ct)
@@ -68,7 +54,7 @@ public sealed record BoardSteadyWindow(long Ticks, double LateP50Ms, double Late
         var until = Stopwatch.GetTimestamp() + (long)(bound.TotalSeconds * Stopwatch.Frequency);
         while (Stopwatch.GetTimestamp() < until)
         {
-            var lines = File.Exists(log) ? ReadLines(log).Where(IsStats).ToList() : [];
+            var lines = BoardTickWindow.LogLines(log).Where(IsStats).ToList();
             if (lines.Count > index)
             {
                 return lines[index];

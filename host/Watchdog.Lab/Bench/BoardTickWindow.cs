@@ -44,16 +44,8 @@ public sealed record BoardTickWindow(DateTime EndUtc, long Ticks, double LateP50
     public static IReadOnlyList<BoardTickWindow> Read(string log, DateTime fromUtc, DateTime toUtc)
     {
         var windows = new List<BoardTickWindow>();
-        if (!File.Exists(log))
-        {
-            return windows;
-        }
-
-        // Written by the lab's pipe reader line by line while the board runs: read it shared.
-        using var stream = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
         var day = fromUtc.Date;
-        while (reader.ReadLine() is { } line)
+        foreach (string line in LogLines(log))
         {
             if (Parse(line, day) is not { } w)
             {
@@ -87,6 +79,28 @@ public sealed record BoardTickWindow(DateTime EndUtc, long Ticks, double LateP50
             $"{windows.Count} statistics windows, the latest tick {worst.LateMaxMs:0.0} ms late (window ending +{(worst.EndUtc - sinceUtc).TotalSeconds:0} s), " +
             $"p99 at most {windows.Max(w => w.LateP99Ms):0.00} ms, {windows.Sum(w => w.Stalls)} tick(s) a period or more late; " +
             $"latest per window: {string.Join(", ", windows.Select(w => w.LateMaxMs.ToString("0.0", CultureInfo.InvariantCulture)))} ms");
+    }
+
+    /// <summary>
+    /// The lines of a board's log (none when it is not there yet). The lab's pipe reader writes it
+    /// line by line while the board runs, so it is read shared.
+    /// </summary>
+    public static List<string> LogLines(string log)
+    {
+        var lines = new List<string>();
+        if (!File.Exists(log))
+        {
+            return lines;
+        }
+
+        using var stream = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        while (reader.ReadLine() is { } l)
+        {
+            lines.Add(l);
+        }
+
+        return lines;
     }
 
     /// <summary>The window holding <paramref name="atUtc"/>: the first that ended at or after it.</summary>
