@@ -1,11 +1,9 @@
 using Watchdog.Bench.Results;
 using Watchdog.Bench.Timeline;
 using Watchdog.Firmware.Core.Config;
-using Watchdog.Lab.Checks;
 using Watchdog.Lab.Faults;
 using Watchdog.Lab.Peers;
 using Watchdog.Lab.Rack;
-using Watchdog.Protocol.Wire;
 
 namespace Watchdog.Lab.Bench;
 
@@ -159,7 +157,7 @@ public static class BenchRun
         var outcomes = new List<string>();
         if (settings.Soak is { } duration)
         {
-            report.Add(await SoakAsync(options, duration, ct).ConfigureAwait(false));
+            report.Add(await SoakRun.RunAsync(options, duration, ct).ConfigureAwait(false));
         }
         else if (settings.Chaos)
         {
@@ -419,75 +417,6 @@ public static class BenchRun
         return results;
     }
 
-    /// <summary>No fault at all, CPU-load jitter on both cores: every fence or failure verdict is a false one.</summary>
-    private static async Task<BenchResult> SoakAsync(RackClusterOptions options, TimeSpan duration, CancellationToken ct)
-    {
-        await using var cluster = await SettledAsync(options, ct).ConfigureAwait(false);
-        SoakCounts counts;
-        using (CpuLoad.Start(2))
-        {
-            counts = await SoakOnAsync(cluster, duration, ct).ConfigureAwait(false);
-        }
-
-        return counts.ToBench();
-    }
-
-    /// <summary>
-    /// Watches a settled rack for <paramref name="duration"/> with no fault (the caller loads the
-    /// machine) and counts what the board did: every fence or failure verdict is a false one.
-    /// </summary>
-    internal static async Task<SoakCounts> SoakOnAsync(RackCluster cluster, TimeSpan duration, CancellationToken ct)
-    {
-        var since = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var overlapFrom = cluster.Clock.NowMs;
-        await using StealMeter? steal = StealMeter.Start();
-        // The soak's length is the measurement: nothing is awaited, every event in it is counted.
-        await Task.Delay(duration, ct).ConfigureAwait(false);
-
-        var events = cluster.Observer.Events(since);
-        var fences = events.Where(e => e.Kind is "state-fenced" or "reset-pulse" or "power-cycle").ToList();
-        var failures = events.Where(e => e.Kind is "state-failed" or "state-suspect").ToList();
-        var overlap = cluster.Overlap?.OverlapMs(overlapFrom, cluster.Clock.NowMs) ?? 0;
-
-        // Every board action and suspicion with its time and detail: a count alone cannot say
-        // whether the heartbeat, the board's tick or the broker was late.
-        // The steal in the second before each (an agent reports a late edge within a second of it):
-        // whether the hypervisor took the CPUs then (StealMeter). And the board's latest tick in
-        // that statistics window: a board that stalled with its servers saw their edges late too.
-        static DateTime Utc(long unixMs) => DateTimeOffset.FromUnixTimeMilliseconds(unixMs).UtcDateTime;
-        var ticks = BoardTickWindow.Read(cluster.BoardLog, Utc(since), DateTime.UtcNow);
-        var lines = events.Where(e => e.Severity != Severity.Info || e.Kind.StartsWith("state-", StringComparison.Ordinal))
-            .Select(e => $"+{(e.Timestamp - since) / 1000.0:F1} s {e.Source} {e.Kind} {e.Node}: {e.Detail}"
-                + (steal is null ? "" : $" [steal in the second before: {steal.StealMs(e.Timestamp - 1000, e.Timestamp):0} ms]")
-                + (BoardTickWindow.Holding(ticks, Utc(e.Timestamp)) is { } w ? $" [the board's latest tick in that window: {w.LateMaxMs:0.0} ms late]" : "")).ToList();
-        // A fenced agent is frozen by its reset before it can report why its line stopped: its
-        // flight recorder says whether the edges really stopped and what held the last one.
-        foreach (var verdict in failures.Where(e => e.Kind == "state-failed"))
-        {
-            var edges = EdgeHistory.Before(cluster.EdgeRecordFile(verdict.Node), verdict.Timestamp);
-            lines.Add($"+{(verdict.Timestamp - since) / 1000.0:F1} s {verdict.Node} edges: {EdgeHistory.Describe(edges, verdict.Timestamp)}");
-        }
-
-        foreach (var line in lines)
-        {
-            Console.Error.WriteLine("soak event " + line);
-        }
-
-        string? stealSummary = steal?.WorstSecond() is { } worst
-            ? $"{steal.StealMs(since, since + (long)duration.TotalMilliseconds):0} ms in the soak (all CPUs together), at most {worst.StealMs:0} ms in one second (+{(worst.EndUnixMs - since) / 1000.0:F1} s)"
-            : null;
-        Console.Error.WriteLine("soak steal (the hypervisor running something else while this machine's CPUs had work): " + (stealSummary ?? "not measured, no /proc/stat"));
-        string? boardTicks = BoardTickWindow.Summary(ticks, Utc(since));
-        Console.Error.WriteLine("soak board ticks: " + (boardTicks ?? "no statistics line in the board's log"));
-
-        var suspects = failures.Count(e => e.Kind == "state-suspect");
-        var verdicts = failures.Count - suspects;
-        Console.Error.WriteLine($"soak {duration}: {fences.Count} false fence(s), {verdicts} failure verdict(s), {suspects} suspicion(s) (heartbeat late, no action), overlap {overlap} ms");
-        var notes = verdicts == 0 && fences.Count == 0 ? null :
-            $"{verdicts} failure verdict(s) without a fault: " + string.Join("; ", failures.Where(e => e.Kind == "state-failed").Select(e => $"+{(e.Timestamp - since) / 1000.0:F1} s {e.Node}: {e.Detail}"));
-        return new SoakCounts(duration.TotalMilliseconds, fences.Count, verdicts, suspects, overlap, notes, lines, stealSummary, boardTicks);
-    }
-
     internal static async Task<RackCluster> SettledAsync(RackClusterOptions options, CancellationToken ct)
     {
         var cluster = await RackCluster.StartAsync(options, ct).ConfigureAwait(false);
@@ -507,72 +436,4 @@ public static class BenchRun
 
         return cluster;
     }
-}
-
-/// <summary>What `watchdogctl bench` was asked for; see its options for each.</summary>
-public sealed record BenchSettings
-{
-    /// <summary>"all", or catalogue names (aliases accepted), board faults and pair wire faults (with Boards = 2), comma-separated (<see cref="BenchSchedule.Parse"/>).</summary>
-    public string Scenario { get; init; } = "all";
-
-    public int Runs { get; init; } = 5;
-
-    public bool Json { get; init; }
-
-    /// <summary>A peer system to run on the same faults (<see cref="PeerSystems"/>), or null.</summary>
-    public string? Peer { get; init; }
-
-    public bool Chaos { get; init; }
-
-    public int Seed { get; init; } = 1;
-
-    public TimeSpan? Soak { get; init; }
-
-    public int HeartbeatMs { get; init; } = 50;
-
-    /// <summary>The client probe's interval on every virtual IP, ours and the peer's (RackClusterOptions.ProbeIntervalMs).</summary>
-    public double ProbeMs { get; init; } = RackClusterOptions.DefaultProbeIntervalMs;
-
-    /// <summary>With --frontier: the heartbeat periods to measure (<see cref="FrontierRun.ParsePeriods"/>); null for the other modes.</summary>
-    public IReadOnlyList<int>? Periods { get; init; }
-
-    public string? OutDir { get; init; }
-
-    public string? Agent { get; init; }
-
-    /// <summary>The group's network-failure policy, as the board's config words spell it.</summary>
-    public string NetworkFailure { get; init; } = "demote";
-
-    /// <summary>Mosquitto with the users and ACL of `watchdogctl broker config`; false: anonymous clients.</summary>
-    public bool SecureBroker { get; init; } = true;
-
-    /// <summary>1, or 2: a pair of boards (rack1 preferred, rack1-b); the board faults and the pair's wire faults need it.</summary>
-    public int Boards { get; init; } = 1;
-
-    /// <summary>What runs behind the virtual IP (RackClusterOptions.Service); Postgres adds the RPO figures.</summary>
-    public RackService Service { get; init; } = RackService.Http;
-
-    /// <summary>With PostgreSQL: synchronous or asynchronous replication.</summary>
-    public Watchdog.Postgres.ReplicationMode PostgresMode { get; init; } = Watchdog.Postgres.ReplicationMode.Synchronous;
-
-    /// <summary>The wake-up bench (<see cref="WakeupBench"/>): this machine's real-time wake-ups at the heartbeat's pace, no rack.</summary>
-    public bool Wakeup { get; init; }
-
-    /// <summary>Null: the failover bench. A number: the scale bench (<see cref="ScaleBench"/>) with 1, 2, 4 ... up to this many groups of two servers.</summary>
-    public int? Groups { get; init; }
-
-    /// <summary>With <see cref="Groups"/>: the board's steady window (its statistics interval), seconds.</summary>
-    public int SteadyS { get; init; } = 20;
-}
-
-/// <summary>
-/// What a soak counted on our side: fences and failure verdicts are false ones (there was no fault);
-/// suspicions are late heartbeats the board took no action on. Steal sums up the hypervisor's steal
-/// time over the soak (<see cref="StealMeter"/>), null where it was not measured; BoardTicks the
-/// board's own tick lateness in each statistics window (<see cref="BoardTickWindow"/>), null when
-/// its log had none.
-/// </summary>
-public sealed record SoakCounts(double DurationMs, int Fences, int Verdicts, int Suspicions, double OverlapMs, string? Notes, IReadOnlyList<string> Events, string? Steal, string? BoardTicks)
-{
-    public BenchResult ToBench() => new("soak", BenchRecorder.Peer, 0, null, null, null, null, OverlapMs, null, Fences, null, null, DurationMs, Notes);
 }

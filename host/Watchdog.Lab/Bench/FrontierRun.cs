@@ -117,7 +117,7 @@ public static class FrontierRun
             {
                 // Side by side under the same load: keepalived's pair settles, then soaks as long as ours.
                 var peer = Task.Factory.StartNew(() => KeepalivedSoak.Run(tuning, soak, ct, Console.Error), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-                ours = await BenchRun.SoakOnAsync(cluster, soak, ct).ConfigureAwait(false);
+                ours = await SoakRun.OnAsync(cluster, soak, ct).ConfigureAwait(false);
                 try
                 {
                     theirs = await peer.ConfigureAwait(false);
