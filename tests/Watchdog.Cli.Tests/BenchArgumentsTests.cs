@@ -54,4 +54,35 @@ public sealed class BenchArgumentsTests
         var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal("watchdogctl: --periods 10,15: 15 ms must be a multiple of 10 from 10 to 1000 (keepalived's VRRPv3 advert interval is in centiseconds; the agent's floor is 10 ms)", line);
     }
+
+    [Fact]
+    public async Task A_board_that_is_not_there_is_one_clear_line_naming_how_to_publish_it()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), $"wd-no-board-{Guid.NewGuid():N}");
+
+        var result = await CliProcess.RunAsync(TimeSpan.FromSeconds(60), "bench", "--scenario", "hang", "--runs", "1", "--board", missing);
+
+        Assert.Equal(2, result.ExitCode);
+        var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal($"watchdogctl: --board {missing}: no such file (publish it first: dotnet publish firmware/Watchdog.Board -c Release -r linux-x64 -p:PublishAot=true -o DIR)", line);
+    }
+
+    [Fact]
+    public async Task A_board_dll_instead_of_the_published_binary_is_refused()
+    {
+        var dll = Path.Combine(Path.GetTempPath(), $"wd-board-{Guid.NewGuid():N}.dll");
+        await File.WriteAllBytesAsync(dll, [0x4d, 0x5a]);
+        try
+        {
+            var result = await CliProcess.RunAsync(TimeSpan.FromSeconds(60), "bench", "--scenario", "hang", "--runs", "1", "--board", dll);
+
+            Assert.Equal(2, result.ExitCode);
+            var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Equal($"watchdogctl: --board {dll}: not executable (a published binary, not the .dll)", line);
+        }
+        finally
+        {
+            File.Delete(dll);
+        }
+    }
 }

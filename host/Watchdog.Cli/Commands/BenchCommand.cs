@@ -33,6 +33,7 @@ public static class BenchCommand
         };
         var output = new Option<string?>("--out", "-o") { Description = "Folder for the JSON report, the Markdown tables and one SVG timeline per scenario" };
         var agent = new Option<string?>("--agent") { Description = "A published agent executable to run on the servers (dotnet publish host/Watchdog.Agent -c Release -r linux-x64: NativeAOT, as in production); default: the JIT build next to watchdogctl" };
+        var board = new Option<string?>("--board") { Description = "A published board executable to run as the rack's board (dotnet publish firmware/Watchdog.Board -c Release -r linux-x64 -p:PublishAot=true: NativeAOT); default: the JIT build next to watchdogctl" };
         var network = new Option<string>("--network-failure") { Description = "The group's policy for an active that lost every link: demote (ask it, fence after demote_ack_timeout_ms) or fence (hold it at once)", DefaultValueFactory = _ => "demote" };
         var anonymous = new Option<bool>("--anonymous-broker")
         {
@@ -61,7 +62,7 @@ public static class BenchCommand
         {
             Description = "No rack: how late this machine wakes a real-time thread at --heartbeat-ms (the agent's heartbeat thread's side), quiet, under I/O load, under CPU and I/O load, --soak each (default 1 min)",
         };
-        var command = new Command("bench", "Measure failover on the virtual rack, optionally side by side with keepalived") { scenario, boards, runs, json, peer, chaos, seed, soak, heartbeat, probe, output, agent, network, anonymous, service, mode, frontier, periods, groups, steady, wakeup };
+        var command = new Command("bench", "Measure failover on the virtual rack, optionally side by side with keepalived") { scenario, boards, runs, json, peer, chaos, seed, soak, heartbeat, probe, output, agent, board, network, anonymous, service, mode, frontier, periods, groups, steady, wakeup };
         command.SetAction((result, ct) => BenchRun.RunAsync(Settings(result), ct));
         return command;
 
@@ -79,6 +80,7 @@ public static class BenchCommand
                 ProbeMs = result.GetValue(probe),
                 OutDir = result.GetValue(output),
                 Agent = result.GetValue(agent),
+                Board = result.GetValue(board),
                 NetworkFailure = result.GetValue(network)!,
                 SecureBroker = !result.GetValue(anonymous),
                 Boards = result.GetValue(boards),

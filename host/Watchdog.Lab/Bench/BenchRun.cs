@@ -79,20 +79,8 @@ public static class BenchRun
             throw new FormatException($"--runs {n}: must be 1..10000");
         }
 
-        var agentPath = settings.Agent;
-        if (agentPath is not null)
-        {
-            agentPath = Path.GetFullPath(agentPath);
-            if (!File.Exists(agentPath))
-            {
-                throw new FormatException($"--agent {agentPath}: no such file (publish it first: dotnet publish host/Watchdog.Agent -c Release -r linux-x64 -o DIR)");
-            }
-
-            if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(agentPath) & UnixFileMode.UserExecute) == 0)
-            {
-                throw new FormatException($"--agent {agentPath}: not executable (a published agent binary, not the .dll)");
-            }
-        }
+        var agentPath = PublishedExecutable("--agent", settings.Agent, "dotnet publish host/Watchdog.Agent -c Release -r linux-x64 -o DIR");
+        var boardPath = PublishedExecutable("--board", settings.Board, "dotnet publish firmware/Watchdog.Board -c Release -r linux-x64 -p:PublishAot=true -o DIR");
 
         // The board's own word table decides what is a policy, so the bench cannot drift from it.
         var peer = settings.Peer is null ? null : PeerSystems.Parse(settings.Peer);
@@ -128,6 +116,7 @@ public static class BenchRun
         var startedAt = DateTimeOffset.UtcNow;
         Console.Error.WriteLine("bench: " + SourceStamp.Header(startedAt));
         Console.Error.WriteLine(agentPath is null ? "agent: JIT build (dotnet Watchdog.Agent.dll)" : $"agent: {agentPath}");
+        Console.Error.WriteLine(boardPath is null ? "board: JIT build (dotnet Watchdog.Board.dll)" : $"board: {boardPath}");
         var options = new RackClusterOptions
         {
             Broker = BrokerKind.Mosquitto,
@@ -137,6 +126,7 @@ public static class BenchRun
             ProbeIntervalMs = settings.ProbeMs,
             Log = Console.Error,
             AgentExecutable = agentPath,
+            BoardExecutable = boardPath,
             NetworkFailure = networkFailure,
             Boards = settings.Boards,
             Service = settings.Service,
@@ -233,7 +223,8 @@ public static class BenchRun
             HeartbeatPeriodMs = settings.HeartbeatMs,
             ProbeIntervalMs = settings.ProbeMs,
             Log = Console.Error,
-            AgentExecutable = settings.Agent is null ? null : Path.GetFullPath(settings.Agent),
+            AgentExecutable = PublishedExecutable("--agent", settings.Agent, "dotnet publish host/Watchdog.Agent -c Release -r linux-x64 -o DIR"),
+            BoardExecutable = PublishedExecutable("--board", settings.Board, "dotnet publish firmware/Watchdog.Board -c Release -r linux-x64 -p:PublishAot=true -o DIR"),
         };
         var (json, text, clean) = await ScaleBench.RunAsync(options, groups, faults, settings.Runs, settings.SteadyS * 1000, startedAt, ct).ConfigureAwait(false);
         if (settings.OutDir is { } dir)
@@ -247,6 +238,29 @@ public static class BenchRun
         var name = SourceStamp.FileName($"scale-{groups}-groups", startedAt, "json");
         Console.Error.WriteLine($"docs/results name for this report: {name}{(SourceStamp.IsDirty(SourceStamp.Commit) ? " (built from a tree with uncommitted changes: these figures belong to no commit)" : "")}");
         return clean ? 0 : 1;
+    }
+
+    /// <summary>The full path of a published executable given as <paramref name="option"/>; null when none was given.</summary>
+    /// <exception cref="FormatException">No such file, or not executable (a .dll given instead of the published binary).</exception>
+    internal static string? PublishedExecutable(string option, string? path, string publishHint)
+    {
+        if (path is null)
+        {
+            return null;
+        }
+
+        path = Path.GetFullPath(path);
+        if (!File.Exists(path))
+        {
+            throw new FormatException($"{option} {path}: no such file (publish it first: {publishHint})");
+        }
+
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & UnixFileMode.UserExecute) == 0)
+        {
+            throw new FormatException($"{option} {path}: not executable (a published binary, not the .dll)");
+        }
+
+        return path;
     }
 
     internal static void CheckHeartbeatMs(BenchSettings settings)

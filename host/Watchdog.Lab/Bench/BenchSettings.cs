@@ -33,6 +33,9 @@ public sealed record BenchSettings
 
     public string? Agent { get; init; }
 
+    /// <summary>A published board executable (NativeAOT) for the rack's board; null: the JIT build.</summary>
+    public string? Board { get; init; }
+
     /// <summary>The group's network-failure policy, as the board's config words spell it.</summary>
     public string NetworkFailure { get; init; } = "demote";
 

@@ -81,6 +81,7 @@ public static class FrontierRun
             ["commit"] = SourceStamp.Commit,
             ["command"] = Environment.CommandLine,
             ["agent"] = baseOptions.AgentExecutable ?? "JIT build (dotnet Watchdog.Agent.dll)",
+            ["board"] = baseOptions.BoardExecutable ?? "JIT build (dotnet Watchdog.Board.dll)",
             ["load"] = LoadDescription,
             ["timeout_rule"] = "three heartbeat periods; suspect at two; board tick a quarter period, 5..10 ms",
             ["points"] = new JsonArray(points.Select(p => (JsonNode)p.ToJson()).ToArray()),

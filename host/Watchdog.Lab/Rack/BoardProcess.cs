@@ -18,6 +18,9 @@ public sealed record BoardLaunch
     public required string Broker { get; init; }
     public required int TickMs { get; init; }
 
+    /// <summary>A published board executable (NativeAOT); null: the JIT build, `dotnet Watchdog.Board.dll`.</summary>
+    public string? Executable { get; init; }
+
     /// <summary>The board's --stats-interval-ms (its tick statistics line); null: the board's default.</summary>
     public int? StatsIntervalMs { get; init; }
     public BrokerLogin? Login { get; init; }
@@ -35,7 +38,7 @@ public sealed record BoardLaunch
 }
 
 /// <summary>
-/// One board process of the rack (`dotnet Watchdog.Board.dll`), started again on the same state
+/// One board process of the rack (`dotnet Watchdog.Board.dll`, or a published board), started again on the same state
 /// directory after a kill as a rebooted board would. Keeps when each process ran (wall ms), so a
 /// status it published can be held to the life of the process that published it: a killed board's
 /// retained status says whatever it said last, but a dead board drives nothing.
@@ -132,13 +135,14 @@ public sealed class BoardProcess : IDisposable
                 File.Delete(own);
             }
 
-            // With a group id of its own the board runs under setpriv, which execs dotnet in the
+            // With a group id of its own the board runs under setpriv, which execs the board in the
             // same process: the pid (kill, freeze) is the board's either way.
             var gid = _launch.DrSite?.BoardGroupId;
-            var start = new ProcessStartInfo(gid is null ? "dotnet" : "setpriv") { RedirectStandardOutput = true, RedirectStandardError = true };
+            var program = _launch.Executable ?? "dotnet";
+            var start = new ProcessStartInfo(gid is null ? program : "setpriv") { RedirectStandardOutput = true, RedirectStandardError = true };
             if (gid is { } g)
             {
-                foreach (var arg in new[] { "--regid", g.ToString(CultureInfo.InvariantCulture), "--clear-groups", "dotnet" })
+                foreach (var arg in new[] { "--regid", g.ToString(CultureInfo.InvariantCulture), "--clear-groups", program })
                 {
                     start.ArgumentList.Add(arg);
                 }
@@ -254,12 +258,13 @@ public sealed class BoardProcess : IDisposable
 
     private List<string> Arguments()
     {
-        var args = new List<string>
-        {
-            RackCluster.Binary("Watchdog.Board.dll"), "--config", _launch.ConfigPath, "--pins", _launch.PinMapPath,
+        var args = _launch.Executable is null ? new List<string> { RackCluster.Binary("Watchdog.Board.dll") } : [];
+        args.AddRange(
+        [
+            "--config", _launch.ConfigPath, "--pins", _launch.PinMapPath,
             "--wires", _launch.WiresPath, "--state-dir", _launch.StateDirectory, "--broker", _launch.Broker,
             "--cluster-key-file", _launch.KeyFile, "--tick-ms", _launch.TickMs.ToString(CultureInfo.InvariantCulture),
-        };
+        ]);
         if (_launch.Login is { } login)
         {
             args.AddRange(["--username", login.User, "--password-file", login.PasswordFile]);

@@ -370,6 +370,7 @@ public sealed partial class RackCluster : IAsyncDisposable
                 KeyFile = Path.Combine(KeyDirectory, KeySet.BoardFileName(board)),
                 Broker = $"{BrokerHost}:{BrokerPort}",
                 TickMs = Options.TickMs,
+                Executable = Options.BoardExecutable,
                 StatsIntervalMs = Options.BoardStatsIntervalMs,
                 Login = BrokerUsers?.Board(board),
                 // Two boards on one broker must not share a client id (the broker would drop one for the other).

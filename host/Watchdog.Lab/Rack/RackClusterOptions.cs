@@ -106,6 +106,13 @@ public sealed record RackClusterOptions
     /// </summary>
     public string? AgentExecutable { get; init; }
 
+    /// <summary>
+    /// A published board executable (NativeAOT: `dotnet publish firmware/Watchdog.Board -c Release
+    /// -r linux-x64 -p:PublishAot=true`). Null runs the JIT build next to watchdogctl
+    /// (`dotnet Watchdog.Board.dll`).
+    /// </summary>
+    public string? BoardExecutable { get; init; }
+
     /// <summary>The group's network_failure policy: demote (the core's default) or fence (hold an active that lost every link at once).</summary>
     public NetworkFailurePolicy NetworkFailure { get; init; } = NetworkFailurePolicy.Demote;
 
