@@ -16,6 +16,10 @@ namespace Watchdog.Lab.Bench;
 /// </summary>
 public static class BenchRun
 {
+    // How to make what --agent and --board want, said when they name no such file.
+    private const string PublishAgent = "dotnet publish host/Watchdog.Agent -c Release -r linux-x64 -o DIR";
+    private const string PublishBoard = "dotnet publish firmware/Watchdog.Board -c Release -r linux-x64 -p:PublishAot=true -o DIR";
+
     /// <summary>The columns of the printed table: the whole failover, not only the client's view.</summary>
     private static readonly IReadOnlyList<MarkdownReport.Metric> Metrics =
     [
@@ -79,8 +83,8 @@ public static class BenchRun
             throw new FormatException($"--runs {n}: must be 1..10000");
         }
 
-        var agentPath = PublishedExecutable("--agent", settings.Agent, "dotnet publish host/Watchdog.Agent -c Release -r linux-x64 -o DIR");
-        var boardPath = PublishedExecutable("--board", settings.Board, "dotnet publish firmware/Watchdog.Board -c Release -r linux-x64 -p:PublishAot=true -o DIR");
+        var agentPath = PublishedExecutable("--agent", settings.Agent, PublishAgent);
+        var boardPath = PublishedExecutable("--board", settings.Board, PublishBoard);
 
         // The board's own word table decides what is a policy, so the bench cannot drift from it.
         var peer = settings.Peer is null ? null : PeerSystems.Parse(settings.Peer);
@@ -223,8 +227,8 @@ public static class BenchRun
             HeartbeatPeriodMs = settings.HeartbeatMs,
             ProbeIntervalMs = settings.ProbeMs,
             Log = Console.Error,
-            AgentExecutable = PublishedExecutable("--agent", settings.Agent, "dotnet publish host/Watchdog.Agent -c Release -r linux-x64 -o DIR"),
-            BoardExecutable = PublishedExecutable("--board", settings.Board, "dotnet publish firmware/Watchdog.Board -c Release -r linux-x64 -p:PublishAot=true -o DIR"),
+            AgentExecutable = PublishedExecutable("--agent", settings.Agent, PublishAgent),
+            BoardExecutable = PublishedExecutable("--board", settings.Board, PublishBoard),
         };
         var (json, text, clean) = await ScaleBench.RunAsync(options, groups, faults, settings.Runs, settings.SteadyS * 1000, startedAt, ct).ConfigureAwait(false);
         if (settings.OutDir is { } dir)
