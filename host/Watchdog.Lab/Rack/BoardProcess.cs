@@ -38,10 +38,11 @@ public sealed record BoardLaunch
 }
 
 /// <summary>
-/// One board process of the rack (`dotnet Watchdog.Board.dll`, or a published board), started again on the same state
-/// directory after a kill as a rebooted board would. Keeps when each process ran (wall ms), so a
-/// status it published can be held to the life of the process that published it: a killed board's
-/// retained status says whatever it said last, but a dead board drives nothing.
+/// One board process of the rack (`dotnet Watchdog.Board.dll`, or a published board), started
+/// again on the same state directory after a kill as a rebooted board would. Keeps when each
+/// process ran (wall ms), so a status it published can be held to the life of the process that
+/// published it: a killed board's retained status says whatever it said last, but a dead board
+/// drives nothing.
 /// </summary>
 public sealed class BoardProcess : IDisposable
 {
