@@ -48,8 +48,9 @@ public sealed class SiteRpoRun
 
     /// <summary>
     /// Waits until the primary at <paramref name="activeSite"/> streams to a member of the other
-    /// site, in synchronous mode as one of the quorum its commits wait for (synchronous_standby_names
-    /// is set again once a standby streams: the promotion cleared it). PostgreSQL raises no event
+    /// site, in synchronous mode as one of the quorum its commits wait for, with as many standbys
+    /// of that quorum streaming as a commit waits for (synchronous_standby_names is set again once
+    /// a standby streams: the promotion cleared it). PostgreSQL raises no event
     /// for it: pg_stat_replication is polled. Returns what the primary listed; throws
     /// <see cref="LabFailedException"/> when it does not in <paramref name="timeout"/>.
     /// </summary>
@@ -59,8 +60,15 @@ public sealed class SiteRpoRun
         bool sync = sites.Database == ReplicationMode.Synchronous;
         string names = string.Join(", ", other.Options.Nodes.Select(n => $"'{n}'"));
         // One query for what is printed and what is judged: the state shown is the one that passed.
+        // In synchronous mode a commit waits for as many standbys as synchronous_standby_names asks
+        // (ANY 2 of the four members): one standby of the other site streaming is not yet a primary
+        // that can commit, and a writer started then waits out its timeout (seen after a planned
+        // switch, when the new primary's own fellow and the old site's second member were still
+        // rejoining).
+        string quorum = "coalesce(substring(current_setting('synchronous_standby_names') from '^[[:space:]]*(?:ANY|FIRST)?[[:space:]]*([0-9]+)[[:space:]]*[(]')::int, 1)";
         string ready = sync
-            ? $"current_setting('synchronous_standby_names') <> '' AND EXISTS (SELECT 1 FROM pg_stat_replication WHERE state = 'streaming' AND sync_state IN ('sync', 'quorum') AND application_name IN ({names}))"
+            ? $"current_setting('synchronous_standby_names') <> '' AND EXISTS (SELECT 1 FROM pg_stat_replication WHERE state = 'streaming' AND sync_state IN ('sync', 'quorum') AND application_name IN ({names})) " +
+              $"AND (SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming' AND sync_state IN ('sync', 'quorum')) >= {quorum}"
             : $"EXISTS (SELECT 1 FROM pg_stat_replication WHERE state = 'streaming' AND application_name IN ({names}))";
         string sql = $"SELECT CASE WHEN {ready} THEN 'ready ' ELSE 'waiting ' END || " +
                      "coalesce((SELECT string_agg(application_name || ' ' || sync_state, ', ' ORDER BY application_name) FROM pg_stat_replication WHERE state = 'streaming'), '') " +
