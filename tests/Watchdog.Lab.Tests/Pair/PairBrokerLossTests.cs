@@ -55,6 +55,11 @@ public sealed class PairBrokerLossTests(ITestOutputHelper output)
                 await o.WaitForAsync(x => PairDemoRun.PairReady(x, successor, authority), Wait, CancellationToken.None),
                 $"after the broker came back, {successor} does not hold authority with {authority} passive and in sync");
             // The event was queued while the broker was down and stamped by the board when it happened.
+            // The restarted board can report the pair settled before the successor's queue has
+            // reached the broker again (a fresh-clone run saw it): wait for the event, then judge it.
+            Assert.True(
+                await o.WaitForAsync(x => x.Events(faultWall).Any(e => e.Source == successor && e.Kind == "pair-authority-taken"), Wait, CancellationToken.None),
+                $"{successor}'s pair-authority-taken, queued while the broker was down, never arrived");
             var taken = Assert.Single(o.Events(faultWall), e => e.Source == successor && e.Kind == "pair-authority-taken");
             output.WriteLine($"{successor} took authority {taken.Timestamp - faultWall} ms after the crash, broker down: {taken.Detail}");
 
